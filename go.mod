@@ -1,0 +1,8 @@
+module github.com/nsdist/nsdist
+
+go 1.25
+
+require (
+	github.com/beevik/etree v1.8.1
+	github.com/cenkalti/backoff/v4 v4.3.0
+)

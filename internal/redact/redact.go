@@ -1,0 +1,102 @@
+// Package redact holds the placeholder nsdist prints instead of a secret and
+// helpers that keep secrets out of URLs and snippets.
+package redact
+
+import (
+	"net/url"
+	"strings"
+)
+
+// Placeholder replaces every secret in text nsdist prints.
+const Placeholder = "[REDACTED]"
+
+// URL returns u without userinfo and query string, for messages and logs.
+func URL(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	c := *u
+	c.User = nil
+	c.RawQuery = ""
+	c.ForceQuery = false
+	c.Fragment = ""
+	return c.String()
+}
+
+// Snippet returns at most n bytes of b as printable single-line text, with
+// the value of any element whose local name is listed in secretElements
+// blanked. It is used for the body snapshot kept on errors.
+func Snippet(b []byte, n int) string {
+	if len(b) > n {
+		b = b[:n]
+	}
+	s := string(b)
+	for _, name := range secretElements {
+		s = blankElement(s, name)
+	}
+	s = strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\r' || r == '\t' {
+			return ' '
+		}
+		if r < 0x20 || r == 0xfffd {
+			return -1
+		}
+		return r
+	}, s)
+	return strings.TrimSpace(s)
+}
+
+var secretElements = []string{"password", "signature", "nonce", "consumerSecret", "tokenSecret"}
+
+// blankElement replaces the text of <p:name ...>text</p:name> with the placeholder.
+func blankElement(s, name string) string {
+	var out strings.Builder
+	for {
+		i := indexOpenTag(s, name)
+		if i < 0 {
+			out.WriteString(s)
+			return out.String()
+		}
+		gt := strings.IndexByte(s[i:], '>')
+		if gt < 0 {
+			out.WriteString(s[:i])
+			out.WriteString("<" + Placeholder)
+			return out.String()
+		}
+		start := i + gt + 1
+		out.WriteString(s[:start])
+		if s[start-2] == '/' { // self-closing
+			s = s[start:]
+			continue
+		}
+		end := strings.IndexByte(s[start:], '<')
+		out.WriteString(Placeholder)
+		if end < 0 {
+			return out.String()
+		}
+		s = s[start+end:]
+	}
+}
+
+func indexOpenTag(s, name string) int {
+	off := 0
+	for {
+		j := strings.Index(s[off:], name)
+		if j < 0 {
+			return -1
+		}
+		j += off
+		end := j + len(name)
+		if end < len(s) && (s[end] == '>' || s[end] == ' ' || s[end] == '/') {
+			// walk back over an optional prefix to '<'
+			k := j - 1
+			for k >= 0 && s[k] != '<' && s[k] != '>' && s[k] != ' ' && s[k] != '/' {
+				k--
+			}
+			if k >= 0 && s[k] == '<' && (k == j-1 || s[j-1] == ':') {
+				return k
+			}
+		}
+		off = j + 1
+	}
+}

@@ -1,0 +1,538 @@
+package soap
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nsdist/nsdist/internal/redact"
+)
+
+// Version of the module, for the User-Agent. Kept in step with nsdist.Version.
+const sdkVersion = "0.1.0"
+
+// DefaultDiscoveryURL is the generic host getDataCenterUrls is sent to.
+const DefaultDiscoveryURL = "https://webservices.netsuite.com"
+
+// Client sends SuiteTalk requests to one account. It is immutable and safe
+// for concurrent use; derive variants with [Client.Clone].
+type Client struct {
+	account AccountID
+	cfg     config
+}
+
+type config struct {
+	version      Version
+	auth         Auth
+	endpoint     *url.URL // explicit endpoint, or nil for the derived host
+	discoveryURL *url.URL
+	discovery    *DiscoveryCache
+	httpClient   *http.Client
+	retry        RetryPolicy
+	logger       *slog.Logger
+	maxResponse  int64
+	clock        Clock
+	nonce        NonceSource
+	sleep        func(context.Context, time.Duration) error
+	userAgent    string
+}
+
+// Option configures a Client. Options are validated by NewClient.
+type Option func(*config) error
+
+// WithVersion sets the endpoint version (default 2025_2).
+func WithVersion(v Version) Option {
+	return func(c *config) error {
+		if v.IsZero() {
+			return fmt.Errorf("%w: zero Version", ErrInvalidVersion)
+		}
+		c.version = v
+		return nil
+	}
+}
+
+// WithAuth sets the credentials for every request.
+func WithAuth(a Auth) Option {
+	return func(c *config) error {
+		if a == nil {
+			return fmt.Errorf("%w: nil Auth", ErrCredentials)
+		}
+		c.auth = a
+		return nil
+	}
+}
+
+// WithEndpoint sets the endpoint explicitly, e.g. the "SuiteTalk SOAP URL"
+// of Setup > Company > Company Information. A URL without a /services/
+// path gets the version's path appended. It disables discovery.
+func WithEndpoint(raw string) Option {
+	return func(c *config) error {
+		u, err := parseBaseURL(raw)
+		if err != nil {
+			return err
+		}
+		c.endpoint = u
+		return nil
+	}
+}
+
+// WithDiscoveryURL sets the host getDataCenterUrls is sent to (default https://webservices.netsuite.com).
+func WithDiscoveryURL(raw string) Option {
+	return func(c *config) error {
+		u, err := parseBaseURL(raw)
+		if err != nil {
+			return err
+		}
+		c.discoveryURL = u
+		return nil
+	}
+}
+
+// WithDiscoveryCache shares discovered domains between clients.
+func WithDiscoveryCache(d *DiscoveryCache) Option {
+	return func(c *config) error {
+		if d == nil {
+			return errors.New("soap: nil DiscoveryCache")
+		}
+		c.discovery = d
+		return nil
+	}
+}
+
+// WithHTTPClient uses a copy of hc. Its cookie jar, if any, is dropped:
+// a session cookie next to token-based auth is ambiguous authentication.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *config) error {
+		if hc == nil {
+			return errors.New("soap: nil http.Client")
+		}
+		cp := *hc
+		cp.Jar = nil
+		c.httpClient = &cp
+		return nil
+	}
+}
+
+// WithTransport uses rt under the default client's timeout.
+func WithTransport(rt http.RoundTripper) Option {
+	return func(c *config) error {
+		if rt == nil {
+			return errors.New("soap: nil RoundTripper")
+		}
+		c.httpClient = &http.Client{Transport: rt, Timeout: defaultTimeout}
+		return nil
+	}
+}
+
+// WithRetryPolicy replaces DefaultRetryPolicy.
+func WithRetryPolicy(p RetryPolicy) Option {
+	return func(c *config) error {
+		if err := p.validate(); err != nil {
+			return err
+		}
+		c.retry = p
+		return nil
+	}
+}
+
+// WithLogger logs attempts and retries at Debug. The default discards.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		if l == nil {
+			return errors.New("soap: nil logger")
+		}
+		c.logger = l
+		return nil
+	}
+}
+
+// WithMaxResponseSize caps response bodies (default 10 MiB).
+func WithMaxResponseSize(n int64) Option {
+	return func(c *config) error {
+		if n <= 0 {
+			return errors.New("soap: response cap must be positive")
+		}
+		c.maxResponse = n
+		return nil
+	}
+}
+
+// WithClock sets the clock tokenPassport timestamps and backoff use.
+func WithClock(clock Clock) Option {
+	return func(c *config) error {
+		if clock == nil {
+			return errors.New("soap: nil clock")
+		}
+		c.clock = clock
+		return nil
+	}
+}
+
+// WithNonceSource sets the nonce source (default RandomNonce).
+func WithNonceSource(n NonceSource) Option {
+	return func(c *config) error {
+		if n == nil {
+			return errors.New("soap: nil nonce source")
+		}
+		c.nonce = n
+		return nil
+	}
+}
+
+// WithUserAgent sets the User-Agent (default nsdist/<version>).
+func WithUserAgent(ua string) Option {
+	return func(c *config) error { c.userAgent = ua; return nil }
+}
+
+const defaultTimeout = 60 * time.Second
+
+var (
+	defaultHTTPOnce sync.Once
+	defaultHTTP     *http.Client
+)
+
+// DefaultHTTPClient is the client nsdist uses when given none: one shared
+// transport whose idle connections are capped, since every target of a
+// rollout is a different host (DESIGN.md, "Connections").
+func DefaultHTTPClient() *http.Client {
+	defaultHTTPOnce.Do(func() {
+		defaultHTTP = &http.Client{Transport: NewTransport(), Timeout: defaultTimeout}
+	})
+	return defaultHTTP
+}
+
+// NewTransport returns an http.Transport with bounded idle connections.
+func NewTransport() *http.Transport {
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		MaxIdleConns:          100,
+		MaxIdleConnsPerHost:   2,
+		IdleConnTimeout:       30 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: defaultTimeout,
+		ForceAttemptHTTP2:     true,
+	}
+}
+
+func parseBaseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("soap: invalid endpoint URL %q: want https://host[/services/NetSuitePort_YYYY_N]", raw)
+	}
+	return u, nil
+}
+
+// NewClient returns a client for account (canonical or host form). The
+// credentials, if any, must belong to the same account.
+func NewClient(account string, opts ...Option) (*Client, error) {
+	id, err := ParseAccountID(account)
+	if err != nil {
+		return nil, err
+	}
+	cfg := config{
+		version:     DefaultVersion,
+		retry:       DefaultRetryPolicy(),
+		maxResponse: DefaultMaxResponseSize,
+		clock:       time.Now,
+		nonce:       RandomNonce,
+		sleep:       sleepCtx,
+		userAgent:   "nsdist/" + sdkVersion,
+	}
+	for _, o := range opts {
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	return newClient(id, cfg)
+}
+
+func newClient(id AccountID, cfg config) (*Client, error) {
+	if cfg.auth != nil {
+		if err := cfg.auth.Check(cfg.version); err != nil {
+			return nil, err
+		}
+		if cfg.auth.AccountID() != id {
+			return nil, fmt.Errorf("%w: credentials are for account %s, client is for %s", ErrCredentials, cfg.auth.AccountID(), id)
+		}
+	}
+	if cfg.httpClient == nil {
+		cfg.httpClient = DefaultHTTPClient()
+	}
+	if cfg.logger == nil {
+		cfg.logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.discovery == nil {
+		cfg.discovery = NewDiscoveryCache()
+	}
+	if cfg.discoveryURL == nil {
+		cfg.discoveryURL, _ = url.Parse(DefaultDiscoveryURL)
+	}
+	return &Client{account: id, cfg: cfg}, nil
+}
+
+// Clone returns a copy of the client with more options applied.
+func (c *Client) Clone(opts ...Option) (*Client, error) {
+	cfg := c.cfg
+	for _, o := range opts {
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	return newClient(c.account, cfg)
+}
+
+// Account returns the client's account.
+func (c *Client) Account() AccountID { return c.account }
+
+// Version returns the endpoint version.
+func (c *Client) Version() Version { return c.cfg.version }
+
+// String describes the client without secrets.
+func (c *Client) String() string {
+	mode := AuthNone
+	if c.cfg.auth != nil {
+		mode = c.cfg.auth.Mode()
+	}
+	return fmt.Sprintf("soap.Client{account:%s version:%s auth:%s}", c.account, c.cfg.version, mode)
+}
+
+// GoString implements fmt.GoStringer without secrets.
+func (c *Client) GoString() string { return c.String() }
+
+// Format prints the redacted form for every verb.
+func (c *Client) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()) }
+
+// Endpoint returns the URL requests go to: the explicit one, a discovered
+// one, or the account-specific domain derived from the account id.
+func (c *Client) Endpoint() string { return c.endpointURL().String() }
+
+func (c *Client) endpointURL() *url.URL {
+	if c.cfg.endpoint != nil {
+		return withPath(c.cfg.endpoint, c.cfg.version)
+	}
+	if d, ok := c.cfg.discovery.get(c.account); ok {
+		return withPath(d, c.cfg.version)
+	}
+	return &url.URL{Scheme: "https", Host: c.account.SuiteTalkHost(), Path: c.cfg.version.Path()}
+}
+
+func withPath(base *url.URL, v Version) *url.URL {
+	u := *base
+	if !strings.Contains(u.Path, "/services/") {
+		u.Path = strings.TrimSuffix(u.Path, "/") + v.Path()
+	}
+	return &u
+}
+
+// Do sends op with the client's credentials and returns the decoded
+// response. Faults come back as errors that errors.As turns into *Fault,
+// wrapped in an *OpError that counts the attempts.
+func (c *Client) Do(ctx context.Context, op Operation) (*Response, error) {
+	if op == OpGetDataCenterUrls {
+		return c.discover(ctx, c.account)
+	}
+	req := &Request{Operation: op, Version: c.cfg.version, Auth: c.cfg.auth}
+	resp, _, err := c.call(ctx, req, "", true)
+	return resp, err
+}
+
+// DataCenterURLs asks NetSuite's discovery service for the account's domains.
+func (c *Client) DataCenterURLs(ctx context.Context) (*DataCenterURLs, error) {
+	resp, err := c.discover(ctx, c.account)
+	if err != nil {
+		return nil, err
+	}
+	if resp.DataCenterURLs == nil {
+		return nil, &OpError{Op: OpGetDataCenterUrls, Account: c.account, Attempts: 1, Err: fmt.Errorf("%w: no dataCenterUrls in the answer", ErrMalformed)}
+	}
+	return resp.DataCenterURLs, nil
+}
+
+func (c *Client) discover(ctx context.Context, account AccountID) (*Response, error) {
+	req := &Request{Operation: OpGetDataCenterUrls, Version: c.cfg.version, Account: account}
+	u := withPath(c.cfg.discoveryURL, c.cfg.version)
+	resp, _, err := c.send(ctx, req, u, "")
+	if err == nil && resp.DataCenterURLs != nil && resp.DataCenterURLs.WebservicesDomain != "" {
+		if du, perr := parseBaseURL(resp.DataCenterURLs.WebservicesDomain); perr == nil {
+			c.cfg.discovery.put(account, du)
+		}
+	}
+	return resp, err
+}
+
+// call sends req to the endpoint, falling back once to discovery when the
+// derived host does not resolve or NetSuite says the account is not here.
+func (c *Client) call(ctx context.Context, req *Request, cookie string, fallback bool) (*Response, http.Header, error) {
+	u := c.endpointURL()
+	resp, hdr, err := c.send(ctx, req, u, cookie)
+	if err == nil || !fallback || c.cfg.endpoint != nil || !(dnsNotFound(err) || errors.Is(err, ErrInvalidAccount)) {
+		return resp, hdr, err
+	}
+	if _, derr := c.discover(ctx, c.account); derr != nil {
+		return resp, hdr, err
+	}
+	if nu := c.endpointURL(); nu.Host != u.Host {
+		c.cfg.logger.Debug("soap: using discovered domain", "account", string(c.account), "host", nu.Host)
+		return c.send(ctx, req, nu, cookie)
+	}
+	return resp, hdr, err
+}
+
+// send runs the attempt loop for one request.
+func (c *Client) send(ctx context.Context, req *Request, u *url.URL, cookie string) (*Response, http.Header, error) {
+	if err := req.Validate(); err != nil {
+		return nil, nil, &OpError{Op: req.Operation, Account: c.account, URL: redact.URL(u), Err: err}
+	}
+	bo := c.cfg.retry.backOff(c.cfg.clock)
+	opErr := &OpError{Op: req.Operation, Account: c.account, URL: redact.URL(u)}
+	unexpected := 0
+	for {
+		opErr.Attempts++
+		start := c.cfg.clock()
+		resp, hdr, err := c.attempt(ctx, req, u, cookie)
+		c.cfg.logger.LogAttrs(ctx, slog.LevelDebug, "soap attempt",
+			slog.String("op", string(req.Operation)), slog.String("account", string(c.account)),
+			slog.Int("attempt", opErr.Attempts), slog.Duration("duration", c.cfg.clock().Sub(start)),
+			slog.Any("error", err))
+		if err == nil {
+			return resp, hdr, nil
+		}
+		opErr.Err = err
+		if ctx.Err() != nil {
+			opErr.ctxErr = ctx.Err()
+			return nil, hdr, opErr
+		}
+		if !Retryable(err) || opErr.Attempts >= c.cfg.retry.MaxAttempts {
+			return nil, hdr, opErr
+		}
+		if errors.Is(err, ErrUnexpected) {
+			if unexpected >= c.cfg.retry.MaxUnexpectedRetries {
+				return nil, hdr, opErr
+			}
+			unexpected++
+		}
+		wait := bo.NextBackOff()
+		if wait == -1 { // backoff.Stop: elapsed time used up
+			return nil, hdr, opErr
+		}
+		var ra interface{ RetryAfter(time.Time) time.Duration }
+		if errors.As(err, &ra) {
+			if d := ra.RetryAfter(c.cfg.clock()); d > wait {
+				wait = min(d, c.cfg.retry.MaxElapsedTime)
+			}
+		}
+		c.cfg.logger.LogAttrs(ctx, slog.LevelDebug, "soap retry", slog.String("op", string(req.Operation)),
+			slog.String("account", string(c.account)), slog.Duration("wait", wait))
+		if err := c.cfg.sleep(ctx, wait); err != nil {
+			opErr.ctxErr = err
+			return nil, hdr, opErr
+		}
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// attempt sends one request with a fresh tokenPassport.
+func (c *Client) attempt(ctx context.Context, req *Request, u *url.URL, cookie string) (*Response, http.Header, error) {
+	var nonce string
+	if req.Auth != nil && req.Auth.Mode() == AuthTBA {
+		n, err := c.cfg.nonce()
+		if err != nil {
+			return nil, nil, err
+		}
+		nonce = n
+	}
+	body, err := req.Encode(nonce, c.cfg.clock())
+	if err != nil {
+		return nil, nil, err
+	}
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
+	if err != nil {
+		return nil, nil, fmt.Errorf("soap: build request: %w", err)
+	}
+	hreq.Header.Set("Content-Type", ContentType)
+	hreq.Header.Set("SOAPAction", `"`+string(req.Operation)+`"`)
+	if c.cfg.userAgent != "" {
+		hreq.Header.Set("User-Agent", c.cfg.userAgent)
+	}
+	if cookie != "" {
+		hreq.Header.Set("Cookie", cookie)
+	}
+	hresp, err := c.cfg.httpClient.Do(hreq)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // the URL is on the OpError already
+		}
+		return nil, nil, &TransportError{Err: err}
+	}
+	defer hresp.Body.Close()
+	data, rerr := io.ReadAll(io.LimitReader(hresp.Body, c.cfg.maxResponse+1))
+	if rerr != nil {
+		if ctx.Err() != nil {
+			return nil, hresp.Header, ctx.Err()
+		}
+		return nil, hresp.Header, &TransportError{Err: fmt.Errorf("reading body: %w", rerr)}
+	}
+	if int64(len(data)) > c.cfg.maxResponse {
+		_, _ = io.Copy(io.Discard, io.LimitReader(hresp.Body, 1<<20))
+	}
+	resp, derr := decodeResponse(data, c.cfg.maxResponse)
+	var f *Fault
+	if errors.As(derr, &f) {
+		f.HTTPStatus = hresp.StatusCode
+		return nil, hresp.Header, f
+	}
+	if hresp.StatusCode != http.StatusOK {
+		return nil, hresp.Header, newHTTPError(hresp, data, derr)
+	}
+	if derr != nil {
+		return nil, hresp.Header, derr
+	}
+	return resp, hresp.Header, nil
+}
+
+// DiscoveryCache remembers each account's discovered webservices domain.
+type DiscoveryCache struct {
+	mu sync.RWMutex
+	m  map[AccountID]*url.URL
+}
+
+// NewDiscoveryCache returns an empty cache, safe for concurrent use.
+func NewDiscoveryCache() *DiscoveryCache { return &DiscoveryCache{m: map[AccountID]*url.URL{}} }
+
+func (d *DiscoveryCache) get(a AccountID) (*url.URL, bool) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	u, ok := d.m[a]
+	return u, ok
+}
+
+func (d *DiscoveryCache) put(a AccountID, u *url.URL) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.m[a] = u
+}

@@ -1,0 +1,160 @@
+package soap
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+)
+
+// FaultClass says whose side a SOAP fault blames, from its faultcode.
+type FaultClass int
+
+// Fault classes.
+const (
+	FaultUnknown FaultClass = iota
+	FaultClient
+	FaultServer
+)
+
+func (c FaultClass) String() string {
+	switch c {
+	case FaultClient:
+		return "client"
+	case FaultServer:
+		return "server"
+	}
+	return "unknown"
+}
+
+// Classes of SuiteTalk faults. A *Fault matches the class it belongs to
+// with errors.Is; the class comes from the fault element and its code,
+// never from English text, except ErrAmbiguousAuth, which has no code of
+// its own (NETSUITE.md §4.6).
+var (
+	ErrAuthRejected           = errors.New("soap: authentication rejected")
+	ErrConcurrencyLimited     = errors.New("soap: concurrency limit exceeded")
+	ErrSessionInvalid         = errors.New("soap: session invalid or timed out")
+	ErrUnsupportedVersion     = errors.New("soap: endpoint version not supported")
+	ErrFeatureOrPermission    = errors.New("soap: feature or permission missing")
+	ErrInvalidAccount         = errors.New("soap: invalid account")
+	ErrTemporarilyUnavailable = errors.New("soap: account temporarily unavailable")
+	ErrUnexpected             = errors.New("soap: unexpected error at NetSuite")
+)
+
+// Fault is a SOAP fault from NetSuite. Reach it with errors.As.
+type Fault struct {
+	Code      string     // faultcode text, e.g. "soapenv:Server.userException"
+	Class     FaultClass // from the faultcode
+	String    string     // faultstring
+	Actor     string     // faultactor, rarely present
+	Kind      string     // local name of the detail element, e.g. "invalidCredentialsFault"
+	NSCode    string     // that element's code, e.g. "USER_ERROR" (free text: NetSuite uses codes outside the enum)
+	NSMessage string     // that element's message
+	Hostname  string     // the Axis hostname NetSuite adds to the detail
+	Detail    string     // the raw detail XML, bounded
+	// HTTPStatus is the status of the response that carried the fault (0 when decoded from bytes alone).
+	HTTPStatus int
+}
+
+// Error returns one lowercase line.
+func (f *Fault) Error() string {
+	var b strings.Builder
+	b.WriteString("soap: fault")
+	if f.Kind != "" {
+		b.WriteString(" " + f.Kind)
+	}
+	if f.NSCode != "" {
+		b.WriteString(" " + f.NSCode)
+	}
+	msg := f.String
+	if msg == "" {
+		msg = f.NSMessage
+	}
+	if msg != "" {
+		b.WriteString(": " + msg)
+	}
+	if f.HTTPStatus != 0 {
+		b.WriteString(" (http " + strconv.Itoa(f.HTTPStatus) + ")")
+	}
+	return b.String()
+}
+
+// Category returns the class sentinel the fault belongs to, or nil.
+func (f *Fault) Category() error {
+	if f.ambiguous() {
+		return ErrAmbiguousAuth
+	}
+	switch f.NSCode { // the code is the most specific (an UNEXPECTED_ERROR inside invalidCredentialsFault is transient: NETSUITE.md §8.8)
+	case "UNEXPECTED_ERROR":
+		return ErrUnexpected
+	case "WS_REQUEST_BLOCKED", "WS_CONCUR_SESSION_DISALLWD":
+		return ErrConcurrencyLimited
+	case "ACCT_TEMP_UNAVAILABLE":
+		return ErrTemporarilyUnavailable
+	case "UNSUPPORTED_WS_VERSION", "INVALID_WS_VERSION":
+		return ErrUnsupportedVersion
+	case "WS_FEATURE_REQD", "WS_PERMISSION_REQD", "INSUFFICIENT_PERMISSION", "OI_FEATURE_REQD", "OI_PERMISSION_REQD":
+		return ErrFeatureOrPermission
+	case "INVALID_ACCT":
+		return ErrInvalidAccount
+	case "SESSION_TIMED_OUT", "WS_LOG_IN_REQD", "INVALID_SESSION":
+		return ErrSessionInvalid
+	case "INVALID_LOGIN_CREDENTIALS", "INVALID_LOGIN_ATTEMPT", "LOGIN_DISABLED", "INVALID_ROLE", "ROLE_REQUIRED", "PSWD_REQD", "INVALID_APP_ID":
+		return ErrAuthRejected
+	}
+	switch f.Kind {
+	case "invalidCredentialsFault":
+		return ErrAuthRejected
+	case "exceededConcurrentRequestLimitFault", "exceededRequestLimitFault":
+		return ErrConcurrencyLimited
+	case "invalidSessionFault":
+		return ErrSessionInvalid
+	case "invalidVersionFault":
+		return ErrUnsupportedVersion
+	case "insufficientPermissionFault":
+		return ErrFeatureOrPermission
+	case "invalidAccountFault":
+		return ErrInvalidAccount
+	case "unexpectedErrorFault":
+		return ErrUnexpected
+	}
+	return nil
+}
+
+// ambiguous: "Ambiguous authentication" has no code of its own, so this is
+// the one class read from the text (NETSUITE.md §4.2).
+func (f *Fault) ambiguous() bool {
+	return strings.HasPrefix(f.String, "Ambiguous authentication") || strings.HasPrefix(f.NSMessage, "Ambiguous authentication")
+}
+
+// Is reports whether target is the fault's class.
+func (f *Fault) Is(target error) bool {
+	c := f.Category()
+	return c != nil && c == target //nolint:errorlint // comparing sentinels
+}
+
+// Temporary reports whether waiting and trying again may succeed.
+func (f *Fault) Temporary() bool {
+	switch f.Category() {
+	case ErrConcurrencyLimited, ErrTemporarilyUnavailable, ErrUnexpected: //nolint:errorlint
+		return true
+	}
+	return false
+}
+
+// ServerFault reports whether the faultcode blames the server.
+func (f *Fault) ServerFault() bool { return f.Class == FaultServer }
+
+func faultClass(code string) FaultClass {
+	_, local, _ := strings.Cut(code, ":")
+	if local == "" {
+		local = code
+	}
+	switch {
+	case strings.HasPrefix(local, "Server"), strings.HasPrefix(local, "Receiver"):
+		return FaultServer
+	case strings.HasPrefix(local, "Client"), strings.HasPrefix(local, "Sender"):
+		return FaultClient
+	}
+	return FaultUnknown
+}

@@ -1,0 +1,85 @@
+package soap
+
+import (
+	"errors"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+)
+
+// RetryPolicy bounds the attempts of one call. Only answers that mean
+// "wait and try again" are retried (NETSUITE.md §5): concurrency faults,
+// ACCT_TEMP_UNAVAILABLE, UNEXPECTED_ERROR (at most MaxUnexpectedRetries
+// times), HTTP 429/502/503/504 (honouring Retry-After), truncated answers
+// and connections that got no response. Authentication, permission,
+// version and account faults, TLS failures and a done context never are.
+type RetryPolicy struct {
+	MaxAttempts          int           // attempts in all, including the first; 1 disables retries
+	InitialInterval      time.Duration // first wait
+	Multiplier           float64       // growth per retry
+	MaxInterval          time.Duration // longest single wait
+	Jitter               float64       // randomization factor, 0..1
+	MaxElapsedTime       time.Duration // the whole call, waits included
+	MaxUnexpectedRetries int           // retries of UNEXPECTED_ERROR
+}
+
+// DefaultRetryPolicy: up to 10 attempts, 100 ms first wait doubling to at
+// most 5 s, ±50% jitter, 2 minutes in all, UNEXPECTED_ERROR retried twice.
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{MaxAttempts: 10, InitialInterval: 100 * time.Millisecond, Multiplier: 2, MaxInterval: 5 * time.Second,
+		Jitter: 0.5, MaxElapsedTime: 2 * time.Minute, MaxUnexpectedRetries: 2}
+}
+
+// NoRetry makes one attempt only; a caller that schedules its own retries
+// (the distribution rollout does) uses it.
+func NoRetry() RetryPolicy { p := DefaultRetryPolicy(); p.MaxAttempts = 1; return p }
+
+func (p RetryPolicy) validate() error {
+	if p.MaxAttempts < 1 || p.InitialInterval < 0 || p.MaxInterval < 0 || p.Multiplier < 1 || p.Jitter < 0 || p.Jitter > 1 || p.MaxElapsedTime < 0 || p.MaxUnexpectedRetries < 0 {
+		return errors.New("soap: invalid retry policy: want MaxAttempts ≥ 1, Multiplier ≥ 1, Jitter in [0,1], no negative durations")
+	}
+	return nil
+}
+
+func (p RetryPolicy) backOff(clock Clock) *backoff.ExponentialBackOff {
+	b := &backoff.ExponentialBackOff{
+		InitialInterval:     p.InitialInterval,
+		RandomizationFactor: p.Jitter,
+		Multiplier:          p.Multiplier,
+		MaxInterval:         p.MaxInterval,
+		MaxElapsedTime:      p.MaxElapsedTime,
+		Stop:                backoff.Stop,
+		Clock:               clockAdapter(clock),
+	}
+	b.Reset()
+	return b
+}
+
+type clockAdapter Clock
+
+func (c clockAdapter) Now() time.Time { return c() }
+
+// Retryable reports whether err is worth another attempt, by what the error
+// says about itself; the first definite answer wins.
+func Retryable(err error) bool {
+	if err == nil || ctxDone(err) || tlsFailure(err) || dnsNotFound(err) {
+		return false
+	}
+	var f *Fault
+	if errors.As(err, &f) {
+		return f.Temporary()
+	}
+	var status interface{ HTTPStatusCode() int }
+	if errors.As(err, &status) {
+		switch status.HTTPStatusCode() {
+		case 429, 502, 503, 504:
+			return true
+		}
+		return false
+	}
+	if errors.Is(err, ErrTruncated) {
+		return true
+	}
+	var conn interface{ ConnectionError() bool }
+	return errors.As(err, &conn) && conn.ConnectionError()
+}
