@@ -1,0 +1,275 @@
+package soap_test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/nsdist/nsdist/soap"
+)
+
+func readFixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "responses", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestDecodeResponse(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		file string
+		want *soap.Response
+	}{
+		{"getServerTime.xml", &soap.Response{
+			Operation: "getServerTime", Status: soap.Status{Success: true},
+			NSID:       "WEBSERVICES_123456_SB1_112620262012345678901234_abcdef",
+			ServerTime: time.Date(2026, 11, 26, 19, 30, 0, 123000000, time.UTC),
+		}},
+		{"getDataCenterUrls-return.xml", &soap.Response{
+			Operation: "getDataCenterUrls", Status: soap.Status{Success: true},
+			DataCenterURLs: &soap.DataCenterURLs{
+				RESTDomain:        "https://123456-sb1.restlets.api.netsuite.com",
+				WebservicesDomain: "https://123456-sb1.suitetalk.api.netsuite.com",
+				SystemDomain:      "https://123456-sb1.app.netsuite.com",
+			},
+		}},
+		{"login.xml", &soap.Response{
+			Operation: "login", Status: soap.Status{Success: true}, NSID: "WEBSERVICES_123456_LOGIN",
+			Session: &soap.Session{UserID: "42", UserName: "Ada Admin", Roles: []soap.Role{
+				{ID: "3", Name: "Administrator", IsDefault: true, IsLoggedIn: true},
+				{ID: "1001", Name: "Integration"},
+			}},
+		}},
+		{"getList.xml", &soap.Response{
+			Operation: "getList", Status: soap.Status{Success: true},
+			RecordStatuses: []soap.Status{
+				{Success: false, Details: []soap.StatusDetail{{Type: "ERROR", Code: "INSUFFICIENT_PERMISSION", Message: "Permission Violation"}}},
+				{Success: true, Details: []soap.StatusDetail{{Type: "WARN", Code: "WARNING", Message: "minor"}}},
+			},
+		}},
+		{"governance.xml", &soap.Response{
+			Operation: "getAccountGovernanceInfo", Status: soap.Status{Success: true},
+			AccountGovernance: &soap.AccountGovernance{ConcurrencyLimit: 15, UnallocatedConcurrencyLimit: 4},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			t.Parallel()
+			got, err := soap.DecodeResponse(readFixture(t, tt.file))
+			if err != nil {
+				t.Fatalf("DecodeResponse: %v", err)
+			}
+			if diff := cmp.Diff(tt.want, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("DecodeResponse(%s) mismatch (-want +got):\n%s", tt.file, diff)
+			}
+		})
+	}
+}
+
+func TestDecodeStatusDetailsAnywhere(t *testing.T) {
+	t.Parallel()
+	// The operation's status sits inside writeResponse; its details must be read.
+	doc := `<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>
+<addResponse xmlns="urn:messages_2016_1.platform.webservices.netsuite.com"><writeResponse>
+<platformCore:status isSuccess="false" xmlns:platformCore="urn:core_2016_1.platform.webservices.netsuite.com">
+<platformCore:statusDetail><platformCore:code>INVALID_APP_ID</platformCore:code><platformCore:message>Invalid application id: X</platformCore:message></platformCore:statusDetail>
+</platformCore:status></writeResponse></addResponse></soapenv:Body></soapenv:Envelope>`
+	got, err := soap.DecodeResponse([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := soap.Status{Success: false, Details: []soap.StatusDetail{{Type: "ERROR", Code: "INVALID_APP_ID", Message: "Invalid application id: X"}}}
+	if diff := cmp.Diff(want, got.Status); diff != "" {
+		t.Errorf("Status mismatch (-want +got):\n%s", diff)
+	}
+	if got.Operation != "add" {
+		t.Errorf("Operation = %q, want add", got.Operation)
+	}
+}
+
+func TestDecodeFaults(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		file  string
+		want  soap.Fault
+		class error
+	}{
+		{"fault-invalid-credentials.xml", soap.Fault{
+			Code: "soapenv:Server.userException", Class: soap.FaultServer, String: "Invalid login attempt.",
+			Kind: "invalidCredentialsFault", NSCode: "USER_ERROR", NSMessage: "Invalid login attempt.",
+			Hostname: "partners-java10009.bos.netsuite.com",
+		}, soap.ErrAuthRejected},
+		{"fault-soap12.xml", soap.Fault{
+			Code: "env:Receiver", Class: soap.FaultServer, String: "SuiteTalk concurrent request limit exceeded. Request blocked.",
+			Kind: "exceededConcurrentRequestLimitFault", NSCode: "WS_REQUEST_BLOCKED", NSMessage: "SuiteTalk concurrent request limit exceeded. Request blocked.",
+		}, soap.ErrConcurrencyLimited},
+		{"fault-latin1.xml", soap.Fault{
+			Code: "soapenv:Server.userException", Class: soap.FaultServer, String: "Accès refusé",
+			Kind: "insufficientPermissionFault", NSCode: "WS_PERMISSION_REQD", NSMessage: "Accès refusé à Zürich",
+		}, soap.ErrFeatureOrPermission},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			t.Parallel()
+			_, err := soap.DecodeResponse(readFixture(t, tt.file))
+			var f *soap.Fault
+			if !errors.As(err, &f) {
+				t.Fatalf("DecodeResponse error = %v, want *soap.Fault", err)
+			}
+			if diff := cmp.Diff(tt.want, *f, cmpopts.IgnoreFields(soap.Fault{}, "Detail")); diff != "" {
+				t.Errorf("fault mismatch (-want +got):\n%s", diff)
+			}
+			if !errors.Is(err, tt.class) {
+				t.Errorf("errors.Is(fault, %v) = false", tt.class)
+			}
+			if !strings.Contains(f.Detail, f.Kind) {
+				t.Errorf("Detail %q lacks the raw detail element", f.Detail)
+			}
+		})
+	}
+}
+
+func fault(kind, code, msg string) []byte {
+	return []byte(`<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><soapenv:Fault>` +
+		`<faultcode>soapenv:Server.userException</faultcode><faultstring>` + msg + `</faultstring><detail>` +
+		`<f:` + kind + ` xmlns:f="urn:faults_2025_2.platform.webservices.netsuite.com"><f:code>` + code + `</f:code><f:message>` + msg + `</f:message></f:` + kind + `>` +
+		`</detail></soapenv:Fault></soapenv:Body></soapenv:Envelope>`)
+}
+
+func TestFaultClasses(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		kind, code, msg string
+		want            error
+		temporary       bool
+	}{
+		{"invalidCredentialsFault", "USER_ERROR", "Invalid login attempt.", soap.ErrAuthRejected, false},
+		{"invalidCredentialsFault", "USER_ERROR", "Ambiguous authentication", soap.ErrAmbiguousAuth, false},
+		{"invalidCredentialsFault", "INVALID_LOGIN_CREDENTIALS", "You have entered an invalid e-mail address", soap.ErrAuthRejected, false},
+		{"invalidCredentialsFault", "UNEXPECTED_ERROR", "An unexpected error occurred.", soap.ErrUnexpected, true},
+		{"exceededConcurrentRequestLimitFault", "WS_REQUEST_BLOCKED", "SuiteTalk concurrent request limit exceeded. Request blocked.", soap.ErrConcurrencyLimited, true},
+		{"exceededRequestLimitFault", "WS_CONCUR_SESSION_DISALLWD", "Only one request may be made against a session at a time", soap.ErrConcurrencyLimited, true},
+		{"invalidSessionFault", "SESSION_TIMED_OUT", "Your connection has timed out.", soap.ErrSessionInvalid, false},
+		{"invalidVersionFault", "UNSUPPORTED_WS_VERSION", "TBA not supported in this SuiteTalk endpoint version", soap.ErrUnsupportedVersion, false},
+		{"insufficientPermissionFault", "WS_FEATURE_REQD", "You have not enabled SOAP web services feature for your account.", soap.ErrFeatureOrPermission, false},
+		{"invalidAccountFault", "INVALID_ACCT", "Invalid account number.", soap.ErrInvalidAccount, false},
+		{"unexpectedErrorFault", "ACCT_TEMP_UNAVAILABLE", "The account you are trying to access is currently unavailable.", soap.ErrTemporarilyUnavailable, true},
+		{"unexpectedErrorFault", "UNEXPECTED_ERROR", "An unexpected error occurred. Error ID: abc", soap.ErrUnexpected, true},
+		// English text alone never classifies: a code NetSuite may add later stays unclassified.
+		{"someNewFault", "SOME_NEW_CODE", "Invalid login attempt.", nil, false},
+	}
+	all := []error{soap.ErrAuthRejected, soap.ErrAmbiguousAuth, soap.ErrConcurrencyLimited, soap.ErrSessionInvalid, soap.ErrUnsupportedVersion,
+		soap.ErrFeatureOrPermission, soap.ErrInvalidAccount, soap.ErrTemporarilyUnavailable, soap.ErrUnexpected}
+	for _, tt := range tests {
+		t.Run(tt.kind+"/"+tt.code+"/"+tt.msg, func(t *testing.T) {
+			t.Parallel()
+			_, err := soap.DecodeResponse(fault(tt.kind, tt.code, tt.msg))
+			var f *soap.Fault
+			if !errors.As(err, &f) {
+				t.Fatalf("not a fault: %v", err)
+			}
+			for _, class := range all {
+				if got := errors.Is(err, class); got != (class == tt.want) {
+					t.Errorf("errors.Is(%v) = %v, want %v", class, got, class == tt.want)
+				}
+			}
+			if f.Temporary() != tt.temporary || soap.Retryable(err) != tt.temporary {
+				t.Errorf("Temporary() = %v, Retryable = %v, want %v", f.Temporary(), soap.Retryable(err), tt.temporary)
+			}
+		})
+	}
+}
+
+func TestDecodeBadInput(t *testing.T) {
+	t.Parallel()
+	good := readFixture(t, "getServerTime.xml")
+	tests := []struct {
+		name string
+		body []byte
+		want error
+	}{
+		{"empty", nil, soap.ErrEmptyBody},
+		{"whitespace", []byte(" \n\t "), soap.ErrEmptyBody},
+		{"html error page", []byte("<!DOCTYPE html><html><body><h1>503 Service Unavailable</h1></body></html>"), soap.ErrNotSOAP},
+		{"html without doctype", []byte("<html><head><title>Error</title></head></html>"), soap.ErrNotSOAP},
+		{"plain text", []byte("Service Unavailable"), soap.ErrNotSOAP},
+		{"json", []byte(`{"error":"x"}`), soap.ErrNotSOAP},
+		{"truncated", good[:len(good)/2], soap.ErrTruncated},
+		{"truncated in a tag", good[:300], soap.ErrTruncated},
+		{"wrong root", []byte(`<foo xmlns="urn:x"><bar/></foo>`), soap.ErrWrongRoot},
+		{"envelope wrong namespace", []byte(`<Envelope xmlns="urn:not-soap"><Body/></Envelope>`), soap.ErrWrongRoot},
+		{"no body", []byte(`<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header/></s:Envelope>`), soap.ErrNoBody},
+		{"empty body", []byte(`<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body></s:Body></s:Envelope>`), soap.ErrNoBody},
+		{"malformed", []byte(`<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><a></b></s:Body></s:Envelope>`), soap.ErrMalformed},
+		{"unknown charset", []byte(`<?xml version="1.0" encoding="Shift_JIS"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><x/></s:Body></s:Envelope>`), soap.ErrCharset},
+		{"too large", append(append([]byte{}, good...), bytes.Repeat([]byte(" "), soap.DefaultMaxResponseSize)...), soap.ErrTooLarge},
+		{"bad server time", bytes.Replace(good, []byte("2026-11-26T19:30:00.123Z"), []byte("yesterday"), 1), soap.ErrMalformed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			resp, err := soap.DecodeResponse(tt.body)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("DecodeResponse error = %v, want %v", err, tt.want)
+			}
+			if resp != nil {
+				t.Errorf("got a response with an error")
+			}
+			var de *soap.DecodeError
+			if !errors.As(err, &de) {
+				t.Fatalf("error %T is not a *DecodeError", err)
+			}
+			if len(de.Snippet) > 200 {
+				t.Errorf("snippet is %d bytes, want ≤ 200", len(de.Snippet))
+			}
+		})
+	}
+}
+
+func TestDecodeSnippetHidesSecrets(t *testing.T) {
+	t.Parallel()
+	body := []byte(`<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><p:password>hunter2</p:password><q:signature algorithm="x">c2lnbmF0dXJl</q:signature>`)
+	_, err := soap.DecodeResponse(body)
+	if err == nil || strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "c2lnbmF0dXJl") {
+		t.Fatalf("error leaks a secret or is nil: %v", err)
+	}
+}
+
+func TestIsNetSuiteNS(t *testing.T) {
+	t.Parallel()
+	for uri, want := range map[string]bool{
+		"urn:core_2025_2.platform.webservices.netsuite.com":       true,
+		"urn:core_2_5.platform.webservices.netsuite.com":          true,
+		"urn:types.core_2023_2.platform.webservices.netsuite.com": false, // kind "core" only
+		"urn:core_.platform.webservices.netsuite.com":             false,
+		"urn:core_2025_2.platform.webservices.example.com":        false,
+		"core_2025_2.platform.webservices.netsuite.com":           false,
+	} {
+		if got := soap.IsNetSuiteNS(uri, "core"); got != want {
+			t.Errorf("IsNetSuiteNS(%q, core) = %v, want %v", uri, got, want)
+		}
+	}
+}
+
+func FuzzDecodeResponse(f *testing.F) {
+	for _, name := range []string{"getServerTime.xml", "login.xml", "getList.xml", "fault-invalid-credentials.xml", "fault-soap12.xml", "fault-latin1.xml"} {
+		f.Add(readFixture(f, name))
+	}
+	f.Add([]byte("<html>"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		resp, err := soap.DecodeResponse(data)
+		if (resp == nil) == (err == nil) {
+			t.Fatalf("DecodeResponse returned resp=%v err=%v: want exactly one", resp, err)
+		}
+	})
+}

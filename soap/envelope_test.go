@@ -1,0 +1,246 @@
+package soap_test
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/beevik/etree"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/nsdist/nsdist/internal/xsdcheck"
+	"github.com/nsdist/nsdist/soap"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+const testAppID = "c4a2541d16fb4845b8a28b8a34bdbb61"
+
+func tbaAuth(acct string) *soap.TokenAuth {
+	return &soap.TokenAuth{
+		Account:        soap.MustParseAccountID(acct),
+		ConsumerKey:    "71cc02b731f05895561ef0862d71553a3ac99498a947c3b7beaf4a1e4a29f7c4",
+		ConsumerSecret: "7278da58caf07f5c336301a601203d10a58e948efa280f0618e25fcee1ef2abd",
+		TokenID:        "89e08d9767c5ac85b374415725567d05b54ecf0960ad2470894a52f741020d82",
+		TokenSecret:    "060cd9ab3ffbbe1e3d3918e90165ffd37ab12acc76b4691046e2d29c7d7674c2",
+	}
+}
+
+func passportAuth(acct string) *soap.Passport {
+	return &soap.Passport{Email: "admin@example.com", Password: "S3cret&<pass>", Account: soap.MustParseAccountID(acct), Role: "3", ApplicationID: testAppID}
+}
+
+// allRequests returns every envelope nsdist can emit, by a readable name.
+func allRequests(t *testing.T) map[string]*soap.Request {
+	t.Helper()
+	reqs := map[string]*soap.Request{}
+	for _, v := range soap.Versions() {
+		for _, op := range soap.Operations() {
+			if !v.Supports(op) {
+				continue
+			}
+			name := v.String() + "-" + string(op)
+			switch op {
+			case soap.OpGetDataCenterUrls:
+				reqs[name] = &soap.Request{Operation: op, Version: v, Account: "123456_SB1"}
+			case soap.OpLogin:
+				reqs[name+"-passport"] = &soap.Request{Operation: op, Version: v, Auth: passportAuth("123456")}
+			case soap.OpLogout:
+				reqs[name+"-session"] = &soap.Request{Operation: op, Version: v, Session: true, ApplicationID: testAppID}
+			default:
+				reqs[name+"-tba"] = &soap.Request{Operation: op, Version: v, Auth: tbaAuth("123456_SB1")}
+				if v.SupportsPassport() {
+					reqs[name+"-passport"] = &soap.Request{Operation: op, Version: v, Auth: passportAuth("123456")}
+					reqs[name+"-session"] = &soap.Request{Operation: op, Version: v, Session: true, ApplicationID: testAppID}
+				}
+			}
+		}
+	}
+	return reqs
+}
+
+var fixedTime = time.Unix(1439829974, 0)
+
+func TestEnvelopesValidateAgainstOfficialSchemas(t *testing.T) {
+	t.Parallel()
+	docs := map[string][]byte{}
+	for name, r := range allRequests(t) {
+		b, err := r.Encode("6obMKq0tmY8ylVOdEkA1", fixedTime)
+		if err != nil {
+			t.Fatalf("%s: Encode: %v", name, err)
+		}
+		if r.Version == soap.V2020_1 && strings.Contains(name, "Governance") && !strings.HasSuffix(name, "-tba") {
+			// No public schema has both the passport era's headers and the
+			// governance operations (2017_2 lacks the operations, 2023_2 the
+			// passport). Validate each half against the set that has it: the
+			// header with a getServerTime body, the body without the passport.
+			docs[name+"-header"] = bytes.Replace(b, []byte("msg:"+string(r.Operation)+"/>"), []byte("msg:getServerTime/>"), 1)
+			docs[name+"-body"] = stripPassport(t, b)
+			continue
+		}
+		docs[name] = b
+	}
+	if len(docs) < 60 {
+		t.Fatalf("only %d envelopes built; expected every op × version × auth", len(docs))
+	}
+	xsdcheck.Validate(t, docs)
+}
+
+// TestSchemaCheckRejects proves the schema check can fail: an envelope
+// with the tokenPassport children in the messages namespace (Oracle's
+// sample form, and a peer library's bug) is invalid.
+func TestSchemaCheckRejects(t *testing.T) {
+	t.Parallel()
+	xsdcheck.Dir(t)
+	r := &soap.Request{Operation: soap.OpGetServerTime, Version: soap.V2023_2, Auth: tbaAuth("123456")}
+	b, err := r.Encode("abcdefghij", fixedTime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := bytes.ReplaceAll(b, []byte("core:account"), []byte("msg:account"))
+	ft := &fakeT{TB: t}
+	xsdcheck.Validate(ft, map[string][]byte{"bad": bad})
+	if !ft.failed {
+		t.Fatal("schema check accepted a tokenPassport with children in the messages namespace")
+	}
+}
+
+func stripPassport(t *testing.T, b []byte) []byte {
+	t.Helper()
+	d := etree.NewDocument()
+	if err := d.ReadFromBytes(b); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range d.FindElements("//passport") {
+		e.Parent().RemoveChild(e)
+	}
+	out, err := d.WriteToBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+type fakeT struct {
+	testing.TB
+	failed bool
+}
+
+func (f *fakeT) Errorf(string, ...any) { f.failed = true }
+func (f *fakeT) Helper()               {}
+
+func TestGoldenEnvelopes(t *testing.T) {
+	t.Parallel()
+	cases := map[string]*soap.Request{
+		"tba-getServerTime-2025_2":      {Operation: soap.OpGetServerTime, Version: soap.V2025_2, Auth: tbaAuth("123456_SB1")},
+		"getDataCenterUrls-2025_2":      {Operation: soap.OpGetDataCenterUrls, Version: soap.V2025_2, Account: "123456_SB1"},
+		"passport-login-2020_1":         {Operation: soap.OpLogin, Version: soap.V2020_1, Auth: passportAuth("123456")},
+		"passport-getServerTime-2017_2": {Operation: soap.OpGetServerTime, Version: soap.V2017_2, Auth: passportAuth("123456")},
+		"session-logout-2020_1":         {Operation: soap.OpLogout, Version: soap.V2020_1, Session: true, ApplicationID: testAppID},
+	}
+	for name, r := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			got, err := r.Encode("6obMKq0tmY8ylVOdEkA1", fixedTime)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join("testdata", "requests", name+".golden")
+			got = canonical(t, got)
+			if *update {
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test ./soap -run TestGoldenEnvelopes -update)", err)
+			}
+			if diff := cmp.Diff(string(want), string(got)); diff != "" {
+				t.Errorf("Encode(%s) mismatch (-want +got):\n%s", name, diff)
+			}
+		})
+	}
+}
+
+// canonical re-indents through etree so golden files are readable.
+func canonical(t *testing.T, b []byte) []byte {
+	t.Helper()
+	d := etree.NewDocument()
+	if err := d.ReadFromBytes(b); err != nil {
+		t.Fatal(err)
+	}
+	d.Indent(2)
+	out, err := d.WriteToBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestRequestRefusals(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		req  soap.Request
+		want error
+	}{
+		{"tba with application id", soap.Request{Operation: soap.OpGetServerTime, Version: soap.V2025_2, Auth: tbaAuth("123456"), ApplicationID: testAppID}, soap.ErrAmbiguousAuth},
+		{"passport on 2020_2", soap.Request{Operation: soap.OpGetServerTime, Version: soap.V2020_2, Auth: passportAuth("123456")}, soap.ErrAuthNotSupported},
+		{"login on 2025_2", soap.Request{Operation: soap.OpLogin, Version: soap.V2025_2, Auth: passportAuth("123456")}, soap.ErrUnsupportedOperation},
+		{"governance on 2019_2", soap.Request{Operation: soap.OpGetAccountGovernanceInfo, Version: soap.V2019_2, Auth: tbaAuth("123456")}, soap.ErrUnsupportedOperation},
+		{"unknown operation", soap.Request{Operation: "search", Version: soap.V2025_2, Auth: tbaAuth("123456")}, soap.ErrUnsupportedOperation},
+		{"no auth", soap.Request{Operation: soap.OpGetServerTime, Version: soap.V2025_2}, soap.ErrCredentials},
+		{"empty token secret", soap.Request{Operation: soap.OpGetServerTime, Version: soap.V2025_2, Auth: &soap.TokenAuth{Account: "1", ConsumerKey: "a", ConsumerSecret: "b", TokenID: "c"}}, soap.ErrCredentials},
+		{"empty password", soap.Request{Operation: soap.OpGetServerTime, Version: soap.V2017_2, Auth: &soap.Passport{Email: "a", Account: "1", Role: "3", ApplicationID: testAppID}}, soap.ErrCredentials},
+		{"lower-case sandbox id", soap.Request{Operation: soap.OpGetServerTime, Version: soap.V2025_2, Auth: tbaAuth("1")}, nil},
+		{"bad application id", soap.Request{Operation: soap.OpGetServerTime, Version: soap.V2017_2, Auth: &soap.Passport{Email: "a", Password: "p", Account: "1", Role: "3", ApplicationID: "nope"}}, soap.ErrInvalidApplicationID},
+		{"login with tba", soap.Request{Operation: soap.OpLogin, Version: soap.V2017_2, Auth: tbaAuth("1")}, soap.ErrCredentials},
+		{"logout outside a session", soap.Request{Operation: soap.OpLogout, Version: soap.V2017_2, Auth: passportAuth("1")}, soap.ErrUnsupportedOperation},
+		{"session plus credentials", soap.Request{Operation: soap.OpGetServerTime, Version: soap.V2017_2, Auth: passportAuth("1"), Session: true}, soap.ErrAmbiguousAuth},
+		{"datacenter without account", soap.Request{Operation: soap.OpGetDataCenterUrls, Version: soap.V2025_2}, soap.ErrInvalidAccountID},
+		{"zero version", soap.Request{Operation: soap.OpGetServerTime, Auth: tbaAuth("1")}, soap.ErrInvalidVersion},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := tt.req
+			if tt.name == "lower-case sandbox id" {
+				a := tbaAuth("123456_SB1")
+				a.Account = "123456_sb1"
+				r.Auth = a
+				tt.want = soap.ErrInvalidAccountID
+			}
+			_, err := r.Encode("abcdefghij", fixedTime)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("Encode() error = %v, want %v", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "060cd9ab") || strings.Contains(err.Error(), "S3cret") {
+				t.Fatalf("error leaks a secret: %v", err)
+			}
+		})
+	}
+}
+
+func TestNormalizeApplicationID(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{"C4A2541D-16FB-4845-B8A2-8B8A34BDBB61", "c4a2541d16fb4845b8a28b8a34bdbb61", " c4a2541d-16fb-4845-b8a2-8b8a34bdbb61 "} {
+		got, err := soap.NormalizeApplicationID(in)
+		if err != nil || got != "C4A2541D-16FB-4845-B8A2-8B8A34BDBB61" {
+			t.Errorf("NormalizeApplicationID(%q) = %q, %v", in, got, err)
+		}
+	}
+	for _, in := range []string{"", "C4A2541D", "G4A2541D16FB4845B8A28B8A34BDBB61"} {
+		if _, err := soap.NormalizeApplicationID(in); !errors.Is(err, soap.ErrInvalidApplicationID) {
+			t.Errorf("NormalizeApplicationID(%q) error = %v", in, err)
+		}
+	}
+}

@@ -1,0 +1,214 @@
+package soap_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/nsdist/nsdist/soap"
+)
+
+func TestParseVersion(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in      string
+		want    string
+		wantErr bool
+	}{
+		{"2025_2", "2025_2", false},
+		{"2025.2", "2025_2", false},
+		{"v2025_2_0", "2025_2", false},
+		{"NetSuitePort_2017_1", "2017_1", false},
+		{" 2020.1 ", "2020_1", false},
+		{"2016_2", "", true},
+		{"2026_1", "", true},
+		{"2025_3", "", true},
+		{"2025", "", true},
+		{"v2025_2_1", "", true},
+		{"", "", true},
+		{"abcd_1", "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			v, err := soap.ParseVersion(tt.in)
+			if tt.wantErr {
+				if !errors.Is(err, soap.ErrInvalidVersion) {
+					t.Fatalf("ParseVersion(%q) error = %v, want ErrInvalidVersion", tt.in, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("ParseVersion(%q): %v", tt.in, err)
+			}
+			if got := v.String(); got != tt.want {
+				t.Errorf("ParseVersion(%q) = %s, want %s", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestVersionNamespacesAndSupport(t *testing.T) {
+	t.Parallel()
+	v := soap.MustParseVersion("2023_2")
+	got := []string{v.MessagesNS(), v.CoreNS(), v.CoreTypesNS(), v.FaultsNS(), v.FaultTypesNS(), v.CommonNS(), v.Path(), v.Release()}
+	want := []string{
+		"urn:messages_2023_2.platform.webservices.netsuite.com",
+		"urn:core_2023_2.platform.webservices.netsuite.com",
+		"urn:types.core_2023_2.platform.webservices.netsuite.com",
+		"urn:faults_2023_2.platform.webservices.netsuite.com",
+		"urn:types.faults_2023_2.platform.webservices.netsuite.com",
+		"urn:common_2023_2.platform.webservices.netsuite.com",
+		"/services/NetSuitePort_2023_2",
+		"2023.2",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("namespaces mismatch (-want +got):\n%s", diff)
+	}
+	if n := len(soap.Versions()); n != 18 {
+		t.Errorf("len(Versions()) = %d, want 18 (2017_1..2025_2)", n)
+	}
+	support := []struct {
+		v        string
+		passport bool
+		gov      bool
+	}{{"2017_1", true, false}, {"2019_2", true, false}, {"2020_1", true, true}, {"2020_2", false, true}, {"2025_2", false, true}}
+	for _, s := range support {
+		v := soap.MustParseVersion(s.v)
+		if v.SupportsPassport() != s.passport || v.Supports(soap.OpLogin) != s.passport || v.Supports(soap.OpLogout) != s.passport {
+			t.Errorf("%s: passport/login support = %v, want %v", s.v, v.SupportsPassport(), s.passport)
+		}
+		if v.Supports(soap.OpGetAccountGovernanceInfo) != s.gov || v.Supports(soap.OpGetIntegrationGovernanceInfo) != s.gov {
+			t.Errorf("%s: governance support = %v, want %v", s.v, v.Supports(soap.OpGetAccountGovernanceInfo), s.gov)
+		}
+		if !v.SupportsTBA() || !v.Supports(soap.OpGetServerTime) || !v.Supports(soap.OpGetDataCenterUrls) {
+			t.Errorf("%s: want TBA, getServerTime and getDataCenterUrls", s.v)
+		}
+	}
+}
+
+func TestLifecycle(t *testing.T) {
+	t.Parallel()
+	day := func(s string) time.Time {
+		d, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	tests := []struct {
+		v, date string
+		want    soap.Lifecycle
+	}{
+		{"2025_2", "2026-11-26", soap.Supported},
+		{"2024_1", "2026-11-26", soap.Supported},
+		{"2023_2", "2026-11-26", soap.Unsupported},
+		{"2020_1", "2026-11-26", soap.Unsupported},
+		{"2019_2", "2026-11-26", soap.Disabled},
+		{"2019_2", "2026-02-28", soap.Unsupported},
+		{"2017_2", "2025-10-01", soap.Disabled},
+		{"2023_1", "2025-10-01", soap.Supported},
+		{"2023_1", "2026-03-01", soap.Unsupported},
+		{"2024_1", "2027-03-01", soap.Unsupported},
+		{"2025_1", "2027-08-31", soap.Supported},
+		{"2025_1", "2027-09-01", soap.Unsupported},
+		{"2021_1", "2028-03-01", soap.Disabled},
+		{"2025_2", "2028-08-31", soap.Supported},
+		{"2025_2", "2028-09-01", soap.Disabled},
+		{"2025_2", "2031-01-01", soap.Disabled},
+		{"2025_2", "2024-05-01", soap.Unreleased},
+		{"2020_2", "2027-08-31", soap.Unsupported},
+		{"2020_2", "2027-09-01", soap.Disabled},
+	}
+	for _, tt := range tests {
+		t.Run(tt.v+"@"+tt.date, func(t *testing.T) {
+			t.Parallel()
+			if got := soap.MustParseVersion(tt.v).Lifecycle(day(tt.date)); got != tt.want {
+				t.Errorf("%s.Lifecycle(%s) = %v, want %v", tt.v, tt.date, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseAccountID(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in, want, host, prod string
+		sandbox              bool
+		wantErr              bool
+	}{
+		{in: "123456", want: "123456", host: "123456", prod: "123456"},
+		{in: "123456_SB1", want: "123456_SB1", host: "123456-sb1", prod: "123456", sandbox: true},
+		{in: "123456-sb1", want: "123456_SB1", host: "123456-sb1", prod: "123456", sandbox: true},
+		{in: "123456_sb12", want: "123456_SB12", host: "123456-sb12", prod: "123456", sandbox: true},
+		{in: "tstdrv1234567", want: "TSTDRV1234567", host: "tstdrv1234567", prod: "TSTDRV1234567"},
+		{in: " 7654321 ", want: "7654321", host: "7654321", prod: "7654321"},
+		{in: "", wantErr: true},
+		{in: "123456_SB", wantErr: true},
+		{in: "123456_RP", wantErr: true},
+		{in: "12-34", wantErr: true},
+		{in: "ABC", wantErr: true},
+		{in: "123 456", wantErr: true},
+		{in: "123456.suitetalk.api.netsuite.com", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			a, err := soap.ParseAccountID(tt.in)
+			if tt.wantErr {
+				if !errors.Is(err, soap.ErrInvalidAccountID) {
+					t.Fatalf("ParseAccountID(%q) error = %v, want ErrInvalidAccountID", tt.in, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("ParseAccountID(%q): %v", tt.in, err)
+			}
+			got := []any{string(a), a.HostID(), string(a.Production()), a.IsSandbox(), a.SuiteTalkHost()}
+			want := []any{tt.want, tt.host, tt.prod, tt.sandbox, tt.host + ".suitetalk.api.netsuite.com"}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("ParseAccountID(%q) mismatch (-want +got):\n%s", tt.in, diff)
+			}
+		})
+	}
+	if err := soap.AccountID("123456_sb1").Validate(); err == nil {
+		t.Error("Validate accepted a non-canonical id")
+	}
+}
+
+func FuzzParseAccountID(f *testing.F) {
+	for _, s := range []string{"123456", "123456-sb1", "TSTDRV1", "_SB1", "a_b_c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		a, err := soap.ParseAccountID(s)
+		if err != nil {
+			return
+		}
+		if err := a.Validate(); err != nil {
+			t.Fatalf("ParseAccountID(%q) = %q, which does not validate: %v", s, a, err)
+		}
+		b, err := soap.ParseAccountID(a.HostID())
+		if err != nil || b != a {
+			t.Fatalf("host form %q of %q does not parse back: %q, %v", a.HostID(), a, b, err)
+		}
+	})
+}
+
+func FuzzParseVersion(f *testing.F) {
+	for _, s := range []string{"2025_2", "2025.2", "v2025_2_0", "NetSuitePort_2017_1", "9999_9"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := soap.ParseVersion(s)
+		if err != nil {
+			return
+		}
+		w, err := soap.ParseVersion(v.String())
+		if err != nil || w != v {
+			t.Fatalf("ParseVersion(%q) = %s does not round-trip: %v", s, v, err)
+		}
+	})
+}
