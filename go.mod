@@ -5,9 +5,6 @@ go 1.25
 require (
 	github.com/beevik/etree v1.8.1
 	github.com/cenkalti/backoff/v4 v4.3.0
-)
-
-require (
-	github.com/google/go-cmp v0.7.0 // indirect
-	github.com/jarcoal/httpmock v1.4.2 // indirect
+	github.com/google/go-cmp v0.7.0
+	github.com/jarcoal/httpmock v1.4.2
 )

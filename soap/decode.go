@@ -2,14 +2,14 @@ package soap
 
 import (
 	"bytes"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/beevik/etree"
 
 	"github.com/nsdist/nsdist/internal/redact"
 )
@@ -131,6 +131,11 @@ type AccountGovernance struct {
 // DecodeResponse decodes a SuiteTalk response envelope of any endpoint
 // version. A SOAP fault is returned as an error that errors.As turns into
 // *Fault; a body that is not a usable envelope as a *DecodeError.
+//
+// It is a single streaming pass over encoding/xml's raw tokens with its own
+// namespace resolution: elements are matched by namespace URI (the SOAP
+// envelope) or by local name inside the body, whatever the prefixes and
+// whatever NetSuite version strings the namespaces carry.
 func DecodeResponse(data []byte) (*Response, error) {
 	return decodeResponse(data, DefaultMaxResponseSize)
 }
@@ -146,95 +151,25 @@ func decodeResponse(data []byte, limit int64) (*Response, error) {
 	if trimmed[0] != '<' || looksHTML(trimmed) {
 		return nil, decodeErr(ErrNotSOAP, data, nil)
 	}
-	doc := etree.NewDocument()
-	doc.ReadSettings.CharsetReader = charsetReader
-	if err := doc.ReadFromBytes(data); err != nil {
-		switch {
-		case errors.Is(err, ErrCharset):
-			return nil, decodeErr(ErrCharset, data, err)
-		case isEOF(err):
-			return nil, decodeErr(ErrTruncated, data, err)
-		}
-		return nil, decodeErr(ErrMalformed, data, err)
+	src, err := toUTF8(trimmed)
+	if err != nil {
+		return nil, decodeErr(ErrCharset, data, err)
 	}
-	root := doc.Root()
-	if root == nil {
-		return nil, decodeErr(ErrTruncated, data, nil)
+	p := parser{data: src}
+	resp, f, kind, cause := p.run()
+	if kind != nil {
+		return nil, decodeErr(kind, data, cause)
 	}
-	envNS := root.NamespaceURI()
-	if root.Tag != "Envelope" || (envNS != NSSOAP11 && envNS != NSSOAP12) {
-		if strings.EqualFold(root.Tag, "html") {
-			return nil, decodeErr(ErrNotSOAP, data, nil)
-		}
-		return nil, decodeErr(ErrWrongRoot, data, fmt.Errorf("root is {%s}%s", envNS, root.Tag))
-	}
-	var body, header *etree.Element
-	for _, c := range root.ChildElements() {
-		if c.NamespaceURI() != envNS {
-			continue
-		}
-		switch c.Tag {
-		case "Body":
-			body = c
-		case "Header":
-			header = c
-		}
-	}
-	if body == nil {
-		return nil, decodeErr(ErrNoBody, data, nil)
-	}
-	first := firstChildElement(body)
-	if first == nil {
-		return nil, decodeErr(ErrNoBody, data, errors.New("Body is empty"))
-	}
-	if first.Tag == "Fault" && first.NamespaceURI() == envNS {
-		return nil, decodeFault(first, envNS == NSSOAP12)
-	}
-	resp := &Response{Operation: strings.TrimSuffix(first.Tag, "Response")}
-	if header != nil {
-		for _, h := range header.ChildElements() {
-			if h.Tag == "documentInfo" {
-				if id := childNS(h, "nsId"); id != nil {
-					resp.NSID = strings.TrimSpace(id.Text())
-				}
-			}
-		}
-	}
-	d := decoder{resp: resp}
-	d.walk(first)
-	if d.err != nil {
-		return nil, decodeErr(ErrMalformed, data, d.err)
+	if f != nil {
+		return nil, f
 	}
 	return resp, nil
-}
-
-func isEOF(err error) bool {
-	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || strings.Contains(err.Error(), "unexpected EOF")
 }
 
 func looksHTML(b []byte) bool {
 	n := min(len(b), 64)
 	head := strings.ToLower(string(b[:n]))
 	return strings.HasPrefix(head, "<!doctype html") || strings.HasPrefix(head, "<html")
-}
-
-func firstChildElement(e *etree.Element) *etree.Element {
-	for _, t := range e.Child {
-		if c, ok := t.(*etree.Element); ok {
-			return c
-		}
-	}
-	return nil
-}
-
-// childNS finds a direct child element by local name.
-func childNS(e *etree.Element, local string) *etree.Element {
-	for _, t := range e.Child {
-		if c, ok := t.(*etree.Element); ok && c.Tag == local {
-			return c
-		}
-	}
-	return nil
 }
 
 // IsNetSuiteNS reports whether uri has the shape of a NetSuite platform
@@ -253,194 +188,396 @@ func IsNetSuiteNS(uri, kind string) bool {
 	return ver != "" && strings.Trim(ver, "0123456789_") == ""
 }
 
-type decoder struct {
-	resp     *Response
-	seenStat bool
-	err      error
+type nsBinding struct {
+	prefix, uri string
+	depth       int
 }
 
-func (d *decoder) walk(e *etree.Element) {
-	for _, t := range e.Child {
-		c, ok := t.(*etree.Element)
-		if !ok {
-			continue
-		}
-		switch c.Tag {
-		case "status":
-			st := decodeStatus(c)
-			if !d.seenStat {
-				d.resp.Status, d.seenStat = st, true
-			} else {
-				d.resp.RecordStatuses = append(d.resp.RecordStatuses, st)
-			}
-			continue
-		case "serverTime":
-			ts, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(c.Text()))
-			if err != nil {
-				d.err = fmt.Errorf("serverTime: %w", err)
-				return
-			}
-			d.resp.ServerTime = ts
-			continue
-		case "dataCenterUrls":
-			d.resp.DataCenterURLs = &DataCenterURLs{
-				RESTDomain:        text(c, "restDomain"),
-				WebservicesDomain: text(c, "webservicesDomain"),
-				SystemDomain:      text(c, "systemDomain"),
-			}
-			continue
-		case "sessionResponse":
-			d.resp.Session = &Session{}
-		case "userId":
-			if d.resp.Session != nil {
-				d.resp.Session.UserID = c.SelectAttrValue("internalId", "")
-				d.resp.Session.UserName = text(c, "name")
-			}
-			continue
-		case "wsRole":
-			if d.resp.Session != nil {
-				r := Role{IsDefault: text(c, "isDefault") == "true", IsInactive: text(c, "isInactive") == "true", IsLoggedIn: text(c, "isLoggedInRole") == "true"}
-				if role := childNS(c, "role"); role != nil {
-					r.ID, r.Name = role.SelectAttrValue("internalId", ""), text(role, "name")
+type frame struct {
+	prefix, local string
+}
+
+// parser is one streaming pass over a response.
+type parser struct {
+	data  []byte
+	dec   *xml.Decoder
+	ns    []nsBinding
+	stack []frame
+	text  []byte
+
+	envNS       string
+	inHeader    bool
+	inBody      bool
+	sawBody     bool
+	resp        *Response
+	fault       *Fault
+	status      *Status
+	seenStat    bool
+	detail      *StatusDetail
+	role        *Role
+	detailAt    int64 // offset of the fault's detail start tag
+	pendingNSID string
+	kindAt      int // depth of the fault detail's first element
+	err         error
+}
+
+func (p *parser) run() (*Response, *Fault, error, error) {
+	p.dec = xml.NewDecoder(bytes.NewReader(p.data))
+	p.dec.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil } // already UTF-8
+	for {
+		off := p.dec.InputOffset()
+		tok, err := p.dec.RawToken()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				if len(p.stack) > 0 || p.envNS == "" {
+					return nil, nil, ErrTruncated, errors.New("document ends before the envelope is closed")
 				}
-				d.resp.Session.Roles = append(d.resp.Session.Roles, r)
+				break
 			}
-			continue
-		case "getIntegrationGovernanceInfoResult":
-			d.resp.IntegrationGovernance = &IntegrationGovernance{LimitType: text(c, "limitType")}
-			d.resp.IntegrationGovernance.ConcurrencyLimit = d.long(c, "integrationConcurrencyLimit")
-		case "getAccountGovernanceInfoResult":
-			d.resp.AccountGovernance = &AccountGovernance{
-				ConcurrencyLimit:            d.long(c, "accountConcurrencyLimit"),
-				UnallocatedConcurrencyLimit: d.long(c, "unallocatedConcurrencyLimit"),
+			if isEOF(err) {
+				return nil, nil, ErrTruncated, err
 			}
+			return nil, nil, ErrMalformed, err
 		}
-		d.walk(c)
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if kind, cause := p.start(t, off); kind != nil {
+				return nil, nil, kind, cause
+			}
+		case xml.EndElement:
+			if len(p.stack) == 0 {
+				return nil, nil, ErrMalformed, fmt.Errorf("unexpected end tag </%s>", t.Name.Local)
+			}
+			top := p.stack[len(p.stack)-1]
+			if top.prefix != t.Name.Space || top.local != t.Name.Local {
+				return nil, nil, ErrMalformed, fmt.Errorf("element <%s> closed by </%s>", top.local, t.Name.Local)
+			}
+			p.end(top.local)
+			if p.err != nil {
+				return nil, nil, ErrMalformed, p.err
+			}
+			p.stack = p.stack[:len(p.stack)-1]
+			for len(p.ns) > 0 && p.ns[len(p.ns)-1].depth > len(p.stack) {
+				p.ns = p.ns[:len(p.ns)-1]
+			}
+			if len(p.stack) == 0 { // root closed: ignore trailing data
+				goto done
+			}
+		case xml.CharData:
+			p.text = append(p.text, t...)
+		}
 	}
+done:
+	if !p.sawBody {
+		return nil, nil, ErrNoBody, nil
+	}
+	if p.fault != nil {
+		return nil, p.fault, nil, nil
+	}
+	if p.resp == nil {
+		return nil, nil, ErrNoBody, errors.New("Body is empty")
+	}
+	return p.resp, nil, nil, nil
 }
 
-func (d *decoder) long(e *etree.Element, local string) int64 {
-	s := text(e, local)
-	if s == "" {
-		return 0
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil && d.err == nil {
-		d.err = fmt.Errorf("%s: %w", local, err)
-	}
-	return n
-}
-
-func text(e *etree.Element, local string) string {
-	if c := childNS(e, local); c != nil {
-		return strings.TrimSpace(c.Text())
+func (p *parser) resolve(prefix string) string {
+	for i := len(p.ns) - 1; i >= 0; i-- {
+		if p.ns[i].prefix == prefix {
+			return p.ns[i].uri
+		}
 	}
 	return ""
 }
 
-func decodeStatus(e *etree.Element) Status {
-	st := Status{Success: strings.TrimSpace(e.SelectAttrValue("isSuccess", "")) == "true"}
-	for _, c := range e.ChildElements() {
-		if c.Tag != "statusDetail" {
-			continue
-		}
-		st.Details = append(st.Details, StatusDetail{
-			Type:    c.SelectAttrValue("type", "ERROR"),
-			Code:    text(c, "code"),
-			Message: text(c, "message"),
-		})
+func (p *parser) parent() string {
+	if len(p.stack) < 2 {
+		return ""
 	}
-	return st
+	return p.stack[len(p.stack)-2].local
+}
+
+func attr(t xml.StartElement, local string) (string, bool) {
+	for _, a := range t.Attr {
+		if a.Name.Local == local && a.Name.Space != "xmlns" {
+			return a.Value, true
+		}
+	}
+	return "", false
+}
+
+func (p *parser) start(t xml.StartElement, off int64) (error, error) {
+	depth := len(p.stack) + 1
+	for _, a := range t.Attr {
+		switch {
+		case a.Name.Space == "" && a.Name.Local == "xmlns":
+			p.ns = append(p.ns, nsBinding{"", a.Value, depth})
+		case a.Name.Space == "xmlns":
+			p.ns = append(p.ns, nsBinding{a.Name.Local, a.Value, depth})
+		}
+	}
+	p.stack = append(p.stack, frame{t.Name.Space, t.Name.Local})
+	p.text = p.text[:0]
+	local := t.Name.Local
+	switch depth {
+	case 1:
+		uri := p.resolve(t.Name.Space)
+		if local != "Envelope" || (uri != NSSOAP11 && uri != NSSOAP12) {
+			if strings.EqualFold(local, "html") {
+				return ErrNotSOAP, nil
+			}
+			return ErrWrongRoot, fmt.Errorf("root is {%s}%s", uri, local)
+		}
+		p.envNS = uri
+		return nil, nil
+	case 2:
+		inEnv := p.resolve(t.Name.Space) == p.envNS
+		p.inHeader = inEnv && local == "Header"
+		p.inBody = inEnv && local == "Body"
+		p.sawBody = p.sawBody || p.inBody
+		return nil, nil
+	case 3:
+		if p.inBody && p.resp == nil && p.fault == nil {
+			if local == "Fault" && p.resolve(t.Name.Space) == p.envNS {
+				p.fault = &Fault{}
+			} else {
+				p.resp = &Response{Operation: strings.TrimSuffix(local, "Response")}
+			}
+		}
+		return nil, nil
+	}
+	if p.fault != nil {
+		p.startFault(t, depth, off)
+		return nil, nil
+	}
+	if p.resp == nil || !p.inBody {
+		return nil, nil
+	}
+	switch local {
+	case "status":
+		v, _ := attr(t, "isSuccess")
+		p.status = &Status{Success: strings.TrimSpace(v) == "true"}
+	case "statusDetail":
+		if p.status != nil {
+			typ, ok := attr(t, "type")
+			if !ok {
+				typ = "ERROR"
+			}
+			p.status.Details = append(p.status.Details, StatusDetail{Type: typ})
+			p.detail = &p.status.Details[len(p.status.Details)-1]
+		}
+	case "dataCenterUrls":
+		p.resp.DataCenterURLs = &DataCenterURLs{}
+	case "sessionResponse":
+		p.resp.Session = &Session{}
+	case "userId":
+		if p.resp.Session != nil {
+			p.resp.Session.UserID, _ = attr(t, "internalId")
+		}
+	case "wsRole":
+		if p.resp.Session != nil {
+			p.resp.Session.Roles = append(p.resp.Session.Roles, Role{})
+			p.role = &p.resp.Session.Roles[len(p.resp.Session.Roles)-1]
+		}
+	case "role":
+		if p.role != nil && p.parent() == "wsRole" {
+			p.role.ID, _ = attr(t, "internalId")
+		}
+	case "getIntegrationGovernanceInfoResult":
+		p.resp.IntegrationGovernance = &IntegrationGovernance{}
+	case "getAccountGovernanceInfoResult":
+		p.resp.AccountGovernance = &AccountGovernance{}
+	}
+	return nil, nil
+}
+
+func (p *parser) startFault(t xml.StartElement, depth int, off int64) {
+	local := t.Name.Local
+	switch {
+	case depth == 4 && (local == "detail" || local == "Detail"):
+		p.detailAt = off
+	case depth == 5 && p.detailAt > 0 && p.kindAt == 0 && local != "hostname":
+		p.fault.Kind, p.kindAt = local, depth
+	}
+}
+
+func (p *parser) end(local string) {
+	depth := len(p.stack)
+	if p.inHeader && local == "nsId" && p.parent() == "documentInfo" && p.resp == nil {
+		p.pendingNSID = strings.TrimSpace(string(p.text))
+	}
+	if depth == 2 {
+		p.inHeader, p.inBody = false, false
+	}
+	if p.fault != nil {
+		p.endFault(local, depth)
+		return
+	}
+	if p.resp == nil {
+		return
+	}
+	if depth == 3 && p.resp.NSID == "" {
+		p.resp.NSID = p.pendingNSID
+	}
+	txt := func() string { return strings.TrimSpace(string(p.text)) }
+	parent := p.parent()
+	switch local {
+	case "status":
+		if p.status != nil {
+			if !p.seenStat {
+				p.resp.Status, p.seenStat = *p.status, true
+			} else {
+				p.resp.RecordStatuses = append(p.resp.RecordStatuses, *p.status)
+			}
+			p.status, p.detail = nil, nil
+		}
+	case "code", "message":
+		if p.detail != nil && parent == "statusDetail" {
+			if local == "code" {
+				p.detail.Code = txt()
+			} else {
+				p.detail.Message = txt()
+			}
+		}
+	case "statusDetail":
+		p.detail = nil
+	case "serverTime":
+		ts, err := time.Parse(time.RFC3339Nano, txt())
+		if err != nil {
+			p.err = fmt.Errorf("serverTime: %w", err)
+			return
+		}
+		p.resp.ServerTime = ts
+	case "restDomain", "webservicesDomain", "systemDomain":
+		if d := p.resp.DataCenterURLs; d != nil && parent == "dataCenterUrls" {
+			switch local {
+			case "restDomain":
+				d.RESTDomain = txt()
+			case "webservicesDomain":
+				d.WebservicesDomain = txt()
+			default:
+				d.SystemDomain = txt()
+			}
+		}
+	case "name":
+		switch {
+		case parent == "userId" && p.resp.Session != nil:
+			p.resp.Session.UserName = txt()
+		case parent == "role" && p.role != nil:
+			p.role.Name = txt()
+		}
+	case "isDefault", "isInactive", "isLoggedInRole":
+		if p.role != nil && parent == "wsRole" {
+			b := txt() == "true"
+			switch local {
+			case "isDefault":
+				p.role.IsDefault = b
+			case "isInactive":
+				p.role.IsInactive = b
+			default:
+				p.role.IsLoggedIn = b
+			}
+		}
+	case "wsRole":
+		p.role = nil
+	case "integrationConcurrencyLimit":
+		if g := p.resp.IntegrationGovernance; g != nil {
+			g.ConcurrencyLimit = p.long(local, txt())
+		}
+	case "limitType":
+		if g := p.resp.IntegrationGovernance; g != nil {
+			g.LimitType = txt()
+		}
+	case "accountConcurrencyLimit", "unallocatedConcurrencyLimit":
+		if g := p.resp.AccountGovernance; g != nil {
+			if local == "accountConcurrencyLimit" {
+				g.ConcurrencyLimit = p.long(local, txt())
+			} else {
+				g.UnallocatedConcurrencyLimit = p.long(local, txt())
+			}
+		}
+	}
+}
+
+func (p *parser) long(name, s string) int64 {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil && p.err == nil {
+		p.err = fmt.Errorf("%s: %w", name, err)
+	}
+	return n
 }
 
 const maxDetail = 4 << 10
 
-func decodeFault(e *etree.Element, soap12 bool) *Fault {
-	f := &Fault{}
-	var detail *etree.Element
-	if soap12 {
-		if code := childNS(e, "Code"); code != nil {
-			f.Code = text(code, "Value")
-			if sub := childNS(code, "Subcode"); sub != nil {
-				f.Code += "." + text(sub, "Value")
+func (p *parser) endFault(local string, depth int) {
+	f := p.fault
+	txt := strings.TrimSpace(string(p.text))
+	parent := p.parent()
+	switch {
+	case depth == 4 && local == "faultcode":
+		f.Code = txt
+	case depth == 4 && local == "faultstring":
+		f.String = txt
+	case depth == 4 && local == "faultactor", depth == 4 && local == "Role":
+		f.Actor = txt
+	case depth == 5 && local == "Value" && parent == "Code":
+		f.Code = txt
+	case depth == 6 && local == "Value" && parent == "Subcode":
+		f.Code += "." + txt
+	case depth == 5 && local == "Text" && parent == "Reason":
+		f.String = txt
+	case depth == 5 && local == "hostname":
+		f.Hostname = txt
+	case depth == 6 && p.kindAt == 5 && local == "code":
+		f.NSCode = txt
+	case depth == 6 && p.kindAt == 5 && local == "message":
+		f.NSMessage = txt
+	case depth == 4 && (local == "detail" || local == "Detail") && p.detailAt > 0:
+		end := p.dec.InputOffset()
+		if end > p.detailAt && end <= int64(len(p.data)) {
+			raw := p.data[p.detailAt:end]
+			if len(raw) > maxDetail {
+				raw = raw[:maxDetail]
+			}
+			f.Detail = string(raw)
+		}
+	case depth == 3 && local == "Fault":
+		f.Class = faultClass(f.Code)
+	}
+}
+
+func isEOF(err error) bool {
+	return errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "unexpected EOF")
+}
+
+var encodingRE = regexp.MustCompile(`^<\?xml[^>]*encoding=["']([A-Za-z0-9._-]+)["']`)
+
+// toUTF8 converts a body declared in a single-byte charset to UTF-8, so
+// that one pass and raw byte offsets work for every response.
+func toUTF8(b []byte) ([]byte, error) {
+	if !bytes.HasPrefix(b, []byte("<?xml")) {
+		return b, nil
+	}
+	end := bytes.Index(b, []byte("?>"))
+	if end < 0 {
+		return b, nil
+	}
+	m := encodingRE.FindSubmatch(b[:end+2])
+	if m == nil {
+		return b, nil
+	}
+	switch strings.ToLower(string(m[1])) {
+	case "utf-8", "utf8":
+		return b, nil
+	case "iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "iso_8859-1", "us-ascii", "ascii":
+		out := make([]byte, 0, len(b)+len(b)/8)
+		for _, c := range b {
+			if c < 0x80 {
+				out = append(out, c)
+			} else {
+				out = append(out, 0xC0|c>>6, 0x80|c&0x3F)
 			}
 		}
-		if reason := childNS(e, "Reason"); reason != nil {
-			f.String = text(reason, "Text")
-		}
-		f.Actor = text(e, "Role")
-		detail = childNS(e, "Detail")
-	} else {
-		f.Code = text(e, "faultcode")
-		f.String = text(e, "faultstring")
-		f.Actor = text(e, "faultactor")
-		detail = childNS(e, "detail")
+		return out, nil
 	}
-	f.Class = faultClass(f.Code)
-	if detail == nil {
-		return f
-	}
-	for _, c := range detail.ChildElements() {
-		switch {
-		case c.Tag == "hostname":
-			f.Hostname = strings.TrimSpace(c.Text())
-		case f.Kind == "":
-			f.Kind = c.Tag
-			f.NSCode = text(c, "code")
-			f.NSMessage = text(c, "message")
-		}
-	}
-	d := etree.NewDocument()
-	d.SetRoot(detail.Copy())
-	if s, err := d.WriteToString(); err == nil {
-		if len(s) > maxDetail {
-			s = s[:maxDetail]
-		}
-		f.Detail = s
-	}
-	return f
-}
-
-// charsetReader decodes the single-byte charsets NetSuite and proxies use;
-// anything else is refused with ErrCharset rather than mis-decoded.
-func charsetReader(label string, input io.Reader) (io.Reader, error) {
-	switch strings.ToLower(strings.TrimSpace(label)) {
-	case "utf-8", "utf8":
-		return input, nil
-	case "iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "iso_8859-1", "us-ascii", "ascii":
-		return &latin1Reader{r: input}, nil
-	}
-	return nil, fmt.Errorf("%w %q: nsdist reads UTF-8, US-ASCII and ISO-8859-1", ErrCharset, label)
-}
-
-type latin1Reader struct {
-	r   io.Reader
-	buf []byte
-}
-
-func (l *latin1Reader) Read(p []byte) (int, error) {
-	// Each input byte becomes at most two UTF-8 bytes.
-	n := len(p) / 2
-	if n == 0 {
-		n = 1
-		if len(p) < 2 {
-			return 0, io.ErrShortBuffer
-		}
-	}
-	if cap(l.buf) < n {
-		l.buf = make([]byte, n)
-	}
-	m, err := l.r.Read(l.buf[:n])
-	out := 0
-	for _, c := range l.buf[:m] {
-		if c < 0x80 {
-			p[out] = c
-			out++
-		} else {
-			p[out] = 0xC0 | c>>6
-			p[out+1] = 0x80 | c&0x3F
-			out += 2
-		}
-	}
-	return out, err
+	return nil, fmt.Errorf("%w %q: nsdist reads UTF-8, US-ASCII and ISO-8859-1", ErrCharset, m[1])
 }

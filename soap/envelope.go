@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/beevik/etree"
@@ -100,72 +102,219 @@ func (r *Request) Validate() error {
 
 // Encode validates the request and returns its envelope. nonce and now are
 // used for a tokenPassport; the caller supplies a fresh nonce per attempt.
+//
+// The envelope's shape is built with etree once per (version, operation,
+// authentication) and kept as a template; each call fills in the escaped
+// values, which is what keeps building cheaper than encoding/xml.
 func (r *Request) Encode(nonce string, now time.Time) ([]byte, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
-	doc := r.build(nonce, now)
+	vals := r.values(nonce, now)
+	t := templateFor(r.shape())
+	n := t.fixed
+	for i := range t.slots {
+		n += len(vals[t.slots[i]]) + 8
+	}
+	out := make([]byte, 0, n)
+	for i, part := range t.parts {
+		out = append(out, part...)
+		if i < len(t.slots) {
+			out = appendEscaped(out, vals[t.slots[i]])
+		}
+	}
+	return out, nil
+}
+
+// encodeTree builds the envelope with etree directly, without a template.
+// Tests use it to prove the templates right.
+func (r *Request) encodeTree(nonce string, now time.Time) ([]byte, error) {
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	doc := r.shape().build(r.values(nonce, now))
 	var buf bytes.Buffer
-	buf.Grow(1024)
 	if _, err := doc.WriteTo(&buf); err != nil {
 		return nil, fmt.Errorf("soap: write envelope: %w", err)
 	}
 	return buf.Bytes(), nil
 }
 
-func (r *Request) build(nonce string, now time.Time) *etree.Document {
-	v := r.Version
-	doc := etree.NewDocument()
-	doc.CreateProcInst("xml", `version="1.0" encoding="UTF-8"`)
-	env := doc.CreateElement("soapenv:Envelope")
-	env.CreateAttr("xmlns:soapenv", NSSOAP11)
-	env.CreateAttr("xmlns:msg", v.MessagesNS())
-	env.CreateAttr("xmlns:core", v.CoreNS())
-	hdr := env.CreateElement("soapenv:Header")
-	body := env.CreateElement("soapenv:Body")
-	op := body.CreateElement("msg:" + string(r.Operation))
+const (
+	slotAccount = iota
+	slotConsumerKey
+	slotToken
+	slotNonce
+	slotTimestamp
+	slotSignature
+	slotEmail
+	slotPassword
+	slotRole
+	slotAppID
+	nSlots
+)
 
+type slotValues [nSlots]string
+
+// shape is what decides an envelope's structure.
+type shape struct {
+	version Version
+	op      Operation
+	mode    AuthMode
+	appID   bool
+}
+
+func (r *Request) shape() shape {
+	s := shape{version: r.Version, op: r.Operation, mode: AuthNone}
 	if r.Operation == OpGetDataCenterUrls {
-		op.CreateElement("msg:account").SetText(string(r.Account))
-		env.RemoveChild(hdr)
-		return doc
+		return s
+	}
+	if r.Auth != nil {
+		s.mode = r.Auth.Mode()
+	}
+	s.appID = r.ApplicationID != "" || s.mode == AuthPassport
+	return s
+}
+
+func (r *Request) values(nonce string, now time.Time) slotValues {
+	var v slotValues
+	if r.Operation == OpGetDataCenterUrls {
+		v[slotAccount] = string(r.Account)
+		return v
 	}
 	appID := r.ApplicationID
 	switch a := r.Auth.(type) {
 	case *TokenAuth:
-		if nonce == "" { // Validate passed; a caller that wants no nonce gets an obvious one
-			nonce = "missing"
-		}
 		tp := a.Sign(nonce, now.Unix())
-		p := hdr.CreateElement("msg:tokenPassport")
-		p.CreateElement("core:account").SetText(string(tp.Account))
-		p.CreateElement("core:consumerKey").SetText(tp.ConsumerKey)
-		p.CreateElement("core:token").SetText(tp.Token)
-		p.CreateElement("core:nonce").SetText(tp.Nonce)
-		p.CreateElement("core:timestamp").SetText(strconv.FormatInt(tp.Timestamp, 10))
-		sig := p.CreateElement("core:signature")
-		sig.CreateAttr("algorithm", tp.Algorithm)
-		sig.SetText(tp.Signature)
+		v[slotAccount], v[slotConsumerKey], v[slotToken] = string(tp.Account), tp.ConsumerKey, tp.Token
+		v[slotNonce], v[slotTimestamp], v[slotSignature] = tp.Nonce, strconv.FormatInt(tp.Timestamp, 10), tp.Signature
 	case *Passport:
 		appID = a.ApplicationID
-		parent := hdr
-		if r.Operation == OpLogin {
-			parent = op
-		}
-		p := parent.CreateElement("msg:passport")
-		p.CreateElement("core:email").SetText(a.Email)
-		p.CreateElement("core:password").SetText(a.Password)
-		p.CreateElement("core:account").SetText(string(a.Account))
-		p.CreateElement("core:role").CreateAttr("internalId", a.Role)
+		v[slotEmail], v[slotPassword], v[slotAccount], v[slotRole] = a.Email, a.Password, string(a.Account), a.Role
 	}
 	if appID != "" {
-		id, _ := NormalizeApplicationID(appID) // validated
-		ai := etree.NewElement("msg:applicationInfo")
-		ai.CreateElement("msg:applicationId").SetText(id)
-		hdr.InsertChildAt(0, ai)
+		v[slotAppID], _ = NormalizeApplicationID(appID) // validated
+	}
+	return v
+}
+
+func (s shape) build(v slotValues) *etree.Document {
+	doc := etree.NewDocument()
+	doc.CreateProcInst("xml", `version="1.0" encoding="UTF-8"`)
+	env := doc.CreateElement("soapenv:Envelope")
+	env.CreateAttr("xmlns:soapenv", NSSOAP11)
+	env.CreateAttr("xmlns:msg", s.version.MessagesNS())
+	env.CreateAttr("xmlns:core", s.version.CoreNS())
+	hdr := env.CreateElement("soapenv:Header")
+	body := env.CreateElement("soapenv:Body")
+	op := body.CreateElement("msg:" + string(s.op))
+	if s.op == OpGetDataCenterUrls {
+		op.CreateElement("msg:account").SetText(v[slotAccount])
+		env.RemoveChild(hdr) // no authentication at all
+		return doc
+	}
+	if s.appID {
+		hdr.CreateElement("msg:applicationInfo").CreateElement("msg:applicationId").SetText(v[slotAppID])
+	}
+	switch s.mode {
+	case AuthTBA:
+		p := hdr.CreateElement("msg:tokenPassport")
+		p.CreateElement("core:account").SetText(v[slotAccount])
+		p.CreateElement("core:consumerKey").SetText(v[slotConsumerKey])
+		p.CreateElement("core:token").SetText(v[slotToken])
+		p.CreateElement("core:nonce").SetText(v[slotNonce])
+		p.CreateElement("core:timestamp").SetText(v[slotTimestamp])
+		sig := p.CreateElement("core:signature")
+		sig.CreateAttr("algorithm", SignatureHMACSHA256)
+		sig.SetText(v[slotSignature])
+	case AuthPassport:
+		parent := hdr
+		if s.op == OpLogin {
+			parent = op // login carries the passport in its body
+		}
+		p := parent.CreateElement("msg:passport")
+		p.CreateElement("core:email").SetText(v[slotEmail])
+		p.CreateElement("core:password").SetText(v[slotPassword])
+		p.CreateElement("core:account").SetText(v[slotAccount])
+		p.CreateElement("core:role").CreateAttr("internalId", v[slotRole])
 	}
 	if len(hdr.Child) == 0 {
 		env.RemoveChild(hdr)
 	}
 	return doc
+}
+
+// template is an envelope shape serialized once, split at its values.
+type template struct {
+	parts []string
+	slots []int
+	fixed int // bytes outside the slots
+}
+
+var templates sync.Map // shape → *template
+
+const slotMark = "\x60nsdist-slot-"
+
+func templateFor(s shape) *template {
+	if t, ok := templates.Load(s); ok {
+		return t.(*template)
+	}
+	var marks slotValues
+	for i := range marks {
+		marks[i] = slotMark + strconv.Itoa(i) + "\x60"
+	}
+	out, err := s.build(marks).WriteToString()
+	if err != nil {
+		panic("soap: template: " + err.Error()) // etree writing to a string cannot fail
+	}
+	t := &template{}
+	for {
+		i := strings.Index(out, slotMark)
+		if i < 0 {
+			t.parts = append(t.parts, out)
+			break
+		}
+		j := strings.IndexByte(out[i+len(slotMark):], '\x60')
+		n, _ := strconv.Atoi(out[i+len(slotMark) : i+len(slotMark)+j])
+		t.parts = append(t.parts, out[:i])
+		t.slots = append(t.slots, n)
+		out = out[i+len(slotMark)+j+1:]
+	}
+	for _, p := range t.parts {
+		t.fixed += len(p)
+	}
+	actual, _ := templates.LoadOrStore(s, t)
+	return actual.(*template)
+}
+
+// appendEscaped appends s escaped for XML text and attribute values.
+func appendEscaped(dst []byte, s string) []byte {
+	last := 0
+	for i := 0; i < len(s); i++ {
+		var esc string
+		switch s[i] {
+		case '&':
+			esc = "&amp;"
+		case '<':
+			esc = "&lt;"
+		case '>':
+			esc = "&gt;"
+		case '"':
+			esc = "&quot;"
+		case '\'':
+			esc = "&apos;"
+		case '\t':
+			esc = "&#x9;"
+		case '\n':
+			esc = "&#xA;"
+		case '\r':
+			esc = "&#xD;"
+		default:
+			continue
+		}
+		dst = append(dst, s[last:i]...)
+		dst = append(dst, esc...)
+		last = i + 1
+	}
+	return append(dst, s[last:]...)
 }
