@@ -1,0 +1,614 @@
+package soaptest
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/beevik/etree"
+
+	"github.com/nsdist/nsdist/soap"
+)
+
+// request is what the fake reads from an envelope.
+type request struct {
+	version soap.Version
+	op      string
+	token   *tokenPassport
+	pass    *passport
+	appID   string
+	account string // getDataCenterUrls body
+	cookie  string
+	headers int // authentication headers present
+}
+
+type tokenPassport struct {
+	account, consumerKey, token, nonce, timestamp, signature, algorithm string
+}
+
+type passport struct {
+	email, password, account, role string
+}
+
+const maxRequest = 10 << 20
+
+var nsidSeq atomic.Uint64
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.requests.Add(1)
+	if r.Method != http.MethodPost {
+		htmlError(w, http.StatusMethodNotAllowed, "Method Not Allowed")
+		return
+	}
+	v, err := soap.ParseVersion(strings.TrimPrefix(r.URL.Path, "/services/"))
+	if err != nil || !strings.HasPrefix(r.URL.Path, "/services/NetSuitePort_") {
+		htmlError(w, http.StatusNotFound, "Page Not Found")
+		return
+	}
+	host := hostOnly(r.Host)
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequest))
+	if err != nil {
+		return
+	}
+	req, ferr := parseRequest(body, v)
+	if ferr != nil {
+		writeFault(w, v, *ferr)
+		return
+	}
+	if c, err := r.Cookie("JSESSIONID"); err == nil {
+		req.cookie = c.Value
+	}
+	if host == GenericHost {
+		s.serveGeneric(w, req)
+		return
+	}
+	s.mu.Lock()
+	a := s.byHost[host]
+	if a == nil {
+		s.mu.Unlock()
+		htmlError(w, http.StatusNotFound, "Unknown host")
+		return
+	}
+	a.seq++
+	n := a.seq
+	f := s.faults
+	if a.inject != nil {
+		f = *a.inject
+	}
+	s.mu.Unlock()
+
+	ctx := r.Context()
+	delay := f.Latency
+	if f.Jitter > 0 {
+		delay += time.Duration(s.roll(a.id, n, 'j') * float64(f.Jitter))
+	}
+	switch {
+	case s.roll(a.id, n, 'r') < f.ResetRate:
+		sleepCtx(ctx, delay)
+		panic(http.ErrAbortHandler) // the connection closes without an answer
+	case s.roll(a.id, n, '5') < f.HTTP503Rate:
+		sleepCtx(ctx, delay)
+		htmlError(w, http.StatusServiceUnavailable, "Service Temporarily Unavailable")
+		return
+	}
+	release, ferr := s.acquire(a, req, s.roll(a.id, n, 'c') < f.ConcurrencyFaultRate)
+	sleepCtx(ctx, delay)
+	if ferr != nil {
+		writeFault(w, v, *ferr)
+		return
+	}
+	defer release()
+	status, out, sid := s.serve(a, req)
+	if sid != "" {
+		http.SetCookie(w, &http.Cookie{Name: "JSESSIONID", Value: sid, Path: "/", Secure: true, HttpOnly: true})
+	}
+	if s.roll(a.id, n, 't') < f.TruncateRate {
+		w.Header().Set("Content-Type", "text/xml;charset=utf-8")
+		w.Header().Set("Content-Length", strconv.Itoa(len(out)))
+		w.WriteHeader(status)
+		w.Write(out[:len(out)/2]) //nolint:errcheck
+		panic(http.ErrAbortHandler)
+	}
+	writeXML(w, status, out)
+}
+
+// acquire applies the concurrency limits (NETSUITE.md §5): the account
+// limit for TBA, one request per user (ten for a Concurrent Web Services
+// User) for user credentials.
+func (s *Server) acquire(a *Account, req *request, inject bool) (func(), *faultSpec) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case req.token != nil:
+		if inject || a.inflight >= a.cfg.ConcurrencyLimit {
+			return nil, &faultSpec{"exceededConcurrentRequestLimitFault", "WS_REQUEST_BLOCKED", "SuiteTalk concurrent request limit exceeded. Request blocked."}
+		}
+		a.inflight++
+		return func() { s.mu.Lock(); a.inflight--; s.mu.Unlock() }, nil
+	case req.pass != nil || req.cookie != "":
+		email := ""
+		if req.pass != nil {
+			email = strings.ToLower(req.pass.email)
+		} else {
+			email = a.sessions[req.cookie]
+		}
+		limit := 1
+		if u := a.users[email]; u != nil && u.ConcurrentWebServicesUser {
+			limit = 10
+		}
+		if a.userBusy == nil {
+			a.userBusy = map[string]int{}
+		}
+		if inject || a.userBusy[email] >= limit {
+			return nil, &faultSpec{"exceededRequestLimitFault", "WS_CONCUR_SESSION_DISALLWD", "Only one request may be made against a session at a time"}
+		}
+		a.userBusy[email]++
+		return func() {
+			s.mu.Lock()
+			if a.userBusy[email]--; a.userBusy[email] <= 0 {
+				delete(a.userBusy, email)
+			}
+			s.mu.Unlock()
+		}, nil
+	}
+	return func() {}, nil
+}
+
+type faultSpec struct{ kind, code, message string }
+
+var invalidLogin = faultSpec{"invalidCredentialsFault", "USER_ERROR", "Invalid login attempt."}
+
+func parseRequest(body []byte, v soap.Version) (*request, *faultSpec) {
+	doc := etree.NewDocument()
+	if err := doc.ReadFromBytes(body); err != nil {
+		return nil, &faultSpec{"unexpectedErrorFault", "UNEXPECTED_ERROR", "Unable to parse the request: " + err.Error()}
+	}
+	root := doc.Root()
+	if root == nil || root.Tag != "Envelope" || root.NamespaceURI() != soap.NSSOAP11 {
+		return nil, &faultSpec{"unexpectedErrorFault", "UNEXPECTED_ERROR", "The request is not a SOAP 1.1 envelope."}
+	}
+	req := &request{version: v}
+	var bodyEl *etree.Element
+	for _, c := range root.ChildElements() {
+		switch c.Tag {
+		case "Header":
+			for _, h := range c.ChildElements() {
+				if !soap.IsNetSuiteNS(h.NamespaceURI(), "messages") {
+					continue
+				}
+				if h.NamespaceURI() != v.MessagesNS() {
+					return nil, &faultSpec{"invalidVersionFault", "INVALID_WS_VERSION", "The request's namespace does not match endpoint " + v.String() + "."}
+				}
+				switch h.Tag {
+				case "tokenPassport":
+					req.headers++
+					tp := &tokenPassport{}
+					for _, e := range h.ChildElements() {
+						switch e.Tag {
+						case "account":
+							tp.account = e.Text()
+						case "consumerKey":
+							tp.consumerKey = e.Text()
+						case "token":
+							tp.token = e.Text()
+						case "nonce":
+							tp.nonce = e.Text()
+						case "timestamp":
+							tp.timestamp = e.Text()
+						case "signature":
+							tp.signature, tp.algorithm = e.Text(), e.SelectAttrValue("algorithm", "")
+						}
+					}
+					req.token = tp
+				case "passport":
+					req.headers++
+					req.pass = readPassport(h)
+				case "applicationInfo":
+					if id := h.FindElement("./applicationId"); id != nil {
+						req.appID = strings.TrimSpace(id.Text())
+					}
+				}
+			}
+		case "Body":
+			bodyEl = c
+		}
+	}
+	if bodyEl == nil || len(bodyEl.ChildElements()) == 0 {
+		return nil, &faultSpec{"unexpectedErrorFault", "UNEXPECTED_ERROR", "The request has no operation."}
+	}
+	op := bodyEl.ChildElements()[0]
+	if op.NamespaceURI() != v.MessagesNS() {
+		return nil, &faultSpec{"invalidVersionFault", "INVALID_WS_VERSION", "The request's namespace does not match endpoint " + v.String() + "."}
+	}
+	req.op = op.Tag
+	switch op.Tag {
+	case "getDataCenterUrls":
+		if e := op.FindElement("./account"); e != nil {
+			req.account = strings.TrimSpace(e.Text())
+		}
+	case "login":
+		if p := op.FindElement("./passport"); p != nil {
+			req.pass = readPassport(p)
+		}
+	}
+	return req, nil
+}
+
+func readPassport(p *etree.Element) *passport {
+	out := &passport{}
+	for _, e := range p.ChildElements() {
+		switch e.Tag {
+		case "email":
+			out.email = e.Text()
+		case "password":
+			out.password = e.Text()
+		case "account":
+			out.account = e.Text()
+		case "role":
+			out.role = e.SelectAttrValue("internalId", "")
+		}
+	}
+	return out
+}
+
+// serveGeneric answers getDataCenterUrls on the generic host.
+func (s *Server) serveGeneric(w http.ResponseWriter, req *request) {
+	if req.op != "getDataCenterUrls" {
+		writeFault(w, req.version, faultSpec{"invalidAccountFault", "INVALID_ACCT", "Use the account-specific domain; ask getDataCenterUrls for it."})
+		return
+	}
+	status, out := s.dataCenterUrls(req)
+	writeXML(w, status, out)
+}
+
+func (s *Server) dataCenterUrls(req *request) (int, []byte) {
+	v := req.version
+	if req.account == "" {
+		return http.StatusOK, success(v, "getDataCenterUrls", "", func(res *etree.Element) {
+			st := res.CreateElement("platformCore:status")
+			st.CreateAttr("isSuccess", "false")
+			d := st.CreateElement("platformCore:statusDetail")
+			d.CreateElement("platformCore:code").SetText("DATA_REQD")
+			d.CreateElement("platformCore:message").SetText("You need to provide a proper value for the required field: account.")
+		})
+	}
+	host := "webservices.netsuite.com"
+	rest, sys := "https://rest.netsuite.com", "https://system.netsuite.com"
+	if id, err := soap.ParseAccountID(req.account); err == nil {
+		s.mu.RLock()
+		a := s.accounts[id]
+		s.mu.RUnlock()
+		if a != nil {
+			host = id.SuiteTalkHost()
+			if a.cfg.DataCenterHost != "" {
+				host = a.cfg.DataCenterHost
+			}
+			rest, sys = "https://"+id.HostID()+".restlets.api.netsuite.com", "https://"+id.HostID()+".app.netsuite.com"
+		}
+	}
+	return http.StatusOK, success(v, "getDataCenterUrls", "", func(res *etree.Element) {
+		res.CreateElement("platformCore:status").CreateAttr("isSuccess", "true")
+		dc := res.CreateElement("platformCore:dataCenterUrls")
+		dc.CreateElement("platformCore:restDomain").SetText(rest)
+		dc.CreateElement("platformCore:webservicesDomain").SetText("https://" + host)
+		dc.CreateElement("platformCore:systemDomain").SetText(sys)
+	})
+}
+
+// serve authenticates and answers one request to account a.
+func (s *Server) serve(a *Account, req *request) (int, []byte, string) {
+	v := req.version
+	fault := func(f faultSpec) (int, []byte, string) { return http.StatusInternalServerError, faultBody(v, f), "" }
+	if req.op == "getDataCenterUrls" {
+		st, out := s.dataCenterUrls(req) // needs no authentication at all
+		return st, out, ""
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	if !a.unavail[0].IsZero() && !now.Before(a.unavail[0]) && now.Before(a.unavail[1]) {
+		return fault(faultSpec{"unexpectedErrorFault", "ACCT_TEMP_UNAVAILABLE", "The account you are trying to access is currently unavailable while we undergo our regularly scheduled maintenance."})
+	}
+	if !v.Supports(soap.Operation(req.op)) {
+		if _, err := soap.ParseOperation(req.op); err == nil {
+			return fault(faultSpec{"invalidVersionFault", "INVALID_WS_VERSION", "Endpoint " + v.String() + " has no " + req.op + " operation."})
+		}
+		return fault(faultSpec{"unexpectedErrorFault", "UNEXPECTED_ERROR", "The fake NetSuite does not implement " + req.op + "."})
+	}
+	ambiguous := faultSpec{"invalidCredentialsFault", "USER_ERROR", "Ambiguous authentication"}
+	if req.headers > 1 || (req.token != nil && (req.appID != "" || req.cookie != "")) {
+		return fault(ambiguous)
+	}
+	if a.cfg.SOAPDisabled {
+		return fault(faultSpec{"insufficientPermissionFault", "WS_FEATURE_REQD", "You have not enabled SOAP web services feature for your account."})
+	}
+	var (
+		user *User
+		role Role
+		nsOp = req.op
+	)
+	switch {
+	case req.token != nil:
+		u, r, f := a.checkTokenLocked(req.token, now)
+		if f != nil {
+			return fault(*f)
+		}
+		user, role = u, r
+	case req.pass != nil:
+		if !v.SupportsPassport() {
+			a.auditLocked(req.pass.email, "", "", false, "PassportNotSupported")
+			return fault(faultSpec{"invalidCredentialsFault", "USER_ERROR", "Request-level credentials are not supported on endpoint " + v.String() + "; use token-based authentication."})
+		}
+		u, r, f := a.checkPassportLocked(req.pass, req.appID)
+		if f != nil {
+			return fault(*f)
+		}
+		user, role = u, r
+	case req.cookie != "":
+		email, ok := a.sessions[req.cookie]
+		if !ok {
+			return fault(faultSpec{"invalidSessionFault", "SESSION_TIMED_OUT", "Your connection has timed out. Please log in again."})
+		}
+		user = a.users[email]
+		role = user.Roles[0]
+	default:
+		return fault(faultSpec{"invalidCredentialsFault", "USER_ERROR", "Application ID mandatory but missing."})
+	}
+	if !role.WebServices && !role.Administrator {
+		a.auditLocked(user.Email, "", "", false, "permission_denied")
+		return fault(faultSpec{"insufficientPermissionFault", "WS_PERMISSION_REQD", "You do not have permission to access SOAP web services feature."})
+	}
+	nsid := fmt.Sprintf("WEBSERVICES_%s_%s%06d", a.id, now.UTC().Format("010220061504"), nsidSeq.Add(1))
+	switch nsOp {
+	case "getServerTime":
+		return http.StatusOK, success(v, nsOp, nsid, func(res *etree.Element) {
+			res.CreateElement("platformCore:status").CreateAttr("isSuccess", "true")
+			res.CreateElement("platformCore:serverTime").SetText(now.UTC().Format("2006-01-02T15:04:05.000Z07:00"))
+		}), ""
+	case "getIntegrationGovernanceInfo", "getAccountGovernanceInfo":
+		if !role.Administrator {
+			return fault(faultSpec{"insufficientPermissionFault", "INSUFFICIENT_PERMISSION", "Only administrators can view governance information."})
+		}
+		return http.StatusOK, success(v, nsOp, nsid, func(res *etree.Element) {
+			res.CreateElement("platformCore:status").CreateAttr("isSuccess", "true")
+			if nsOp == "getAccountGovernanceInfo" {
+				res.CreateElement("platformCore:accountConcurrencyLimit").SetText(strconv.Itoa(a.cfg.ConcurrencyLimit))
+				res.CreateElement("platformCore:unallocatedConcurrencyLimit").SetText(strconv.Itoa(a.cfg.ConcurrencyLimit))
+			} else {
+				res.CreateElement("platformCore:integrationConcurrencyLimit").SetText(strconv.Itoa(a.cfg.ConcurrencyLimit))
+				res.CreateElement("platformCore:limitType").SetText("_account")
+			}
+		}), ""
+	case "login":
+		sid := randomHex(32)
+		if a.sessions == nil {
+			a.sessions = map[string]string{}
+		}
+		a.sessions[sid] = strings.ToLower(user.Email)
+		return http.StatusOK, sessionBody(v, "login", nsid, user, role), sid
+	case "logout":
+		delete(a.sessions, req.cookie)
+		return http.StatusOK, sessionBody(v, "logout", nsid, nil, role), ""
+	}
+	return fault(faultSpec{"unexpectedErrorFault", "UNEXPECTED_ERROR", "unsupported operation"})
+}
+
+// checkTokenLocked verifies a tokenPassport as NetSuite does, recording
+// the real reason of a failure in the Login Audit Trail.
+func (a *Account) checkTokenLocked(tp *tokenPassport, now time.Time) (*User, Role, *faultSpec) {
+	fail := func(email, appID, tokenID, detail string) (*User, Role, *faultSpec) {
+		a.auditLocked(email, appID, tokenID, false, detail)
+		f := invalidLogin
+		return nil, Role{}, &f
+	}
+	if tp.account != string(a.id) {
+		return fail("", "", tp.token, "InvalidAccount: tokenPassport account "+strconv.Quote(tp.account)+" is not "+string(a.id))
+	}
+	if a.cfg.TBADisabled {
+		return fail("", "", tp.token, "FeatureDisabled")
+	}
+	if tp.account == "" || tp.consumerKey == "" || tp.token == "" || tp.nonce == "" || tp.timestamp == "" || tp.signature == "" {
+		return fail("", "", tp.token, "MissingTokenPassportRequiredFields")
+	}
+	if tp.algorithm != "HMAC-SHA256" && tp.algorithm != "HMAC_SHA256" {
+		return fail("", "", tp.token, "UnknownAlgorithm")
+	}
+	in, ok := a.s.byConsumerKey[tp.consumerKey]
+	if !ok {
+		return fail("", "", tp.token, "consumer_key_unknown")
+	}
+	t, ok := a.tokens[tp.token]
+	if !ok || t.Revoked || t.ApplicationID != in.ApplicationID {
+		return fail("", in.ApplicationID, tp.token, "token_rejected")
+	}
+	ts, err := strconv.ParseInt(tp.timestamp, 10, 64)
+	if err != nil || now.Sub(time.Unix(ts, 0)).Abs() > 5*time.Minute {
+		return fail(t.Email, in.ApplicationID, t.ID, "InvalidTimestamp")
+	}
+	if len(tp.nonce) < 6 || len(tp.nonce) > 64 {
+		return fail(t.Email, in.ApplicationID, t.ID, "nonce_rejected")
+	}
+	mac := hmac.New(sha256.New, []byte(in.ConsumerSecret+"&"+t.Secret))
+	io.WriteString(mac, tp.account+"&"+tp.consumerKey+"&"+tp.token+"&"+tp.nonce+"&"+tp.timestamp) //nolint:errcheck
+	if !hmac.Equal([]byte(base64.StdEncoding.EncodeToString(mac.Sum(nil))), []byte(tp.signature)) {
+		return fail(t.Email, in.ApplicationID, t.ID, "InvalidSignature")
+	}
+	if a.nonces == nil {
+		a.nonces = map[string]map[string]bool{}
+	}
+	used := a.nonces[t.ID]
+	if used == nil {
+		used = map[string]bool{}
+		a.nonces[t.ID] = used
+	}
+	if used[tp.nonce+"|"+tp.timestamp] {
+		return fail(t.Email, in.ApplicationID, t.ID, "NonceUsed")
+	}
+	used[tp.nonce+"|"+tp.timestamp] = true
+	inst, ok := a.installs[in.ApplicationID]
+	switch {
+	case !ok:
+		return fail(t.Email, in.ApplicationID, t.ID, "consumer_key_unknown: record not installed")
+	case inst.State == soap.StateBlocked:
+		return fail(t.Email, in.ApplicationID, t.ID, "consumer_key_refused: the integration record is Blocked")
+	case inst.State == soap.StateWaitingForApproval:
+		return fail(t.Email, in.ApplicationID, t.ID, "consumer_key_refused: the integration record is Waiting for Approval")
+	}
+	u := a.users[strings.ToLower(t.Email)]
+	r, ok := findRole(u, t.RoleID)
+	if u == nil || !ok {
+		return fail(t.Email, in.ApplicationID, t.ID, "permission_denied")
+	}
+	a.auditLocked(t.Email, in.ApplicationID, t.ID, true, "")
+	return u, r, nil
+}
+
+// checkPassportLocked verifies user credentials and the application id,
+// auto-installing the record on first contact (NETSUITE.md §2.1).
+func (a *Account) checkPassportLocked(p *passport, appID string) (*User, Role, *faultSpec) {
+	fail := func(id, detail string) (*User, Role, *faultSpec) {
+		a.auditLocked(p.email, id, "", false, detail)
+		f := invalidLogin
+		return nil, Role{}, &f
+	}
+	if appID == "" {
+		a.auditLocked(p.email, "", "", false, "MissingApplicationId")
+		return nil, Role{}, &faultSpec{"invalidCredentialsFault", "USER_ERROR", "Application ID mandatory but missing."}
+	}
+	if p.account != string(a.id) {
+		return fail("", "InvalidAccount: passport account "+strconv.Quote(p.account)+" is not "+string(a.id))
+	}
+	u, ok := a.users[strings.ToLower(p.email)]
+	if !ok || u.Password != p.password {
+		return fail("", "InvalidCredentials")
+	}
+	r, ok := findRole(u, p.role)
+	if !ok {
+		return fail("", "InvalidRole")
+	}
+	id, err := soap.NormalizeApplicationID(appID)
+	in := a.s.integrations[id]
+	if err != nil || in == nil {
+		return fail("", "INVALID_APP_ID")
+	}
+	if !in.UserCredentials {
+		return fail(id, "UserCredentialsNotEnabled: the integration record does not allow user credentials")
+	}
+	inst := a.autoInstallLocked(in, ChannelCredentials, u.Email)
+	switch inst.State {
+	case soap.StateBlocked:
+		return fail(id, "IntegrationBlocked: the integration record is Blocked")
+	case soap.StateWaitingForApproval:
+		return fail(id, "WaitingForApproval: the integration record is Waiting for Approval")
+	}
+	a.auditLocked(u.Email, id, "", true, "")
+	return u, r, nil
+}
+
+func (a *Account) auditLocked(email, appID, tokenID string, ok bool, detail string) {
+	const keep = 1000
+	if len(a.audit) >= keep {
+		a.audit = append(a.audit[:0], a.audit[len(a.audit)-keep/2:]...)
+	}
+	a.audit = append(a.audit, AuditEntry{Time: a.s.now(), Email: email, ApplicationID: appID, TokenID: tokenID, Success: ok, Detail: detail})
+}
+
+func htmlError(w http.ResponseWriter, status int, title string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, "<!DOCTYPE html><html><head><title>%d %s</title></head><body><h1>%s</h1></body></html>", status, title, title)
+}
+
+func writeXML(w http.ResponseWriter, status int, out []byte) {
+	w.Header().Set("Content-Type", "text/xml;charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(out) //nolint:errcheck
+}
+
+func writeFault(w http.ResponseWriter, v soap.Version, f faultSpec) {
+	writeXML(w, http.StatusInternalServerError, faultBody(v, f))
+}
+
+// success builds a response envelope: documentInfo header (when nsid is
+// set), <op>Response in the messages namespace, <op>Result in core.
+func success(v soap.Version, op, nsid string, fill func(result *etree.Element)) []byte {
+	doc, body := envelope(v, nsid)
+	resp := body.CreateElement(op + "Response")
+	resp.CreateAttr("xmlns", v.MessagesNS())
+	res := resp.CreateElement("platformCore:" + op + "Result")
+	res.CreateAttr("xmlns:platformCore", v.CoreNS())
+	fill(res)
+	out, _ := doc.WriteToBytes()
+	return out
+}
+
+func envelope(v soap.Version, nsid string) (*etree.Document, *etree.Element) {
+	doc := etree.NewDocument()
+	doc.CreateProcInst("xml", `version="1.0" encoding="UTF-8"`)
+	env := doc.CreateElement("soapenv:Envelope")
+	env.CreateAttr("xmlns:soapenv", soap.NSSOAP11)
+	env.CreateAttr("xmlns:xsd", "http://www.w3.org/2001/XMLSchema")
+	env.CreateAttr("xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance")
+	if nsid != "" {
+		di := env.CreateElement("soapenv:Header").CreateElement("platformMsgs:documentInfo")
+		di.CreateAttr("xmlns:platformMsgs", v.MessagesNS())
+		di.CreateElement("platformMsgs:nsId").SetText(nsid)
+	}
+	return doc, env.CreateElement("soapenv:Body")
+}
+
+func sessionBody(v soap.Version, op, nsid string, u *User, role Role) []byte {
+	doc, body := envelope(v, nsid)
+	resp := body.CreateElement(op + "Response")
+	resp.CreateAttr("xmlns", v.MessagesNS())
+	sr := resp.CreateElement("sessionResponse")
+	st := sr.CreateElement("platformCore:status")
+	st.CreateAttr("xmlns:platformCore", v.CoreNS())
+	st.CreateAttr("isSuccess", "true")
+	if u != nil {
+		uid := sr.CreateElement("userId")
+		uid.CreateAttr("internalId", "-5")
+		n := uid.CreateElement("platformCore:name")
+		n.CreateAttr("xmlns:platformCore", v.CoreNS())
+		n.SetText(u.Email)
+		list := sr.CreateElement("platformCore:wsRoleList")
+		list.CreateAttr("xmlns:platformCore", v.CoreNS())
+		for _, r := range u.Roles {
+			wr := list.CreateElement("platformCore:wsRole")
+			re := wr.CreateElement("platformCore:role")
+			re.CreateAttr("internalId", r.ID)
+			re.CreateElement("platformCore:name").SetText(r.Name)
+			wr.CreateElement("platformCore:isDefault").SetText(strconv.FormatBool(r.ID == u.Roles[0].ID))
+			wr.CreateElement("platformCore:isInactive").SetText("false")
+			wr.CreateElement("platformCore:isLoggedInRole").SetText(strconv.FormatBool(r.ID == role.ID))
+		}
+	}
+	out, _ := doc.WriteToBytes()
+	return out
+}
+
+// faultBody builds a fault like NetSuite's: no header, the detail element
+// in the faults namespace, and the Axis hostname.
+func faultBody(v soap.Version, f faultSpec) []byte {
+	doc, body := envelope(v, "")
+	fe := body.CreateElement("soapenv:Fault")
+	fe.CreateElement("faultcode").SetText("soapenv:Server.userException")
+	fe.CreateElement("faultstring").SetText(f.message)
+	d := fe.CreateElement("detail")
+	k := d.CreateElement("platformFaults:" + f.kind)
+	k.CreateAttr("xmlns:platformFaults", v.FaultsNS())
+	k.CreateElement("platformFaults:code").SetText(f.code)
+	k.CreateElement("platformFaults:message").SetText(f.message)
+	h := d.CreateElement("ns1:hostname")
+	h.CreateAttr("xmlns:ns1", soap.NSAxis)
+	h.SetText("partners-java001.fake.netsuite.test")
+	out, _ := doc.WriteToBytes()
+	return out
+}

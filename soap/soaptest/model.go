@@ -1,0 +1,501 @@
+package soaptest
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nsdist/nsdist/soap"
+)
+
+// Errors of the fake's administration API.
+var (
+	ErrUnknownAccount     = errors.New("soaptest: unknown account")
+	ErrUnknownIntegration = errors.New("soaptest: unknown integration record")
+	ErrNotInstalled       = errors.New("soaptest: integration record not installed in this account")
+	ErrNotOwner           = errors.New("soaptest: only the owner account can do this")
+	ErrNotEditable        = errors.New("soaptest: field not editable in this account")
+	ErrUnknownUser        = errors.New("soaptest: unknown user or role")
+	ErrFeature            = errors.New("soaptest: feature disabled")
+	ErrAuthBox            = errors.New("soaptest: authentication box not checked on the integration record")
+)
+
+// Channel is how a record reached an account.
+type Channel string
+
+// Install channels.
+const (
+	ChannelCreated     Channel = "created"      // created here: the owner
+	ChannelCredentials Channel = "credentials"  // auto-install by user credentials + application id
+	ChannelToken       Channel = "token"        // auto-install by issuing a TBA token
+	ChannelBundle      Channel = "bundle"       // SuiteBundler bundle install
+	ChannelSandboxCopy Channel = "sandbox-copy" // copied from production by a sandbox refresh
+)
+
+// Role is a role in an account.
+type Role struct {
+	ID            string // internal id, e.g. "3"
+	Name          string
+	Administrator bool
+	WebServices   bool // has the SOAP Web Services permission
+}
+
+// AdministratorRole is NetSuite's Administrator role (internal id 3).
+var AdministratorRole = Role{ID: "3", Name: "Administrator", Administrator: true, WebServices: true}
+
+// User is a user of an account.
+type User struct {
+	Email    string
+	Password string
+	Roles    []Role
+	// ConcurrentWebServicesUser lifts the per-user limit of user-credential
+	// requests from 1 to 10 (NETSUITE.md §5).
+	ConcurrentWebServicesUser bool
+}
+
+// AccountConfig configures an account. The zero value is NetSuite's
+// default: approval not required, SOAP web services and TBA on, a
+// concurrency limit of 5.
+type AccountConfig struct {
+	RequireApproval  bool
+	SOAPDisabled     bool
+	TBADisabled      bool
+	ConcurrencyLimit int // default 5
+	// DataCenterHost, if set, is the host getDataCenterUrls names for the
+	// account; the derived account host then does not resolve.
+	DataCenterHost string
+}
+
+// Account is one NetSuite account in the fake. Its methods stand in for an
+// administrator's actions in the UI; all are safe for concurrent use.
+type Account struct {
+	s   *Server
+	id  soap.AccountID
+	cfg AccountConfig
+
+	// guarded by s.mu
+	users    map[string]*User             // by lower-case email
+	installs map[string]*Install          // by application id
+	tokens   map[string]*Token            // by token id
+	audit    []AuditEntry                 // Login Audit Trail
+	inflight int                          // TBA requests in progress
+	userBusy map[string]int               // user-credential requests in progress, by email
+	sessions map[string]string            // JSESSIONID -> email
+	unavail  [2]time.Time                 // ACCT_TEMP_UNAVAILABLE window
+	seq      uint64                       // requests seen, for deterministic injection
+	inject   *Faults                      // per-account fault injection, or nil
+	nonces   map[string]map[string]bool   // token id -> used nonce+timestamp
+}
+
+// ID returns the account id.
+func (a *Account) ID() soap.AccountID { return a.id }
+
+// Integration is an integration record in its owner account. Its fields
+// are shared by every account that has it installed (NETSUITE.md §1.6).
+type Integration struct {
+	Name            string
+	Description     string
+	ApplicationID   string // upper-case GUID
+	ConsumerKey     string // 64 hex
+	ConsumerSecret  string // 64 hex
+	Owner           soap.AccountID
+	UserCredentials bool
+	TBA             bool
+	TBAIssueToken   bool
+	TBAAuthFlow     bool
+	CallbackURL     string
+}
+
+// IntegrationSpec is what the New Integration form asks for.
+type IntegrationSpec struct {
+	Name            string
+	Description     string
+	UserCredentials bool
+	TBA             bool
+	TBAIssueToken   bool
+	TBAAuthFlow     bool
+	CallbackURL     string
+}
+
+// Install is a record as one account has it.
+type Install struct {
+	ApplicationID string
+	Name          string
+	State         soap.RecordState
+	Note          string
+	Channel       Channel
+	InstalledAt   time.Time
+	InstalledBy   string
+	InitialState  soap.RecordState
+}
+
+// Token is a TBA token: one (user, role, integration record) in an account.
+type Token struct {
+	ID            string
+	Secret        string
+	Account       soap.AccountID
+	Email         string
+	RoleID        string
+	ApplicationID string
+	Revoked       bool
+}
+
+// AuditEntry is one line of the fake's Login Audit Trail: the real reason
+// behind a generic "Invalid login attempt.", as NetSuite records it.
+type AuditEntry struct {
+	Time          time.Time
+	Email         string
+	ApplicationID string
+	TokenID       string
+	Success       bool
+	Detail        string // e.g. consumer_key_refused, InvalidSignature, NonceUsed
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n/2)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+func newGUID() string {
+	h := strings.ToUpper(randomHex(32))
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// CreateIntegration creates an integration record in its owner account,
+// State Enabled, with a new application id and consumer key and secret.
+func (s *Server) CreateIntegration(owner soap.AccountID, spec IntegrationSpec) (*Integration, error) {
+	if strings.TrimSpace(spec.Name) == "" {
+		return nil, errors.New("soaptest: an integration record needs a Name")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.accounts[owner]
+	if !ok {
+		return nil, fmt.Errorf("%w %s", ErrUnknownAccount, owner)
+	}
+	in := &Integration{
+		Name: spec.Name, Description: spec.Description, ApplicationID: newGUID(),
+		ConsumerKey: randomHex(64), ConsumerSecret: randomHex(64), Owner: owner,
+		UserCredentials: spec.UserCredentials, TBA: spec.TBA || spec.TBAIssueToken || spec.TBAAuthFlow,
+		TBAIssueToken: spec.TBAIssueToken, TBAAuthFlow: spec.TBAAuthFlow, CallbackURL: spec.CallbackURL,
+	}
+	s.integrations[in.ApplicationID] = in
+	s.byConsumerKey[in.ConsumerKey] = in
+	a.installLocked(in, ChannelCreated, "owner", soap.StateEnabled)
+	cp := *in
+	return &cp, nil
+}
+
+func (a *Account) installLocked(in *Integration, ch Channel, by string, state soap.RecordState) *Install {
+	if a.installs == nil {
+		a.installs = map[string]*Install{}
+	}
+	inst := &Install{ApplicationID: in.ApplicationID, Name: in.Name, State: state, InitialState: state, Channel: ch, InstalledAt: a.s.now(), InstalledBy: by}
+	a.installs[in.ApplicationID] = inst
+	return inst
+}
+
+// autoInstallLocked installs in if absent, with the State the preference gives.
+func (a *Account) autoInstallLocked(in *Integration, ch Channel, by string) *Install {
+	if inst, ok := a.installs[in.ApplicationID]; ok {
+		return inst
+	}
+	state := soap.StateEnabled
+	if a.cfg.RequireApproval {
+		state = soap.StateWaitingForApproval
+	}
+	return a.installLocked(in, ch, by, state)
+}
+
+// Integration returns a record by application id (any case, hyphens optional).
+func (s *Server) Integration(appID string) (*Integration, bool) {
+	id, err := soap.NormalizeApplicationID(appID)
+	if err != nil {
+		return nil, false
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	in, ok := s.integrations[id]
+	if !ok {
+		return nil, false
+	}
+	cp := *in
+	return &cp, true
+}
+
+// AddUser adds a user with roles. With no roles the user gets Administrator.
+func (a *Account) AddUser(u User) {
+	if len(u.Roles) == 0 {
+		u.Roles = []Role{AdministratorRole}
+	}
+	a.s.mu.Lock()
+	defer a.s.mu.Unlock()
+	if a.users == nil {
+		a.users = map[string]*User{}
+	}
+	cp := u
+	a.users[strings.ToLower(u.Email)] = &cp
+}
+
+// SetRequireApproval sets the "Require Approval during Auto-Installation
+// of Integration" preference.
+func (a *Account) SetRequireApproval(v bool) {
+	a.s.mu.Lock()
+	defer a.s.mu.Unlock()
+	a.cfg.RequireApproval = v
+}
+
+// SetConcurrencyLimit sets the account concurrency limit.
+func (a *Account) SetConcurrencyLimit(n int) {
+	a.s.mu.Lock()
+	defer a.s.mu.Unlock()
+	a.cfg.ConcurrencyLimit = n
+}
+
+// SetFeatures turns the SOAP web services and TBA features on or off.
+func (a *Account) SetFeatures(soapOn, tbaOn bool) {
+	a.s.mu.Lock()
+	defer a.s.mu.Unlock()
+	a.cfg.SOAPDisabled, a.cfg.TBADisabled = !soapOn, !tbaOn
+}
+
+// Installs returns the account's integration records, in install order.
+func (a *Account) Installs() []Install {
+	a.s.mu.RLock()
+	defer a.s.mu.RUnlock()
+	out := make([]Install, 0, len(a.installs))
+	for _, in := range a.installs {
+		out = append(out, *in)
+	}
+	sortInstalls(out)
+	return out
+}
+
+// Install returns the account's copy of a record.
+func (a *Account) Install(appID string) (Install, bool) {
+	id, _ := soap.NormalizeApplicationID(appID)
+	a.s.mu.RLock()
+	defer a.s.mu.RUnlock()
+	in, ok := a.installs[id]
+	if !ok {
+		return Install{}, false
+	}
+	return *in, true
+}
+
+// SetState is an administrator editing the record's State (Setup >
+// Integration > Manage Integrations > Edit). Approve is SetState(Enabled).
+func (a *Account) SetState(appID string, st soap.RecordState) error {
+	switch st {
+	case soap.StateEnabled, soap.StateBlocked:
+	default:
+		return fmt.Errorf("%w: State can be set to Enabled or Blocked, not %q", ErrNotEditable, st)
+	}
+	return a.edit(appID, func(in *Install) { in.State = st })
+}
+
+// Approve sets a Waiting for Approval record to Enabled.
+func (a *Account) Approve(appID string) error { return a.SetState(appID, soap.StateEnabled) }
+
+// Block sets the record to Blocked.
+func (a *Account) Block(appID string) error { return a.SetState(appID, soap.StateBlocked) }
+
+// SetNote sets the record's Note in this account.
+func (a *Account) SetNote(appID, note string) error {
+	return a.edit(appID, func(in *Install) { in.Note = note })
+}
+
+// EditShared tries to change a field shared between accounts (Name,
+// Description, authentication boxes): only the owner may.
+func (a *Account) EditShared(appID string, edit func(*Integration)) error {
+	id, _ := soap.NormalizeApplicationID(appID)
+	a.s.mu.Lock()
+	defer a.s.mu.Unlock()
+	in, ok := a.s.integrations[id]
+	if !ok {
+		return ErrUnknownIntegration
+	}
+	if in.Owner != a.id {
+		return fmt.Errorf("%w: in %s only State and Note can be edited; the owner is %s", ErrNotEditable, a.id, in.Owner)
+	}
+	edit(in)
+	return nil
+}
+
+func (a *Account) edit(appID string, f func(*Install)) error {
+	id, _ := soap.NormalizeApplicationID(appID)
+	a.s.mu.Lock()
+	defer a.s.mu.Unlock()
+	in, ok := a.installs[id]
+	if !ok {
+		return fmt.Errorf("%w: %s in %s", ErrNotInstalled, appID, a.id)
+	}
+	f(in)
+	return nil
+}
+
+// ResetCredentials regenerates the consumer key and secret. Only the owner
+// account can, and only for a TBA record; existing tokens keep working
+// with the new key (NETSUITE.md §1.5).
+func (a *Account) ResetCredentials(appID string) (key, secret string, err error) {
+	id, _ := soap.NormalizeApplicationID(appID)
+	a.s.mu.Lock()
+	defer a.s.mu.Unlock()
+	in, ok := a.s.integrations[id]
+	if !ok {
+		return "", "", ErrUnknownIntegration
+	}
+	if in.Owner != a.id {
+		return "", "", fmt.Errorf("%w: credentials of %q can be reset only in %s", ErrNotOwner, in.Name, in.Owner)
+	}
+	if !in.TBA {
+		return "", "", fmt.Errorf("%w: Reset Credentials appears only on TBA records", ErrAuthBox)
+	}
+	delete(a.s.byConsumerKey, in.ConsumerKey)
+	in.ConsumerKey, in.ConsumerSecret = randomHex(64), randomHex(64)
+	a.s.byConsumerKey[in.ConsumerKey] = in
+	return in.ConsumerKey, in.ConsumerSecret, nil
+}
+
+// InstallBundle installs the record as a SuiteBundler bundle would: State
+// is always Enabled, whatever the preference (NETSUITE.md §3).
+func (a *Account) InstallBundle(appID string, by string) error {
+	id, _ := soap.NormalizeApplicationID(appID)
+	a.s.mu.Lock()
+	defer a.s.mu.Unlock()
+	in, ok := a.s.integrations[id]
+	if !ok {
+		return ErrUnknownIntegration
+	}
+	a.installLocked(in, ChannelBundle, by, soap.StateEnabled)
+	return nil
+}
+
+// Refresh is a sandbox refresh: production's records are copied in with
+// their State and Note, records that existed only in the sandbox are
+// removed, and every token is deleted (NETSUITE.md §2.3).
+func (a *Account) Refresh() error {
+	if !a.id.IsSandbox() {
+		return fmt.Errorf("soaptest: %s is not a sandbox", a.id)
+	}
+	a.s.mu.Lock()
+	defer a.s.mu.Unlock()
+	prod := a.s.accounts[a.id.Production()]
+	a.installs = map[string]*Install{}
+	if prod != nil {
+		for id, in := range prod.installs {
+			cp := *in
+			cp.Channel = ChannelSandboxCopy
+			a.installs[id] = &cp
+		}
+	}
+	a.tokens, a.nonces, a.sessions = nil, nil, nil
+	return nil
+}
+
+// LoginAudit returns the Login Audit Trail.
+func (a *Account) LoginAudit() []AuditEntry {
+	a.s.mu.RLock()
+	defer a.s.mu.RUnlock()
+	return append([]AuditEntry(nil), a.audit...)
+}
+
+// IssueToken issues a TBA token for (user, role, record) in the account,
+// standing in for the issuetoken endpoint and the authorization flow. As
+// in NetSuite, it auto-installs the record, with the State the account's
+// preference gives (NETSUITE.md §2.1, §10).
+func (s *Server) IssueToken(account soap.AccountID, email, roleID, consumerKey string) (Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.accounts[account]
+	if !ok {
+		return Token{}, fmt.Errorf("%w %s", ErrUnknownAccount, account)
+	}
+	in, ok := s.byConsumerKey[consumerKey]
+	if !ok {
+		return Token{}, fmt.Errorf("%w: no record has that consumer key", ErrUnknownIntegration)
+	}
+	if a.cfg.TBADisabled {
+		return Token{}, fmt.Errorf("%w: Token-Based Authentication is off in %s", ErrFeature, account)
+	}
+	if !in.TBA || !(in.TBAIssueToken || in.TBAAuthFlow) {
+		return Token{}, fmt.Errorf("%w: %q needs Token-based Authentication with IssueToken Endpoint or Authorization Flow", ErrAuthBox, in.Name)
+	}
+	u, ok := a.users[strings.ToLower(email)]
+	if !ok || !hasRole(u, roleID) {
+		return Token{}, fmt.Errorf("%w: %s with role %s in %s", ErrUnknownUser, email, roleID, account)
+	}
+	if inst, ok := a.installs[in.ApplicationID]; ok && inst.State == soap.StateBlocked {
+		return Token{}, fmt.Errorf("soaptest: IntegrationBlocked: %q is Blocked in %s", in.Name, account)
+	}
+	a.autoInstallLocked(in, ChannelToken, email)
+	t := &Token{ID: randomHex(64), Secret: randomHex(64), Account: account, Email: u.Email, RoleID: roleID, ApplicationID: in.ApplicationID}
+	if a.tokens == nil {
+		a.tokens = map[string]*Token{}
+	}
+	a.tokens[t.ID] = t
+	return *t, nil
+}
+
+// RevokeToken revokes a token.
+func (s *Server) RevokeToken(account soap.AccountID, tokenID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.accounts[account]
+	if !ok {
+		return fmt.Errorf("%w %s", ErrUnknownAccount, account)
+	}
+	t, ok := a.tokens[tokenID]
+	if !ok {
+		return errors.New("soaptest: unknown token")
+	}
+	t.Revoked = true
+	return nil
+}
+
+func hasRole(u *User, roleID string) bool {
+	_, ok := findRole(u, roleID)
+	return ok
+}
+
+func findRole(u *User, roleID string) (Role, bool) {
+	for _, r := range u.Roles {
+		if r.ID == roleID {
+			return r, true
+		}
+	}
+	return Role{}, false
+}
+
+// Connect stands in for a customer authorizing the integration: it issues
+// a token for an administrator of the target (created if the account has
+// none) and returns the credentials a soap.Client needs. Like NetSuite's
+// token issue, it installs the record in the target.
+func (s *Server) Connect(target soap.AccountID, in *Integration) (*soap.TokenAuth, error) {
+	a, ok := s.Account(string(target))
+	if !ok {
+		return nil, fmt.Errorf("%w %s", ErrUnknownAccount, target)
+	}
+	email := "admin@" + a.id.HostID() + ".example"
+	s.mu.RLock()
+	_, has := a.users[email]
+	s.mu.RUnlock()
+	if !has {
+		a.AddUser(User{Email: email, Password: randomHex(16)})
+	}
+	cur, ok := s.Integration(in.ApplicationID)
+	if !ok {
+		return nil, ErrUnknownIntegration
+	}
+	t, err := s.IssueToken(target, email, AdministratorRole.ID, cur.ConsumerKey)
+	if err != nil {
+		return nil, err
+	}
+	return &soap.TokenAuth{Account: target, ConsumerKey: cur.ConsumerKey, ConsumerSecret: cur.ConsumerSecret, TokenID: t.ID, TokenSecret: t.Secret}, nil
+}
