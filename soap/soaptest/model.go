@@ -77,17 +77,17 @@ type Account struct {
 	cfg AccountConfig
 
 	// guarded by s.mu
-	users    map[string]*User             // by lower-case email
-	installs map[string]*Install          // by application id
-	tokens   map[string]*Token            // by token id
-	audit    []AuditEntry                 // Login Audit Trail
-	inflight int                          // TBA requests in progress
-	userBusy map[string]int               // user-credential requests in progress, by email
-	sessions map[string]string            // JSESSIONID -> email
-	unavail  [2]time.Time                 // ACCT_TEMP_UNAVAILABLE window
-	seq      uint64                       // requests seen, for deterministic injection
-	inject   *Faults                      // per-account fault injection, or nil
-	nonces   map[string]map[string]bool   // token id -> used nonce+timestamp
+	users    map[string]*User           // by lower-case email
+	installs map[string]*Install        // by application id
+	tokens   map[string]*Token          // by token id
+	audit    []AuditEntry               // Login Audit Trail
+	inflight int                        // TBA requests in progress
+	userBusy map[string]int             // user-credential requests in progress, by email
+	sessions map[string]string          // JSESSIONID -> email
+	unavail  [2]time.Time               // ACCT_TEMP_UNAVAILABLE window
+	seq      uint64                     // requests seen, for deterministic injection
+	inject   *Faults                    // per-account fault injection, or nil
+	nonces   map[string]map[string]bool // token id -> used nonce+timestamp
 }
 
 // ID returns the account id.

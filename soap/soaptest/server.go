@@ -250,4 +250,3 @@ func hostOnly(h string) string {
 	}
 	return h
 }
-

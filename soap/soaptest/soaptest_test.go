@@ -628,7 +628,7 @@ func TestResponsesValidate(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		f.customer.Block(f.rec.ApplicationID) //nolint:errcheck
+		f.customer.Block(f.rec.ApplicationID)   //nolint:errcheck
 		c.Do(t.Context(), soap.OpGetServerTime) //nolint:errcheck
 		f.customer.SetFaults(soaptest.Faults{ConcurrencyFaultRate: 1})
 		c.Do(t.Context(), soap.OpGetServerTime) //nolint:errcheck
