@@ -1,0 +1,394 @@
+package approval
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nsdist/nsdist/soap"
+)
+
+// Channel is how a record travels to the target account.
+type Channel string
+
+// The channels (NETSUITE.md §2, §3, §6).
+const (
+	ChannelCredentials Channel = "credentials" // auto-install by user credentials + application id (endpoints ≤ 2020_1)
+	ChannelTBA         Channel = "tba"         // auto-install by issuing a TBA token (authorization flow or issuetoken)
+	ChannelOAuth2      Channel = "oauth2"      // auto-install by an OAuth 2.0 flow (REST and RESTlets)
+	ChannelBundle      Channel = "bundle"      // SuiteBundler bundle install
+	ChannelSDF         Channel = "sdf"         // SDF SuiteApp install
+)
+
+// Channels lists every channel.
+func Channels() []Channel {
+	return []Channel{ChannelCredentials, ChannelTBA, ChannelOAuth2, ChannelBundle, ChannelSDF}
+}
+
+// ParseChannel reads a channel name.
+func ParseChannel(s string) (Channel, error) {
+	for _, c := range Channels() {
+		if string(c) == s {
+			return c, nil
+		}
+	}
+	return "", fmt.Errorf("approval: unknown channel %q: want credentials, tba, oauth2, bundle or sdf", s)
+}
+
+// AutoInstall reports whether the channel is an auto-installation.
+func (c Channel) AutoInstall() bool {
+	return c == ChannelCredentials || c == ChannelTBA || c == ChannelOAuth2
+}
+
+// usesSOAP reports whether nsdist confirms the channel with a SOAP request.
+func (c Channel) usesSOAP() bool { return c == ChannelCredentials || c == ChannelTBA }
+
+// Preference is the target's "Require Approval during Auto-Installation of
+// Integration" preference, as far as the caller knows it.
+type Preference string
+
+// Preference values.
+const (
+	PreferenceUnknown     Preference = "unknown"
+	PreferenceRequired    Preference = "true"
+	PreferenceNotRequired Preference = "false"
+)
+
+// ParsePreference reads true, false or unknown.
+func ParsePreference(s string) (Preference, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "yes", "required":
+		return PreferenceRequired, nil
+	case "false", "no", "not-required":
+		return PreferenceNotRequired, nil
+	case "", "unknown":
+		return PreferenceUnknown, nil
+	}
+	return "", fmt.Errorf("approval: require-approval %q: want true, false or unknown", s)
+}
+
+// Record describes the integration record as the source account has it.
+type Record struct {
+	Name            string
+	Owner           soap.AccountID
+	UserCredentials bool // the User Credentials box
+	TBA             bool // Token-based Authentication
+	TBAIssueToken   bool // TBA: IssueToken Endpoint
+	TBAAuthFlow     bool // TBA: Authorization Flow
+	OAuth2          bool // an OAuth 2.0 grant (authorization code or client credentials)
+	// FromOthersBundle: the record came to the source account in someone else's bundle.
+	FromOthersBundle bool
+	// ReplacedByBundleUpdate: updated by Replace Existing Object during a bundle update.
+	ReplacedByBundleUpdate bool
+	// BundleCopy: the bundle being built is a bundle copy.
+	BundleCopy bool
+	// CreatedAt, when known, is when the record was created; TBA records
+	// created from 2027.1 on cannot be used for SOAP.
+	CreatedAt time.Time
+}
+
+// Target describes the account the record goes to.
+type Target struct {
+	Account         soap.AccountID
+	ReleasePreview  bool
+	RequireApproval Preference
+}
+
+// Input is everything Evaluate looks at.
+type Input struct {
+	Channel Channel
+	Record  Record
+	// Source is the account the bundle or SuiteApp is built in (default: the owner).
+	Source               soap.AccountID
+	SourceReleasePreview bool
+	Target               Target
+	Version              soap.Version // the SOAP endpoint (default 2025_2)
+	Date                 time.Time    // the day the rules are applied for (default: now)
+}
+
+// State is a predicted initial State.
+type State string
+
+// Predicted States.
+const (
+	StateEnabled            State = "Enabled"
+	StateWaitingForApproval State = "Waiting for Approval"
+	StateUnknown            State = "Unknown" // one of PossibleStates; see Probe
+	StateNone               State = "None"    // the channel cannot work
+)
+
+// Tristate answers yes, no or unknown.
+type Tristate string
+
+// Tristate values.
+const (
+	Yes     Tristate = "yes"
+	No      Tristate = "no"
+	Unknown Tristate = "unknown"
+)
+
+// Reason is one rule's verdict, with the NETSUITE.md source it rests on.
+type Reason struct {
+	Code   string `json:"code"`
+	Text   string `json:"text"`
+	Source string `json:"source"`
+}
+
+// Step is one thing an administrator does, in order.
+type Step struct {
+	Text     string `json:"text"`
+	MenuPath string `json:"menu_path,omitempty"`
+}
+
+func (s Step) String() string {
+	if s.MenuPath == "" {
+		return s.Text
+	}
+	return s.Text + " (" + s.MenuPath + ")"
+}
+
+// Decision is what Evaluate predicts for one record, channel and target.
+type Decision struct {
+	Input          Input
+	Allowed        bool
+	Blocking       []Reason
+	InitialState   State
+	PossibleStates []soap.RecordState
+	// Probe says how to learn the State when it is Unknown.
+	Probe string
+	// RequestsAccepted says whether requests are accepted right after install.
+	RequestsAccepted              Tristate
+	AdminSteps                    []Step
+	EditableInTarget              []string
+	CredentialsResettableInTarget bool
+	SandboxNotes                  []string
+	Warnings                      []Reason
+}
+
+// Menu paths (NETSUITE.md §1.1, §2.2, §2.4, §3).
+const (
+	MenuManageIntegrations = "Setup > Integration > Manage Integrations"
+	MenuSOAPPreferences    = "Setup > Integration > SOAP Web Services Preferences"
+	MenuLoginAuditTrail    = "Setup > Users/Roles > User Management > View Login Audit Trail"
+	MenuInstallBundle      = "Customization > SuiteBundler > Search & Install Bundles"
+	MenuEnableFeatures     = "Setup > Company > Enable Features > SuiteCloud"
+)
+
+func release(y, r int) time.Time {
+	m := time.March
+	if r == 2 {
+		m = time.September
+	}
+	return time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
+}
+
+// Release dates nsdist assumes (NETSUITE.md §1.7 "Dates").
+var (
+	Release2023_1 = release(2023, 1)
+	Release2026_1 = release(2026, 1)
+	Release2027_1 = release(2027, 1)
+	Release2028_2 = release(2028, 2)
+)
+
+// Evaluate predicts, without any I/O, whether the channel can bring the
+// record into the target, and what the target will see.
+func Evaluate(in Input) Decision {
+	if in.Version.IsZero() {
+		in.Version = soap.DefaultVersion
+	}
+	if in.Date.IsZero() {
+		in.Date = time.Now()
+	}
+	if in.Target.RequireApproval == "" {
+		in.Target.RequireApproval = PreferenceUnknown
+	}
+	if in.Source == "" {
+		in.Source = in.Record.Owner
+	}
+	d := Decision{Input: in}
+	name := in.Record.Name
+	if name == "" {
+		name = "the integration record"
+	}
+	block := func(code, text, source string) { d.Blocking = append(d.Blocking, Reason{code, text, source}) }
+	warn := func(code, text, source string) { d.Warnings = append(d.Warnings, Reason{code, text, source}) }
+	lc := in.Version.Lifecycle(in.Date)
+	day := in.Date.UTC().Format(time.DateOnly)
+
+	switch in.Channel {
+	case ChannelCredentials:
+		// section_4389835426 step 1; bridgehead_4249032125: the User Credentials box allows passport + application id.
+		if !in.Record.UserCredentials {
+			block("user_credentials_unchecked", "the record's User Credentials box is not checked, so a request with user credentials and its application id is refused", "section_4389835426")
+		}
+		// section_4389727047, section_4399767175: request-level credentials are refused on 2020.2 and later endpoints.
+		if !in.Version.SupportsPassport() {
+			block("passport_endpoint", fmt.Sprintf("user credentials work only on endpoints 2020.1 and older, not %s; use token-based authentication", in.Version.Release()), "section_4389727047")
+		}
+	case ChannelTBA:
+		// bridgehead_4249032125: the TBA box enables tokens; the sub-boxes allow the authorization flow and issuetoken.
+		if !in.Record.TBA {
+			block("tba_unchecked", "the record's Token-based Authentication box is not checked", "bridgehead_4249032125")
+		} else if !in.Record.TBAAuthFlow && !in.Record.TBAIssueToken {
+			block("tba_token_path_unchecked", "neither TBA: Authorization Flow nor TBA: IssueToken Endpoint is checked, so no token can be issued in the customer's account (tokens made in the UI need the record installed already)", "bridgehead_4249032125")
+		}
+		// bridgehead_4249032125 (warning box), section_0525020842: no new TBA integrations from 2027.1.
+		if !in.Record.CreatedAt.IsZero() && !in.Record.CreatedAt.Before(Release2027_1) {
+			block("tba_record_after_2027_1", "the record was created on or after 2027.1, when NetSuite no longer allows new TBA integrations; use OAuth 2.0 with REST", "bridgehead_4249032125")
+		} else if !in.Date.Before(Release2027_1) {
+			warn("tba_existing_after_2027_1", "no new TBA integrations can be created from 2027.1; existing TBA records like this one keep working until SOAP is removed", "bridgehead_4249032125")
+		}
+		// subsect_156935170194 (UnknownAlgorithm): HMAC-SHA1 ended with 2023.1.
+		if !in.Date.Before(Release2023_1) {
+			warn("hmac_sha1_gone", "only HMAC-SHA256 signatures are accepted; HMAC-SHA1 stopped working in 2023.1 (nsdist signs with HMAC-SHA256)", "subsect_156935170194")
+		}
+	case ChannelOAuth2:
+		// section_157771733782: OAuth 2.0 grants on the record; section_4429293934: OAuth 2.0 auto-installs the record.
+		if !in.Record.OAuth2 {
+			block("oauth2_unchecked", "no OAuth 2.0 grant (Authorization Code or Client Credentials) is checked on the record", "section_157771733782")
+		}
+		warn("oauth2_not_soap", "OAuth 2.0 covers REST web services and RESTlets, not SOAP; nsdist cannot confirm the State with a SOAP request on this channel", "section_157771733782")
+	case ChannelBundle, ChannelSDF:
+		// section_4389835426: only the owner can bundle; no re-bundling of someone else's record unless bundle copy.
+		if in.Record.FromOthersBundle && !in.Record.BundleCopy {
+			block("rebundle", "the record arrived in someone else's bundle and cannot be bundled again (only a bundle copy may include it)", "section_4389835426")
+		} else if in.Record.Owner != "" && in.Source != "" && in.Source != in.Record.Owner && !in.Record.BundleCopy {
+			block("not_owner", fmt.Sprintf("only the owner account %s can bundle the record, not %s", in.Record.Owner, in.Source), "section_4389835426")
+		}
+		// section_4389835426: Replace Existing Object makes the record the bundle author's.
+		if in.Record.ReplacedByBundleUpdate {
+			block("replace_existing_object", "the record was updated by Replace Existing Object during a bundle update and belongs to that bundle's author; it cannot be distributed", "section_4389835426")
+		}
+		// section_4853873261: Release Preview can be a source only for Release Preview.
+		if in.SourceReleasePreview && !in.Target.ReleasePreview {
+			block("release_preview_source", "a Release Preview account can be a bundle source only for Release Preview targets", "section_4853873261")
+		}
+		if in.Channel == ChannelBundle {
+			warn("suitebundler_maintenance", "SuiteBundler gets no new features; Oracle recommends SDF SuiteApps instead", "section_4520725557")
+		}
+	default:
+		block("unknown_channel", fmt.Sprintf("unknown channel %q", in.Channel), "")
+	}
+
+	if in.Channel.usesSOAP() {
+		rel := soap.ReleaseAt(in.Date)
+		switch {
+		// article_2104046421: SOAP removed with 2028.2.
+		case !rel.Before(soap.SOAPRemoved):
+			block("soap_removed", "SOAP web services were removed with NetSuite 2028.2", "article_2104046421")
+		case lc == soap.Disabled:
+			block("endpoint_disabled", fmt.Sprintf("endpoint %s is disabled as of %s", in.Version.Release(), day), "article_2104046421")
+		case lc == soap.Unreleased:
+			block("endpoint_unreleased", fmt.Sprintf("endpoint %s is not released as of %s", in.Version.Release(), day), "article_2104046421")
+		case lc == soap.Unsupported:
+			warn("endpoint_unsupported", fmt.Sprintf("endpoint %s still answers but Oracle no longer supports it as of %s; move to 2025.2", in.Version.Release(), day), "article_2104046421")
+		}
+		if rel.Before(soap.SOAPRemoved) {
+			warn("soap_end_of_life", "SOAP web services are removed in 2028.2, and from 2027.1 only the 2025.2 endpoint is supported; plan the move to REST and OAuth 2.0", "article_2104046421")
+		}
+		if !in.Date.Before(Release2026_1) {
+			warn("new_integrations_rest", "from 2026.1 Oracle asks new integrations to use REST web services with OAuth 2.0", "article_2104046421")
+		}
+	}
+
+	d.Allowed = len(d.Blocking) == 0
+	d.EditableInTarget = []string{"State", "Note"} // section_4389727047, section_1515139626
+	if in.Channel == ChannelOAuth2 {
+		d.EditableInTarget = append(d.EditableInTarget, "OAuth 2.0 Consent Policy") // section_157771733782
+	}
+	// section_4395597766: only the owner account can reset credentials; never a bundled record elsewhere.
+	d.CredentialsResettableInTarget = in.Target.Account != "" && in.Target.Account == in.Record.Owner && in.Channel != ChannelBundle
+	if d.CredentialsResettableInTarget {
+		d.EditableInTarget = []string{"State", "Note", "Name", "Description", "Authentication"}
+	}
+
+	switch {
+	case !d.Allowed:
+		d.InitialState, d.RequestsAccepted = StateNone, No
+	case in.Channel == ChannelBundle:
+		// section_4431829430: after a bundle install the State is always Enabled.
+		d.InitialState, d.RequestsAccepted = StateEnabled, Yes
+		d.PossibleStates = []soap.RecordState{soap.StateEnabled}
+		d.AdminSteps = []Step{
+			{Text: "In the target account, find and install the bundle", MenuPath: MenuInstallBundle},
+			{Text: fmt.Sprintf("%s arrives Enabled; to stop it, edit it and set State to Blocked", name), MenuPath: MenuManageIntegrations},
+		}
+	case in.Channel == ChannelSDF:
+		// section_160079429000: installing the SuiteApp installs the record; whether it honours the preference is not documented.
+		d.InitialState, d.RequestsAccepted = StateUnknown, Unknown
+		d.PossibleStates = []soap.RecordState{soap.StateEnabled, soap.StateWaitingForApproval}
+		d.Probe = "not documented: whether an SDF SuiteApp install sets State Enabled or applies the Require Approval preference; after installing, open " + MenuManageIntegrations + " in the target and read the record's State"
+		d.AdminSteps = []Step{
+			{Text: "Deploy or install the SuiteApp in the target account (suitecloud project:deploy, or the SuiteApp Marketplace)"},
+			{Text: fmt.Sprintf("Check the State of %s; if it shows Waiting for Approval, edit it and set State to Enabled", name), MenuPath: MenuManageIntegrations},
+		}
+	default: // auto-installation: section_4429293934, bridgehead_4431831502
+		approveSteps := []Step{
+			{Text: "Open the integration records list", MenuPath: MenuManageIntegrations},
+			{Text: fmt.Sprintf("Edit %s", name)},
+			{Text: "Set State to Enabled and save"},
+		}
+		switch in.Target.RequireApproval {
+		case PreferenceNotRequired:
+			d.InitialState, d.RequestsAccepted = StateEnabled, Yes
+			d.PossibleStates = []soap.RecordState{soap.StateEnabled}
+		case PreferenceRequired:
+			d.InitialState, d.RequestsAccepted = StateWaitingForApproval, No
+			d.PossibleStates = []soap.RecordState{soap.StateWaitingForApproval}
+			d.AdminSteps = approveSteps
+		default:
+			d.InitialState, d.RequestsAccepted = StateUnknown, Unknown
+			d.PossibleStates = []soap.RecordState{soap.StateEnabled, soap.StateWaitingForApproval}
+			d.Probe = "send one authenticated request right after the install (nsdist sends getServerTime): success means Enabled; \"Invalid login attempt.\" right after the token was issued means it is most likely Waiting for Approval. An administrator can also read the preference at " + MenuSOAPPreferences
+			d.AdminSteps = []Step{
+				{Text: "Check whether Require Approval during Auto-Installation of Integration is set", MenuPath: MenuSOAPPreferences},
+				{Text: fmt.Sprintf("If it is, open the list, edit %s, set State to Enabled and save", name), MenuPath: MenuManageIntegrations},
+			}
+		}
+	}
+
+	if in.Target.Account.IsSandbox() && d.Allowed {
+		// section_1515139626, section_1515141510
+		d.SandboxNotes = append(d.SandboxNotes,
+			"a sandbox refresh removes records that exist only in the sandbox; auto-installing again restores the record with its State, Note and execution log cleared",
+			"a sandbox refresh deletes the sandbox's token keys and secrets: customers must authorize again")
+	}
+	if in.Record.Owner.IsSandbox() && !in.Target.Account.IsSandbox() && d.Allowed {
+		d.SandboxNotes = append(d.SandboxNotes, "the consumer key and secret are shared with the owner sandbox: resetting them there breaks this production install")
+	}
+	return d
+}
+
+// Consistent reports the first contradiction inside d, or nil. Evaluate
+// never produces one; tests check it over the whole input space.
+func (d Decision) Consistent() error {
+	switch {
+	case d.Allowed != (len(d.Blocking) == 0):
+		return fmt.Errorf("allowed=%v with %d blocking reasons", d.Allowed, len(d.Blocking))
+	case !d.Allowed && (d.InitialState != StateNone || d.RequestsAccepted != No || len(d.AdminSteps) != 0):
+		return fmt.Errorf("a blocked channel predicts state %q, requests %q, %d steps", d.InitialState, d.RequestsAccepted, len(d.AdminSteps))
+	case d.Allowed && d.InitialState == StateNone:
+		return fmt.Errorf("an allowed channel predicts no state")
+	case d.InitialState == StateEnabled && d.RequestsAccepted != Yes:
+		return fmt.Errorf("Enabled but requests %q", d.RequestsAccepted)
+	case d.InitialState == StateWaitingForApproval && d.RequestsAccepted != No:
+		return fmt.Errorf("Waiting for Approval but requests %q", d.RequestsAccepted)
+	case d.InitialState == StateUnknown && (d.Probe == "" || len(d.PossibleStates) < 2):
+		return fmt.Errorf("Unknown state without a probe or alternatives")
+	case d.Input.Channel == ChannelBundle && d.Allowed && d.InitialState != StateEnabled:
+		return fmt.Errorf("a bundle predicts %q", d.InitialState)
+	case d.CredentialsResettableInTarget && d.Input.Target.Account != d.Input.Record.Owner:
+		return fmt.Errorf("credentials resettable outside the owner")
+	}
+	if d.InitialState == StateEnabled {
+		for _, s := range d.AdminSteps {
+			if strings.Contains(s.Text, "Set State to Enabled") {
+				return fmt.Errorf("predicted Enabled but an approval step: %q", s.Text)
+			}
+		}
+	}
+	if d.InitialState == StateWaitingForApproval && len(d.AdminSteps) == 0 {
+		return fmt.Errorf("Waiting for Approval without the administrator's steps")
+	}
+	return nil
+}

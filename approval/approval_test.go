@@ -1,0 +1,374 @@
+package approval_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/nsdist/nsdist/approval"
+	"github.com/nsdist/nsdist/soap"
+)
+
+var today = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+
+func tbaRecord() approval.Record {
+	return approval.Record{Name: "Acme Sync", Owner: "TSTDRV1234567", TBA: true, TBAAuthFlow: true, TBAIssueToken: true}
+}
+
+func codes(rs []approval.Reason) []string {
+	out := []string{}
+	for _, r := range rs {
+		out = append(out, r.Code)
+	}
+	return out
+}
+
+func TestEvaluateBlockingRules(t *testing.T) {
+	t.Parallel()
+	legacy := approval.Record{Name: "Legacy", Owner: "654321", UserCredentials: true}
+	tests := []struct {
+		name string
+		in   approval.Input
+		want []string
+	}{
+		{"tba ok", approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord()}, []string{}},
+		{"credentials on 2020_1 is only unsupported", approval.Input{Channel: approval.ChannelCredentials, Record: legacy, Version: soap.V2020_1}, []string{}},
+		{"user credentials unchecked", approval.Input{Channel: approval.ChannelCredentials, Record: approval.Record{Owner: "1"}, Version: soap.V2020_1}, []string{"user_credentials_unchecked"}},
+		{"passport on 2025_2", approval.Input{Channel: approval.ChannelCredentials, Record: legacy}, []string{"passport_endpoint"}},
+		{"every reason at once", approval.Input{Channel: approval.ChannelCredentials, Record: approval.Record{Owner: "1"}, Version: soap.V2020_2}, []string{"user_credentials_unchecked", "passport_endpoint"}},
+		{"credentials on disabled 2019_2", approval.Input{Channel: approval.ChannelCredentials, Record: legacy, Version: soap.V2019_2}, []string{"endpoint_disabled"}},
+		{"tba box unchecked", approval.Input{Channel: approval.ChannelTBA, Record: approval.Record{Owner: "1"}}, []string{"tba_unchecked"}},
+		{"tba without token paths", approval.Input{Channel: approval.ChannelTBA, Record: approval.Record{Owner: "1", TBA: true}}, []string{"tba_token_path_unchecked"}},
+		{"tba record created after 2027.1", approval.Input{Channel: approval.ChannelTBA, Record: func() approval.Record { r := tbaRecord(); r.CreatedAt = time.Date(2027, 4, 1, 0, 0, 0, 0, time.UTC); return r }(), Date: time.Date(2027, 5, 1, 0, 0, 0, 0, time.UTC)}, []string{"tba_record_after_2027_1"}},
+		{"soap removed in 2028.2", approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Date: time.Date(2028, 10, 1, 0, 0, 0, 0, time.UTC)}, []string{"soap_removed"}},
+		{"bundle ok", approval.Input{Channel: approval.ChannelBundle, Record: tbaRecord()}, []string{}},
+		{"rebundle", approval.Input{Channel: approval.ChannelBundle, Record: approval.Record{Owner: "1", FromOthersBundle: true}}, []string{"rebundle"}},
+		{"rebundle allowed as bundle copy", approval.Input{Channel: approval.ChannelBundle, Record: approval.Record{Owner: "1", FromOthersBundle: true, BundleCopy: true}, Source: "2"}, []string{}},
+		{"not owner", approval.Input{Channel: approval.ChannelBundle, Record: approval.Record{Owner: "1"}, Source: "2"}, []string{"not_owner"}},
+		{"replace existing object", approval.Input{Channel: approval.ChannelSDF, Record: approval.Record{Owner: "1", ReplacedByBundleUpdate: true}}, []string{"replace_existing_object"}},
+		{"release preview source", approval.Input{Channel: approval.ChannelBundle, Record: tbaRecord(), SourceReleasePreview: true}, []string{"release_preview_source"}},
+		{"release preview to release preview", approval.Input{Channel: approval.ChannelBundle, Record: tbaRecord(), SourceReleasePreview: true, Target: approval.Target{ReleasePreview: true}}, []string{}},
+		{"bundle after SOAP removal is fine", approval.Input{Channel: approval.ChannelBundle, Record: tbaRecord(), Date: time.Date(2029, 1, 1, 0, 0, 0, 0, time.UTC)}, []string{}},
+		{"oauth2 unchecked", approval.Input{Channel: approval.ChannelOAuth2, Record: tbaRecord()}, []string{"oauth2_unchecked"}},
+		{"unknown channel", approval.Input{Channel: "fax", Record: tbaRecord()}, []string{"unknown_channel"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if tt.in.Date.IsZero() {
+				tt.in.Date = today
+			}
+			d := approval.Evaluate(tt.in)
+			if diff := cmp.Diff(tt.want, codes(d.Blocking)); diff != "" {
+				t.Errorf("Evaluate blocking mismatch (-want +got):\n%s", diff)
+			}
+			for _, r := range d.Blocking {
+				if r.Source == "" && r.Code != "unknown_channel" {
+					t.Errorf("reason %s names no source", r.Code)
+				}
+			}
+		})
+	}
+}
+
+func TestEvaluateStates(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		channel  approval.Channel
+		pref     approval.Preference
+		want     approval.State
+		accepted approval.Tristate
+		steps    bool
+	}{
+		{approval.ChannelTBA, approval.PreferenceNotRequired, approval.StateEnabled, approval.Yes, false},
+		{approval.ChannelTBA, approval.PreferenceRequired, approval.StateWaitingForApproval, approval.No, true},
+		{approval.ChannelTBA, approval.PreferenceUnknown, approval.StateUnknown, approval.Unknown, true},
+		{approval.ChannelBundle, approval.PreferenceRequired, approval.StateEnabled, approval.Yes, true},
+		{approval.ChannelBundle, approval.PreferenceUnknown, approval.StateEnabled, approval.Yes, true},
+		{approval.ChannelSDF, approval.PreferenceNotRequired, approval.StateUnknown, approval.Unknown, true},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.channel)+"/"+string(tt.pref), func(t *testing.T) {
+			t.Parallel()
+			d := approval.Evaluate(approval.Input{Channel: tt.channel, Record: tbaRecord(), Target: approval.Target{Account: "123456", RequireApproval: tt.pref}, Date: today})
+			if d.InitialState != tt.want || d.RequestsAccepted != tt.accepted || (len(d.AdminSteps) > 0) != tt.steps {
+				t.Errorf("state %q accepted %q steps %d; want %q %q %v", d.InitialState, d.RequestsAccepted, len(d.AdminSteps), tt.want, tt.accepted, tt.steps)
+			}
+			if tt.want == approval.StateWaitingForApproval && !strings.Contains(d.AdminSteps[0].MenuPath, "Manage Integrations") {
+				t.Errorf("approval steps lack the menu path: %+v", d.AdminSteps)
+			}
+		})
+	}
+	sdf := approval.Evaluate(approval.Input{Channel: approval.ChannelSDF, Record: tbaRecord(), Date: today})
+	if !strings.Contains(sdf.Probe, "not documented") {
+		t.Errorf("SDF probe = %q, want it to say 'not documented'", sdf.Probe)
+	}
+}
+
+func TestEvaluateTargetRules(t *testing.T) {
+	t.Parallel()
+	d := approval.Evaluate(approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Target: approval.Target{Account: "123456_SB1"}, Date: today})
+	if diff := cmp.Diff([]string{"State", "Note"}, d.EditableInTarget); diff != "" {
+		t.Errorf("editable mismatch (-want +got):\n%s", diff)
+	}
+	if d.CredentialsResettableInTarget || len(d.SandboxNotes) != 2 {
+		t.Errorf("resettable=%v sandbox notes=%v", d.CredentialsResettableInTarget, d.SandboxNotes)
+	}
+	owner := approval.Evaluate(approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Target: approval.Target{Account: "TSTDRV1234567"}, Date: today})
+	if !owner.CredentialsResettableInTarget {
+		t.Error("credentials not resettable in the owner account")
+	}
+	bundled := approval.Evaluate(approval.Input{Channel: approval.ChannelBundle, Record: tbaRecord(), Target: approval.Target{Account: "TSTDRV1234567"}, Date: today})
+	if bundled.CredentialsResettableInTarget {
+		t.Error("credentials of a bundled record resettable in the target")
+	}
+	oauth := approval.Evaluate(approval.Input{Channel: approval.ChannelOAuth2, Record: approval.Record{OAuth2: true}, Date: today})
+	if !slices.Contains(oauth.EditableInTarget, "OAuth 2.0 Consent Policy") {
+		t.Errorf("oauth2 editable = %v", oauth.EditableInTarget)
+	}
+	sbOwner := approval.Evaluate(approval.Input{Channel: approval.ChannelTBA, Record: approval.Record{Owner: "123456_SB1", TBA: true, TBAAuthFlow: true}, Target: approval.Target{Account: "123456"}, Date: today})
+	if len(sbOwner.SandboxNotes) != 1 || !strings.Contains(sbOwner.SandboxNotes[0], "shared") {
+		t.Errorf("sandbox owner notes = %v", sbOwner.SandboxNotes)
+	}
+}
+
+func TestEvaluateWarnings(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		in      approval.Input
+		want    []string
+		wantNot []string
+	}{
+		{"tba 2025_2 today", approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Date: today}, []string{"hmac_sha1_gone", "soap_end_of_life", "new_integrations_rest"}, []string{"endpoint_unsupported", "tba_existing_after_2027_1"}},
+		{"tba 2023_2 today is unsupported", approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Version: soap.V2023_2, Date: today}, []string{"endpoint_unsupported"}, nil},
+		{"existing tba after 2027.1", approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Date: time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC)}, []string{"tba_existing_after_2027_1"}, nil},
+		{"2022: no sha1 warning yet, no 2026.1 note", approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Version: soap.MustParseVersion("2022_2"), Date: time.Date(2022, 12, 1, 0, 0, 0, 0, time.UTC)}, []string{"soap_end_of_life"}, []string{"hmac_sha1_gone", "new_integrations_rest"}},
+		{"bundle", approval.Input{Channel: approval.ChannelBundle, Record: tbaRecord(), Date: today}, []string{"suitebundler_maintenance"}, []string{"soap_end_of_life"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := codes(approval.Evaluate(tt.in).Warnings)
+			for _, w := range tt.want {
+				if !slices.Contains(got, w) {
+					t.Errorf("warnings %v lack %s", got, w)
+				}
+			}
+			for _, w := range tt.wantNot {
+				if slices.Contains(got, w) {
+					t.Errorf("warnings %v include %s", got, w)
+				}
+			}
+		})
+	}
+}
+
+// Over the whole input space Evaluate never panics and every decision is
+// consistent.
+func TestEvaluateWholeSpace(t *testing.T) {
+	t.Parallel()
+	dates := []time.Time{time.Date(2022, 6, 1, 0, 0, 0, 0, time.UTC), today, time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2028, 9, 1, 0, 0, 0, 0, time.UTC)}
+	prefs := []approval.Preference{approval.PreferenceUnknown, approval.PreferenceRequired, approval.PreferenceNotRequired}
+	targets := []soap.AccountID{"123456_SB1", "TSTDRV1"}
+	n := 0
+	for _, ch := range append(approval.Channels(), "bogus") {
+		for _, v := range []soap.Version{soap.V2017_1, soap.V2020_1, soap.V2025_2} {
+			for _, date := range dates {
+				for _, pref := range prefs {
+					for _, tgt := range targets {
+						for bits := range 1 << 10 {
+							b := func(i int) bool { return bits&(1<<i) != 0 }
+							rec := approval.Record{Owner: "TSTDRV1", UserCredentials: b(0), TBA: b(1), TBAIssueToken: b(2), TBAAuthFlow: b(3), OAuth2: b(4), FromOthersBundle: b(5), ReplacedByBundleUpdate: b(6), BundleCopy: b(7)}
+							if b(8) {
+								rec.CreatedAt = time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC)
+							}
+							in := approval.Input{Channel: ch, Record: rec, Target: approval.Target{Account: tgt, RequireApproval: pref, ReleasePreview: b(9)}, SourceReleasePreview: b(8), Version: v, Date: date}
+							d := approval.Evaluate(in)
+							if err := d.Consistent(); err != nil {
+								t.Fatalf("Evaluate(%+v) inconsistent: %v", in, err)
+							}
+							if bits%32 != 0 {
+								n++
+								continue
+							}
+							for _, obs := range []approval.Observed{approval.ObservedSuccess, approval.ObservedInvalidLogin, approval.ObservedConcurrency, approval.ObservedOther} {
+								o := approval.Explain(d, approval.Observation{Observed: obs, TokenIssuedAt: today, At: today})
+								if o.Report == "" || o.Sentence == "" {
+									t.Fatalf("empty outcome for %v", obs)
+								}
+							}
+							n++
+						}
+					}
+				}
+			}
+		}
+	}
+	if n < 400000 {
+		t.Errorf("checked only %d inputs", n)
+	}
+}
+
+func TestExplain(t *testing.T) {
+	t.Parallel()
+	eval := func(pref approval.Preference) approval.Decision {
+		return approval.Evaluate(approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Target: approval.Target{Account: "123456", RequireApproval: pref}, Date: today})
+	}
+	issued := today.Add(-30 * time.Second)
+	tests := []struct {
+		name     string
+		d        approval.Decision
+		obs      approval.Observation
+		kind     approval.Kind
+		report   string
+		contains string
+	}{
+		{"success", eval(approval.PreferenceUnknown), approval.Observation{Observed: approval.ObservedSuccess}, approval.Enabled, "enabled", "installed and enabled in 123456"},
+		{"invalid login, approval required", eval(approval.PreferenceRequired), approval.Observation{Observed: approval.ObservedInvalidLogin}, approval.AwaitingApproval, "awaiting_approval",
+			"installed, waiting for approval: an administrator of 123456 must open Setup > Integration > Manage Integrations, edit Acme Sync, and set State to Enabled"},
+		{"invalid login, approval not required", eval(approval.PreferenceNotRequired), approval.Observation{Observed: approval.ObservedInvalidLogin}, approval.BlockedOrRejected, "rejected", "Login Audit Trail"},
+		{"invalid login, unknown, fresh token", eval(approval.PreferenceUnknown), approval.Observation{Observed: approval.ObservedInvalidLogin, TokenIssuedAt: issued, At: today}, approval.AwaitingApproval, "awaiting_approval", "most likely waiting for approval"},
+		{"invalid login, unknown, old token", eval(approval.PreferenceUnknown), approval.Observation{Observed: approval.ObservedInvalidLogin, TokenIssuedAt: today.Add(-48 * time.Hour), At: today}, approval.BlockedOrRejected, "rejected", "Waiting for Approval or Blocked"},
+		{"ambiguous", eval(approval.PreferenceUnknown), approval.Observation{Observed: approval.ObservedAmbiguousAuth}, approval.Misconfigured, "misconfigured", "Ambiguous authentication"},
+		{"concurrency", eval(approval.PreferenceUnknown), approval.Observation{Observed: approval.ObservedConcurrency}, approval.Retryable, "failed", "concurrency limit"},
+		{"feature", eval(approval.PreferenceUnknown), approval.Observation{Observed: approval.ObservedFeatureOrPerm}, approval.Misconfigured, "misconfigured", "SOAP Web Services"},
+		{"version", eval(approval.PreferenceUnknown), approval.Observation{Observed: approval.ObservedUnsupportedVersion}, approval.Misconfigured, "misconfigured", "endpoint"},
+		{"transport", eval(approval.PreferenceUnknown), approval.Observation{Observed: approval.ObservedTransport}, approval.Retryable, "failed", "no answer"},
+		{"other", eval(approval.PreferenceUnknown), approval.Observation{Observed: approval.ObservedOther}, approval.UnknownOutcome, "failed", "did not say"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			o := approval.Explain(tt.d, tt.obs)
+			if o.Kind != tt.kind || o.Report != tt.report || !strings.Contains(o.Sentence, tt.contains) {
+				t.Errorf("Explain = %+v; want %s %s containing %q", o, tt.kind, tt.report, tt.contains)
+			}
+			if o.Kind == approval.AwaitingApproval && tt.name != "invalid login, approval required" && len(o.LessLikely) == 0 {
+				t.Error("less likely causes not named")
+			}
+		})
+	}
+}
+
+func TestObserve(t *testing.T) {
+	t.Parallel()
+	f := func(kind, code, msg string) error {
+		return &soap.OpError{Op: soap.OpGetServerTime, Err: &soap.Fault{Kind: kind, NSCode: code, String: msg}}
+	}
+	tests := []struct {
+		err  error
+		want approval.Observed
+	}{
+		{nil, approval.ObservedSuccess},
+		{f("invalidCredentialsFault", "USER_ERROR", "Invalid login attempt."), approval.ObservedInvalidLogin},
+		{f("invalidCredentialsFault", "USER_ERROR", "Ambiguous authentication"), approval.ObservedAmbiguousAuth},
+		{f("exceededConcurrentRequestLimitFault", "WS_REQUEST_BLOCKED", ""), approval.ObservedConcurrency},
+		{f("unexpectedErrorFault", "ACCT_TEMP_UNAVAILABLE", ""), approval.ObservedUnavailable},
+		{f("invalidVersionFault", "", ""), approval.ObservedUnsupportedVersion},
+		{f("insufficientPermissionFault", "WS_FEATURE_REQD", ""), approval.ObservedFeatureOrPerm},
+		{f("invalidAccountFault", "", ""), approval.ObservedInvalidAccount},
+		{&soap.OpError{Err: &soap.HTTPError{StatusCode: 503}}, approval.ObservedUnavailable},
+		{&soap.OpError{Err: &soap.TransportError{Err: &net.OpError{Op: "dial", Err: errors.New("refused")}}}, approval.ObservedTransport},
+		{errors.New("something else"), approval.ObservedOther},
+	}
+	for _, tt := range tests {
+		if got := approval.Observe(tt.err); got != tt.want {
+			t.Errorf("Observe(%v) = %s, want %s", tt.err, got, tt.want)
+		}
+	}
+}
+
+func TestDecisionJSON(t *testing.T) {
+	t.Parallel()
+	for _, ch := range approval.Channels() {
+		d := approval.Evaluate(approval.Input{Channel: ch, Record: approval.Record{}, Date: today})
+		b, err := json.Marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []string{"blocking", "admin_steps", "editable_in_target", "warnings", "sandbox_notes", "possible_states"} {
+			if _, ok := m[k].([]any); !ok {
+				t.Errorf("%s: %s is %T, want an array: %s", ch, k, m[k], b)
+			}
+		}
+		for _, k := range []string{"allowed", "credentials_resettable_in_target"} {
+			if _, ok := m[k].(bool); !ok {
+				t.Errorf("%s: %s is %T", ch, k, m[k])
+			}
+		}
+		if s, _ := m["initial_state"].(string); !slices.Contains([]string{"Enabled", "Waiting for Approval", "Unknown", "None"}, s) {
+			t.Errorf("%s: initial_state %q", ch, s)
+		}
+		if d.String() == "" || !strings.Contains(d.String(), "initial state") {
+			t.Errorf("text rendering: %q", d.String())
+		}
+	}
+}
+
+func ExampleEvaluate_tba() {
+	d := approval.Evaluate(approval.Input{
+		Channel: approval.ChannelTBA, Record: tbaRecord(),
+		Target: approval.Target{Account: "123456", RequireApproval: approval.PreferenceRequired}, Date: today,
+	})
+	fmt.Println(d.Allowed, d.InitialState, d.RequestsAccepted)
+	for _, s := range d.AdminSteps {
+		fmt.Println("-", s)
+	}
+	// Output:
+	// true Waiting for Approval no
+	// - Open the integration records list (Setup > Integration > Manage Integrations)
+	// - Edit Acme Sync
+	// - Set State to Enabled and save
+}
+
+func ExampleEvaluate_credentials() {
+	d := approval.Evaluate(approval.Input{
+		Channel: approval.ChannelCredentials, Record: approval.Record{Name: "Legacy", UserCredentials: true},
+		Version: soap.V2025_2, Date: today,
+	})
+	fmt.Println(d.Allowed, d.InitialState)
+	fmt.Println(d.Blocking[0].Text)
+	// Output:
+	// false None
+	// user credentials work only on endpoints 2020.1 and older, not 2025.2; use token-based authentication
+}
+
+func ExampleEvaluate_oauth2() {
+	d := approval.Evaluate(approval.Input{Channel: approval.ChannelOAuth2, Record: approval.Record{OAuth2: true},
+		Target: approval.Target{RequireApproval: approval.PreferenceNotRequired}, Date: today})
+	fmt.Println(d.Allowed, d.InitialState, d.EditableInTarget)
+	// Output: true Enabled [State Note OAuth 2.0 Consent Policy]
+}
+
+func ExampleEvaluate_bundle() {
+	d := approval.Evaluate(approval.Input{Channel: approval.ChannelBundle, Record: tbaRecord(),
+		Target: approval.Target{Account: "123456", RequireApproval: approval.PreferenceRequired}, Date: today})
+	fmt.Println(d.InitialState, d.CredentialsResettableInTarget)
+	// Output: Enabled false
+}
+
+func ExampleEvaluate_sdf() {
+	d := approval.Evaluate(approval.Input{Channel: approval.ChannelSDF, Record: tbaRecord(), Date: today})
+	fmt.Println(d.InitialState, strings.HasPrefix(d.Probe, "not documented"))
+	// Output: Unknown true
+}
+
+func ExampleExplain() {
+	d := approval.Evaluate(approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(),
+		Target: approval.Target{Account: "123456", RequireApproval: approval.PreferenceRequired}, Date: today})
+	err := &soap.Fault{Kind: "invalidCredentialsFault", NSCode: "USER_ERROR", String: "Invalid login attempt."}
+	fmt.Println(approval.Explain(d, approval.Observation{Observed: approval.Observe(err)}))
+	// Output: awaiting_approval: installed, waiting for approval: an administrator of 123456 must open Setup > Integration > Manage Integrations, edit Acme Sync, and set State to Enabled
+}

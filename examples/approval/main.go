@@ -1,0 +1,76 @@
+// Command approval prints one approval Decision as JSON: whether a channel
+// can bring an integration record into a target, the predicted State, the
+// administrator's steps, and the warnings.
+//
+//	go run ./examples/approval -channel tba -require-approval unknown -version 2025_2 -date 2026-11-26 -tba
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/nsdist/nsdist/approval"
+	"github.com/nsdist/nsdist/soap"
+)
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("approval", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	channel := fs.String("channel", "tba", "credentials, tba, oauth2, bundle or sdf")
+	pref := fs.String("require-approval", "unknown", "the target's Require Approval during Auto-Installation of Integration: true, false or unknown")
+	version := fs.String("version", soap.DefaultVersion.String(), "SOAP endpoint version")
+	date := fs.String("date", time.Now().UTC().Format(time.DateOnly), "the day to apply the rules for, YYYY-MM-DD")
+	userCreds := fs.Bool("user-credentials", false, "the record's User Credentials box")
+	tba := fs.Bool("tba", false, "the record's Token-based Authentication box with both sub-boxes (IssueToken Endpoint, Authorization Flow)")
+	oauth2 := fs.Bool("oauth2", false, "the record has an OAuth 2.0 grant")
+	target := fs.String("target", "", "target account id (optional)")
+	name := fs.String("name", "", "the record's name (optional)")
+	text := fs.Bool("text", false, "print text instead of JSON")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	fail := func(err error) int { fmt.Fprintln(stderr, "approval:", err); return 2 }
+	ch, err := approval.ParseChannel(*channel)
+	if err != nil {
+		return fail(err)
+	}
+	p, err := approval.ParsePreference(*pref)
+	if err != nil {
+		return fail(err)
+	}
+	v, err := soap.ParseVersion(*version)
+	if err != nil {
+		return fail(err)
+	}
+	day, err := time.Parse(time.DateOnly, *date)
+	if err != nil {
+		return fail(fmt.Errorf("-date %q: want YYYY-MM-DD", *date))
+	}
+	var acct soap.AccountID
+	if *target != "" {
+		if acct, err = soap.ParseAccountID(*target); err != nil {
+			return fail(err)
+		}
+	}
+	d := approval.Evaluate(approval.Input{
+		Channel: ch, Version: v, Date: day,
+		Record: approval.Record{Name: *name, UserCredentials: *userCreds, TBA: *tba, TBAIssueToken: *tba, TBAAuthFlow: *tba, OAuth2: *oauth2},
+		Target: approval.Target{Account: acct, RequireApproval: p},
+	})
+	if *text {
+		fmt.Fprint(stdout, d)
+		return 0
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(d); err != nil {
+		return 1
+	}
+	return 0
+}
