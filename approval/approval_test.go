@@ -46,7 +46,11 @@ func TestEvaluateBlockingRules(t *testing.T) {
 		{"credentials on disabled 2019_2", approval.Input{Channel: approval.ChannelCredentials, Record: legacy, Version: soap.V2019_2}, []string{"endpoint_disabled"}},
 		{"tba box unchecked", approval.Input{Channel: approval.ChannelTBA, Record: approval.Record{Owner: "1"}}, []string{"tba_unchecked"}},
 		{"tba without token paths", approval.Input{Channel: approval.ChannelTBA, Record: approval.Record{Owner: "1", TBA: true}}, []string{"tba_token_path_unchecked"}},
-		{"tba record created after 2027.1", approval.Input{Channel: approval.ChannelTBA, Record: func() approval.Record { r := tbaRecord(); r.CreatedAt = time.Date(2027, 4, 1, 0, 0, 0, 0, time.UTC); return r }(), Date: time.Date(2027, 5, 1, 0, 0, 0, 0, time.UTC)}, []string{"tba_record_after_2027_1"}},
+		{"tba record created after 2027.1", approval.Input{Channel: approval.ChannelTBA, Record: func() approval.Record {
+			r := tbaRecord()
+			r.CreatedAt = time.Date(2027, 4, 1, 0, 0, 0, 0, time.UTC)
+			return r
+		}(), Date: time.Date(2027, 5, 1, 0, 0, 0, 0, time.UTC)}, []string{"tba_record_after_2027_1"}},
 		{"soap removed in 2028.2", approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Date: time.Date(2028, 10, 1, 0, 0, 0, 0, time.UTC)}, []string{"soap_removed"}},
 		{"bundle ok", approval.Input{Channel: approval.ChannelBundle, Record: tbaRecord()}, []string{}},
 		{"rebundle", approval.Input{Channel: approval.ChannelBundle, Record: approval.Record{Owner: "1", FromOthersBundle: true}}, []string{"rebundle"}},

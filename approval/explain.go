@@ -15,11 +15,11 @@ type Observed string
 // Observations.
 const (
 	ObservedSuccess            Observed = "success"
-	ObservedInvalidLogin       Observed = "invalid_login"        // invalidCredentialsFault "Invalid login attempt."
-	ObservedAmbiguousAuth      Observed = "ambiguous_auth"       // "Ambiguous authentication"
-	ObservedConcurrency        Observed = "concurrency"          // WS_REQUEST_BLOCKED, WS_CONCUR_SESSION_DISALLWD
-	ObservedUnavailable        Observed = "unavailable"          // ACCT_TEMP_UNAVAILABLE, UNEXPECTED_ERROR, HTTP 5xx
-	ObservedUnsupportedVersion Observed = "unsupported_version"  // invalidVersionFault
+	ObservedInvalidLogin       Observed = "invalid_login"         // invalidCredentialsFault "Invalid login attempt."
+	ObservedAmbiguousAuth      Observed = "ambiguous_auth"        // "Ambiguous authentication"
+	ObservedConcurrency        Observed = "concurrency"           // WS_REQUEST_BLOCKED, WS_CONCUR_SESSION_DISALLWD
+	ObservedUnavailable        Observed = "unavailable"           // ACCT_TEMP_UNAVAILABLE, UNEXPECTED_ERROR, HTTP 5xx
+	ObservedUnsupportedVersion Observed = "unsupported_version"   // invalidVersionFault
 	ObservedFeatureOrPerm      Observed = "feature_or_permission" // WS_FEATURE_REQD, WS_PERMISSION_REQD, ...
 	ObservedInvalidAccount     Observed = "invalid_account"
 	ObservedTransport          Observed = "transport" // no answer
