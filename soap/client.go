@@ -403,6 +403,7 @@ func (c *Client) send(ctx context.Context, req *Request, u *url.URL, cookie stri
 			slog.Int("attempt", opErr.Attempts), slog.Duration("duration", c.cfg.clock().Sub(start)),
 			slog.Any("error", err))
 		if err == nil {
+			resp.Attempts = opErr.Attempts
 			return resp, hdr, nil
 		}
 		opErr.Err = err

@@ -85,6 +85,8 @@ type Response struct {
 	RecordStatuses []Status
 	// NSID is the documentInfo nsId header, NetSuite's id for the request.
 	NSID string
+	// Attempts is how many attempts the client made (0 when decoded from bytes alone).
+	Attempts int
 
 	ServerTime            time.Time              // getServerTime
 	DataCenterURLs        *DataCenterURLs        // getDataCenterUrls

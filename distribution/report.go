@@ -1,0 +1,157 @@
+package distribution
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Outcomes in the order reports list them.
+var reportOutcomes = []string{"enabled", "awaiting_approval", "rejected", "misconfigured", "failed"}
+
+// Report is a rollout's results: one per target, those taken from the
+// journal of an earlier run included.
+type Report struct {
+	Record   string
+	Started  time.Time
+	Finished time.Time
+	Results  []Result // sorted by account
+	// Interrupted is set when the context ended the run early.
+	Interrupted bool
+}
+
+// Counts returns the number of targets per report outcome.
+func (r *Report) Counts() map[string]int {
+	c := map[string]int{}
+	for _, o := range reportOutcomes {
+		c[o] = 0
+	}
+	for _, res := range r.Results {
+		c[res.Outcome.Report]++
+	}
+	return c
+}
+
+type resultJSON struct {
+	Account     string   `json:"account"`
+	Outcome     string   `json:"outcome"`
+	Attempts    int      `json:"attempts"`
+	NextStep    string   `json:"next_step"`
+	Channel     string   `json:"channel"`
+	Predicted   string   `json:"predicted_state"`
+	Sentence    string   `json:"sentence"`
+	LessLikely  []string `json:"less_likely"`
+	NSID        string   `json:"nsid"`
+	DurationMS  int64    `json:"duration_ms"`
+	Error       string   `json:"error,omitempty"`
+	FromJournal bool     `json:"from_journal,omitempty"`
+	Note        string   `json:"note,omitempty"`
+}
+
+func (r Result) json() resultJSON {
+	j := resultJSON{Account: string(r.Account), Outcome: r.Outcome.Report, Attempts: r.Attempts, NextStep: r.Outcome.NextStep,
+		Channel: string(r.Channel), Predicted: string(r.Predicted), Sentence: r.Outcome.Sentence, LessLikely: r.Outcome.LessLikely,
+		NSID: r.NSID, DurationMS: r.Duration.Milliseconds(), FromJournal: r.FromJournal, Note: r.Note}
+	if j.LessLikely == nil {
+		j.LessLikely = []string{}
+	}
+	if r.Err != nil {
+		j.Error = r.Err.Error()
+	}
+	return j
+}
+
+// MarshalJSON renders the result with the report's field names.
+func (r Result) MarshalJSON() ([]byte, error) { return json.Marshal(r.json()) }
+
+// WriteJSON writes the report as one JSON object with a results array.
+func (r *Report) WriteJSON(w io.Writer) error {
+	out := struct {
+		Record      string         `json:"record"`
+		Started     time.Time      `json:"started"`
+		Finished    time.Time      `json:"finished"`
+		Interrupted bool           `json:"interrupted"`
+		Counts      map[string]int `json:"counts"`
+		Results     []resultJSON   `json:"results"`
+	}{r.Record, r.Started.UTC(), r.Finished.UTC(), r.Interrupted, r.Counts(), make([]resultJSON, 0, len(r.Results))}
+	for _, res := range r.Results {
+		out.Results = append(out.Results, res.json())
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// WriteCSV writes one row per target.
+func (r *Report) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"account", "outcome", "attempts", "next_step", "channel", "predicted_state", "sentence", "nsid", "duration_ms", "error", "from_journal"}) //nolint:errcheck
+	for _, res := range r.Results {
+		j := res.json()
+		cw.Write([]string{j.Account, j.Outcome, strconv.Itoa(j.Attempts), j.NextStep, j.Channel, j.Predicted, j.Sentence, j.NSID, //nolint:errcheck
+			strconv.FormatInt(j.DurationMS, 10), j.Error, strconv.FormatBool(j.FromJournal)})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// Summary is a text summary grouped by outcome, with the next steps.
+func (r *Report) Summary() string {
+	var b strings.Builder
+	counts := r.Counts()
+	total := len(r.Results)
+	fmt.Fprintf(&b, "%-18s %7s %7s\n", "outcome", "targets", "share")
+	for _, o := range reportOutcomes {
+		share := 0.0
+		if total > 0 {
+			share = 100 * float64(counts[o]) / float64(total)
+		}
+		fmt.Fprintf(&b, "%-18s %7d %6.1f%%\n", o, counts[o], share)
+	}
+	fmt.Fprintf(&b, "%-18s %7d\n", "total", total)
+	if r.Interrupted {
+		b.WriteString("the run was interrupted: targets not reached are missing; run again with the same journal to continue\n")
+	}
+	for _, o := range reportOutcomes[1:] {
+		steps := map[string][]string{}
+		for _, res := range r.Results {
+			if res.Outcome.Report == o {
+				key := genericStep(res)
+				steps[key] = append(steps[key], string(res.Account))
+			}
+		}
+		if len(steps) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "\n%s:\n", o)
+		keys := make([]string, 0, len(steps))
+		for k := range steps {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool { return len(steps[keys[i]]) > len(steps[keys[j]]) || (len(steps[keys[i]]) == len(steps[keys[j]]) && keys[i] < keys[j]) })
+		for _, k := range keys {
+			accts := steps[k]
+			list := strings.Join(accts[:min(len(accts), 5)], ", ")
+			if len(accts) > 5 {
+				list += fmt.Sprintf(" and %d more", len(accts)-5)
+			}
+			fmt.Fprintf(&b, "  %d: %s\n     e.g. %s\n", len(accts), k, list)
+		}
+	}
+	return b.String()
+}
+
+// genericStep is the next step with the account id taken out, so that
+// targets with the same step group together.
+func genericStep(r Result) string {
+	s := r.Outcome.NextStep
+	if s == "" {
+		s = r.Outcome.Sentence
+	}
+	return strings.ReplaceAll(s, string(r.Account), "the account")
+}

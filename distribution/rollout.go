@@ -1,0 +1,457 @@
+package distribution
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+
+	"github.com/nsdist/nsdist/approval"
+	"github.com/nsdist/nsdist/soap"
+)
+
+// Rollout distributes one record to many targets: bounded concurrency, a
+// per-account cap, retries scheduled off the worker slots with a
+// rollout-wide budget, a journal so a re-run resumes, progress events, and
+// a report.
+type Rollout struct {
+	d   Distributor
+	cfg rolloutConfig
+}
+
+type rolloutConfig struct {
+	concurrency int
+	perAccount  int
+	maxAttempts int
+	budget      int // -1: 3 retries per target
+	initial     time.Duration
+	maxInterval time.Duration
+	journal     Journal
+	progress    func(Event)
+	clock       func() time.Time
+	record      string
+}
+
+// RolloutOption configures a Rollout.
+type RolloutOption func(*rolloutConfig) error
+
+// WithConcurrency bounds the targets in flight at once (default 32).
+func WithConcurrency(n int) RolloutOption {
+	return func(c *rolloutConfig) error {
+		if n < 1 {
+			return errors.New("distribution: concurrency must be at least 1")
+		}
+		c.concurrency = n
+		return nil
+	}
+}
+
+// WithPerAccountLimit bounds requests in flight per account (default 1:
+// NetSuite keeps one unallocated concurrency slot for installs).
+func WithPerAccountLimit(n int) RolloutOption {
+	return func(c *rolloutConfig) error {
+		if n < 1 {
+			return errors.New("distribution: per-account limit must be at least 1")
+		}
+		c.perAccount = n
+		return nil
+	}
+}
+
+// WithMaxAttempts bounds the attempts per target (default 10).
+func WithMaxAttempts(n int) RolloutOption {
+	return func(c *rolloutConfig) error {
+		if n < 1 {
+			return errors.New("distribution: max attempts must be at least 1")
+		}
+		c.maxAttempts = n
+		return nil
+	}
+}
+
+// WithRetryBudget bounds the retries of the whole rollout (default: three
+// per target), so that a NetSuite-wide incident cannot multiply the load.
+func WithRetryBudget(n int) RolloutOption {
+	return func(c *rolloutConfig) error {
+		if n < 0 {
+			return errors.New("distribution: negative retry budget")
+		}
+		c.budget = n
+		return nil
+	}
+}
+
+// WithBackoff sets the first and the longest wait between a target's attempts (default 200ms, 5s).
+func WithBackoff(initial, longest time.Duration) RolloutOption {
+	return func(c *rolloutConfig) error {
+		if initial <= 0 || longest < initial {
+			return errors.New("distribution: want 0 < initial ≤ longest backoff")
+		}
+		c.initial, c.maxInterval = initial, longest
+		return nil
+	}
+}
+
+// WithJournal records each target's result durably; a re-run with the same
+// journal skips targets whose latest result is enabled.
+func WithJournal(j Journal) RolloutOption {
+	return func(c *rolloutConfig) error { c.journal = j; return nil }
+}
+
+// WithProgress receives progress events on a goroutine of its own; a slow
+// callback never blocks the workers (events it cannot keep up with are
+// dropped, except the last).
+func WithProgress(f func(Event)) RolloutOption {
+	return func(c *rolloutConfig) error { c.progress = f; return nil }
+}
+
+// WithRolloutClock sets the clock.
+func WithRolloutClock(now func() time.Time) RolloutOption {
+	return func(c *rolloutConfig) error { c.clock = now; return nil }
+}
+
+// WithRecordName names the record in the report.
+func WithRecordName(name string) RolloutOption {
+	return func(c *rolloutConfig) error { c.record = name; return nil }
+}
+
+// NewRollout returns a rollout over d.
+func NewRollout(d Distributor, opts ...RolloutOption) (*Rollout, error) {
+	if d == nil {
+		return nil, errors.New("distribution: nil Distributor")
+	}
+	cfg := rolloutConfig{concurrency: 32, perAccount: 1, maxAttempts: 10, budget: -1,
+		initial: 200 * time.Millisecond, maxInterval: 5 * time.Second, clock: time.Now}
+	for _, o := range opts {
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.record == "" {
+		if a, ok := d.(*AutoInstaller); ok {
+			cfg.record = a.record.Name
+		}
+	}
+	return &Rollout{d: d, cfg: cfg}, nil
+}
+
+// EventType says what a progress event reports.
+type EventType string
+
+// Event types.
+const (
+	EventStarted  EventType = "started"
+	EventRetrying EventType = "retrying"
+	EventFinished EventType = "finished"
+	EventDone     EventType = "done"
+)
+
+// Event is one progress report.
+type Event struct {
+	Type    EventType
+	Account soap.AccountID
+	Attempt int
+	Outcome string        // for finished
+	Wait    time.Duration // for retrying
+	Done    int           // targets finished, journal included
+	Total   int
+	Counts  map[string]int
+	Elapsed time.Duration
+	ETA     time.Duration // 0 when unknown
+	Dropped int           // events dropped because the callback was slow
+}
+
+// ErrDuplicateTarget is returned when the same account appears twice.
+var ErrDuplicateTarget = errors.New("distribution: duplicate target")
+
+// attempter makes exactly one attempt; the distributors of this package
+// implement it so that the rollout can schedule retries itself.
+type attempter interface {
+	attempt(ctx context.Context, t Target) Result
+}
+
+type task struct {
+	t        Target
+	attempts int
+	tries    int
+	bo       *backoff.ExponentialBackOff
+	started  time.Time
+}
+
+type scheduler struct {
+	r      *Rollout
+	ctx    context.Context
+	mu     sync.Mutex
+	cond   *sync.Cond
+	ready  []*task
+	wait   map[soap.AccountID][]*task
+	busy   map[soap.AccountID]int
+	open   int // tasks not yet finished
+	timers map[*time.Timer]struct{}
+	budget int
+
+	results []Result
+	counts  map[string]int
+	done    int
+	total   int
+	start   time.Time
+	events  chan Event
+	dropped int
+	jerr    error
+}
+
+// Run distributes to every target and returns the report. Every target is
+// validated before anything is sent. When ctx ends, Run stops promptly and
+// returns the results finished so far with ctx's error.
+func (r *Rollout) Run(ctx context.Context, targets []Target) (*Report, error) {
+	seen := map[soap.AccountID]int{}
+	var errs []error
+	for i, t := range targets {
+		if err := t.Account.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("target %d: %w", i+1, err))
+			continue
+		}
+		if j, dup := seen[t.Account]; dup {
+			errs = append(errs, fmt.Errorf("%w: %s at %d and %d", ErrDuplicateTarget, t.Account, j+1, i+1))
+		}
+		seen[t.Account] = i
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	s := &scheduler{r: r, ctx: ctx, wait: map[soap.AccountID][]*task{}, busy: map[soap.AccountID]int{},
+		timers: map[*time.Timer]struct{}{}, counts: map[string]int{}, total: len(targets), start: r.cfg.clock()}
+	s.cond = sync.NewCond(&s.mu)
+	s.budget = r.cfg.budget
+	if s.budget < 0 {
+		s.budget = 3 * len(targets)
+	}
+	rep := &Report{Record: r.cfg.record, Started: s.start}
+	var prev map[soap.AccountID]Entry
+	if j := r.cfg.journal; j != nil {
+		prev = j.Latest()
+		if err := j.Begin(newRunID()); err != nil {
+			return nil, err
+		}
+	}
+	for _, t := range targets {
+		if e, ok := prev[t.Account]; ok && e.Outcome == "enabled" {
+			s.finishLocked(fromEntry(e), false)
+			continue
+		}
+		s.ready = append(s.ready, &task{t: t})
+		s.open++
+	}
+	var evWG sync.WaitGroup
+	if r.cfg.progress != nil {
+		s.events = make(chan Event, 1024)
+		evWG.Go(func() {
+			for e := range s.events {
+				r.cfg.progress(e)
+			}
+		})
+	}
+	stop := context.AfterFunc(ctx, func() {
+		s.mu.Lock()
+		s.cond.Broadcast()
+		s.mu.Unlock()
+	})
+	var wg sync.WaitGroup
+	for range min(r.cfg.concurrency, max(1, s.open)) {
+		wg.Go(s.worker)
+	}
+	wg.Wait()
+	stop()
+	s.mu.Lock()
+	for tm := range s.timers {
+		tm.Stop()
+	}
+	rep.Interrupted = s.open > 0
+	rep.Results = append(rep.Results, s.results...)
+	s.mu.Unlock()
+	sort.Slice(rep.Results, func(i, j int) bool { return rep.Results[i].Account < rep.Results[j].Account })
+	rep.Finished = r.cfg.clock()
+	if s.events != nil {
+		s.events <- s.eventLocked(EventDone, "", 0)
+		close(s.events)
+		evWG.Wait()
+	}
+	if s.jerr != nil {
+		return rep, s.jerr
+	}
+	if rep.Interrupted && ctx.Err() != nil {
+		return rep, ctx.Err()
+	}
+	return rep, nil
+}
+
+func newRunID() string {
+	b := make([]byte, 6)
+	rand.Read(b) //nolint:errcheck // crypto/rand does not fail
+	return time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b)
+}
+
+func (s *scheduler) worker() {
+	for {
+		s.mu.Lock()
+		var tk *task
+		for {
+			if s.ctx.Err() != nil || s.open == 0 || s.jerr != nil {
+				s.mu.Unlock()
+				return
+			}
+			if len(s.ready) > 0 {
+				tk = s.ready[0]
+				s.ready[0] = nil
+				s.ready = s.ready[1:]
+				if s.busy[tk.t.Account] >= s.r.cfg.perAccount {
+					s.wait[tk.t.Account] = append(s.wait[tk.t.Account], tk)
+					continue
+				}
+				break
+			}
+			s.cond.Wait()
+		}
+		s.busy[tk.t.Account]++
+		tk.tries++
+		if tk.tries == 1 {
+			tk.started = s.r.cfg.clock()
+			s.sendLocked(s.eventLocked(EventStarted, tk.t.Account, 1))
+		}
+		s.mu.Unlock()
+
+		var res Result
+		if a, ok := s.r.d.(attempter); ok {
+			res = a.attempt(s.ctx, tk.t)
+		} else {
+			res = s.r.d.Distribute(s.ctx, tk.t)
+		}
+		tk.attempts += max(res.Attempts, 1)
+		if res.Outcome.Report == "" { // a foreign Distributor that left it empty
+			res.Outcome = approval.Outcome{Kind: approval.UnknownOutcome, Report: "failed", LessLikely: []string{}}
+		}
+
+		s.mu.Lock()
+		s.releaseLocked(tk.t.Account)
+		switch {
+		case s.ctx.Err() != nil:
+			// stopped mid-attempt: not a result; a re-run checks the target again
+		case res.Outcome.Kind == approval.Retryable && tk.tries < s.r.cfg.maxAttempts && s.budget > 0:
+			s.budget--
+			if tk.bo == nil {
+				tk.bo = &backoff.ExponentialBackOff{InitialInterval: s.r.cfg.initial, RandomizationFactor: 0.5, Multiplier: 2,
+					MaxInterval: s.r.cfg.maxInterval, MaxElapsedTime: 0, Stop: backoff.Stop, Clock: backoff.SystemClock}
+				tk.bo.Reset()
+			}
+			wait := tk.bo.NextBackOff()
+			e := s.eventLocked(EventRetrying, tk.t.Account, tk.tries)
+			e.Wait = wait
+			s.sendLocked(e)
+			var tm *time.Timer
+			tm = time.AfterFunc(wait, func() {
+				s.mu.Lock()
+				delete(s.timers, tm)
+				s.ready = append(s.ready, tk)
+				s.cond.Signal()
+				s.mu.Unlock()
+			})
+			s.timers[tm] = struct{}{}
+		default:
+			res.Attempts = tk.attempts
+			res.Duration = s.r.cfg.clock().Sub(tk.started)
+			s.open--
+			s.mu.Unlock()
+			jerr := s.record(res)
+			s.mu.Lock()
+			if jerr != nil && s.jerr == nil {
+				s.jerr = jerr
+			}
+			s.finishLocked(res, true)
+			if s.open == 0 {
+				s.cond.Broadcast()
+			}
+		}
+		s.mu.Unlock()
+	}
+}
+
+func (s *scheduler) releaseLocked(a soap.AccountID) {
+	s.busy[a]--
+	if s.busy[a] <= 0 {
+		delete(s.busy, a)
+	}
+	if w := s.wait[a]; len(w) > 0 {
+		s.ready = append(s.ready, w[0])
+		if len(w) == 1 {
+			delete(s.wait, a)
+		} else {
+			s.wait[a] = w[1:]
+		}
+		s.cond.Signal()
+	}
+}
+
+func (s *scheduler) record(res Result) error {
+	j := s.r.cfg.journal
+	if j == nil {
+		return nil
+	}
+	e := Entry{Time: s.r.cfg.clock().UTC(), Account: res.Account, Outcome: res.Outcome.Report, Attempts: res.Attempts,
+		NextStep: res.Outcome.NextStep, Channel: string(res.Channel), Predicted: string(res.Predicted), Sentence: res.Outcome.Sentence, NSID: res.NSID}
+	if res.Err != nil {
+		e.Error = res.Err.Error()
+	}
+	if err := j.Record(e); err != nil {
+		return fmt.Errorf("distribution: journal: %w", err)
+	}
+	return nil
+}
+
+func (s *scheduler) finishLocked(res Result, emit bool) {
+	s.results = append(s.results, res)
+	s.counts[res.Outcome.Report]++
+	s.done++
+	if emit {
+		e := s.eventLocked(EventFinished, res.Account, res.Attempts)
+		e.Outcome = res.Outcome.Report
+		s.sendLocked(e)
+	}
+}
+
+// sendLocked queues an event without blocking; when the callback lags,
+// the event is dropped (the next one carries the counts).
+func (s *scheduler) sendLocked(e Event) {
+	if s.events == nil {
+		return
+	}
+	select {
+	case s.events <- e:
+	default:
+		s.dropped++
+	}
+}
+
+func (s *scheduler) eventLocked(t EventType, a soap.AccountID, attempt int) Event {
+	counts := make(map[string]int, len(s.counts))
+	for k, v := range s.counts {
+		counts[k] = v
+	}
+	elapsed := s.r.cfg.clock().Sub(s.start)
+	var eta time.Duration
+	if s.done > 0 && s.done < s.total {
+		eta = time.Duration(float64(elapsed) / float64(s.done) * float64(s.total-s.done))
+	}
+	return Event{Type: t, Account: a, Attempt: attempt, Done: s.done, Total: s.total, Counts: counts, Elapsed: elapsed, ETA: eta, Dropped: s.dropped}
+}
+
+func fromEntry(e Entry) Result {
+	kind := approval.Enabled
+	return Result{Account: e.Account, Channel: approval.Channel(e.Channel), Predicted: approval.State(e.Predicted), Attempts: e.Attempts, NSID: e.NSID,
+		FromJournal: true, Outcome: approval.Outcome{Kind: kind, Report: e.Outcome, Sentence: e.Sentence, NextStep: e.NextStep, LessLikely: []string{}}}
+}

@@ -1,0 +1,354 @@
+package distribution
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/nsdist/nsdist/approval"
+	"github.com/nsdist/nsdist/internal/redact"
+	"github.com/nsdist/nsdist/soap"
+)
+
+// CredentialSource looks up a target's credentials by reference. Target
+// files name a reference, never a secret; a vendor plugs in its vault.
+type CredentialSource interface {
+	Credentials(ctx context.Context, account soap.AccountID, ref string) (soap.Auth, error)
+}
+
+// ErrNoCredentials is returned when a source has nothing for a reference.
+var ErrNoCredentials = errors.New("distribution: no credentials")
+
+// EnvCredentials reads credentials from environment variables named after
+// the reference, upper-cased with non-alphanumerics as underscores:
+// NETSUITE_<REF>_CONSUMER_KEY, _CONSUMER_SECRET, _TOKEN, _TOKEN_SECRET for
+// TBA, or _EMAIL, _PASSWORD, _ROLE, _APP_ID for user credentials.
+type EnvCredentials struct {
+	// Lookup defaults to os.LookupEnv.
+	Lookup func(string) (string, bool)
+}
+
+// Credentials implements CredentialSource.
+func (e EnvCredentials) Credentials(_ context.Context, account soap.AccountID, ref string) (soap.Auth, error) {
+	look := e.Lookup
+	if look == nil {
+		look = os.LookupEnv
+	}
+	prefix := "NETSUITE_" + envName(ref) + "_"
+	get := func(k string) string { v, _ := look(prefix + k); return v }
+	if v := get("CONSUMER_KEY"); v != "" {
+		return &soap.TokenAuth{Account: account, ConsumerKey: v, ConsumerSecret: get("CONSUMER_SECRET"), TokenID: get("TOKEN"), TokenSecret: get("TOKEN_SECRET")}, nil
+	}
+	if v := get("EMAIL"); v != "" {
+		return &soap.Passport{Email: v, Password: get("PASSWORD"), Account: account, Role: get("ROLE"), ApplicationID: get("APP_ID")}, nil
+	}
+	return nil, fmt.Errorf("%w for %q: set %sCONSUMER_KEY, %sCONSUMER_SECRET, %sTOKEN and %sTOKEN_SECRET", ErrNoCredentials, ref, prefix, prefix, prefix, prefix)
+}
+
+func envName(ref string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z':
+			return r - 'a' + 'A'
+		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+			return r
+		}
+		return '_'
+	}, ref)
+}
+
+// FileCredentials is a JSON secrets file: an object from reference to
+// {"consumer_key","consumer_secret","token","token_secret"} or
+// {"email","password","role","app_id"}. nsdist refuses to read it when
+// users other than its owner can read or write it.
+type FileCredentials struct {
+	entries map[string]secretEntry
+}
+
+type secretEntry struct {
+	ConsumerKey    string `json:"consumer_key"`
+	ConsumerSecret string `json:"consumer_secret"`
+	Token          string `json:"token"`
+	TokenSecret    string `json:"token_secret"`
+	Email          string `json:"email"`
+	Password       string `json:"password"`
+	Role           string `json:"role"`
+	AppID          string `json:"app_id"`
+}
+
+// ErrInsecureFile is returned for a secrets file others can read.
+var ErrInsecureFile = errors.New("distribution: secrets file is readable by other users")
+
+// OpenFileCredentials reads a secrets file.
+func OpenFileCredentials(path string) (*FileCredentials, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("distribution: secrets: %w", err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("%w: %s has mode %v; run chmod 600 %s", ErrInsecureFile, path, fi.Mode().Perm(), path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("distribution: secrets: %w", err)
+	}
+	fc := &FileCredentials{}
+	if err := json.Unmarshal(b, &fc.entries); err != nil {
+		return nil, fmt.Errorf("distribution: secrets file %s is not a JSON object of references: %s", path, syntaxHint(b, err))
+	}
+	return fc, nil
+}
+
+// syntaxHint describes a JSON error by line without quoting the file (which holds secrets).
+func syntaxHint(b []byte, err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("syntax error at line %d", bytes.Count(b[:min(int(se.Offset), len(b))], []byte("\n"))+1)
+	}
+	return "wrong shape"
+}
+
+// Credentials implements CredentialSource.
+func (f *FileCredentials) Credentials(_ context.Context, account soap.AccountID, ref string) (soap.Auth, error) {
+	e, ok := f.entries[ref]
+	if !ok {
+		return nil, fmt.Errorf("%w for %q in the secrets file", ErrNoCredentials, ref)
+	}
+	if e.ConsumerKey != "" {
+		return &soap.TokenAuth{Account: account, ConsumerKey: e.ConsumerKey, ConsumerSecret: e.ConsumerSecret, TokenID: e.Token, TokenSecret: e.TokenSecret}, nil
+	}
+	return &soap.Passport{Email: e.Email, Password: e.Password, Account: account, Role: e.Role, ApplicationID: e.AppID}, nil
+}
+
+// String never shows the secrets.
+func (f *FileCredentials) String() string {
+	return fmt.Sprintf("distribution.FileCredentials{%d references, secrets %s}", len(f.entries), redact.Placeholder)
+}
+
+// GoString never shows the secrets.
+func (f *FileCredentials) GoString() string { return f.String() }
+
+// Format prints the redacted form for every verb.
+func (f *FileCredentials) Format(s fmt.State, _ rune) { io.WriteString(s, f.String()) } //nolint:errcheck
+
+// RowError is one bad row of a targets file.
+type RowError struct {
+	File  string
+	Line  int
+	Field string
+	Err   error
+}
+
+func (e *RowError) Error() string {
+	s := fmt.Sprintf("%s:%d", e.File, e.Line)
+	if e.Field != "" {
+		s += ": " + e.Field
+	}
+	return s + ": " + e.Err.Error()
+}
+
+func (e *RowError) Unwrap() error { return e.Err }
+
+type targetRow struct {
+	Account         string `json:"account"`
+	Auth            string `json:"auth"`
+	RequireApproval string `json:"require_approval"`
+	Credentials     string `json:"credentials"`
+	TokenIssuedAt   string `json:"token_issued_at"`
+	Version         string `json:"version"`
+	line            int
+}
+
+// LoadTargets reads a CSV (header: account,auth,require_approval,
+// credentials,token_issued_at,version) or JSON (an array of objects with
+// those keys) targets file, validates every row before anything is sent,
+// and looks up each row's credentials by reference. All bad rows are
+// reported at once, each with its line number.
+func LoadTargets(ctx context.Context, path string, creds CredentialSource) ([]Target, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("distribution: targets: %w", err)
+	}
+	name := filepath.Base(path)
+	var rows []targetRow
+	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '[' {
+		rows, err = jsonRows(name, b)
+	} else {
+		rows, err = csvRows(name, b)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var (
+		errs    []error
+		targets []Target
+		seen    = map[soap.AccountID]int{}
+	)
+	bad := func(r targetRow, field string, err error) { errs = append(errs, &RowError{File: name, Line: r.line, Field: field, Err: err}) }
+	for _, r := range rows {
+		n := len(errs)
+		acct, err := soap.ParseAccountID(r.Account)
+		if err != nil {
+			bad(r, "account", err)
+		} else if l, dup := seen[acct]; dup {
+			bad(r, "account", fmt.Errorf("%w: %s is also on line %d", ErrDuplicateTarget, acct, l))
+		} else {
+			seen[acct] = r.line
+		}
+		mode := strings.ToLower(strings.TrimSpace(r.Auth))
+		if mode == "" {
+			mode = "tba"
+		}
+		if mode != "tba" && mode != "passport" {
+			bad(r, "auth", fmt.Errorf("%q: want tba or passport", r.Auth))
+		}
+		pref, err := approval.ParsePreference(r.RequireApproval)
+		if err != nil {
+			bad(r, "require_approval", err)
+		}
+		var issued time.Time
+		if s := strings.TrimSpace(r.TokenIssuedAt); s != "" {
+			if issued, err = time.Parse(time.RFC3339, s); err != nil {
+				bad(r, "token_issued_at", fmt.Errorf("%q: want RFC 3339, e.g. 2026-11-26T19:00:00Z", s))
+			}
+		}
+		var v soap.Version
+		if s := strings.TrimSpace(r.Version); s != "" {
+			if v, err = soap.ParseVersion(s); err != nil {
+				bad(r, "version", err)
+			}
+		}
+		ref := strings.TrimSpace(r.Credentials)
+		if ref == "" {
+			bad(r, "credentials", errors.New("empty: name a reference into the credential source (never a secret)"))
+		}
+		if len(errs) > n {
+			continue
+		}
+		auth, err := creds.Credentials(ctx, acct, ref)
+		if err != nil {
+			bad(r, "credentials", err)
+			continue
+		}
+		if auth.Mode() != soap.AuthMode(mode) {
+			bad(r, "auth", fmt.Errorf("row says %s but the credentials for %q are %s", mode, ref, auth.Mode()))
+			continue
+		}
+		check := v
+		if check.IsZero() && mode == "tba" {
+			check = soap.DefaultVersion
+		}
+		if err := auth.Check(check); err != nil {
+			bad(r, "credentials", err)
+			continue
+		}
+		targets = append(targets, Target{Account: acct, Auth: auth, TokenIssuedAt: issued, RequireApproval: pref, Version: v})
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	if len(targets) == 0 {
+		return nil, fmt.Errorf("distribution: targets file %s has no targets", name)
+	}
+	return targets, nil
+}
+
+func csvRows(name string, b []byte) ([]targetRow, error) {
+	cr := csv.NewReader(bytes.NewReader(b))
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	header, err := cr.Read()
+	if err != nil {
+		return nil, &RowError{File: name, Line: 1, Err: fmt.Errorf("no header: %w", err)}
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[strings.ToLower(strings.TrimSpace(h))] = i
+	}
+	if _, ok := col["account"]; !ok {
+		return nil, &RowError{File: name, Line: 1, Err: errors.New("header has no account column (want account,auth,require_approval,credentials,token_issued_at,version)")}
+	}
+	var rows []targetRow
+	var errs []error
+	for {
+		line, _ := cr.FieldPos(0)
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			l := line
+			if errors.As(err, &pe) {
+				l = pe.Line
+			}
+			errs = append(errs, &RowError{File: name, Line: l, Err: err})
+			continue
+		}
+		line, _ = cr.FieldPos(0)
+		get := func(k string) string {
+			if i, ok := col[k]; ok && i < len(rec) {
+				return rec[i]
+			}
+			return ""
+		}
+		if strings.HasPrefix(strings.TrimSpace(rec[0]), "#") {
+			continue
+		}
+		rows = append(rows, targetRow{Account: get("account"), Auth: get("auth"), RequireApproval: get("require_approval"),
+			Credentials: get("credentials"), TokenIssuedAt: get("token_issued_at"), Version: get("version"), line: line})
+	}
+	return rows, errors.Join(errs...)
+}
+
+func jsonRows(name string, b []byte) ([]targetRow, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	lineAt := func(off int64) int { return bytes.Count(b[:min(int(off), len(b))], []byte("\n")) + 1 }
+	if _, err := dec.Token(); err != nil {
+		return nil, &RowError{File: name, Line: 1, Err: err}
+	}
+	var rows []targetRow
+	for dec.More() {
+		start := dec.InputOffset()
+		var raw map[string]any
+		if err := dec.Decode(&raw); err != nil {
+			return nil, &RowError{File: name, Line: lineAt(start), Err: fmt.Errorf("malformed JSON: %s", syntaxHint(b, err))}
+		}
+		var r targetRow
+		for k, v := range raw {
+			s := fmt.Sprint(v)
+			switch k {
+			case "account":
+				r.Account = s
+			case "auth":
+				r.Auth = s
+			case "require_approval":
+				r.RequireApproval = s
+			case "credentials":
+				r.Credentials = s
+			case "token_issued_at":
+				r.TokenIssuedAt = s
+			case "version":
+				r.Version = s
+			default:
+				return nil, &RowError{File: name, Line: lineAt(start) + 1, Field: k, Err: errors.New("unknown field (secrets never go in a targets file)")}
+			}
+		}
+		// point at the object's first line
+		r.line = lineAt(start) + bytes.Count(bytes.TrimRight(b[start:start+1], "\n"), []byte("\n"))
+		if b[start] == ',' || b[start] == '\n' || b[start] == ' ' {
+			rest := b[start:]
+			r.line = lineAt(start + int64(bytes.IndexByte(rest, '{')))
+		}
+		rows = append(rows, r)
+	}
+	return rows, nil
+}
