@@ -243,10 +243,13 @@ func LoadTargets(ctx context.Context, path string, creds CredentialSource) ([]Ta
 			continue
 		}
 		check := v
-		if check.IsZero() && mode == "tba" {
+		if check.IsZero() {
 			check = soap.DefaultVersion
 		}
 		if err := auth.Check(check); err != nil {
+			if mode == "passport" && v.IsZero() {
+				err = fmt.Errorf("%w (set the version column to 2020_1 or older for user credentials)", err)
+			}
 			bad(r, "credentials", err)
 			continue
 		}

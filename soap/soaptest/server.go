@@ -220,7 +220,12 @@ func (s *Server) roll(account soap.AccountID, n uint64, salt byte) float64 {
 	b[16] = salt
 	h.Write(b[:])
 	h.Write([]byte(account))
-	return float64(h.Sum64()>>11) / float64(uint64(1)<<53)
+	// FNV alone mixes its last bytes poorly into the high bits: finish with splitmix64
+	z := h.Sum64() + 0x9e3779b97f4a7c15
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	z ^= z >> 31
+	return float64(z>>11) / float64(uint64(1)<<53)
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) {

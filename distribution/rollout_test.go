@@ -1,0 +1,461 @@
+package distribution_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nsdist/nsdist/approval"
+	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/soap"
+	"github.com/nsdist/nsdist/soap/soaptest"
+)
+
+var noFaults = soaptestFaults()
+
+type sim struct {
+	fake     *soaptest.Server
+	record   approval.Record
+	targets  []distribution.Target
+	requires map[soap.AccountID]bool
+	nonces   *nonceLog
+}
+
+// nonceLog records every nonce the client sends, to prove none is reused.
+type nonceLog struct {
+	mu   sync.Mutex
+	seen map[string]int
+}
+
+func (n *nonceLog) source() soap.NonceSource {
+	return func() (string, error) {
+		s, err := soap.RandomNonce()
+		n.mu.Lock()
+		n.seen[s]++
+		n.mu.Unlock()
+		return s, err
+	}
+}
+
+func simulate(t testing.TB, n, requireEvery int, faults soaptest.Faults) *sim {
+	t.Helper()
+	fake := soaptest.NewServer(soaptest.WithSeed(3), soaptest.WithFaults(faults))
+	t.Cleanup(fake.Close)
+	vendor := fake.MustAddAccount("TSTDRV1234567", soaptest.AccountConfig{})
+	rec, err := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &sim{fake: fake, requires: map[soap.AccountID]bool{}, nonces: &nonceLog{seen: map[string]int{}},
+		record: approval.Record{Name: rec.Name, Owner: vendor.ID(), TBA: true, TBAAuthFlow: true}}
+	for i := range n {
+		id := soap.AccountID(fmt.Sprintf("%d", 3000000+i))
+		req := requireEvery > 0 && i%requireEvery == 0
+		a := fake.MustAddAccount(string(id), soaptest.AccountConfig{RequireApproval: req})
+		s.requires[id] = req
+		auth, err := fake.Connect(a.ID(), rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.targets = append(s.targets, distribution.Target{Account: id, Auth: auth, TokenIssuedAt: time.Now()})
+	}
+	return s
+}
+
+func (s *sim) installer(t testing.TB, opts ...distribution.Option) *distribution.AutoInstaller {
+	t.Helper()
+	base := []distribution.Option{distribution.WithSOAPOptions(soap.WithTransport(s.fake.Transport()), soap.WithNonceSource(s.nonces.source()))}
+	ai, err := distribution.NewAutoInstaller(s.record, append(base, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ai
+}
+
+func fastRollout(t testing.TB, d distribution.Distributor, opts ...distribution.RolloutOption) *distribution.Rollout {
+	t.Helper()
+	r, err := distribution.NewRollout(d, append([]distribution.RolloutOption{distribution.WithBackoff(time.Millisecond, 20*time.Millisecond)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestRolloutMixedPreferences(t *testing.T) {
+	t.Parallel()
+	s := simulate(t, 120, 3, soaptest.Faults{})
+	rep, err := fastRollout(t, s.installer(t)).Run(t.Context(), s.targets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := rep.Counts()
+	if counts["enabled"] != 80 || counts["awaiting_approval"] != 40 || len(rep.Results) != 120 {
+		t.Fatalf("counts = %v, want 80 enabled and 40 awaiting approval", counts)
+	}
+	for _, r := range rep.Results {
+		want := "enabled"
+		if s.requires[r.Account] {
+			want = "awaiting_approval"
+		}
+		if r.Outcome.Report != want || r.Attempts != 1 || r.Channel != approval.ChannelTBA || r.Predicted != approval.StateUnknown {
+			t.Errorf("%s: %+v", r.Account, r)
+		}
+		if want == "enabled" && r.NSID == "" {
+			t.Errorf("%s: no nsId", r.Account)
+		}
+		if want == "awaiting_approval" && (!strings.Contains(r.Outcome.Sentence, "most likely waiting for approval") || !errors.Is(r.Err, soap.ErrAuthRejected)) {
+			t.Errorf("%s: %s / %v", r.Account, r.Outcome.Sentence, r.Err)
+		}
+	}
+}
+
+func TestRolloutWithConcurrencyFaults(t *testing.T) {
+	t.Parallel()
+	s := simulate(t, 200, 4, soaptest.Faults{ConcurrencyFaultRate: 0.3})
+	j := &distribution.MemoryJournal{}
+	var events []distribution.Event
+	var mu sync.Mutex
+	rep, err := fastRollout(t, s.installer(t), distribution.WithJournal(j), distribution.WithProgress(func(e distribution.Event) {
+		mu.Lock()
+		events = append(events, e)
+		mu.Unlock()
+	})).Run(t.Context(), s.targets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := rep.Counts()
+	if counts["enabled"] != 150 || counts["awaiting_approval"] != 50 {
+		t.Errorf("counts = %v, want every target terminal: 150 enabled, 50 awaiting", counts)
+	}
+	recorded := map[soap.AccountID]int{}
+	retried := 0
+	for _, e := range j.Entries {
+		recorded[e.Account]++
+		if e.Attempts > 1 {
+			retried++
+		}
+	}
+	for a, n := range recorded {
+		if n != 1 {
+			t.Errorf("%s recorded %d times", a, n)
+		}
+	}
+	if len(recorded) != 200 || retried == 0 {
+		t.Errorf("recorded %d targets, %d retried", len(recorded), retried)
+	}
+	for nonce, n := range s.nonces.seen {
+		if n > 1 {
+			t.Errorf("nonce %s used %d times", nonce, n)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	last := events[len(events)-1]
+	if last.Type != distribution.EventDone || last.Done != 200 || last.Counts["enabled"] != 150 {
+		t.Errorf("last event = %+v", last)
+	}
+	kinds := map[distribution.EventType]bool{}
+	for _, e := range events {
+		kinds[e.Type] = true
+	}
+	if !kinds[distribution.EventStarted] || !kinds[distribution.EventFinished] || !kinds[distribution.EventRetrying] {
+		t.Errorf("event types seen: %v", kinds)
+	}
+}
+
+func TestRolloutJournalRerun(t *testing.T) {
+	t.Parallel()
+	s := simulate(t, 30, 3, soaptest.Faults{})
+	path := filepath.Join(t.TempDir(), "rollout.jsonl")
+	run := func() *distribution.Report {
+		j, err := distribution.OpenJournal(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer j.Close()
+		rep, err := fastRollout(t, s.installer(t), distribution.WithJournal(j)).Run(t.Context(), s.targets)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	first := run()
+	if c := first.Counts(); c["enabled"] != 20 || c["awaiting_approval"] != 10 {
+		t.Fatalf("first run counts %v", c)
+	}
+	// Meanwhile two administrators approve.
+	approved := 0
+	for _, tg := range s.targets {
+		if s.requires[tg.Account] && approved < 2 {
+			a, _ := s.fake.Account(string(tg.Account))
+			for _, inst := range a.Installs() {
+				a.Approve(inst.ApplicationID) //nolint:errcheck
+			}
+			approved++
+		}
+	}
+	before := s.fake.Requests()
+	second := run()
+	if sent := s.fake.Requests() - before; sent != 10 {
+		t.Errorf("re-run sent %d requests, want 10 (enabled targets are skipped)", sent)
+	}
+	c := second.Counts()
+	if c["enabled"] != 22 || c["awaiting_approval"] != 8 || len(second.Results) != 30 {
+		t.Errorf("second run counts %v", c)
+	}
+	fromJournal := 0
+	for _, r := range second.Results {
+		if r.FromJournal {
+			fromJournal++
+		}
+	}
+	if fromJournal != 20 {
+		t.Errorf("%d results from the journal, want 20", fromJournal)
+	}
+	// a line torn by a crash is cut off on open
+	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(`{"run":"x","account":"3000001","outco`) //nolint:errcheck
+	f.Close()
+	j, err := distribution.OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(j.Latest()); got != 30 {
+		t.Errorf("latest after torn line: %d accounts", got)
+	}
+	j.Close()
+	b, _ := os.ReadFile(path)
+	if !strings.HasSuffix(string(b), "}\n") {
+		t.Errorf("torn line not cut: %q", b[len(b)-40:])
+	}
+}
+
+func TestRolloutCancel(t *testing.T) {
+	t.Parallel()
+	s := simulate(t, 60, 0, soaptest.Faults{Latency: 50 * time.Millisecond})
+	ctx, cancel := context.WithCancel(t.Context())
+	var once sync.Once
+	j := &distribution.MemoryJournal{}
+	r := fastRollout(t, s.installer(t), distribution.WithConcurrency(4), distribution.WithJournal(j), distribution.WithProgress(func(e distribution.Event) {
+		if e.Done >= 8 {
+			once.Do(cancel)
+		}
+	}))
+	start := time.Now()
+	rep, err := r.Run(ctx, s.targets)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error = %v", err)
+	}
+	if time.Since(start) > 2*time.Second {
+		t.Errorf("cancel took %v", time.Since(start))
+	}
+	if rep == nil || !rep.Interrupted || len(rep.Results) < 8 || len(rep.Results) >= 60 {
+		t.Fatalf("report after cancel: %+v", rep)
+	}
+	if len(j.Entries) != len(rep.Results) {
+		t.Errorf("journal has %d entries, report %d: every finished result must be kept", len(j.Entries), len(rep.Results))
+	}
+	for _, r := range rep.Results {
+		if r.Outcome.Report != "enabled" {
+			t.Errorf("%s: %s", r.Account, r.Outcome.Report)
+		}
+	}
+}
+
+func TestRolloutRetryBudget(t *testing.T) {
+	t.Parallel()
+	s := simulate(t, 20, 0, soaptest.Faults{ConcurrencyFaultRate: 1})
+	rep, err := fastRollout(t, s.installer(t), distribution.WithRetryBudget(5)).Run(t.Context(), s.targets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, r := range rep.Results {
+		total += r.Attempts
+		if r.Outcome.Report != "failed" {
+			t.Errorf("%s: %s", r.Account, r.Outcome.Report)
+		}
+	}
+	if total != 25 {
+		t.Errorf("attempts = %d, want 20 + a budget of 5 retries", total)
+	}
+}
+
+func TestRolloutRefusesBadTargets(t *testing.T) {
+	t.Parallel()
+	s := simulate(t, 2, 0, soaptest.Faults{})
+	bad := append(append([]distribution.Target{}, s.targets...), s.targets[0], distribution.Target{Account: "not-an-id"})
+	before := s.fake.Requests()
+	_, err := fastRollout(t, s.installer(t)).Run(t.Context(), bad)
+	if !errors.Is(err, distribution.ErrDuplicateTarget) || !errors.Is(err, soap.ErrInvalidAccountID) {
+		t.Errorf("error = %v", err)
+	}
+	if s.fake.Requests() != before {
+		t.Error("requests were sent before validation finished")
+	}
+}
+
+func TestAutoInstallerPreflightSendsNothing(t *testing.T) {
+	t.Parallel()
+	s := simulate(t, 1, 0, soaptest.Faults{})
+	ai := s.installer(t)
+	before := s.fake.Requests()
+	pp := &soap.Passport{Email: "a@b.c", Password: "pw", Account: s.targets[0].Account, Role: "3", ApplicationID: "C4A2541D-16FB-4845-B8A2-8B8A34BDBB61"}
+	res := ai.Distribute(t.Context(), distribution.Target{Account: s.targets[0].Account, Auth: pp})
+	if res.Outcome.Report != "misconfigured" || !errors.Is(res.Err, distribution.ErrPreflight) || res.Attempts != 0 {
+		t.Errorf("result = %+v", res)
+	}
+	if s.fake.Requests() != before {
+		t.Error("a preflight refusal sent a request")
+	}
+	res = ai.Distribute(t.Context(), distribution.Target{Account: s.targets[0].Account})
+	if res.Outcome.Report != "misconfigured" || !errors.Is(res.Err, soap.ErrCredentials) {
+		t.Errorf("no credentials: %+v", res)
+	}
+}
+
+func TestAutoInstallerLegacyPath(t *testing.T) {
+	t.Parallel()
+	fake := soaptest.NewServer()
+	t.Cleanup(fake.Close)
+	vendor := fake.MustAddAccount("654321", soaptest.AccountConfig{})
+	cust := fake.MustAddAccount("123456_SB2", soaptest.AccountConfig{RequireApproval: true})
+	cust.AddUser(soaptest.User{Email: "ops@c.example", Password: "pw"})
+	rec, _ := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Legacy", UserCredentials: true})
+	ai, err := distribution.NewAutoInstaller(approval.Record{Name: "Legacy", Owner: vendor.ID(), UserCredentials: true},
+		distribution.WithVersion(soap.V2020_1), distribution.WithSOAPOptions(soap.WithTransport(fake.Transport())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pp := &soap.Passport{Email: "ops@c.example", Password: "pw", Account: cust.ID(), Role: "3", ApplicationID: rec.ApplicationID}
+	res := ai.Distribute(t.Context(), distribution.Target{Account: cust.ID(), Auth: pp, RequireApproval: approval.PreferenceRequired})
+	if res.Outcome.Report != "awaiting_approval" || res.Predicted != approval.StateWaitingForApproval || res.Channel != approval.ChannelCredentials {
+		t.Fatalf("result = %+v", res)
+	}
+	cust.Approve(rec.ApplicationID) //nolint:errcheck
+	res = ai.Distribute(t.Context(), distribution.Target{Account: cust.ID(), Auth: pp, RequireApproval: approval.PreferenceRequired})
+	if res.Outcome.Report != "enabled" || res.NSID == "" {
+		t.Fatalf("after approval: %+v", res)
+	}
+}
+
+// The kill-and-resume test re-runs this binary as a child, which rolls out
+// with a journal until it is killed with SIGKILL; the parent then resumes.
+const childEnv = "NSDIST_ROLLOUT_CHILD_JOURNAL"
+
+func TestMain(m *testing.M) {
+	if path := os.Getenv(childEnv); path != "" {
+		childRollout(path)
+		return
+	}
+	os.Exit(m.Run())
+}
+
+func childRollout(path string) {
+	t := &testing.T{}
+	s := simulate(t, 400, 0, soaptest.Faults{Latency: 5 * time.Millisecond})
+	j, err := distribution.OpenJournal(path)
+	if err != nil {
+		os.Exit(3)
+	}
+	r, _ := distribution.NewRollout(s.installer(t), distribution.WithJournal(j), distribution.WithConcurrency(8))
+	r.Run(context.Background(), s.targets) //nolint:errcheck
+	os.Exit(0)
+}
+
+func TestKillAndResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("re-executes the test binary")
+	}
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "crash.jsonl")
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"="+path)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if n := countResults(t, path); n >= 40 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGKILL) //nolint:errcheck
+	cmd.Wait()                          //nolint:errcheck
+	recorded := countResults(t, path)
+	if recorded < 40 || recorded >= 400 {
+		t.Fatalf("child recorded %d results before the kill", recorded)
+	}
+	j, err := distribution.OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prev := j.Latest()
+	if len(prev) < recorded-0 {
+		t.Errorf("journal keeps %d of %d recorded results", len(prev), recorded)
+	}
+	// resume: the same accounts in a fresh fake
+	s := simulate(t, 400, 0, soaptest.Faults{})
+	before := s.fake.Requests()
+	rep, err := fastRollout(t, s.installer(t), distribution.WithJournal(j)).Run(t.Context(), s.targets)
+	j.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sent := int(s.fake.Requests() - before); sent != 400-len(prev) {
+		t.Errorf("resume sent %d requests, want %d", sent, 400-len(prev))
+	}
+	if c := rep.Counts(); c["enabled"] != 400 {
+		t.Errorf("after resume: %v", c)
+	}
+	// no run recorded a target twice
+	f, _ := os.Open(path)
+	defer f.Close()
+	perRun := map[string]map[string]int{}
+	sc := bufio.NewScanner(f)
+	run := ""
+	for sc.Scan() {
+		var e struct {
+			Run     string  `json:"run"`
+			Account string  `json:"account"`
+			Outcome *string `json:"outcome"`
+		}
+		if json.Unmarshal(sc.Bytes(), &e) != nil {
+			t.Fatalf("bad line %q", sc.Text())
+		}
+		if e.Outcome == nil {
+			run = e.Run
+			perRun[run] = map[string]int{}
+			continue
+		}
+		perRun[run][e.Account]++
+		if perRun[run][e.Account] > 1 {
+			t.Errorf("run %s recorded %s twice", run, e.Account)
+		}
+	}
+	if len(perRun) != 2 {
+		t.Errorf("%d runs in the journal, want 2", len(perRun))
+	}
+}
+
+func countResults(t *testing.T, path string) int {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	return strings.Count(string(b), `"outcome"`)
+}
+
+func soaptestFaults() soaptest.Faults { return soaptest.Faults{} }

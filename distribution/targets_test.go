@@ -1,0 +1,164 @@
+package distribution_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/nsdist/nsdist/approval"
+	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/soap"
+)
+
+func env(m map[string]string) distribution.EnvCredentials {
+	return distribution.EnvCredentials{Lookup: func(k string) (string, bool) { v, ok := m[k]; return v, ok }}
+}
+
+var tbaEnv = map[string]string{
+	"NETSUITE_ACME_CONSUMER_KEY": "ck", "NETSUITE_ACME_CONSUMER_SECRET": "consumer-secret-value",
+	"NETSUITE_ACME_TOKEN": "tok", "NETSUITE_ACME_TOKEN_SECRET": "token-secret-value",
+	"NETSUITE_LEGACY_EMAIL": "a@b.c", "NETSUITE_LEGACY_PASSWORD": "pw-secret", "NETSUITE_LEGACY_ROLE": "3", "NETSUITE_LEGACY_APP_ID": "C4A2541D-16FB-4845-B8A2-8B8A34BDBB61",
+}
+
+func writeFile(t *testing.T, name, body string, mode os.FileMode) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(body), mode); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestLoadTargetsCSV(t *testing.T) {
+	t.Parallel()
+	p := writeFile(t, "targets.csv", "account,auth,require_approval,credentials,token_issued_at,version\n"+
+		"123456-sb1,tba,unknown,acme,2026-11-26T19:00:00Z,\n"+
+		"654321,,true,acme,,2025.2\n"+
+		"777777,passport,false,legacy,,2020_1\n", 0o644)
+	ts, err := distribution.LoadTargets(t.Context(), p, env(tbaEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ts) != 3 || ts[0].Account != "123456_SB1" || ts[0].TokenIssuedAt.IsZero() || ts[1].RequireApproval != approval.PreferenceRequired || ts[2].Auth.Mode() != soap.AuthPassport {
+		t.Errorf("targets = %+v", ts)
+	}
+}
+
+func TestLoadTargetsBadRows(t *testing.T) {
+	t.Parallel()
+	csvBody := "account,auth,require_approval,credentials\n" +
+		"123456,tba,unknown,acme\n" +
+		"not an id,tba,,acme\n" +
+		"222222,oauth,,acme\n" +
+		"333333,tba,maybe,acme\n" +
+		"123456,tba,,acme\n" +
+		"444444,tba,,\n" +
+		"555555,tba,,nobody\n" +
+		"666666,passport,,legacy\n" // legacy on the default 2025_2 endpoint
+	_, err := distribution.LoadTargets(t.Context(), writeFile(t, "t.csv", csvBody, 0o644), env(tbaEnv))
+	var rows []*distribution.RowError
+	for _, e := range flatten(err) {
+		var re *distribution.RowError
+		if errors.As(e, &re) {
+			rows = append(rows, re)
+		}
+	}
+	want := []string{"t.csv:3: account", "t.csv:4: auth", "t.csv:5: require_approval", "t.csv:6: account", "t.csv:7: credentials", "t.csv:8: credentials", "t.csv:9: credentials"}
+	var got []string
+	for _, r := range rows {
+		got = append(got, fmt.Sprintf("%s:%d: %s", r.File, r.Line, r.Field))
+	}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("rows:\n got %v\nwant %v\nerr: %v", got, want, err)
+	}
+	if strings.Contains(err.Error(), "secret-value") || strings.Contains(err.Error(), "pw-secret") {
+		t.Errorf("error leaks a secret: %v", err)
+	}
+
+	jsonBody := "[\n  {\"account\": \"123456\", \"credentials\": \"acme\"},\n  {\"account\": \"x\", \"credentials\": \"acme\"}\n]"
+	_, err = distribution.LoadTargets(t.Context(), writeFile(t, "t.json", jsonBody, 0o644), env(tbaEnv))
+	var re *distribution.RowError
+	if !errors.As(err, &re) || re.Line != 3 || re.Field != "account" {
+		t.Errorf("json bad row: %v", err)
+	}
+	_, err = distribution.LoadTargets(t.Context(), writeFile(t, "s.json", `[{"account":"1","credentials":"acme","token_secret":"x"}]`, 0o644), env(tbaEnv))
+	if err == nil || !strings.Contains(err.Error(), "secrets never go in a targets file") {
+		t.Errorf("secret in targets file: %v", err)
+	}
+	_, err = distribution.LoadTargets(t.Context(), writeFile(t, "m.json", `[{"account":`, 0o644), env(tbaEnv))
+	if !errors.As(err, &re) {
+		t.Errorf("malformed json: %v", err)
+	}
+}
+
+func flatten(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok { //nolint:errorlint
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+func TestFileCredentials(t *testing.T) {
+	t.Parallel()
+	body := `{"acme": {"consumer_key": "ck", "consumer_secret": "cs-secret", "token": "tk", "token_secret": "ts-secret"}}`
+	if _, err := distribution.OpenFileCredentials(writeFile(t, "open.json", body, 0o644)); !errors.Is(err, distribution.ErrInsecureFile) {
+		t.Errorf("world-readable secrets file: %v", err)
+	}
+	fc, err := distribution.OpenFileCredentials(writeFile(t, "ok.json", body, 0o600))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := fc.Credentials(t.Context(), "123456", "acme")
+	if err != nil || a.Mode() != soap.AuthTBA {
+		t.Fatalf("%v %v", a, err)
+	}
+	for _, s := range []string{fmt.Sprintf("%v %+v %#v %s", fc, fc, fc, fc), fmt.Sprintf("%v %+v %#v", a, a, a)} {
+		if strings.Contains(s, "cs-secret") || strings.Contains(s, "ts-secret") {
+			t.Errorf("printed secret: %s", s)
+		}
+	}
+	if _, err := fc.Credentials(t.Context(), "1", "nope"); !errors.Is(err, distribution.ErrNoCredentials) {
+		t.Errorf("unknown ref: %v", err)
+	}
+	bad := writeFile(t, "bad.json", "{\n\"acme\": {\"consumer_secret\": \"hunter2\",}\n}", 0o600)
+	if _, err := distribution.OpenFileCredentials(bad); err == nil || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "line 2") {
+		t.Errorf("malformed secrets: %v", err)
+	}
+}
+
+func TestReportRenderings(t *testing.T) {
+	t.Parallel()
+	s := simulate(t, 12, 3, noFaults)
+	rep, err := fastRollout(t, s.installer(t)).Run(t.Context(), s.targets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var js, cs strings.Builder
+	if err := rep.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.WriteCSV(&cs); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"results"`, `"account": "3000000"`, `"outcome": "awaiting_approval"`, `"next_step"`, `"attempts": 1`} {
+		if !strings.Contains(js.String(), want) {
+			t.Errorf("JSON lacks %s", want)
+		}
+	}
+	if lines := strings.Count(cs.String(), "\n"); lines != 13 {
+		t.Errorf("CSV has %d lines", lines)
+	}
+	sum := rep.Summary()
+	if !strings.Contains(sum, "enabled                  8") || !strings.Contains(sum, "awaiting_approval        4") || !strings.Contains(sum, "Setup > Integration > Manage Integrations") {
+		t.Errorf("summary:\n%s", sum)
+	}
+	for _, tg := range s.targets {
+		a := tg.Auth.(*soap.TokenAuth)
+		if strings.Contains(js.String(), a.TokenSecret) || strings.Contains(cs.String(), a.ConsumerSecret) {
+			t.Error("report leaks a secret")
+		}
+	}
+}
