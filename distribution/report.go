@@ -133,7 +133,9 @@ func (r *Report) Summary() string {
 		for k := range steps {
 			keys = append(keys, k)
 		}
-		sort.Slice(keys, func(i, j int) bool { return len(steps[keys[i]]) > len(steps[keys[j]]) || (len(steps[keys[i]]) == len(steps[keys[j]]) && keys[i] < keys[j]) })
+		sort.Slice(keys, func(i, j int) bool {
+			return len(steps[keys[i]]) > len(steps[keys[j]]) || (len(steps[keys[i]]) == len(steps[keys[j]]) && keys[i] < keys[j])
+		})
 		for _, k := range keys {
 			accts := steps[k]
 			list := strings.Join(accts[:min(len(accts), 5)], ", ")

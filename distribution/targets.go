@@ -192,7 +192,9 @@ func LoadTargets(ctx context.Context, path string, creds CredentialSource) ([]Ta
 		targets []Target
 		seen    = map[soap.AccountID]int{}
 	)
-	bad := func(r targetRow, field string, err error) { errs = append(errs, &RowError{File: name, Line: r.line, Field: field, Err: err}) }
+	bad := func(r targetRow, field string, err error) {
+		errs = append(errs, &RowError{File: name, Line: r.line, Field: field, Err: err})
+	}
 	for _, r := range rows {
 		n := len(errs)
 		acct, err := soap.ParseAccountID(r.Account)

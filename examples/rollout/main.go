@@ -315,4 +315,3 @@ func Simulate(n int, share, faultRate float64, latency time.Duration, seed uint6
 	}
 	return sim, nil
 }
-
