@@ -44,11 +44,11 @@ type Provenance string
 
 // Provenances.
 const (
-	Created          Provenance = "created"            // created in this account: it owns the object
-	FromBundle       Provenance = "from_bundle"        // installed from someone else's bundle
-	AutoInstalled    Provenance = "auto_installed"     // an integration record auto-installed here
-	BundleCopy       Provenance = "bundle_copy"        // arrived by a bundle copy
-	ReplacedExisting Provenance = "replace_existing"   // updated by Replace Existing Object in a bundle update
+	Created          Provenance = "created"          // created in this account: it owns the object
+	FromBundle       Provenance = "from_bundle"      // installed from someone else's bundle
+	AutoInstalled    Provenance = "auto_installed"   // an integration record auto-installed here
+	BundleCopy       Provenance = "bundle_copy"      // arrived by a bundle copy
+	ReplacedExisting Provenance = "replace_existing" // updated by Replace Existing Object in a bundle update
 )
 
 // Integration holds what the Select Objects page knows of an integration record.

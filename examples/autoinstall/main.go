@@ -1,0 +1,94 @@
+// Command autoinstall checks one account: it sends the request that
+// confirms (on endpoints up to 2020_1: performs) the auto-installation of
+// an integration record, and prints the outcome and the next step.
+//
+// With no credentials in the environment it runs against an in-process
+// fake NetSuite whose account requires approval. For a real account set
+// NETSUITE_ACCOUNT and NETSUITE_CONSUMER_KEY, NETSUITE_CONSUMER_SECRET,
+// NETSUITE_TOKEN, NETSUITE_TOKEN_SECRET (the customer's token).
+//
+//	go run ./examples/autoinstall [-require-approval true|false|unknown]
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/nsdist/nsdist/approval"
+	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/soap"
+	"github.com/nsdist/nsdist/soap/soaptest"
+)
+
+func main() { os.Exit(run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr)) }
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("autoinstall", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	pref := fs.String("require-approval", "unknown", "the target's preference, if you know it: true, false or unknown")
+	name := fs.String("record-name", "Acme Sync", "the integration record's name, for messages")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	p, err := approval.ParsePreference(*pref)
+	if err != nil {
+		fmt.Fprintln(stderr, "autoinstall:", err)
+		return 2
+	}
+	record := approval.Record{Name: *name, TBA: true, TBAAuthFlow: true, TBAIssueToken: true}
+	var opts []distribution.Option
+	var target distribution.Target
+	if getenv("NETSUITE_CONSUMER_KEY") != "" {
+		acct, err := soap.ParseAccountID(getenv("NETSUITE_ACCOUNT"))
+		if err != nil {
+			fmt.Fprintln(stderr, "autoinstall: NETSUITE_ACCOUNT:", err)
+			return 2
+		}
+		target = distribution.Target{Account: acct, RequireApproval: p, Auth: &soap.TokenAuth{Account: acct,
+			ConsumerKey: getenv("NETSUITE_CONSUMER_KEY"), ConsumerSecret: getenv("NETSUITE_CONSUMER_SECRET"),
+			TokenID: getenv("NETSUITE_TOKEN"), TokenSecret: getenv("NETSUITE_TOKEN_SECRET")}}
+	} else {
+		fake := soaptest.NewServer()
+		defer fake.Close()
+		vendor := fake.MustAddAccount("TSTDRV1234567", soaptest.AccountConfig{})
+		cust := fake.MustAddAccount("123456", soaptest.AccountConfig{RequireApproval: true})
+		rec, err := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: *name, TBA: true, TBAAuthFlow: true})
+		if err != nil {
+			fmt.Fprintln(stderr, "autoinstall:", err)
+			return 1
+		}
+		auth, err := fake.Connect(cust.ID(), rec) // the customer authorizes: installs the record
+		if err != nil {
+			fmt.Fprintln(stderr, "autoinstall:", err)
+			return 1
+		}
+		fmt.Fprintln(stderr, "no NETSUITE_CONSUMER_KEY: using a fake NetSuite whose account 123456 requires approval")
+		target = distribution.Target{Account: cust.ID(), Auth: auth, TokenIssuedAt: time.Now(), RequireApproval: p}
+		opts = append(opts, distribution.WithSOAPOptions(fake.ClientOptions()...))
+		record.Owner = vendor.ID()
+	}
+	ai, err := distribution.NewAutoInstaller(record, opts...)
+	if err != nil {
+		fmt.Fprintln(stderr, "autoinstall:", err)
+		return 1
+	}
+	res := ai.Distribute(ctx, target)
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(res) //nolint:errcheck
+	} else {
+		fmt.Fprintf(stdout, "%s: %s\n", res.Account, res.Outcome)
+		fmt.Fprintf(stdout, "predicted %s, %d attempt(s), nsId %q\n", res.Predicted, res.Attempts, res.NSID)
+	}
+	if res.Outcome.Report == "failed" || res.Outcome.Report == "misconfigured" {
+		return 1
+	}
+	return 0
+}

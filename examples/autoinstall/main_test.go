@@ -1,0 +1,25 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestAutoinstallFake(t *testing.T) {
+	t.Parallel()
+	var out, errOut bytes.Buffer
+	if code := run(t.Context(), nil, func(string) string { return "" }, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	if !strings.Contains(out.String(), "awaiting_approval: most likely waiting for approval") {
+		t.Errorf("output:\n%s", out.String())
+	}
+	out.Reset()
+	if code := run(t.Context(), []string{"-require-approval", "true", "-json"}, func(string) string { return "" }, &out, &errOut); code != 0 {
+		t.Fatal(code)
+	}
+	if !strings.Contains(out.String(), `"outcome": "awaiting_approval"`) || !strings.Contains(out.String(), `"predicted_state": "Waiting for Approval"`) {
+		t.Errorf("json:\n%s", out.String())
+	}
+}
