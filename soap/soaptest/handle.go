@@ -43,6 +43,10 @@ var nsidSeq atomic.Uint64
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.requests.Add(1)
+	if host := hostOnly(r.Host); isRESTHost(host) {
+		s.serveREST(w, r, host)
+		return
+	}
 	if r.Method != http.MethodPost {
 		htmlError(w, http.StatusMethodNotAllowed, "Method Not Allowed")
 		return

@@ -41,6 +41,7 @@ type Role struct {
 	Name          string
 	Administrator bool
 	WebServices   bool // has the SOAP Web Services permission
+	TwoFactor     bool // requires two-factor authentication (issuetoken needs the OTP)
 }
 
 // AdministratorRole is NetSuite's Administrator role (internal id 3).
@@ -54,6 +55,8 @@ type User struct {
 	// ConcurrentWebServicesUser lifts the per-user limit of user-credential
 	// requests from 1 to 10 (NETSUITE.md §5).
 	ConcurrentWebServicesUser bool
+	// OTP is the authenticator code the fake expects next (each works once).
+	OTP string
 }
 
 // AccountConfig configures an account. The zero value is NetSuite's
@@ -77,17 +80,18 @@ type Account struct {
 	cfg AccountConfig
 
 	// guarded by s.mu
-	users    map[string]*User           // by lower-case email
-	installs map[string]*Install        // by application id
-	tokens   map[string]*Token          // by token id
-	audit    []AuditEntry               // Login Audit Trail
-	inflight int                        // TBA requests in progress
-	userBusy map[string]int             // user-credential requests in progress, by email
-	sessions map[string]string          // JSESSIONID -> email
-	unavail  [2]time.Time               // ACCT_TEMP_UNAVAILABLE window
-	seq      uint64                     // requests seen, for deterministic injection
-	inject   *Faults                    // per-account fault injection, or nil
-	nonces   map[string]map[string]bool // token id -> used nonce+timestamp
+	users       map[string]*User           // by lower-case email
+	installs    map[string]*Install        // by application id
+	tokens      map[string]*Token          // by token id
+	audit       []AuditEntry               // Login Audit Trail
+	inflight    int                        // TBA requests in progress
+	userBusy    map[string]int             // user-credential requests in progress, by email
+	sessions    map[string]string          // JSESSIONID -> email
+	unavail     [2]time.Time               // ACCT_TEMP_UNAVAILABLE window
+	seq         uint64                     // requests seen, for deterministic injection
+	inject      *Faults                    // per-account fault injection, or nil
+	nonces      map[string]map[string]bool // token id -> used nonce+timestamp
+	consentUser string                     // pre-filled on the fake consent page
 }
 
 // ID returns the account id.

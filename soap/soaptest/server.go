@@ -37,6 +37,8 @@ type Server struct {
 	integrations  map[string]*Integration // by application id
 	byConsumerKey map[string]*Integration
 	faults        Faults
+	reqTokens     map[string]*requestToken
+	restNonces    map[string]bool
 	requests      atomic.Uint64
 	transport     *http.Transport
 }
@@ -143,6 +145,10 @@ func (t routeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 func (s *Server) knownHost(host string) bool {
 	if host == GenericHost {
 		return true
+	}
+	if isRESTHost(host) {
+		_, ok := s.restAccount(host)
+		return ok
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()

@@ -1,0 +1,115 @@
+package tba
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/nsdist/nsdist/internal/redact"
+)
+
+// ErrFlow is wrapped by every error of the token flow.
+var ErrFlow = errors.New("tba: token flow failed")
+
+// Codes of the flow: NetSuite's Login Audit Trail Detail values
+// (subsect_156934879823), plus the client's own checks.
+const (
+	CodeIntegrationBlocked       = "IntegrationBlocked"
+	CodeUnknownIntegration       = "UnknownIntegration"
+	CodeAuthorizationFlowReq     = "AuthorizationFlowRequired"
+	CodeIssueTokenRequired       = "IssueTokenRequired"
+	CodeInvalidCallback          = "InvalidCallback"
+	CodeMissingRequiredParameter = "MissingRequiredParameter"
+	CodeNonceRejected            = "NonceRejected"
+	CodeNonceUsed                = "NonceUsed"
+	CodeTokenRejected            = "TokenRejected"
+	CodeEntityOrRoleDisabled     = "EntityOrRoleDisabled"
+	CodeFeatureDisabled          = "FeatureDisabled"
+	CodeUnknownAlgorithm         = "UnknownAlgorithm"
+	CodeVersionRejected          = "VersionRejected"
+	CodeInvalidVerifier          = "InvalidVerifier"
+	CodeInvalidTimestamp         = "InvalidTimestamp"
+	CodeInvalidSignature         = "InvalidSignature"
+	CodeInvalidLogin             = "INVALID_LOGIN_ATTEMPT"
+	CodeTwoFactorRequired        = "TWO_FA_REQD"
+	CodeDenied                   = "AccessDenied"  // client side: empty verifier
+	CodeStateMismatch            = "StateMismatch" // client side: state differs
+)
+
+var nextSteps = map[string]string{
+	CodeIntegrationBlocked:       "the integration record is Blocked in the account: an administrator must open Setup > Integration > Manage Integrations, edit it and set State to Enabled",
+	CodeUnknownIntegration:       "no integration record has this consumer key: check the key, or whether the owner reset the credentials",
+	CodeAuthorizationFlowReq:     "the owner must check TBA: Authorization Flow on the integration record",
+	CodeIssueTokenRequired:       "the owner must check TBA: IssueToken Endpoint on the integration record",
+	CodeInvalidCallback:          "the callback URL must match the record's Callback URL (http://localhost:* and a leading *. label are allowed)",
+	CodeMissingRequiredParameter: "a required parameter is missing: report this to the vendor",
+	CodeNonceRejected:            "the nonce must have at least 6 characters",
+	CodeNonceUsed:                "the nonce was used before: retry (nsdist makes a new one)",
+	CodeTokenRejected:            "the token is unknown, inactive, or belongs to another integration: start the authorization again",
+	CodeEntityOrRoleDisabled:     "the user or role is inactive or lacks token-based authentication permissions: an administrator must check the role (Setup > Users/Roles > Manage Roles)",
+	CodeFeatureDisabled:          "an administrator must enable Token-Based Authentication at Setup > Company > Enable Features > SuiteCloud",
+	CodeUnknownAlgorithm:         "only HMAC-SHA256 is accepted",
+	CodeVersionRejected:          "oauth_version must be 1.0",
+	CodeInvalidVerifier:          "the verifier does not match: start the authorization again",
+	CodeInvalidTimestamp:         "the clock is more than 5 minutes off NetSuite's: fix the time (NTP)",
+	CodeInvalidSignature:         "the consumer secret or token secret is wrong",
+	CodeInvalidLogin:             "the email, password, role or account is wrong; an administrator can see why in the Login Audit Trail",
+	CodeTwoFactorRequired:        "the role requires two-factor authentication: pass the current authenticator code as the OTP",
+	CodeDenied:                   "the user chose Deny, or the authorization failed: ask them to try again and choose Allow",
+	CodeStateMismatch:            "the callback did not come from this flow: start again",
+}
+
+// FlowError is an error of the token flow with NetSuite's code and the next step.
+type FlowError struct {
+	Code       string
+	Message    string
+	HTTPStatus int
+	Body       string // a short snapshot of the answer, secrets blanked
+}
+
+func (e *FlowError) Error() string {
+	s := "tba: " + e.Code
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	if e.HTTPStatus != 0 {
+		s += fmt.Sprintf(" (http %d)", e.HTTPStatus)
+	}
+	return s
+}
+
+// Unwrap returns ErrFlow.
+func (e *FlowError) Unwrap() error { return ErrFlow }
+
+// NextStep says what to do about the error.
+func (e *FlowError) NextStep() string {
+	if s, ok := nextSteps[e.Code]; ok {
+		return s
+	}
+	return "look at the account's Login Audit Trail (Setup > Users/Roles > User Management > View Login Audit Trail) for the reason"
+}
+
+// flowError reads NetSuite's error body: JSON {"error":{"code","message"}}
+// as public clients see it; anything else keeps the status and a snippet.
+func flowError(status int, body []byte) *FlowError {
+	var j struct {
+		Error struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	e := &FlowError{HTTPStatus: status, Body: redact.Snippet(body, 200)}
+	if json.Unmarshal(body, &j) == nil && j.Error.Code != "" {
+		e.Code, e.Message = j.Error.Code, j.Error.Message
+		if code, _, ok := strings.Cut(e.Code, " "); ok { // "InvalidCallback <url>"
+			e.Code = code
+		}
+		return e
+	}
+	e.Code = "UNEXPECTED_ERROR"
+	if status == 405 {
+		e.Message = "the account may not be set up for the three-step authorization flow"
+	}
+	return e
+}

@@ -1,0 +1,376 @@
+// Package tba acquires a customer's token-based-auth token: the
+// three-step authorization flow, or the issuetoken endpoint for
+// integrations that cannot open a browser. Issuing the token is what
+// auto-installs the integration record in the customer's account on
+// current endpoints (NETSUITE.md §2.1, §10); distribution's AutoInstaller
+// then tells Enabled from Waiting for Approval.
+//
+// Requests are signed with HMAC-SHA256 only (RFC 5849 encoding, a fresh
+// nonce per request, timestamps that never go backwards). Every error of
+// the flow becomes a [*FlowError] with the administrator's next step.
+//
+// [Connect] is an http.Handler pair (start, callback) for a vendor's web
+// app: a "Connect NetSuite" button that runs the flow, keeps the request
+// token secret server-side keyed by an unguessable state, stores the
+// access token in a [TokenStore], and checks the install.
+package tba
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nsdist/nsdist/internal/oauth1"
+	"github.com/nsdist/nsdist/internal/redact"
+	"github.com/nsdist/nsdist/soap"
+)
+
+// Consumer is the integration record's client credentials.
+type Consumer struct {
+	Key    string
+	Secret string
+}
+
+// String never shows the secret.
+func (c Consumer) String() string {
+	return fmt.Sprintf("tba.Consumer{Key:%s Secret:%s}", abbrev(c.Key), redact.Placeholder)
+}
+
+// GoString never shows the secret.
+func (c Consumer) GoString() string { return c.String() }
+
+// Format prints the redacted form for every verb.
+func (c Consumer) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()) } //nolint:errcheck
+
+// Token is a token and its secret (a request token or an access token).
+type Token struct {
+	Token  string
+	Secret string
+}
+
+// String never shows the secret.
+func (t Token) String() string {
+	return fmt.Sprintf("tba.Token{Token:%s Secret:%s}", abbrev(t.Token), redact.Placeholder)
+}
+
+// GoString never shows the secret.
+func (t Token) GoString() string { return t.String() }
+
+// Format prints the redacted form for every verb.
+func (t Token) Format(f fmt.State, _ rune) { io.WriteString(f, t.String()) } //nolint:errcheck
+
+func abbrev(s string) string {
+	if len(s) <= 8 {
+		return "…"
+	}
+	return s[:4] + "…"
+}
+
+// Client talks to NetSuite's token endpoints.
+type Client struct {
+	http  *http.Client
+	now   func() time.Time
+	nonce soap.NonceSource
+	mu    sync.Mutex
+	last  int64
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithTransport uses rt (soaptest's transport, for example).
+func WithTransport(rt http.RoundTripper) Option {
+	return func(c *Client) { c.http = &http.Client{Transport: rt, Timeout: 60 * time.Second} }
+}
+
+// WithClock sets the clock for timestamps.
+func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = now } }
+
+// WithNonceSource sets the nonce source (default 20 random alphanumerics).
+func WithNonceSource(n soap.NonceSource) Option { return func(c *Client) { c.nonce = n } }
+
+// NewClient returns a token client.
+func NewClient(opts ...Option) *Client {
+	c := &Client{http: soap.DefaultHTTPClient(), now: time.Now, nonce: soap.RandomNonce}
+	for _, o := range opts {
+		o(c)
+	}
+	// NetSuite follows no redirects for these POSTs; neither do we.
+	cp := *c.http
+	cp.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c.http = &cp
+	return c
+}
+
+// timestamp never goes backwards (step one's rule, applied to every request).
+func (c *Client) timestamp() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ts := c.now().Unix()
+	if ts < c.last {
+		ts = c.last
+	}
+	c.last = ts
+	return ts
+}
+
+// RESTDomain is the token endpoints' host for an account, or
+// system.netsuite.com when the account is not known yet.
+func RESTDomain(account soap.AccountID) string {
+	if account == "" {
+		return "https://system.netsuite.com"
+	}
+	return "https://" + account.HostID() + ".restlets.api.netsuite.com"
+}
+
+// AppDomain is the UI host for an account, or system.netsuite.com.
+func AppDomain(account soap.AccountID) string {
+	if account == "" {
+		return "https://system.netsuite.com"
+	}
+	return "https://" + account.HostID() + ".app.netsuite.com"
+}
+
+func (c *Client) oauthParams(consumerKey string) ([]oauth1.Param, error) {
+	n, err := c.nonce()
+	if err != nil {
+		return nil, err
+	}
+	return []oauth1.Param{
+		{Name: "oauth_consumer_key", Value: consumerKey},
+		{Name: "oauth_nonce", Value: n},
+		{Name: "oauth_timestamp", Value: fmt.Sprint(c.timestamp())},
+		{Name: "oauth_signature_method", Value: "HMAC-SHA256"},
+		{Name: "oauth_version", Value: "1.0"},
+	}, nil
+}
+
+// post signs and sends one request; a non-2xx answer becomes a *FlowError.
+func (c *Client) send(ctx context.Context, method, rawURL string, realm soap.AccountID, params []oauth1.Param, consumerSecret, tokenSecret string) ([]byte, error) {
+	base, err := oauth1.BaseString(method, rawURL, params)
+	if err != nil {
+		return nil, err
+	}
+	sig := oauth1.Sign(base, consumerSecret, tokenSecret)
+	req, err := http.NewRequestWithContext(ctx, method, rawURL, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", oauth1.Header(string(realm), params, sig))
+	return c.do(req)
+}
+
+const maxBody = 1 << 20
+
+func (c *Client) do(req *http.Request) ([]byte, error) {
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if req.Context().Err() != nil {
+			return nil, req.Context().Err()
+		}
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, &soap.TransportError{Err: err}
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		return nil, &soap.TransportError{Err: err}
+	}
+	if resp.StatusCode/100 != 2 {
+		return nil, flowError(resp.StatusCode, body)
+	}
+	return body, nil
+}
+
+// RequestToken is step one: an unauthorized request token for the
+// callback. account may be empty when it is not known yet.
+func (c *Client) RequestToken(ctx context.Context, account soap.AccountID, consumer Consumer, callback, role string) (Token, error) {
+	if consumer.Key == "" || consumer.Secret == "" {
+		return Token{}, fmt.Errorf("%w: consumer key and secret are required", ErrFlow)
+	}
+	if u, err := url.Parse(callback); err != nil || !u.IsAbs() {
+		return Token{}, fmt.Errorf("%w: oauth_callback %q must be an absolute URL", ErrFlow, callback)
+	}
+	params, err := c.oauthParams(consumer.Key)
+	if err != nil {
+		return Token{}, err
+	}
+	params = append(params, oauth1.Param{Name: "oauth_callback", Value: callback})
+	if role != "" {
+		params = append(params, oauth1.Param{Name: "role", Value: role})
+	}
+	body, err := c.send(ctx, http.MethodPost, RESTDomain(account)+"/rest/requesttoken", account, params, consumer.Secret, "")
+	if err != nil {
+		return Token{}, err
+	}
+	v, err := url.ParseQuery(strings.TrimSpace(string(body)))
+	if err != nil || v.Get("oauth_token") == "" || v.Get("oauth_token_secret") == "" {
+		return Token{}, fmt.Errorf("%w: step one answered without a request token", ErrFlow)
+	}
+	if v.Get("oauth_callback_confirmed") != "true" {
+		return Token{}, fmt.Errorf("%w: NetSuite did not confirm the callback", ErrFlow)
+	}
+	return Token{Token: v.Get("oauth_token"), Secret: v.Get("oauth_token_secret")}, nil
+}
+
+// AuthorizeURL is step two: where to send the user's browser.
+func AuthorizeURL(account soap.AccountID, requestToken, state string) string {
+	q := url.Values{"oauth_token": {requestToken}}
+	if state != "" {
+		q.Set("state", state)
+	}
+	return AppDomain(account) + "/app/login/secure/authorizetoken.nl?" + q.Encode()
+}
+
+// Callback is what NetSuite sends back to the callback URL.
+type Callback struct {
+	Token    string
+	Verifier string
+	Company  soap.AccountID
+	Role     string
+	Entity   string
+}
+
+// ParseCallback checks the callback's parameters: the state must match,
+// and an empty verifier means the user denied access (among other causes).
+func ParseCallback(q url.Values, wantState string) (Callback, error) {
+	if wantState != "" && q.Get("state") != wantState {
+		return Callback{}, &FlowError{Code: CodeStateMismatch, Message: "the callback's state does not match the one sent: do not trust it"}
+	}
+	if q.Get("oauth_verifier") == "" {
+		return Callback{}, &FlowError{Code: CodeDenied, Message: "no oauth_verifier: the user denied access, or the authorization failed"}
+	}
+	acct, err := soap.ParseAccountID(q.Get("company"))
+	if err != nil {
+		return Callback{}, &FlowError{Code: CodeMissingRequiredParameter, Message: "the callback has no valid company (account id)"}
+	}
+	if q.Get("oauth_token") == "" {
+		return Callback{}, &FlowError{Code: CodeMissingRequiredParameter, Message: "the callback has no oauth_token"}
+	}
+	return Callback{Token: q.Get("oauth_token"), Verifier: q.Get("oauth_verifier"), Company: acct, Role: q.Get("role"), Entity: q.Get("entity")}, nil
+}
+
+// AccessToken is step three: exchanges the authorized request token for
+// the access token. NetSuite installs the integration record in
+// cb.Company as it issues the token.
+func (c *Client) AccessToken(ctx context.Context, consumer Consumer, request Token, cb Callback) (Token, error) {
+	if cb.Token != request.Token {
+		return Token{}, &FlowError{Code: CodeTokenRejected, Message: "the callback's token is not the request token of this flow"}
+	}
+	params, err := c.oauthParams(consumer.Key)
+	if err != nil {
+		return Token{}, err
+	}
+	params = append(params, oauth1.Param{Name: "oauth_token", Value: request.Token}, oauth1.Param{Name: "oauth_verifier", Value: cb.Verifier})
+	body, err := c.send(ctx, http.MethodPost, RESTDomain(cb.Company)+"/rest/accesstoken", cb.Company, params, consumer.Secret, request.Secret)
+	if err != nil {
+		return Token{}, err
+	}
+	v, err := url.ParseQuery(strings.TrimSpace(string(body)))
+	if err != nil || v.Get("oauth_token") == "" || v.Get("oauth_token_secret") == "" {
+		return Token{}, fmt.Errorf("%w: step three answered without an access token", ErrFlow)
+	}
+	return Token{Token: v.Get("oauth_token"), Secret: v.Get("oauth_token_secret")}, nil
+}
+
+// UserCredentials are what the issuetoken endpoint authenticates with.
+type UserCredentials struct {
+	Account  soap.AccountID
+	Email    string
+	Password string
+	Role     string
+	OTP      string // the current TOTP code, when the role requires 2FA
+}
+
+// String never shows the password or OTP.
+func (u UserCredentials) String() string {
+	return fmt.Sprintf("tba.UserCredentials{Account:%s Email:%s Password:%s Role:%s}", u.Account, u.Email, redact.Placeholder, u.Role)
+}
+
+// GoString never shows the password.
+func (u UserCredentials) GoString() string { return u.String() }
+
+// Format prints the redacted form for every verb.
+func (u UserCredentials) Format(f fmt.State, _ rune) { io.WriteString(f, u.String()) } //nolint:errcheck
+
+func nlauth(u UserCredentials) string {
+	parts := []string{"nlauth_account=" + oauth1.Encode(string(u.Account)), "nlauth_email=" + oauth1.Encode(u.Email), "nlauth_signature=" + oauth1.Encode(u.Password)}
+	if u.Role != "" {
+		parts = append(parts, "nlauth_role="+oauth1.Encode(u.Role))
+	}
+	if u.OTP != "" {
+		parts = append(parts, "nlauth_otp="+oauth1.Encode(u.OTP))
+	}
+	return "NLAuth " + strings.Join(parts, ", ")
+}
+
+// IssueToken calls the issuetoken endpoint (for integrations that cannot
+// open a browser; the record needs "TBA: IssueToken Endpoint"). Like the
+// flow, it installs the record in the account.
+func (c *Client) IssueToken(ctx context.Context, u UserCredentials, consumerKey, name string) (Token, error) {
+	if err := u.Account.Validate(); err != nil {
+		return Token{}, err
+	}
+	q := url.Values{"consumerKey": {consumerKey}}
+	if name != "" {
+		q.Set("name", name)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, RESTDomain(u.Account)+"/rest/issuetoken?"+q.Encode(), nil)
+	if err != nil {
+		return Token{}, err
+	}
+	req.Header.Set("Authorization", nlauth(u))
+	body, err := c.do(req)
+	if err != nil {
+		return Token{}, err
+	}
+	var out struct {
+		TokenID     string `json:"tokenId"`
+		TokenSecret string `json:"tokenSecret"`
+	}
+	if err := json.Unmarshal(body, &out); err != nil || out.TokenID == "" || out.TokenSecret == "" {
+		return Token{}, fmt.Errorf("%w: issuetoken answered without tokenId and tokenSecret", ErrFlow)
+	}
+	return Token{Token: out.TokenID, Secret: out.TokenSecret}, nil
+}
+
+// RevokeToken revokes an access token, signing with the token itself.
+func (c *Client) RevokeToken(ctx context.Context, account soap.AccountID, consumer Consumer, access Token) error {
+	q := url.Values{"consumerKey": {consumer.Key}, "token": {access.Token}}
+	params, err := c.oauthParams(consumer.Key)
+	if err != nil {
+		return err
+	}
+	params = append(params, oauth1.Param{Name: "oauth_token", Value: access.Token})
+	_, err = c.send(ctx, http.MethodGet, RESTDomain(account)+"/rest/revoketoken?"+q.Encode(), account, params, consumer.Secret, access.Secret)
+	return err
+}
+
+// TokenInfo describes the account, role and entity a token belongs to.
+// NetSuite does not document the JSON keys; the map holds what it sent.
+func (c *Client) TokenInfo(ctx context.Context, account soap.AccountID, consumer Consumer, access Token) (map[string]any, error) {
+	params, err := c.oauthParams(consumer.Key)
+	if err != nil {
+		return nil, err
+	}
+	params = append(params, oauth1.Param{Name: "oauth_token", Value: access.Token})
+	body, err := c.send(ctx, http.MethodGet, RESTDomain(account)+"/rest/tokeninfo", account, params, consumer.Secret, access.Secret)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(body, &m); err != nil {
+		return nil, fmt.Errorf("%w: tokeninfo is not JSON", ErrFlow)
+	}
+	return m, nil
+}

@@ -1,0 +1,375 @@
+package tba_test
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nsdist/nsdist/approval"
+	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/distribution/tba"
+	"github.com/nsdist/nsdist/soap"
+	"github.com/nsdist/nsdist/soap/soaptest"
+)
+
+type env struct {
+	fake     *soaptest.Server
+	customer *soaptest.Account
+	rec      *soaptest.Integration
+	consumer tba.Consumer
+	client   *tba.Client
+}
+
+func setup(t *testing.T, requireApproval bool, spec soaptest.IntegrationSpec, opts ...tba.Option) *env {
+	t.Helper()
+	fake := soaptest.NewServer()
+	t.Cleanup(fake.Close)
+	vendor := fake.MustAddAccount("TSTDRV1234567", soaptest.AccountConfig{})
+	cust := fake.MustAddAccount("123456_SB1", soaptest.AccountConfig{RequireApproval: requireApproval})
+	cust.AddUser(soaptest.User{Email: "admin@customer.example", Password: "pw"})
+	if spec.Name == "" {
+		spec = soaptest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true, TBAIssueToken: true, CallbackURL: "https://app.acme.example/netsuite/callback"}
+	}
+	rec, err := fake.CreateIntegration(vendor.ID(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{fake: fake, customer: cust, rec: rec, consumer: tba.Consumer{Key: rec.ConsumerKey, Secret: rec.ConsumerSecret},
+		client: tba.NewClient(append([]tba.Option{tba.WithTransport(fake.Transport())}, opts...)...)}
+}
+
+// consent plays the user's browser on the fake consent page.
+func (e *env) consent(t *testing.T, authorizeURL, action, password string) url.Values {
+	t.Helper()
+	hc := &http.Client{Transport: e.fake.Transport(), CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := hc.Get(authorizeURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(page), `id="allow"`) || !strings.Contains(string(page), "Acme Sync") {
+		t.Fatalf("consent page:\n%s", page)
+	}
+	u, _ := url.Parse(authorizeURL)
+	form := url.Values{"oauth_token": {u.Query().Get("oauth_token")}, "state": {u.Query().Get("state")}, "company": {"123456_SB1"},
+		"email": {"admin@customer.example"}, "password": {password}, "action": {action}}
+	resp, err = hc.PostForm(u.Scheme+"://"+u.Host+u.Path, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound {
+		return nil
+	}
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	return loc.Query()
+}
+
+func TestThreeStepFlowInstalls(t *testing.T) {
+	t.Parallel()
+	for _, approvalRequired := range []bool{false, true} {
+		e := setup(t, approvalRequired, soaptest.IntegrationSpec{})
+		rt, err := e.client.RequestToken(t.Context(), "", e.consumer, "https://app.acme.example/netsuite/callback", "")
+		if err != nil {
+			t.Fatalf("step one: %v", err)
+		}
+		authURL := tba.AuthorizeURL("123456_SB1", rt.Token, "state123")
+		if !strings.HasPrefix(authURL, "https://123456-sb1.app.netsuite.com/app/login/secure/authorizetoken.nl?") {
+			t.Errorf("authorize URL %s", authURL)
+		}
+		if _, ok := e.customer.Install(e.rec.ApplicationID); ok {
+			t.Fatal("installed before the access token")
+		}
+		cb, err := tba.ParseCallback(e.consent(t, authURL, "allow", "pw"), "state123")
+		if err != nil || cb.Company != "123456_SB1" || cb.Role != "3" {
+			t.Fatalf("callback %+v %v", cb, err)
+		}
+		access, err := e.client.AccessToken(t.Context(), e.consumer, rt, cb)
+		if err != nil {
+			t.Fatalf("step three: %v", err)
+		}
+		inst, ok := e.customer.Install(e.rec.ApplicationID)
+		want := soap.StateEnabled
+		if approvalRequired {
+			want = soap.StateWaitingForApproval
+		}
+		if !ok || inst.State != want {
+			t.Errorf("install = %+v, want %s", inst, want)
+		}
+		// the token works for SOAP (when Enabled)
+		c, _ := soap.NewClient("123456_SB1", append(e.fake.ClientOptions(), soap.WithAuth(&soap.TokenAuth{Account: "123456_SB1",
+			ConsumerKey: e.consumer.Key, ConsumerSecret: e.consumer.Secret, TokenID: access.Token, TokenSecret: access.Secret}))...)
+		_, err = c.Do(t.Context(), soap.OpGetServerTime)
+		if (err == nil) == approvalRequired {
+			t.Errorf("getServerTime with the new token: %v (approval required %v)", err, approvalRequired)
+		}
+		info, err := e.client.TokenInfo(t.Context(), "123456_SB1", e.consumer, access)
+		if err != nil || info["companyId"] != "123456_SB1" {
+			t.Errorf("tokeninfo %v %v", info, err)
+		}
+		if err := e.client.RevokeToken(t.Context(), "123456_SB1", e.consumer, access); err != nil {
+			t.Errorf("revoke: %v", err)
+		}
+		if _, err := e.client.TokenInfo(t.Context(), "123456_SB1", e.consumer, access); !isCode(err, tba.CodeTokenRejected) {
+			t.Errorf("tokeninfo after revoke: %v", err)
+		}
+	}
+}
+
+func isCode(err error, code string) bool {
+	var fe *tba.FlowError
+	return errors.As(err, &fe) && fe.Code == code && fe.NextStep() != ""
+}
+
+func TestFlowErrors(t *testing.T) {
+	t.Parallel()
+	cb := "https://app.acme.example/netsuite/callback"
+	tests := []struct {
+		name string
+		spec soaptest.IntegrationSpec
+		cb   string
+		prep func(*env)
+		want string
+	}{
+		{"authorization flow unchecked", soaptest.IntegrationSpec{Name: "X", TBA: true, TBAIssueToken: true, CallbackURL: cb}, cb, nil, tba.CodeAuthorizationFlowReq},
+		{"callback mismatch", soaptest.IntegrationSpec{}, "https://evil.example/netsuite/callback", nil, tba.CodeInvalidCallback},
+		{"localhost any port", soaptest.IntegrationSpec{Name: "X", TBA: true, TBAAuthFlow: true, CallbackURL: "http://localhost:*/cb"}, "http://localhost:7777/cb", nil, ""},
+		{"wildcard label", soaptest.IntegrationSpec{Name: "X", TBA: true, TBAAuthFlow: true, CallbackURL: "https://*.acme.example/cb"}, "https://eu.acme.example/cb", nil, ""},
+		{"wildcard is one label", soaptest.IntegrationSpec{Name: "X", TBA: true, TBAAuthFlow: true, CallbackURL: "https://*.acme.example/cb"}, "https://a.b.acme.example/cb", nil, tba.CodeInvalidCallback},
+		{"unknown consumer", soaptest.IntegrationSpec{}, cb, func(e *env) { e.consumer.Key = strings.Repeat("0", 64) }, tba.CodeUnknownIntegration},
+		{"bad secret", soaptest.IntegrationSpec{}, cb, func(e *env) { e.consumer.Secret = "wrong" }, tba.CodeInvalidSignature},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := setup(t, false, tt.spec)
+			if tt.prep != nil {
+				tt.prep(e)
+			}
+			_, err := e.client.RequestToken(t.Context(), "123456_SB1", e.consumer, tt.cb, "")
+			if tt.want == "" {
+				if err != nil {
+					t.Errorf("RequestToken: %v", err)
+				}
+				return
+			}
+			if !isCode(err, tt.want) || !errors.Is(err, tba.ErrFlow) {
+				t.Errorf("RequestToken error = %v, want %s", err, tt.want)
+			}
+		})
+	}
+	t.Run("blocked in the target", func(t *testing.T) {
+		t.Parallel()
+		e := setup(t, false, soaptest.IntegrationSpec{})
+		if _, err := e.fake.Connect("123456_SB1", e.rec); err != nil {
+			t.Fatal(err)
+		}
+		e.customer.Block(e.rec.ApplicationID) //nolint:errcheck
+		if _, err := e.client.RequestToken(t.Context(), "123456_SB1", e.consumer, cb, ""); !isCode(err, tba.CodeIntegrationBlocked) {
+			t.Errorf("error = %v", err)
+		}
+	})
+	t.Run("nonce reuse and clock", func(t *testing.T) {
+		t.Parallel()
+		fixed := func() (string, error) { return "samenonce123", nil }
+		e := setup(t, false, soaptest.IntegrationSpec{}, tba.WithNonceSource(fixed), tba.WithClock(func() time.Time { return time.Unix(time.Now().Unix(), 0) }))
+		e.client.RequestToken(t.Context(), "", e.consumer, cb, "") //nolint:errcheck
+		if _, err := e.client.RequestToken(t.Context(), "", e.consumer, cb, ""); !isCode(err, tba.CodeNonceUsed) {
+			t.Errorf("reused nonce: %v", err)
+		}
+		late := setup(t, false, soaptest.IntegrationSpec{}, tba.WithClock(func() time.Time { return time.Now().Add(-10 * time.Minute) }))
+		if _, err := late.client.RequestToken(t.Context(), "", late.consumer, cb, ""); !isCode(err, tba.CodeInvalidTimestamp) {
+			t.Errorf("clock 10 minutes late: %v", err)
+		}
+	})
+	t.Run("deny, state, verifier", func(t *testing.T) {
+		t.Parallel()
+		e := setup(t, false, soaptest.IntegrationSpec{})
+		rt, err := e.client.RequestToken(t.Context(), "", e.consumer, cb, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := e.consent(t, tba.AuthorizeURL("", rt.Token, "s1"), "deny", "pw")
+		if _, err := tba.ParseCallback(q, "s1"); !isCode(err, tba.CodeDenied) {
+			t.Errorf("deny: %v", err)
+		}
+		rt2, _ := e.client.RequestToken(t.Context(), "", e.consumer, cb, "")
+		if q := e.consent(t, tba.AuthorizeURL("", rt2.Token, "s2"), "allow", "wrong password"); q != nil {
+			t.Errorf("wrong password redirected: %v", q)
+		}
+		q = e.consent(t, tba.AuthorizeURL("", rt2.Token, "s2"), "allow", "pw")
+		if _, err := tba.ParseCallback(q, "other"); !isCode(err, tba.CodeStateMismatch) {
+			t.Errorf("state mismatch: %v", err)
+		}
+		c, err := tba.ParseCallback(q, "s2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Verifier = strings.Repeat("1", 64)
+		if _, err := e.client.AccessToken(t.Context(), e.consumer, rt2, c); !isCode(err, tba.CodeInvalidVerifier) {
+			t.Errorf("bad verifier: %v", err)
+		}
+	})
+}
+
+func TestIssueToken(t *testing.T) {
+	t.Parallel()
+	e := setup(t, true, soaptest.IntegrationSpec{})
+	e.customer.AddUser(soaptest.User{Email: "ops@customer.example", Password: "p w&", OTP: "123456",
+		Roles: []soaptest.Role{{ID: "1001", Name: "Ops", WebServices: true, TwoFactor: true}}})
+	u := tba.UserCredentials{Account: "123456_SB1", Email: "ops@customer.example", Password: "p w&", Role: "1001"}
+	if _, err := e.client.IssueToken(t.Context(), u, e.consumer.Key, "nsdist"); !isCode(err, tba.CodeTwoFactorRequired) {
+		t.Errorf("without OTP: %v", err)
+	}
+	u.OTP = "123456"
+	tok, err := e.client.IssueToken(t.Context(), u, e.consumer.Key, "nsdist")
+	if err != nil || tok.Token == "" {
+		t.Fatalf("issuetoken: %v", err)
+	}
+	if inst, _ := e.customer.Install(e.rec.ApplicationID); inst.State != soap.StateWaitingForApproval || inst.Channel != soaptest.ChannelToken {
+		t.Errorf("install = %+v", inst)
+	}
+	if _, err := e.client.IssueToken(t.Context(), u, e.consumer.Key, ""); !isCode(err, tba.CodeTwoFactorRequired) {
+		t.Errorf("reused OTP: %v", err)
+	}
+	u.Password = "wrong"
+	if _, err := e.client.IssueToken(t.Context(), u, e.consumer.Key, ""); !isCode(err, tba.CodeInvalidLogin) || strings.Contains(err.Error(), "wrong") {
+		t.Errorf("bad password: %v", err)
+	}
+	flowOnly := setup(t, false, soaptest.IntegrationSpec{Name: "F", TBA: true, TBAAuthFlow: true, CallbackURL: "https://x.example/cb"})
+	if _, err := flowOnly.client.IssueToken(t.Context(), tba.UserCredentials{Account: "123456_SB1", Email: "admin@customer.example", Password: "pw"}, flowOnly.consumer.Key, ""); !isCode(err, tba.CodeIssueTokenRequired) {
+		t.Errorf("record without IssueToken box: %v", err)
+	}
+}
+
+func TestSecretsNotPrinted(t *testing.T) {
+	t.Parallel()
+	c := tba.Consumer{Key: "k123456789", Secret: "consumer-secret"}
+	tk := tba.Token{Token: "t123456789", Secret: "token-secret"}
+	u := tba.UserCredentials{Account: "1", Email: "a", Password: "the-password", OTP: "999999"}
+	s := fmt.Sprintf("%v %+v %#v %s %v %#v %v %+v %#v", c, c, c, c, tk, tk, u, u, u)
+	for _, secret := range []string{"consumer-secret", "token-secret", "the-password", "999999"} {
+		if strings.Contains(s, secret) {
+			t.Errorf("printed %q: %s", secret, s)
+		}
+	}
+}
+
+func TestTimestampsNeverGoBackwards(t *testing.T) {
+	t.Parallel()
+	now := time.Now()
+	times := []time.Time{now, now.Add(-time.Hour)}
+	i := 0
+	var seen []string
+	e := setup(t, false, soaptest.IntegrationSpec{}, tba.WithClock(func() time.Time { i++; return times[min(i-1, 1)] }))
+	rec := &recorder{next: e.fake.Transport(), seen: &seen}
+	c := tba.NewClient(tba.WithTransport(rec), tba.WithClock(func() time.Time { i++; return times[min(i-1, 1)] }))
+	c.RequestToken(t.Context(), "", e.consumer, "https://app.acme.example/netsuite/callback", "") //nolint:errcheck
+	c.RequestToken(t.Context(), "", e.consumer, "https://app.acme.example/netsuite/callback", "") //nolint:errcheck
+	if len(seen) != 2 || seen[0] != seen[1] {
+		t.Errorf("timestamps %v: the second went backwards", seen)
+	}
+}
+
+type recorder struct {
+	next http.RoundTripper
+	seen *[]string
+}
+
+func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	h := req.Header.Get("Authorization")
+	i := strings.Index(h, `oauth_timestamp="`)
+	*r.seen = append(*r.seen, h[i+17:i+27])
+	return r.next.RoundTrip(req)
+}
+
+// The Connect handlers end to end: a browser that follows redirects and
+// submits the consent form lands on a page saying Enabled or waiting.
+func TestConnectHandlers(t *testing.T) {
+	t.Parallel()
+	for _, approvalRequired := range []bool{false, true} {
+		e := setup(t, approvalRequired, soaptest.IntegrationSpec{})
+		e.customer.SetConsentUser("admin@customer.example")
+		ai, err := distribution.NewAutoInstaller(approval.Record{Name: "Acme Sync", TBA: true, TBAAuthFlow: true}, distribution.WithSOAPOptions(e.fake.ClientOptions()...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		store := &tba.MemoryStore{}
+		conn := &tba.Connect{Client: e.client, Consumer: e.consumer, Store: store, Installer: ai}
+		mux := http.NewServeMux()
+		mux.Handle("/connect", conn.Start())
+		mux.Handle("/netsuite/callback", conn.Callback())
+		app := httptest.NewServer(mux)
+		t.Cleanup(app.Close)
+		// the record's callback is the app's public URL; route it to the test server
+		conn.CallbackURL = "https://app.acme.example/netsuite/callback"
+		browser := &http.Client{Transport: routeApp{app: app, fake: e.fake.Transport()}}
+		resp, err := browser.Get("https://app.acme.example/connect")
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		form := url.Values{"oauth_token": {between(string(page), `name="oauth_token" value="`, `"`)}, "state": {between(string(page), `name="state" value="`, `"`)},
+			"company": {"123456_SB1"}, "email": {"admin@customer.example"}, "password": {"pw"}, "action": {"allow"}}
+		resp, err = browser.PostForm("https://system.netsuite.com/app/login/secure/authorizetoken.nl", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		want := "Connected: Enabled"
+		if approvalRequired {
+			want = "Connected: waiting for approval"
+		}
+		if !strings.Contains(string(out), want) {
+			t.Errorf("result page (approval %v):\n%s", approvalRequired, out)
+		}
+		if approvalRequired && !strings.Contains(string(out), "ask your administrator to open Setup &gt; Integration &gt; Manage Integrations") {
+			t.Errorf("no administrator step:\n%s", out)
+		}
+		if _, ok := store.Get("123456_SB1"); !ok {
+			t.Error("token not stored")
+		}
+		// the state is single use
+		resp, err = browser.Get("https://app.acme.example/netsuite/callback?" + resp.Request.URL.RawQuery)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("replayed callback: status %d", resp.StatusCode)
+		}
+		resp.Body.Close()
+	}
+}
+
+func between(s, a, b string) string {
+	i := strings.Index(s, a)
+	if i < 0 {
+		return ""
+	}
+	s = s[i+len(a):]
+	return s[:strings.Index(s, b)]
+}
+
+// routeApp sends app.acme.example to the test app and NetSuite hosts to the fake.
+type routeApp struct {
+	app  *httptest.Server
+	fake http.RoundTripper
+}
+
+func (r routeApp) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Hostname() == "app.acme.example" {
+		c := req.Clone(req.Context())
+		c.URL.Scheme, c.URL.Host = "http", strings.TrimPrefix(r.app.URL, "http://")
+		return http.DefaultTransport.RoundTrip(c)
+	}
+	return r.fake.RoundTrip(req)
+}

@@ -1,0 +1,425 @@
+package soaptest
+
+import (
+	"crypto/hmac"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nsdist/nsdist/internal/oauth1"
+	"github.com/nsdist/nsdist/soap"
+)
+
+// The fake serves the token endpoints of NetSuite's REST domain
+// (<hostid>.restlets.api.netsuite.com and system.netsuite.com): the
+// three-step authorization flow with a consent page that a test can
+// submit, and issuetoken, revoketoken and tokeninfo (NETSUITE.md §10).
+
+type requestToken struct {
+	secret      string
+	consumerKey string
+	callback    string
+	role        string
+	verifier    string
+	company     soap.AccountID
+	email       string
+	roleID      string
+	used        bool
+}
+
+func isRESTHost(host string) bool {
+	return host == "system.netsuite.com" || strings.HasSuffix(host, ".restlets.api.netsuite.com") || strings.HasSuffix(host, ".app.netsuite.com")
+}
+
+func (s *Server) restAccount(host string) (*Account, bool) {
+	if host == "system.netsuite.com" {
+		return nil, true
+	}
+	id, _, _ := strings.Cut(host, ".")
+	aid, err := soap.ParseAccountID(id)
+	if err != nil {
+		return nil, false
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	a, ok := s.accounts[aid]
+	return a, ok
+}
+
+// SetConsentUser pre-fills the fake consent page's login for this account
+// (the fake's stand-in for a browser already logged in to NetSuite).
+func (a *Account) SetConsentUser(email string) {
+	a.s.mu.Lock()
+	defer a.s.mu.Unlock()
+	a.consentUser = strings.ToLower(email)
+}
+
+type restErr struct {
+	status int
+	code   string
+	msg    string
+}
+
+func writeRESTError(w http.ResponseWriter, e restErr) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(e.status)
+	json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": e.code, "message": e.msg}}) //nolint:errcheck
+}
+
+func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, host string) {
+	a, ok := s.restAccount(host)
+	if !ok {
+		htmlError(w, http.StatusNotFound, "Unknown account")
+		return
+	}
+	switch {
+	case r.URL.Path == "/rest/requesttoken" && r.Method == http.MethodPost:
+		s.requestTokenStep(w, r, a)
+	case r.URL.Path == "/app/login/secure/authorizetoken.nl":
+		s.authorizeStep(w, r, a)
+	case r.URL.Path == "/rest/accesstoken" && r.Method == http.MethodPost:
+		s.accessTokenStep(w, r, a)
+	case r.URL.Path == "/rest/issuetoken":
+		s.issueTokenEndpoint(w, r, a)
+	case r.URL.Path == "/rest/revoketoken" || r.URL.Path == "/rest/tokeninfo":
+		s.tokenOps(w, r, a)
+	default:
+		htmlError(w, http.StatusNotFound, "Page Not Found")
+	}
+}
+
+// checkOAuth verifies the common OAuth rules and the signature, with the
+// token secret tokenSecret(params) returns.
+func (s *Server) checkOAuthLocked(r *http.Request, tokenSecret func(map[string]string) (string, *restErr)) (map[string]string, *Integration, *restErr) {
+	p, ok := oauth1.ParseHeader(r.Header.Get("Authorization"))
+	bad := func(code, msg string) (map[string]string, *Integration, *restErr) {
+		return nil, nil, &restErr{http.StatusUnauthorized, code, msg}
+	}
+	if !ok {
+		return bad("MissingRequiredParameter", "no OAuth Authorization header")
+	}
+	for _, k := range []string{"oauth_consumer_key", "oauth_nonce", "oauth_timestamp", "oauth_signature_method", "oauth_signature"} {
+		if p[k] == "" {
+			return bad("MissingRequiredParameter", k+" is missing")
+		}
+	}
+	if p["oauth_signature_method"] != "HMAC-SHA256" {
+		return bad("UnknownAlgorithm", "only HMAC-SHA256 is supported")
+	}
+	if v := p["oauth_version"]; v != "" && v != "1.0" {
+		return bad("VersionRejected", "oauth_version must be 1.0")
+	}
+	if len(p["oauth_nonce"]) < 6 {
+		return bad("NonceRejected", "the nonce is shorter than 6 characters")
+	}
+	ts, err := strconv.ParseInt(p["oauth_timestamp"], 10, 64)
+	if err != nil || s.now().Sub(time.Unix(ts, 0)).Abs() > 5*time.Minute {
+		return bad("InvalidTimestamp", "the timestamp is more than 5 minutes off")
+	}
+	in, ok := s.byConsumerKey[p["oauth_consumer_key"]]
+	if !ok {
+		return bad("UnknownIntegration", "no integration record has this consumer key")
+	}
+	secret, rerr := tokenSecret(p)
+	if rerr != nil {
+		return nil, nil, rerr
+	}
+	params := make([]oauth1.Param, 0, len(p))
+	for k, v := range p {
+		params = append(params, oauth1.Param{Name: k, Value: v})
+	}
+	scheme := "https"
+	base, err := oauth1.BaseString(r.Method, scheme+"://"+r.Host+r.URL.RequestURI(), params)
+	if err != nil || !hmac.Equal([]byte(oauth1.Sign(base, in.ConsumerSecret, secret)), []byte(p["oauth_signature"])) {
+		return bad("InvalidSignature", "the signature does not verify")
+	}
+	key := p["oauth_nonce"] + "|" + p["oauth_timestamp"]
+	if s.restNonces == nil {
+		s.restNonces = map[string]bool{}
+	}
+	if s.restNonces[key] {
+		return bad("NonceUsed", "the nonce and timestamp were used before")
+	}
+	s.restNonces[key] = true
+	return p, in, nil
+}
+
+// callbackAllowed applies the Callback URL rules (bridgehead_4249032125):
+// exact scheme, host and path; the record may name http://localhost:* (any
+// port) or a leading *. label standing for exactly one label.
+func callbackAllowed(pattern, callback string) bool {
+	if rest, ok := strings.CutPrefix(pattern, "http://localhost:*"); ok {
+		cu, err := url.Parse(callback)
+		return err == nil && cu.Scheme == "http" && cu.Hostname() == "localhost" && cu.Path == rest
+	}
+	pu, err1 := url.Parse(pattern)
+	cu, err2 := url.Parse(callback)
+	if err1 != nil || err2 != nil || !cu.IsAbs() || pu.Scheme != cu.Scheme {
+		return false
+	}
+	if rest, ok := strings.CutPrefix(pu.Host, "*."); ok {
+		label, tail, ok := strings.Cut(cu.Host, ".")
+		return ok && label != "" && tail == rest && pu.Path == cu.Path
+	}
+	return pu.Host == cu.Host && pu.Path == cu.Path
+}
+
+func (s *Server) requestTokenStep(w http.ResponseWriter, r *http.Request, a *Account) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, in, e := s.checkOAuthLocked(r, func(map[string]string) (string, *restErr) { return "", nil })
+	if e != nil {
+		writeRESTError(w, *e)
+		return
+	}
+	switch {
+	case p["oauth_callback"] == "":
+		writeRESTError(w, restErr{401, "MissingRequiredParameter", "oauth_callback is missing"})
+	case !in.TBA || !in.TBAAuthFlow:
+		writeRESTError(w, restErr{401, "AuthorizationFlowRequired", "TBA: Authorization Flow is not checked on the integration record"})
+	case in.CallbackURL == "" || !callbackAllowed(in.CallbackURL, p["oauth_callback"]):
+		writeRESTError(w, restErr{401, "InvalidCallback " + p["oauth_callback"], "the callback URL does not match the integration record"})
+	case a != nil && a.cfg.TBADisabled:
+		writeRESTError(w, restErr{401, "FeatureDisabled", "Token-Based Authentication is not enabled"})
+	case a != nil && a.installs[in.ApplicationID] != nil && a.installs[in.ApplicationID].State == soap.StateBlocked:
+		writeRESTError(w, restErr{401, "IntegrationBlocked", "the integration record is Blocked"})
+	default:
+		tok, sec := randomHex(64), randomHex(64)
+		if s.reqTokens == nil {
+			s.reqTokens = map[string]*requestToken{}
+		}
+		s.reqTokens[tok] = &requestToken{secret: sec, consumerKey: in.ConsumerKey, callback: p["oauth_callback"], role: p["role"]}
+		v := url.Values{"oauth_token": {tok}, "oauth_token_secret": {sec}, "oauth_callback_confirmed": {"true"}}
+		if p["role"] != "" {
+			v.Set("role", p["role"])
+		}
+		w.Header().Set("Content-Type", "text/plain")
+		fmt.Fprint(w, v.Encode())
+	}
+}
+
+var consentPage = template.Must(template.New("consent").Parse(`<!DOCTYPE html>
+<html><head><title>Authorize {{.App}}</title></head>
+<body>
+<h1>{{.App}} wants to access your NetSuite account</h1>
+{{if .Error}}<p id="error">{{.Error}}</p>{{end}}
+<form method="post" action="/app/login/secure/authorizetoken.nl">
+<input type="hidden" name="oauth_token" value="{{.Token}}">
+<input type="hidden" name="state" value="{{.State}}">
+<label>Account <input name="company" id="company" value="{{.Company}}"></label>
+<label>Email <input name="email" id="email" value="{{.Email}}"></label>
+<label>Password <input name="password" id="password" type="password" value="{{.Password}}"></label>
+<button type="submit" name="action" value="allow" id="allow">Allow</button>
+<button type="submit" name="action" value="deny" id="deny">Deny</button>
+</form>
+</body></html>
+`))
+
+type consentData struct{ App, Token, State, Company, Email, Password, Error string }
+
+func (s *Server) authorizeStep(w http.ResponseWriter, r *http.Request, a *Account) {
+	if err := r.ParseForm(); err != nil {
+		htmlError(w, http.StatusBadRequest, "Bad Request")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tok := r.Form.Get("oauth_token")
+	rt, ok := s.reqTokens[tok]
+	if !ok || rt.used {
+		htmlError(w, http.StatusBadRequest, "Invalid or expired request token")
+		return
+	}
+	in := s.byConsumerKey[rt.consumerKey]
+	data := consentData{App: in.Name, Token: tok, State: r.Form.Get("state")}
+	if a != nil {
+		data.Company = string(a.id)
+		if u := a.users[a.consentUser]; u != nil {
+			data.Email, data.Password = u.Email, u.Password
+		}
+	}
+	if r.Method == http.MethodGet {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		consentPage.Execute(w, data) //nolint:errcheck
+		return
+	}
+	redirect := func(v url.Values) {
+		sep := "?"
+		if strings.Contains(rt.callback, "?") {
+			sep = "&"
+		}
+		http.Redirect(w, r, rt.callback+sep+v.Encode(), http.StatusFound)
+	}
+	if r.Form.Get("action") != "allow" {
+		rt.used = true
+		redirect(url.Values{"oauth_token": {tok}, "oauth_verifier": {""}, "state": {data.State}})
+		return
+	}
+	acct, err := soap.ParseAccountID(r.Form.Get("company"))
+	target := s.accounts[acct]
+	var u *User
+	if err == nil && target != nil {
+		u = target.users[strings.ToLower(r.Form.Get("email"))]
+	}
+	if u == nil || u.Password != r.Form.Get("password") {
+		data.Error = "You have entered an invalid email address or password. Please try again."
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		consentPage.Execute(w, data) //nolint:errcheck
+		return
+	}
+	rt.verifier, rt.company, rt.email, rt.roleID = randomHex(64), target.id, u.Email, u.Roles[0].ID
+	if rt.role != "" && hasRole(u, rt.role) {
+		rt.roleID = rt.role
+	}
+	redirect(url.Values{"oauth_token": {tok}, "oauth_verifier": {rt.verifier}, "company": {string(target.id)}, "role": {rt.roleID}, "entity": {"-5"}, "state": {data.State}})
+}
+
+func (s *Server) accessTokenStep(w http.ResponseWriter, r *http.Request, a *Account) {
+	s.mu.Lock()
+	var rt *requestToken
+	p, in, e := s.checkOAuthLocked(r, func(p map[string]string) (string, *restErr) {
+		rt = s.reqTokens[p["oauth_token"]]
+		if rt == nil || rt.used || rt.verifier == "" || rt.consumerKey != p["oauth_consumer_key"] {
+			return "", &restErr{401, "TokenRejected", "the request token is unknown, used, or not authorized"}
+		}
+		return rt.secret, nil
+	})
+	if e != nil {
+		s.mu.Unlock()
+		writeRESTError(w, *e)
+		return
+	}
+	switch {
+	case !hmac.Equal([]byte(p["oauth_verifier"]), []byte(rt.verifier)):
+		s.mu.Unlock()
+		writeRESTError(w, restErr{401, "InvalidVerifier", "oauth_verifier does not match"})
+		return
+	case a != nil && a.id != rt.company:
+		s.mu.Unlock()
+		writeRESTError(w, restErr{401, "TokenRejected", "the request token was authorized for another account"})
+		return
+	}
+	rt.used = true
+	company, email, role, key := rt.company, rt.email, rt.roleID, in.ConsumerKey
+	s.mu.Unlock()
+	t, err := s.IssueToken(company, email, role, key) // installs the record, as NetSuite does
+	if err != nil {
+		code := "EntityOrRoleDisabled"
+		if strings.Contains(err.Error(), "IntegrationBlocked") {
+			code = "IntegrationBlocked"
+		} else if strings.Contains(err.Error(), "Token-Based Authentication is off") {
+			code = "FeatureDisabled"
+		}
+		writeRESTError(w, restErr{401, code, err.Error()})
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain")
+	fmt.Fprint(w, url.Values{"oauth_token": {t.ID}, "oauth_token_secret": {t.Secret}}.Encode())
+}
+
+func parseNLAuth(h string) (map[string]string, bool) {
+	rest, ok := strings.CutPrefix(strings.TrimSpace(h), "NLAuth ")
+	if !ok {
+		return nil, false
+	}
+	out := map[string]string{}
+	for _, part := range strings.Split(rest, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok {
+			return nil, false
+		}
+		dv, err := url.PathUnescape(v)
+		if err != nil {
+			return nil, false
+		}
+		out[k] = dv
+	}
+	return out, true
+}
+
+func (s *Server) issueTokenEndpoint(w http.ResponseWriter, r *http.Request, a *Account) {
+	nl, ok := parseNLAuth(r.Header.Get("Authorization"))
+	if !ok || a == nil {
+		writeRESTError(w, restErr{401, "INVALID_LOGIN_ATTEMPT", "Invalid login attempt."})
+		return
+	}
+	s.mu.Lock()
+	u := a.users[strings.ToLower(nl["nlauth_email"])]
+	acct, _ := soap.ParseAccountID(nl["nlauth_account"])
+	in := s.byConsumerKey[r.URL.Query().Get("consumerKey")]
+	var role Role
+	var roleOK bool
+	if u != nil {
+		if nl["nlauth_role"] == "" {
+			role, roleOK = u.Roles[0], true
+		} else {
+			role, roleOK = findRole(u, nl["nlauth_role"])
+		}
+	}
+	var e *restErr
+	switch {
+	case acct != a.id || u == nil || u.Password != nl["nlauth_signature"] || !roleOK:
+		a.auditLocked(nl["nlauth_email"], "", "", false, "InvalidLogin (issuetoken)")
+		e = &restErr{401, "INVALID_LOGIN_ATTEMPT", "Invalid login attempt."}
+	case role.TwoFactor && (nl["nlauth_otp"] == "" || nl["nlauth_otp"] != u.OTP):
+		e = &restErr{401, "TWO_FA_REQD", "This role requires two-factor authentication: send nlauth_otp."}
+	case in == nil:
+		e = &restErr{400, "UnknownIntegration", "no integration record has this consumer key"}
+	case !in.TBA || !in.TBAIssueToken:
+		e = &restErr{400, "IssueTokenRequired", "TBA: IssueToken Endpoint is not checked on the integration record"}
+	}
+	if e == nil && role.TwoFactor {
+		u.OTP = "" // each code works once
+	}
+	s.mu.Unlock()
+	if e != nil {
+		writeRESTError(w, *e)
+		return
+	}
+	t, err := s.IssueToken(a.id, u.Email, role.ID, in.ConsumerKey)
+	if err != nil {
+		writeRESTError(w, restErr{400, "EntityOrRoleDisabled", err.Error()})
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string]string{"tokenId": t.ID, "tokenSecret": t.Secret}) //nolint:errcheck
+}
+
+func (s *Server) tokenOps(w http.ResponseWriter, r *http.Request, a *Account) {
+	s.mu.Lock()
+	var tok *Token
+	_, _, e := s.checkOAuthLocked(r, func(p map[string]string) (string, *restErr) {
+		if a != nil {
+			tok = a.tokens[p["oauth_token"]]
+		}
+		if tok == nil || tok.Revoked {
+			return "", &restErr{401, "TokenRejected", "unknown or revoked token"}
+		}
+		return tok.Secret, nil
+	})
+	if e != nil {
+		s.mu.Unlock()
+		writeRESTError(w, *e)
+		return
+	}
+	if r.URL.Path == "/rest/revoketoken" {
+		if r.URL.Query().Get("token") != tok.ID {
+			s.mu.Unlock()
+			writeRESTError(w, restErr{400, "TokenRejected", "users can revoke only their own token"})
+			return
+		}
+		tok.Revoked = true
+		s.mu.Unlock()
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	info := map[string]string{"companyId": string(a.id), "companyName": "Fake " + string(a.id), "roleId": tok.RoleID, "entityId": "-5"}
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(info) //nolint:errcheck
+}
