@@ -7,6 +7,7 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -59,6 +60,9 @@ type Connect struct {
 	Render func(w http.ResponseWriter, res distribution.Result, err error)
 	// StateTTL bounds how long a started flow may take (default 15 minutes).
 	StateTTL time.Duration
+	// AuthorizeBase replaces NetSuite's UI domain in the authorize URL
+	// (for a fake NetSuite behind the app); empty in production.
+	AuthorizeBase string
 
 	mu      sync.Mutex
 	pending map[string]pendingFlow
@@ -85,7 +89,11 @@ func (c *Connect) Start() http.Handler {
 		c.gcLocked()
 		c.pending[state] = pendingFlow{request: rt, started: time.Now()}
 		c.mu.Unlock()
-		http.Redirect(w, r, AuthorizeURL(c.Account, rt.Token, state), http.StatusFound)
+		target := AuthorizeURL(c.Account, rt.Token, state)
+		if c.AuthorizeBase != "" {
+			target = strings.TrimSuffix(c.AuthorizeBase, "/") + strings.TrimPrefix(target, AppDomain(c.Account))
+		}
+		http.Redirect(w, r, target, http.StatusFound)
 	})
 }
 
