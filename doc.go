@@ -29,6 +29,9 @@
 //     plan, and an SDF SuiteApp project writer.
 //   - [github.com/nsdist/nsdist/distribution]: the Distributor interface and
 //     the fleet rollout with its journal and report.
+//   - [github.com/nsdist/nsdist/distribution/tba]: getting the customer's
+//     token (the three-step authorization flow, issuetoken), which is what
+//     installs the record on current endpoints.
 //
 // SOAP web services end with NetSuite 2028.2, and no new token-based
 // integrations can be created from 2027.1; nsdist keeps its transport
