@@ -97,8 +97,13 @@ func Header(realm string, params []Param, signature string) string {
 }
 
 // ParseHeader reads an OAuth Authorization header into its parameters (decoded).
-func ParseHeader(h string) (map[string]string, bool) {
-	rest, ok := strings.CutPrefix(strings.TrimSpace(h), "OAuth ")
+func ParseHeader(h string) (map[string]string, bool) { return ParseParams("OAuth", h) }
+
+// ParseParams reads an Authorization header of the given scheme ("OAuth",
+// "NLAuth") made of comma-separated name=value pairs, values optionally
+// quoted and percent-encoded.
+func ParseParams(scheme, h string) (map[string]string, bool) {
+	rest, ok := strings.CutPrefix(strings.TrimSpace(h), scheme+" ")
 	if !ok {
 		return nil, false
 	}

@@ -41,14 +41,7 @@ func (s *Server) restAccount(host string) (*Account, bool) {
 		return nil, true
 	}
 	id, _, _ := strings.Cut(host, ".")
-	aid, err := soap.ParseAccountID(id)
-	if err != nil {
-		return nil, false
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	a, ok := s.accounts[aid]
-	return a, ok
+	return s.Account(id)
 }
 
 // SetConsentUser pre-fills the fake consent page's login for this account
@@ -322,25 +315,7 @@ func (s *Server) accessTokenStep(w http.ResponseWriter, r *http.Request, a *Acco
 	fmt.Fprint(w, url.Values{"oauth_token": {t.ID}, "oauth_token_secret": {t.Secret}}.Encode())
 }
 
-func parseNLAuth(h string) (map[string]string, bool) {
-	rest, ok := strings.CutPrefix(strings.TrimSpace(h), "NLAuth ")
-	if !ok {
-		return nil, false
-	}
-	out := map[string]string{}
-	for _, part := range strings.Split(rest, ",") {
-		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-		if !ok {
-			return nil, false
-		}
-		dv, err := url.PathUnescape(v)
-		if err != nil {
-			return nil, false
-		}
-		out[k] = dv
-	}
-	return out, true
-}
+func parseNLAuth(h string) (map[string]string, bool) { return oauth1.ParseParams("NLAuth", h) }
 
 func (s *Server) issueTokenEndpoint(w http.ResponseWriter, r *http.Request, a *Account) {
 	nl, ok := parseNLAuth(r.Header.Get("Authorization"))
