@@ -208,6 +208,7 @@ type scheduler struct {
 	events  chan Event
 	dropped int
 	jerr    error
+	run     string
 }
 
 // Run distributes to every target and returns the report. Every target is
@@ -240,7 +241,8 @@ func (r *Rollout) Run(ctx context.Context, targets []Target) (*Report, error) {
 	var prev map[soap.AccountID]Entry
 	if j := r.cfg.journal; j != nil {
 		prev = j.Latest()
-		if err := j.Begin(newRunID()); err != nil {
+		s.run = newRunID()
+		if err := j.Begin(s.run); err != nil {
 			return nil, err
 		}
 	}
@@ -408,7 +410,7 @@ func (s *scheduler) record(res Result) error {
 	if j == nil {
 		return nil
 	}
-	e := Entry{Time: s.r.cfg.clock().UTC(), Account: res.Account, Outcome: res.Outcome.Report, Attempts: res.Attempts,
+	e := Entry{Run: s.run, Time: s.r.cfg.clock().UTC(), Account: res.Account, Outcome: res.Outcome.Report, Attempts: res.Attempts,
 		NextStep: res.Outcome.NextStep, Channel: string(res.Channel), Predicted: string(res.Predicted), Sentence: res.Outcome.Sentence, NSID: res.NSID}
 	if res.Err != nil {
 		e.Error = res.Err.Error()

@@ -439,6 +439,9 @@ func TestKillAndResume(t *testing.T) {
 			perRun[run] = map[string]int{}
 			continue
 		}
+		if e.Run != run {
+			t.Errorf("result line of run %q under header %q", e.Run, run)
+		}
 		perRun[run][e.Account]++
 		if perRun[run][e.Account] > 1 {
 			t.Errorf("run %s recorded %s twice", run, e.Account)
