@@ -1,9 +1,12 @@
 package soaptest
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -169,97 +172,116 @@ type faultSpec struct{ kind, code, message string }
 
 var invalidLogin = faultSpec{"invalidCredentialsFault", "USER_ERROR", "Invalid login attempt."}
 
+// parseRequest reads what the fake needs from a request envelope in one
+// streaming pass (encoding/xml resolves the namespaces).
 func parseRequest(body []byte, v soap.Version) (*request, *faultSpec) {
-	doc := etree.NewDocument()
-	if err := doc.ReadFromBytes(body); err != nil {
-		return nil, &faultSpec{"unexpectedErrorFault", "UNEXPECTED_ERROR", "Unable to parse the request: " + err.Error()}
-	}
-	root := doc.Root()
-	if root == nil || root.Tag != "Envelope" || root.NamespaceURI() != soap.NSSOAP11 {
-		return nil, &faultSpec{"unexpectedErrorFault", "UNEXPECTED_ERROR", "The request is not a SOAP 1.1 envelope."}
-	}
+	dec := xml.NewDecoder(bytes.NewReader(body))
 	req := &request{version: v}
-	var bodyEl *etree.Element
-	for _, c := range root.ChildElements() {
-		switch c.Tag {
-		case "Header":
-			for _, h := range c.ChildElements() {
-				if !soap.IsNetSuiteNS(h.NamespaceURI(), "messages") {
-					continue
+	var stack []xml.Name
+	var text []byte
+	var tp *tokenPassport
+	var pp *passport
+	wrongNS := &faultSpec{"invalidVersionFault", "INVALID_WS_VERSION", "The request's namespace does not match endpoint " + v.String() + "."}
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, &faultSpec{"unexpectedErrorFault", "UNEXPECTED_ERROR", "Unable to parse the request: " + err.Error()}
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			stack = append(stack, t.Name)
+			text = text[:0]
+			depth := len(stack)
+			switch {
+			case depth == 1 && (t.Name.Local != "Envelope" || t.Name.Space != soap.NSSOAP11):
+				return nil, &faultSpec{"unexpectedErrorFault", "UNEXPECTED_ERROR", "The request is not a SOAP 1.1 envelope."}
+			case depth == 3 && stack[1].Local == "Header" && soap.IsNetSuiteNS(t.Name.Space, "messages"):
+				if t.Name.Space != v.MessagesNS() {
+					return nil, wrongNS
 				}
-				if h.NamespaceURI() != v.MessagesNS() {
-					return nil, &faultSpec{"invalidVersionFault", "INVALID_WS_VERSION", "The request's namespace does not match endpoint " + v.String() + "."}
-				}
-				switch h.Tag {
+				switch t.Name.Local {
 				case "tokenPassport":
 					req.headers++
-					tp := &tokenPassport{}
-					for _, e := range h.ChildElements() {
-						switch e.Tag {
-						case "account":
-							tp.account = e.Text()
-						case "consumerKey":
-							tp.consumerKey = e.Text()
-						case "token":
-							tp.token = e.Text()
-						case "nonce":
-							tp.nonce = e.Text()
-						case "timestamp":
-							tp.timestamp = e.Text()
-						case "signature":
-							tp.signature, tp.algorithm = e.Text(), e.SelectAttrValue("algorithm", "")
-						}
-					}
+					tp = &tokenPassport{}
 					req.token = tp
 				case "passport":
 					req.headers++
-					req.pass = readPassport(h)
-				case "applicationInfo":
-					if id := h.FindElement("./applicationId"); id != nil {
-						req.appID = strings.TrimSpace(id.Text())
+					pp = &passport{}
+					req.pass = pp
+				}
+			case depth == 3 && stack[1].Local == "Body" && req.op == "":
+				if t.Name.Space != v.MessagesNS() {
+					return nil, wrongNS
+				}
+				req.op = t.Name.Local
+			case depth == 4 && stack[2].Local == "login" && t.Name.Local == "passport":
+				pp = &passport{}
+				req.pass = pp
+			case t.Name.Local == "signature" && tp != nil:
+				for _, a := range t.Attr {
+					if a.Name.Local == "algorithm" {
+						tp.algorithm = a.Value
+					}
+				}
+			case t.Name.Local == "role" && pp != nil:
+				for _, a := range t.Attr {
+					if a.Name.Local == "internalId" {
+						pp.role = a.Value
 					}
 				}
 			}
-		case "Body":
-			bodyEl = c
+		case xml.CharData:
+			text = append(text, t...)
+		case xml.EndElement:
+			if len(stack) == 0 {
+				break
+			}
+			local, parent := t.Name.Local, ""
+			if len(stack) >= 2 {
+				parent = stack[len(stack)-2].Local
+			}
+			val := string(text)
+			switch {
+			case parent == "tokenPassport" && tp != nil:
+				switch local {
+				case "account":
+					tp.account = val
+				case "consumerKey":
+					tp.consumerKey = val
+				case "token":
+					tp.token = val
+				case "nonce":
+					tp.nonce = val
+				case "timestamp":
+					tp.timestamp = val
+				case "signature":
+					tp.signature = val
+				}
+			case parent == "passport" && pp != nil:
+				switch local {
+				case "email":
+					pp.email = val
+				case "password":
+					pp.password = val
+				case "account":
+					pp.account = val
+				}
+			case parent == "applicationInfo" && local == "applicationId":
+				req.appID = strings.TrimSpace(val)
+			case parent == "getDataCenterUrls" && local == "account":
+				req.account = strings.TrimSpace(val)
+			}
+			stack = stack[:len(stack)-1]
+			text = text[:0]
 		}
 	}
-	if bodyEl == nil || len(bodyEl.ChildElements()) == 0 {
+	if req.op == "" {
 		return nil, &faultSpec{"unexpectedErrorFault", "UNEXPECTED_ERROR", "The request has no operation."}
 	}
-	op := bodyEl.ChildElements()[0]
-	if op.NamespaceURI() != v.MessagesNS() {
-		return nil, &faultSpec{"invalidVersionFault", "INVALID_WS_VERSION", "The request's namespace does not match endpoint " + v.String() + "."}
-	}
-	req.op = op.Tag
-	switch op.Tag {
-	case "getDataCenterUrls":
-		if e := op.FindElement("./account"); e != nil {
-			req.account = strings.TrimSpace(e.Text())
-		}
-	case "login":
-		if p := op.FindElement("./passport"); p != nil {
-			req.pass = readPassport(p)
-		}
-	}
 	return req, nil
-}
-
-func readPassport(p *etree.Element) *passport {
-	out := &passport{}
-	for _, e := range p.ChildElements() {
-		switch e.Tag {
-		case "email":
-			out.email = e.Text()
-		case "password":
-			out.password = e.Text()
-		case "account":
-			out.account = e.Text()
-		case "role":
-			out.role = e.SelectAttrValue("internalId", "")
-		}
-	}
-	return out
 }
 
 // serveGeneric answers getDataCenterUrls on the generic host.
@@ -372,10 +394,7 @@ func (s *Server) serve(a *Account, req *request) (int, []byte, string) {
 	nsid := fmt.Sprintf("WEBSERVICES_%s_%s%06d", a.id, now.UTC().Format("010220061504"), nsidSeq.Add(1))
 	switch nsOp {
 	case "getServerTime":
-		return http.StatusOK, success(v, nsOp, nsid, func(res *etree.Element) {
-			res.CreateElement("platformCore:status").CreateAttr("isSuccess", "true")
-			res.CreateElement("platformCore:serverTime").SetText(now.UTC().Format("2006-01-02T15:04:05.000Z07:00"))
-		}), ""
+		return http.StatusOK, serverTimeBody(v, nsid, now), ""
 	case "getIntegrationGovernanceInfo", "getAccountGovernanceInfo":
 		if !role.Administrator {
 			return fault(faultSpec{"insufficientPermissionFault", "INSUFFICIENT_PERMISSION", "Only administrators can view governance information."})
@@ -615,4 +634,20 @@ func faultBody(v soap.Version, f faultSpec) []byte {
 	h.SetText("partners-java001.fake.netsuite.test")
 	out, _ := doc.WriteToBytes()
 	return out
+}
+
+// serverTimeBody is the getServerTime answer, the fake's hottest path,
+// written without building a tree; TestResponsesValidate checks it
+// against the schemas like every other answer.
+func serverTimeBody(v soap.Version, nsid string, now time.Time) []byte {
+	var b bytes.Buffer
+	b.Grow(900)
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="` + soap.NSSOAP11 +
+		`" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Header><platformMsgs:documentInfo xmlns:platformMsgs="` +
+		v.MessagesNS() + `"><platformMsgs:nsId>`)
+	xml.EscapeText(&b, []byte(nsid)) //nolint:errcheck
+	b.WriteString(`</platformMsgs:nsId></platformMsgs:documentInfo></soapenv:Header><soapenv:Body><getServerTimeResponse xmlns="` + v.MessagesNS() +
+		`"><platformCore:getServerTimeResult xmlns:platformCore="` + v.CoreNS() + `"><platformCore:status isSuccess="true"/><platformCore:serverTime>` +
+		now.UTC().Format("2006-01-02T15:04:05.000Z07:00") + `</platformCore:serverTime></platformCore:getServerTimeResult></getServerTimeResponse></soapenv:Body></soapenv:Envelope>`)
+	return b.Bytes()
 }
