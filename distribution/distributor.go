@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"time"
 
 	"github.com/nsdist/nsdist/approval"
@@ -78,14 +77,13 @@ type AutoInstaller struct {
 var _ Distributor = (*AutoInstaller)(nil)
 
 type config struct {
-	version    soap.Version
-	soapOpts   []soap.Option
-	retry      soap.RetryPolicy
-	clock      func() time.Time
-	logger     *slog.Logger
-	prober     Prober
-	discovery  *soap.DiscoveryCache
-	httpClient *http.Client
+	version   soap.Version
+	soapOpts  []soap.Option
+	retry     soap.RetryPolicy
+	clock     func() time.Time
+	logger    *slog.Logger
+	prober    Prober
+	discovery *soap.DiscoveryCache
 }
 
 // Option configures an AutoInstaller.
@@ -211,7 +209,7 @@ func (a *AutoInstaller) run(ctx context.Context, t Target, single bool) Result {
 		res.Outcome = approval.Outcome{Kind: approval.Misconfigured, Report: approval.Misconfigured.Report(), Observed: approval.ObservedOther,
 			Sentence: "not sent: " + joinReasons(d.Blocking), NextStep: d.Blocking[0].Text, LessLikely: []string{}}
 		res.NextSteps = []string{res.Outcome.NextStep}
-		res.Err = fmt.Errorf("distribution: %s: %w", t.Account, errPreflight)
+		res.Err = fmt.Errorf("%w (%s)", ErrPreflight, t.Account)
 		return res
 	}
 	p := a.cfg.prober.Probe(ctx, t, single)
@@ -228,10 +226,8 @@ func (a *AutoInstaller) run(ctx context.Context, t Target, single bool) Result {
 	return res
 }
 
-var errPreflight = errors.New("refused before sending: the channel cannot work")
-
 // ErrPreflight is wrapped by the error of a target refused before anything was sent.
-var ErrPreflight = errPreflight
+var ErrPreflight = errors.New("distribution: refused before sending: the channel cannot work")
 
 func misconfigured(res Result, err error) Result {
 	res.Err = err

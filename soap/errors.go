@@ -70,12 +70,10 @@ func (e *HTTPError) Error() string {
 		s += " " + strings.ToLower(t)
 	}
 	if e.Body != "" {
-		s += ": " + strconvQuote(e.Body)
+		s += ": " + strconv.Quote(e.Body)
 	}
 	return s
 }
-
-func strconvQuote(s string) string { return strconv.Quote(s) }
 
 // Unwrap returns the decode error.
 func (e *HTTPError) Unwrap() error { return e.Err }
