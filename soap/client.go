@@ -13,11 +13,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/internal/redact"
 )
-
-// Version of the module, for the User-Agent. Kept in step with nsdist.Version.
-const sdkVersion = "0.1.0"
 
 // DefaultDiscoveryURL is the generic host getDataCenterUrls is sent to.
 const DefaultDiscoveryURL = "https://webservices.netsuite.com"
@@ -244,7 +242,7 @@ func NewClient(account string, opts ...Option) (*Client, error) {
 		clock:       time.Now,
 		nonce:       RandomNonce,
 		sleep:       sleepCtx,
-		userAgent:   "nsdist/" + sdkVersion,
+		userAgent:   "nsdist/" + nsdist.Version,
 	}
 	for _, o := range opts {
 		if err := o(&cfg); err != nil {
