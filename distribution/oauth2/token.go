@@ -1,0 +1,263 @@
+package oauth2
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	xoauth2 "golang.org/x/oauth2"
+
+	"github.com/nsdist/nsdist"
+	"github.com/nsdist/nsdist/internal/redact"
+)
+
+// Token is a customer's OAuth 2.0 authorization: the access token, the
+// refresh token (none for client credentials), and what nsdist knows of
+// where it works and how long. Every string but Account, ClientID, Role
+// and Entity is a secret: String, GoString, Format and LogValue hide them.
+// Store a Token encrypted.
+type Token struct {
+	Account     nsdist.AccountID `json:"account"`
+	ClientID    string           `json:"client_id"`
+	AccessToken string           `json:"access_token"`
+	// RefreshToken is empty for client credentials. Public clients get a
+	// new one on every refresh, and each works once.
+	RefreshToken string    `json:"refresh_token,omitempty"`
+	TokenType    string    `json:"token_type"`
+	Expiry       time.Time `json:"expiry"`
+	// RefreshExpiry is when the refresh token stops working, as NetSuite
+	// documents it: 7 days for confidential clients, the record's Refresh
+	// Token Validity (48 h by default) for public ones.
+	RefreshExpiry time.Time `json:"refresh_expiry,omitzero"`
+	// RotationDeadline (public clients) is when the token chain ends and
+	// the user must authorize again: the first grant plus the record's
+	// Maximum Time For Token Rotation (168 h by default).
+	RotationDeadline time.Time `json:"rotation_deadline,omitzero"`
+	Scopes           []Scope   `json:"scopes"`
+	// Role and Entity come from the authorize redirect: the role the
+	// tokens were granted for and the user who authorized.
+	Role   string `json:"role,omitempty"`
+	Entity string `json:"entity,omitempty"`
+	// Public is true for a public client's token (one-time refresh tokens).
+	Public bool `json:"public,omitempty"`
+	// M2M is true for a client-credentials token: it installs nothing and
+	// has no refresh token.
+	M2M bool `json:"m2m,omitempty"`
+	// IssuedAt is when nsdist received the access token; GrantedAt when
+	// the chain's first token was granted (the code exchange).
+	IssuedAt  time.Time `json:"issued_at"`
+	GrantedAt time.Time `json:"granted_at,omitzero"`
+}
+
+// Valid reports whether the access token is present and not expired at now.
+func (t *Token) Valid(now time.Time) bool {
+	return t != nil && t.AccessToken != "" && (t.Expiry.IsZero() || now.Before(t.Expiry))
+}
+
+// OAuth2 returns the token as golang.org/x/oauth2 uses it.
+func (t *Token) OAuth2() *xoauth2.Token {
+	return &xoauth2.Token{AccessToken: t.AccessToken, TokenType: "Bearer", RefreshToken: t.RefreshToken, Expiry: t.Expiry}
+}
+
+// clone returns a deep copy.
+func (t *Token) clone() *Token {
+	cp := *t
+	cp.Scopes = append([]Scope(nil), t.Scopes...)
+	return &cp
+}
+
+// String never shows the tokens.
+func (t *Token) String() string {
+	if t == nil {
+		return "oauth2.Token(nil)"
+	}
+	kind := "code grant"
+	switch {
+	case t.M2M:
+		kind = "client credentials"
+	case t.Public:
+		kind = "code grant, public client"
+	}
+	refresh := ""
+	if t.RefreshToken != "" {
+		refresh = " RefreshToken:" + redact.Placeholder
+	}
+	return fmt.Sprintf("oauth2.Token{Account:%s %s AccessToken:%s%s Expiry:%s Scopes:%s Role:%s Entity:%s}",
+		t.Account, kind, redact.Placeholder, refresh, t.Expiry.UTC().Format(time.RFC3339), joinScopes(t.Scopes, ","), t.Role, t.Entity)
+}
+
+// GoString never shows the tokens.
+func (t *Token) GoString() string { return t.String() }
+
+// Format prints the redacted form for every verb.
+func (t *Token) Format(f fmt.State, _ rune) { io.WriteString(f, t.String()) } //nolint:errcheck
+
+// LogValue never shows the tokens.
+func (t *Token) LogValue() slog.Value {
+	if t == nil {
+		return slog.StringValue("nil")
+	}
+	return slog.GroupValue(slog.String("account", string(t.Account)), slog.Time("expiry", t.Expiry), slog.Bool("public", t.Public), slog.Bool("m2m", t.M2M))
+}
+
+// tokenResponse is RFC 6749 §5.1 / §5.2 as NetSuite sends it.
+type tokenResponse struct {
+	AccessToken      string          `json:"access_token"`
+	RefreshToken     string          `json:"refresh_token"`
+	TokenType        string          `json:"token_type"`
+	ExpiresIn        json.RawMessage `json:"expires_in"`
+	Scope            json.RawMessage `json:"scope"`
+	Error            string          `json:"error"`
+	ErrorDescription string          `json:"error_description"`
+}
+
+// decodeTokenResponse reads a token endpoint answer. An "error" field is
+// an error whatever the status (NetSuite has been seen to send one with a
+// 200); anything but JSON with an access token is ErrResponse.
+func decodeTokenResponse(op string, account nsdist.AccountID, resp *response, secrets []string) (*tokenResponse, time.Duration, error) {
+	var tr tokenResponse
+	jsonErr := json.Unmarshal(bytes.TrimSpace(resp.body), &tr)
+	if jsonErr == nil && tr.Error != "" {
+		return nil, 0, newError(op, account, resp, ErrorCode(tr.Error), tr.ErrorDescription, secrets)
+	}
+	if resp.status != http.StatusOK {
+		e := newError(op, account, resp, "", "", secrets)
+		if resp.status == http.StatusTooManyRequests {
+			e.Code = CodeTooManyRequests
+		}
+		if ch := e.Challenge; ch != nil && ch.Params["error"] != "" {
+			e.Code, e.Description = ErrorCode(ch.Params["error"]), ch.Params["error_description"]
+		}
+		if e.Code == "" {
+			return nil, 0, fmt.Errorf("%w: %w", ErrResponse, e)
+		}
+		return nil, 0, e
+	}
+	if jsonErr != nil {
+		return nil, 0, fmt.Errorf("%w: %s for account %s: http 200 but not a JSON token (%s): %q", ErrResponse, op, account, describeBody(resp), snippet(resp.body, secrets))
+	}
+	if tr.AccessToken == "" {
+		return nil, 0, fmt.Errorf("%w: %s for account %s: the answer has no access_token", ErrResponse, op, account)
+	}
+	if tr.TokenType != "" && !strings.EqualFold(tr.TokenType, "bearer") {
+		return nil, 0, fmt.Errorf("%w: %s for account %s: token_type %q, want bearer", ErrResponse, op, account, truncate(tr.TokenType, 20))
+	}
+	life, err := parseExpiresIn(tr.ExpiresIn)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: %s for account %s: %w", ErrResponse, op, account, err)
+	}
+	return &tr, life, nil
+}
+
+// parseExpiresIn accepts a number or a numeric string: NetSuite documents
+// "always 3600" and its OIDC sample sends the string "3600"
+// (section_160855590788). Absent means the documented 3600.
+func parseExpiresIn(raw json.RawMessage) (time.Duration, error) {
+	s := strings.TrimSpace(string(raw))
+	if s == "" || s == "null" {
+		return AccessTokenLifetime, nil
+	}
+	s = strings.Trim(s, `"`)
+	n, err := strconv.ParseFloat(s, 64)
+	if err != nil || n <= 0 || n > 366*24*3600 {
+		return 0, fmt.Errorf("expires_in %q is no positive number of seconds", truncate(s, 20))
+	}
+	return time.Duration(n * float64(time.Second)), nil
+}
+
+func describeBody(resp *response) string {
+	ct := resp.header.Get("Content-Type")
+	b := bytes.TrimSpace(resp.body)
+	switch {
+	case len(b) == 0:
+		return "empty body"
+	case bytes.HasPrefix(bytes.ToLower(b), []byte("<!doctype html")) || bytes.HasPrefix(bytes.ToLower(b), []byte("<html")):
+		return "an HTML page, " + ct
+	case b[0] == '{' && !json.Valid(b):
+		return "truncated or malformed JSON"
+	}
+	if ct == "" {
+		ct = "no Content-Type"
+	}
+	return ct
+}
+
+func newError(op string, account nsdist.AccountID, resp *response, code ErrorCode, desc string, secrets []string) *Error {
+	e := &Error{Op: op, Account: account, Code: code, Description: truncate(scrub(desc, secrets), 200), HTTPStatus: resp.status, Body: snippet(resp.body, secrets)}
+	if h := resp.header.Get("WWW-Authenticate"); h != "" {
+		e.Challenge = ParseChallenge(scrub(h, secrets))
+	}
+	if ra := resp.header.Get("Retry-After"); ra != "" {
+		if n, err := strconv.Atoi(ra); err == nil && n >= 0 && n < 3600 {
+			e.RetryAfter = time.Duration(n) * time.Second
+		}
+	}
+	return e
+}
+
+// Challenge is a WWW-Authenticate challenge (RFC 9110 §11.6.1): NetSuite
+// sends `Basic realm="<account>"` with invalid_client and
+// `Bearer realm="<account>", error="invalid_token", error_description=…`
+// from a REST resource (subsect_158521832417, subsect_158521885412).
+type Challenge struct {
+	Scheme string
+	Params map[string]string // lower-case names
+}
+
+// Realm returns the realm parameter: the account id.
+func (c *Challenge) Realm() string { return c.Params["realm"] }
+
+// ParseChallenge parses the first challenge of a WWW-Authenticate value. It
+// never fails: what it cannot read it leaves out.
+func ParseChallenge(h string) *Challenge {
+	h = strings.TrimSpace(h)
+	scheme, rest, _ := strings.Cut(h, " ")
+	c := &Challenge{Scheme: scheme, Params: map[string]string{}}
+	for len(rest) > 0 && len(c.Params) < 16 {
+		rest = strings.TrimLeft(rest, " \t,")
+		eq := strings.IndexByte(rest, '=')
+		if eq <= 0 {
+			break
+		}
+		name := strings.ToLower(strings.TrimSpace(rest[:eq]))
+		rest = strings.TrimLeft(rest[eq+1:], " \t")
+		var val string
+		if strings.HasPrefix(rest, `"`) {
+			var b strings.Builder
+			i := 1
+			for ; i < len(rest); i++ {
+				if rest[i] == '\\' && i+1 < len(rest) {
+					i++
+					b.WriteByte(rest[i])
+					continue
+				}
+				if rest[i] == '"' {
+					break
+				}
+				b.WriteByte(rest[i])
+			}
+			val = b.String()
+			if i < len(rest) {
+				i++
+			}
+			rest = rest[i:]
+		} else {
+			end := strings.IndexAny(rest, ", \t")
+			if end < 0 {
+				end = len(rest)
+			}
+			val, rest = rest[:end], rest[end:]
+		}
+		if strings.ContainsAny(name, " \t\"") {
+			break // a second challenge ("Basic realm=x, Bearer ...") starts here
+		}
+		c.Params[name] = truncate(val, 200)
+	}
+	return c
+}
