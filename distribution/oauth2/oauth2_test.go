@@ -451,9 +451,9 @@ func TestExchangeChecks(t *testing.T) {
 	c := newClient(t, oauth2.Config{ClientID: "cid", RedirectURL: redirectURL}, oauth2.WithBaseURL(n.srv.URL))
 	a, _ := c.Authorize(oauth2.AuthorizeOptions{Account: "123456"})
 	for _, bad := range []string{
-		"state=" + a.State + "x&code=c&company=123456",  // wrong state
-		"state=" + a.State + "&code=c&company=654321",   // another account
-		"state=" + a.State + "&code=c",                  // no company
+		"state=" + a.State + "x&code=c&company=123456", // wrong state
+		"state=" + a.State + "&code=c&company=654321",  // another account
+		"state=" + a.State + "&code=c",                 // no company
 	} {
 		if _, err := c.Complete(t.Context(), a, bad); !errors.Is(err, oauth2.ErrCallback) {
 			t.Errorf("Complete(%q) error = %v, want ErrCallback", bad, err)
