@@ -76,6 +76,13 @@ type Record struct {
 	TBAIssueToken   bool // TBA: IssueToken Endpoint
 	TBAAuthFlow     bool // TBA: Authorization Flow
 	OAuth2          bool // an OAuth 2.0 grant (authorization code or client credentials)
+	// OAuth2CodeGrant and OAuth2ClientCredentials are the record's two
+	// grant boxes (section_157771733782). OAuth2 with neither set is read
+	// as the Authorization Code Grant. Client credentials (M2M) alone
+	// installs nothing: the record must already be in the target
+	// (section_162686838198).
+	OAuth2CodeGrant         bool
+	OAuth2ClientCredentials bool
 	// FromOthersBundle: the record came to the source account in someone else's bundle.
 	FromOthersBundle bool
 	// ReplacedByBundleUpdate: updated by Replace Existing Object during a bundle update.
@@ -244,8 +251,12 @@ func Evaluate(in Input) Decision {
 		}
 	case ChannelOAuth2:
 		// section_157771733782: OAuth 2.0 grants on the record; section_4429293934: OAuth 2.0 auto-installs the record.
-		if !in.Record.OAuth2 {
+		switch {
+		case !in.Record.OAuth2 && !in.Record.OAuth2CodeGrant && !in.Record.OAuth2ClientCredentials:
 			block("oauth2_unchecked", "no OAuth 2.0 grant (Authorization Code or Client Credentials) is checked on the record", "section_157771733782")
+		case in.Record.OAuth2ClientCredentials && !in.Record.OAuth2CodeGrant:
+			// section_162686838198: the M2M mapping can only pick a record already in the account; no page says M2M installs one.
+			block("oauth2_m2m_installs_nothing", "only Client Credentials (Machine to Machine) Grant is checked: M2M never installs a record, it needs the record already in the target; check Authorization Code Grant and have a user of the target authorize once, or install the record with a bundle or SuiteApp, then map the certificate", "section_162686838198")
 		}
 		warn("oauth2_not_soap", "OAuth 2.0 covers REST web services and RESTlets, not SOAP; nsdist cannot confirm the State with a SOAP request on this channel", "section_157771733782")
 	case ChannelBundle, ChannelSDF:
@@ -328,6 +339,14 @@ func Evaluate(in Input) Decision {
 			{Text: fmt.Sprintf("Edit %s", name)},
 			{Text: "Set State to Enabled and save"},
 		}
+		if in.Channel == ChannelOAuth2 {
+			approveSteps = append(approveSteps, Step{Text: fmt.Sprintf("If %s is not in the list, clear Require Approval during Auto-Installation of Integration and have the user authorize again (Oracle's code-grant page: with the box checked the grant may not install the record)", name), MenuPath: MenuSOAPPreferences})
+		}
+		if in.Channel == ChannelOAuth2 && in.Target.RequireApproval != PreferenceNotRequired {
+			// section_4429293934 says the grant installs the record Waiting for Approval;
+			// section_158081952044 says the box must be cleared for the install to succeed.
+			warn("oauth2_require_approval_pages_differ", "Oracle's pages differ on a code grant with Require Approval during Auto-Installation of Integration checked: one says the record installs Waiting for Approval, the other that it does not install until the box is cleared; if the record is not listed in "+MenuManageIntegrations+" after the authorization, clear the box and have the user authorize again", "section_158081952044")
+		}
 		switch in.Target.RequireApproval {
 		case PreferenceNotRequired:
 			d.InitialState, d.RequestsAccepted = StateEnabled, Yes
@@ -340,6 +359,10 @@ func Evaluate(in Input) Decision {
 			d.InitialState, d.RequestsAccepted = StateUnknown, Unknown
 			d.PossibleStates = []soap.RecordState{soap.StateEnabled, soap.StateWaitingForApproval}
 			d.Probe = "send one authenticated request right after the install (nsdist sends getServerTime): success means Enabled; \"Invalid login attempt.\" right after the token was issued means it is most likely Waiting for Approval. An administrator can also read the preference at " + MenuSOAPPreferences
+			if in.Channel == ChannelOAuth2 {
+				// article_0528010158: serverTime needs no permission; subsect_158521885412: refusals are 401 invalid_token.
+				d.Probe = "call REST GET /services/rest/system/v1/serverTime with the new access token right after the grant: 200 means Enabled; 401 invalid_token right after the grant means it is most likely Waiting for Approval (or, by Oracle's code-grant page, not installed). An administrator can also read the preference at " + MenuSOAPPreferences
+			}
 			d.AdminSteps = []Step{
 				{Text: "Check whether Require Approval during Auto-Installation of Integration is set", MenuPath: MenuSOAPPreferences},
 				{Text: fmt.Sprintf("If it is, open the list, edit %s, set State to Enabled and save", name), MenuPath: MenuManageIntegrations},

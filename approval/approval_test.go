@@ -61,6 +61,9 @@ func TestEvaluateBlockingRules(t *testing.T) {
 		{"release preview to release preview", approval.Input{Channel: approval.ChannelBundle, Record: tbaRecord(), SourceReleasePreview: true, Target: approval.Target{ReleasePreview: true}}, []string{}},
 		{"bundle after SOAP removal is fine", approval.Input{Channel: approval.ChannelBundle, Record: tbaRecord(), Date: time.Date(2029, 1, 1, 0, 0, 0, 0, time.UTC)}, []string{}},
 		{"oauth2 unchecked", approval.Input{Channel: approval.ChannelOAuth2, Record: tbaRecord()}, []string{"oauth2_unchecked"}},
+		{"oauth2 m2m only installs nothing", approval.Input{Channel: approval.ChannelOAuth2, Record: approval.Record{OAuth2ClientCredentials: true}}, []string{"oauth2_m2m_installs_nothing"}},
+		{"oauth2 m2m with code grant", approval.Input{Channel: approval.ChannelOAuth2, Record: approval.Record{OAuth2CodeGrant: true, OAuth2ClientCredentials: true}}, []string{}},
+		{"oauth2 code grant box", approval.Input{Channel: approval.ChannelOAuth2, Record: approval.Record{OAuth2CodeGrant: true}}, []string{}},
 		{"unknown channel", approval.Input{Channel: "fax", Record: tbaRecord()}, []string{"unknown_channel"}},
 	}
 	for _, tt := range tests {
@@ -177,6 +180,27 @@ func TestEvaluateWarnings(t *testing.T) {
 
 // Over the whole input space Evaluate never panics and every decision is
 // consistent.
+func TestEvaluateOAuth2RequireApproval(t *testing.T) {
+	t.Parallel()
+	for _, pref := range []approval.Preference{approval.PreferenceRequired, approval.PreferenceUnknown, approval.PreferenceNotRequired} {
+		d := approval.Evaluate(approval.Input{Channel: approval.ChannelOAuth2, Record: approval.Record{Name: "Acme", OAuth2CodeGrant: true},
+			Target: approval.Target{Account: "123456", RequireApproval: pref}, Date: today})
+		warned := slices.ContainsFunc(d.Warnings, func(r approval.Reason) bool { return r.Code == "oauth2_require_approval_pages_differ" })
+		if warned != (pref != approval.PreferenceNotRequired) {
+			t.Errorf("preference %s: pages-differ warning = %v", pref, warned)
+		}
+		if pref == approval.PreferenceRequired {
+			last := d.AdminSteps[len(d.AdminSteps)-1]
+			if !strings.Contains(last.Text, "authorize again") || last.MenuPath != approval.MenuSOAPPreferences {
+				t.Errorf("required: last step %+v does not cover the not-installed reading", last)
+			}
+		}
+		if pref == approval.PreferenceUnknown && !strings.Contains(d.Probe, "serverTime") {
+			t.Errorf("unknown: probe %q does not name REST serverTime", d.Probe)
+		}
+	}
+}
+
 func TestEvaluateWholeSpace(t *testing.T) {
 	t.Parallel()
 	dates := []time.Time{time.Date(2022, 6, 1, 0, 0, 0, 0, time.UTC), today, time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2028, 9, 1, 0, 0, 0, 0, time.UTC)}
