@@ -107,6 +107,8 @@ func WithDiscoveryCache(d *DiscoveryCache) Option {
 
 // WithHTTPClient uses a copy of hc. Its cookie jar, if any, is dropped:
 // a session cookie next to token-based auth is ambiguous authentication.
+// Its CheckRedirect is replaced: the client follows no redirect (see
+// [RedirectError]).
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {
@@ -119,7 +121,8 @@ func WithHTTPClient(hc *http.Client) Option {
 	}
 }
 
-// WithTransport uses rt under the default client's timeout.
+// WithTransport uses rt under the default client's timeout. The client
+// follows no redirect.
 func WithTransport(rt http.RoundTripper) Option {
 	return func(c *config) error {
 		if rt == nil {
@@ -129,6 +132,12 @@ func WithTransport(rt http.RoundTripper) Option {
 		return nil
 	}
 }
+
+// noRedirect hands a 3xx answer back instead of following it: a SOAP
+// envelope carries credentials, and a 307 or 308 would resend it, body and
+// all, to whatever host the Location names. NetSuite never redirects a
+// SOAP POST.
+func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // WithRetryPolicy replaces DefaultRetryPolicy.
 func WithRetryPolicy(p RetryPolicy) Option {
@@ -199,10 +208,11 @@ var (
 
 // DefaultHTTPClient is the client nsdist uses when given none: one shared
 // transport whose idle connections are capped, since every target of a
-// rollout is a different host (DESIGN.md, "Connections").
+// rollout is a different host (DESIGN.md, "Connections"). It follows no
+// redirect: a 3xx answer is returned as it is.
 func DefaultHTTPClient() *http.Client {
 	defaultHTTPOnce.Do(func() {
-		defaultHTTP = &http.Client{Transport: NewTransport(), Timeout: defaultTimeout}
+		defaultHTTP = &http.Client{Transport: NewTransport(), Timeout: defaultTimeout, CheckRedirect: noRedirect}
 	})
 	return defaultHTTP
 }
@@ -264,6 +274,12 @@ func newClient(id AccountID, cfg config) (*Client, error) {
 	if cfg.httpClient == nil {
 		cfg.httpClient = DefaultHTTPClient()
 	}
+	// The one place redirects are turned off, whatever client the options
+	// chose (a caller may also have changed DefaultHTTPClient's field). The
+	// copy shares the Transport, so connections are still reused.
+	hc := *cfg.httpClient
+	hc.CheckRedirect = noRedirect
+	cfg.httpClient = &hc
 	if cfg.logger == nil {
 		cfg.logger = slog.New(slog.DiscardHandler)
 	}
@@ -354,20 +370,83 @@ func (c *Client) DataCenterURLs(ctx context.Context) (*DataCenterURLs, error) {
 	return resp.DataCenterURLs, nil
 }
 
+// discover asks for the account's domains and caches the webservices
+// domain. An answer that names a domain outside https://*.netsuite.com
+// (see [checkDomain]) is refused with a [*DomainError] and not cached: the
+// check is on what a server tells us, while the URLs a caller chose with
+// WithEndpoint and WithDiscoveryURL stay as they are.
 func (c *Client) discover(ctx context.Context, account AccountID) (*Response, error) {
 	req := &Request{Operation: OpGetDataCenterUrls, Version: c.cfg.version, Account: account}
 	u := withPath(c.cfg.discoveryURL, c.cfg.version)
 	resp, _, err := c.send(ctx, req, u, "")
-	if err == nil && resp.DataCenterURLs != nil && resp.DataCenterURLs.WebservicesDomain != "" {
-		if du, perr := parseBaseURL(resp.DataCenterURLs.WebservicesDomain); perr == nil {
-			c.cfg.discovery.put(account, du)
+	if err != nil || resp.DataCenterURLs == nil {
+		return resp, err
+	}
+	d := resp.DataCenterURLs
+	var wsURL *url.URL
+	for _, f := range []struct{ name, raw string }{
+		{"webservicesDomain", d.WebservicesDomain}, {"restDomain", d.RESTDomain}, {"systemDomain", d.SystemDomain},
+	} {
+		if f.raw == "" {
+			continue
+		}
+		du, derr := checkDomain(f.name, f.raw)
+		if derr != nil {
+			return nil, &OpError{Op: req.Operation, Account: c.account, URL: redact.URL(u), Attempts: resp.Attempts, Err: derr}
+		}
+		if f.name == "webservicesDomain" {
+			wsURL = du
 		}
 	}
-	return resp, err
+	if wsURL != nil {
+		c.cfg.discovery.put(account, wsURL)
+	}
+	return resp, nil
+}
+
+// checkDomain accepts a discovered domain only as an origin on NetSuite:
+// scheme https; host netsuite.com or a subdomain of it (the suffix
+// ".netsuite.com" on a label boundary, compared without case, so neither
+// evilnetsuite.com nor netsuite.com.evil.example); no userinfo; no port
+// but 443; no path beyond "/", no query, no fragment. NetSuite names
+// every domain as https://host, so anything more is refused rather than
+// guessed at.
+func checkDomain(field, raw string) (*url.URL, error) {
+	refuse := func(domain, reason string) error {
+		return &DomainError{Field: field, Domain: domain, Reason: reason}
+	}
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || !u.IsAbs() || u.Host == "" {
+		return nil, refuse(truncate(raw, 100), "is not an absolute URL")
+	}
+	shown := redact.URL(u)
+	host := strings.ToLower(u.Hostname())
+	switch {
+	case u.Scheme != "https":
+		return nil, refuse(shown, "is not https")
+	case u.User != nil:
+		return nil, refuse(shown, "carries userinfo")
+	case host != "netsuite.com" && (!strings.HasSuffix(host, ".netsuite.com") || strings.HasPrefix(host, ".") || strings.Contains(host, "..")):
+		return nil, refuse(shown, "is not on netsuite.com")
+	case u.Port() != "" && u.Port() != "443":
+		return nil, refuse(shown, "names a port other than 443")
+	case (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.Opaque != "":
+		return nil, refuse(shown, "is not a bare https://host origin")
+	}
+	return &url.URL{Scheme: "https", Host: u.Host}, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
 }
 
 // call sends req to the endpoint, falling back once to discovery when the
 // derived host does not resolve or NetSuite says the account is not here.
+// If discovery names a domain nsdist refuses, that refusal is returned:
+// it, not the unresolved host, is what the caller has to look at.
 func (c *Client) call(ctx context.Context, req *Request, cookie string, fallback bool) (*Response, http.Header, error) {
 	u := c.endpointURL()
 	resp, hdr, err := c.send(ctx, req, u, cookie)
@@ -375,6 +454,9 @@ func (c *Client) call(ctx context.Context, req *Request, cookie string, fallback
 		return resp, hdr, err
 	}
 	if _, derr := c.discover(ctx, c.account); derr != nil {
+		if errors.Is(derr, ErrUntrustedDomain) {
+			return nil, hdr, derr
+		}
 		return resp, hdr, err
 	}
 	if nu := c.endpointURL(); nu.Host != u.Host {
@@ -489,6 +571,10 @@ func (c *Client) attempt(ctx context.Context, req *Request, u *url.URL, cookie s
 		return nil, nil, &TransportError{Err: err}
 	}
 	defer hresp.Body.Close()
+	if hresp.StatusCode/100 == 3 {
+		_, _ = io.Copy(io.Discard, io.LimitReader(hresp.Body, 64<<10)) // let the connection be reused
+		return nil, hresp.Header, newRedirectError(hresp)
+	}
 	data, rerr := io.ReadAll(io.LimitReader(hresp.Body, c.cfg.maxResponse+1))
 	if rerr != nil {
 		if ctx.Err() != nil {

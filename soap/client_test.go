@@ -199,17 +199,17 @@ func TestClientDiscoveryFallback(t *testing.T) {
 	t.Parallel()
 	mt := httpmock.NewMockTransport()
 	mt.RegisterResponder(http.MethodPost, endpoint2025, httpmock.NewErrorResponder(&net.DNSError{Err: "no such host", Name: "123456-sb1.suitetalk.api.netsuite.com", IsNotFound: true}))
-	dc := bytes.ReplaceAll(readFixture(t, "getDataCenterUrls-return.xml"), []byte("https://123456-sb1.suitetalk.api.netsuite.com"), []byte("https://eu1.example.test"))
+	dc := bytes.ReplaceAll(readFixture(t, "getDataCenterUrls-return.xml"), []byte("https://123456-sb1.suitetalk.api.netsuite.com"), []byte("https://123456-sb1.suitetalk.eu1.netsuite.com"))
 	mt.RegisterMatcherResponder(http.MethodPost, "https://webservices.netsuite.com/services/NetSuitePort_2025_2",
 		httpmock.HeaderIs("SOAPAction", `"getDataCenterUrls"`).And(httpmock.BodyContainsString("<msg:account>123456_SB1</msg:account>")),
 		xmlResponder(200, dc))
-	mt.RegisterResponder(http.MethodPost, "https://eu1.example.test/services/NetSuitePort_2025_2", xmlResponder(200, readFixture(t, "getServerTime.xml")))
+	mt.RegisterResponder(http.MethodPost, "https://123456-sb1.suitetalk.eu1.netsuite.com/services/NetSuitePort_2025_2", xmlResponder(200, readFixture(t, "getServerTime.xml")))
 	cache := soap.NewDiscoveryCache()
 	c := newTestClient(t, mt, soap.WithDiscoveryCache(cache))
 	if _, err := c.Do(t.Context(), soap.OpGetServerTime); err != nil {
 		t.Fatalf("Do: %v", err)
 	}
-	if got := c.Endpoint(); got != "https://eu1.example.test/services/NetSuitePort_2025_2" {
+	if got := c.Endpoint(); got != "https://123456-sb1.suitetalk.eu1.netsuite.com/services/NetSuitePort_2025_2" {
 		t.Errorf("Endpoint() = %s after discovery", got)
 	}
 	// A second client sharing the cache goes straight to the discovered host.

@@ -35,7 +35,13 @@
 // account, the number of attempts and the last real cause. Below it sits a
 // [*Fault] for SOAP faults, an [*HTTPError] for non-SOAP HTTP answers, a
 // [*DecodeError] for bodies that are not usable envelopes, or a
-// [*TransportError]. Fault classes match with errors.Is:
+// [*TransportError]. A 3xx answer is a [*RedirectError] ([ErrRedirect]):
+// the client follows no redirect, since the envelope carries credentials
+// and NetSuite never redirects a SOAP POST. A getDataCenterUrls answer
+// naming a domain that is not https on netsuite.com or a subdomain is a
+// [*DomainError] ([ErrUntrustedDomain]) and is not cached; URLs the caller
+// set with [WithEndpoint] or [WithDiscoveryURL] are not checked. Fault
+// classes match with errors.Is:
 //
 //	var f *soap.Fault
 //	switch {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -143,3 +144,60 @@ func tlsFailure(err error) bool {
 func ctxDone(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
+
+// ErrRedirect is wrapped by every [*RedirectError].
+var ErrRedirect = errors.New("soap: endpoint answered with a redirect")
+
+// RedirectError is a 3xx answer to a SOAP request. NetSuite never
+// redirects a SOAP POST, and the envelope carries credentials (a
+// tokenPassport, or a password in clear text), so nsdist follows no
+// redirect: the request went to the first host only. It is not retried.
+type RedirectError struct {
+	StatusCode int
+	// Location is the scheme and host the answer pointed to, without
+	// userinfo, path or query; empty if there was no usable Location.
+	Location string
+}
+
+func (e *RedirectError) Error() string {
+	s := "soap: http " + strconv.Itoa(e.StatusCode) + " redirect"
+	if e.Location != "" {
+		s += " to " + e.Location
+	}
+	return s + " not followed (the request carries credentials): the endpoint has moved or is wrong;" +
+		" leave WithEndpoint unset so getDataCenterUrls finds the account's domain, or check the WithEndpoint/WithDiscoveryURL URL"
+}
+
+// Unwrap returns ErrRedirect.
+func (e *RedirectError) Unwrap() error { return ErrRedirect }
+
+// HTTPStatusCode returns the status code.
+func (e *RedirectError) HTTPStatusCode() int { return e.StatusCode }
+
+func newRedirectError(resp *http.Response) *RedirectError {
+	e := &RedirectError{StatusCode: resp.StatusCode}
+	if loc, err := resp.Location(); err == nil && loc.Host != "" {
+		e.Location = (&url.URL{Scheme: loc.Scheme, Host: loc.Host}).String()
+	}
+	return e
+}
+
+// ErrUntrustedDomain is wrapped by every [*DomainError].
+var ErrUntrustedDomain = errors.New("soap: discovery named a domain outside https://*.netsuite.com")
+
+// DomainError is a getDataCenterUrls answer that named a domain nsdist
+// will not send credentials to: not https, or a host that is not
+// netsuite.com or one of its subdomains. The answer is not cached.
+type DomainError struct {
+	Field  string // webservicesDomain, restDomain or systemDomain
+	Domain string // the domain as answered, without userinfo or query
+	Reason string
+}
+
+func (e *DomainError) Error() string {
+	return "soap: discovery answer refused: " + e.Field + " " + strconv.Quote(e.Domain) + " " + e.Reason +
+		"; check WithDiscoveryURL, or set the account's SuiteTalk URL with WithEndpoint"
+}
+
+// Unwrap returns ErrUntrustedDomain.
+func (e *DomainError) Unwrap() error { return ErrUntrustedDomain }

@@ -4,9 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/nsdist/nsdist/internal/redact"
+	"github.com/nsdist/nsdist/soap"
 )
 
 // ErrFlow is wrapped by every error of the token flow.
@@ -35,6 +38,7 @@ const (
 	CodeTwoFactorRequired        = "TWO_FA_REQD"
 	CodeDenied                   = "AccessDenied"  // client side: empty verifier
 	CodeStateMismatch            = "StateMismatch" // client side: state differs
+	CodeRedirect                 = "Redirect"      // client side: a 3xx answer, not followed
 )
 
 var nextSteps = map[string]string{
@@ -58,6 +62,7 @@ var nextSteps = map[string]string{
 	CodeTwoFactorRequired:        "the role requires two-factor authentication: pass the current authenticator code as the OTP",
 	CodeDenied:                   "the user chose Deny, or the authorization failed: ask them to try again and choose Allow",
 	CodeStateMismatch:            "the callback did not come from this flow: start again",
+	CodeRedirect:                 "NetSuite does not redirect these requests, and nsdist does not follow a redirect with credentials: check the account id (the token endpoints are on <accountid>.restlets.api.netsuite.com) and any proxy in between",
 }
 
 // FlowError is an error of the token flow with NetSuite's code and the next step.
@@ -79,8 +84,13 @@ func (e *FlowError) Error() string {
 	return s
 }
 
-// Unwrap returns ErrFlow.
-func (e *FlowError) Unwrap() error { return ErrFlow }
+// Unwrap returns ErrFlow, and soap.ErrRedirect for CodeRedirect.
+func (e *FlowError) Unwrap() []error {
+	if e.Code == CodeRedirect {
+		return []error{ErrFlow, soap.ErrRedirect}
+	}
+	return []error{ErrFlow}
+}
 
 // NextStep says what to do about the error.
 func (e *FlowError) NextStep() string {
@@ -88,6 +98,16 @@ func (e *FlowError) NextStep() string {
 		return s
 	}
 	return "look at the account's Login Audit Trail (Setup > Users/Roles > User Management > View Login Audit Trail) for the reason"
+}
+
+// redirectError is a 3xx answer: the request was not sent on. Only the
+// scheme and host of the Location are kept, never its path or query.
+func redirectError(resp *http.Response) *FlowError {
+	msg := fmt.Sprintf("http %d redirect not followed (the request carries credentials)", resp.StatusCode)
+	if loc, err := resp.Location(); err == nil && loc.Host != "" {
+		msg = fmt.Sprintf("http %d redirect to %s not followed (the request carries credentials)", resp.StatusCode, (&url.URL{Scheme: loc.Scheme, Host: loc.Host}).String())
+	}
+	return &FlowError{Code: CodeRedirect, Message: msg, HTTPStatus: resp.StatusCode}
 }
 
 // flowError reads NetSuite's error body: JSON {"error":{"code","message"}}

@@ -182,6 +182,10 @@ func (c *Client) do(req *http.Request) ([]byte, error) {
 		return nil, &soap.TransportError{Err: err}
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode/100 == 3 {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
+		return nil, redirectError(resp)
+	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
 		return nil, &soap.TransportError{Err: err}
