@@ -1,0 +1,352 @@
+// Command oauth2 gets one customer token the way SuiteCloud's browser
+// login does, and prints it as JSON. Completing the authorization code
+// grant is what installs the integration record in the customer's account
+// (section_158081952044).
+//
+// Authorization code grant, PKCE S256 always:
+//
+//	go run ./examples/oauth2 -client-id ID [-client-secret S] [-account ACCT] \
+//	    -redirect URI [-listen ADDR] [-scope "rest_webservices restlets"] \
+//	    [-netsuite-base URL] [-out FILE]
+//
+// No -client-secret (and no $NETSUITE_CLIENT_SECRET) means a public client:
+// client_id goes in the body, never also a Basic header. The command prints
+// "open: <authorize URL>" on stderr. With -listen it serves the redirect
+// URI's path on ADDR (a loopback http://127.0.0.1:PORT/... redirect is fine
+// for this command, RFC 8252) and goes on when the browser arrives; without
+// it, paste the whole redirect URL on stdin. Without -account the authorize
+// URL is on system.netsuite.com and the account comes from the redirect.
+//
+// Client credentials (M2M), which needs the record already installed and a
+// certificate mapped to an entity and role:
+//
+//	go run ./examples/oauth2 -m2m -account ACCT -client-id ID -cert-id KID \
+//	    -key FILE.pem [-alg PS256] [-scope rest_webservices] [-netsuite-base URL] [-out FILE]
+//
+// Output: one JSON object on stdout (or in -out FILE, mode 0600) with
+// account, access_token, refresh_token (empty for M2M), token_type,
+// expires_at (RFC 3339), scope, role and entity. Exit status: 0 with a
+// token; 1 when NetSuite refuses (the OAuth error value is in the one-line
+// reason on stderr) or the run cannot finish; 2 for bad flags.
+//
+// -netsuite-base URL sends every request (and points the authorize URL) to
+// URL's scheme, host and port, with the Host header of the NetSuite host it
+// would have used: for the fake NetSuite server and for tests.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/nsdist/nsdist"
+	"github.com/nsdist/nsdist/distribution/oauth2"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+type output struct {
+	Account      string `json:"account"`
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresAt    string `json:"expires_at"`
+	Scope        string `json:"scope"`
+	Role         string `json:"role"`
+	Entity       string `json:"entity"`
+}
+
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("oauth2", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `usage:
+  oauth2 -client-id ID [-client-secret S] [-account ACCT] -redirect URI [-listen ADDR]
+         [-scope "rest_webservices restlets"] [-netsuite-base URL] [-out FILE]
+  oauth2 -m2m -account ACCT -client-id ID -cert-id KID -key FILE.pem [-alg PS256]
+         [-scope rest_webservices] [-netsuite-base URL] [-out FILE]
+Without -client-secret the client is public. Environment: NETSUITE_CLIENT_ID,
+NETSUITE_CLIENT_SECRET and NETSUITE_ACCOUNT are the defaults of their flags.
+Exit status: 0 token printed, 1 NetSuite refused or the run failed, 2 bad flags.
+`)
+		fs.PrintDefaults()
+	}
+	clientID := fs.String("client-id", os.Getenv("NETSUITE_CLIENT_ID"), "the integration record's client ID ($NETSUITE_CLIENT_ID)")
+	secret := fs.String("client-secret", os.Getenv("NETSUITE_CLIENT_SECRET"), "client secret of a confidential client ($NETSUITE_CLIENT_SECRET); none: a public client")
+	account := fs.String("account", os.Getenv("NETSUITE_ACCOUNT"), "the customer's account id ($NETSUITE_ACCOUNT); none: system.netsuite.com")
+	redirect := fs.String("redirect", "", "one of the record's Redirect URIs")
+	listen := fs.String("listen", "", "serve the redirect URI's path on this address (e.g. 127.0.0.1:8910)")
+	scope := fs.String("scope", "rest_webservices", "space-separated scopes")
+	base := fs.String("netsuite-base", "", "send every request to this scheme://host:port (the fake server)")
+	out := fs.String("out", "", "write the JSON to this file (mode 0600) instead of stdout")
+	m2m := fs.Bool("m2m", false, "client credentials grant instead of the code grant")
+	certID := fs.String("cert-id", "", "M2M: the certificate id (the assertion's kid)")
+	keyFile := fs.String("key", "", "M2M: the PEM private key (RSA 3072/4096 or EC P-256/384/521)")
+	alg := fs.String("alg", "", "M2M: PS256, PS384, PS512, ES256, ES384 or ES512 (default from the key)")
+	timeout := fs.Duration("timeout", 10*time.Minute, "how long to wait for the browser")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	fail := func(code int, err error) int {
+		fmt.Fprintln(stderr, "oauth2:", oneLine(err.Error()))
+		return code
+	}
+	if fs.NArg() > 0 {
+		return fail(2, fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	}
+	scopes, err := oauth2.ParseScopes(*scope)
+	if err != nil {
+		return fail(2, fmt.Errorf("-scope: %w", err))
+	}
+	var acct nsdist.AccountID
+	if *account != "" {
+		if acct, err = nsdist.ParseAccountID(*account); err != nil {
+			return fail(2, fmt.Errorf("-account: %w", err))
+		}
+	}
+	if *out != "" {
+		if err := checkWritable(*out); err != nil {
+			return fail(2, fmt.Errorf("-out: %w", err))
+		}
+	}
+	var opts []oauth2.Option
+	if *base != "" {
+		opts = append(opts, oauth2.WithBaseURL(*base))
+	}
+	var tok *oauth2.Token
+	if *m2m {
+		tok, err = clientCredentials(ctx, *clientID, acct, *certID, *keyFile, *alg, scopes, opts)
+	} else {
+		tok, err = codeGrant(ctx, codeArgs{clientID: *clientID, secret: *secret, account: acct, redirect: *redirect, listen: *listen,
+			scopes: scopes, timeout: *timeout, opts: opts, stdin: stdin, stderr: stderr})
+	}
+	if err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			return fail(2, err)
+		}
+		return fail(1, err)
+	}
+	o := output{Account: string(tok.Account), AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, TokenType: tok.TokenType,
+		ExpiresAt: tok.Expiry.UTC().Format(time.RFC3339), Role: tok.Role, Entity: tok.Entity}
+	for i, s := range tok.Scopes {
+		if i > 0 {
+			o.Scope += " "
+		}
+		o.Scope += string(s)
+	}
+	data, _ := json.Marshal(o)
+	data = append(data, '\n')
+	if *out != "" {
+		if err := writeFile(*out, data); err != nil {
+			return fail(1, fmt.Errorf("-out: %w (the token was issued; run again to get another)", err))
+		}
+		return 0
+	}
+	if _, err := stdout.Write(data); err != nil {
+		return fail(1, err)
+	}
+	return 0
+}
+
+type codeArgs struct {
+	clientID, secret string
+	account          nsdist.AccountID
+	redirect, listen string
+	scopes           []oauth2.Scope
+	timeout          time.Duration
+	opts             []oauth2.Option
+	stdin            io.Reader
+	stderr           io.Writer
+}
+
+func codeGrant(ctx context.Context, a codeArgs) (*oauth2.Token, error) {
+	if a.clientID == "" {
+		return nil, usageError{"-client-id is required (or $NETSUITE_CLIENT_ID)"}
+	}
+	if a.redirect == "" {
+		return nil, usageError{"-redirect is required: one of the integration record's Redirect URIs"}
+	}
+	c, err := oauth2.NewClient(oauth2.Config{ClientID: a.clientID, ClientSecret: a.secret, RedirectURL: a.redirect, Scopes: a.scopes}, a.opts...)
+	if err != nil {
+		return nil, usageError{err.Error()}
+	}
+	auth, err := c.Authorize(oauth2.AuthorizeOptions{Account: a.account})
+	if err != nil {
+		return nil, usageError{err.Error()}
+	}
+	var ln net.Listener
+	if a.listen != "" {
+		ru, _ := url.Parse(a.redirect)
+		if ru.Scheme != "http" {
+			return nil, usageError{"-listen serves plain http: use a loopback -redirect like http://127.0.0.1:8910/callback"}
+		}
+		if ln, err = net.Listen("tcp", a.listen); err != nil {
+			return nil, fmt.Errorf("-listen: %w", err)
+		}
+		defer ln.Close()
+	}
+	fmt.Fprintln(a.stderr, "open:", auth.URL)
+	var redirect string
+	if ln != nil {
+		redirect, err = waitForBrowser(ctx, ln, a.redirect, a.timeout)
+	} else {
+		fmt.Fprintln(a.stderr, "then paste the whole URL NetSuite redirected to:")
+		redirect, err = readLine(ctx, a.stdin)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c.Complete(ctx, auth, redirect)
+}
+
+// waitForBrowser serves the redirect URI's path until one request arrives.
+func waitForBrowser(ctx context.Context, ln net.Listener, redirect string, timeout time.Duration) (string, error) {
+	ru, _ := url.Parse(redirect)
+	path := ru.Path
+	if path == "" {
+		path = "/"
+	}
+	got := make(chan string, 1)
+	mux := http.NewServeMux()
+	mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if r.URL.Query().Get("error") != "" {
+			fmt.Fprintln(w, "NetSuite did not authorize the integration; see the terminal.")
+		} else {
+			fmt.Fprintln(w, "Authorized. You can close this window.")
+		}
+		select {
+		case got <- r.URL.RawQuery:
+		default:
+		}
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln) //nolint:errcheck
+	defer srv.Close()
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case q := <-got:
+		return "?" + q, nil
+	case <-t.C:
+		return "", fmt.Errorf("no browser came back to %s within %s", redirect, timeout)
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+func readLine(ctx context.Context, r io.Reader) (string, error) {
+	line := make(chan string, 1)
+	errc := make(chan error, 1)
+	go func() {
+		s := bufio.NewScanner(r)
+		s.Buffer(make([]byte, 64<<10), 64<<10)
+		for s.Scan() {
+			if t := strings.TrimSpace(s.Text()); t != "" {
+				line <- t
+				return
+			}
+		}
+		if err := s.Err(); err != nil {
+			errc <- fmt.Errorf("reading the redirect URL: %w", err)
+			return
+		}
+		errc <- errors.New("no redirect URL on stdin")
+	}()
+	select {
+	case l := <-line:
+		return l, nil
+	case err := <-errc:
+		return "", err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+func clientCredentials(ctx context.Context, clientID string, acct nsdist.AccountID, certID, keyFile, alg string, scopes []oauth2.Scope, opts []oauth2.Option) (*oauth2.Token, error) {
+	switch {
+	case clientID == "":
+		return nil, usageError{"-client-id is required (or $NETSUITE_CLIENT_ID)"}
+	case acct == "":
+		return nil, usageError{"-m2m needs -account: client credentials work only where the record is already installed"}
+	case certID == "":
+		return nil, usageError{"-m2m needs -cert-id: the Certificate ID of the M2M mapping"}
+	case keyFile == "":
+		return nil, usageError{"-m2m needs -key FILE.pem"}
+	}
+	pemBytes, err := os.ReadFile(keyFile)
+	if err != nil {
+		return nil, usageError{"-key: " + err.Error()}
+	}
+	key, err := oauth2.ParsePrivateKey(pemBytes)
+	if err != nil {
+		return nil, usageError{"-key: " + err.Error()}
+	}
+	c, err := oauth2.NewClient(oauth2.Config{ClientID: clientID, Scopes: scopes}, opts...)
+	if err != nil {
+		return nil, usageError{err.Error()}
+	}
+	m, err := c.ClientCredentials(oauth2.M2MConfig{Account: acct, CertificateID: certID, Key: key, Algorithm: alg})
+	if err != nil {
+		return nil, usageError{err.Error()}
+	}
+	return m.Token(ctx)
+}
+
+// checkWritable fails early, before anything is sent, if path's directory
+// does not exist or path is a directory.
+func checkWritable(path string) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("%s is a directory", path)
+	}
+	dir := "."
+	if i := strings.LastIndexByte(path, os.PathSeparator); i >= 0 {
+		dir = path[:i+1]
+	}
+	st, err := os.Stat(dir)
+	if err != nil || !st.IsDir() {
+		return fmt.Errorf("directory %s does not exist", dir)
+	}
+	return nil
+}
+
+func writeFile(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
