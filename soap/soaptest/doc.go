@@ -31,6 +31,19 @@
 // "Invalid login attempt." fault; the real reason goes to the account's
 // Login Audit Trail ([Account.LoginAudit]).
 //
+// OAuth 2.0 as NetSuite serves it: the authorize page on
+// <hostid>.app.netsuite.com and system.netsuite.com
+// (/app/login/oauth2/authorize.nl, played by [Server.Consent]), the token
+// and revoke endpoints under /services/rest/auth/oauth2/v1/ on the
+// suitetalk.api (and restlets.api) host, GET
+// /services/rest/system/v1/serverTime, client credentials (M2M) with
+// certificates mapped by [Account.AddCertificate] or the Certificate
+// Rotation Endpoint on the restlets.api host. The authorization code grant
+// installs the record (Channel oauth2) with the account's preference; which
+// of Oracle's two readings applies when approval is required is
+// [WithCodeGrantApproval]'s choice. Refused REST calls all get 401
+// invalid_token; the cause is in the Login Audit Trail with Oracle's Detail.
+//
 // Every response carries a documentInfo nsId header in the endpoint
 // version's namespaces; faults carry no header, like NetSuite's.
 package soaptest

@@ -46,7 +46,17 @@ var nsidSeq atomic.Uint64
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.requests.Add(1)
-	if host := hostOnly(r.Host); isRESTHost(host) {
+	if host := hostOnly(r.Host); strings.HasSuffix(host, ".suitetalk.api.netsuite.com") && strings.HasPrefix(r.URL.Path, "/services/rest/") {
+		s.mu.RLock()
+		a := s.byHost[host]
+		s.mu.RUnlock()
+		if a == nil {
+			htmlError(w, http.StatusNotFound, "Unknown host")
+			return
+		}
+		s.serveOAuth2REST(w, r, a, host)
+		return
+	} else if isRESTHost(host) {
 		s.serveREST(w, r, host)
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,6 +34,7 @@ const (
 	ChannelToken       Channel = "token"        // auto-install by issuing a TBA token
 	ChannelBundle      Channel = "bundle"       // SuiteBundler bundle install
 	ChannelSandboxCopy Channel = "sandbox-copy" // copied from production by a sandbox refresh
+	ChannelOAuth2      Channel = "oauth2"       // auto-install by an OAuth 2.0 authorization code grant
 )
 
 // Role is a role in an account.
@@ -57,6 +59,10 @@ type User struct {
 	ConcurrentWebServicesUser bool
 	// OTP is the authenticator code the fake expects next (each works once).
 	OTP string
+	// EntityID is the user's internal id, the OAuth 2.0 redirect's entity
+	// and the token's sub (section_158081944642). AddUser gives a small
+	// number when it is empty.
+	EntityID string
 }
 
 // AccountConfig configures an account. The zero value is NetSuite's
@@ -70,6 +76,10 @@ type AccountConfig struct {
 	// DataCenterHost, if set, is the host getDataCenterUrls names for the
 	// account; the derived account host then does not resolve.
 	DataCenterHost string
+	// OAuth2Disabled turns the OAuth 2.0 feature off (Setup > Company >
+	// Enable Features > SuiteCloud): every OAuth 2.0 request fails with the
+	// Login Audit Trail Detail FeatureDisabled.
+	OAuth2Disabled bool
 }
 
 // Account is one NetSuite account in the fake. Its methods stand in for an
@@ -92,6 +102,7 @@ type Account struct {
 	inject      *Faults                    // per-account fault injection, or nil
 	nonces      map[string]map[string]bool // token id -> used nonce+timestamp
 	consentUser string                     // pre-filled on the fake consent page
+	o2          acctOAuth2                 // OAuth 2.0 consents and M2M certificates
 }
 
 // ID returns the account id.
@@ -111,6 +122,21 @@ type Integration struct {
 	TBAIssueToken   bool
 	TBAAuthFlow     bool
 	CallbackURL     string
+	// OAuth 2.0 (section_157771733782): the grant boxes, Public Client,
+	// Redirect URIs, scopes (restlets, rest_webservices, suite_analytics,
+	// or mcp alone), Consent Policy, and for public clients Refresh Token
+	// Validity (default 48h, 1h–720h) and Maximum Time For Token Rotation
+	// (default 168h, 1h–720h).
+	OAuth2CodeGrant         bool
+	OAuth2ClientCredentials bool
+	PublicClient            bool
+	RedirectURIs            []string
+	Scopes                  []string
+	ConsentPolicy           ConsentPolicy
+	RefreshTokenValidity    time.Duration
+	MaxTokenRotation        time.Duration
+	ClientID                string // OAuth 2.0 client ID, 64 hex; set with a grant box
+	ClientSecret            string // 64 hex; empty for a public client
 }
 
 // IntegrationSpec is what the New Integration form asks for.
@@ -122,6 +148,24 @@ type IntegrationSpec struct {
 	TBAIssueToken   bool
 	TBAAuthFlow     bool
 	CallbackURL     string
+	// OAuth 2.0 (section_157771733782): the grant boxes, Public Client,
+	// Redirect URIs, scopes (restlets, rest_webservices, suite_analytics,
+	// or mcp alone), Consent Policy, and for public clients Refresh Token
+	// Validity (default 48h, 1h–720h) and Maximum Time For Token Rotation
+	// (default 168h, 1h–720h).
+	OAuth2CodeGrant         bool
+	OAuth2ClientCredentials bool
+	PublicClient            bool
+	RedirectURIs            []string
+	Scopes                  []string
+	ConsentPolicy           ConsentPolicy
+	RefreshTokenValidity    time.Duration
+	MaxTokenRotation        time.Duration
+	// ClientID and ClientSecret, when set, replace the generated OAuth 2.0
+	// credentials (64 hex each), so a test can use Oracle's published
+	// samples. A public client takes no secret.
+	ClientID     string
+	ClientSecret string
 }
 
 // Install is a record as one account has it.
@@ -189,11 +233,13 @@ func (s *Server) CreateIntegration(owner soap.AccountID, spec IntegrationSpec) (
 		UserCredentials: spec.UserCredentials, TBA: spec.TBA || spec.TBAIssueToken || spec.TBAAuthFlow,
 		TBAIssueToken: spec.TBAIssueToken, TBAAuthFlow: spec.TBAAuthFlow, CallbackURL: spec.CallbackURL,
 	}
+	if err := s.setOAuth2Locked(in, spec); err != nil {
+		return nil, err
+	}
 	s.integrations[in.ApplicationID] = in
 	s.byConsumerKey[in.ConsumerKey] = in
 	a.installLocked(in, ChannelCreated, "owner", soap.StateEnabled)
-	cp := *in
-	return &cp, nil
+	return in.clone(), nil
 }
 
 func (a *Account) installLocked(in *Integration, ch Channel, by string, state soap.RecordState) *Install {
@@ -229,8 +275,7 @@ func (s *Server) Integration(appID string) (*Integration, bool) {
 	if !ok {
 		return nil, false
 	}
-	cp := *in
-	return &cp, true
+	return in.clone(), true
 }
 
 // AddUser adds a user with roles. With no roles the user gets Administrator.
@@ -244,6 +289,10 @@ func (a *Account) AddUser(u User) {
 		a.users = map[string]*User{}
 	}
 	cp := u
+	if cp.EntityID == "" {
+		a.o2.entitySeq++
+		cp.EntityID = strconv.Itoa(6 + a.o2.entitySeq) // 7, 8, ...: Oracle's samples show small ids
+	}
 	a.users[strings.ToLower(u.Email)] = &cp
 }
 

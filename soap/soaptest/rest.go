@@ -81,6 +81,10 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, host string) 
 		s.issueTokenEndpoint(w, r, a)
 	case r.URL.Path == "/rest/revoketoken" || r.URL.Path == "/rest/tokeninfo":
 		s.tokenOps(w, r, a)
+	case r.URL.Path == authorizePath:
+		s.serveAuthorize(w, r, a, host)
+	case a != nil && strings.HasSuffix(host, ".restlets.api.netsuite.com") && strings.HasPrefix(r.URL.Path, "/services/rest/"):
+		s.serveOAuth2REST(w, r, a, host)
 	default:
 		htmlError(w, http.StatusNotFound, "Page Not Found")
 	}

@@ -41,6 +41,8 @@ type Server struct {
 	restNonces    map[string]bool
 	requests      atomic.Uint64
 	transport     *http.Transport
+	codeGrant     CodeGrantApproval
+	o2            oauth2State // guarded by mu
 }
 
 // Option configures a Server.

@@ -1,0 +1,585 @@
+package soaptest
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"mime"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/nsdist/nsdist/soap"
+)
+
+// The token endpoint (section_158081952044, section_158082518856,
+// section_162755359851), revoke (section_161071224088) and the REST
+// serverTime operation (article_0528010158) that proves a token.
+
+const (
+	tokenPath      = "/services/rest/auth/oauth2/v1/token"
+	revokePath     = "/services/rest/auth/oauth2/v1/revoke"
+	serverTimePath = "/services/rest/system/v1/serverTime"
+	clientsPrefix  = "/services/rest/auth/oauth2/v1/clients/"
+)
+
+// signingKey signs the fake's tokens. NetSuite signs with company-specific
+// certificates (section_158255317571); one key per process is enough for a
+// fake, since every token is also looked up by its jti.
+var signingKey = sync.OnceValue(func() *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	return k
+})
+
+// o2Chain is one authorization: the tokens of one code grant (with their
+// public-client rotations) or of one client credentials exchange.
+type o2Chain struct {
+	account  soap.AccountID
+	clientID string
+	appID    string
+	email    string
+	role     string
+	entity   string
+	scopes   []string
+	public   bool
+	m2m      bool
+	oit      time.Time
+	revoked  bool
+}
+
+type o2Token struct {
+	jti     string
+	refresh bool
+	chain   *o2Chain
+	exp     time.Time
+	used    bool // a public client's refresh token works once
+	revoked bool
+}
+
+type tokenClaims struct {
+	Scope []string `json:"scope"`
+	OIT   int64    `json:"oit"`
+	jwt.RegisteredClaims
+}
+
+// mintLocked issues a token in the chain, shaped like NetSuite's
+// (section_158255317571): sub "<role>;<entity>", aud
+// ["<ApplicationID>;<company>", "<client_id>"], scope, iss, oit, iat, exp,
+// and a jti "<company>.a.<id>" or "<company>.r.<id>". Clients must treat
+// it as opaque.
+func (s *Server) mintLocked(c *o2Chain, refresh bool, exp time.Time) string {
+	kind := ".a."
+	if refresh {
+		kind = ".r."
+	}
+	now := s.now()
+	t := &o2Token{jti: string(c.account) + kind + newGUID(), refresh: refresh, chain: c, exp: exp}
+	claims := tokenClaims{
+		Scope: c.scopes, OIT: c.oit.Unix(),
+		RegisteredClaims: jwt.RegisteredClaims{
+			Subject: c.role + ";" + c.entity, Audience: jwt.ClaimStrings{c.appID + ";" + string(c.account), c.clientID},
+			Issuer: "https://system.netsuite.com", IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(exp), ID: t.jti,
+		},
+	}
+	tok := jwt.NewWithClaims(jwt.SigningMethodPS256, claims)
+	tok.Header["kid"] = "c." + string(c.account) + "." + now.UTC().Format("2006-01-02_15-04-05")
+	raw, err := tok.SignedString(signingKey())
+	if err != nil {
+		panic(err)
+	}
+	if s.o2.tokens == nil {
+		s.o2.tokens = map[string]*o2Token{}
+	}
+	for k, old := range s.o2.tokens { // forget tokens long dead
+		if now.After(old.exp.Add(24 * time.Hour)) {
+			delete(s.o2.tokens, k)
+		}
+	}
+	s.o2.tokens[t.jti] = t
+	return raw
+}
+
+// lookupLocked finds the fake's token behind raw, or nil when it is not
+// one the fake signed.
+func (s *Server) lookupLocked(raw string) *o2Token {
+	var claims tokenClaims
+	_, err := jwt.ParseWithClaims(raw, &claims, func(*jwt.Token) (any, error) { return &signingKey().PublicKey, nil },
+		jwt.WithValidMethods([]string{"PS256"}), jwt.WithoutClaimsValidation())
+	if err != nil {
+		return nil
+	}
+	return s.o2.tokens[claims.ID]
+}
+
+// serveOAuth2REST routes /services/rest/ on the suitetalk.api and
+// restlets.api hosts of account a.
+func (s *Server) serveOAuth2REST(w http.ResponseWriter, r *http.Request, a *Account, host string) {
+	restlets := strings.HasSuffix(host, ".restlets.api.netsuite.com")
+	switch p := r.URL.Path; {
+	case p == tokenPath || p == revokePath:
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			tokenError(w, http.StatusMethodNotAllowed, "invalid_request", a.id)
+			return
+		}
+		if p == tokenPath {
+			s.tokenEndpoint(w, r, a, host)
+		} else {
+			s.revokeEndpoint(w, r, a)
+		}
+	case p == serverTimePath && !restlets:
+		s.serverTime(w, r, a)
+	case strings.HasPrefix(p, clientsPrefix) && restlets:
+		s.certEndpoint(w, r, a)
+	default:
+		writeREST(w, http.StatusNotFound, "NONEXISTENT_ID", "The requested resource does not exist.")
+	}
+}
+
+// tokenFail is a token endpoint refusal: {"error": err} with status, and
+// the Login Audit Trail Detail (subsect_158521832417).
+type tokenFail struct {
+	status int
+	err    string
+	detail string
+}
+
+func badRequest(detail string) *tokenFail {
+	return &tokenFail{http.StatusBadRequest, "invalid_request", detail}
+}
+func invalidGrant(detail string) *tokenFail {
+	return &tokenFail{http.StatusBadRequest, "invalid_grant", detail}
+}
+func unauthorizedClient(detail string) *tokenFail {
+	return &tokenFail{http.StatusBadRequest, "unauthorized_client", detail}
+}
+
+var clientAuthFailed = &tokenFail{http.StatusUnauthorized, "invalid_client", "ClientAuthenticationFailed"}
+
+func tokenError(w http.ResponseWriter, status int, code string, realm soap.AccountID) {
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Basic realm="`+string(realm)+`"`)
+	}
+	writeJSON(w, status, map[string]string{"error": code})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json;charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v) //nolint:errcheck
+}
+
+// readForm parses a form-encoded POST body (and only the body).
+func readForm(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/x-www-form-urlencoded" {
+		return nil, false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+	if err := r.ParseForm(); err != nil {
+		return nil, false
+	}
+	for _, vs := range r.PostForm {
+		if len(vs) > 1 { // RFC 6749 §3.2: no parameter twice
+			return nil, false
+		}
+	}
+	return r.PostForm, true
+}
+
+func (s *Server) tokenEndpoint(w http.ResponseWriter, r *http.Request, a *Account, host string) {
+	form, ok := readForm(w, r)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	gt := form.Get("grant_type")
+	if s.o2.requests == nil {
+		s.o2.requests = map[string]int{}
+	}
+	s.o2.requests[gt]++
+	var out map[string]any
+	var in *Integration
+	var fail *tokenFail
+	switch {
+	case !ok || gt == "":
+		fail = badRequest("")
+	case gt == "authorization_code" || gt == "refresh_token":
+		if in, fail = s.clientAuthLocked(r, form); fail == nil {
+			if gt == "authorization_code" {
+				out, fail = s.codeGrantLocked(a, in, form)
+			} else {
+				out, fail = s.refreshGrantLocked(a, in, form)
+			}
+		}
+	case gt == "client_credentials":
+		out, in, fail = s.clientCredentialsLocked(a, form, host)
+	default:
+		fail = &tokenFail{http.StatusBadRequest, "unsupported_grant_type", "InvalidGrantType"}
+	}
+	if fail != nil {
+		if fail.detail != "" {
+			appID := ""
+			if in != nil {
+				appID = in.ApplicationID
+			}
+			a.auditLocked("", appID, "", false, fail.detail)
+		}
+		tokenError(w, fail.status, fail.err, a.id)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// clientAuthLocked authenticates the client of a code or refresh request
+// (section_158081952044, subsect_158521832417): a confidential client by
+// HTTP Basic over client_id:client_secret in standard base64 (RFC 7617);
+// a public client by client_id in the body without Authorization, or by
+// Basic with an empty secret. Two methods at once are invalid_request.
+// client_secret in the body (client_secret_post) is not a method NetSuite
+// lists, so the fake refuses it as invalid_client.
+func (s *Server) clientAuthLocked(r *http.Request, form url.Values) (*Integration, *tokenFail) {
+	h := r.Header.Get("Authorization")
+	bodyID, bodySecret := form.Get("client_id"), form.Has("client_secret")
+	if h != "" && (bodyID != "" || bodySecret) {
+		return nil, badRequest("ClientAuthenticationFailed")
+	}
+	if bodySecret {
+		return nil, clientAuthFailed
+	}
+	if h == "" {
+		in := s.byClientIDLocked(bodyID)
+		if in == nil || !in.PublicClient {
+			return nil, clientAuthFailed
+		}
+		return in, nil
+	}
+	scheme, cred, _ := strings.Cut(h, " ")
+	if !strings.EqualFold(scheme, "Basic") {
+		return nil, clientAuthFailed
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred))
+	if err != nil {
+		return nil, clientAuthFailed
+	}
+	id, secret, ok := strings.Cut(string(raw), ":")
+	if !ok {
+		return nil, clientAuthFailed
+	}
+	// RFC 6749 §2.3.1 form-encodes both before Basic; hex values are unchanged
+	if u, err := url.QueryUnescape(id); err == nil {
+		id = u
+	}
+	if u, err := url.QueryUnescape(secret); err == nil {
+		secret = u
+	}
+	in := s.byClientIDLocked(id)
+	switch {
+	case in == nil:
+		return nil, clientAuthFailed
+	case in.PublicClient && secret != "":
+		return in, clientAuthFailed
+	case !in.PublicClient && subtle.ConstantTimeCompare([]byte(secret), []byte(in.ClientSecret)) != 1:
+		return in, clientAuthFailed
+	}
+	return in, nil
+}
+
+var verifierRe = regexp.MustCompile(`^[A-Za-z0-9._~-]{43,128}$`)
+
+// codeGrantLocked is Step Two (section_158081952044): it checks the code,
+// redirect_uri and PKCE, auto-installs the record with the account's
+// preference, and returns an access and a refresh token.
+func (s *Server) codeGrantLocked(a *Account, in *Integration, form url.Values) (map[string]any, *tokenFail) {
+	c := s.o2.codes[form.Get("code")]
+	now := s.now()
+	switch {
+	case c == nil || c.used || !now.Before(c.expires):
+		return nil, invalidGrant("InvalidGrant")
+	case c.clientID != in.ClientID:
+		return nil, invalidGrant("ClientIdMismatch")
+	}
+	c.used = true // single use, whatever happens next
+	switch {
+	case c.account != a:
+		return nil, invalidGrant("InvalidGrant")
+	case form.Get("redirect_uri") != c.redirectURI:
+		return nil, invalidGrant("InvalidGrant")
+	case c.challenge != "" && !pkceMatches(c.challenge, form.Get("code_verifier")):
+		return nil, invalidGrant("InvalidGrant")
+	case c.challenge == "" && form.Has("code_verifier"): // RFC 9700 §2.1.1
+		return nil, invalidGrant("InvalidGrant")
+	}
+	if f := s.grantChecksLocked(a, in, c.email, c.role); f != nil {
+		return nil, f
+	}
+	if !(s.codeGrant == CodeGrantNotInstalled && a.cfg.RequireApproval) {
+		a.autoInstallLocked(in, ChannelOAuth2, c.email)
+	}
+	ch := &o2Chain{account: a.id, clientID: in.ClientID, appID: in.ApplicationID, email: c.email, role: c.role, entity: c.entity,
+		scopes: c.scopes, public: in.PublicClient, oit: now}
+	a.auditLocked(c.email, in.ApplicationID, "", true, "")
+	return map[string]any{
+		"access_token":  s.mintLocked(ch, false, now.Add(accessLifetime)),
+		"refresh_token": s.mintLocked(ch, true, s.refreshExpiry(ch, in, now)),
+		"expires_in":    3600,
+		"token_type":    "bearer",
+	}, nil
+}
+
+func pkceMatches(challenge, verifier string) bool {
+	if !verifierRe.MatchString(verifier) {
+		return false
+	}
+	sum := sha256.Sum256([]byte(verifier))
+	return subtle.ConstantTimeCompare([]byte(base64.RawURLEncoding.EncodeToString(sum[:])), []byte(challenge)) == 1
+}
+
+// refreshExpiry: 7 days for a confidential client; the record's Refresh
+// Token Validity for a public one, never past the rotation window
+// (section_157771733782, section_158082518856).
+func (s *Server) refreshExpiry(c *o2Chain, in *Integration, now time.Time) time.Time {
+	if !c.public {
+		return now.Add(confidentialRefresh)
+	}
+	exp := now.Add(in.RefreshTokenValidity)
+	if end := c.oit.Add(in.MaxTokenRotation); exp.After(end) {
+		exp = end
+	}
+	return exp
+}
+
+// grantChecksLocked refuses a code or refresh grant the account will not
+// serve. The Detail values are Oracle's (subsect_158711892221,
+// subsect_158711928134); the client-visible error is not documented and
+// the fake answers unauthorized_client. A record Waiting for Approval
+// still gets tokens (the grant is what installs it); only requests with
+// them are refused.
+func (s *Server) grantChecksLocked(a *Account, in *Integration, email, role string) *tokenFail {
+	switch {
+	case a.cfg.OAuth2Disabled:
+		return unauthorizedClient("FeatureDisabled")
+	case !in.OAuth2CodeGrant:
+		return unauthorizedClient("AuthorizationCodeGrantRequired")
+	}
+	if inst := a.installs[in.ApplicationID]; inst != nil && inst.State == soap.StateBlocked {
+		return unauthorizedClient("IntegrationBlocked")
+	}
+	if u := a.users[email]; u == nil || !hasRole(u, role) {
+		return invalidGrant("EntityOrRoleDisabled")
+	}
+	return nil
+}
+
+// refreshGrantLocked (section_158082518856): a confidential client gets an
+// access token only; a public client spends its refresh token and gets a
+// new one in the same chain, until Maximum Time For Token Rotation after
+// the chain's first token. The fake does not revoke a chain when a spent
+// refresh token comes back (NetSuite documents no reuse detection).
+func (s *Server) refreshGrantLocked(a *Account, in *Integration, form url.Values) (map[string]any, *tokenFail) {
+	raw := form.Get("refresh_token")
+	if raw == "" {
+		return nil, badRequest("")
+	}
+	t := s.lookupLocked(raw)
+	now := s.now()
+	switch {
+	case t == nil || t.chain.account != a.id:
+		return nil, invalidGrant("InvalidSignature")
+	case !t.refresh:
+		return nil, invalidGrant("InvalidRefreshToken")
+	case t.chain.clientID != in.ClientID:
+		return nil, invalidGrant("ClientIdMismatch")
+	case t.revoked || t.chain.revoked || t.used:
+		return nil, invalidGrant("InvalidRefreshToken")
+	case !now.Before(t.exp):
+		return nil, invalidGrant("RefreshTokenExpired")
+	case t.chain.public && !now.Before(t.chain.oit.Add(in.MaxTokenRotation)):
+		return nil, invalidGrant("RefreshTokenExpired")
+	}
+	if f := s.grantChecksLocked(a, in, t.chain.email, t.chain.role); f != nil {
+		return nil, f
+	}
+	out := map[string]any{
+		"access_token": s.mintLocked(t.chain, false, now.Add(accessLifetime)),
+		"expires_in":   3600,
+		"token_type":   "bearer",
+	}
+	if t.chain.public {
+		t.used = true
+		out["refresh_token"] = s.mintLocked(t.chain, true, s.refreshExpiry(t.chain, in, now))
+	}
+	return out, nil
+}
+
+// revokeEndpoint (section_161071224088) revokes a refresh token and the
+// access tokens of its authorization; an access token is revoked alone.
+// The answer is not documented: the fake answers 200 with an empty body,
+// also for a token it does not know (RFC 7009 §2.2).
+func (s *Server) revokeEndpoint(w http.ResponseWriter, r *http.Request, a *Account) {
+	form, ok := readForm(w, r)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !ok || form.Get("token") == "" {
+		tokenError(w, http.StatusBadRequest, "invalid_request", a.id)
+		return
+	}
+	in, fail := s.clientAuthLocked(r, form)
+	if fail != nil {
+		if fail.detail != "" {
+			a.auditLocked("", "", "", false, fail.detail)
+		}
+		tokenError(w, fail.status, fail.err, a.id)
+		return
+	}
+	if t := s.lookupLocked(form.Get("token")); t != nil && t.chain.account == a.id {
+		if t.chain.clientID != in.ClientID {
+			tokenError(w, http.StatusBadRequest, "invalid_grant", a.id)
+			return
+		}
+		if t.refresh {
+			t.chain.revoked = true
+		} else {
+			t.revoked = true
+		}
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+}
+
+// bearerLocked checks a REST request's access token. Every refusal is the
+// same 401 invalid_token for the client (subsect_158521885412); the cause
+// goes to the Login Audit Trail with Oracle's Detail (subsect_158324637123):
+// a token the account did not sign is InvalidSignature, a refresh token
+// TokenRejected, a revoked one TokenBlocked, a record not installed
+// InvalidIntegration, a record Blocked or Waiting for Approval
+// IntegrationBlocked (Oracle has no Detail of its own for Waiting for
+// Approval), a token without rest_webservices ScopeMismatched.
+func (s *Server) bearerLocked(r *http.Request, a *Account) (*o2Token, bool) {
+	scheme, raw, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "Bearer") || raw == "" {
+		return nil, false
+	}
+	t := s.lookupLocked(strings.TrimSpace(raw))
+	fail := func(detail string) (*o2Token, bool) {
+		email, appID := "", ""
+		if t != nil {
+			email, appID = t.chain.email, t.chain.appID
+		}
+		a.auditLocked(email, appID, "", false, detail)
+		return nil, false
+	}
+	if t == nil || t.chain.account != a.id {
+		t = nil
+		return fail("InvalidSignature")
+	}
+	switch {
+	case t.refresh:
+		return fail("TokenRejected")
+	case t.revoked || t.chain.revoked:
+		return fail("TokenBlocked")
+	case !s.now().Before(t.exp):
+		return fail("AccessTokenExpired")
+	case a.cfg.OAuth2Disabled:
+		return fail("FeatureDisabled")
+	}
+	inst := a.installs[t.chain.appID]
+	switch {
+	case inst == nil || s.integrations[t.chain.appID] == nil:
+		return fail("InvalidIntegration")
+	case inst.State != soap.StateEnabled:
+		return fail("IntegrationBlocked")
+	}
+	if u := a.users[t.chain.email]; u == nil || !hasRole(u, t.chain.role) {
+		return fail("EntityOrRoleDisabled")
+	}
+	if !slices.Contains(t.chain.scopes, scopeREST) {
+		return fail("ScopeMismatched")
+	}
+	a.auditLocked(t.chain.email, t.chain.appID, "", true, "")
+	return t, true
+}
+
+func invalidToken(w http.ResponseWriter, a *Account) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="`+string(a.id)+`", error="invalid_token", error_description="Invalid login attempt."`)
+	writeREST(w, http.StatusUnauthorized, "INVALID_LOGIN", "Invalid login attempt. For more details, see the Login Audit Trail in the NetSuite UI at Setup > Users/Roles > User Management > View Login Audit Trail.")
+}
+
+// writeREST writes a REST web services error body (RFC 9457 problem
+// details with NetSuite's o:errorDetails).
+func writeREST(w http.ResponseWriter, status int, code, detail string) {
+	w.Header().Set("Content-Type", "application/vnd.oracle.resource+json; type=error")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{ //nolint:errcheck
+		"type": "https://www.rfc-editor.org/rfc/rfc9110.html#section-15", "title": http.StatusText(status), "status": status,
+		"o:errorDetails": []map[string]string{{"detail": detail, "o:errorCode": code}},
+	})
+}
+
+// restGate applies fault injection (latency, 503, ConcurrencyFaultRate)
+// and the account's concurrency limit, counted with its SOAP and RESTlet
+// requests (subsect_1559222360). Over the limit REST answers 429 Too Many
+// Requests: Oracle's wording, the status is inferred (section_0827103226).
+func (s *Server) restGate(w http.ResponseWriter, r *http.Request, a *Account) (release func(), ok bool) {
+	s.mu.Lock()
+	a.seq++
+	n := a.seq
+	f := s.faults
+	if a.inject != nil {
+		f = *a.inject
+	}
+	s.mu.Unlock()
+	delay := f.Latency
+	if f.Jitter > 0 {
+		delay += time.Duration(s.roll(a.id, n, 'j') * float64(f.Jitter))
+	}
+	if s.roll(a.id, n, '5') < f.HTTP503Rate {
+		sleepCtx(r.Context(), delay)
+		htmlError(w, http.StatusServiceUnavailable, "Service Temporarily Unavailable")
+		return nil, false
+	}
+	s.mu.Lock()
+	if s.roll(a.id, n, 'c') < f.ConcurrencyFaultRate || a.inflight >= a.cfg.ConcurrencyLimit {
+		s.mu.Unlock()
+		sleepCtx(r.Context(), delay)
+		writeREST(w, http.StatusTooManyRequests, "CONCURRENCY_LIMIT_EXCEEDED", "Concurrent request limit exceeded. Request blocked.")
+		return nil, false
+	}
+	a.inflight++
+	s.mu.Unlock()
+	sleepCtx(r.Context(), delay)
+	return func() { s.mu.Lock(); a.inflight--; s.mu.Unlock() }, true
+}
+
+// serverTime is GET /services/rest/system/v1/serverTime (article_0528010158).
+func (s *Server) serverTime(w http.ResponseWriter, r *http.Request, a *Account) {
+	if r.Method != http.MethodGet {
+		writeREST(w, http.StatusMethodNotAllowed, "INVALID_REQUEST", "Use GET.")
+		return
+	}
+	release, ok := s.restGate(w, r, a)
+	if !ok {
+		return
+	}
+	defer release()
+	s.mu.Lock()
+	_, ok = s.bearerLocked(r, a)
+	now := s.now()
+	s.mu.Unlock()
+	if !ok {
+		invalidToken(w, a)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"serverTime": now.UTC().Format("2006-01-02T15:04:05.000Z")})
+}
