@@ -473,7 +473,7 @@ func TestFeatureSwitches(t *testing.T) {
 func TestDataCenterDiscovery(t *testing.T) {
 	t.Parallel()
 	f := setup(t, false)
-	moved := f.fake.MustAddAccount("777777", soaptest.AccountConfig{DataCenterHost: "777777.eu2.suitetalk.test"})
+	moved := f.fake.MustAddAccount("777777", soaptest.AccountConfig{DataCenterHost: "777777.suitetalk.eu2.netsuite.com"})
 	c, err := soap.NewClient("123456_SB1", f.fake.ClientOptions()...)
 	if err != nil {
 		t.Fatal(err)
@@ -497,7 +497,7 @@ func TestDataCenterDiscovery(t *testing.T) {
 	if _, err := mc.Do(t.Context(), soap.OpGetServerTime); err != nil {
 		t.Fatalf("moved account: %v", err)
 	}
-	if mc.Endpoint() != "https://777777.eu2.suitetalk.test/services/NetSuitePort_2025_2" {
+	if mc.Endpoint() != "https://777777.suitetalk.eu2.netsuite.com/services/NetSuitePort_2025_2" {
 		t.Errorf("endpoint = %s", mc.Endpoint())
 	}
 }
