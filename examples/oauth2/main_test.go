@@ -1,0 +1,300 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/nsdist/nsdist/soap/soaptest"
+)
+
+type world struct {
+	fake *soaptest.Server
+	cust *soaptest.Account
+	rec  *soaptest.Integration
+}
+
+func newWorld(t *testing.T, public bool, redirects ...string) *world {
+	t.Helper()
+	fake := soaptest.NewServer()
+	t.Cleanup(fake.Close)
+	vendor := fake.MustAddAccount("TSTDRV1234567", soaptest.AccountConfig{})
+	cust := fake.MustAddAccount("123456_SB1", soaptest.AccountConfig{})
+	cust.AddUser(soaptest.User{Email: "admin@customer.example", Password: "pw"})
+	rec, err := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync", OAuth2CodeGrant: true, OAuth2ClientCredentials: !public,
+		PublicClient: public, RedirectURIs: append([]string{"https://app.acme.example/cb"}, redirects...), Scopes: []string{"rest_webservices", "restlets"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &world{fake: fake, cust: cust, rec: rec}
+}
+
+// lineWriter hands each complete line to a channel.
+type lineWriter struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	all   bytes.Buffer
+	lines chan string
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.all.Write(p)
+	w.buf.Write(p)
+	for {
+		i := bytes.IndexByte(w.buf.Bytes(), '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		line := string(w.buf.Next(i + 1))
+		select {
+		case w.lines <- strings.TrimSpace(line):
+		default:
+		}
+	}
+}
+
+func (w *lineWriter) String() string { w.mu.Lock(); defer w.mu.Unlock(); return w.all.String() }
+
+// start runs the command in the background and returns the authorize URL it printed.
+func start(t *testing.T, args []string, stdin io.Reader) (openURL *url.URL, done <-chan int, stdout *bytes.Buffer, stderr *lineWriter) {
+	t.Helper()
+	stdout = &bytes.Buffer{}
+	stderr = &lineWriter{lines: make(chan string, 16)}
+	ch := make(chan int, 1)
+	go func() { ch <- run(context.Background(), args, stdin, stdout, stderr) }()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case l := <-stderr.lines:
+			if after, ok := strings.CutPrefix(l, "open: "); ok {
+				u, err := url.Parse(after)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return u, ch, stdout, stderr
+			}
+		case code := <-ch:
+			t.Fatalf("exited %d before printing the authorize URL: %s", code, stderr.String())
+		case <-deadline:
+			t.Fatal("no open: line")
+		}
+	}
+}
+
+// consent plays the browser; the printed URL points at -netsuite-base, so
+// the test names the NetSuite host the fake routes by.
+func (w *world) consent(t *testing.T, u *url.URL, host, action string) *url.URL {
+	t.Helper()
+	v := *u
+	v.Scheme, v.Host = "https", host
+	loc, err := w.fake.Consent(t.Context(), v.String(), "admin@customer.example", "pw", action)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+func wait(t *testing.T, done <-chan int) int {
+	t.Helper()
+	select {
+	case c := <-done:
+		return c
+	case <-time.After(10 * time.Second):
+		t.Fatal("the command did not finish")
+		return -1
+	}
+}
+
+func TestCodeGrantStdin(t *testing.T) {
+	t.Parallel()
+	for _, public := range []bool{true, false} {
+		w := newWorld(t, public)
+		args := []string{"-client-id", w.rec.ClientID, "-account", "123456-sb1", "-redirect", "https://app.acme.example/cb",
+			"-scope", "rest_webservices restlets", "-netsuite-base", w.fake.URL()}
+		if !public {
+			args = append(args, "-client-secret", w.rec.ClientSecret)
+		}
+		pr, pw := io.Pipe()
+		u, done, stdout, stderr := start(t, args, pr)
+		base, _ := url.Parse(w.fake.URL())
+		if u.Host != base.Host || u.Path != "/app/login/oauth2/authorize.nl" || u.Query().Get("code_challenge_method") != "S256" {
+			t.Fatalf("printed URL %s: want the -netsuite-base host and NetSuite's path", u.Redacted())
+		}
+		loc := w.consent(t, u, "123456-sb1.app.netsuite.com", "allow")
+		io.WriteString(pw, loc.String()+"\n") //nolint:errcheck
+		if code := wait(t, done); code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr.String())
+		}
+		var out map[string]string
+		if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+			t.Fatalf("stdout is not one JSON object: %q", stdout.String())
+		}
+		for _, k := range []string{"access_token", "refresh_token", "expires_at", "entity"} {
+			if out[k] == "" {
+				t.Errorf("%s is empty in %v", k, out)
+			}
+		}
+		got := map[string]string{"account": out["account"], "token_type": out["token_type"], "scope": out["scope"], "role": out["role"]}
+		want := map[string]string{"account": "123456_SB1", "token_type": "bearer", "scope": "rest_webservices restlets", "role": "3"}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("output mismatch (-want +got):\n%s", diff)
+		}
+		if _, err := time.Parse(time.RFC3339, out["expires_at"]); err != nil {
+			t.Errorf("expires_at %q is not RFC 3339", out["expires_at"])
+		}
+		if inst, ok := w.cust.Install(w.rec.ApplicationID); !ok || inst.State != "Enabled" {
+			t.Errorf("the record is not installed Enabled: %+v", inst)
+		}
+		if strings.Contains(stderr.String(), out["access_token"]) || (!public && strings.Contains(stderr.String(), w.rec.ClientSecret)) {
+			t.Error("a secret on stderr")
+		}
+	}
+}
+
+func TestCodeGrantListenAndOut(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	redirect := "http://" + addr + "/callback"
+	w := newWorld(t, true, redirect)
+	outFile := filepath.Join(t.TempDir(), "token.json")
+	u, done, stdout, stderr := start(t, []string{"-client-id", w.rec.ClientID, "-redirect", redirect, "-listen", addr,
+		"-netsuite-base", w.fake.URL(), "-out", outFile}, strings.NewReader(""))
+	loc := w.consent(t, u, "system.netsuite.com", "allow") // no -account: the login picks it
+	resp, err := http.Get(loc.String())                    // the browser follows NetSuite's redirect
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if code := wait(t, done); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if stdout.Len() != 0 {
+		t.Errorf("stdout with -out: %q", stdout.String())
+	}
+	st, err := os.Stat(outFile)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("-out file: %v, mode %v", err, st)
+	}
+	data, _ := os.ReadFile(outFile)
+	var out map[string]string
+	if json.Unmarshal(data, &out) != nil || out["account"] != "123456_SB1" || out["access_token"] == "" {
+		t.Errorf("-out content %s", data)
+	}
+}
+
+func TestDenyExitsOne(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, true)
+	pr, pw := io.Pipe()
+	u, done, _, stderr := start(t, []string{"-client-id", w.rec.ClientID, "-account", "123456_SB1", "-redirect", "https://app.acme.example/cb", "-netsuite-base", w.fake.URL()}, pr)
+	loc := w.consent(t, u, "123456-sb1.app.netsuite.com", "deny")
+	io.WriteString(pw, loc.String()+"\n") //nolint:errcheck
+	if code := wait(t, done); code != 1 {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	last := lines[len(lines)-1]
+	if !strings.HasPrefix(last, "oauth2: ") || !strings.Contains(last, "access_denied") {
+		t.Errorf("last stderr line %q: want one line naming access_denied", last)
+	}
+}
+
+func TestBadFlagsExitTwo(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no redirect", []string{"-client-id", "x"}, "-redirect"},
+		{"no client id", []string{"-redirect", "https://a.example/cb"}, "-client-id"},
+		{"bad scope", []string{"-client-id", "x", "-redirect", "https://a.example/cb", "-scope", "email"}, "-scope"},
+		{"mcp with others", []string{"-client-id", "x", "-redirect", "https://a.example/cb", "-scope", "mcp restlets"}, "alone"},
+		{"bad account", []string{"-client-id", "x", "-redirect", "https://a.example/cb", "-account", "evil.example/"}, "-account"},
+		{"http redirect", []string{"-client-id", "x", "-redirect", "http://a.example/cb"}, "http://"},
+		{"out in missing dir", []string{"-client-id", "x", "-redirect", "https://a.example/cb", "-out", "/nonexistent/dir/t.json"}, "-out"},
+		{"m2m without key", []string{"-m2m", "-client-id", "x", "-account", "1", "-cert-id", "k"}, "-key"},
+		{"m2m without account", []string{"-m2m", "-client-id", "x", "-cert-id", "k", "-key", "k.pem"}, "-account"},
+		{"extra argument", []string{"-client-id", "x", "-redirect", "https://a.example/cb", "more"}, "unexpected"},
+		{"unknown flag", []string{"-nope"}, "nope"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr bytes.Buffer
+			if code := run(t.Context(), tt.args, strings.NewReader(""), &stdout, &stderr); code != 2 {
+				t.Fatalf("exit %d, want 2; stderr %s", code, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), tt.want) || stdout.Len() != 0 {
+				t.Errorf("stderr %q lacks %q (stdout %q)", stderr.String(), tt.want, stdout.String())
+			}
+		})
+	}
+}
+
+func TestM2M(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, false)
+	// the code grant installs the record; M2M needs it there
+	pr, pw := io.Pipe()
+	u, done, _, stderr := start(t, []string{"-client-id", w.rec.ClientID, "-client-secret", w.rec.ClientSecret, "-account", "123456_SB1",
+		"-redirect", "https://app.acme.example/cb", "-netsuite-base", w.fake.URL()}, pr)
+	io.WriteString(pw, w.consent(t, u, "123456-sb1.app.netsuite.com", "allow").String()+"\n") //nolint:errcheck
+	if code := wait(t, done); code != 0 {
+		t.Fatal(stderr.String())
+	}
+	key, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "m2m"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour)}
+	der, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	kid, err := w.cust.AddCertificate(w.rec.ClientID, "admin@customer.example", "3", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, _ := x509.MarshalECPrivateKey(key)
+	keyFile := filepath.Join(t.TempDir(), "key.pem")
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600) //nolint:errcheck
+	var stdout, errb bytes.Buffer
+	code := run(t.Context(), []string{"-m2m", "-account", "123456_SB1", "-client-id", w.rec.ClientID, "-cert-id", kid, "-key", keyFile,
+		"-netsuite-base", w.fake.URL()}, strings.NewReader(""), &stdout, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var out map[string]string
+	if json.Unmarshal(stdout.Bytes(), &out) != nil || out["access_token"] == "" || out["refresh_token"] != "" || out["account"] != "123456_SB1" {
+		t.Errorf("M2M output %s", stdout.String())
+	}
+	// a refused assertion (wrong kid) exits 1 with the OAuth error value
+	errb.Reset()
+	stdout.Reset()
+	code = run(t.Context(), []string{"-m2m", "-account", "123456_SB1", "-client-id", w.rec.ClientID, "-cert-id", "nope", "-key", keyFile,
+		"-netsuite-base", w.fake.URL()}, strings.NewReader(""), &stdout, &errb)
+	if code != 1 || !strings.Contains(errb.String(), "invalid_grant") {
+		t.Errorf("wrong kid: exit %d, stderr %q", code, errb.String())
+	}
+}
