@@ -2,6 +2,7 @@ package approval
 
 import (
 	"fmt"
+	"github.com/nsdist/nsdist"
 	"strings"
 	"time"
 
@@ -113,13 +114,14 @@ type Input struct {
 	Date                 time.Time    // the day the rules are applied for (default: now)
 }
 
-// State is a predicted initial State.
-type State string
+// State is [nsdist.State]. A prediction is one of the record's States, or
+// StateUnknown or StateNone, which no record ever has.
+type State = nsdist.State
 
 // Predicted States.
 const (
-	StateEnabled            State = "Enabled"
-	StateWaitingForApproval State = "Waiting for Approval"
+	StateEnabled                  = nsdist.StateEnabled
+	StateWaitingForApproval       = nsdist.StateWaitingForApproval
 	StateUnknown            State = "Unknown" // one of PossibleStates; see Probe
 	StateNone               State = "None"    // the channel cannot work
 )

@@ -1,12 +1,14 @@
 package soap
 
-// RecordState is an integration record's State in one account
-// (NETSUITE.md §1.3). It belongs to that account alone.
-type RecordState string
+import "github.com/nsdist/nsdist"
 
-// The documented States. No others exist.
+// RecordState is [nsdist.State]: a record's State belongs to no wire
+// protocol. SOAP keeps this name so existing code compiles unchanged.
+type RecordState = nsdist.State
+
+// The documented States, as [nsdist.State] names them.
 const (
-	StateEnabled            RecordState = "Enabled"
-	StateBlocked            RecordState = "Blocked"
-	StateWaitingForApproval RecordState = "Waiting for Approval"
+	StateEnabled            = nsdist.StateEnabled
+	StateBlocked            = nsdist.StateBlocked
+	StateWaitingForApproval = nsdist.StateWaitingForApproval
 )
