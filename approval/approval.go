@@ -2,10 +2,10 @@ package approval
 
 import (
 	"fmt"
-	"github.com/nsdist/nsdist"
 	"strings"
 	"time"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/soap"
 )
 
