@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/nsdist/nsdist/approval"
+	"github.com/nsdist/nsdist/distribution/oauth2"
 	"github.com/nsdist/nsdist/soap"
 )
 
@@ -264,7 +265,13 @@ func TestExplain(t *testing.T) {
 			"installed, waiting for approval: an administrator of 123456 must open Setup > Integration > Manage Integrations, edit Acme Sync, and set State to Enabled"},
 		{"invalid login, approval not required", eval(approval.PreferenceNotRequired), approval.Observation{Observed: approval.ObservedInvalidLogin}, approval.BlockedOrRejected, "rejected", "Login Audit Trail"},
 		{"invalid login, unknown, fresh token", eval(approval.PreferenceUnknown), approval.Observation{Observed: approval.ObservedInvalidLogin, TokenIssuedAt: issued, At: today}, approval.AwaitingApproval, "awaiting_approval", "most likely waiting for approval"},
-		{"invalid login, unknown, old token", eval(approval.PreferenceUnknown), approval.Observation{Observed: approval.ObservedInvalidLogin, TokenIssuedAt: today.Add(-48 * time.Hour), At: today}, approval.BlockedOrRejected, "rejected", "Waiting for Approval or Blocked"},
+		{"invalid login, unknown, old token", eval(approval.PreferenceUnknown), approval.Observation{Observed: approval.ObservedInvalidLogin, TokenIssuedAt: today.Add(-48 * time.Hour), At: today}, approval.BlockedOrRejected, "rejected", "Blocked or Waiting for Approval"},
+		{"invalid login, unknown, token age unknown", eval(approval.PreferenceUnknown), approval.Observation{Observed: approval.ObservedInvalidLogin, At: today}, approval.BlockedOrRejected, "rejected",
+			"the likely causes are, in order: Acme Sync is Waiting for Approval, it is Blocked, or the token was revoked"},
+		{"invalid_token, oauth2, fresh", approval.Evaluate(approval.Input{Channel: approval.ChannelOAuth2, Record: approval.Record{Name: "Acme Sync", OAuth2CodeGrant: true}, Target: approval.Target{Account: "123456"}, Date: today}),
+			approval.Observation{Observed: approval.ObservedInvalidLogin, TokenIssuedAt: issued, At: today}, approval.AwaitingApproval, "awaiting_approval", "the user authorized moments ago, which installed the record, and NetSuite refuses requests from a record Waiting for Approval with 401 invalid_token"},
+		{"reauthorize", eval(approval.PreferenceUnknown), approval.Observation{Observed: approval.ObservedReauthorize}, approval.BlockedOrRejected, "rejected", "authorization for 123456 ended"},
+		{"client refused", eval(approval.PreferenceUnknown), approval.Observation{Observed: approval.ObservedClientRefused}, approval.Misconfigured, "misconfigured", "refused the client"},
 		{"ambiguous", eval(approval.PreferenceUnknown), approval.Observation{Observed: approval.ObservedAmbiguousAuth}, approval.Misconfigured, "misconfigured", "Ambiguous authentication"},
 		{"concurrency", eval(approval.PreferenceUnknown), approval.Observation{Observed: approval.ObservedConcurrency}, approval.Retryable, "failed", "concurrency limit"},
 		{"feature", eval(approval.PreferenceUnknown), approval.Observation{Observed: approval.ObservedFeatureOrPerm}, approval.Misconfigured, "misconfigured", "SOAP Web Services"},
@@ -306,6 +313,14 @@ func TestObserve(t *testing.T) {
 		{&soap.OpError{Err: &soap.HTTPError{StatusCode: 503}}, approval.ObservedUnavailable},
 		{&soap.OpError{Err: &soap.TransportError{Err: &net.OpError{Op: "dial", Err: errors.New("refused")}}}, approval.ObservedTransport},
 		{errors.New("something else"), approval.ObservedOther},
+		// OAuth 2.0 and REST (subsect_158521832417, subsect_158521885412)
+		{&oauth2.Error{Op: oauth2.OpServerTime, Code: oauth2.CodeInvalidToken, HTTPStatus: 401}, approval.ObservedInvalidLogin},
+		{fmt.Errorf("probe: %w", &oauth2.Error{Op: oauth2.OpServerTime, Code: oauth2.CodeTooManyRequests, HTTPStatus: 429}), approval.ObservedConcurrency},
+		{&oauth2.Error{Op: oauth2.OpServerTime, HTTPStatus: 503}, approval.ObservedUnavailable},
+		{&oauth2.Error{Op: oauth2.OpRefresh, Code: oauth2.CodeInvalidGrant, HTTPStatus: 400}, approval.ObservedReauthorize},
+		{&oauth2.Error{Op: oauth2.OpExchange, Code: oauth2.CodeInvalidClient, HTTPStatus: 401}, approval.ObservedClientRefused},
+		{&oauth2.Error{Op: oauth2.OpServerTime, HTTPStatus: 403}, approval.ObservedFeatureOrPerm},
+		{fmt.Errorf("oauth2: serverTime: %w", &net.OpError{Op: "dial", Err: errors.New("refused")}), approval.ObservedTransport},
 	}
 	for _, tt := range tests {
 		if got := approval.Observe(tt.err); got != tt.want {

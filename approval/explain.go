@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/nsdist/nsdist/soap"
@@ -24,17 +25,57 @@ const (
 	ObservedInvalidAccount     Observed = "invalid_account"
 	ObservedTransport          Observed = "transport" // no answer
 	ObservedOther              Observed = "other"
+	// ObservedReauthorize: OAuth 2.0 refused the refresh token (invalid_grant):
+	// it expired, was spent or revoked; only a new authorization helps
+	// (section_158082518856).
+	ObservedReauthorize Observed = "reauthorize"
+	// ObservedClientRefused: the OAuth 2.0 token endpoint refused the client
+	// or the grant (invalid_client, unauthorized_client, invalid_scope,
+	// subsect_158521832417).
+	ObservedClientRefused Observed = "client_refused"
 )
+
+// oauthError is how Observe reads an OAuth 2.0 error without importing the
+// package that made it (distribution/oauth2's *Error has these methods).
+type oauthError interface {
+	ErrorCode() string
+	HTTPStatusCode() int
+}
+
+func observeOAuth(e oauthError, err error) Observed {
+	var re interface{ Reauthorize() bool }
+	if errors.As(err, &re) && re.Reauthorize() {
+		return ObservedReauthorize
+	}
+	switch code, status := e.ErrorCode(), e.HTTPStatusCode(); {
+	case code == "invalid_token":
+		// subsect_158521885412: every refused bearer token is 401 invalid_token, "Invalid login attempt."
+		return ObservedInvalidLogin
+	case code == "too_many_requests" || status == 429:
+		return ObservedConcurrency
+	case code == "server_error" || code == "temporarily_unavailable" || status >= 500:
+		return ObservedUnavailable
+	case code == "invalid_client" || code == "unauthorized_client" || code == "invalid_scope" || code == "unsupported_grant_type":
+		return ObservedClientRefused
+	case code == "insufficient_scope" || status == 403:
+		return ObservedFeatureOrPerm
+	}
+	return ObservedOther
+}
 
 // Observe classifies what a request returned (nil for success).
 func Observe(err error) Observed {
 	var (
 		h  *soap.HTTPError
 		te *soap.TransportError
+		oe oauthError
+		ne net.Error
 	)
 	switch {
 	case err == nil:
 		return ObservedSuccess
+	case errors.As(err, &oe):
+		return observeOAuth(oe, err)
 	case errors.Is(err, soap.ErrAmbiguousAuth):
 		return ObservedAmbiguousAuth
 	case errors.Is(err, soap.ErrAuthRejected):
@@ -54,7 +95,7 @@ func Observe(err error) Observed {
 			return ObservedUnavailable
 		}
 		return ObservedOther
-	case errors.As(err, &te), errors.Is(err, soap.ErrTruncated), errors.Is(err, context.DeadlineExceeded):
+	case errors.As(err, &te), errors.Is(err, soap.ErrTruncated), errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne):
 		return ObservedTransport
 	}
 	return ObservedOther
@@ -130,6 +171,9 @@ func Explain(d Decision, o Observation) Outcome {
 		name = "the integration record"
 	}
 	approve := fmt.Sprintf("an administrator of %s must open %s, edit %s, and set State to Enabled", acct, MenuManageIntegrations, name)
+	oauth := d.Input.Channel == ChannelOAuth2
+	// section_158081952044 says a code grant with Require Approval checked does not install the record.
+	notInstalled := "by Oracle's code-grant page, the record was not installed because Require Approval during Auto-Installation of Integration is checked: clear it and have the user authorize again"
 	out := Outcome{Observed: o.Observed, LessLikely: []string{}}
 	set := func(k Kind, sentence, next string) {
 		out.Kind, out.Sentence, out.NextStep = k, sentence, next
@@ -138,22 +182,48 @@ func Explain(d Decision, o Observation) Outcome {
 	case ObservedSuccess:
 		set(Enabled, fmt.Sprintf("installed and enabled in %s: requests are accepted", acct), "")
 	case ObservedInvalidLogin:
+		// NetSuite answers a record Waiting for Approval or Blocked like a bad
+		// credential: "Invalid login attempt." on SOAP, 401 invalid_token on
+		// REST (subsect_158521885412). That a Waiting record gets this answer
+		// is inferred from public code; Oracle documents no fault for it.
+		refusal := `"Invalid login attempt."`
+		issued := "the token was issued moments ago, which installed the record"
+		if oauth {
+			refusal = `401 invalid_token ("Invalid login attempt.")`
+			issued = "the user authorized moments ago, which installed the record"
+		}
 		recent := !o.TokenIssuedAt.IsZero() && o.At.Sub(o.TokenIssuedAt) >= -time.Minute && o.At.Sub(o.TokenIssuedAt) <= RecentToken
 		switch {
 		case d.InitialState == StateWaitingForApproval:
 			set(AwaitingApproval, "installed, waiting for approval: "+approve, approve)
 			out.LessLikely = []string{"the record was Blocked after the install", "the token was revoked"}
+			if oauth {
+				out.LessLikely = append(out.LessLikely, notInstalled)
+			}
 		case d.InitialState == StateUnknown && recent && d.Input.Channel.AutoInstall():
-			set(AwaitingApproval, "most likely waiting for approval: the token was issued moments ago, which installed the record, and NetSuite refuses requests from a record Waiting for Approval with \"Invalid login attempt.\"; "+approve, approve)
+			set(AwaitingApproval, "most likely waiting for approval: "+issued+", and NetSuite refuses requests from a record Waiting for Approval with "+refusal+"; "+approve, approve)
 			out.LessLikely = []string{"the record is Blocked in " + acct, "the token was revoked", "the role lost its web services permission"}
+			if oauth {
+				out.LessLikely = append(out.LessLikely, notInstalled)
+			}
+		case d.InitialState == StateUnknown && o.TokenIssuedAt.IsZero() && d.Input.Channel.AutoInstall():
+			// the token's age is unknown: the causes in order, and the one step that resolves the first two
+			set(BlockedOrRejected, fmt.Sprintf("NetSuite refused the request (%s); the token's age is unknown, so the likely causes are, in order: %s is Waiting for Approval, it is Blocked, or the token was revoked; the Login Audit Trail at %s shows which (Detail column)", refusal, name, MenuLoginAuditTrail),
+				approve+" (this resolves both Waiting for Approval and Blocked); if it is already Enabled, the token was revoked and the customer must authorize again")
+			out.LessLikely = []string{"the record is Blocked in " + acct, "the token was revoked"}
 		case d.InitialState == StateUnknown:
-			set(BlockedOrRejected, fmt.Sprintf("NetSuite refused the request (\"Invalid login attempt.\"): the record may be Waiting for Approval or Blocked, or the token revoked; an administrator of %s can see the reason in %s (Detail column)", acct, MenuLoginAuditTrail),
-				fmt.Sprintf("ask an administrator of %s to check %s's State in %s and the Login Audit Trail", acct, name, MenuManageIntegrations))
+			set(BlockedOrRejected, fmt.Sprintf("NetSuite refused the request (%s) although the token is not new: the record may be Blocked or Waiting for Approval, or the token revoked; an administrator of %s can see the reason in %s (Detail column)", refusal, acct, MenuLoginAuditTrail),
+				fmt.Sprintf("ask an administrator of %s to check %s's State in %s (set it to Enabled) and the Login Audit Trail", acct, name, MenuManageIntegrations))
 			out.LessLikely = []string{"waiting for approval"}
 		default:
-			set(BlockedOrRejected, fmt.Sprintf("NetSuite refused the request (\"Invalid login attempt.\"); approval is not required in %s, so the suspects are the credentials (token revoked or issued for another record, account id, signature, clock) or the record's State (Blocked); the Login Audit Trail at %s shows the reason in its Detail column", acct, MenuLoginAuditTrail),
+			set(BlockedOrRejected, fmt.Sprintf("NetSuite refused the request (%s); approval is not required in %s, so the suspects are the credentials (token revoked or issued for another record, account id, signature, clock) or the record's State (Blocked); the Login Audit Trail at %s shows the reason in its Detail column", refusal, acct, MenuLoginAuditTrail),
 				fmt.Sprintf("ask an administrator of %s to read the Login Audit Trail and check %s's State in %s", acct, name, MenuManageIntegrations))
 		}
+	case ObservedReauthorize:
+		set(BlockedOrRejected, fmt.Sprintf("the customer's OAuth 2.0 authorization for %s ended: the refresh token expired, was spent or revoked", acct),
+			fmt.Sprintf("ask a user of %s to authorize the integration again", acct))
+	case ObservedClientRefused:
+		set(Misconfigured, "NetSuite's token endpoint refused the client or the grant", "check the client id and secret, and the integration record's grant and scope boxes (Authorization Code Grant, Client Credentials, REST Web Services)")
 	case ObservedAmbiguousAuth:
 		set(Misconfigured, "NetSuite saw two kinds of authentication in one request (\"Ambiguous authentication\")", "send token-based requests without an application id or session cookie")
 	case ObservedConcurrency:

@@ -154,6 +154,13 @@ func (e *Error) Temporary() bool {
 // HTTPStatusCode returns the HTTP status (0 for an authorize redirect).
 func (e *Error) HTTPStatusCode() int { return e.HTTPStatus }
 
+// ErrorCode returns the OAuth 2.0 error value, for callers that classify
+// errors by behaviour (approval.Observe does) without importing this package.
+func (e *Error) ErrorCode() string { return string(e.Code) }
+
+// Reauthorize reports whether only a new authorization helps (see ErrReauthorize).
+func (e *Error) Reauthorize() bool { return e.Is(ErrReauthorize) }
+
 const auditTrail = "the customer's Login Audit Trail shows why (Setup > Users/Roles > User Management > View Login Audit Trail, Use Advanced Search, add the Detail column)"
 
 // NextStep says what the user, the customer's administrator or the vendor
