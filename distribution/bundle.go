@@ -25,9 +25,6 @@ type BundleDistributor struct {
 
 var _ Distributor = (*BundleDistributor)(nil)
 
-// OutcomePlanned is the report outcome of a bundle or SuiteApp target: nothing was installed.
-const OutcomePlanned = "planned"
-
 // NewBundleDistributor selects objects from the catalog and builds the
 // bundle plan. With a project, targets get the SuiteApp channel and
 // WriteProject writes it. A selection that breaks a rule is refused with
@@ -84,9 +81,9 @@ func (b *BundleDistributor) Distribute(_ context.Context, t Target) Result {
 		res.Channel = approval.ChannelSDF
 	}
 	if err := t.Account.Validate(); err != nil {
-		return misconfigured(res, err)
+		return misconfigured(res, err, "fix the target's account id")
 	}
-	var names []string
+	var names, steps []string
 	for _, o := range b.objects {
 		if o.Type != bundle.Integrations.SDFType {
 			continue
@@ -100,11 +97,11 @@ func (b *BundleDistributor) Distribute(_ context.Context, t Target) Result {
 		d := approval.Evaluate(approval.Input{Channel: res.Channel, Record: rec, Source: b.catalog.Account, SourceReleasePreview: b.catalog.ReleasePreview,
 			Target: approval.Target{Account: t.Account, RequireApproval: t.RequireApproval, ReleasePreview: b.plan.Options.TargetReleasePreview}, Date: b.clock()})
 		if res.Decision.Input.Channel == "" {
-			res.Decision, res.Predicted = d, d.InitialState
+			res.Decision = d
 		}
 		for _, s := range d.AdminSteps {
-			if !contains(res.NextSteps, s.String()) {
-				res.NextSteps = append(res.NextSteps, s.String())
+			if !contains(steps, s.String()) {
+				steps = append(steps, s.String())
 			}
 		}
 	}
@@ -113,11 +110,10 @@ func (b *BundleDistributor) Distribute(_ context.Context, t Target) Result {
 		what = "nothing was installed: deploy the SuiteApp " + b.project.AppID() + " to " + string(t.Account) + " with SuiteCloud CLI"
 	}
 	res.Note = what
-	res.Outcome = approval.Outcome{Kind: approval.UnknownOutcome, Report: OutcomePlanned, Observed: approval.ObservedOther, LessLikely: []string{},
-		Sentence: fmt.Sprintf("planned: %s; the installer will get %s %s", what, strings.Join(names, ", "), predictedText(res.Predicted))}
-	if len(res.NextSteps) > 0 {
-		res.Outcome.NextStep = res.NextSteps[0]
-	}
+	res.Outcome = OutcomePlanned
+	res.Explanation = approval.Outcome{Kind: approval.UnknownOutcome, Report: string(OutcomePlanned), Observed: approval.ObservedOther, LessLikely: []string{},
+		Sentence: fmt.Sprintf("planned: %s; the installer will get %s %s", what, strings.Join(names, ", "), predictedText(res.Decision.InitialState)),
+		NextStep: strings.Join(steps, "; then ")}
 	return res
 }
 

@@ -37,7 +37,7 @@ func TestBundleDistributor(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := bd.Distribute(t.Context(), distribution.Target{Account: "123456", RequireApproval: approval.PreferenceRequired})
-	if res.Predicted != approval.StateEnabled || res.Outcome.Report != distribution.OutcomePlanned || !strings.Contains(res.Note, "SuiteBundler has no API") || len(res.NextSteps) == 0 || res.Attempts != 0 {
+	if res.Decision.InitialState != approval.StateEnabled || res.Outcome != distribution.OutcomePlanned || !strings.Contains(res.Note, "SuiteBundler has no API") || res.NextStep() == "" || res.Attempts != 0 {
 		t.Errorf("bundle result = %+v", res)
 	}
 	p := &bundle.Project{PublisherID: "com.acme", ProjectID: "acmesync", ProjectName: "Acme Sync", ProjectVersion: "1.0.0"}
@@ -46,7 +46,7 @@ func TestBundleDistributor(t *testing.T) {
 		t.Fatal(err)
 	}
 	res = sd.Distribute(t.Context(), distribution.Target{Account: soap.AccountID("123456_SB1")})
-	if res.Channel != approval.ChannelSDF || res.Predicted != approval.StateUnknown || !strings.Contains(res.Outcome.Sentence, "does not give") {
+	if res.Channel != approval.ChannelSDF || res.Decision.InitialState != approval.StateUnknown || !strings.Contains(res.Explanation.Sentence, "does not give") {
 		t.Errorf("sdf result = %+v", res)
 	}
 	dir := filepath.Join(t.TempDir(), "app")
@@ -56,7 +56,7 @@ func TestBundleDistributor(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "src", "Objects", "custinteg_acme_sync.xml")); err != nil {
 		t.Error(err)
 	}
-	if r := bd.Distribute(t.Context(), distribution.Target{Account: "bad id"}); r.Outcome.Report != "misconfigured" {
+	if r := bd.Distribute(t.Context(), distribution.Target{Account: "bad id"}); r.Outcome != "misconfigured" {
 		t.Errorf("bad account: %+v", r.Outcome)
 	}
 }

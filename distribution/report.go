@@ -11,8 +11,9 @@ import (
 	"time"
 )
 
-// Outcomes in the order reports list them.
-var reportOutcomes = []string{"enabled", "awaiting_approval", "rejected", "misconfigured", "failed"}
+// reportOutcomes are the outcomes a summary always lists; planned is
+// listed when a report has any.
+var reportOutcomes = []Outcome{OutcomeEnabled, OutcomeAwaitingApproval, OutcomeRejected, OutcomeMisconfigured, OutcomeFailed}
 
 // Report is a rollout's results: one per target, those taken from the
 // journal of an earlier run included.
@@ -25,20 +26,22 @@ type Report struct {
 	Interrupted bool
 }
 
-// Counts returns the number of targets per report outcome.
-func (r *Report) Counts() map[string]int {
-	c := map[string]int{}
+// Counts returns the number of targets per outcome; every outcome of
+// reportOutcomes is present, planned only when some target has it.
+func (r *Report) Counts() map[Outcome]int {
+	c := map[Outcome]int{}
 	for _, o := range reportOutcomes {
 		c[o] = 0
 	}
 	for _, res := range r.Results {
-		c[res.Outcome.Report]++
+		c[res.Outcome]++
 	}
 	return c
 }
 
 type resultJSON struct {
 	Account     string   `json:"account"`
+	Label       string   `json:"label,omitempty"`
 	Outcome     string   `json:"outcome"`
 	Attempts    int      `json:"attempts"`
 	NextStep    string   `json:"next_step"`
@@ -54,8 +57,8 @@ type resultJSON struct {
 }
 
 func (r Result) json() resultJSON {
-	j := resultJSON{Account: string(r.Account), Outcome: r.Outcome.Report, Attempts: r.Attempts, NextStep: r.Outcome.NextStep,
-		Channel: string(r.Channel), Predicted: string(r.Predicted), Sentence: r.Outcome.Sentence, LessLikely: r.Outcome.LessLikely,
+	j := resultJSON{Account: string(r.Account), Label: r.Label, Outcome: string(r.Outcome), Attempts: r.Attempts, NextStep: r.Explanation.NextStep,
+		Channel: string(r.Channel), Predicted: string(r.Decision.InitialState), Sentence: r.Explanation.Sentence, LessLikely: r.Explanation.LessLikely,
 		NSID: r.NSID, DurationMS: r.Duration.Milliseconds(), FromJournal: r.FromJournal, Note: r.Note}
 	if j.LessLikely == nil {
 		j.LessLikely = []string{}
@@ -76,7 +79,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		Started     time.Time      `json:"started"`
 		Finished    time.Time      `json:"finished"`
 		Interrupted bool           `json:"interrupted"`
-		Counts      map[string]int `json:"counts"`
+		Counts      map[Outcome]int `json:"counts"`
 		Results     []resultJSON   `json:"results"`
 	}{r.Record, r.Started.UTC(), r.Finished.UTC(), r.Interrupted, r.Counts(), make([]resultJSON, 0, len(r.Results))}
 	for _, res := range r.Results {
@@ -106,7 +109,11 @@ func (r *Report) Summary() string {
 	counts := r.Counts()
 	total := len(r.Results)
 	fmt.Fprintf(&b, "%-18s %7s %7s\n", "outcome", "targets", "share")
-	for _, o := range reportOutcomes {
+	rows := reportOutcomes
+	if counts[OutcomePlanned] > 0 {
+		rows = append(rows[:len(rows):len(rows)], OutcomePlanned)
+	}
+	for _, o := range rows {
 		share := 0.0
 		if total > 0 {
 			share = 100 * float64(counts[o]) / float64(total)
@@ -117,10 +124,10 @@ func (r *Report) Summary() string {
 	if r.Interrupted {
 		b.WriteString("the run was interrupted: targets not reached are missing; run again with the same journal to continue\n")
 	}
-	for _, o := range reportOutcomes[1:] {
+	for _, o := range rows[1:] {
 		steps := map[string][]string{}
 		for _, res := range r.Results {
-			if res.Outcome.Report == o {
+			if res.Outcome == o {
 				key := genericStep(res)
 				steps[key] = append(steps[key], string(res.Account))
 			}
@@ -151,9 +158,9 @@ func (r *Report) Summary() string {
 // genericStep is the next step with the account id taken out, so that
 // targets with the same step group together.
 func genericStep(r Result) string {
-	s := r.Outcome.NextStep
+	s := r.Explanation.NextStep
 	if s == "" {
-		s = r.Outcome.Sentence
+		s = r.Explanation.Sentence
 	}
 	return strings.ReplaceAll(s, string(r.Account), "the account")
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"sync"
 	"time"
@@ -34,6 +35,8 @@ type rolloutConfig struct {
 	maxInterval time.Duration
 	journal     Journal
 	progress    func(Event)
+	results     func(Result)
+	logger      *slog.Logger
 	clock       func() time.Time
 	record      string
 }
@@ -105,19 +108,64 @@ func WithBackoff(initial, longest time.Duration) RolloutOption {
 // WithJournal records each target's result durably; a re-run with the same
 // journal skips targets whose latest result is enabled.
 func WithJournal(j Journal) RolloutOption {
-	return func(c *rolloutConfig) error { c.journal = j; return nil }
+	return func(c *rolloutConfig) error {
+		if j == nil {
+			return errors.New("distribution: nil Journal")
+		}
+		c.journal = j
+		return nil
+	}
 }
 
 // WithProgress receives progress events on a goroutine of its own; a slow
 // callback never blocks the workers (events it cannot keep up with are
-// dropped, except the last).
+// dropped, except the last). Use WithResults for results: it drops none.
 func WithProgress(f func(Event)) RolloutOption {
-	return func(c *rolloutConfig) error { c.progress = f; return nil }
+	return func(c *rolloutConfig) error {
+		if f == nil {
+			return errors.New("distribution: nil progress callback")
+		}
+		c.progress = f
+		return nil
+	}
 }
 
-// WithRolloutClock sets the clock.
+// WithResults calls f with every finished result (those taken from the
+// journal included), in finishing order, on a goroutine of its own. Unlike
+// progress events, results are never dropped: a slow f delays nothing but
+// itself, and Run returns only after f has seen every result.
+func WithResults(f func(Result)) RolloutOption {
+	return func(c *rolloutConfig) error {
+		if f == nil {
+			return errors.New("distribution: nil results callback")
+		}
+		c.results = f
+		return nil
+	}
+}
+
+// WithRolloutLogger logs the rollout's retries and journal writes at
+// Debug; the default discards.
+func WithRolloutLogger(l *slog.Logger) RolloutOption {
+	return func(c *rolloutConfig) error {
+		if l == nil {
+			return errors.New("distribution: nil logger")
+		}
+		c.logger = l
+		return nil
+	}
+}
+
+// WithRolloutClock sets the clock; give the AutoInstaller the same one
+// (WithClock) so that token ages and durations agree.
 func WithRolloutClock(now func() time.Time) RolloutOption {
-	return func(c *rolloutConfig) error { c.clock = now; return nil }
+	return func(c *rolloutConfig) error {
+		if now == nil {
+			return errors.New("distribution: nil clock")
+		}
+		c.clock = now
+		return nil
+	}
 }
 
 // WithRecordName names the record in the report.
@@ -131,15 +179,18 @@ func NewRollout(d Distributor, opts ...RolloutOption) (*Rollout, error) {
 		return nil, errors.New("distribution: nil Distributor")
 	}
 	cfg := rolloutConfig{concurrency: 32, perAccount: 1, maxAttempts: 10, budget: -1,
-		initial: 100 * time.Millisecond, maxInterval: 500 * time.Millisecond, clock: time.Now}
+		initial: 100 * time.Millisecond, maxInterval: 500 * time.Millisecond, clock: time.Now, logger: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {
+		if o == nil {
+			return nil, errors.New("distribution: nil RolloutOption")
+		}
 		if err := o(&cfg); err != nil {
 			return nil, err
 		}
 	}
 	if cfg.record == "" {
-		if a, ok := d.(*AutoInstaller); ok {
-			cfg.record = a.record.Name
+		if r, ok := d.(interface{ Record() approval.Record }); ok {
+			cfg.record = r.Record().Name
 		}
 	}
 	return &Rollout{d: d, cfg: cfg}, nil
@@ -161,11 +212,11 @@ type Event struct {
 	Type    EventType
 	Account soap.AccountID
 	Attempt int
-	Outcome string        // for finished
+	Outcome Outcome       // for finished
 	Wait    time.Duration // for retrying
 	Done    int           // targets finished, journal included
 	Total   int
-	Counts  map[string]int
+	Counts  map[Outcome]int
 	Elapsed time.Duration
 	ETA     time.Duration // 0 when unknown
 	Dropped int           // events dropped because the callback was slow
@@ -173,12 +224,6 @@ type Event struct {
 
 // ErrDuplicateTarget is returned when the same account appears twice.
 var ErrDuplicateTarget = errors.New("distribution: duplicate target")
-
-// attempter makes exactly one attempt; the distributors of this package
-// implement it so that the rollout can schedule retries itself.
-type attempter interface {
-	attempt(ctx context.Context, t Target) Result
-}
 
 type task struct {
 	t        Target
@@ -201,7 +246,13 @@ type scheduler struct {
 	budget int
 
 	results []Result
-	counts  map[string]int
+	// results not yet handed to the callback: an unbounded queue, so that a
+	// slow callback neither blocks the workers nor loses a result
+	rmu     sync.Mutex
+	rcond   *sync.Cond
+	resultQ []Result
+	rclosed bool
+	counts  map[Outcome]int
 	done    int
 	total   int
 	start   time.Time
@@ -231,8 +282,9 @@ func (r *Rollout) Run(ctx context.Context, targets []Target) (*Report, error) {
 		return nil, errors.Join(errs...)
 	}
 	s := &scheduler{r: r, ctx: ctx, wait: map[soap.AccountID][]*task{}, busy: map[soap.AccountID]int{},
-		timers: map[*time.Timer]struct{}{}, counts: map[string]int{}, total: len(targets), start: r.cfg.clock()}
+		timers: map[*time.Timer]struct{}{}, counts: map[Outcome]int{}, total: len(targets), start: r.cfg.clock()}
 	s.cond = sync.NewCond(&s.mu)
+	s.rcond = sync.NewCond(&s.rmu)
 	s.budget = r.cfg.budget
 	if s.budget < 0 {
 		s.budget = 3 * len(targets)
@@ -247,14 +299,17 @@ func (r *Rollout) Run(ctx context.Context, targets []Target) (*Report, error) {
 		}
 	}
 	for _, t := range targets {
-		if e, ok := prev[t.Account]; ok && e.Outcome == "enabled" {
+		if e, ok := prev[t.Account]; ok && Outcome(e.Outcome).Final() {
 			s.finishLocked(fromEntry(e), false)
 			continue
 		}
 		s.ready = append(s.ready, &task{t: t})
 		s.open++
 	}
-	var evWG sync.WaitGroup
+	var evWG, resWG sync.WaitGroup
+	if f := r.cfg.results; f != nil {
+		resWG.Go(func() { s.deliver(f) })
+	}
 	if r.cfg.progress != nil {
 		s.events = make(chan Event, 1024)
 		evWG.Go(func() {
@@ -288,6 +343,11 @@ func (r *Rollout) Run(ctx context.Context, targets []Target) (*Report, error) {
 		close(s.events)
 		evWG.Wait()
 	}
+	s.rmu.Lock()
+	s.rclosed = true
+	s.rcond.Signal()
+	s.rmu.Unlock()
+	resWG.Wait()
 	if s.jerr != nil {
 		return rep, s.jerr
 	}
@@ -295,6 +355,26 @@ func (r *Rollout) Run(ctx context.Context, targets []Target) (*Report, error) {
 		return rep, ctx.Err()
 	}
 	return rep, nil
+}
+
+// deliver hands queued results to f until the run is over and the queue empty.
+func (s *scheduler) deliver(f func(Result)) {
+	for {
+		s.rmu.Lock()
+		for len(s.resultQ) == 0 && !s.rclosed {
+			s.rcond.Wait()
+		}
+		batch := s.resultQ
+		s.resultQ = nil
+		closed := s.rclosed
+		s.rmu.Unlock()
+		for _, res := range batch {
+			f(res)
+		}
+		if closed && len(batch) == 0 {
+			return
+		}
+	}
 }
 
 func newRunID() string {
@@ -333,14 +413,23 @@ func (s *scheduler) worker() {
 		s.mu.Unlock()
 
 		var res Result
-		if a, ok := s.r.d.(attempter); ok {
-			res = a.attempt(s.ctx, tk.t)
+		if a, ok := s.r.d.(Attempter); ok {
+			res = a.Attempt(s.ctx, tk.t)
 		} else {
 			res = s.r.d.Distribute(s.ctx, tk.t)
 		}
 		tk.attempts += max(res.Attempts, 1)
-		if res.Outcome.Report == "" { // a foreign Distributor that left it empty
-			res.Outcome = approval.Outcome{Kind: approval.UnknownOutcome, Report: "failed", LessLikely: []string{}}
+		if res.Account == "" {
+			res.Account = tk.t.Account
+		}
+		if res.Label == "" {
+			res.Label = tk.t.Label
+		}
+		if res.Outcome == "" { // a foreign Distributor that left it empty
+			if res.Explanation.Kind == "" {
+				res.Explanation = approval.Outcome{Kind: approval.UnknownOutcome, Report: string(OutcomeFailed), Sentence: "the distributor gave no outcome", LessLikely: []string{}}
+			}
+			res.Outcome = outcomeOf(res.Explanation.Kind)
 		}
 
 		s.mu.Lock()
@@ -348,7 +437,7 @@ func (s *scheduler) worker() {
 		switch {
 		case s.ctx.Err() != nil:
 			// stopped mid-attempt: not a result; a re-run checks the target again
-		case res.Outcome.Kind == approval.Retryable && tk.tries < s.r.cfg.maxAttempts && s.budget > 0:
+		case res.Explanation.Kind == approval.Retryable && tk.tries < s.r.cfg.maxAttempts && s.budget > 0:
 			s.budget--
 			if tk.bo == nil {
 				tk.bo = &backoff.ExponentialBackOff{InitialInterval: s.r.cfg.initial, RandomizationFactor: 0.5, Multiplier: 2,
@@ -410,8 +499,8 @@ func (s *scheduler) record(res Result) error {
 	if j == nil {
 		return nil
 	}
-	e := Entry{Run: s.run, Time: s.r.cfg.clock().UTC(), Account: res.Account, Outcome: res.Outcome.Report, Attempts: res.Attempts,
-		NextStep: res.Outcome.NextStep, Channel: string(res.Channel), Predicted: string(res.Predicted), Sentence: res.Outcome.Sentence, NSID: res.NSID}
+	e := Entry{Run: s.run, Time: s.r.cfg.clock().UTC(), Account: res.Account, Outcome: string(res.Outcome), Attempts: res.Attempts,
+		NextStep: res.Explanation.NextStep, Channel: string(res.Channel), Predicted: string(res.Decision.InitialState), Sentence: res.Explanation.Sentence, NSID: res.NSID}
 	if res.Err != nil {
 		e.Error = res.Err.Error()
 	}
@@ -423,11 +512,17 @@ func (s *scheduler) record(res Result) error {
 
 func (s *scheduler) finishLocked(res Result, emit bool) {
 	s.results = append(s.results, res)
-	s.counts[res.Outcome.Report]++
+	s.counts[res.Outcome]++
 	s.done++
+	if s.r.cfg.results != nil {
+		s.rmu.Lock()
+		s.resultQ = append(s.resultQ, res)
+		s.rcond.Signal()
+		s.rmu.Unlock()
+	}
 	if emit {
 		e := s.eventLocked(EventFinished, res.Account, res.Attempts)
-		e.Outcome = res.Outcome.Report
+		e.Outcome = res.Outcome
 		s.sendLocked(e)
 	}
 }
@@ -446,7 +541,7 @@ func (s *scheduler) sendLocked(e Event) {
 }
 
 func (s *scheduler) eventLocked(t EventType, a soap.AccountID, attempt int) Event {
-	counts := make(map[string]int, len(s.counts))
+	counts := make(map[Outcome]int, len(s.counts))
 	for k, v := range s.counts {
 		counts[k] = v
 	}
@@ -459,7 +554,7 @@ func (s *scheduler) eventLocked(t EventType, a soap.AccountID, attempt int) Even
 }
 
 func fromEntry(e Entry) Result {
-	kind := approval.Enabled
-	return Result{Account: e.Account, Channel: approval.Channel(e.Channel), Predicted: approval.State(e.Predicted), Attempts: e.Attempts, NSID: e.NSID,
-		FromJournal: true, Outcome: approval.Outcome{Kind: kind, Report: e.Outcome, Sentence: e.Sentence, NextStep: e.NextStep, LessLikely: []string{}}}
+	return Result{Account: e.Account, Channel: approval.Channel(e.Channel), Attempts: e.Attempts, NSID: e.NSID, FromJournal: true,
+		Outcome: Outcome(e.Outcome), Decision: approval.Decision{InitialState: approval.State(e.Predicted)},
+		Explanation: approval.Outcome{Kind: approval.Enabled, Report: e.Outcome, Sentence: e.Sentence, NextStep: e.NextStep, LessLikely: []string{}}}
 }

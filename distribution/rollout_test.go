@@ -103,18 +103,18 @@ func TestRolloutMixedPreferences(t *testing.T) {
 		t.Fatalf("counts = %v, want 80 enabled and 40 awaiting approval", counts)
 	}
 	for _, r := range rep.Results {
-		want := "enabled"
+		want := distribution.OutcomeEnabled
 		if s.requires[r.Account] {
-			want = "awaiting_approval"
+			want = distribution.OutcomeAwaitingApproval
 		}
-		if r.Outcome.Report != want || r.Attempts != 1 || r.Channel != approval.ChannelTBA || r.Predicted != approval.StateUnknown {
+		if r.Outcome != want || r.Attempts != 1 || r.Channel != approval.ChannelTBA || r.Decision.InitialState != approval.StateUnknown {
 			t.Errorf("%s: %+v", r.Account, r)
 		}
 		if want == "enabled" && r.NSID == "" {
 			t.Errorf("%s: no nsId", r.Account)
 		}
-		if want == "awaiting_approval" && (!strings.Contains(r.Outcome.Sentence, "most likely waiting for approval") || !errors.Is(r.Err, soap.ErrAuthRejected)) {
-			t.Errorf("%s: %s / %v", r.Account, r.Outcome.Sentence, r.Err)
+		if want == "awaiting_approval" && (!strings.Contains(r.Explanation.Sentence, "most likely waiting for approval") || !errors.Is(r.Err, soap.ErrAuthRejected)) {
+			t.Errorf("%s: %s / %v", r.Account, r.Explanation.Sentence, r.Err)
 		}
 	}
 }
@@ -266,8 +266,8 @@ func TestRolloutCancel(t *testing.T) {
 		t.Errorf("journal has %d entries, report %d: every finished result must be kept", len(j.Entries), len(rep.Results))
 	}
 	for _, r := range rep.Results {
-		if r.Outcome.Report != "enabled" {
-			t.Errorf("%s: %s", r.Account, r.Outcome.Report)
+		if r.Outcome != "enabled" {
+			t.Errorf("%s: %s", r.Account, r.Outcome)
 		}
 	}
 }
@@ -282,8 +282,8 @@ func TestRolloutRetryBudget(t *testing.T) {
 	total := 0
 	for _, r := range rep.Results {
 		total += r.Attempts
-		if r.Outcome.Report != "failed" {
-			t.Errorf("%s: %s", r.Account, r.Outcome.Report)
+		if r.Outcome != "failed" {
+			t.Errorf("%s: %s", r.Account, r.Outcome)
 		}
 	}
 	if total != 25 {
@@ -312,14 +312,14 @@ func TestAutoInstallerPreflightSendsNothing(t *testing.T) {
 	before := s.fake.Requests()
 	pp := &soap.Passport{Email: "a@b.c", Password: "pw", Account: s.targets[0].Account, Role: "3", ApplicationID: "C4A2541D-16FB-4845-B8A2-8B8A34BDBB61"}
 	res := ai.Distribute(t.Context(), distribution.Target{Account: s.targets[0].Account, Auth: pp})
-	if res.Outcome.Report != "misconfigured" || !errors.Is(res.Err, distribution.ErrPreflight) || res.Attempts != 0 {
+	if res.Outcome != "misconfigured" || !errors.Is(res.Err, distribution.ErrPreflight) || res.Attempts != 0 {
 		t.Errorf("result = %+v", res)
 	}
 	if s.fake.Requests() != before {
 		t.Error("a preflight refusal sent a request")
 	}
 	res = ai.Distribute(t.Context(), distribution.Target{Account: s.targets[0].Account})
-	if res.Outcome.Report != "misconfigured" || !errors.Is(res.Err, soap.ErrCredentials) {
+	if res.Outcome != "misconfigured" || !errors.Is(res.Err, distribution.ErrCredential) || !strings.Contains(res.NextStep(), "no credential") {
 		t.Errorf("no credentials: %+v", res)
 	}
 }
@@ -339,12 +339,12 @@ func TestAutoInstallerLegacyPath(t *testing.T) {
 	}
 	pp := &soap.Passport{Email: "ops@c.example", Password: "pw", Account: cust.ID(), Role: "3", ApplicationID: rec.ApplicationID}
 	res := ai.Distribute(t.Context(), distribution.Target{Account: cust.ID(), Auth: pp, RequireApproval: approval.PreferenceRequired})
-	if res.Outcome.Report != "awaiting_approval" || res.Predicted != approval.StateWaitingForApproval || res.Channel != approval.ChannelCredentials {
+	if res.Outcome != "awaiting_approval" || res.Decision.InitialState != approval.StateWaitingForApproval || res.Channel != approval.ChannelCredentials {
 		t.Fatalf("result = %+v", res)
 	}
 	cust.Approve(rec.ApplicationID) //nolint:errcheck
 	res = ai.Distribute(t.Context(), distribution.Target{Account: cust.ID(), Auth: pp, RequireApproval: approval.PreferenceRequired})
-	if res.Outcome.Report != "enabled" || res.NSID == "" {
+	if res.Outcome != "enabled" || res.NSID == "" {
 		t.Fatalf("after approval: %+v", res)
 	}
 }

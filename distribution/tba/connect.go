@@ -185,15 +185,15 @@ func (c *Connect) render(w http.ResponseWriter, res distribution.Result, err err
 	case err != nil:
 		status = http.StatusBadGateway
 		data.Headline, data.Detail = "Not connected", err.Error()
-	case res.Outcome.Report == "enabled":
-		data.Headline, data.Detail = "Connected: Enabled", res.Outcome.Sentence
-	case res.Outcome.Report == "awaiting_approval":
+	case res.Outcome == "enabled":
+		data.Headline, data.Detail = "Connected: Enabled", res.Explanation.Sentence
+	case res.Outcome == "awaiting_approval":
 		data.Headline = "Connected: waiting for approval"
-		data.Detail, data.Next = res.Outcome.Sentence, "ask your administrator to "+trimAdmin(res.Outcome.NextStep)
-	case res.Outcome.Report == "":
+		data.Detail, data.Next = res.Explanation.Sentence, "ask your administrator to "+trimAdmin(res.Explanation.NextStep)
+	case res.Outcome == "":
 		data.Headline, data.Detail = "Connected", "the token is stored"
 	default:
-		data.Headline, data.Detail, data.Next = "Connected, but NetSuite refused the check: "+res.Outcome.Report, res.Outcome.Sentence, res.Outcome.NextStep
+		data.Headline, data.Detail, data.Next = "Connected, but NetSuite refused the check: "+string(res.Outcome), res.Explanation.Sentence, res.Explanation.NextStep
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)

@@ -84,11 +84,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		enc.SetIndent("", "  ")
 		enc.Encode(res) //nolint:errcheck
 	} else {
-		fmt.Fprintf(stdout, "%s: %s\n", res.Account, res.Outcome)
-		fmt.Fprintf(stdout, "predicted %s, %d attempt(s), nsId %q\n", res.Predicted, res.Attempts, res.NSID)
+		fmt.Fprintf(stdout, "%s: %s\n", res.Account, res.Explanation)
+		line := fmt.Sprintf("predicted %s, %d %s", res.Decision.InitialState, res.Attempts, plural(res.Attempts, "attempt", "attempts"))
+		if res.NSID != "" {
+			line += ", nsId " + res.NSID
+		}
+		fmt.Fprintln(stdout, line)
 	}
-	if res.Outcome.Report == "failed" || res.Outcome.Report == "misconfigured" {
+	if res.Outcome == distribution.OutcomeFailed || res.Outcome == distribution.OutcomeMisconfigured {
 		return 1
 	}
 	return 0
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
