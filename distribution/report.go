@@ -75,12 +75,12 @@ func (r Result) MarshalJSON() ([]byte, error) { return json.Marshal(r.json()) }
 // WriteJSON writes the report as one JSON object with a results array.
 func (r *Report) WriteJSON(w io.Writer) error {
 	out := struct {
-		Record      string         `json:"record"`
-		Started     time.Time      `json:"started"`
-		Finished    time.Time      `json:"finished"`
-		Interrupted bool           `json:"interrupted"`
+		Record      string          `json:"record"`
+		Started     time.Time       `json:"started"`
+		Finished    time.Time       `json:"finished"`
+		Interrupted bool            `json:"interrupted"`
 		Counts      map[Outcome]int `json:"counts"`
-		Results     []resultJSON   `json:"results"`
+		Results     []resultJSON    `json:"results"`
 	}{r.Record, r.Started.UTC(), r.Finished.UTC(), r.Interrupted, r.Counts(), make([]resultJSON, 0, len(r.Results))}
 	for _, res := range r.Results {
 		out.Results = append(out.Results, res.json())
