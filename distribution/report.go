@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"github.com/nsdist/nsdist/approval"
 	"io"
 	"sort"
 	"strconv"
@@ -35,6 +36,18 @@ func (r *Report) Counts() map[Outcome]int {
 	}
 	for _, res := range r.Results {
 		c[res.Outcome]++
+	}
+	return c
+}
+
+// CountsByChannel returns the number of targets per outcome, per channel.
+func (r *Report) CountsByChannel() map[approval.Channel]map[Outcome]int {
+	c := map[approval.Channel]map[Outcome]int{}
+	for _, res := range r.Results {
+		if c[res.Channel] == nil {
+			c[res.Channel] = map[Outcome]int{}
+		}
+		c[res.Channel][res.Outcome]++
 	}
 	return c
 }
