@@ -44,6 +44,13 @@
 // [WithCodeGrantApproval]'s choice. Refused REST calls all get 401
 // invalid_token; the cause is in the Login Audit Trail with Oracle's Detail.
 //
+// Outside the process: [WithListener] serves the fake on a listener of
+// the caller's choosing, so that clients in any language can reach it over
+// real TCP by naming the NetSuite host in the Host header, and
+// [WithMiddleware] puts the caller's own paths in front of it;
+// examples/fakenetsuite is that server. [Server.Reset] forgets everything
+// the fake holds.
+//
 // Every response carries a documentInfo nsId header in the endpoint
 // version's namespaces; faults carry no header, like NetSuite's.
 package soaptest

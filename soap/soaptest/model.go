@@ -166,6 +166,12 @@ type IntegrationSpec struct {
 	// samples. A public client takes no secret.
 	ClientID     string
 	ClientSecret string
+	// ApplicationID (32 hex digits, hyphens optional), ConsumerKey and
+	// ConsumerSecret (64 hex digits each), when set, replace the generated
+	// ones, so that a fixture can name a record's credentials in advance.
+	ApplicationID  string
+	ConsumerKey    string
+	ConsumerSecret string
 }
 
 // Install is a record as one account has it.
@@ -233,6 +239,9 @@ func (s *Server) CreateIntegration(owner soap.AccountID, spec IntegrationSpec) (
 		UserCredentials: spec.UserCredentials, TBA: spec.TBA || spec.TBAIssueToken || spec.TBAAuthFlow,
 		TBAIssueToken: spec.TBAIssueToken, TBAAuthFlow: spec.TBAAuthFlow, CallbackURL: spec.CallbackURL,
 	}
+	if err := s.setCredentialsLocked(in, spec); err != nil {
+		return nil, err
+	}
 	if err := s.setOAuth2Locked(in, spec); err != nil {
 		return nil, err
 	}
@@ -240,6 +249,37 @@ func (s *Server) CreateIntegration(owner soap.AccountID, spec IntegrationSpec) (
 	s.byConsumerKey[in.ConsumerKey] = in
 	a.installLocked(in, ChannelCreated, "owner", soap.StateEnabled)
 	return in.clone(), nil
+}
+
+// setCredentialsLocked applies the spec's application id and consumer
+// key and secret, when it names them.
+func (s *Server) setCredentialsLocked(in *Integration, spec IntegrationSpec) error {
+	if spec.ApplicationID != "" {
+		id, err := soap.NormalizeApplicationID(spec.ApplicationID)
+		if err != nil {
+			return fmt.Errorf("soaptest: ApplicationID: %w", err)
+		}
+		if s.integrations[id] != nil {
+			return fmt.Errorf("soaptest: another record has application id %s", id)
+		}
+		in.ApplicationID = id
+	}
+	if spec.ConsumerKey != "" {
+		if !isHex64(spec.ConsumerKey) {
+			return errors.New("soaptest: ConsumerKey must be 64 hex digits")
+		}
+		if s.byConsumerKey[spec.ConsumerKey] != nil {
+			return errors.New("soaptest: another record has this consumer key")
+		}
+		in.ConsumerKey = spec.ConsumerKey
+	}
+	if spec.ConsumerSecret != "" {
+		if !isHex64(spec.ConsumerSecret) {
+			return errors.New("soaptest: ConsumerSecret must be 64 hex digits")
+		}
+		in.ConsumerSecret = spec.ConsumerSecret
+	}
+	return nil
 }
 
 func (a *Account) installLocked(in *Integration, ch Channel, by string, state soap.RecordState) *Install {
@@ -464,6 +504,20 @@ func (a *Account) LoginAudit() []AuditEntry {
 // in NetSuite, it auto-installs the record, with the State the account's
 // preference gives (NETSUITE.md §2.1, §10).
 func (s *Server) IssueToken(account soap.AccountID, email, roleID, consumerKey string) (Token, error) {
+	return s.issueToken(account, email, roleID, consumerKey, randomHex(64), randomHex(64))
+}
+
+// IssueTokenWith is [Server.IssueToken] with the token id and secret
+// given (64 hex digits each) instead of generated, for fixtures that name
+// their tokens in advance. It refuses an id the account already has.
+func (s *Server) IssueTokenWith(account soap.AccountID, email, roleID, consumerKey, tokenID, tokenSecret string) (Token, error) {
+	if !isHex64(tokenID) || !isHex64(tokenSecret) {
+		return Token{}, errors.New("soaptest: a token id and secret are 64 hex digits each")
+	}
+	return s.issueToken(account, email, roleID, consumerKey, tokenID, tokenSecret)
+}
+
+func (s *Server) issueToken(account soap.AccountID, email, roleID, consumerKey, tokenID, tokenSecret string) (Token, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a, ok := s.accounts[account]
@@ -487,8 +541,11 @@ func (s *Server) IssueToken(account soap.AccountID, email, roleID, consumerKey s
 	if inst, ok := a.installs[in.ApplicationID]; ok && inst.State == soap.StateBlocked {
 		return Token{}, fmt.Errorf("soaptest: IntegrationBlocked: %q is Blocked in %s", in.Name, account)
 	}
+	if a.tokens[tokenID] != nil {
+		return Token{}, fmt.Errorf("soaptest: %s already has token %.8s…", account, tokenID)
+	}
 	a.autoInstallLocked(in, ChannelToken, email)
-	t := &Token{ID: randomHex(64), Secret: randomHex(64), Account: account, Email: u.Email, RoleID: roleID, ApplicationID: in.ApplicationID}
+	t := &Token{ID: tokenID, Secret: tokenSecret, Account: account, Email: u.Email, RoleID: roleID, ApplicationID: in.ApplicationID}
 	if a.tokens == nil {
 		a.tokens = map[string]*Token{}
 	}

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -208,8 +209,9 @@ var consentPage = template.Must(template.New("consent").Parse(`<!DOCTYPE html>
 <form method="post" action="/app/login/secure/authorizetoken.nl">
 <input type="hidden" name="oauth_token" value="{{.Token}}">
 <input type="hidden" name="state" value="{{.State}}">
-<label>Account <input name="company" id="company" value="{{.Company}}"></label>
-<label>Email <input name="email" id="email" value="{{.Email}}"></label>
+{{if .ChooseCompany}}<label>Account <input name="company" id="company" value=""></label>
+{{else}}<input type="hidden" name="company" id="company" value="{{.Company}}">
+{{end}}<label>Email <input name="email" id="email" value="{{.Email}}"></label>
 <label>Password <input name="password" id="password" type="password" value="{{.Password}}"></label>
 <button type="submit" name="action" value="allow" id="allow">Allow</button>
 <button type="submit" name="action" value="deny" id="deny">Deny</button>
@@ -217,7 +219,10 @@ var consentPage = template.Must(template.New("consent").Parse(`<!DOCTYPE html>
 </body></html>
 `))
 
-type consentData struct{ App, Token, State, Company, Email, Password, Error string }
+type consentData struct {
+	App, Token, State, Company, Email, Password, Error string
+	ChooseCompany                                      bool
+}
 
 func (s *Server) authorizeStep(w http.ResponseWriter, r *http.Request, a *Account) {
 	if err := r.ParseForm(); err != nil {
@@ -257,11 +262,33 @@ func (s *Server) authorizeStep(w http.ResponseWriter, r *http.Request, a *Accoun
 		redirect(url.Values{"oauth_token": {tok}, "oauth_verifier": {""}, "state": {data.State}})
 		return
 	}
-	acct, err := soap.ParseAccountID(r.Form.Get("company"))
-	target := s.accounts[acct]
+	var target *Account
 	var u *User
-	if err == nil && target != nil {
-		u = target.users[strings.ToLower(r.Form.Get("email"))]
+	email := strings.ToLower(strings.TrimSpace(r.Form.Get("email")))
+	if c := r.Form.Get("company"); c != "" {
+		if acct, err := soap.ParseAccountID(c); err == nil {
+			target = s.accounts[acct]
+		}
+		if target != nil {
+			u = target.users[email]
+		}
+	} else {
+		// system.netsuite.com: the login picks the account
+		var ids []string
+		for _, acct := range s.accounts {
+			if cand := acct.users[email]; cand != nil && cand.Password == r.Form.Get("password") {
+				target, u = acct, cand
+				ids = append(ids, string(acct.id))
+			}
+		}
+		if len(ids) > 1 {
+			sort.Strings(ids)
+			data.ChooseCompany = true
+			data.Error = "This login has access to several accounts: enter one of " + strings.Join(ids, ", ") + "."
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			consentPage.Execute(w, data) //nolint:errcheck
+			return
+		}
 	}
 	if u == nil || u.Password != r.Form.Get("password") {
 		data.Error = "You have entered an invalid email address or password. Please try again."

@@ -43,6 +43,8 @@ type Server struct {
 	transport     *http.Transport
 	codeGrant     CodeGrantApproval
 	o2            oauth2State // guarded by mu
+	listener      net.Listener
+	middleware    func(http.Handler) http.Handler
 }
 
 // Option configures a Server.
@@ -60,6 +62,19 @@ func WithSeed(seed uint64) Option { return func(s *Server) { s.seed = seed } }
 
 // WithFaults sets fault injection for every account.
 func WithFaults(f Faults) Option { return func(s *Server) { s.faults = f } }
+
+// WithListener serves the fake on l instead of a new loopback listener,
+// so that clients outside the process (any language, a browser) can reach
+// it over real TCP. They name the NetSuite host in the Host header. The
+// fake owns l from then on: Close closes it.
+func WithListener(l net.Listener) Option { return func(s *Server) { s.listener = l } }
+
+// WithMiddleware serves mw(fake) instead of the fake itself, for a
+// program that adds its own paths (an administration API, say) in front
+// of the fake's NetSuite hosts. A nil mw is ignored.
+func WithMiddleware(mw func(http.Handler) http.Handler) Option {
+	return func(s *Server) { s.middleware = mw }
+}
 
 // Faults is what the fake injects. Rates are probabilities in [0,1].
 type Faults struct {
@@ -83,12 +98,20 @@ func NewServer(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	if s.tls {
-		s.srv = httptest.NewTLSServer(s)
-	} else {
-		s.srv = httptest.NewServer(s)
+	var h http.Handler = s
+	if s.middleware != nil {
+		h = s.middleware(s)
 	}
-	s.srv.Config.ErrorLog = nil
+	s.srv = httptest.NewUnstartedServer(h)
+	if s.listener != nil {
+		s.srv.Listener.Close() //nolint:errcheck // the unused loopback listener
+		s.srv.Listener = s.listener
+	}
+	if s.tls {
+		s.srv.StartTLS()
+	} else {
+		s.srv.Start()
+	}
 	addr := s.srv.Listener.Addr().String()
 	dial := func(ctx context.Context, network, _ string) (net.Conn, error) {
 		var d net.Dialer
@@ -159,6 +182,22 @@ func (s *Server) knownHost(host string) bool {
 }
 
 func (s *Server) now() time.Time { return s.clock() }
+
+// Reset forgets every account, integration record, token, session,
+// authorization code and OAuth 2.0 grant, as if the server had just
+// started; its options (clock, seed, faults, listener) stay. Accounts and
+// records obtained before are detached from the server.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.accounts = map[soap.AccountID]*Account{}
+	s.byHost = map[string]*Account{}
+	s.integrations = map[string]*Integration{}
+	s.byConsumerKey = map[string]*Integration{}
+	s.reqTokens = nil
+	s.restNonces = nil
+	s.o2 = oauth2State{}
+}
 
 // AddAccount adds an account (canonical or host form id).
 func (s *Server) AddAccount(id string, cfg AccountConfig) (*Account, error) {
