@@ -152,7 +152,12 @@ func (c *Connect) Start() http.Handler {
 			c.render(w, r, ConnectOutcome{Err: err})
 			return
 		}
+		// one session per browser: a second tab or a double click keeps the
+		// cookie, so the first flow still finishes
 		session := NewState()
+		if ck, err := r.Cookie(c.cookie()); err == nil && ValidState(ck.Value) && len(ck.Value) <= 64 {
+			session = ck.Value
+		}
 		if err := c.pending().Put(r.Context(), a.State, Pending{Authorization: a, Session: sessionHash(session), Created: time.Now()}); err != nil {
 			c.render(w, r, ConnectOutcome{Err: err})
 			return
@@ -188,19 +193,21 @@ func (c *Connect) Callback() http.Handler {
 			c.render(w, r, ConnectOutcome{Err: fmt.Errorf("%w: this authorization was started in another browser session: start again from this browser", ErrCallback)})
 			return
 		}
-		http.SetCookie(w, &http.Cookie{Name: c.cookie(), Path: "/", MaxAge: -1, HttpOnly: true, Secure: c.SecureCookie || r.TLS != nil, SameSite: http.SameSiteLaxMode})
-		tok, err := c.Client.Exchange(r.Context(), p.Authorization, cb)
+		// the code is spent once sent: finish even if the browser goes away
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 2*time.Minute)
+		defer cancel()
+		tok, err := c.Client.Exchange(ctx, p.Authorization, cb)
 		if err != nil {
 			c.render(w, r, ConnectOutcome{Err: err})
 			return
 		}
 		if c.Store != nil {
-			if err := c.Store.SaveToken(r.Context(), tok); err != nil {
+			if err := c.Store.SaveToken(ctx, tok); err != nil {
 				c.render(w, r, ConnectOutcome{Token: tok, Err: fmt.Errorf("oauth2: the record is installed but the token could not be stored: %w", err)})
 				return
 			}
 		}
-		_, err = c.Client.ServerTime(r.Context(), tok)
+		_, err = c.Client.ServerTime(ctx, tok)
 		c.render(w, r, ConnectOutcome{Token: tok, Enabled: err == nil, Err: err})
 	})
 }

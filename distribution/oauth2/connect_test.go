@@ -121,3 +121,34 @@ func TestMemoryPendingZeroValue(t *testing.T) {
 }
 
 var timeNow = func() time.Time { return time.Now() }
+
+// Two tabs (or a double click) in one browser: both flows finish.
+func TestConnectTwoTabsOneBrowser(t *testing.T) {
+	t.Parallel()
+	e := newFakeEnv(t, envOpts{public: true})
+	c := &oauth2.Connect{Client: e.client}
+	start := func(ck *http.Cookie) (string, *http.Cookie) {
+		req := httptest.NewRequest(http.MethodGet, "https://app.acme.example/connect", nil)
+		if ck != nil {
+			req.AddCookie(ck)
+		}
+		rec := httptest.NewRecorder()
+		c.Start().ServeHTTP(rec, req)
+		loc, err := e.fake.Consent(t.Context(), rec.Header().Get("Location"), custEmail, custPass, "allow")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cks := rec.Result().Cookies()
+		return loc.String(), cks[0]
+	}
+	first, ck := start(nil)
+	second, ck2 := start(ck)
+	if ck2.Value != ck.Value {
+		t.Fatal("a second Start in the same browser replaced its session")
+	}
+	for _, target := range []string{first, second} {
+		if rec := callback(c, target, ck); !strings.Contains(rec.Body.String(), "Connected: Enabled") {
+			t.Errorf("callback: %d %s", rec.Code, rec.Body)
+		}
+	}
+}

@@ -170,11 +170,12 @@ func ParseCallback(redirect string) (*Callback, error) {
 	if len(redirect) > maxCallback {
 		return nil, fmt.Errorf("%w: over %d bytes", ErrCallback, maxCallback)
 	}
-	raw := redirect
+	raw, _, _ := strings.Cut(redirect, "#") // a query inside the fragment is no query
 	if i := strings.IndexByte(raw, '?'); i >= 0 {
 		raw = raw[i+1:]
+	} else if strings.Contains(raw, "://") {
+		raw = "" // a URL without a query
 	}
-	raw, _, _ = strings.Cut(raw, "#")
 	q, err := url.ParseQuery(raw)
 	if err != nil {
 		return nil, fmt.Errorf("%w: the query does not parse", ErrCallback)
@@ -213,7 +214,7 @@ func callbackFrom(q url.Values) (*Callback, error) {
 		cb.Company = id
 	}
 	if e := q.Get("error"); e != "" {
-		return nil, &Error{Op: OpAuthorize, Account: cb.Company, Code: ErrorCode(truncate(e, 64)), Description: truncate(q.Get("error_description"), 200),
+		return nil, &Error{Op: OpAuthorize, Account: cb.Company, Code: errorCode(e, nil), Description: clean(q.Get("error_description"), nil),
 			Role: cb.Role, Entity: cb.Entity, Company: cb.Company}
 	}
 	if cb.State == "" {

@@ -73,10 +73,16 @@ func ParsePrivateKey(pemBytes []byte) (crypto.Signer, error) {
 func checkKey(k crypto.Signer) error {
 	switch k := k.(type) {
 	case *rsa.PrivateKey:
+		if k == nil || k.N == nil {
+			return fmt.Errorf("%w: nil RSA key", ErrKey)
+		}
 		if n := k.N.BitLen(); n != 3072 && n != 4096 {
 			return fmt.Errorf("%w: an RSA key of %d bits; NetSuite takes 3072 or 4096 (subsect_162755332391)", ErrKey, n)
 		}
 	case *ecdsa.PrivateKey:
+		if k == nil || k.Curve == nil {
+			return fmt.Errorf("%w: nil EC key", ErrKey)
+		}
 		switch k.Curve {
 		case elliptic.P256(), elliptic.P384(), elliptic.P521():
 		default:

@@ -7,9 +7,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	xoauth2 "golang.org/x/oauth2"
+
+	"github.com/nsdist/nsdist"
 )
 
 // Refresh spends tok's refresh token for a new access token
@@ -71,8 +74,8 @@ func (c *Client) Revoke(ctx context.Context, tok *Token) error {
 	if err != nil {
 		return err
 	}
-	c.creds.Delete(credKey(tok))
 	if resp.status/100 == 2 {
+		c.creds.Delete(credKey(tok, c.cfg.ClientID))
 		return nil
 	}
 	_, _, err = decodeTokenResponse(OpRevoke, tok.Account, resp, secrets)
@@ -109,19 +112,40 @@ func (e *SaveError) Unwrap() error { return e.Err }
 // one-time refresh token is never spent twice. Across processes, give
 // every replica the same store and a lease (see distribution/sqlstore).
 type Credential struct {
-	c  *Client
-	st *credState
+	c   *Client
+	st  *credState
+	err error // a Credential made from a nil token
 }
 
 type credState struct {
-	lock    chan struct{} // a mutex waiters can leave when their ctx ends
+	account nsdist.AccountID // immutable: messages read it without the lock
+
+	mu      sync.Mutex
 	tok     *Token
 	save    SaveFunc
 	unsaved bool
+	flight  *flight // the refresh in progress, or nil
 }
 
-func credKey(t *Token) string {
-	return string(t.Account) + "\x00" + t.ClientID + "\x00" + t.Role + "\x00" + t.Entity
+// flight is one refresh: it runs on its own goroutine, bounded by
+// flightTimeout and not by any caller's context, and stores and saves its
+// result even when every caller has given up.
+type flight struct {
+	done    chan struct{}
+	tok     *Token
+	err     error
+	saveErr error
+}
+
+// flightTimeout bounds a refresh and the save after it, whatever the HTTP
+// client's own timeout.
+const flightTimeout = 60 * time.Second
+
+func credKey(t *Token, clientID string) string {
+	if t.ClientID != "" {
+		clientID = t.ClientID
+	}
+	return string(t.Account) + "\x00" + clientID + "\x00" + t.Role + "\x00" + t.Entity
 }
 
 // Credential returns the credential for tok, shared with every other
@@ -129,74 +153,112 @@ func credKey(t *Token) string {
 // entity. save (may be nil) is called with each new token before it is
 // used; a token given here that is newer than the one held replaces it.
 func (c *Client) Credential(tok *Token, save SaveFunc) *Credential {
+	if tok == nil {
+		return &Credential{c: c, err: fmt.Errorf("%w: nil token", ErrConfig)}
+	}
 	t := tok.clone()
 	if t.ClientID == "" {
 		t.ClientID = c.cfg.ClientID
 	}
-	fresh := &credState{lock: make(chan struct{}, 1), tok: t, save: save}
-	v, loaded := c.creds.LoadOrStore(credKey(t), fresh)
+	fresh := &credState{account: t.Account, tok: t, save: save}
+	v, loaded := c.creds.LoadOrStore(credKey(t, c.cfg.ClientID), fresh)
 	st := v.(*credState)
 	if loaded {
-		st.lock <- struct{}{}
+		st.mu.Lock()
 		if t.IssuedAt.After(st.tok.IssuedAt) {
 			st.tok = t
 		}
 		if save != nil {
 			st.save = save
 		}
-		<-st.lock
+		st.mu.Unlock()
 	}
 	return &Credential{c: c, st: st}
 }
 
 // Token returns a valid token, refreshing it first when it expires within
-// the client's refresh-ahead window. The refresh request runs to its end
-// even if ctx is cancelled meanwhile, so that a spent refresh token's
-// successor is never dropped. On a *SaveError the returned token is valid
-// but was not persisted.
+// the client's refresh-ahead window. It returns when ctx ends, but the
+// refresh it started runs to its end (at most a minute) and its token is
+// saved: a spent refresh token's successor is never dropped. On a
+// *SaveError the returned token is valid but was not persisted.
 func (cr *Credential) Token(ctx context.Context) (*Token, error) {
-	st := cr.st
-	select {
-	case st.lock <- struct{}{}:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("oauth2: waiting for a refresh of account %s: %w", st.tok.Account, ctx.Err())
+	if cr.err != nil {
+		return nil, cr.err
 	}
-	defer func() { <-st.lock }()
-	c := cr.c
-	if st.unsaved && st.save != nil {
-		if err := st.save(ctx, st.tok.clone()); err != nil {
-			return st.tok.clone(), &SaveError{Token: st.tok.clone(), Err: err}
+	st, c := cr.st, cr.c
+	st.mu.Lock()
+	if st.unsaved && st.save != nil && st.flight == nil {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), flightTimeout)
+		err := st.save(sctx, st.tok.clone())
+		cancel()
+		if err != nil {
+			tok := st.tok.clone()
+			st.mu.Unlock()
+			return tok, &SaveError{Token: tok, Err: err}
 		}
 		st.unsaved = false
 	}
 	now := c.now()
-	if st.tok.Valid(now.Add(c.ahead)) {
-		return st.tok.clone(), nil
+	if st.flight == nil && st.tok.Valid(now.Add(c.ahead)) {
+		tok := st.tok.clone()
+		st.mu.Unlock()
+		return tok, nil
 	}
-	if st.tok.M2M || st.tok.RefreshToken == "" {
+	if st.flight == nil && (st.tok.M2M || st.tok.RefreshToken == "") {
+		defer st.mu.Unlock()
 		if st.tok.Valid(now) {
 			return st.tok.clone(), nil
 		}
-		return nil, &Error{Op: OpRefresh, Account: st.tok.Account, Code: CodeInvalidGrant, Description: "the access token expired and there is no refresh token"}
+		return nil, &Error{Op: OpRefresh, Account: st.account, Code: CodeInvalidGrant, Description: "the access token expired and there is no refresh token"}
 	}
-	// Detach from ctx's cancellation (not its values): the HTTP client's
-	// timeout still bounds the call.
-	nt, err := c.Refresh(context.WithoutCancel(ctx), st.tok)
+	old := st.tok.clone()
+	f := st.flight
+	if f == nil {
+		f = &flight{done: make(chan struct{})}
+		st.flight = f
+		go cr.fly(context.WithoutCancel(ctx), f, old)
+	}
+	st.mu.Unlock()
+	select {
+	case <-f.done:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("oauth2: waiting for a refresh of account %s (it goes on and its token will be kept): %w", st.account, ctx.Err())
+	}
+	switch {
+	case f.err != nil:
+		if old.Valid(c.now()) && isTemporary(f.err) {
+			c.logger.LogAttrs(ctx, slog.LevelDebug, "oauth2 refresh ahead failed, token still valid", slog.String("account", string(st.account)))
+			return old, nil
+		}
+		return nil, f.err
+	case f.saveErr != nil:
+		return f.tok.clone(), &SaveError{Token: f.tok.clone(), Err: f.saveErr}
+	}
+	return f.tok.clone(), nil
+}
+
+// fly refreshes old, keeps and saves the result, and lands the flight.
+func (cr *Credential) fly(ctx context.Context, f *flight, old *Token) {
+	st := cr.st
+	ctx, cancel := context.WithTimeout(ctx, flightTimeout)
+	defer cancel()
+	nt, err := cr.c.Refresh(ctx, old)
+	st.mu.Lock()
+	defer func() {
+		st.flight = nil
+		st.mu.Unlock()
+		close(f.done)
+	}()
 	if err != nil {
-		if st.tok.Valid(now) && isTemporary(err) {
-			c.logger.LogAttrs(ctx, slog.LevelDebug, "oauth2 refresh ahead failed, token still valid", slog.String("account", string(st.tok.Account)))
-			return st.tok.clone(), nil
-		}
-		return nil, err
+		f.err = err
+		return
 	}
-	st.tok = nt
+	st.tok, f.tok = nt, nt
 	if st.save != nil {
-		if err := st.save(ctx, nt.clone()); err != nil {
-			st.unsaved = true
-			return nt.clone(), &SaveError{Token: nt.clone(), Err: err}
+		if serr := st.save(ctx, nt.clone()); serr != nil {
+			st.unsaved, f.saveErr = true, serr
 		}
 	}
-	return nt.clone(), nil
 }
 
 func isTemporary(err error) bool {

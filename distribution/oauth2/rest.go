@@ -28,7 +28,7 @@ func (c *Client) ServerTime(ctx context.Context, tok *Token) (time.Time, error) 
 	}
 	t, err := time.Parse(time.RFC3339Nano, v.ServerTime)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%w: serverTime for account %s: %q is no RFC 3339 time", ErrResponse, tok.Account, truncate(v.ServerTime, 40))
+		return time.Time{}, fmt.Errorf("%w: serverTime for account %s: %q is no RFC 3339 time", ErrResponse, tok.Account, clean(v.ServerTime, []string{tok.AccessToken, tok.RefreshToken}))
 	}
 	return t, nil
 }
@@ -52,14 +52,14 @@ func (c *Client) bearer(ctx context.Context, op string, tok *Token, method, host
 	}
 	e := newError(op, tok.Account, resp, "", "", secrets)
 	if ch := e.Challenge; ch != nil && ch.Params["error"] != "" {
-		e.Code, e.Description = ErrorCode(ch.Params["error"]), ch.Params["error_description"]
+		e.Code, e.Description = errorCode(ch.Params["error"], secrets), clean(ch.Params["error_description"], secrets)
 	}
 	if e.Code == "" {
 		var j struct {
 			Error string `json:"error"`
 		}
-		if json.Unmarshal(resp.body, &j) == nil && j.Error != "" && len(j.Error) < 64 {
-			e.Code = ErrorCode(j.Error)
+		if json.Unmarshal(resp.body, &j) == nil && j.Error != "" {
+			e.Code = errorCode(j.Error, secrets)
 		}
 	}
 	switch {

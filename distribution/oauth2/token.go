@@ -124,7 +124,7 @@ func decodeTokenResponse(op string, account nsdist.AccountID, resp *response, se
 	var tr tokenResponse
 	jsonErr := json.Unmarshal(bytes.TrimSpace(resp.body), &tr)
 	if jsonErr == nil && tr.Error != "" {
-		return nil, 0, newError(op, account, resp, ErrorCode(tr.Error), tr.ErrorDescription, secrets)
+		return nil, 0, newError(op, account, resp, errorCode(tr.Error, secrets), tr.ErrorDescription, secrets)
 	}
 	if resp.status != http.StatusOK {
 		e := newError(op, account, resp, "", "", secrets)
@@ -132,7 +132,7 @@ func decodeTokenResponse(op string, account nsdist.AccountID, resp *response, se
 			e.Code = CodeTooManyRequests
 		}
 		if ch := e.Challenge; ch != nil && ch.Params["error"] != "" {
-			e.Code, e.Description = ErrorCode(ch.Params["error"]), ch.Params["error_description"]
+			e.Code, e.Description = errorCode(ch.Params["error"], secrets), clean(ch.Params["error_description"], secrets)
 		}
 		if e.Code == "" {
 			return nil, 0, fmt.Errorf("%w: %w", ErrResponse, e)
@@ -146,11 +146,11 @@ func decodeTokenResponse(op string, account nsdist.AccountID, resp *response, se
 		return nil, 0, fmt.Errorf("%w: %s for account %s: the answer has no access_token", ErrResponse, op, account)
 	}
 	if tr.TokenType != "" && !strings.EqualFold(tr.TokenType, "bearer") {
-		return nil, 0, fmt.Errorf("%w: %s for account %s: token_type %q, want bearer", ErrResponse, op, account, truncate(tr.TokenType, 20))
+		return nil, 0, fmt.Errorf("%w: %s for account %s: token_type %q, want bearer", ErrResponse, op, account, clean(tr.TokenType, secrets))
 	}
 	life, err := parseExpiresIn(tr.ExpiresIn)
 	if err != nil {
-		return nil, 0, fmt.Errorf("%w: %s for account %s: %w", ErrResponse, op, account, err)
+		return nil, 0, fmt.Errorf("%w: %s for account %s: expires_in %q is no positive number of seconds", ErrResponse, op, account, clean(string(tr.ExpiresIn), secrets))
 	}
 	return &tr, life, nil
 }
@@ -188,8 +188,35 @@ func describeBody(resp *response) string {
 	return ct
 }
 
+// errorCode keeps a server's error value only when it looks like one: a
+// short [A-Za-z0-9_.-] token with no secret in it.
+func errorCode(s string, secrets []string) ErrorCode {
+	if len(s) == 0 || len(s) > 64 || scrub(s, secrets) != s {
+		return "unrecognized_error"
+	}
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if !(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '_' || b == '.' || b == '-') {
+			return "unrecognized_error"
+		}
+	}
+	return ErrorCode(s)
+}
+
+// clean makes a server-sent string safe to print: secrets blanked, control
+// characters dropped, at most 80 bytes.
+func clean(s string, secrets []string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, scrub(s, secrets))
+	return truncate(s, 80)
+}
+
 func newError(op string, account nsdist.AccountID, resp *response, code ErrorCode, desc string, secrets []string) *Error {
-	e := &Error{Op: op, Account: account, Code: code, Description: truncate(scrub(desc, secrets), 200), HTTPStatus: resp.status, Body: snippet(resp.body, secrets)}
+	e := &Error{Op: op, Account: account, Code: code, Description: truncate(clean(desc, secrets), 200), HTTPStatus: resp.status, Body: snippet(resp.body, secrets)}
 	if h := resp.header.Get("WWW-Authenticate"); h != "" {
 		e.Challenge = ParseChallenge(scrub(h, secrets))
 	}

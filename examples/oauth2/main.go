@@ -12,8 +12,9 @@
 // No -client-secret (and no $NETSUITE_CLIENT_SECRET) means a public client:
 // client_id goes in the body, never also a Basic header. The command prints
 // "open: <authorize URL>" on stderr. With -listen it serves the redirect
-// URI's path on ADDR (a loopback http://127.0.0.1:PORT/... redirect is fine
-// for this command, RFC 8252) and goes on when the browser arrives; without
+// URI's path on ADDR over plain HTTP (a loopback http://127.0.0.1:PORT/...
+// redirect is fine for this command, RFC 8252; an https redirect needs a
+// TLS tunnel to ADDR) and goes on when the browser arrives; without
 // it, paste the whole redirect URL on stdin. Without -account the authorize
 // URL is on system.netsuite.com and the account comes from the redirect.
 //
@@ -110,7 +111,7 @@ Exit status: 0 token printed, 1 NetSuite refused or the run failed, 2 bad flags.
 		return 2
 	}
 	fail := func(code int, err error) int {
-		fmt.Fprintln(stderr, "oauth2:", oneLine(err.Error()))
+		fmt.Fprintln(stderr, "oauth2:", strings.TrimPrefix(oneLine(err.Error()), "oauth2: "))
 		return code
 	}
 	if fs.NArg() > 0 {
@@ -200,8 +201,12 @@ func codeGrant(ctx context.Context, a codeArgs) (*oauth2.Token, error) {
 	var ln net.Listener
 	if a.listen != "" {
 		ru, _ := url.Parse(a.redirect)
-		if ru.Scheme != "http" {
-			return nil, usageError{"-listen serves plain http: use a loopback -redirect like http://127.0.0.1:8910/callback"}
+		_, lport, perr := net.SplitHostPort(a.listen)
+		if perr != nil {
+			return nil, usageError{"-listen " + a.listen + ": want HOST:PORT, e.g. 127.0.0.1:8910"}
+		}
+		if ru.Scheme == "http" && ru.Port() != "" && lport != ru.Port() {
+			return nil, usageError{fmt.Sprintf("-listen port %s differs from the -redirect port %s: the browser would never arrive", lport, ru.Port())}
 		}
 		if ln, err = net.Listen("tcp", a.listen); err != nil {
 			return nil, fmt.Errorf("-listen: %w", err)
@@ -222,7 +227,10 @@ func codeGrant(ctx context.Context, a codeArgs) (*oauth2.Token, error) {
 	return c.Complete(ctx, auth, redirect)
 }
 
-// waitForBrowser serves the redirect URI's path until one request arrives.
+// waitForBrowser serves the redirect URI's path until NetSuite's redirect
+// arrives (a request with state or error); other requests (a favicon, a
+// stray local request) get 404 and are ignored. Plain HTTP: an https
+// redirect URI needs a TLS front (a tunnel) that forwards here.
 func waitForBrowser(ctx context.Context, ln net.Listener, redirect string, timeout time.Duration) (string, error) {
 	ru, _ := url.Parse(redirect)
 	path := ru.Path
@@ -230,20 +238,24 @@ func waitForBrowser(ctx context.Context, ln net.Listener, redirect string, timeo
 		path = "/"
 	}
 	got := make(chan string, 1)
-	mux := http.NewServeMux()
-	mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		if r.URL.Path != path || (q.Get("state") == "" && q.Get("error") == "") {
+			http.NotFound(w, r)
+			return
+		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if r.URL.Query().Get("error") != "" {
+		if q.Get("error") != "" {
 			fmt.Fprintln(w, "NetSuite did not authorize the integration; see the terminal.")
 		} else {
-			fmt.Fprintln(w, "Authorized. You can close this window.")
+			fmt.Fprintln(w, "NetSuite sent the authorization back; see the terminal. You can close this window.")
 		}
 		select {
 		case got <- r.URL.RawQuery:
 		default:
 		}
 	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln) //nolint:errcheck
 	defer srv.Close()
 	t := time.NewTimer(timeout)

@@ -243,6 +243,7 @@ func TestBadFlagsExitTwo(t *testing.T) {
 		{"m2m without account", []string{"-m2m", "-client-id", "x", "-cert-id", "k", "-key", "k.pem"}, "-account"},
 		{"extra argument", []string{"-client-id", "x", "-redirect", "https://a.example/cb", "more"}, "unexpected"},
 		{"unknown flag", []string{"-nope"}, "nope"},
+		{"listen port differs", []string{"-client-id", "x", "-redirect", "http://127.0.0.1:2/cb", "-listen", "127.0.0.1:1"}, "differs"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -296,5 +297,42 @@ func TestM2M(t *testing.T) {
 		"-netsuite-base", w.fake.URL()}, strings.NewReader(""), &stdout, &errb)
 	if code != 1 || !strings.Contains(errb.String(), "invalid_grant") {
 		t.Errorf("wrong kid: exit %d, stderr %q", code, errb.String())
+	}
+}
+
+// A stray request to the listener (no state, another path) is ignored,
+// and a redirect path that is no valid mux pattern does not panic.
+func TestListenIgnoresStrayRequests(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	redirect := "http://" + addr + "/cb{x}"
+	w := newWorld(t, true, redirect)
+	u, done, _, stderr := start(t, []string{"-client-id", w.rec.ClientID, "-redirect", redirect, "-listen", addr, "-netsuite-base", w.fake.URL()}, strings.NewReader(""))
+	for _, stray := range []string{"http://" + addr + "/cb%7Bx%7D", "http://" + addr + "/favicon.ico"} {
+		resp, err := http.Get(stray)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("stray %s: %d", stray, resp.StatusCode)
+		}
+	}
+	loc := w.consent(t, u, "system.netsuite.com", "allow")
+	resp, err := http.Get(loc.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if code := wait(t, done); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if strings.Contains(stderr.String(), "oauth2: oauth2:") {
+		t.Errorf("doubled prefix: %s", stderr.String())
 	}
 }
