@@ -606,7 +606,8 @@ type DiscoveryCache struct {
 	m  map[AccountID]*url.URL
 }
 
-// NewDiscoveryCache returns an empty cache, safe for concurrent use.
+// NewDiscoveryCache returns an empty cache, safe for concurrent use. The
+// zero DiscoveryCache{} works too.
 func NewDiscoveryCache() *DiscoveryCache { return &DiscoveryCache{m: map[AccountID]*url.URL{}} }
 
 func (d *DiscoveryCache) get(a AccountID) (*url.URL, bool) {
@@ -619,5 +620,8 @@ func (d *DiscoveryCache) get(a AccountID) (*url.URL, bool) {
 func (d *DiscoveryCache) put(a AccountID, u *url.URL) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.m == nil { // the zero value works
+		d.m = map[AccountID]*url.URL{}
+	}
 	d.m[a] = u
 }

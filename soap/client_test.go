@@ -21,6 +21,7 @@ import (
 	"github.com/jarcoal/httpmock"
 
 	"github.com/nsdist/nsdist/soap"
+	"github.com/nsdist/nsdist/soap/soaptest"
 )
 
 const endpoint2025 = "https://123456-sb1.suitetalk.api.netsuite.com/services/NetSuitePort_2025_2"
@@ -334,5 +335,23 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "soap attempt") {
 		t.Error("no Debug log of the attempts")
+	}
+}
+
+func TestDiscoveryCacheZeroValue(t *testing.T) {
+	t.Parallel()
+	fake := soaptest.NewServer()
+	t.Cleanup(fake.Close)
+	fake.MustAddAccount("777777", soaptest.AccountConfig{DataCenterHost: "777777.suitetalk.eu2.netsuite.com"})
+	var cache soap.DiscoveryCache // zero value
+	c, err := soap.NewClient("777777", append(fake.ClientOptions(), soap.WithDiscoveryCache(&cache))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DataCenterURLs(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(c.Endpoint(), "777777.suitetalk.eu2.netsuite.com") {
+		t.Errorf("Endpoint() = %s: the zero-value cache did not keep the discovered domain", c.Endpoint())
 	}
 }
