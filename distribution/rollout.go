@@ -292,10 +292,13 @@ func (r *Rollout) Run(ctx context.Context, targets []Target) (*Report, error) {
 	rep := &Report{Record: r.cfg.record, Started: s.start}
 	var prev map[soap.AccountID]Entry
 	if j := r.cfg.journal; j != nil {
-		prev = j.Latest()
+		var err error
+		if prev, err = j.Latest(ctx, r.cfg.record); err != nil {
+			return nil, fmt.Errorf("distribution: journal: %w", err)
+		}
 		s.run = newRunID()
-		if err := j.Begin(s.run); err != nil {
-			return nil, err
+		if err := j.Begin(ctx, s.run, r.cfg.record); err != nil {
+			return nil, fmt.Errorf("distribution: journal: %w", err)
 		}
 	}
 	for _, t := range targets {
@@ -499,12 +502,13 @@ func (s *scheduler) record(res Result) error {
 	if j == nil {
 		return nil
 	}
-	e := Entry{Run: s.run, Time: s.r.cfg.clock().UTC(), Account: res.Account, Outcome: string(res.Outcome), Attempts: res.Attempts,
+	e := Entry{Run: s.run, Record: s.r.cfg.record, Time: s.r.cfg.clock().UTC(), Account: res.Account, Outcome: string(res.Outcome), Attempts: res.Attempts,
 		NextStep: res.Explanation.NextStep, Channel: string(res.Channel), Predicted: string(res.Decision.InitialState), Sentence: res.Explanation.Sentence, NSID: res.NSID}
 	if res.Err != nil {
 		e.Error = res.Err.Error()
 	}
-	if err := j.Record(e); err != nil {
+	// a result obtained is recorded even while the run is being cancelled
+	if err := j.Record(context.WithoutCancel(s.ctx), e); err != nil {
 		return fmt.Errorf("distribution: journal: %w", err)
 	}
 	return nil

@@ -170,7 +170,10 @@ func rollout(ctx context.Context, o options, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer j.Close()
-		if prev := j.Latest(); len(prev) > 0 && !o.quiet {
+		for _, p := range j.Problems() {
+			fmt.Fprintln(stderr, p)
+		}
+		if prev, _ := j.Latest(ctx, record.Name); len(prev) > 0 && !o.quiet {
 			enabled := 0
 			for _, e := range prev {
 				if e.Outcome == "enabled" {

@@ -1,0 +1,522 @@
+package distribution_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/soap"
+)
+
+const testRecord = "Acme Sync"
+
+func entry(run string, i int, outcome string) distribution.Entry {
+	return distribution.Entry{Run: run, Record: testRecord, Time: time.Date(2026, 5, 1, 0, 0, i, 0, time.UTC),
+		Account: soap.AccountID(strconv.Itoa(3000000 + i)), Outcome: outcome, Attempts: 1}
+}
+
+// writeJournal creates a journal at path with n enabled results of run.
+func writeJournal(t *testing.T, path, run string, n int) {
+	t.Helper()
+	j, err := distribution.OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if err := j.Begin(t.Context(), run, testRecord); err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if err := j.Record(t.Context(), entry(run, i, "enabled")); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func openLatest(t *testing.T, path, record string) (map[soap.AccountID]distribution.Entry, []*distribution.LineError) {
+	t.Helper()
+	j, err := distribution.OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	latest, err := j.Latest(t.Context(), record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return latest, j.Problems()
+}
+
+type problem struct {
+	Line int
+	Cut  bool
+}
+
+func problems(ps []*distribution.LineError) []problem {
+	out := []problem{}
+	for _, p := range ps {
+		out = append(out, problem{p.Line, p.Cut})
+	}
+	return out
+}
+
+func appendTo(t *testing.T, path, s string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(s); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+}
+
+// insertLine puts s as its own line before line n (1-based) of the file.
+func insertLine(t *testing.T, path string, n int, s string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(b), "\n")
+	lines = append(lines[:n-1], append([]string{s + "\n"}, lines[n-1:]...)...)
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestJournalDamage: what OpenJournal keeps, cuts and reports. Lines: 1
+// header, 2 run, 3–102 results of accounts 0–99.
+func TestJournalDamage(t *testing.T) {
+	t.Parallel()
+	otherJournal := func(t *testing.T, dir string) string {
+		p := filepath.Join(dir, "other.jsonl")
+		writeJournal(t, p, "other-run", 1)
+		b, _ := os.ReadFile(p)
+		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+		return lines[len(lines)-1] // "enabled" for account 0, from another journal
+	}
+	tests := []struct {
+		name         string
+		damage       func(t *testing.T, path string)
+		wantAccounts int
+		wantProblems []problem
+		wantSuffix   string // the file still ends so
+	}{
+		{"intact", func(*testing.T, string) {}, 100, []problem{}, "}\n"},
+		{"garbage line in the middle is kept and reported", func(t *testing.T, p string) {
+			insertLine(t, p, 52, "garbage \x00 not json")
+		}, 100, []problem{{52, false}}, "}\n"},
+		{"torn last line is cut", func(t *testing.T, p string) {
+			appendTo(t, p, `{"journal":"x","run":"r","account":"3000200","outco`)
+		}, 100, []problem{{103, true}}, "}\n"},
+		{"garbage middle line and torn last line", func(t *testing.T, p string) {
+			insertLine(t, p, 10, "{{{")
+			appendTo(t, p, `{"journal":"x"`)
+		}, 100, []problem{{10, false}, {104, true}}, "}\n"},
+		{"a complete bad last line is kept", func(t *testing.T, p string) {
+			appendTo(t, p, "not json\n")
+		}, 100, []problem{{103, false}}, "not json\n"},
+		{"a legacy line bound to no journal is not used", func(t *testing.T, p string) {
+			appendTo(t, p, `{"run":"old","record":"Acme Sync","account":"3000500","outcome":"enabled"}`+"\n")
+		}, 100, []problem{{103, false}}, "}\n"},
+		{"a line from another journal is not used", func(t *testing.T, p string) {
+			// account 0 is in this journal too: the other line must not
+			// replace it, so it is moved out of the way first
+			line := strings.Replace(otherJournal(t, filepath.Dir(p)), `"account":"3000000"`, `"account":"3000777"`, 1)
+			appendTo(t, p, line+"\n")
+		}, 100, []problem{{103, false}}, "}\n"},
+		{"another journal's header and lines are not used", func(t *testing.T, p string) {
+			o := filepath.Join(filepath.Dir(p), "other2.jsonl")
+			writeJournal(t, o, "r2", 150)
+			b, _ := os.ReadFile(o)
+			appendTo(t, p, string(b))
+		}, 100, append([]problem{{103, false}}, func() []problem {
+			var ps []problem
+			for l := 104; l <= 104+150 && len(ps) < 100; l++ { // run line and 150 results, 100 listed
+				ps = append(ps, problem{l, false})
+			}
+			return append(ps[:99], problem{203, false})
+		}()...), "}\n"},
+		{"a header without an id", func(t *testing.T, p string) {
+			b, _ := os.ReadFile(p)
+			os.WriteFile(p, append([]byte(`{"nsdist_journal":2}`+"\n"), b...), 0o600) //nolint:errcheck
+		}, 100, []problem{{1, false}}, "}\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "j.jsonl")
+			writeJournal(t, path, "run-1", 100)
+			tt.damage(t, path)
+			before, _ := os.ReadFile(path)
+			latest, ps := openLatest(t, path, testRecord)
+			if len(latest) != tt.wantAccounts {
+				t.Errorf("Latest: %d accounts, want %d", len(latest), tt.wantAccounts)
+			}
+			for a, e := range latest {
+				if e.Run != "run-1" || e.Outcome != "enabled" || e.Account != a {
+					t.Errorf("Latest[%s] = %+v", a, e)
+				}
+			}
+			if diff := cmp.Diff(tt.wantProblems, problems(ps)); diff != "" {
+				t.Errorf("Problems() mismatch (-want +got):\n%s\n%v", diff, ps)
+			}
+			after, _ := os.ReadFile(path)
+			if !strings.HasSuffix(string(after), tt.wantSuffix) {
+				t.Errorf("the journal ends %q", after[max(0, len(after)-40):])
+			}
+			if cut := len(before) - len(after); cut < 0 || (cut > 0) != slicesContainCut(ps) || !bytes.HasPrefix(before, after) {
+				t.Errorf("OpenJournal changed the file beyond cutting a torn tail (%d bytes before, %d after)", len(before), len(after))
+			}
+			for _, p := range ps {
+				if !strings.Contains(p.Error(), fmt.Sprintf("line %d:", p.Line)) {
+					t.Errorf("problem %q does not name its line", p.Error())
+				}
+			}
+		})
+	}
+}
+
+func slicesContainCut(ps []*distribution.LineError) bool {
+	for _, p := range ps {
+		if p.Cut {
+			return true
+		}
+	}
+	return false
+}
+
+// TestJournalBinding: entries are taken only for their record, the latest
+// per account wins, and a re-opened journal appends after what it read.
+func TestJournalBinding(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "j.jsonl")
+	ctx := t.Context()
+	j, err := distribution.OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := func(run, record, outcome string) distribution.Entry {
+		return distribution.Entry{Run: run, Record: record, Account: "123456", Outcome: outcome, Time: time.Unix(1, 0).UTC()}
+	}
+	for _, x := range []distribution.Entry{e("r1", "A", "awaiting_approval"), e("r1", "B", "enabled"), e("r2", "A", "enabled"), e("r3", "B", "failed")} {
+		if err := j.Record(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	id := j.ID()
+	j.Close()
+	tests := []struct {
+		record string
+		want   map[soap.AccountID]distribution.Entry
+	}{
+		{"A", map[soap.AccountID]distribution.Entry{"123456": e("r2", "A", "enabled")}},
+		{"B", map[soap.AccountID]distribution.Entry{"123456": e("r3", "B", "failed")}},
+		{"C", map[soap.AccountID]distribution.Entry{}},
+	}
+	j, err = distribution.OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if j.ID() != id || len(id) != 32 {
+		t.Errorf("journal id %q after reopening, want %q", j.ID(), id)
+	}
+	for _, tt := range tests {
+		got, err := j.Latest(ctx, tt.record)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("Latest(%q) mismatch (-want +got):\n%s", tt.record, diff)
+		}
+	}
+	if err := j.Record(ctx, distribution.Entry{Account: "1"}); err == nil {
+		t.Error("Record without a run succeeded")
+	}
+}
+
+// TestJournalLocked: a second opener gets ErrJournalLocked naming the
+// holder, and gets the journal once the holder closes it.
+func TestJournalLocked(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "j.jsonl")
+	j, err := distribution.OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = distribution.OpenJournal(path)
+	if !errors.Is(err, distribution.ErrJournalLocked) || !strings.Contains(err.Error(), fmt.Sprintf("pid %d on ", os.Getpid())) {
+		t.Errorf("second OpenJournal = %v, want ErrJournalLocked naming pid %d", err, os.Getpid())
+	}
+	j.Close()
+	j2, err := distribution.OpenJournal(path)
+	if err != nil {
+		t.Fatalf("OpenJournal after Close: %v", err)
+	}
+	j2.Close()
+}
+
+// TestJournalLongLines: a 200 MB line costs no more than the line cap to
+// skip, and an entry with huge text is shortened to fit.
+func TestJournalLongLines(t *testing.T) { //nolint:paralleltest // measures allocations
+	path := filepath.Join(t.TempDir(), "j.jsonl")
+	writeJournal(t, path, "run-1", 10)
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := f.Stat()
+	const huge = 200 << 20
+	if err := f.Truncate(st.Size() + huge); err != nil { // sparse: no disk used
+		t.Fatal(err)
+	}
+	f.Close()
+	appendTo(t, path, "\n")
+	j, err := distribution.OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := entry("run-2", 10, "failed")
+	long.Error = strings.Repeat("é", 3<<20)
+	if err := j.Record(t.Context(), long); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+
+	runtime.GC()
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	latest, ps := openLatest(t, path, testRecord)
+	runtime.ReadMemStats(&m1)
+	if alloc := m1.TotalAlloc - m0.TotalAlloc; alloc > 8<<20 {
+		t.Errorf("opening a journal with a 200 MB line allocated %d MiB, want at most 8", alloc>>20)
+	}
+	if diff := cmp.Diff([]problem{{13, false}}, problems(ps)); diff != "" {
+		t.Errorf("Problems() mismatch (-want +got):\n%s", diff)
+	}
+	got := latest[long.Account]
+	if len(latest) != 11 || len(got.Error) > 20<<10 || !strings.HasPrefix(got.Error, "ééé") || !strings.HasSuffix(got.Error, "…") {
+		t.Errorf("%d accounts; the long entry's error has %d bytes", len(latest), len(got.Error))
+	}
+}
+
+// The two-process test re-runs this binary as a journal writer.
+const (
+	writerEnv  = "NSDIST_JOURNAL_WRITER"
+	writerNEnv = "NSDIST_JOURNAL_WRITER_N"
+)
+
+// TestJournalWriterProcess is the child of TestJournalTwoProcessesKill;
+// it does nothing in a normal run.
+func TestJournalWriterProcess(t *testing.T) { //nolint:paralleltest // a child process
+	path := os.Getenv(writerEnv)
+	if path == "" {
+		return
+	}
+	n, _ := strconv.Atoi(os.Getenv(writerNEnv))
+	os.Exit(journalWriter(path, n))
+}
+
+// journalWriter waits for the journal (printing "locked: <error>" the
+// first time it is refused), then records every account of 0..n-1 that
+// the journal does not hold yet, four at a time, printing "ack <i>" once
+// each is durable.
+func journalWriter(path string, n int) int {
+	var j *distribution.FileJournal
+	var err error
+	for said := false; ; {
+		j, err = distribution.OpenJournal(path)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, distribution.ErrJournalLocked) {
+			fmt.Fprintln(os.Stderr, err)
+			return 3
+		}
+		if !said {
+			fmt.Printf("locked: %v\n", err)
+			said = true
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	ctx := context.Background()
+	have, _ := j.Latest(ctx, testRecord)
+	run := fmt.Sprintf("pid-%d", os.Getpid())
+	if err := j.Begin(ctx, run, testRecord); err != nil {
+		return 3
+	}
+	var mu sync.Mutex
+	out := bufio.NewWriter(os.Stdout)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for i := range next {
+				if err := j.Record(ctx, entry(run, i, "enabled")); err != nil {
+					fmt.Fprintln(os.Stderr, err)
+					os.Exit(3)
+				}
+				mu.Lock()
+				fmt.Fprintf(out, "ack %d\n", i)
+				out.Flush()
+				mu.Unlock()
+				time.Sleep(time.Millisecond) // pace the writer so the kill lands mid-way
+			}
+		})
+	}
+	for i := range n {
+		if _, ok := have[entry(run, i, "").Account]; !ok {
+			next <- i
+		}
+	}
+	close(next)
+	wg.Wait()
+	j.Close()
+	return 0
+}
+
+type child struct {
+	cmd    *exec.Cmd
+	mu     sync.Mutex
+	acks   map[int]int
+	locked string
+	done   chan struct{}
+}
+
+func startWriter(t *testing.T, path string, n int) *child {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestJournalWriterProcess$")
+	cmd.Env = append(os.Environ(), writerEnv+"="+path, writerNEnv+"="+strconv.Itoa(n))
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := &child{cmd: cmd, acks: map[int]int{}, done: make(chan struct{})}
+	go func() {
+		defer close(c.done)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			line := sc.Text()
+			c.mu.Lock()
+			if rest, ok := strings.CutPrefix(line, "ack "); ok {
+				i, _ := strconv.Atoi(rest)
+				c.acks[i]++
+			} else if rest, ok := strings.CutPrefix(line, "locked: "); ok {
+				c.locked = rest
+			}
+			c.mu.Unlock()
+		}
+		io.Copy(io.Discard, out) //nolint:errcheck
+	}()
+	return c
+}
+
+func (c *child) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.acks)
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// TestJournalTwoProcessesKill: process A writes; process B, started
+// meanwhile, is refused with A's pid and waits; A is killed with SIGKILL
+// mid-way; B takes the journal over and finishes. Every result either
+// acknowledged is in the journal exactly once.
+func TestJournalTwoProcessesKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("re-executes the test binary")
+	}
+	t.Parallel()
+	const n = 600
+	path := filepath.Join(t.TempDir(), "two.jsonl")
+	a := startWriter(t, path, n)
+	waitFor(t, "A's first results", func() bool { return a.count() >= 20 })
+	b := startWriter(t, path, n)
+	waitFor(t, "B to be refused", func() bool { b.mu.Lock(); defer b.mu.Unlock(); return b.locked != "" })
+	waitFor(t, "A's results", func() bool { return a.count() >= 150 })
+	a.cmd.Process.Signal(syscall.SIGKILL) //nolint:errcheck
+	a.cmd.Wait()                          //nolint:errcheck
+	<-a.done
+	if err := b.cmd.Wait(); err != nil {
+		t.Fatalf("B: %v", err)
+	}
+	<-b.done
+	if want := fmt.Sprintf("pid %d on ", a.cmd.Process.Pid); !strings.Contains(b.locked, want) {
+		t.Errorf("B was refused with %q, want the holder named (%q)", b.locked, want)
+	}
+	if a.count() >= n {
+		t.Fatalf("A finished before the kill (%d results)", a.count())
+	}
+
+	// count every result line of the file
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	lines := map[int]int{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var e struct {
+			Account string  `json:"account"`
+			Outcome *string `json:"outcome"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatalf("bad line %q", sc.Text())
+		}
+		if e.Outcome != nil {
+			i, _ := strconv.Atoi(e.Account)
+			lines[i-3000000]++
+		}
+	}
+	lost, dup := 0, 0
+	for i := range n {
+		acked := a.acks[i] + b.acks[i]
+		switch {
+		case lines[i] == 0 && acked > 0:
+			lost++
+		case lines[i] > 1:
+			dup++
+		case lines[i] == 0:
+			t.Errorf("account %d was never recorded", i)
+		}
+	}
+	t.Logf("file journal, two processes, kill -9: A acknowledged %d, B %d; lost %d, duplicated %d", len(a.acks), len(b.acks), lost, dup)
+	if lost != 0 || dup != 0 {
+		t.Errorf("lost %d acknowledged results, %d duplicated", lost, dup)
+	}
+}
