@@ -1,0 +1,310 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nsdist/nsdist/soap"
+	"github.com/nsdist/nsdist/soap/soaptest"
+)
+
+// world is the fake and the config it was built from. The admin API reads
+// and changes it; reset builds the config's world again.
+type world struct {
+	cfg *config
+	log *slog.Logger
+
+	mu   sync.RWMutex
+	fake *soaptest.Server // set once, before the ready line
+	ids  map[string]string
+}
+
+func (w *world) server() *soaptest.Server {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	return w.fake
+}
+
+// load forgets everything and applies the config again.
+func (w *world) load() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.fake.Reset()
+	ids, err := w.cfg.apply(w.fake)
+	if err != nil {
+		return err
+	}
+	w.ids = ids
+	return nil
+}
+
+// appID returns the application id of the record named name.
+func (w *world) appID(name string) (string, bool) {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	id, ok := w.ids[name]
+	return id, ok
+}
+
+// UI pages: a browser may reach them with any Host (DESIGN.md).
+var uiPages = map[string]bool{
+	"/app/login/oauth2/authorize.nl":      true,
+	"/app/login/secure/authorizetoken.nl": true,
+}
+
+// netSuiteHost reports whether host (lower case, no port) is one of the
+// host forms the fake serves: webservices.netsuite.com (getDataCenterUrls),
+// system.netsuite.com, and <host id>.suitetalk.api.netsuite.com,
+// <host id>.restlets.api.netsuite.com and <host id>.app.netsuite.com.
+func netSuiteHost(host string) bool {
+	if host == soaptest.GenericHost || host == "system.netsuite.com" {
+		return true
+	}
+	for _, suffix := range []string{".suitetalk.api.netsuite.com", ".restlets.api.netsuite.com", ".app.netsuite.com"} {
+		if id, ok := strings.CutSuffix(host, suffix); ok && id != "" && !strings.Contains(id, ".") {
+			return true
+		}
+	}
+	return false
+}
+
+func stripPort(h string) string {
+	if i := strings.LastIndexByte(h, ':'); i >= 0 && !strings.Contains(h[i:], "]") {
+		return h[:i]
+	}
+	return h
+}
+
+// front is what the listener serves: the admin API under /_fake/ on any
+// Host, then the fake for NetSuite hosts; a Host that names no NetSuite
+// host gets the UI pages as system.netsuite.com and 421 elsewhere.
+func (w *world) front(next http.Handler) http.Handler {
+	admin := w.adminMux()
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/_fake" || strings.HasPrefix(r.URL.Path, "/_fake/") {
+			admin.ServeHTTP(rw, r)
+			return
+		}
+		host := strings.ToLower(stripPort(r.Host))
+		switch {
+		case netSuiteHost(host):
+			r.Host = host
+		case uiPages[r.URL.Path]:
+			r.Host = "system.netsuite.com" // the user's login picks the account
+		default:
+			rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			rw.WriteHeader(http.StatusMisdirectedRequest)
+			fmt.Fprintf(rw, "421 Misdirected Request: Host %q names no NetSuite host; send the NetSuite host in the Host header (e.g. 1234567.suitetalk.api.netsuite.com)\n", r.Host)
+			return
+		}
+		if w.server() == nil {
+			http.Error(rw, "starting", http.StatusServiceUnavailable)
+			return
+		}
+		next.ServeHTTP(rw, r)
+	})
+}
+
+// integrationJSON is one record as an account has it.
+type integrationJSON struct {
+	Name          string `json:"name"`
+	State         string `json:"state"`
+	InstalledBy   string `json:"installed_by"`
+	ApplicationID string `json:"application_id"`
+}
+
+type auditJSON struct {
+	Time        string `json:"time"`
+	User        string `json:"user"`
+	Status      string `json:"status"`
+	Detail      string `json:"detail"`
+	Application string `json:"application"`
+}
+
+// recordJSON is a record with its credentials (GET /_fake/integrations).
+type recordJSON struct {
+	Name           string `json:"name"`
+	Owner          string `json:"owner"`
+	ApplicationID  string `json:"application_id"`
+	ConsumerKey    string `json:"consumer_key"`
+	ConsumerSecret string `json:"consumer_secret"`
+	ClientID       string `json:"client_id"`
+	ClientSecret   string `json:"client_secret"`
+}
+
+func installedBy(c soaptest.Channel) string {
+	switch c {
+	case soaptest.ChannelCreated:
+		return "created"
+	case soaptest.ChannelBundle:
+		return "bundle"
+	}
+	return "auto" // credentials, token, OAuth 2.0: auto-installation
+}
+
+func writeAdmin(rw http.ResponseWriter, status int, v any) {
+	rw.Header().Set("Content-Type", "application/json")
+	rw.Header().Set("Cache-Control", "no-store")
+	rw.WriteHeader(status)
+	json.NewEncoder(rw).Encode(v) //nolint:errcheck
+}
+
+func adminError(rw http.ResponseWriter, status int, format string, args ...any) {
+	writeAdmin(rw, status, map[string]string{"error": fmt.Sprintf(format, args...)})
+}
+
+// readBody decodes a small JSON object strictly into v.
+func readBody(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<16))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("body: %w", err)
+	}
+	return nil
+}
+
+func (w *world) adminMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	account := func(rw http.ResponseWriter, r *http.Request) (*soaptest.Account, bool) {
+		a, ok := w.server().Account(r.PathValue("id"))
+		if !ok {
+			adminError(rw, http.StatusNotFound, "no account %q", r.PathValue("id"))
+		}
+		return a, ok
+	}
+	record := func(rw http.ResponseWriter, r *http.Request) (string, bool) {
+		id, ok := w.appID(r.PathValue("name"))
+		if !ok {
+			adminError(rw, http.StatusNotFound, "no integration record named %q", r.PathValue("name"))
+		}
+		return id, ok
+	}
+	mux.HandleFunc("GET /_fake/accounts/{id}/integrations", func(rw http.ResponseWriter, r *http.Request) {
+		a, ok := account(rw, r)
+		if !ok {
+			return
+		}
+		out := []integrationJSON{}
+		for _, in := range a.Installs() {
+			out = append(out, integrationJSON{Name: in.Name, State: string(in.State), InstalledBy: installedBy(in.Channel), ApplicationID: in.ApplicationID})
+		}
+		writeAdmin(rw, http.StatusOK, out)
+	})
+	mux.HandleFunc("POST /_fake/accounts/{id}/integrations/{name}/state", func(rw http.ResponseWriter, r *http.Request) {
+		a, ok := account(rw, r)
+		if !ok {
+			return
+		}
+		appID, ok := record(rw, r)
+		if !ok {
+			return
+		}
+		var body struct {
+			State string `json:"state"`
+		}
+		if err := readBody(r, &body); err != nil {
+			adminError(rw, http.StatusBadRequest, "%v", err)
+			return
+		}
+		st := soap.RecordState(body.State)
+		if st != soap.StateEnabled && st != soap.StateBlocked {
+			adminError(rw, http.StatusBadRequest, "state: want \"Enabled\" or \"Blocked\" (an administrator can set only these), not %q", body.State)
+			return
+		}
+		if err := a.SetState(appID, st); err != nil {
+			adminError(rw, http.StatusNotFound, "%s", trim(err))
+			return
+		}
+		w.log.Info("admin: state", "account", a.ID(), "integration", r.PathValue("name"), "state", st)
+		rw.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("GET /_fake/accounts/{id}/audit", func(rw http.ResponseWriter, r *http.Request) {
+		a, ok := account(rw, r)
+		if !ok {
+			return
+		}
+		fake := w.server()
+		out := []auditJSON{}
+		for _, e := range a.LoginAudit() {
+			status := "Failure"
+			if e.Success {
+				status = "Success"
+			}
+			app := ""
+			if in, ok := fake.Integration(e.ApplicationID); ok {
+				app = in.Name
+			}
+			out = append(out, auditJSON{Time: e.Time.UTC().Format(time.RFC3339Nano), User: e.Email, Status: status, Detail: e.Detail, Application: app})
+		}
+		writeAdmin(rw, http.StatusOK, out)
+	})
+	// Beyond the contract: what else a test needs.
+	mux.HandleFunc("POST /_fake/accounts/{id}/preferences", func(rw http.ResponseWriter, r *http.Request) {
+		a, ok := account(rw, r)
+		if !ok {
+			return
+		}
+		var body struct {
+			RequireApproval *bool `json:"require_approval"`
+		}
+		if err := readBody(r, &body); err != nil {
+			adminError(rw, http.StatusBadRequest, "%v", err)
+			return
+		}
+		if body.RequireApproval == nil {
+			adminError(rw, http.StatusBadRequest, "body: want {\"require_approval\": true|false}")
+			return
+		}
+		a.SetRequireApproval(*body.RequireApproval)
+		w.log.Info("admin: preference", "account", a.ID(), "require_approval", *body.RequireApproval)
+		rw.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("POST /_fake/accounts/{id}/integrations/{name}/bundle", func(rw http.ResponseWriter, r *http.Request) {
+		a, ok := account(rw, r)
+		if !ok {
+			return
+		}
+		appID, ok := record(rw, r)
+		if !ok {
+			return
+		}
+		if err := a.InstallBundle(appID, "bundle"); err != nil {
+			adminError(rw, http.StatusNotFound, "%s", trim(err))
+			return
+		}
+		w.log.Info("admin: bundle install", "account", a.ID(), "integration", r.PathValue("name"))
+		rw.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("GET /_fake/integrations", func(rw http.ResponseWriter, _ *http.Request) {
+		fake := w.server()
+		out := []recordJSON{}
+		for _, in := range w.cfg.Integrations {
+			id, _ := w.appID(in.Name)
+			rec, ok := fake.Integration(id)
+			if !ok {
+				continue
+			}
+			out = append(out, recordJSON{Name: rec.Name, Owner: string(rec.Owner), ApplicationID: rec.ApplicationID,
+				ConsumerKey: rec.ConsumerKey, ConsumerSecret: rec.ConsumerSecret, ClientID: rec.ClientID, ClientSecret: rec.ClientSecret})
+		}
+		writeAdmin(rw, http.StatusOK, out)
+	})
+	mux.HandleFunc("POST /_fake/reset", func(rw http.ResponseWriter, _ *http.Request) {
+		if err := w.load(); err != nil {
+			adminError(rw, http.StatusInternalServerError, "%v", err)
+			return
+		}
+		w.log.Info("admin: reset")
+		rw.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("/_fake/", func(rw http.ResponseWriter, r *http.Request) {
+		adminError(rw, http.StatusNotFound, "no admin endpoint %s %s", r.Method, r.URL.Path)
+	})
+	return mux
+}
