@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 )
@@ -19,6 +20,8 @@ type Pending struct {
 	Authorization *Authorization
 	// Session is a hash of the browser's binding cookie, never the cookie.
 	Session string
+	// Tenant is the vendor's own customer that started the flow.
+	Tenant  string
 	Created time.Time
 }
 
@@ -106,7 +109,15 @@ type Connect struct {
 	Options AuthorizeOptions
 	// Pending defaults to a MemoryPending; use a shared store with several replicas.
 	Pending PendingStore
-	Store   TokenStore
+	// Store keeps the tokens. With Tenant set, StoreFor (when set) gives the
+	// store of the tenant that started the flow, so that two of the vendor's
+	// customers connecting the same NetSuite account never overwrite each
+	// other's token.
+	Store    TokenStore
+	StoreFor func(tenant string) TokenStore
+	// Tenant names the vendor's customer behind a request to Start, from the
+	// vendor's own session; an error refuses the request (401). Nil: one tenant.
+	Tenant func(r *http.Request) (string, error)
 	// CookieName defaults to "nsdist_oauth2". The cookie is Secure when the
 	// request came over TLS or SecureCookie is set.
 	CookieName   string
@@ -144,9 +155,43 @@ func sessionHash(v string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// Start is the handler behind the button.
+// crossSite reports a request another site made the browser send: the
+// Fetch Metadata header says so, or an Origin that is not the request's own.
+func crossSite(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "cross-site", "same-site":
+		return true
+	}
+	if o := r.Header.Get("Origin"); o != "" && o != "null" {
+		u, err := url.Parse(o)
+		return err != nil || u.Host != r.Host
+	}
+	return false
+}
+
+// Start is the handler behind the button. It refuses a request another
+// site made the browser send (403): only the vendor's own page, or the user
+// typing the address, starts a flow.
 func (c *Connect) Start() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodPost {
+			w.Header().Set("Allow", "GET, POST")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		if crossSite(r) {
+			http.Error(w, "refused: a connection to NetSuite starts from this app's own page", http.StatusForbidden)
+			return
+		}
+		tenant := ""
+		if c.Tenant != nil {
+			t, err := c.Tenant(r)
+			if err != nil {
+				http.Error(w, "sign in to the app first", http.StatusUnauthorized)
+				return
+			}
+			tenant = t
+		}
 		a, err := c.Client.Authorize(c.Options)
 		if err != nil {
 			c.render(w, r, ConnectOutcome{Err: err})
@@ -158,7 +203,7 @@ func (c *Connect) Start() http.Handler {
 		if ck, err := r.Cookie(c.cookie()); err == nil && ValidState(ck.Value) && len(ck.Value) <= 64 {
 			session = ck.Value
 		}
-		if err := c.pending().Put(r.Context(), a.State, Pending{Authorization: a, Session: sessionHash(session), Created: time.Now()}); err != nil {
+		if err := c.pending().Put(r.Context(), a.State, Pending{Authorization: a, Session: sessionHash(session), Tenant: tenant, Created: time.Now()}); err != nil {
 			c.render(w, r, ConnectOutcome{Err: err})
 			return
 		}
@@ -201,8 +246,12 @@ func (c *Connect) Callback() http.Handler {
 			c.render(w, r, ConnectOutcome{Err: err})
 			return
 		}
-		if c.Store != nil {
-			if err := c.Store.SaveToken(ctx, tok); err != nil {
+		store := c.Store
+		if c.StoreFor != nil {
+			store = c.StoreFor(p.Tenant)
+		}
+		if store != nil {
+			if err := store.SaveToken(ctx, tok); err != nil {
 				c.render(w, r, ConnectOutcome{Token: tok, Err: fmt.Errorf("oauth2: the record is installed but the token could not be stored: %w", err)})
 				return
 			}

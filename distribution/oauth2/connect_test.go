@@ -2,6 +2,7 @@ package oauth2_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -149,6 +150,73 @@ func TestConnectTwoTabsOneBrowser(t *testing.T) {
 	for _, target := range []string{first, second} {
 		if rec := callback(c, target, ck); !strings.Contains(rec.Body.String(), "Connected: Enabled") {
 			t.Errorf("callback: %d %s", rec.Code, rec.Body)
+		}
+	}
+}
+
+func TestConnectStartRefusesCrossSite(t *testing.T) {
+	t.Parallel()
+	e := newFakeEnv(t, envOpts{public: true})
+	c := &oauth2.Connect{Client: e.client}
+	for _, h := range []map[string]string{{"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"}, {"Origin": "https://evil.example"}} {
+		req := httptest.NewRequest(http.MethodGet, "https://app.acme.example/connect", nil)
+		for k, v := range h {
+			req.Header.Set(k, v)
+		}
+		rec := httptest.NewRecorder()
+		c.Start().ServeHTTP(rec, req)
+		if rec.Code != http.StatusForbidden || len(rec.Result().Cookies()) != 0 {
+			t.Errorf("%v: %d, cookies %v", h, rec.Code, rec.Result().Cookies())
+		}
+	}
+	for _, h := range []map[string]string{{"Sec-Fetch-Site": "same-origin"}, {"Sec-Fetch-Site": "none"}, {"Origin": "https://app.acme.example"}, {}} {
+		req := httptest.NewRequest(http.MethodGet, "https://app.acme.example/connect", nil)
+		for k, v := range h {
+			req.Header.Set(k, v)
+		}
+		rec := httptest.NewRecorder()
+		c.Start().ServeHTTP(rec, req)
+		if rec.Code != http.StatusFound {
+			t.Errorf("%v: %d", h, rec.Code)
+		}
+	}
+}
+
+// Two of the vendor's tenants connect the same NetSuite account: each
+// token goes to its own tenant's store.
+func TestConnectTenants(t *testing.T) {
+	t.Parallel()
+	e := newFakeEnv(t, envOpts{public: true})
+	stores := map[string]*memTokens{"acme-eu": {}, "acme-us": {}}
+	c := &oauth2.Connect{Client: e.client,
+		Tenant: func(r *http.Request) (string, error) {
+			if t := r.Header.Get("X-Tenant"); t != "" {
+				return t, nil
+			}
+			return "", errors.New("no tenant")
+		},
+		StoreFor: func(t string) oauth2.TokenStore { return stores[t] }}
+	rec := httptest.NewRecorder()
+	c.Start().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "https://app.acme.example/connect", nil))
+	if rec.Code != http.StatusUnauthorized {
+		t.Errorf("Start without a tenant: %d", rec.Code)
+	}
+	for _, tenant := range []string{"acme-eu", "acme-us"} {
+		req := httptest.NewRequest(http.MethodGet, "https://app.acme.example/connect", nil)
+		req.Header.Set("X-Tenant", tenant)
+		rec := httptest.NewRecorder()
+		c.Start().ServeHTTP(rec, req)
+		loc, err := e.fake.Consent(t.Context(), rec.Header().Get("Location"), custEmail, custPass, "allow")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := callback(c, loc.String(), rec.Result().Cookies()[0]); r.Code != http.StatusOK {
+			t.Fatalf("%s: %d %s", tenant, r.Code, r.Body)
+		}
+	}
+	for name, s := range stores {
+		if len(s.toks) != 1 || s.toks[0].Account != "123456_SB1" {
+			t.Errorf("tenant %s stored %v", name, s.toks)
 		}
 	}
 }
