@@ -95,11 +95,7 @@ func parseConfig(data []byte) (*config, error) {
 	}
 	var c config
 	if err := json.Unmarshal(data, &c); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return nil, bad("%s: want %s, not %s", te.Field, jsonKind(te.Type), te.Value)
-		}
-		return nil, bad("%v", err)
+		return nil, bad("%v", err) // checkKeys has seen every key and type
 	}
 	return &c, c.validate()
 }
@@ -108,7 +104,7 @@ func jsonKind(t reflect.Type) string {
 	switch t.Kind() {
 	case reflect.Bool:
 		return "true or false"
-	case reflect.Int, reflect.Int64, reflect.Pointer:
+	case reflect.Int:
 		return "a number"
 	case reflect.Slice:
 		return "an array"
@@ -119,15 +115,36 @@ func jsonKind(t reflect.Type) string {
 }
 
 // checkKeys walks the decoded JSON beside the Go type and names the first
-// key (in sorted order) the type does not have.
+// key (in sorted order) the type does not have, or the first value of the
+// wrong JSON type, with its path (accounts[1].users[0].role).
 func checkKeys(v any, t reflect.Type, path string) error {
+	if v == nil && (t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice) {
+		return nil
+	}
+	wrong := func() error { return bad("%s: want %s, not %s", path, jsonKind(t), jsonType(v)) }
 	switch t.Kind() {
 	case reflect.Pointer:
 		return checkKeys(v, t.Elem(), path)
+	case reflect.Bool:
+		if _, ok := v.(bool); !ok {
+			return wrong()
+		}
+	case reflect.Int:
+		n, ok := v.(json.Number)
+		if !ok {
+			return wrong()
+		}
+		if _, err := n.Int64(); err != nil {
+			return bad("%s: want a whole number, not %s", path, n)
+		}
+	case reflect.String:
+		if _, ok := v.(string); !ok {
+			return wrong()
+		}
 	case reflect.Slice:
 		arr, ok := v.([]any)
 		if !ok {
-			return nil // json.Unmarshal reports the type
+			return wrong()
 		}
 		for i, e := range arr {
 			if err := checkKeys(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
@@ -137,7 +154,7 @@ func checkKeys(v any, t reflect.Type, path string) error {
 	case reflect.Struct:
 		m, ok := v.(map[string]any)
 		if !ok {
-			return nil
+			return wrong()
 		}
 		fields := map[string]reflect.Type{}
 		for i := range t.NumField() {
@@ -151,15 +168,15 @@ func checkKeys(v any, t reflect.Type, path string) error {
 		sort.Strings(keys)
 		for _, k := range keys {
 			ft, ok := fields[k]
-			where := path + "." + k
-			if path == "" {
-				where = k
-			}
 			if !ok {
 				if path == "" {
 					return bad("unknown key %q", k)
 				}
 				return bad("unknown key %q in %s", k, path)
+			}
+			where := path + "." + k
+			if path == "" {
+				where = k
 			}
 			if err := checkKeys(m[k], ft, where); err != nil {
 				return err
@@ -167,6 +184,22 @@ func checkKeys(v any, t reflect.Type, path string) error {
 		}
 	}
 	return nil
+}
+
+func jsonType(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	case json.Number:
+		return "a number"
+	case string:
+		return "a string"
+	case []any:
+		return "an array"
+	}
+	return "an object"
 }
 
 // validate checks what the fake would refuse later, and what it would
@@ -221,6 +254,22 @@ func (c *config) validate() error {
 		id, err := soap.ParseAccountID(in.Owner)
 		if err != nil || accounts[id] == nil {
 			return bad("%s.owner: %q is not one of the accounts", at, in.Owner)
+		}
+		for _, f := range []struct{ key, val string }{
+			{"consumer_key", in.ConsumerKey}, {"consumer_secret", in.ConsumerSecret},
+			{"client_id", in.ClientID}, {"client_secret", in.ClientSecret},
+		} {
+			if f.val != "" && !isHex(f.val, 64) {
+				return bad("%s.%s: want 64 hex digits", at, f.key)
+			}
+		}
+		if in.ApplicationID != "" {
+			if _, err := soap.NormalizeApplicationID(in.ApplicationID); err != nil {
+				return bad("%s.application_id: want 32 hex digits (hyphens optional)", at)
+			}
+		}
+		if in.PublicClient && in.ClientSecret != "" {
+			return bad("%s.client_secret: a public client has no secret", at)
 		}
 		if _, err := consentPolicy(in.ConsentPolicy); err != nil {
 			return bad("%s.consent_policy: %v", at, err)
