@@ -122,6 +122,8 @@ type Connect struct {
 	// request came over TLS or SecureCookie is set.
 	CookieName   string
 	SecureCookie bool
+	// RecordName names the integration record on the default page.
+	RecordName string
 	// Render writes the outcome page; the default is a small HTML page.
 	Render func(w http.ResponseWriter, r *http.Request, o ConnectOutcome)
 
@@ -281,8 +283,14 @@ func (c *Connect) render(w http.ResponseWriter, r *http.Request, o ConnectOutcom
 	case o.Token != nil && o.Enabled:
 		data.Headline, data.Detail = "Connected: Enabled", fmt.Sprintf("NetSuite account %s accepted the token", o.Token.Account)
 	case o.Token != nil && errors.As(o.Err, &oe) && oe.Code == CodeInvalidToken:
+		name := c.RecordName
+		if name == "" {
+			name = "the integration record"
+		}
 		data.Headline = "Connected: most likely waiting for approval"
-		data.Detail, data.Next = fmt.Sprintf("the integration was installed in %s, but NetSuite does not accept its token yet", o.Token.Account), oe.NextStep()
+		data.Detail = fmt.Sprintf("authorizing installed the integration in %s, but NetSuite does not accept its token yet: an account that requires approval of new integrations installs them Waiting for Approval", o.Token.Account)
+		// section_4429293934; section_158081952044 for the not-installed reading
+		data.Next = fmt.Sprintf("ask your administrator to open Setup > Integration > Manage Integrations, edit %s, and set State to Enabled; if it is not listed, to clear Require Approval during Auto-Installation of Integration (Setup > Integration > SOAP Web Services Preferences), then connect again", name)
 	case o.Token != nil:
 		data.Headline, data.Detail = "Connected, but the check failed", o.Err.Error()
 	case errors.As(o.Err, &oe):

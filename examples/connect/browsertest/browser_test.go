@@ -31,16 +31,21 @@ func chromium(t *testing.T) string {
 }
 
 // Click Connect, Allow on the fake consent page, land back on the app:
-// Enabled, or waiting for approval with the administrator's step.
+// Enabled, or waiting for approval with the administrator's step; for both
+// channels (OAuth 2.0 code grant, TBA three-step flow) and both preferences.
 func TestConnectInChromium(t *testing.T) {
 	exe := chromium(t)
-	for _, approval := range []bool{false, true} {
+	for _, c := range []struct {
+		auth     string
+		approval bool
+	}{{"oauth2", false}, {"oauth2", true}, {"tba", false}, {"tba", true}} {
+		auth, approval := c.auth, c.approval
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
 		}
 		base := "http://localhost:" + strings.TrimPrefix(ln.Addr().String(), "127.0.0.1:")
-		app, err := connectapp.NewApp(base, approval)
+		app, err := connectapp.NewApp(base, connectapp.Config{Auth: auth, RequireApproval: approval})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -77,17 +82,17 @@ func TestConnectInChromium(t *testing.T) {
 		srv.Close()
 		app.Close()
 		if err != nil {
-			t.Fatalf("approval=%v: %v", approval, err)
+			t.Fatalf("%s approval=%v: %v", auth, approval, err)
 		}
-		want := "Connected: Enabled"
-		if approval {
-			want = "Connected: waiting for approval"
-		}
+		want := map[string]map[bool]string{
+			"oauth2": {false: "Connected: Enabled", true: "Connected: most likely waiting for approval"},
+			"tba":    {false: "Connected: Enabled", true: "Connected: waiting for approval"},
+		}[auth][approval]
 		if headline != want {
-			t.Errorf("approval=%v: headline %q, want %q", approval, headline, want)
+			t.Errorf("%s approval=%v: headline %q, want %q", auth, approval, headline, want)
 		}
-		if approval && !strings.Contains(next, "ask your administrator to open Setup > Integration > Manage Integrations") {
-			t.Errorf("next step %q", next)
+		if approval && !strings.Contains(next, "ask your administrator to open Setup > Integration > Manage Integrations, edit Acme Sync") {
+			t.Errorf("%s: next step %q", auth, next)
 		}
 		if len(shot) < 1000 {
 			t.Errorf("screenshot is %d bytes", len(shot))
@@ -96,7 +101,7 @@ func TestConnectInChromium(t *testing.T) {
 		if dir == "" {
 			dir = t.TempDir()
 		}
-		name := map[bool]string{false: "connect-enabled.png", true: "connect-waiting.png"}[approval]
+		name := "connect-" + auth + "-" + map[bool]string{false: "enabled", true: "waiting"}[approval] + ".png"
 		if err := os.WriteFile(filepath.Join(dir, name), shot, 0o644); err != nil {
 			t.Fatal(err)
 		}

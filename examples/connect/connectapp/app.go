@@ -1,76 +1,196 @@
 // Package connectapp is the web app behind examples/connect: a "Connect
-// NetSuite" button that runs the three-step authorization flow on a fake
-// NetSuite and shows the outcome. It is an example, not part of the SDK.
+// NetSuite" button that runs the OAuth 2.0 authorization code grant (or,
+// with Auth "tba", the TBA three-step flow) on a fake NetSuite and shows the
+// outcome. It is an example, not part of the SDK.
 package connectapp
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httputil"
+	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/distribution/oauth2"
 	"github.com/nsdist/nsdist/distribution/tba"
 	"github.com/nsdist/nsdist/soap/soaptest"
 )
 
+// Config chooses the channel and the stores.
+type Config struct {
+	// Auth is "oauth2" (the default: the only trigger for new integrations
+	// from 2027.1) or "tba".
+	Auth            string
+	RequireApproval bool
+	// OAuth2Tokens gives the token store of a vendor tenant; nil keeps
+	// tokens in memory. Pending is shared by replicas; nil is in memory.
+	OAuth2Tokens func(tenant string) oauth2.TokenStore
+	Pending      oauth2.PendingStore
+}
+
 // App is the example web app with its fake NetSuite.
 type App struct {
 	http.Handler
-	Fake  *soaptest.Server
-	Store *tba.MemoryStore
+	Fake *soaptest.Server
+	// Tokens are the OAuth 2.0 tokens kept in memory, per tenant (when
+	// Config.OAuth2Tokens is nil).
+	Tokens *TenantTokens
+	// TBAStore holds the TBA tokens (Auth "tba").
+	TBAStore *tba.MemoryStore
 }
 
+// TenantTokens is an in-memory token store per vendor tenant.
+type TenantTokens struct {
+	mu sync.Mutex
+	m  map[string][]*oauth2.Token
+}
+
+// For returns tenant's store.
+func (t *TenantTokens) For(tenant string) oauth2.TokenStore { return tenantStore{t, tenant} }
+
+// Get returns tenant's tokens.
+func (t *TenantTokens) Get(tenant string) []*oauth2.Token {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]*oauth2.Token(nil), t.m[tenant]...)
+}
+
+type tenantStore struct {
+	t      *TenantTokens
+	tenant string
+}
+
+func (s tenantStore) SaveToken(_ context.Context, tok *oauth2.Token) error {
+	s.t.mu.Lock()
+	defer s.t.mu.Unlock()
+	if s.t.m == nil {
+		s.t.m = map[string][]*oauth2.Token{}
+	}
+	s.t.m[s.tenant] = append(s.t.m[s.tenant], tok)
+	return nil
+}
+
+// TenantCookie names the vendor's tenant in this demo: the home page sets
+// it, as the vendor's own login would.
+const TenantCookie = "acme_tenant"
+
 // NewApp builds the app for its public base URL (scheme://host:port).
-func NewApp(base string, requireApproval bool) (*App, error) {
+func NewApp(base string, cfg Config) (*App, error) {
+	if cfg.Auth == "" {
+		cfg.Auth = "oauth2"
+	}
+	if cfg.Auth != "oauth2" && cfg.Auth != "tba" {
+		return nil, fmt.Errorf("connectapp: auth %q: want oauth2 or tba", cfg.Auth)
+	}
+	base = strings.Replace(base, "127.0.0.1", "localhost", 1)
 	fake := soaptest.NewServer()
 	vendor := fake.MustAddAccount("TSTDRV1234567", soaptest.AccountConfig{})
-	cust := fake.MustAddAccount("123456", soaptest.AccountConfig{RequireApproval: requireApproval})
+	cust := fake.MustAddAccount("123456", soaptest.AccountConfig{RequireApproval: cfg.RequireApproval})
 	cust.AddUser(soaptest.User{Email: "admin@customer.example", Password: "demo-password"})
 	cust.SetConsentUser("admin@customer.example") // the fake's stand-in for a logged-in browser
-	rec, err := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true,
-		CallbackURL: "http://localhost:*/netsuite/callback"})
-	if err != nil {
-		fake.Close()
-		return nil, err
-	}
-	ai, err := distribution.NewAutoInstaller(approval.Record{Name: rec.Name, Owner: vendor.ID(), TBA: true, TBAAuthFlow: true},
-		distribution.WithSOAPOptions(fake.ClientOptions()...))
-	if err != nil {
-		fake.Close()
-		return nil, err
-	}
-	callback := strings.Replace(base, "127.0.0.1", "localhost", 1) + "/netsuite/callback"
-	store := &tba.MemoryStore{}
-	conn := &tba.Connect{
-		Client:        tba.NewClient(tba.WithTransport(fake.Transport())),
-		Consumer:      tba.Consumer{Key: rec.ConsumerKey, Secret: rec.ConsumerSecret},
-		CallbackURL:   callback,
-		Store:         store,
-		Installer:     ai,
-		AuthorizeBase: strings.Replace(base, "127.0.0.1", "localhost", 1),
-	}
+	callback := base + "/netsuite/callback"
+	app := &App{Fake: fake, Tokens: &TenantTokens{}, TBAStore: &tba.MemoryStore{}}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		// the vendor's own login stands behind this; the demo has one tenant
+		if _, err := r.Cookie(TenantCookie); err != nil {
+			http.SetCookie(w, &http.Cookie{Name: TenantCookie, Value: "demo-tenant", Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		io.WriteString(w, `<!DOCTYPE html><html><head><title>Acme Sync</title></head><body>
 <h1>Acme Sync</h1><p>Connect your NetSuite account to start syncing.</p>
 <p><a id="connect" href="/connect">Connect NetSuite</a></p></body></html>`) //nolint:errcheck
 	})
-	mux.Handle("GET /connect", conn.Start())
-	mux.Handle("GET /netsuite/callback", conn.Callback())
-	// The fake's consent page, reached through the app: the fake customer
-	// account's UI host, where it plays a browser already logged in.
-	uiHost := cust.ID().HostID() + ".app.netsuite.com"
+	uiHost := cust.ID().AppHost()
 	proxy := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.Out.URL.Scheme, r.Out.URL.Host, r.Out.Host = "https", uiHost, uiHost
 		},
 		Transport: fake.Transport(),
 	}
-	mux.Handle("/app/login/secure/authorizetoken.nl", proxy)
-	return &App{Handler: mux, Fake: fake, Store: store}, nil
+	switch cfg.Auth {
+	case "oauth2":
+		rec, err := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync", OAuth2CodeGrant: true, PublicClient: true,
+			RedirectURIs: []string{callback}, Scopes: []string{"rest_webservices"}})
+		if err != nil {
+			fake.Close()
+			return nil, err
+		}
+		client, err := oauth2.NewClient(oauth2.Config{ClientID: rec.ClientID, RedirectURL: callback}, oauth2.WithTransport(fake.Transport()))
+		if err != nil {
+			fake.Close()
+			return nil, err
+		}
+		storeFor := cfg.OAuth2Tokens
+		if storeFor == nil {
+			storeFor = app.Tokens.For
+		}
+		conn := &oauth2.Connect{Client: client, Options: oauth2.AuthorizeOptions{Account: cust.ID()}, Pending: cfg.Pending, StoreFor: storeFor, RecordName: rec.Name,
+			Tenant: func(r *http.Request) (string, error) {
+				c, err := r.Cookie(TenantCookie)
+				if err != nil || c.Value == "" {
+					return "", errors.New("no tenant")
+				}
+				return c.Value, nil
+			}}
+		// a browser cannot reach the fake's NetSuite host names: the authorize
+		// page is served through the app
+		mux.Handle("GET /connect", rewriteLocation(conn.Start(), base))
+		mux.Handle("GET /netsuite/callback", conn.Callback())
+		mux.Handle("/app/login/oauth2/authorize.nl", proxy)
+	case "tba":
+		rec, err := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true,
+			CallbackURL: "http://localhost:*/netsuite/callback"})
+		if err != nil {
+			fake.Close()
+			return nil, err
+		}
+		ai, err := distribution.NewAutoInstaller(approval.Record{Name: rec.Name, Owner: vendor.ID(), TBA: true, TBAAuthFlow: true},
+			distribution.WithSOAPOptions(fake.ClientOptions()...))
+		if err != nil {
+			fake.Close()
+			return nil, err
+		}
+		conn := &tba.Connect{
+			Client:        tba.NewClient(tba.WithTransport(fake.Transport())),
+			Consumer:      tba.Consumer{Key: rec.ConsumerKey, Secret: rec.ConsumerSecret},
+			CallbackURL:   callback,
+			Store:         app.TBAStore,
+			Installer:     ai,
+			AuthorizeBase: base,
+		}
+		mux.Handle("GET /connect", conn.Start())
+		mux.Handle("GET /netsuite/callback", conn.Callback())
+		mux.Handle("/app/login/secure/authorizetoken.nl", proxy)
+	}
+	app.Handler = mux
+	return app, nil
+}
+
+// rewriteLocation sends a redirect to NetSuite's UI host to the same path
+// on the app instead.
+func rewriteLocation(h http.Handler, base string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(&locationWriter{ResponseWriter: w, base: base}, r)
+	})
+}
+
+type locationWriter struct {
+	http.ResponseWriter
+	base string
+}
+
+func (l *locationWriter) WriteHeader(code int) {
+	if loc, err := url.Parse(l.Header().Get("Location")); err == nil && strings.HasSuffix(loc.Host, ".netsuite.com") {
+		l.Header().Set("Location", l.base+loc.RequestURI())
+	}
+	l.ResponseWriter.WriteHeader(code)
 }
 
 // Close stops the fake.

@@ -1,23 +1,25 @@
 package connectapp
 
 import (
+	"html"
 	"io"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 )
 
-func serve(t *testing.T, requireApproval bool) (string, *App) {
+func serve(t *testing.T, cfg Config) (string, *App) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	app, err := NewApp(base, requireApproval)
+	app, err := NewApp(base, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,61 +29,133 @@ func serve(t *testing.T, requireApproval bool) (string, *App) {
 	return strings.Replace(base, "127.0.0.1", "localhost", 1), app
 }
 
-// A browser stand-in: follows redirects and submits the consent form.
+var (
+	formAction = regexp.MustCompile(`<form method="post" action="([^"]*)">`)
+	inputTag   = regexp.MustCompile(`<input[^>]*>`)
+	nameAttr   = regexp.MustCompile(`name="([^"]*)"`)
+	valueAttr  = regexp.MustCompile(`value="([^"]*)"`)
+)
+
+// submit posts the page's one form with every input as the page gives it,
+// and the chosen action button, as a browser would.
+func submit(t *testing.T, browser *http.Client, base, page, action string) (*http.Response, string) {
+	t.Helper()
+	m := formAction.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no form on the page:\n%s", page)
+	}
+	form := url.Values{"action": {action}}
+	for _, in := range inputTag.FindAllString(page, -1) {
+		n, v := nameAttr.FindStringSubmatch(in), valueAttr.FindStringSubmatch(in)
+		if n == nil {
+			continue
+		}
+		val := ""
+		if v != nil {
+			val = htmlUnescape(v[1])
+		}
+		form.Set(n[1], val)
+	}
+	resp, err := browser.PostForm(base+m[1], form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp, string(b)
+}
+
+func htmlUnescape(s string) string {
+	return strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&#34;", `"`, "&#39;", "'", "&quot;", `"`).Replace(s)
+}
+
+// A browser stand-in: follows redirects and submits the login and consent
+// form, for both channels and both preferences.
 func TestConnectEndToEnd(t *testing.T) {
 	t.Parallel()
-	for _, approval := range []bool{false, true} {
-		base, app := serve(t, approval)
-		jar, _ := cookiejar.New(nil)
-		browser := &http.Client{Jar: jar}
-		home := get(t, browser, base+"/")
-		if !strings.Contains(home, `href="/connect"`) {
-			t.Fatalf("home page:\n%s", home)
-		}
-		consent := get(t, browser, base+"/connect")
-		if !strings.Contains(consent, "Acme Sync wants to access your NetSuite account") {
-			t.Fatalf("consent page:\n%s", consent)
-		}
-		form := url.Values{"action": {"allow"}}
-		for _, name := range []string{"oauth_token", "state", "company", "email", "password"} {
-			form.Set(name, attr(consent, `name="`+name+`"`))
-		}
-		resp, err := browser.PostForm(base+"/app/login/secure/authorizetoken.nl", form)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		want := "Connected: Enabled"
-		if approval {
-			want = "Connected: waiting for approval"
-		}
-		if !strings.Contains(string(b), want) {
-			t.Errorf("approval=%v result:\n%s", approval, b)
-		}
-		if _, ok := app.Store.Get("123456"); !ok {
-			t.Error("token not stored")
-		}
-		if approval && !strings.Contains(string(b), "ask your administrator to open Setup") {
-			t.Errorf("no next step:\n%s", b)
+	for _, auth := range []string{"oauth2", "tba"} {
+		for _, approval := range []bool{false, true} {
+			base, app := serve(t, Config{Auth: auth, RequireApproval: approval})
+			jar, _ := cookiejar.New(nil)
+			browser := &http.Client{Jar: jar}
+			home := get(t, browser, base+"/")
+			if !strings.Contains(home, `href="/connect"`) {
+				t.Fatalf("home page:\n%s", home)
+			}
+			consent := get(t, browser, base+"/connect")
+			if !strings.Contains(consent, "Acme Sync") || !strings.Contains(consent, `id="allow"`) {
+				t.Fatalf("%s consent page:\n%s", auth, consent)
+			}
+			_, b := submit(t, browser, base, consent, "allow")
+			b = html.UnescapeString(b)
+			want := map[string]map[bool]string{
+				"oauth2": {false: "Connected: Enabled", true: "Connected: most likely waiting for approval"},
+				"tba":    {false: "Connected: Enabled", true: "Connected: waiting for approval"},
+			}[auth][approval]
+			if !strings.Contains(b, want) {
+				t.Errorf("%s approval=%v result:\n%s", auth, approval, b)
+			}
+			if approval && !strings.Contains(b, "ask your administrator to open Setup > Integration > Manage Integrations, edit Acme Sync") {
+				t.Errorf("%s: no administrator's step:\n%s", auth, b)
+			}
+			switch auth {
+			case "oauth2":
+				if toks := app.Tokens.Get("demo-tenant"); len(toks) != 1 || toks[0].Account != "123456" {
+					t.Errorf("oauth2 tokens of the tenant: %v", toks)
+				}
+			case "tba":
+				if _, ok := app.TBAStore.Get("123456"); !ok {
+					t.Error("tba token not stored")
+				}
+			}
+			inst, ok := app.Fake.Account("123456")
+			if ok && len(inst.Installs()) != 1 {
+				t.Errorf("%s: installs %v", auth, inst.Installs())
+			}
 		}
 	}
 }
 
 func TestConnectDeny(t *testing.T) {
 	t.Parallel()
-	base, _ := serve(t, false)
-	browser := &http.Client{}
-	consent := get(t, browser, base+"/connect")
-	form := url.Values{"action": {"deny"}, "oauth_token": {attr(consent, `name="oauth_token"`)}, "state": {attr(consent, `name="state"`)}}
-	resp, err := browser.PostForm(base+"/app/login/secure/authorizetoken.nl", form)
+	for _, auth := range []string{"oauth2", "tba"} {
+		base, _ := serve(t, Config{Auth: auth})
+		jar, _ := cookiejar.New(nil)
+		browser := &http.Client{Jar: jar}
+		get(t, browser, base+"/")
+		consent := get(t, browser, base+"/connect")
+		resp, b := submit(t, browser, base, consent, "deny")
+		b = html.UnescapeString(b)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(b, "Not connected") || !strings.Contains(b, "choose Allow") {
+			t.Errorf("%s deny: %d\n%s", auth, resp.StatusCode, b)
+		}
+	}
+}
+
+// Another site cannot start a flow in the user's browser, and a browser
+// without the vendor's session cannot either.
+func TestConnectStartGuards(t *testing.T) {
+	t.Parallel()
+	base, _ := serve(t, Config{})
+	req, _ := http.NewRequest(http.MethodGet, base+"/connect", nil)
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	req.AddCookie(&http.Cookie{Name: TenantCookie, Value: "demo-tenant"})
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noRedirect.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), "Not connected") || !strings.Contains(string(b), "choose Allow") {
-		t.Errorf("deny: %d\n%s", resp.StatusCode, b)
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-site Start: %d", resp.StatusCode)
+	}
+	resp, err = noRedirect.Get(base + "/connect")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("Start without the vendor's session: %d", resp.StatusCode)
 	}
 }
 
@@ -94,15 +168,4 @@ func get(t *testing.T, c *http.Client, u string) string {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
-}
-
-func attr(page, marker string) string {
-	i := strings.Index(page, marker)
-	if i < 0 {
-		return ""
-	}
-	rest := page[i:]
-	j := strings.Index(rest, `value="`)
-	rest = rest[j+7:]
-	return rest[:strings.Index(rest, `"`)]
 }
