@@ -2,15 +2,34 @@
 // accounts and says, per account, what happened and what to do next.
 //
 // A [Distributor] has one method, Distribute(ctx, target) Result.
-// [AutoInstaller] distributes by auto-installation: a customer's token
-// issue (the authorization flow or the issuetoken endpoint) installed the
-// record, and a getServerTime with that token tells Enabled from not yet
-// enabled; on endpoints up to 2020_1 a login with user credentials and the
-// record's application id installs it. Before sending anything it asks
-// approval.Evaluate whether the channel can work, and it explains what
-// NetSuite answered with approval.Explain: an "Invalid login attempt."
-// right after the install is most likely a record Waiting for Approval,
-// not bad credentials. [BundleDistributor] plans a SuiteBundler bundle or
+// [AutoInstaller] distributes by auto-installation over both channels. A
+// [Target] names the account once and carries whatever the customer gave:
+//
+//   - an [OAuth2Token]: completing the OAuth 2.0 authorization code grant
+//     installed the record (the only trigger for new integrations from
+//     2027.1); REST serverTime with the Bearer token tells Enabled from not
+//     yet enabled, refreshing an expired token first (single-flight);
+//   - a [TBAToken]: issuing it (the three-step flow or issuetoken)
+//     installed the record; a SOAP getServerTime tells the State;
+//   - [UserCredentials]: on endpoints up to 2020_1 a login with the
+//     record's application id installs it;
+//   - an [M2MKey]: client credentials install nothing; they confirm a
+//     record already there.
+//
+// Before sending anything it asks approval.Evaluate whether the channel can
+// work, and it explains what NetSuite answered with approval.Explain: an
+// "Invalid login attempt." (SOAP) or 401 invalid_token (REST) right after
+// the install is most likely a record Waiting for Approval, not bad
+// credentials. Every Result has a typed [Outcome] (enabled,
+// awaiting_approval, rejected, misconfigured, failed, planned) and an
+// Explanation with the next step.
+//
+//	ai, _ := distribution.NewAutoInstaller(record, distribution.WithOAuth2Client(client))
+//	res := ai.Distribute(ctx, distribution.Target{Account: "123456",
+//		Credential: distribution.OAuth2Token{Token: tok, Save: saveToVault}})
+//	if res.Outcome == distribution.OutcomeAwaitingApproval {
+//		fmt.Println(res.NextStep())
+//	} [BundleDistributor] plans a SuiteBundler bundle or
 // writes an SDF SuiteApp; SuiteBundler has no API, so it never pretends
 // to install.
 //
@@ -25,9 +44,12 @@
 //
 // Concurrency is bounded (32 by default) with one request per account at a
 // time (NetSuite keeps one unallocated concurrency slot for installs).
-// Retryable answers (concurrency faults, temporary unavailability, no
+// Retryable answers (concurrency faults, 429, temporary unavailability, no
 // answer) are retried with jittered exponential backoff, scheduled off the
-// worker slots, within a rollout-wide retry budget. The journal is an
+// worker slots, within a rollout-wide retry budget. A vendor's own
+// Distributor gets the same scheduling by implementing [Attempter].
+// [WithResults] hands every result to the caller as it finishes and never
+// drops one; progress events may be dropped. The journal is an
 // append-only JSON Lines file: each target's result is durable once
 // recorded (concurrent results share one fsync), a re-run skips targets
 // whose latest result is enabled and checks the others again, and a line
