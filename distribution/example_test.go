@@ -1,0 +1,52 @@
+package distribution_test
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/nsdist/nsdist/approval"
+	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/distribution/oauth2"
+	"github.com/nsdist/nsdist/soap"
+	"github.com/nsdist/nsdist/soap/soaptest"
+)
+
+// One AutoInstaller, two channels: a customer who authorized with OAuth 2.0
+// in an account that requires approval, and one with a TBA token in an
+// account that does not.
+func ExampleAutoInstaller_Distribute() {
+	fake := soaptest.NewServer() // a fake NetSuite; real accounts need only other credentials
+	defer fake.Close()
+	vendor := fake.MustAddAccount("TSTDRV1234567", soaptest.AccountConfig{})
+	rec, _ := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true,
+		OAuth2CodeGrant: true, PublicClient: true, RedirectURIs: []string{"https://app.acme.example/cb"}, Scopes: []string{"rest_webservices"}})
+	gated := fake.MustAddAccount("123456", soaptest.AccountConfig{RequireApproval: true})
+	open := fake.MustAddAccount("654321_SB1", soaptest.AccountConfig{})
+	grant, _ := fake.ConnectOAuth2(gated.ID(), rec) // the customer's Allow: installs the record
+	tbaAuth, _ := fake.Connect(open.ID(), rec)      // the customer's TBA token: installs it too
+
+	client, _ := oauth2.NewClient(oauth2.Config{ClientID: rec.ClientID}, oauth2.WithTransport(fake.Transport()))
+	ai, _ := distribution.NewAutoInstaller(
+		approval.Record{Name: "Acme Sync", TBA: true, TBAAuthFlow: true, OAuth2CodeGrant: true},
+		distribution.WithOAuth2Client(client), distribution.WithSOAPOptions(soap.WithTransport(fake.Transport())))
+
+	now := time.Now()
+	targets := []distribution.Target{
+		{Account: "123456", TokenIssuedAt: now, Credential: distribution.OAuth2Token{Token: &oauth2.Token{
+			Account: "123456", AccessToken: grant.AccessToken, RefreshToken: grant.RefreshToken, Expiry: now.Add(time.Hour), Public: true}}},
+		{Account: "654321_SB1", TokenIssuedAt: now, Credential: distribution.TBAToken{ConsumerKey: tbaAuth.ConsumerKey,
+			ConsumerSecret: tbaAuth.ConsumerSecret, TokenID: tbaAuth.TokenID, TokenSecret: tbaAuth.TokenSecret}},
+	}
+	for _, t := range targets {
+		res := ai.Distribute(context.Background(), t)
+		fmt.Println(res.Account, res.Channel, res.Outcome)
+		if res.Outcome == distribution.OutcomeAwaitingApproval {
+			fmt.Println("  next:", res.NextStep())
+		}
+	}
+	// Output:
+	// 123456 oauth2 awaiting_approval
+	//   next: an administrator of 123456 must open Setup > Integration > Manage Integrations, edit Acme Sync, and set State to Enabled
+	// 654321_SB1 tba enabled
+}
