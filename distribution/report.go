@@ -134,6 +134,26 @@ func (r *Report) Summary() string {
 		fmt.Fprintf(&b, "%-18s %7d %6.1f%%\n", o, counts[o], share)
 	}
 	fmt.Fprintf(&b, "%-18s %7d\n", "total", total)
+	if byCh := r.CountsByChannel(); len(byCh) > 1 {
+		chans := make([]string, 0, len(byCh))
+		for ch := range byCh {
+			chans = append(chans, string(ch))
+		}
+		sort.Strings(chans)
+		b.WriteString("by channel:\n")
+		for _, ch := range chans {
+			c := byCh[approval.Channel(ch)]
+			n := 0
+			var parts []string
+			for _, o := range rows {
+				n += c[o]
+				if c[o] > 0 {
+					parts = append(parts, fmt.Sprintf("%s %d", o, c[o]))
+				}
+			}
+			fmt.Fprintf(&b, "  %-16s %7d  (%s)\n", ch, n, strings.Join(parts, ", "))
+		}
+	}
 	if r.Interrupted {
 		b.WriteString("the run was interrupted: targets not reached are missing; run again with the same journal to continue\n")
 	}

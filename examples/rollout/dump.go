@@ -41,8 +41,11 @@ func redactEnvelope(b []byte) []byte {
 }
 
 func (d *dumper) RoundTrip(req *http.Request) (*http.Response, error) {
-	n := d.seq.Add(1)
 	op := strings.Trim(req.Header.Get("SOAPAction"), `"`)
+	if op == "" { // not SOAP (REST serverTime, OAuth 2.0): no envelope to dump
+		return d.next.RoundTrip(req)
+	}
+	n := d.seq.Add(1)
 	acct := "generic"
 	if host := req.URL.Hostname(); strings.HasSuffix(host, ".suitetalk.api.netsuite.com") {
 		if a, err := soap.ParseAccountID(strings.TrimSuffix(host, ".suitetalk.api.netsuite.com")); err == nil {

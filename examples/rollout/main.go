@@ -30,6 +30,7 @@ import (
 
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/distribution/oauth2"
 	"github.com/nsdist/nsdist/soap"
 	"github.com/nsdist/nsdist/soap/soaptest"
 )
@@ -53,6 +54,7 @@ type options struct {
 	targets       string
 	secrets       string
 	recordName    string
+	channel       string
 	quiet         bool
 }
 
@@ -72,6 +74,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.targets, "targets", "", "distribute to real accounts listed in this CSV or JSON file instead of the fake")
 	fs.StringVar(&o.secrets, "secrets", "", "with -targets: JSON secrets file (mode 600); default: environment variables")
 	fs.StringVar(&o.recordName, "record-name", "", "with -targets: the integration record's name, for messages")
+	fs.StringVar(&o.channel, "channel", "mixed", "simulated customers' channel: tba, oauth2, or mixed (half each; the OAuth 2.0 half split between confidential and public clients)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress on stderr")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -108,6 +111,8 @@ func (o options) validate() error {
 		return errors.New("-latency must not be negative")
 	case o.secrets != "" && o.targets == "":
 		return errors.New("-secrets goes with -targets")
+	case o.channel != "tba" && o.channel != "oauth2" && o.channel != "mixed":
+		return fmt.Errorf("-channel %q: want tba, oauth2 or mixed", o.channel)
 	}
 	return nil
 }
@@ -117,6 +122,7 @@ func rollout(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		record    approval.Record
 		targets   []distribution.Target
 		transport http.RoundTripper
+		aiOpts    []distribution.Option
 	)
 	if o.targets != "" {
 		var creds distribution.CredentialSource = distribution.EnvCredentials{}
@@ -134,16 +140,17 @@ func rollout(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		targets = t
 		record = approval.Record{Name: o.recordName, TBA: true, TBAAuthFlow: true, TBAIssueToken: true, UserCredentials: true}
 	} else {
-		sim, err := Simulate(o.accounts, o.approvalShare, o.faultRate, o.latency, o.seed)
+		sim, err := Simulate(o.accounts, o.approvalShare, o.faultRate, o.latency, o.seed, o.channel)
 		if err != nil {
 			return err
 		}
 		defer sim.Fake.Close()
 		record, targets = sim.Record, sim.Targets
 		transport = sim.Fake.Transport()
+		aiOpts = append(aiOpts, distribution.WithOAuth2Client(sim.OAuth2Client))
 		if !o.quiet {
-			fmt.Fprintf(stderr, "fake NetSuite: %d accounts (%d require approval), latency %v, concurrency-fault rate %.0f%%\n",
-				len(targets), sim.RequireApproval, o.latency, 100*o.faultRate)
+			fmt.Fprintf(stderr, "fake NetSuite: %d accounts (%d require approval; channel %s), latency %v, concurrency-fault rate %.0f%%\n",
+				len(targets), sim.RequireApproval, o.channel, o.latency, 100*o.faultRate)
 		}
 	}
 	if o.dump != "" {
@@ -159,7 +166,7 @@ func rollout(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if transport != nil {
 		soapOpt = append(soapOpt, soap.WithTransport(transport))
 	}
-	ai, err := distribution.NewAutoInstaller(record, distribution.WithSOAPOptions(soapOpt...))
+	ai, err := distribution.NewAutoInstaller(record, append(aiOpts, distribution.WithSOAPOptions(soapOpt...))...)
 	if err != nil {
 		return err
 	}
@@ -256,6 +263,12 @@ type Simulation struct {
 	Targets         []distribution.Target
 	Approval        map[soap.AccountID]bool // which accounts require approval
 	RequireApproval int
+	// OAuth2Client is the record's confidential OAuth 2.0 client; the
+	// public-client customers' targets carry the public record's own.
+	OAuth2Client *oauth2.Client
+	// Channel says how each simulated customer authorized: tba, oauth2
+	// (confidential client) or oauth2-public.
+	Channel map[soap.AccountID]string
 }
 
 // AccountIDs returns n distinct simulated account ids that depend only on n
@@ -280,18 +293,34 @@ func AccountIDs(n int, seed uint64) []soap.AccountID {
 // Simulate builds the fake: a vendor account owning the record, and n
 // customer accounts of which exactly round(n×share) require approval.
 // Each customer has just authorized the integration, which issued a token
-// and installed the record, as on real NetSuite.
-func Simulate(n int, share, faultRate float64, latency time.Duration, seed uint64) (*Simulation, error) {
+// and installed the record, as on real NetSuite: with TBA, with an OAuth
+// 2.0 code grant, or (channel "mixed") half each, the OAuth 2.0 half split
+// between a confidential client and a public one.
+func Simulate(n int, share, faultRate float64, latency time.Duration, seed uint64, channel string) (*Simulation, error) {
 	fake := soaptest.NewServer(soaptest.WithSeed(seed), soaptest.WithFaults(soaptest.Faults{Latency: latency, ConcurrencyFaultRate: faultRate}))
+	fail := func(err error) (*Simulation, error) { fake.Close(); return nil, err }
 	vendor, err := fake.AddAccount("TSTDRV1234567", soaptest.AccountConfig{})
 	if err != nil {
-		fake.Close()
-		return nil, err
+		return fail(err)
 	}
-	rec, err := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true, TBAIssueToken: true, CallbackURL: "https://app.acme.example/netsuite/callback"})
+	redirect := []string{"https://app.acme.example/netsuite/callback"}
+	rec, err := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true, TBAIssueToken: true,
+		CallbackURL: redirect[0], OAuth2CodeGrant: true, RedirectURIs: redirect, Scopes: []string{"rest_webservices"}})
 	if err != nil {
-		fake.Close()
-		return nil, err
+		return fail(err)
+	}
+	pub, err := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync Mobile", OAuth2CodeGrant: true, PublicClient: true,
+		RedirectURIs: redirect, Scopes: []string{"rest_webservices"}})
+	if err != nil {
+		return fail(err)
+	}
+	confidential, err := oauth2.NewClient(oauth2.Config{ClientID: rec.ClientID, ClientSecret: rec.ClientSecret}, oauth2.WithTransport(fake.Transport()))
+	if err != nil {
+		return fail(err)
+	}
+	public, err := oauth2.NewClient(oauth2.Config{ClientID: pub.ClientID}, oauth2.WithTransport(fake.Transport()))
+	if err != nil {
+		return fail(err)
 	}
 	ids := AccountIDs(n, seed)
 	need := int(math.Round(float64(n) * share))
@@ -300,21 +329,41 @@ func Simulate(n int, share, faultRate float64, latency time.Duration, seed uint6
 	for _, i := range order[:need] {
 		requires[ids[i]] = true
 	}
-	sim := &Simulation{Fake: fake, Approval: requires, RequireApproval: need,
-		Record: approval.Record{Name: rec.Name, Owner: vendor.ID(), TBA: true, TBAAuthFlow: true, TBAIssueToken: true}}
-	for _, id := range ids {
+	sim := &Simulation{Fake: fake, Approval: requires, RequireApproval: need, OAuth2Client: confidential, Channel: map[soap.AccountID]string{},
+		Record: approval.Record{Name: rec.Name, Owner: vendor.ID(), TBA: true, TBAAuthFlow: true, TBAIssueToken: true, OAuth2CodeGrant: true}}
+	for i, id := range ids {
 		a, err := fake.AddAccount(string(id), soaptest.AccountConfig{RequireApproval: requires[id]})
 		if err != nil {
-			fake.Close()
-			return nil, err
+			return fail(err)
 		}
-		auth, err := fake.Connect(a.ID(), rec)
-		if err != nil {
-			fake.Close()
-			return nil, err
+		kind := channel
+		if channel == "mixed" {
+			kind = map[int]string{0: "tba", 1: "oauth2", 2: "tba", 3: "oauth2-public"}[i%4]
 		}
 		// what a vendor knows: the account, the token, when it was issued
-		sim.Targets = append(sim.Targets, distribution.Target{Account: id, Auth: auth, TokenIssuedAt: time.Now()})
+		now := time.Now()
+		t := distribution.Target{Account: id, TokenIssuedAt: now}
+		switch kind {
+		case "tba":
+			auth, err := fake.Connect(a.ID(), rec)
+			if err != nil {
+				return fail(err)
+			}
+			t.Credential = distribution.TBAToken{ConsumerKey: auth.ConsumerKey, ConsumerSecret: auth.ConsumerSecret, TokenID: auth.TokenID, TokenSecret: auth.TokenSecret}
+		default:
+			in, client := rec, confidential
+			if kind == "oauth2-public" {
+				in, client = pub, public
+			}
+			g, err := fake.ConnectOAuth2(a.ID(), in)
+			if err != nil {
+				return fail(err)
+			}
+			t.Credential = distribution.OAuth2Token{Client: client, Token: &oauth2.Token{Account: id, ClientID: in.ClientID, AccessToken: g.AccessToken,
+				RefreshToken: g.RefreshToken, TokenType: "bearer", Expiry: now.Add(g.ExpiresIn), Role: g.Role, Entity: g.Entity, Public: in.PublicClient, IssuedAt: now}}
+		}
+		sim.Channel[id] = kind
+		sim.Targets = append(sim.Targets, t)
 	}
 	return sim, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -107,7 +108,7 @@ func idStrings[T ~string](ids []T) []string {
 
 func TestDump(t *testing.T) {
 	dir := t.TempDir()
-	runOK(t, "-accounts", "5", "-latency", "0s", "-fault-rate", "0", "-dump", dir, "-quiet")
+	runOK(t, "-accounts", "5", "-latency", "0s", "-fault-rate", "0", "-dump", dir, "-quiet", "-channel", "tba")
 	entries, _ := os.ReadDir(dir)
 	name := regexp.MustCompile(`^\d{6}-\d+(_SB1)?-getServerTime-(request|response)\.xml$`)
 	docs := map[string][]byte{}
@@ -129,9 +130,44 @@ func TestDump(t *testing.T) {
 	xsdcheck.Validate(t, docs) // the placeholders keep every envelope valid
 }
 
+// The default is a mixed rollout: the report says each target's channel,
+// and exactly round(N×F) accounts await approval across channels.
+func TestChannels(t *testing.T) {
+	t.Parallel()
+	for _, ch := range []string{"mixed", "oauth2", "tba"} {
+		report := filepath.Join(t.TempDir(), "r.json")
+		args := []string{"-accounts", "40", "-latency", "0s", "-quiet", "-report", report}
+		if ch != "mixed" {
+			args = append(args, "-channel", ch)
+		}
+		runOK(t, args...)
+		var rep struct {
+			Results []struct {
+				Channel string `json:"channel"`
+				Outcome string `json:"outcome"`
+			} `json:"results"`
+		}
+		b, _ := os.ReadFile(report)
+		if err := json.Unmarshal(b, &rep); err != nil {
+			t.Fatal(err)
+		}
+		channels, awaiting := map[string]int{}, 0
+		for _, r := range rep.Results {
+			channels[r.Channel]++
+			if r.Outcome == "awaiting_approval" {
+				awaiting++
+			}
+		}
+		want := map[string]map[string]int{"mixed": {"tba": 20, "oauth2": 20}, "oauth2": {"oauth2": 40}, "tba": {"tba": 40}}[ch]
+		if fmt.Sprint(channels) != fmt.Sprint(want) || awaiting != 12 {
+			t.Errorf("-channel %s: channels %v (want %v), %d awaiting (want 12)", ch, channels, want, awaiting)
+		}
+	}
+}
+
 func TestBadFlags(t *testing.T) {
 	t.Parallel()
-	for _, args := range [][]string{{"-accounts", "0"}, {"-approval-share", "2"}, {"-fault-rate", "-1"}, {"-secrets", "x.json"}, {"extra"}} {
+	for _, args := range [][]string{{"-accounts", "0"}, {"-approval-share", "2"}, {"-fault-rate", "-1"}, {"-secrets", "x.json"}, {"extra"}, {"-channel", "fax"}} {
 		var out, errOut bytes.Buffer
 		if code := run(t.Context(), args, &out, &errOut); code != 2 {
 			t.Errorf("%v: exit %d", args, code)
