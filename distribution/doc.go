@@ -30,6 +30,7 @@
 //	if res.Outcome == distribution.OutcomeAwaitingApproval {
 //		fmt.Println(res.NextStep())
 //	} [BundleDistributor] plans a SuiteBundler bundle or
+//
 // writes an SDF SuiteApp; SuiteBundler has no API, so it never pretends
 // to install.
 //
