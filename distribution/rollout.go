@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -222,6 +223,49 @@ type Event struct {
 	Dropped int           // events dropped because the callback was slow
 }
 
+// TargetError is one target Run refused before sending anything.
+type TargetError struct {
+	Index   int // 1-based position in the targets slice
+	Account soap.AccountID
+	Err     error
+}
+
+func (e *TargetError) Error() string {
+	return fmt.Sprintf("target %d (%s): %v", e.Index, truncate(string(e.Account), 40), e.Err)
+}
+
+// Unwrap returns the cause (ErrDuplicateTarget, nsdist.ErrInvalidAccountID).
+func (e *TargetError) Unwrap() error { return e.Err }
+
+// TargetsError is Run's error for bad targets: every one of them, found
+// before anything was sent. errors.As reaches it, and errors.Is each cause.
+type TargetsError struct {
+	Targets []*TargetError
+}
+
+func (e *TargetsError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "distribution: %d bad %s, nothing sent", len(e.Targets), map[bool]string{true: "target", false: "targets"}[len(e.Targets) == 1])
+	for i, t := range e.Targets {
+		if i == 10 {
+			fmt.Fprintf(&b, "; and %d more", len(e.Targets)-10)
+			break
+		}
+		b.WriteString("; ")
+		b.WriteString(t.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns every target's error.
+func (e *TargetsError) Unwrap() []error {
+	out := make([]error, len(e.Targets))
+	for i, t := range e.Targets {
+		out[i] = t
+	}
+	return out
+}
+
 // ErrDuplicateTarget is returned when the same account appears twice.
 var ErrDuplicateTarget = errors.New("distribution: duplicate target")
 
@@ -267,19 +311,19 @@ type scheduler struct {
 // returns the results finished so far with ctx's error.
 func (r *Rollout) Run(ctx context.Context, targets []Target) (*Report, error) {
 	seen := map[soap.AccountID]int{}
-	var errs []error
+	var bad []*TargetError
 	for i, t := range targets {
 		if err := t.Account.Validate(); err != nil {
-			errs = append(errs, fmt.Errorf("target %d: %w", i+1, err))
+			bad = append(bad, &TargetError{Index: i + 1, Account: t.Account, Err: err})
 			continue
 		}
 		if j, dup := seen[t.Account]; dup {
-			errs = append(errs, fmt.Errorf("%w: %s at %d and %d", ErrDuplicateTarget, t.Account, j+1, i+1))
+			bad = append(bad, &TargetError{Index: i + 1, Account: t.Account, Err: fmt.Errorf("%w: also target %d", ErrDuplicateTarget, j+1)})
 		}
 		seen[t.Account] = i
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if len(bad) > 0 {
+		return nil, &TargetsError{Targets: bad}
 	}
 	s := &scheduler{r: r, ctx: ctx, wait: map[soap.AccountID][]*task{}, busy: map[soap.AccountID]int{},
 		timers: map[*time.Timer]struct{}{}, counts: map[Outcome]int{}, total: len(targets), start: r.cfg.clock()}

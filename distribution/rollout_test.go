@@ -300,6 +300,10 @@ func TestRolloutRefusesBadTargets(t *testing.T) {
 	if !errors.Is(err, distribution.ErrDuplicateTarget) || !errors.Is(err, soap.ErrInvalidAccountID) {
 		t.Errorf("error = %v", err)
 	}
+	var te *distribution.TargetsError
+	if !errors.As(err, &te) || len(te.Targets) != 2 || te.Targets[0].Index != 3 || te.Targets[1].Index != 4 {
+		t.Errorf("errors.As(*TargetsError) = %+v", te)
+	}
 	if s.fake.Requests() != before {
 		t.Error("requests were sent before validation finished")
 	}
