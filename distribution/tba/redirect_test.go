@@ -73,7 +73,11 @@ func TestRedirectNotFollowed(t *testing.T) {
 				}
 				return &http.Response{StatusCode: status, Header: h, Body: io.NopCloser(strings.NewReader("{}")), Request: r}, nil
 			})
-			err := tt.call(t.Context(), tba.NewClient(tba.WithTransport(rt)))
+			client, err := tba.NewClient(tba.WithTransport(rt))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = tt.call(t.Context(), client)
 
 			var fe *tba.FlowError
 			if !errors.As(err, &fe) || fe.Code != tba.CodeRedirect {

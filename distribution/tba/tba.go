@@ -82,31 +82,58 @@ type Client struct {
 	last  int64
 }
 
-// Option configures a Client.
-type Option func(*Client)
+// Option configures a Client; NewClient refuses a bad one.
+type Option func(*Client) error
 
 // WithTransport uses rt (soaptest's transport, for example).
 func WithTransport(rt http.RoundTripper) Option {
-	return func(c *Client) { c.http = &http.Client{Transport: rt, Timeout: 60 * time.Second} }
+	return func(c *Client) error {
+		if rt == nil {
+			return errors.New("tba: nil RoundTripper")
+		}
+		c.http = &http.Client{Transport: rt, Timeout: 60 * time.Second}
+		return nil
+	}
 }
 
 // WithClock sets the clock for timestamps.
-func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = now } }
+func WithClock(now func() time.Time) Option {
+	return func(c *Client) error {
+		if now == nil {
+			return errors.New("tba: nil clock")
+		}
+		c.now = now
+		return nil
+	}
+}
 
 // WithNonceSource sets the nonce source (default 20 random alphanumerics).
-func WithNonceSource(n soap.NonceSource) Option { return func(c *Client) { c.nonce = n } }
+func WithNonceSource(n soap.NonceSource) Option {
+	return func(c *Client) error {
+		if n == nil {
+			return errors.New("tba: nil nonce source")
+		}
+		c.nonce = n
+		return nil
+	}
+}
 
-// NewClient returns a token client.
-func NewClient(opts ...Option) *Client {
+// NewClient returns a token client, or the first bad option's error.
+func NewClient(opts ...Option) (*Client, error) {
 	c := &Client{http: soap.DefaultHTTPClient(), now: time.Now, nonce: soap.RandomNonce}
 	for _, o := range opts {
-		o(c)
+		if o == nil {
+			return nil, errors.New("tba: nil Option")
+		}
+		if err := o(c); err != nil {
+			return nil, err
+		}
 	}
 	// NetSuite follows no redirects for these POSTs; neither do we.
 	cp := *c.http
 	cp.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	c.http = &cp
-	return c
+	return c, nil
 }
 
 // timestamp never goes backwards (step one's rule, applied to every request).

@@ -40,8 +40,11 @@ func setup(t *testing.T, requireApproval bool, spec soaptest.IntegrationSpec, op
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{fake: fake, customer: cust, rec: rec, consumer: tba.Consumer{Key: rec.ConsumerKey, Secret: rec.ConsumerSecret},
-		client: tba.NewClient(append([]tba.Option{tba.WithTransport(fake.Transport())}, opts...)...)}
+	client, err := tba.NewClient(append([]tba.Option{tba.WithTransport(fake.Transport())}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{fake: fake, customer: cust, rec: rec, consumer: tba.Consumer{Key: rec.ConsumerKey, Secret: rec.ConsumerSecret}, client: client}
 }
 
 // consent plays the user's browser on the fake consent page.
@@ -270,7 +273,15 @@ func TestTimestampsNeverGoBackwards(t *testing.T) {
 	var seen []string
 	e := setup(t, false, soaptest.IntegrationSpec{}, tba.WithClock(func() time.Time { i++; return times[min(i-1, 1)] }))
 	rec := &recorder{next: e.fake.Transport(), seen: &seen}
-	c := tba.NewClient(tba.WithTransport(rec), tba.WithClock(func() time.Time { i++; return times[min(i-1, 1)] }))
+	c, err := tba.NewClient(tba.WithTransport(rec), tba.WithClock(func() time.Time { i++; return times[min(i-1, 1)] }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []tba.Option{tba.WithTransport(nil), tba.WithClock(nil), tba.WithNonceSource(nil), nil} {
+		if _, err := tba.NewClient(o); err == nil {
+			t.Error("NewClient accepted a nil option value")
+		}
+	}
 	c.RequestToken(t.Context(), "", e.consumer, "https://app.acme.example/netsuite/callback", "") //nolint:errcheck
 	c.RequestToken(t.Context(), "", e.consumer, "https://app.acme.example/netsuite/callback", "") //nolint:errcheck
 	if len(seen) != 2 || seen[0] != seen[1] {

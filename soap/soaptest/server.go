@@ -53,8 +53,15 @@ type Option func(*Server)
 // WithTLS serves HTTPS instead of plain HTTP.
 func WithTLS() Option { return func(s *Server) { s.tls = true } }
 
-// WithClock sets the fake's clock (server time, timestamp checks).
-func WithClock(now func() time.Time) Option { return func(s *Server) { s.clock = now } }
+// WithClock sets the fake's clock (server time, timestamp checks). A nil
+// clock is refused: NewServer panics with a message, as httptest does for a
+// bad setup, rather than failing on the first request.
+func WithClock(now func() time.Time) Option {
+	if now == nil {
+		panic("soaptest: WithClock(nil): pass a func() time.Time, e.g. time.Now")
+	}
+	return func(s *Server) { s.clock = now }
+}
 
 // WithSeed makes fault injection deterministic: the same seed gives the
 // same decisions for the same account and request number.
@@ -67,7 +74,12 @@ func WithFaults(f Faults) Option { return func(s *Server) { s.faults = f } }
 // so that clients outside the process (any language, a browser) can reach
 // it over real TCP. They name the NetSuite host in the Host header. The
 // fake owns l from then on: Close closes it.
-func WithListener(l net.Listener) Option { return func(s *Server) { s.listener = l } }
+func WithListener(l net.Listener) Option {
+	if l == nil {
+		panic("soaptest: WithListener(nil): pass an open net.Listener")
+	}
+	return func(s *Server) { s.listener = l }
+}
 
 // WithMiddleware serves mw(fake) instead of the fake itself, for a
 // program that adds its own paths (an administration API, say) in front

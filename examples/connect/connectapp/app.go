@@ -157,8 +157,13 @@ func NewApp(base string, cfg Config) (*App, error) {
 			fake.Close()
 			return nil, err
 		}
+		tc, err := tba.NewClient(tba.WithTransport(fake.Transport()))
+		if err != nil {
+			fake.Close()
+			return nil, err
+		}
 		conn := &tba.Connect{
-			Client:        tba.NewClient(tba.WithTransport(fake.Transport())),
+			Client:        tc,
 			Consumer:      tba.Consumer{Key: rec.ConsumerKey, Secret: rec.ConsumerSecret},
 			CallbackURL:   callback,
 			Store:         app.TBAStore,
