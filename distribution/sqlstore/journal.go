@@ -1,0 +1,211 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/soap"
+)
+
+// Journal is a rollout journal in the tables nsdist_journal and
+// nsdist_journal_runs, safe with many writers at once (processes and
+// goroutines): one row per (journal name, run, account), so recording the
+// same result again replaces it rather than adding one; Latest gives, per
+// account, the entry of the given record with the latest Time (then the
+// first recorded). Concurrent Record calls share one transaction (group
+// commit). A database can hold many journals, each under its own name.
+// Use NewJournal.
+type Journal struct {
+	base
+	name string
+
+	mu       sync.Mutex
+	queue    []*journalWrite
+	flushing bool
+	closed   bool
+}
+
+var _ distribution.Journal = (*Journal)(nil)
+
+type journalWrite struct {
+	e    distribution.Entry
+	line []byte
+	done chan error    // the batch's outcome
+	lead chan struct{} // this writer flushes the next batch
+}
+
+// maxBatch bounds the rows of one group commit (7 parameters each, well
+// under SQLite's and PostgreSQL's limits).
+const maxBatch = 256
+
+// NewJournal migrates db's schema and returns the journal called name
+// (empty: "default").
+func NewJournal(ctx context.Context, db *sql.DB, name string, opts ...Option) (*Journal, error) {
+	if name == "" {
+		name = "default"
+	}
+	b, _, err := newBase(ctx, db, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Journal{base: b, name: name}, nil
+}
+
+// Name returns the journal's name.
+func (j *Journal) Name() string { return j.name }
+
+// Latest implements distribution.Journal.
+func (j *Journal) Latest(ctx context.Context, record string) (map[soap.AccountID]distribution.Entry, error) {
+	rows, err := j.db.QueryContext(ctx, `SELECT account, entry FROM nsdist_journal
+	WHERE journal = $1 AND record = $2 ORDER BY account, time_ms, id`, j.name, record)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: journal %s: %w", j.name, err)
+	}
+	defer rows.Close()
+	out := map[soap.AccountID]distribution.Entry{}
+	for rows.Next() {
+		var account, entry string
+		if err := rows.Scan(&account, &entry); err != nil {
+			return nil, fmt.Errorf("sqlstore: journal %s: %w", j.name, err)
+		}
+		var e distribution.Entry
+		if err := json.Unmarshal([]byte(entry), &e); err != nil {
+			return nil, fmt.Errorf("sqlstore: journal %s: the entry of account %s is not JSON: %w", j.name, account, err)
+		}
+		out[soap.AccountID(account)] = e
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: journal %s: %w", j.name, err)
+	}
+	return out, nil
+}
+
+// Begin implements distribution.Journal.
+func (j *Journal) Begin(ctx context.Context, run, record string) error {
+	if run == "" {
+		return errors.New("sqlstore: journal: empty run")
+	}
+	_, err := j.db.ExecContext(ctx, `INSERT INTO nsdist_journal_runs (journal, run, record, started_ms) VALUES ($1, $2, $3, $4)
+	ON CONFLICT (journal, run) DO NOTHING`, j.name, run, record, j.now().UnixMilli())
+	if err != nil {
+		return fmt.Errorf("sqlstore: journal %s: begin: %w", j.name, err)
+	}
+	return nil
+}
+
+// Record implements distribution.Journal: it returns once the entry is
+// committed. ctx is checked before the entry joins a batch; after that
+// Record waits for the batch, whose transaction has its own 1-minute bound.
+func (j *Journal) Record(ctx context.Context, e distribution.Entry) error {
+	if e.Run == "" || e.Account == "" {
+		return errors.New("sqlstore: journal: an entry needs a run and an account")
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	line, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("sqlstore: journal: %w", err)
+	}
+	w := &journalWrite{e: e, line: line, done: make(chan error, 1), lead: make(chan struct{}, 1)}
+	j.mu.Lock()
+	if j.closed {
+		j.mu.Unlock()
+		return errors.New("sqlstore: journal closed")
+	}
+	j.queue = append(j.queue, w)
+	lead := !j.flushing
+	j.flushing = true
+	j.mu.Unlock()
+	if lead {
+		j.flush()
+	}
+	for {
+		select {
+		case err := <-w.done:
+			return err
+		case <-w.lead:
+			j.flush()
+		}
+	}
+}
+
+// flush writes one batch, then hands the next batch to its first writer,
+// so that no caller flushes for others for long.
+func (j *Journal) flush() {
+	j.mu.Lock()
+	n := min(len(j.queue), maxBatch)
+	batch := j.queue[:n:n]
+	j.queue = j.queue[n:]
+	j.mu.Unlock()
+	err := j.write(batch)
+	for _, w := range batch {
+		w.done <- err
+	}
+	j.mu.Lock()
+	if len(j.queue) > 0 {
+		j.queue[0].lead <- struct{}{}
+	} else {
+		j.flushing = false
+	}
+	j.mu.Unlock()
+}
+
+func (j *Journal) write(batch []*journalWrite) error {
+	if len(batch) == 0 {
+		return nil
+	}
+	// the last write of a (run, account) wins; rows go in key order so
+	// that concurrent transactions lock them in the same order
+	type key struct{ run, account string }
+	last := map[key]*journalWrite{}
+	for _, w := range batch {
+		last[key{w.e.Run, string(w.e.Account)}] = w
+	}
+	keys := make([]key, 0, len(last))
+	for k := range last {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(a, b int) bool {
+		if keys[a].run != keys[b].run {
+			return keys[a].run < keys[b].run
+		}
+		return keys[a].account < keys[b].account
+	})
+	var q strings.Builder
+	q.WriteString(`INSERT INTO nsdist_journal (journal, run, account, record, time_ms, outcome, entry) VALUES `)
+	args := make([]any, 0, 7*len(keys))
+	for i, k := range keys {
+		w := last[k]
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		n := len(args)
+		fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7)
+		args = append(args, j.name, w.e.Run, string(w.e.Account), w.e.Record, w.e.Time.UnixMilli(), w.e.Outcome, string(w.line))
+	}
+	q.WriteString(` ON CONFLICT (journal, run, account) DO UPDATE SET record = excluded.record, time_ms = excluded.time_ms,
+	outcome = excluded.outcome, entry = excluded.entry`)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := j.db.ExecContext(ctx, q.String(), args...); err != nil {
+		return fmt.Errorf("sqlstore: journal %s: record %d entries: %w", j.name, len(keys), err)
+	}
+	return nil
+}
+
+// Close stops further writes; it does not close the database.
+func (j *Journal) Close() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.closed = true
+	return nil
+}

@@ -1,0 +1,135 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/stdlib"
+	"modernc.org/sqlite"
+)
+
+// SQLitePragmas is the query string Open adds to a SQLite path: WAL (one
+// writer and many readers at once, across processes), a 10 s busy timeout
+// so that concurrent writers wait instead of failing with SQLITE_BUSY,
+// synchronous FULL (a committed row survives a power loss, not only a
+// crash), and write transactions that take the lock when they begin. Give
+// the same settings to a *sql.DB you open yourself.
+const SQLitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate"
+
+// Open opens the database a DSN names and checks that it answers:
+//
+//   - "postgres://…" or "postgresql://…": PostgreSQL through pgx's
+//     database/sql driver (any pgx connection URL);
+//   - "sqlite:PATH", or a plain PATH: an embedded SQLite file (pure Go, no
+//     cgo), created if missing, with [SQLitePragmas].
+//
+// The stores migrate the schema themselves; Open does not. Errors never
+// show a password from the DSN.
+func Open(ctx context.Context, dsn string) (*sql.DB, error) {
+	var db *sql.DB
+	switch {
+	case dsn == "":
+		return nil, errors.New("sqlstore: empty DSN: want sqlite:PATH, a file path, or postgres://")
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		var err error
+		if db, err = sql.Open("pgx", dsn); err != nil {
+			return nil, fmt.Errorf("sqlstore: open %s: %w", redactDSN(dsn), scrubDSN(err, dsn))
+		}
+	default:
+		path := strings.TrimPrefix(dsn, "sqlite:")
+		if path == "" || strings.ContainsAny(path, "?#") {
+			return nil, fmt.Errorf("sqlstore: sqlite path %q: want a file path without ? or #", path)
+		}
+		var err error
+		if db, err = sql.Open("sqlite", path+"?"+SQLitePragmas); err != nil {
+			return nil, fmt.Errorf("sqlstore: open %s: %w", path, err)
+		}
+		if path == ":memory:" {
+			db.SetMaxOpenConns(1) // every connection would be a database of its own
+		}
+	}
+	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlstore: open %s: %w", redactDSN(dsn), scrubDSN(err, dsn))
+	}
+	return db, nil
+}
+
+// redactDSN returns dsn without userinfo and query (a password may be in either).
+func redactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.Host == "" {
+		if strings.Contains(dsn, "://") {
+			return "a PostgreSQL URL"
+		}
+		return dsn
+	}
+	return u.Scheme + "://" + u.Host + u.Path
+}
+
+// scrubDSN removes the DSN's password from a driver's error text.
+func scrubDSN(err error, dsn string) error {
+	u, perr := url.Parse(dsn)
+	if perr != nil || u.User == nil {
+		return err
+	}
+	pw, ok := u.User.Password()
+	if !ok || pw == "" || !strings.Contains(err.Error(), pw) {
+		return err
+	}
+	return &scrubbed{msg: strings.ReplaceAll(err.Error(), pw, "[REDACTED]"), err: err}
+}
+
+type scrubbed struct {
+	msg string
+	err error
+}
+
+func (s *scrubbed) Error() string { return s.msg }
+func (s *scrubbed) Unwrap() error { return s.err }
+
+// dialect is the one place SQLite and PostgreSQL differ at run time: the
+// migrations directory and the migration lock. Every statement the stores
+// run is written once, with $N placeholders, for both.
+type dialect int
+
+const (
+	dialectSQLite dialect = iota + 1
+	dialectPostgres
+)
+
+func (d dialect) String() string {
+	if d == dialectPostgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// dialectOf tells the database behind db from its driver.
+func dialectOf(db *sql.DB) (dialect, error) {
+	if db == nil {
+		return 0, errors.New("sqlstore: nil *sql.DB")
+	}
+	switch drv := db.Driver().(type) {
+	case *sqlite.Driver:
+		return dialectSQLite, nil
+	case *stdlib.Driver:
+		return dialectPostgres, nil
+	default:
+		name := strings.ToLower(fmt.Sprintf("%T", drv))
+		switch {
+		case strings.Contains(name, "sqlite"):
+			return dialectSQLite, nil
+		case strings.Contains(name, "pgx"), strings.Contains(name, "pq."), strings.Contains(name, "postgres"):
+			return dialectPostgres, nil
+		}
+		return 0, fmt.Errorf("sqlstore: driver %T is neither SQLite nor PostgreSQL", drv)
+	}
+}

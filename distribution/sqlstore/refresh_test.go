@@ -1,0 +1,137 @@
+package sqlstore_test
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nsdist/nsdist/distribution/oauth2"
+	"github.com/nsdist/nsdist/distribution/sqlstore"
+	"github.com/nsdist/nsdist/soap/soaptest"
+)
+
+const (
+	custEmail = "admin@customer.example"
+	custPass  = "pw"
+	appRedir  = "https://app.acme.example/netsuite/callback"
+)
+
+// TestRefresherTwoReplicas: two *sql.DB "replicas", each with its own
+// oauth2.Client (as two processes would have), 10 goroutines each, ask for
+// one public-client credential whose access token is due: exactly one
+// refresh request reaches the fake NetSuite, and every caller gets the
+// refreshed token, which works.
+func TestRefresherTwoReplicas(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, b backend) {
+		ctx := t.Context()
+		clk := &clock{now: t0}
+		fake := soaptest.NewServer(soaptest.WithClock(clk.Now))
+		t.Cleanup(fake.Close)
+		vendor := fake.MustAddAccount("TSTDRV1234567", soaptest.AccountConfig{})
+		cust := fake.MustAddAccount("123456_SB1", soaptest.AccountConfig{})
+		cust.AddUser(soaptest.User{Email: custEmail, Password: custPass})
+		rec, err := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync", OAuth2CodeGrant: true,
+			PublicClient: true, RedirectURIs: []string{appRedir}, Scopes: []string{"rest_webservices"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		newClient := func() *oauth2.Client {
+			c, err := oauth2.NewClient(oauth2.Config{ClientID: rec.ClientID, RedirectURL: appRedir},
+				oauth2.WithTransport(fake.Transport()), oauth2.WithClock(clk.Now))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		// the customer authorizes on replica 0
+		c0 := newClient()
+		a, err := c0.Authorize(oauth2.AuthorizeOptions{Account: "123456_SB1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		loc, err := fake.Consent(ctx, a.URL, custEmail, custPass, "allow")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, err := c0.Complete(ctx, a, loc.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !tok.Public || tok.RefreshToken == "" {
+			t.Fatalf("the fake gave %v, want a public client's token with a refresh token", tok)
+		}
+		kr := mustKeyring(t, mustKey(t))
+		type replica struct {
+			r      *sqlstore.Refresher
+			client *oauth2.Client
+		}
+		var replicas []replica
+		for i := range 2 {
+			db := b.open(t)
+			st, err := sqlstore.NewTokenStore(ctx, db, kr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			leases, err := sqlstore.NewLeases(ctx, db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i == 0 {
+				if err := st.OAuth2("acme").SaveToken(ctx, tok); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c := c0
+			if i > 0 {
+				c = newClient()
+			}
+			r, err := sqlstore.NewRefresher(c, st.OAuth2("acme"), leases, sqlstore.WithClock(clk.Now), sqlstore.WithReplica(b.name+"-replica-"+string(rune('a'+i))))
+			if err != nil {
+				t.Fatal(err)
+			}
+			replicas = append(replicas, replica{r, c})
+		}
+		clk.Add(59 * time.Minute) // inside the 2-minute refresh-ahead window
+		before := fake.TokenRequests("refresh_token")
+		var mu sync.Mutex
+		got := map[string]int{}
+		var wg sync.WaitGroup
+		for i := range 20 {
+			wg.Go(func() {
+				nt, err := replicas[i%2].r.Token(ctx, sqlstore.KeyOf(tok))
+				if err != nil {
+					t.Errorf("replica %d: Token: %v", i%2, err)
+					return
+				}
+				mu.Lock()
+				got[nt.AccessToken]++
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		refreshes := fake.TokenRequests("refresh_token") - before
+		t.Logf("%s: 2 replicas × 10 goroutines: %d refresh request(s) at the fake", b.name, refreshes)
+		if refreshes != 1 {
+			t.Errorf("the fake received %d refresh requests, want 1", refreshes)
+		}
+		if len(got) != 1 || got[tok.AccessToken] != 0 {
+			t.Fatalf("callers got %d different access tokens (the old one %d times), want one new one", len(got), got[tok.AccessToken])
+		}
+		for access := range got {
+			cur := *tok
+			cur.AccessToken = access
+			if _, err := replicas[1].client.ServerTime(ctx, &cur); err != nil {
+				t.Errorf("ServerTime with the refreshed token: %v", err)
+			}
+		}
+		// later, the stored (rotated) refresh token works once more
+		clk.Add(time.Hour)
+		if _, err := replicas[1].r.Token(ctx, sqlstore.KeyOf(tok)); err != nil {
+			t.Errorf("the next refresh, on the other replica: %v", err)
+		}
+		if n := fake.TokenRequests("refresh_token") - before; n != 2 {
+			t.Errorf("%d refresh requests after the second refresh, want 2", n)
+		}
+	})
+}
