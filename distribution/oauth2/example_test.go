@@ -1,6 +1,7 @@
 package oauth2_test
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -15,6 +16,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/nsdist/nsdist/distribution/oauth2"
+	"github.com/nsdist/nsdist/soap/soaptest"
 )
 
 // A public client (no secret), as Oracle advises for an integration
@@ -108,4 +110,73 @@ func ExampleParseScopes() {
 	// Output:
 	// [rest_webservices restlets] <nil>
 	// invalid scope: mcp (the NetSuite AI Connector Service) must be requested alone
+}
+
+// The whole code grant against the fake NetSuite: Authorize, the user's
+// Allow (soaptest plays the browser), Complete, then ServerTime. The grant
+// installed the record; this account requires approval, so NetSuite does
+// not accept the token yet.
+func ExampleClient_Complete() {
+	ctx := context.Background()
+	fake := soaptest.NewServer()
+	defer fake.Close()
+	vendor := fake.MustAddAccount("TSTDRV1234567", soaptest.AccountConfig{})
+	cust := fake.MustAddAccount("123456", soaptest.AccountConfig{RequireApproval: true})
+	cust.AddUser(soaptest.User{Email: "admin@customer.example", Password: "pw"})
+	rec, _ := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync", OAuth2CodeGrant: true, PublicClient: true,
+		RedirectURIs: []string{"https://app.example.com/netsuite/callback"}, Scopes: []string{"rest_webservices"}})
+
+	c, _ := oauth2.NewClient(oauth2.Config{ClientID: rec.ClientID, RedirectURL: "https://app.example.com/netsuite/callback"},
+		oauth2.WithTransport(fake.Transport()))
+	a, _ := c.Authorize(oauth2.AuthorizeOptions{}) // system.netsuite.com: the login picks the account
+	redirect, _ := fake.Consent(ctx, a.URL, "admin@customer.example", "pw", "allow")
+	tok, err := c.Complete(ctx, a, redirect.String())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(tok.Account, tok.Public, tok.RefreshToken != "")
+	inst, _ := cust.Install(rec.ApplicationID)
+	fmt.Println(inst.State)
+	_, err = c.ServerTime(ctx, tok)
+	var oe *oauth2.Error
+	if errors.As(err, &oe) {
+		fmt.Println(oe.HTTPStatus, oe.Code, oe.Description)
+	}
+	// Output:
+	// 123456 true true
+	// Waiting for Approval
+	// 401 invalid_token Invalid login attempt.
+}
+
+// A Credential refreshes ahead of expiry, sends one refresh however many
+// goroutines ask, and saves the new token before anyone uses it.
+func ExampleClient_Credential() {
+	ctx := context.Background()
+	fake := soaptest.NewServer()
+	defer fake.Close()
+	vendor := fake.MustAddAccount("TSTDRV1234567", soaptest.AccountConfig{})
+	cust := fake.MustAddAccount("123456", soaptest.AccountConfig{})
+	rec, _ := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync", OAuth2CodeGrant: true, PublicClient: true,
+		RedirectURIs: []string{"https://app.example.com/cb"}, Scopes: []string{"rest_webservices"}})
+	g, _ := fake.ConnectOAuth2(cust.ID(), rec)
+	c, _ := oauth2.NewClient(oauth2.Config{ClientID: rec.ClientID}, oauth2.WithTransport(fake.Transport()))
+	expired := &oauth2.Token{Account: "123456", AccessToken: g.AccessToken, RefreshToken: g.RefreshToken,
+		Expiry: time.Now().Add(-time.Minute), Public: true, Role: g.Role, Entity: g.Entity}
+
+	saveToVault := func(_ context.Context, t *oauth2.Token) error {
+		fmt.Println("saved a new refresh token:", t.RefreshToken != g.RefreshToken)
+		return nil
+	}
+	cred := c.Credential(expired, saveToVault)
+	tok, err := cred.Token(ctx)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	_, err = c.ServerTime(ctx, tok)
+	fmt.Println("serverTime:", err == nil, "refresh requests:", fake.TokenRequests("refresh_token"))
+	// Output:
+	// saved a new refresh token: true
+	// serverTime: true refresh requests: 1
 }
