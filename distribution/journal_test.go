@@ -406,7 +406,9 @@ type child struct {
 func startWriter(t *testing.T, path string, n int) *child {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestJournalWriterProcess$")
-	cmd.Env = append(os.Environ(), writerEnv+"="+path, writerNEnv+"="+strconv.Itoa(n))
+	cmd.Env = append(os.Environ(), writerEnv+"="+path, writerNEnv+"="+strconv.Itoa(n),
+		// the race detector otherwise waits a second when the child exits
+		"GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
