@@ -324,6 +324,8 @@ func TestJournalLongLines(t *testing.T) { //nolint:paralleltest // measures allo
 const (
 	writerEnv  = "NSDIST_JOURNAL_WRITER"
 	writerNEnv = "NSDIST_JOURNAL_WRITER_N"
+	// after this many results the writer waits to be killed (0: never)
+	writerStopEnv = "NSDIST_JOURNAL_WRITER_STOP"
 )
 
 // TestJournalWriterProcess is the child of TestJournalTwoProcessesKill;
@@ -334,14 +336,15 @@ func TestJournalWriterProcess(t *testing.T) { //nolint:paralleltest // a child p
 		return
 	}
 	n, _ := strconv.Atoi(os.Getenv(writerNEnv))
-	os.Exit(journalWriter(path, n))
+	stop, _ := strconv.Atoi(os.Getenv(writerStopEnv))
+	os.Exit(journalWriter(path, n, stop))
 }
 
 // journalWriter waits for the journal (printing "locked: <error>" the
 // first time it is refused), then records every account of 0..n-1 that
 // the journal does not hold yet, four at a time, printing "ack <i>" once
-// each is durable.
-func journalWriter(path string, n int) int {
+// each is durable. After stop results (when stop > 0) it waits to be killed.
+func journalWriter(path string, n, stop int) int {
 	var j *distribution.FileJournal
 	var err error
 	for said := false; ; {
@@ -384,9 +387,14 @@ func journalWriter(path string, n int) int {
 			}
 		})
 	}
+	sent := 0
 	for i := range n {
 		if _, ok := have[entry(run, i, "").Account]; !ok {
+			if sent == stop && stop > 0 {
+				select {} // until SIGKILL
+			}
 			next <- i
+			sent++
 		}
 	}
 	close(next)
@@ -403,10 +411,10 @@ type child struct {
 	done   chan struct{}
 }
 
-func startWriter(t *testing.T, path string, n int) *child {
+func startWriter(t *testing.T, path string, n, stop int) *child {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestJournalWriterProcess$")
-	cmd.Env = append(os.Environ(), writerEnv+"="+path, writerNEnv+"="+strconv.Itoa(n),
+	cmd.Env = append(os.Environ(), writerEnv+"="+path, writerNEnv+"="+strconv.Itoa(n), writerStopEnv+"="+strconv.Itoa(stop),
 		// the race detector otherwise waits a second when the child exits
 		"GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 	out, err := cmd.StdoutPipe()
@@ -465,13 +473,15 @@ func TestJournalTwoProcessesKill(t *testing.T) {
 	t.Parallel()
 	const n = 600
 	path := filepath.Join(t.TempDir(), "two.jsonl")
-	a := startWriter(t, path, n)
+	a := startWriter(t, path, n, 250) // killed after 150, in the middle of 250
 	waitFor(t, "A's first results", func() bool { return a.count() >= 20 })
-	b := startWriter(t, path, n)
+	b := startWriter(t, path, n, 0)
 	waitFor(t, "B to be refused", func() bool { b.mu.Lock(); defer b.mu.Unlock(); return b.locked != "" })
 	waitFor(t, "A's results", func() bool { return a.count() >= 150 })
 	a.cmd.Process.Signal(syscall.SIGKILL) //nolint:errcheck
-	a.cmd.Wait()                          //nolint:errcheck
+	if err := a.cmd.Wait(); err == nil || !strings.Contains(err.Error(), "killed") {
+		t.Fatalf("A ended with %v, not by the kill", err)
+	}
 	<-a.done
 	if err := b.cmd.Wait(); err != nil {
 		t.Fatalf("B: %v", err)

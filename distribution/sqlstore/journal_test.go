@@ -133,19 +133,23 @@ const (
 	sqlWriterDSN = "NSDIST_SQLJOURNAL_DSN"
 	sqlWriterRun = "NSDIST_SQLJOURNAL_RUN"
 	sqlWriterN   = "NSDIST_SQLJOURNAL_N"
+	// after this many results the writer waits to be killed (0: never)
+	sqlWriterStop = "NSDIST_SQLJOURNAL_STOP"
 )
 
 func TestMain(m *testing.M) {
 	if dsn := os.Getenv(sqlWriterDSN); dsn != "" {
 		n, _ := strconv.Atoi(os.Getenv(sqlWriterN))
-		os.Exit(sqlJournalWriter(dsn, os.Getenv(sqlWriterRun), n))
+		stop, _ := strconv.Atoi(os.Getenv(sqlWriterStop))
+		os.Exit(sqlJournalWriter(dsn, os.Getenv(sqlWriterRun), n, stop))
 	}
 	os.Exit(m.Run())
 }
 
 // sqlJournalWriter records accounts 0..n-1 of run, four at a time,
-// printing "ack <i>" once each is committed.
-func sqlJournalWriter(dsn, run string, n int) int {
+// printing "ack <i>" once each is committed. After stop results (when
+// stop > 0) it waits to be killed.
+func sqlJournalWriter(dsn, run string, n, stop int) int {
 	ctx := context.Background()
 	db, err := sqlstore.Open(ctx, dsn)
 	if err != nil {
@@ -183,6 +187,9 @@ func sqlJournalWriter(dsn, run string, n int) int {
 		})
 	}
 	for i := range n {
+		if i == stop && stop > 0 {
+			select {} // until SIGKILL
+		}
 		next <- i
 	}
 	close(next)
@@ -200,10 +207,10 @@ type writer struct {
 	done chan struct{}
 }
 
-func startSQLWriter(t *testing.T, dsn, run string, n int) *writer {
+func startSQLWriter(t *testing.T, dsn, run string, n, stop int) *writer {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), sqlWriterDSN+"="+dsn, sqlWriterRun+"="+run, sqlWriterN+"="+strconv.Itoa(n),
+	cmd.Env = append(os.Environ(), sqlWriterDSN+"="+dsn, sqlWriterRun+"="+run, sqlWriterN+"="+strconv.Itoa(n), sqlWriterStop+"="+strconv.Itoa(stop),
 		// the race detector otherwise waits a second when the child exits
 		"GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 	cmd.Stderr = os.Stderr
@@ -247,8 +254,8 @@ func TestJournalTwoProcessesKill(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		ctx := t.Context()
 		const n = 300
-		a := startSQLWriter(t, b.dsn, "A", n)
-		bw := startSQLWriter(t, b.dsn, "B", n)
+		a := startSQLWriter(t, b.dsn, "A", n, 150) // killed after 100, in the middle of 150
+		bw := startSQLWriter(t, b.dsn, "B", n, 0)
 		deadline := time.Now().Add(60 * time.Second)
 		for a.count() < 100 {
 			if time.Now().After(deadline) {
@@ -257,7 +264,9 @@ func TestJournalTwoProcessesKill(t *testing.T) {
 			time.Sleep(2 * time.Millisecond)
 		}
 		a.cmd.Process.Signal(syscall.SIGKILL) //nolint:errcheck
-		a.cmd.Wait()                          //nolint:errcheck
+		if err := a.cmd.Wait(); err == nil || !strings.Contains(err.Error(), "killed") {
+			t.Fatalf("A ended with %v, not by the kill", err)
+		}
 		<-a.done
 		if err := bw.cmd.Wait(); err != nil {
 			t.Fatalf("B: %v", err)
@@ -303,7 +312,7 @@ func TestJournalTwoProcessesKill(t *testing.T) {
 			t.Errorf("B acknowledged %d of %d", bc, n)
 		}
 		// A's run resumes in a new process: recording again is idempotent
-		a2 := startSQLWriter(t, b.dsn, "A", n)
+		a2 := startSQLWriter(t, b.dsn, "A", n, 0)
 		if err := a2.cmd.Wait(); err != nil {
 			t.Fatalf("A resumed: %v", err)
 		}
