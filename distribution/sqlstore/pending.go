@@ -54,6 +54,7 @@ func stateHash(state string) string {
 type pendingSealed struct {
 	Authorization *oauth2.Authorization `json:"authorization"`
 	Session       string                `json:"session"`
+	Tenant        string                `json:"tenant,omitempty"`
 	Created       time.Time             `json:"created"`
 }
 
@@ -66,7 +67,7 @@ func (s *PendingStore) Put(ctx context.Context, state string, p oauth2.Pending) 
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM nsdist_pending WHERE expires_ms < $1`, now.UnixMilli()); err != nil {
 		return fmt.Errorf("sqlstore: pending: clear expired: %w", err)
 	}
-	b, err := json.Marshal(pendingSealed{Authorization: p.Authorization, Session: p.Session, Created: p.Created})
+	b, err := json.Marshal(pendingSealed{Authorization: p.Authorization, Session: p.Session, Tenant: p.Tenant, Created: p.Created})
 	if err != nil {
 		return fmt.Errorf("sqlstore: pending: %w", err)
 	}
@@ -113,5 +114,5 @@ func (s *PendingStore) Take(ctx context.Context, state string) (oauth2.Pending, 
 	if err := json.Unmarshal(pt, &v); err != nil {
 		return oauth2.Pending{}, fmt.Errorf("sqlstore: pending: decrypted but not a flow: %w", err)
 	}
-	return oauth2.Pending{Authorization: v.Authorization, Session: v.Session, Created: v.Created}, nil
+	return oauth2.Pending{Authorization: v.Authorization, Session: v.Session, Tenant: v.Tenant, Created: v.Created}, nil
 }

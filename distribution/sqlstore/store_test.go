@@ -318,7 +318,7 @@ func TestPendingStore(t *testing.T) {
 		a := &oauth2.Authorization{URL: "https://123456.app.netsuite.com/app/login/oauth2/authorize.nl", State: oauth2.NewState(),
 			Verifier: "v3rifier-0123456789012345678901234567890123", Account: "123456", RedirectURL: "https://app.example/cb",
 			Scopes: []oauth2.Scope{oauth2.ScopeRESTWebServices}, Created: t0}
-		want := oauth2.Pending{Authorization: a, Session: "hash", Created: t0}
+		want := oauth2.Pending{Authorization: a, Session: "hash", Tenant: "acme-eu", Created: t0}
 		if err := replicas[0].Put(ctx, a.State, want); err != nil {
 			t.Fatal(err)
 		}
