@@ -13,6 +13,12 @@
 //	go run ./examples/connect -addr localhost:8080 -require-approval
 //	open http://localhost:8080, click Connect NetSuite, then Allow
 //
+// -db keeps tokens (encrypted with AES-256-GCM) and pending authorizations
+// in a database, so that the app survives restarts and several replicas can
+// share one PostgreSQL database: -db sqlite:connect.db, or -db
+// postgres://user:pw@host/db. The key is $NSDIST_STORE_KEY, 32 random bytes
+// in base64 (openssl rand -base64 32). Without -db, memory.
+//
 // Exit status: 0 after a clean shutdown (Ctrl-C), 1 when it cannot serve,
 // 2 for bad flags.
 package main
@@ -29,6 +35,9 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/nsdist/nsdist/distribution/oauth2"
+	"github.com/nsdist/nsdist/distribution/sqlstore"
+	"github.com/nsdist/nsdist/distribution/tba"
 	"github.com/nsdist/nsdist/examples/connect/connectapp"
 )
 
@@ -44,8 +53,16 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	addr := fs.String("addr", "localhost:8080", "listen address (the redirect URI is http://<addr>/netsuite/callback)")
 	auth := fs.String("auth", "oauth2", "oauth2 (the authorization code grant with PKCE) or tba (the three-step flow)")
 	requireApproval := fs.Bool("require-approval", false, "the fake customer account requires approval of new integrations")
+	dsn := fs.String("db", "", "keep tokens and pending authorizations in sqlite:PATH or postgres://…; key from $NSDIST_STORE_KEY")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: connect [-addr HOST:PORT] [-auth oauth2|tba] [-require-approval]")
+		fmt.Fprintln(stderr, `usage: connect [-addr HOST:PORT] [-auth oauth2|tba] [-require-approval] [-db sqlite:PATH|postgres://URL]
+
+A "Connect NetSuite" web app on a fake NetSuite: the OAuth 2.0 code grant
+(or -auth tba, the TBA three-step flow) installs the integration record,
+the token is stored for the vendor's tenant, and the page says Enabled or
+waiting for approval. Environment: NSDIST_STORE_KEY (with -db) is 32
+random bytes in base64. Exit: 0 after Ctrl-C, 1 when it cannot serve, 2
+for bad flags.`)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -62,12 +79,31 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "connect: -auth %q: want oauth2 or tba\n", *auth)
 		return 2
 	}
+	cfg := connectapp.Config{Auth: *auth, RequireApproval: *requireApproval}
+	if *dsn != "" {
+		keyText := os.Getenv("NSDIST_STORE_KEY")
+		if keyText == "" {
+			fmt.Fprintln(stderr, "connect: -db needs NSDIST_STORE_KEY: 32 random bytes in base64 (openssl rand -base64 32)")
+			return 2
+		}
+		key, err := sqlstore.ParseKey(keyText)
+		if err != nil {
+			fmt.Fprintln(stderr, "connect: NSDIST_STORE_KEY:", err)
+			return 2
+		}
+		closeDB, err := openStores(ctx, *dsn, key, &cfg)
+		if err != nil {
+			fmt.Fprintln(stderr, "connect: -db:", err)
+			return 1
+		}
+		defer closeDB()
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintln(stderr, "connect:", err)
 		return 1
 	}
-	app, err := connectapp.NewApp("http://"+ln.Addr().String(), connectapp.Config{Auth: *auth, RequireApproval: *requireApproval})
+	app, err := connectapp.NewApp("http://"+ln.Addr().String(), cfg)
 	if err != nil {
 		ln.Close()
 		fmt.Fprintln(stderr, "connect:", err)
@@ -82,4 +118,27 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// openStores opens the database and points cfg's stores at it.
+func openStores(ctx context.Context, dsn string, key sqlstore.Key, cfg *connectapp.Config) (func(), error) {
+	db, err := sqlstore.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := sqlstore.NewKeyring(key)
+	if err == nil {
+		var tokens *sqlstore.TokenStore
+		if tokens, err = sqlstore.NewTokenStore(ctx, db, keys); err == nil {
+			var pending *sqlstore.PendingStore
+			if pending, err = sqlstore.NewPendingStore(ctx, db, keys); err == nil {
+				cfg.Pending = pending
+				cfg.OAuth2Tokens = func(tenant string) oauth2.TokenStore { return tokens.OAuth2(tenant) }
+				cfg.TBATokens = func(tenant string) tba.TokenStore { return tokens.TBA(tenant) }
+				return func() { db.Close() }, nil
+			}
+		}
+	}
+	db.Close()
+	return nil, err
 }

@@ -32,6 +32,9 @@ type Config struct {
 	// tokens in memory. Pending is shared by replicas; nil is in memory.
 	OAuth2Tokens func(tenant string) oauth2.TokenStore
 	Pending      oauth2.PendingStore
+	// TBATokens gives the TBA token store of a vendor tenant; nil keeps
+	// them in memory (App.TBAStore).
+	TBATokens func(tenant string) tba.TokenStore
 }
 
 // App is the example web app with its fake NetSuite.
@@ -162,11 +165,15 @@ func NewApp(base string, cfg Config) (*App, error) {
 			fake.Close()
 			return nil, err
 		}
+		var store tba.TokenStore = app.TBAStore
+		if cfg.TBATokens != nil {
+			store = cfg.TBATokens("demo-tenant") // tba.Connect has one tenant
+		}
 		conn := &tba.Connect{
 			Client:        tc,
 			Consumer:      tba.Consumer{Key: rec.ConsumerKey, Secret: rec.ConsumerSecret},
 			CallbackURL:   callback,
-			Store:         app.TBAStore,
+			Store:         store,
 			Installer:     ai,
 			AuthorizeBase: base,
 		}
