@@ -68,7 +68,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.latency, "latency", 20*time.Millisecond, "the fake's per-request latency")
 	fs.Float64Var(&o.faultRate, "fault-rate", 0.1, "share of requests the fake answers with a concurrency fault")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed for simulated account ids, approval choice and fault injection")
-	fs.StringVar(&o.journal, "journal", "", "JSON Lines journal; a re-run with the same file skips enabled targets")
+	fs.StringVar(&o.journal, "journal", "", "JSON Lines journal FILE, or sqlite:PATH or postgres://URL (many writers); a re-run with the same journal skips enabled targets")
 	fs.StringVar(&o.report, "report", "", "write the report here (JSON; .csv for CSV)")
 	fs.StringVar(&o.dump, "dump", "", "write every request and response envelope into this folder, secrets replaced")
 	fs.StringVar(&o.targets, "targets", "", "distribute to real accounts listed in this CSV or JSON file instead of the fake")
@@ -172,12 +172,12 @@ func rollout(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	}
 	ropts := []distribution.RolloutOption{distribution.WithConcurrency(o.concurrency), distribution.WithRecordName(record.Name)}
 	if o.journal != "" {
-		j, err := distribution.OpenJournal(o.journal)
+		j, problems, err := openJournal(ctx, o.journal)
 		if err != nil {
 			return err
 		}
 		defer j.Close()
-		for _, p := range j.Problems() {
+		for _, p := range problems {
 			fmt.Fprintln(stderr, p)
 		}
 		if prev, _ := j.Latest(ctx, record.Name); len(prev) > 0 && !o.quiet {

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+
+	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/distribution/sqlstore"
+)
+
+// isSQLJournal reports whether -journal names a database rather than a file.
+func isSQLJournal(s string) bool {
+	return strings.HasPrefix(s, "sqlite:") || strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
+// openJournal opens -journal: a JSON Lines file, or, for sqlite:PATH and
+// postgres:// URLs, a table in distribution/sqlstore that many processes
+// can write at once. It returns the problems found in a file journal.
+func openJournal(ctx context.Context, spec string) (distribution.Journal, []error, error) {
+	if !isSQLJournal(spec) {
+		j, err := distribution.OpenJournal(spec)
+		if err != nil {
+			return nil, nil, err
+		}
+		var problems []error
+		for _, p := range j.Problems() {
+			problems = append(problems, p)
+		}
+		return j, problems, nil
+	}
+	db, err := sqlstore.Open(ctx, spec)
+	if err != nil {
+		return nil, nil, err
+	}
+	j, err := sqlstore.NewJournal(ctx, db, "rollout")
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return &sqlJournal{Journal: j, db: db}, nil, nil
+}
+
+// sqlJournal closes its database with the journal.
+type sqlJournal struct {
+	*sqlstore.Journal
+	db *sql.DB
+}
+
+func (s *sqlJournal) Close() error { return errors.Join(s.Journal.Close(), s.db.Close()) }
