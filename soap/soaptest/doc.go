@@ -53,4 +53,54 @@
 //
 // Every response carries a documentInfo nsId header in the endpoint
 // version's namespaces; faults carry no header, like NetSuite's.
+//
+// # Where the fake goes beyond Oracle's documentation
+//
+// A vendor testing against the fake should know which behaviours are
+// Oracle's and which are the fake's reading. These are the fake's:
+//
+//   - The SOAP answer to a record Waiting for Approval or Blocked, and to
+//     every other refused tokenPassport: faultstring "Invalid login
+//     attempt.", invalidCredentialsFault, code USER_ERROR. Oracle documents
+//     that such requests are blocked (section_4429293934,
+//     section_4431175537) but no fault for them; the answer is taken from
+//     public client code and issue trackers.
+//   - The fault for a passport on a 2020.2 or later endpoint: Oracle says
+//     the request gets an error (section_4389727047); its faultstring
+//     ("Request-level credentials are not supported on endpoint …") is the
+//     fake's own.
+//   - Login Audit Trail Detail values ([AuditEntry.Origin]). Oracle's
+//     values are used where its tables list one (subsect_156935170194 for
+//     TBA requests). Inferred: consumer_key_refused for a record Waiting
+//     for Approval (documented for Blocked), IntegrationBlocked for an
+//     OAuth 2.0 request to a record Waiting for Approval (documented for
+//     Blocked), nonce_rejected for a SOAP nonce shorter than 6 or longer
+//     than 64 characters (documented for RESTlets), consumer_key_unknown
+//     for a token whose record is no longer installed, and
+//     permission_denied on the user-credentials path. The fake's own,
+//     prefixed "fake:": fake:InvalidAccount (a tokenPassport or passport
+//     naming another account), fake:PassportNotSupported,
+//     fake:MissingApplicationId, fake:InvalidCredentials, fake:InvalidRole,
+//     fake:InvalidApplicationId, fake:UserCredentialsNotEnabled,
+//     fake:RecordBlocked and fake:RecordWaitingForApproval (user credentials
+//     with an application id: Oracle's tables cover token-based requests
+//     only), and fake:InvalidLogin (issuetoken). The text after ": " in a
+//     Detail is the fake's explanation, not part of NetSuite's column.
+//   - The JSON error bodies of the token endpoints ({"error":{"code",
+//     "message"}}) and their HTTP statuses; the codes IssueTokenRequired
+//     and TWO_FA_REQD; InvalidTimestamp on the authorization flow. The
+//     flow's other codes are Oracle's Detail values (subsect_156934879823).
+//   - A bundle install of a record the account already has changes
+//     nothing and returns [ErrAlreadyInstalled]; Oracle documents only a
+//     fresh bundle install (always Enabled, section_4431829430).
+//   - The faultstrings of INVALID_WS_VERSION, of an unknown operation and of
+//     an unparsable request, the Axis hostname, the nsId format, the
+//     getDataCenterUrls answer for an unknown account, and the limits of the
+//     user-credentials path (1 request per user, 10 for a Concurrent Web
+//     Services User) applied per email.
+//   - OAuth 2.0: the choice between Oracle's two readings of a code grant
+//     with approval required ([WithCodeGrantApproval]); the client-visible
+//     errors of refresh and revoke, which Oracle does not document (only
+//     their Detail values); http:// loopback redirect URIs; HTTP 429 for
+//     "Too Many Requests" (section_0827103226 gives the words only).
 package soaptest

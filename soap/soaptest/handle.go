@@ -180,7 +180,18 @@ func (s *Server) acquire(a *Account, req *request, inject bool) (func(), *faultS
 
 type faultSpec struct{ kind, code, message string }
 
+// invalidLogin is the fault every refused login gets. Its faultstring and
+// USER_ERROR code come from public client code and issue trackers, not
+// from Oracle, which documents no fault for a record Waiting for Approval
+// or Blocked (section_4429293934, section_4431175537).
 var invalidLogin = faultSpec{"invalidCredentialsFault", "USER_ERROR", "Invalid login attempt."}
+
+// passportNotSupported answers a passport on an endpoint of 2020.2 or
+// later. The faultstring is the fake's own: Oracle says such requests get
+// an error but does not publish its text (section_4389727047).
+func passportNotSupported(v soap.Version) faultSpec {
+	return faultSpec{"invalidCredentialsFault", "USER_ERROR", "Request-level credentials are not supported on endpoint " + v.String() + "; use token-based authentication."}
+}
 
 // parseRequest reads what the fake needs from a request envelope in one
 // streaming pass (encoding/xml resolves the namespaces).
@@ -378,9 +389,13 @@ func (s *Server) serve(a *Account, req *request) (int, []byte, string) {
 		}
 		user, role = u, r
 	case req.pass != nil:
+		// section_4389727047, section_4399767175: 2020.2 and later endpoints
+		// do not process request-level credentials and answer with an
+		// error. Oracle publishes neither that error's faultstring nor a
+		// Detail value: both are the fake's own.
 		if !v.SupportsPassport() {
-			a.auditLocked(req.pass.email, "", "", false, "PassportNotSupported")
-			return fault(faultSpec{"invalidCredentialsFault", "USER_ERROR", "Request-level credentials are not supported on endpoint " + v.String() + "; use token-based authentication."})
+			a.auditLocked(req.pass.email, "", "", false, "fake:PassportNotSupported: request-level credentials on endpoint "+v.String())
+			return fault(passportNotSupported(v))
 		}
 		u, r, f := a.checkPassportLocked(req.pass, req.appID)
 		if f != nil {
@@ -398,7 +413,11 @@ func (s *Server) serve(a *Account, req *request) (int, []byte, string) {
 		return fault(faultSpec{"invalidCredentialsFault", "USER_ERROR", "Application ID mandatory but missing."})
 	}
 	if !role.WebServices && !role.Administrator {
-		a.auditLocked(user.Email, "", "", false, "permission_denied")
+		origin := DetailDocumented // subsect_156935170194 lists permission_denied for TBA requests
+		if req.token == nil {
+			origin = DetailInferred
+		}
+		a.auditAsLocked(user.Email, "", "", "permission_denied: the role lacks the SOAP Web Services permission", origin)
 		return fault(faultSpec{"insufficientPermissionFault", "WS_PERMISSION_REQD", "You do not have permission to access SOAP web services feature."})
 	}
 	nsid := fmt.Sprintf("WEBSERVICES_%s_%s%06d", a.id, now.UTC().Format("010220061504"), nsidSeq.Add(1))
@@ -434,44 +453,49 @@ func (s *Server) serve(a *Account, req *request) (int, []byte, string) {
 }
 
 // checkTokenLocked verifies a tokenPassport as NetSuite does, recording
-// the real reason of a failure in the Login Audit Trail.
+// the real reason of a failure in the Login Audit Trail with the Detail
+// values of subsect_156935170194 where Oracle lists one.
 func (a *Account) checkTokenLocked(tp *tokenPassport, now time.Time) (*User, Role, *faultSpec) {
-	fail := func(email, appID, tokenID, detail string) (*User, Role, *faultSpec) {
-		a.auditLocked(email, appID, tokenID, false, detail)
+	fail := func(email, appID, tokenID, detail string, origin DetailOrigin) (*User, Role, *faultSpec) {
+		a.auditAsLocked(email, appID, tokenID, detail, origin)
 		f := invalidLogin
 		return nil, Role{}, &f
 	}
 	if tp.account != string(a.id) {
-		return fail("", "", tp.token, "InvalidAccount: tokenPassport account "+strconv.Quote(tp.account)+" is not "+string(a.id))
+		// Oracle documents no Detail for a tokenPassport naming another
+		// account (a lower-case sandbox id, say).
+		return fail("", "", tp.token, "fake:InvalidAccount: tokenPassport account "+strconv.Quote(tp.account)+" is not "+string(a.id), DetailFake)
 	}
 	if a.cfg.TBADisabled {
-		return fail("", "", tp.token, "FeatureDisabled")
+		return fail("", "", tp.token, "FeatureDisabled", DetailDocumented)
 	}
 	if tp.account == "" || tp.consumerKey == "" || tp.token == "" || tp.nonce == "" || tp.timestamp == "" || tp.signature == "" {
-		return fail("", "", tp.token, "MissingTokenPassportRequiredFields")
+		return fail("", "", tp.token, "MissingTokenPassportRequiredFields", DetailDocumented)
 	}
 	if tp.algorithm != "HMAC-SHA256" && tp.algorithm != "HMAC_SHA256" {
-		return fail("", "", tp.token, "UnknownAlgorithm")
+		return fail("", "", tp.token, "UnknownAlgorithm", DetailDocumented)
 	}
 	in, ok := a.s.byConsumerKey[tp.consumerKey]
 	if !ok {
-		return fail("", "", tp.token, "consumer_key_unknown")
+		return fail("", "", tp.token, "consumer_key_unknown", DetailDocumented)
 	}
 	t, ok := a.tokens[tp.token]
 	if !ok || t.Revoked || t.ApplicationID != in.ApplicationID {
-		return fail("", in.ApplicationID, tp.token, "token_rejected")
+		return fail("", in.ApplicationID, tp.token, "token_rejected", DetailDocumented)
 	}
 	ts, err := strconv.ParseInt(tp.timestamp, 10, 64)
 	if err != nil || now.Sub(time.Unix(ts, 0)).Abs() > 5*time.Minute {
-		return fail(t.Email, in.ApplicationID, t.ID, "InvalidTimestamp")
+		return fail(t.Email, in.ApplicationID, t.ID, "InvalidTimestamp", DetailDocumented)
 	}
 	if len(tp.nonce) < 6 || len(tp.nonce) > 64 {
-		return fail(t.Email, in.ApplicationID, t.ID, "nonce_rejected")
+		// section_4395630653: a nonce has 6 to 64 characters. Oracle lists
+		// nonce_rejected for RESTlets only; the fake assumes SOAP shows it too.
+		return fail(t.Email, in.ApplicationID, t.ID, "nonce_rejected: the nonce must have 6 to 64 characters (Oracle lists this value for RESTlets only)", DetailInferred)
 	}
 	mac := hmac.New(sha256.New, []byte(in.ConsumerSecret+"&"+t.Secret))
-	io.WriteString(mac, tp.account+"&"+tp.consumerKey+"&"+tp.token+"&"+tp.nonce+"&"+tp.timestamp) //nolint:errcheck
+	_, _ = io.WriteString(mac, tp.account+"&"+tp.consumerKey+"&"+tp.token+"&"+tp.nonce+"&"+tp.timestamp)
 	if !hmac.Equal([]byte(base64.StdEncoding.EncodeToString(mac.Sum(nil))), []byte(tp.signature)) {
-		return fail(t.Email, in.ApplicationID, t.ID, "InvalidSignature")
+		return fail(t.Email, in.ApplicationID, t.ID, "InvalidSignature", DetailDocumented)
 	}
 	if a.nonces == nil {
 		a.nonces = map[string]map[string]bool{}
@@ -482,75 +506,119 @@ func (a *Account) checkTokenLocked(tp *tokenPassport, now time.Time) (*User, Rol
 		a.nonces[t.ID] = used
 	}
 	if used[tp.nonce+"|"+tp.timestamp] {
-		return fail(t.Email, in.ApplicationID, t.ID, "NonceUsed")
+		return fail(t.Email, in.ApplicationID, t.ID, "NonceUsed", DetailDocumented)
 	}
 	used[tp.nonce+"|"+tp.timestamp] = true
 	inst, ok := a.installs[in.ApplicationID]
 	switch {
 	case !ok:
-		return fail(t.Email, in.ApplicationID, t.ID, "consumer_key_unknown: record not installed")
+		// A token whose record is no longer installed (the bundle that
+		// brought it was uninstalled): Oracle's consumer_key_unknown means
+		// "no integration record found"; the fake assumes it applies.
+		return fail(t.Email, in.ApplicationID, t.ID, "consumer_key_unknown: the integration record is not installed in this account", DetailInferred)
 	case inst.State == soap.StateBlocked:
-		return fail(t.Email, in.ApplicationID, t.ID, "consumer_key_refused: the integration record is Blocked")
+		return fail(t.Email, in.ApplicationID, t.ID, "consumer_key_refused: the integration record is Blocked", DetailDocumented)
 	case inst.State == soap.StateWaitingForApproval:
-		return fail(t.Email, in.ApplicationID, t.ID, "consumer_key_refused: the integration record is Waiting for Approval")
+		// Oracle documents consumer_key_refused for a Blocked record and no
+		// value for Waiting for Approval, which blocks requests too
+		// (section_4429293934): the fake assumes the same value.
+		return fail(t.Email, in.ApplicationID, t.ID, "consumer_key_refused: the integration record is Waiting for Approval", DetailInferred)
 	}
 	u := a.users[strings.ToLower(t.Email)]
 	r, ok := findRole(u, t.RoleID)
 	if u == nil || !ok {
-		return fail(t.Email, in.ApplicationID, t.ID, "permission_denied")
+		return fail(t.Email, in.ApplicationID, t.ID, "permission_denied", DetailDocumented)
 	}
 	a.auditLocked(t.Email, in.ApplicationID, t.ID, true, "")
 	return u, r, nil
 }
 
 // checkPassportLocked verifies user credentials and the application id,
-// auto-installing the record on first contact (NETSUITE.md §2.1).
+// auto-installing the record on first contact (section_4429293934).
+// Oracle's Login Audit Trail tables cover token-based requests only, so
+// every Detail value on this path is the fake's own.
 func (a *Account) checkPassportLocked(p *passport, appID string) (*User, Role, *faultSpec) {
 	fail := func(id, detail string) (*User, Role, *faultSpec) {
-		a.auditLocked(p.email, id, "", false, detail)
+		a.auditAsLocked(p.email, id, "", detail, DetailFake)
 		f := invalidLogin
 		return nil, Role{}, &f
 	}
 	if appID == "" {
-		a.auditLocked(p.email, "", "", false, "MissingApplicationId")
+		// section_N3539978: USER_ERROR "Application ID mandatory but missing."
+		a.auditAsLocked(p.email, "", "", "fake:MissingApplicationId", DetailFake)
 		return nil, Role{}, &faultSpec{"invalidCredentialsFault", "USER_ERROR", "Application ID mandatory but missing."}
 	}
 	if p.account != string(a.id) {
-		return fail("", "InvalidAccount: passport account "+strconv.Quote(p.account)+" is not "+string(a.id))
+		return fail("", "fake:InvalidAccount: passport account "+strconv.Quote(p.account)+" is not "+string(a.id))
 	}
 	u, ok := a.users[strings.ToLower(p.email)]
 	if !ok || u.Password != p.password {
-		return fail("", "InvalidCredentials")
+		return fail("", "fake:InvalidCredentials: unknown email or wrong password")
 	}
 	r, ok := findRole(u, p.role)
 	if !ok {
-		return fail("", "InvalidRole")
+		return fail("", "fake:InvalidRole: the user has no role "+strconv.Quote(p.role))
 	}
 	id, err := soap.NormalizeApplicationID(appID)
 	in := a.s.integrations[id]
 	if err != nil || in == nil {
-		return fail("", "INVALID_APP_ID")
+		return fail("", "fake:InvalidApplicationId: no integration record has this application id")
 	}
 	if !in.UserCredentials {
-		return fail(id, "UserCredentialsNotEnabled: the integration record does not allow user credentials")
+		return fail(id, "fake:UserCredentialsNotEnabled: the integration record does not allow user credentials")
 	}
 	inst := a.autoInstallLocked(in, ChannelCredentials, u.Email)
 	switch inst.State {
 	case soap.StateBlocked:
-		return fail(id, "IntegrationBlocked: the integration record is Blocked")
+		return fail(id, "fake:RecordBlocked: the integration record is Blocked")
 	case soap.StateWaitingForApproval:
-		return fail(id, "WaitingForApproval: the integration record is Waiting for Approval")
+		return fail(id, "fake:RecordWaitingForApproval: the integration record is Waiting for Approval")
 	}
 	a.auditLocked(u.Email, id, "", true, "")
 	return u, r, nil
 }
 
+// auditLocked records a success, or a failure whose Detail is one of
+// Oracle's values (or, with the "fake:" prefix, the fake's own). A value
+// Oracle lists for a Blocked record, recorded for a record Waiting for
+// Approval, is marked inferred.
 func (a *Account) auditLocked(email, appID, tokenID string, ok bool, detail string) {
+	if ok {
+		a.appendAuditLocked(AuditEntry{Email: email, ApplicationID: appID, TokenID: tokenID, Success: true})
+		return
+	}
+	a.auditAsLocked(email, appID, tokenID, detail, a.originLocked(appID, detail))
+}
+
+func (a *Account) originLocked(appID, detail string) DetailOrigin {
+	v, _, _ := strings.Cut(detail, ": ")
+	switch {
+	case strings.HasPrefix(v, "fake:"):
+		return DetailFake
+	case v == "IntegrationBlocked" || v == "consumer_key_refused":
+		id, err := soap.NormalizeApplicationID(appID)
+		if inst := a.installs[id]; err == nil && inst != nil && inst.State == soap.StateWaitingForApproval {
+			return DetailInferred
+		}
+	}
+	return DetailDocumented
+}
+
+// auditAsLocked records a failure with the Detail's origin given.
+func (a *Account) auditAsLocked(email, appID, tokenID, detail string, origin DetailOrigin) {
+	if origin == DetailFake && !strings.HasPrefix(detail, "fake:") {
+		detail = "fake:" + detail
+	}
+	a.appendAuditLocked(AuditEntry{Email: email, ApplicationID: appID, TokenID: tokenID, Detail: detail, Origin: origin})
+}
+
+func (a *Account) appendAuditLocked(e AuditEntry) {
 	const keep = 1000
 	if len(a.audit) >= keep {
 		a.audit = append(a.audit[:0], a.audit[len(a.audit)-keep/2:]...)
 	}
-	a.audit = append(a.audit, AuditEntry{Time: a.s.now(), Email: email, ApplicationID: appID, TokenID: tokenID, Success: ok, Detail: detail})
+	e.Time = a.s.now()
+	a.audit = append(a.audit, e)
 }
 
 func htmlError(w http.ResponseWriter, status int, title string) {

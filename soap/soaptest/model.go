@@ -198,15 +198,51 @@ type Token struct {
 }
 
 // AuditEntry is one line of the fake's Login Audit Trail: the real reason
-// behind a generic "Invalid login attempt.", as NetSuite records it.
+// behind a generic "Invalid login attempt.".
+//
+// Detail starts with the value NetSuite's Detail column would show,
+// optionally followed by ": " and the fake's own explanation (which
+// NetSuite does not show). Origin says how far Oracle documents the value
+// for the cause: where Oracle lists none, the fake invents one, prefixes it
+// with "fake:" and sets Origin to [DetailFake]. The package documentation
+// lists every such value.
 type AuditEntry struct {
 	Time          time.Time
 	Email         string
 	ApplicationID string
 	TokenID       string
 	Success       bool
-	Detail        string // e.g. consumer_key_refused, InvalidSignature, NonceUsed
+	Detail        string       // e.g. consumer_key_refused, InvalidSignature, NonceUsed
+	Origin        DetailOrigin // empty on a success
 }
+
+// Value returns the Detail column's value, without the fake's explanation.
+func (e AuditEntry) Value() string {
+	v, _, _ := strings.Cut(e.Detail, ": ")
+	return v
+}
+
+// DetailOrigin says whether Oracle documents an audit Detail value for the
+// cause the fake recorded it for.
+type DetailOrigin string
+
+// Origins of a Detail value.
+const (
+	// DetailDocumented: Oracle's Login Audit Trail table lists the value
+	// for this cause (subsect_156935170194 for TBA requests,
+	// subsect_156934879823 for the authorization flow, subsect_158324637123
+	// and subsect_158711892221 for OAuth 2.0).
+	DetailDocumented DetailOrigin = "documented"
+	// DetailInferred: Oracle lists the value for a neighbouring cause (a
+	// Blocked record, or RESTlets rather than SOAP) and documents none for
+	// this one; the fake assumes NetSuite shows the same.
+	DetailInferred DetailOrigin = "inferred"
+	// DetailFake: Oracle documents no value for the cause; the value is the
+	// fake's own and starts with "fake:".
+	DetailFake DetailOrigin = "fake"
+)
+
+func (o DetailOrigin) String() string { return string(o) }
 
 func randomHex(n int) string {
 	b := make([]byte, n/2)
@@ -456,8 +492,15 @@ func (a *Account) ResetCredentials(appID string) (key, secret string, err error)
 	return in.ConsumerKey, in.ConsumerSecret, nil
 }
 
+// ErrAlreadyInstalled is returned by [Account.InstallBundle] for a record
+// the account already has: its owner's own record, or one installed before.
+var ErrAlreadyInstalled = errors.New("soaptest: integration record already in this account")
+
 // InstallBundle installs the record as a SuiteBundler bundle would: State
-// is always Enabled, whatever the preference (NETSUITE.md §3).
+// is always Enabled, whatever the preference (section_4431829430). A record
+// the account already has is left as it is, with its State, Note and
+// channel, and ErrAlreadyInstalled is returned: Oracle does not say what a
+// bundle does to a record already installed, so the fake changes nothing.
 func (a *Account) InstallBundle(appID string, by string) error {
 	id, _ := soap.NormalizeApplicationID(appID)
 	a.s.mu.Lock()
@@ -465,6 +508,12 @@ func (a *Account) InstallBundle(appID string, by string) error {
 	in, ok := a.s.integrations[id]
 	if !ok {
 		return ErrUnknownIntegration
+	}
+	if inst, ok := a.installs[id]; ok {
+		if inst.Channel == ChannelCreated {
+			return fmt.Errorf("%w: %s owns %q", ErrAlreadyInstalled, a.id, in.Name)
+		}
+		return fmt.Errorf("%w: %q is installed in %s (%s, %s)", ErrAlreadyInstalled, in.Name, a.id, inst.Channel, inst.State)
 	}
 	a.installLocked(in, ChannelBundle, by, soap.StateEnabled)
 	return nil

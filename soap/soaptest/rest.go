@@ -370,7 +370,7 @@ func (s *Server) issueTokenEndpoint(w http.ResponseWriter, r *http.Request, a *A
 	var e *restErr
 	switch {
 	case acct != a.id || u == nil || u.Password != nl["nlauth_signature"] || !roleOK:
-		a.auditLocked(nl["nlauth_email"], "", "", false, "InvalidLogin (issuetoken)")
+		a.auditLocked(nl["nlauth_email"], "", "", false, "fake:InvalidLogin: issuetoken refused the NLAuth account, email, password or role")
 		e = &restErr{401, "INVALID_LOGIN_ATTEMPT", "Invalid login attempt."}
 	case role.TwoFactor && (nl["nlauth_otp"] == "" || nl["nlauth_otp"] != u.OTP):
 		e = &restErr{401, "TWO_FA_REQD", "This role requires two-factor authentication: send nlauth_otp."}

@@ -278,7 +278,7 @@ func TestPassportNeedsUserCredentialsBox(t *testing.T) {
 	if _, ok := f.customer.Install(f.rec.ApplicationID); ok {
 		t.Error("installed without the User Credentials box")
 	}
-	if a := lastAudit(t, f.customer); !strings.HasPrefix(a.Detail, "UserCredentialsNotEnabled") {
+	if a := lastAudit(t, f.customer); !strings.HasPrefix(a.Detail, "fake:UserCredentialsNotEnabled") {
 		t.Errorf("audit = %+v", a)
 	}
 	pp.Password = "wrong"
@@ -335,7 +335,7 @@ func TestAuthenticationRules(t *testing.T) {
 		{"timestamp 4 minutes ahead", encode(auth, "nonce4minutesahead00", now.Add(4*time.Minute)), nil, ""},
 		{"HMAC-SHA1", bytes.Replace(encode(auth, "nonceSHA1aaaaaaaaaaa", now), []byte(`algorithm="HMAC-SHA256"`), []byte(`algorithm="HMAC-SHA1"`), 1), soap.ErrAuthRejected, "UnknownAlgorithm"},
 		{"HMAC_SHA256 enum form", bytes.Replace(encode(auth, "nonceEnumaaaaaaaaaaa", now), []byte(`algorithm="HMAC-SHA256"`), []byte(`algorithm="HMAC_SHA256"`), 1), nil, ""},
-		{"lower-case sandbox id", bytes.Replace(encode(auth, "nonceLowercaseaaaaaa", now), []byte(">123456_SB1<"), []byte(">123456_sb1<"), 1), soap.ErrAuthRejected, "InvalidAccount"},
+		{"lower-case sandbox id", bytes.Replace(encode(auth, "nonceLowercaseaaaaaa", now), []byte(">123456_SB1<"), []byte(">123456_sb1<"), 1), soap.ErrAuthRejected, "fake:InvalidAccount"},
 		{"bad signature", bytes.Replace(encode(auth, "nonceBadSigaaaaaaaaa", now), []byte(`HMAC-SHA256">`), []byte(`HMAC-SHA256">AAAA`), 1), soap.ErrAuthRejected, "InvalidSignature"},
 		{"with applicationInfo", bytes.Replace(encode(auth, "nonceAmbiguousaaaaaa", now), []byte("<soapenv:Header>"), []byte("<soapenv:Header><msg:applicationInfo><msg:applicationId>"+f.rec.ApplicationID+"</msg:applicationId></msg:applicationInfo>"), 1), soap.ErrAmbiguousAuth, ""},
 	}
