@@ -309,11 +309,14 @@ func Evaluate(in Input) Decision {
 	if in.Channel == ChannelOAuth2 {
 		d.EditableInTarget = append(d.EditableInTarget, "OAuth 2.0 Consent Policy") // section_157771733782
 	}
-	// section_4395597766: only the owner account can reset credentials; never a bundled record elsewhere.
-	d.CredentialsResettableInTarget = in.Target.Account != "" && in.Target.Account == in.Record.Owner && in.Channel != ChannelBundle
-	if d.CredentialsResettableInTarget {
+	// section_4389727047: the owner edits every field; elsewhere only State and Note.
+	owner := in.Target.Account != "" && in.Target.Account == in.Record.Owner
+	if owner {
 		d.EditableInTarget = []string{"State", "Note", "Name", "Description", "Authentication"}
 	}
+	// section_4395597766: Reset Credentials appears only on TBA records, and
+	// only in the owner account, whatever channel brought the record there.
+	d.CredentialsResettableInTarget = owner && in.Record.TBA
 
 	switch {
 	case !d.Allowed:
@@ -404,6 +407,8 @@ func (d Decision) Consistent() error {
 		return fmt.Errorf("a bundle predicts %q", d.InitialState)
 	case d.CredentialsResettableInTarget && d.Input.Target.Account != d.Input.Record.Owner:
 		return fmt.Errorf("credentials resettable outside the owner")
+	case d.CredentialsResettableInTarget && !d.Input.Record.TBA:
+		return fmt.Errorf("credentials resettable on a record without TBA")
 	}
 	if d.InitialState == StateEnabled {
 		for _, s := range d.AdminSteps {

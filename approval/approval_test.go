@@ -114,6 +114,15 @@ func TestEvaluateStates(t *testing.T) {
 			}
 		})
 	}
+	// The preference is unknown: the first step names the preference and where it is.
+	unknown := approval.Evaluate(approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Target: approval.Target{Account: "123456"}, Date: today})
+	wantSteps := []approval.Step{
+		{Text: "Check whether Require Approval during Auto-Installation of Integration is set", MenuPath: "Setup > Integration > SOAP Web Services Preferences"},
+		{Text: "If it is, open the list, edit Acme Sync, set State to Enabled and save", MenuPath: "Setup > Integration > Manage Integrations"},
+	}
+	if diff := cmp.Diff(wantSteps, unknown.AdminSteps); diff != "" {
+		t.Errorf("Evaluate(unknown preference) AdminSteps mismatch (-want +got):\n%s", diff)
+	}
 	sdf := approval.Evaluate(approval.Input{Channel: approval.ChannelSDF, Record: tbaRecord(), Date: today})
 	if !strings.Contains(sdf.Probe, "not documented") {
 		t.Errorf("SDF probe = %q, want it to say 'not documented'", sdf.Probe)
@@ -129,13 +138,42 @@ func TestEvaluateTargetRules(t *testing.T) {
 	if d.CredentialsResettableInTarget || len(d.SandboxNotes) != 2 {
 		t.Errorf("resettable=%v sandbox notes=%v", d.CredentialsResettableInTarget, d.SandboxNotes)
 	}
-	owner := approval.Evaluate(approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Target: approval.Target{Account: "TSTDRV1234567"}, Date: today})
-	if !owner.CredentialsResettableInTarget {
-		t.Error("credentials not resettable in the owner account")
+	oauthOnly := approval.Record{Name: "REST App", Owner: "TSTDRV1234567", OAuth2CodeGrant: true}
+	legacy := approval.Record{Name: "Legacy", Owner: "TSTDRV1234567", UserCredentials: true}
+	// section_4395597766: Reset Credentials only on TBA records, only in the owner account.
+	resettable := []struct {
+		name    string
+		channel approval.Channel
+		record  approval.Record
+		target  soap.AccountID
+		version soap.Version
+		want    bool
+	}{
+		{"tba in the owner", approval.ChannelTBA, tbaRecord(), "TSTDRV1234567", soap.V2025_2, true},
+		{"tba elsewhere", approval.ChannelTBA, tbaRecord(), "123456", soap.V2025_2, false},
+		{"bundle in the owner", approval.ChannelBundle, tbaRecord(), "TSTDRV1234567", soap.V2025_2, true},
+		{"bundle elsewhere", approval.ChannelBundle, tbaRecord(), "123456", soap.V2025_2, false},
+		{"credentials record without TBA in the owner", approval.ChannelCredentials, legacy, "TSTDRV1234567", soap.V2020_1, false},
+		{"oauth2 record without TBA in the owner", approval.ChannelOAuth2, oauthOnly, "TSTDRV1234567", soap.V2025_2, false},
+		{"no target account", approval.ChannelTBA, tbaRecord(), "", soap.V2025_2, false},
 	}
-	bundled := approval.Evaluate(approval.Input{Channel: approval.ChannelBundle, Record: tbaRecord(), Target: approval.Target{Account: "TSTDRV1234567"}, Date: today})
-	if bundled.CredentialsResettableInTarget {
-		t.Error("credentials of a bundled record resettable in the target")
+	for _, tt := range resettable {
+		d := approval.Evaluate(approval.Input{Channel: tt.channel, Record: tt.record, Target: approval.Target{Account: tt.target}, Version: tt.version, Date: today})
+		if d.CredentialsResettableInTarget != tt.want {
+			t.Errorf("%s: CredentialsResettableInTarget = %v, want %v", tt.name, d.CredentialsResettableInTarget, tt.want)
+		}
+		wantEdit := []string{"State", "Note"}
+		if tt.target == tt.record.Owner {
+			wantEdit = []string{"State", "Note", "Name", "Description", "Authentication"}
+		} else if tt.channel == approval.ChannelOAuth2 {
+			wantEdit = append(wantEdit, "OAuth 2.0 Consent Policy")
+		}
+		if diff := cmp.Diff(wantEdit, d.EditableInTarget); diff != "" {
+			t.Errorf("%s: EditableInTarget mismatch (-want +got):\n%s", tt.name, diff)
+		}
+		if err := d.Consistent(); err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+		}
 	}
 	oauth := approval.Evaluate(approval.Input{Channel: approval.ChannelOAuth2, Record: approval.Record{OAuth2: true}, Date: today})
 	if !slices.Contains(oauth.EditableInTarget, "OAuth 2.0 Consent Policy") {
@@ -273,6 +311,9 @@ func TestExplain(t *testing.T) {
 		{"reauthorize", eval(approval.PreferenceUnknown), approval.Observation{Observed: approval.ObservedReauthorize}, approval.BlockedOrRejected, "rejected", "authorization for 123456 ended"},
 		{"client refused", eval(approval.PreferenceUnknown), approval.Observation{Observed: approval.ObservedClientRefused}, approval.Misconfigured, "misconfigured", "refused the client"},
 		{"ambiguous", eval(approval.PreferenceUnknown), approval.Observation{Observed: approval.ObservedAmbiguousAuth}, approval.Misconfigured, "misconfigured", "Ambiguous authentication"},
+		{"missing application id, approval required", eval(approval.PreferenceRequired), approval.Observation{Observed: approval.ObservedMissingApplicationID, TokenIssuedAt: issued, At: today}, approval.Misconfigured, "misconfigured", "without an application id"},
+		{"invalid application id", eval(approval.PreferenceUnknown), approval.Observation{Observed: approval.ObservedInvalidApplicationID, TokenIssuedAt: issued, At: today}, approval.Misconfigured, "misconfigured", "does not know the application id"},
+		{"credentials refused, fresh token", eval(approval.PreferenceUnknown), approval.Observation{Observed: approval.ObservedCredentialsRefused, TokenIssuedAt: issued, At: today}, approval.BlockedOrRejected, "rejected", "refused the credentials themselves"},
 		{"concurrency", eval(approval.PreferenceUnknown), approval.Observation{Observed: approval.ObservedConcurrency}, approval.Retryable, "failed", "concurrency limit"},
 		{"feature", eval(approval.PreferenceUnknown), approval.Observation{Observed: approval.ObservedFeatureOrPerm}, approval.Misconfigured, "misconfigured", "SOAP Web Services"},
 		{"version", eval(approval.PreferenceUnknown), approval.Observation{Observed: approval.ObservedUnsupportedVersion}, approval.Misconfigured, "misconfigured", "endpoint"},
@@ -305,6 +346,16 @@ func TestObserve(t *testing.T) {
 		{nil, approval.ObservedSuccess},
 		{f("invalidCredentialsFault", "USER_ERROR", "Invalid login attempt."), approval.ObservedInvalidLogin},
 		{f("invalidCredentialsFault", "USER_ERROR", "Ambiguous authentication"), approval.ObservedAmbiguousAuth},
+		// section_N3539978: an auth fault that names its cause is not the generic refusal
+		{f("invalidCredentialsFault", "USER_ERROR", "Application ID mandatory but missing."), approval.ObservedMissingApplicationID},
+		{f("invalidCredentialsFault", "INVALID_APP_ID", "Invalid application id: 1234"), approval.ObservedInvalidApplicationID},
+		{f("invalidCredentialsFault", "USER_ERROR", "Invalid application id: 1234"), approval.ObservedInvalidApplicationID},
+		{f("invalidCredentialsFault", "INVALID_LOGIN_CREDENTIALS", "You have entered an invalid e-mail address or account number. Please try again."), approval.ObservedCredentialsRefused},
+		{f("invalidCredentialsFault", "INVALID_ROLE", "Your role does not give you permission to view this page."), approval.ObservedCredentialsRefused},
+		{f("invalidCredentialsFault", "INVALID_LOGIN_ATTEMPT", ""), approval.ObservedInvalidLogin},
+		{f("invalidCredentialsFault", "USER_ERROR", "invalid login attempt"), approval.ObservedInvalidLogin},
+		{f("invalidCredentialsFault", "USER_ERROR", ""), approval.ObservedInvalidLogin},
+		{&soap.OpError{Err: &soap.Fault{Kind: "invalidCredentialsFault", NSCode: "USER_ERROR", NSMessage: "Application ID mandatory but missing."}}, approval.ObservedMissingApplicationID},
 		{f("exceededConcurrentRequestLimitFault", "WS_REQUEST_BLOCKED", ""), approval.ObservedConcurrency},
 		{f("unexpectedErrorFault", "ACCT_TEMP_UNAVAILABLE", ""), approval.ObservedUnavailable},
 		{f("invalidVersionFault", "", ""), approval.ObservedUnsupportedVersion},

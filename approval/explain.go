@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/nsdist/nsdist/soap"
@@ -33,6 +34,16 @@ const (
 	// or the grant (invalid_client, unauthorized_client, invalid_scope,
 	// subsect_158521832417).
 	ObservedClientRefused Observed = "client_refused"
+	// ObservedMissingApplicationID: user credentials without an application
+	// id, USER_ERROR "Application ID mandatory but missing." (section_N3539978).
+	ObservedMissingApplicationID Observed = "missing_application_id"
+	// ObservedInvalidApplicationID: INVALID_APP_ID, "Invalid application id"
+	// (section_N3539978): no record has the id the request carried.
+	ObservedInvalidApplicationID Observed = "invalid_application_id"
+	// ObservedCredentialsRefused: an invalidCredentialsFault that names its
+	// cause (INVALID_LOGIN_CREDENTIALS, INVALID_ROLE, ...), unlike the
+	// generic "Invalid login attempt.": the credentials themselves are wrong.
+	ObservedCredentialsRefused Observed = "credentials_refused"
 )
 
 // oauthError is how Observe reads an OAuth 2.0 error without importing the
@@ -79,7 +90,7 @@ func Observe(err error) Observed {
 	case errors.Is(err, soap.ErrAmbiguousAuth):
 		return ObservedAmbiguousAuth
 	case errors.Is(err, soap.ErrAuthRejected):
-		return ObservedInvalidLogin
+		return observeAuthFault(err)
 	case errors.Is(err, soap.ErrConcurrencyLimited):
 		return ObservedConcurrency
 	case errors.Is(err, soap.ErrTemporarilyUnavailable), errors.Is(err, soap.ErrUnexpected):
@@ -99,6 +110,37 @@ func Observe(err error) Observed {
 		return ObservedTransport
 	}
 	return ObservedOther
+}
+
+// observeAuthFault reads an authentication fault by its code and text:
+// only the generic "Invalid login attempt." (INVALID_LOGIN_ATTEMPT, or
+// USER_ERROR with that text) can hide a record Waiting for Approval; the
+// other answers name a cause of their own (section_N3539978).
+func observeAuthFault(err error) Observed {
+	var f *soap.Fault
+	if !errors.As(err, &f) {
+		return ObservedInvalidLogin
+	}
+	text := f.String
+	if text == "" {
+		text = f.NSMessage
+	}
+	text = strings.TrimSpace(text)
+	switch {
+	case f.NSCode == "INVALID_APP_ID" || hasPrefixFold(text, "Invalid application id"):
+		return ObservedInvalidApplicationID
+	case hasPrefixFold(text, "Application ID mandatory"):
+		return ObservedMissingApplicationID
+	case f.NSCode == "INVALID_LOGIN_ATTEMPT" || hasPrefixFold(text, "Invalid login attempt"):
+		return ObservedInvalidLogin
+	case text == "" && (f.NSCode == "" || f.NSCode == "USER_ERROR"):
+		return ObservedInvalidLogin // nothing more specific to go on
+	}
+	return ObservedCredentialsRefused
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 // Kind is the verdict on one target.
@@ -156,8 +198,11 @@ type Outcome struct {
 }
 
 // Explain turns an observation into an outcome, using the decision's
-// prediction: NetSuite answers a record Waiting for Approval or Blocked with
-// the same "Invalid login attempt." as a bad credential (NETSUITE.md §2.4).
+// prediction. Oracle documents that a record Waiting for Approval or
+// Blocked has its requests refused (section_4429293934, section_4431175537)
+// but no SOAP fault for it; nsdist reads the generic "Invalid login
+// attempt." as that refusal, as public client code shows it. On REST every
+// refused token is 401 invalid_token (subsect_158521885412).
 func Explain(d Decision, o Observation) Outcome {
 	if o.At.IsZero() {
 		o.At = time.Now()
@@ -187,9 +232,10 @@ func Explain(d Decision, o Observation) Outcome {
 		// REST (subsect_158521885412). That a Waiting record gets this answer
 		// is inferred from public code; Oracle documents no fault for it.
 		refusal := `"Invalid login attempt."`
+		caveat := " (nsdist's reading: Oracle documents that such a record's requests are refused, not the fault)"
 		issued := "the token was issued moments ago, which installed the record"
 		if oauth {
-			refusal = `401 invalid_token ("Invalid login attempt.")`
+			refusal, caveat = `401 invalid_token ("Invalid login attempt.")`, ""
 			issued = "the user authorized moments ago, which installed the record"
 		}
 		recent := !o.TokenIssuedAt.IsZero() && o.At.Sub(o.TokenIssuedAt) >= -time.Minute && o.At.Sub(o.TokenIssuedAt) <= RecentToken
@@ -201,7 +247,7 @@ func Explain(d Decision, o Observation) Outcome {
 				out.LessLikely = append(out.LessLikely, notInstalled)
 			}
 		case d.InitialState == StateUnknown && recent && d.Input.Channel.AutoInstall():
-			set(AwaitingApproval, "most likely waiting for approval: "+issued+", and NetSuite refuses requests from a record Waiting for Approval with "+refusal+"; "+approve, approve)
+			set(AwaitingApproval, "most likely waiting for approval: "+issued+", and NetSuite refuses requests from a record Waiting for Approval with "+refusal+caveat+"; "+approve, approve)
 			out.LessLikely = []string{"the record is Blocked in " + acct, "the token was revoked", "the role lost its web services permission"}
 			if oauth {
 				out.LessLikely = append(out.LessLikely, notInstalled)
@@ -224,6 +270,15 @@ func Explain(d Decision, o Observation) Outcome {
 			fmt.Sprintf("ask a user of %s to authorize the integration again", acct))
 	case ObservedClientRefused:
 		set(Misconfigured, "NetSuite's token endpoint refused the client or the grant", "check the client id and secret, and the integration record's grant and scope boxes (Authorization Code Grant, Client Credentials, REST Web Services)")
+	case ObservedMissingApplicationID:
+		set(Misconfigured, "NetSuite refused user credentials sent without an application id (\"Application ID mandatory but missing.\")",
+			"send the integration record's application id with user credentials, or use token-based authentication")
+	case ObservedInvalidApplicationID:
+		set(Misconfigured, "NetSuite does not know the application id the request carried",
+			"copy the Application ID from the integration record in its owner account ("+MenuManageIntegrations+")")
+	case ObservedCredentialsRefused:
+		set(BlockedOrRejected, fmt.Sprintf("NetSuite refused the credentials themselves (email, password, role or account) in %s, not the integration record", acct),
+			fmt.Sprintf("check the credentials for %s; an administrator can see the reason in %s (Detail column)", acct, MenuLoginAuditTrail))
 	case ObservedAmbiguousAuth:
 		set(Misconfigured, "NetSuite saw two kinds of authentication in one request (\"Ambiguous authentication\")", "send token-based requests without an application id or session cookie")
 	case ObservedConcurrency:

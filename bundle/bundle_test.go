@@ -100,6 +100,36 @@ func TestValidateRules(t *testing.T) {
 	if diff := cmp.Diff(want, rules(c.Validate(all, bundle.Options{BundleCopy: true}))); diff != "" {
 		t.Errorf("bundle copy violations mismatch (-want +got):\n%s", diff)
 	}
+	// The owner rule on its own: only a record the source created, with no
+	// other owner named, is the source's (section_4389835426).
+	owner := []struct {
+		name string
+		obj  bundle.Object
+		opt  bundle.Options
+		want []string
+	}{
+		{"created here", bundle.Object{Provenance: bundle.Created}, bundle.Options{}, []string{}},
+		{"created, owner named as the source", bundle.Object{Provenance: bundle.Created, Owner: "TSTDRV1234567"}, bundle.Options{}, []string{}},
+		{"created, another owner named", bundle.Object{Provenance: bundle.Created, Owner: "654321"}, bundle.Options{}, []string{"not_owner"}},
+		{"auto-installed, owner unknown", bundle.Object{Provenance: bundle.AutoInstalled}, bundle.Options{}, []string{"not_owner"}},
+		{"auto-installed, in a bundle copy", bundle.Object{Provenance: bundle.AutoInstalled, Owner: "654321"}, bundle.Options{BundleCopy: true}, []string{"not_owner"}},
+		{"arrived by bundle copy, another owner", bundle.Object{Provenance: bundle.BundleCopy, Owner: "654321"}, bundle.Options{}, []string{"not_owner"}},
+		{"arrived by bundle copy, owner unknown", bundle.Object{Provenance: bundle.BundleCopy}, bundle.Options{}, []string{"not_owner"}},
+		{"arrived by bundle copy, bundled as a copy", bundle.Object{Provenance: bundle.BundleCopy, Owner: "654321"}, bundle.Options{BundleCopy: true}, []string{}},
+		{"from a bundle, bundled as a copy", bundle.Object{Provenance: bundle.FromBundle, Owner: "654321"}, bundle.Options{BundleCopy: true}, []string{}},
+		{"replaced existing: its own rule only", bundle.Object{Provenance: bundle.ReplacedExisting, Owner: "TSTDRV1234567"}, bundle.Options{}, []string{"replace_existing_object"}},
+	}
+	for _, tt := range owner {
+		o := tt.obj
+		o.Type, o.ScriptID, o.Name = "integration", "custinteg_x", tt.name
+		got := []string{}
+		for _, v := range c.Validate([]bundle.Object{o}, tt.opt) {
+			got = append(got, v.Rule)
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("Validate(%s) mismatch (-want +got):\n%s", tt.name, diff)
+		}
+	}
 	c.ReleasePreview = true
 	sync, _ := c.Select(bundle.Selector{ScriptIDs: []string{"custinteg_acme_sync"}})
 	if got := rules(c.Validate(sync, bundle.Options{})); len(got) != 1 || got[0] != "custinteg_acme_sync:release_preview_source" {

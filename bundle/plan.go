@@ -45,9 +45,14 @@ func (c *Catalog) Validate(objs []Object, opt Options) []Violation {
 				from = "bundle " + o.FromBundle + " of " + from
 			}
 			add(o, "rebundle", "arrived in someone else's bundle ("+from+") and cannot be bundled again; only a bundle copy may include it", "section_4389835426")
-		} else if o.Owner != "" && o.Owner != c.Account && o.Provenance != BundleCopy && !(o.Provenance == FromBundle && opt.BundleCopy) {
-			// section_4389835426: only the owner can bundle and distribute the record.
-			add(o, "not_owner", fmt.Sprintf("is owned by %s; only the owner can bundle it", o.Owner), "section_4389835426")
+		} else if !c.owns(o) && o.Provenance != ReplacedExisting && !(opt.BundleCopy && (o.Provenance == FromBundle || o.Provenance == BundleCopy)) {
+			// section_4389835426: only the owner can bundle and distribute the
+			// record; a bundle copy may include one that came in a bundle.
+			owner := "another account (it is " + string(o.Provenance) + " here)"
+			if o.Owner != "" && o.Owner != c.Account {
+				owner = string(o.Owner)
+			}
+			add(o, "not_owner", fmt.Sprintf("is owned by %s; only the owner can bundle it", owner), "section_4389835426")
 		}
 		// section_4389835426: Replace Existing Object makes it the bundle author's.
 		if o.Provenance == ReplacedExisting {
@@ -61,6 +66,14 @@ func (c *Catalog) Validate(objs []Object, opt Options) []Violation {
 		}
 	}
 	return out
+}
+
+// owns reports whether the source account owns o: it created o and no
+// other owner is named. A record that was auto-installed, or came by a
+// bundle or a bundle copy, belongs to another account whether or not its
+// Owner is known (section_4389727047).
+func (c *Catalog) owns(o Object) bool {
+	return (o.Provenance == Created || o.Provenance == "") && (o.Owner == "" || o.Owner == c.Account)
 }
 
 // Item is one selected object and what the installer will see.

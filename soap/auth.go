@@ -242,18 +242,50 @@ func (p Passport) LogValue() slog.Value {
 		slog.String("email", p.Email), slog.String("role", p.Role))
 }
 
-// ErrInvalidApplicationID is returned for an application id that is not a GUID.
+// ErrInvalidApplicationID is returned for an application id that cannot
+// be sent: empty, or holding spaces or control characters.
 var ErrInvalidApplicationID = errors.New("soap: invalid application id")
 
-// NormalizeApplicationID returns the id as Oracle's samples show it: an
-// upper-case GUID with hyphens. It accepts 32 hex digits with or without
-// hyphens, in any case.
+// ErrUnusualApplicationID is what [CheckApplicationID] reports for an id
+// that is not 32 hex digits: a warning, not a refusal.
+var ErrUnusualApplicationID = errors.New("soap: application id is not 32 hex digits")
+
+// NormalizeApplicationID returns the id to send. Oracle says an
+// application id has 32 characters and its samples show an upper-case GUID
+// (section_4389727047, section_4399767063), but it publishes no format, so
+// nsdist warns rather than refuses: 32 hex digits, with or without
+// hyphens, in any case, become the upper-case GUID; any other value is sent
+// as given (trimmed), and [CheckApplicationID] says why it looks wrong.
+// Only an empty value, or one with spaces or control characters inside, is
+// an error.
 func NormalizeApplicationID(s string) (string, error) {
-	h := strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(s), "-", ""))
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return "", fmt.Errorf("%w: empty (copy the Application ID field of the integration record in its owner account)", ErrInvalidApplicationID)
+	}
+	if strings.IndexFunc(t, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
+		return "", fmt.Errorf("%w: it holds spaces or control characters", ErrInvalidApplicationID)
+	}
+	h := strings.ToUpper(strings.ReplaceAll(t, "-", ""))
 	if len(h) != 32 || strings.Trim(h, "0123456789ABCDEF") != "" {
-		return "", fmt.Errorf("%w: want 32 hex digits (the Application ID field of the integration record in its owner account)", ErrInvalidApplicationID)
+		return t, nil
 	}
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:], nil
+}
+
+// CheckApplicationID returns ErrUnusualApplicationID (wrapped) when s,
+// trimmed, is not 32 hex digits with or without hyphens, and the error of
+// [NormalizeApplicationID] when s cannot be sent at all. The client logs
+// the warning once, at Warn, when it is built with such an id.
+func CheckApplicationID(s string) error {
+	id, err := NormalizeApplicationID(s)
+	if err != nil {
+		return err
+	}
+	if id == strings.TrimSpace(s) && (len(id) != 36 || strings.Trim(strings.ReplaceAll(id, "-", ""), "0123456789ABCDEF") != "") {
+		return fmt.Errorf("%w: %d characters; NetSuite's Application ID field shows 32 hex digits, usually as a GUID: check the value (nsdist sends it as given)", ErrUnusualApplicationID, len(id))
+	}
+	return nil
 }
 
 // NonceSource returns a fresh nonce for each attempt.

@@ -283,6 +283,11 @@ func newClient(id AccountID, cfg config) (*Client, error) {
 	if cfg.logger == nil {
 		cfg.logger = slog.New(slog.DiscardHandler)
 	}
+	if p, ok := cfg.auth.(*Passport); ok && p != nil {
+		if err := CheckApplicationID(p.ApplicationID); errors.Is(err, ErrUnusualApplicationID) {
+			cfg.logger.Warn("soap: unusual application id", "account", string(id), "reason", err.Error())
+		}
+	}
 	if cfg.discovery == nil {
 		cfg.discovery = NewDiscoveryCache()
 	}

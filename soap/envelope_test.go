@@ -202,7 +202,7 @@ func TestRequestRefusals(t *testing.T) {
 		{"empty token secret", soap.Request{Operation: soap.OpGetServerTime, Version: soap.V2025_2, Auth: &soap.TokenAuth{Account: "1", ConsumerKey: "a", ConsumerSecret: "b", TokenID: "c"}}, soap.ErrCredentials},
 		{"empty password", soap.Request{Operation: soap.OpGetServerTime, Version: soap.V2017_2, Auth: &soap.Passport{Email: "a", Account: "1", Role: "3", ApplicationID: testAppID}}, soap.ErrCredentials},
 		{"lower-case sandbox id", soap.Request{Operation: soap.OpGetServerTime, Version: soap.V2025_2, Auth: tbaAuth("1")}, nil},
-		{"bad application id", soap.Request{Operation: soap.OpGetServerTime, Version: soap.V2017_2, Auth: &soap.Passport{Email: "a", Password: "p", Account: "1", Role: "3", ApplicationID: "nope"}}, soap.ErrInvalidApplicationID},
+		{"bad application id", soap.Request{Operation: soap.OpGetServerTime, Version: soap.V2017_2, Auth: &soap.Passport{Email: "a", Password: "p", Account: "1", Role: "3", ApplicationID: "no pe"}}, soap.ErrInvalidApplicationID},
 		{"login with tba", soap.Request{Operation: soap.OpLogin, Version: soap.V2017_2, Auth: tbaAuth("1")}, soap.ErrCredentials},
 		{"logout outside a session", soap.Request{Operation: soap.OpLogout, Version: soap.V2017_2, Auth: passportAuth("1")}, soap.ErrUnsupportedOperation},
 		{"session plus credentials", soap.Request{Operation: soap.OpGetServerTime, Version: soap.V2017_2, Auth: passportAuth("1"), Session: true}, soap.ErrAmbiguousAuth},
@@ -232,15 +232,33 @@ func TestRequestRefusals(t *testing.T) {
 
 func TestNormalizeApplicationID(t *testing.T) {
 	t.Parallel()
-	for _, in := range []string{"C4A2541D-16FB-4845-B8A2-8B8A34BDBB61", "c4a2541d16fb4845b8a28b8a34bdbb61", " c4a2541d-16fb-4845-b8a2-8b8a34bdbb61 "} {
-		got, err := soap.NormalizeApplicationID(in)
-		if err != nil || got != "C4A2541D-16FB-4845-B8A2-8B8A34BDBB61" {
-			t.Errorf("NormalizeApplicationID(%q) = %q, %v", in, got, err)
-		}
+	const guid = "C4A2541D-16FB-4845-B8A2-8B8A34BDBB61"
+	tests := []struct {
+		in       string
+		want     string
+		wantErr  error // from NormalizeApplicationID
+		checkErr error // from CheckApplicationID
+	}{
+		{guid, guid, nil, nil},
+		{"c4a2541d16fb4845b8a28b8a34bdbb61", guid, nil, nil},
+		{" c4a2541d-16fb-4845-b8a2-8b8a34bdbb61 ", guid, nil, nil},
+		{"C4A2541D-16FB4845B8A2-8B8A34BDBB61", guid, nil, nil},
+		// section_4389727047 gives no format: anything else is sent as given, with a warning
+		{"C4A2541D", "C4A2541D", nil, soap.ErrUnusualApplicationID},
+		{"G4A2541D16FB4845B8A28B8A34BDBB61", "G4A2541D16FB4845B8A28B8A34BDBB61", nil, soap.ErrUnusualApplicationID},
+		{" legacy-app-id-7 ", "legacy-app-id-7", nil, soap.ErrUnusualApplicationID},
+		{"", "", soap.ErrInvalidApplicationID, soap.ErrInvalidApplicationID},
+		{"   ", "", soap.ErrInvalidApplicationID, soap.ErrInvalidApplicationID},
+		{"C4A2541D 16FB", "", soap.ErrInvalidApplicationID, soap.ErrInvalidApplicationID},
+		{"C4A2541D\x0016FB", "", soap.ErrInvalidApplicationID, soap.ErrInvalidApplicationID},
 	}
-	for _, in := range []string{"", "C4A2541D", "G4A2541D16FB4845B8A28B8A34BDBB61"} {
-		if _, err := soap.NormalizeApplicationID(in); !errors.Is(err, soap.ErrInvalidApplicationID) {
-			t.Errorf("NormalizeApplicationID(%q) error = %v", in, err)
+	for _, tt := range tests {
+		got, err := soap.NormalizeApplicationID(tt.in)
+		if got != tt.want || !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
+			t.Errorf("NormalizeApplicationID(%q) = %q, %v; want %q, %v", tt.in, got, err, tt.want, tt.wantErr)
+		}
+		if err := soap.CheckApplicationID(tt.in); !errors.Is(err, tt.checkErr) || (tt.checkErr == nil) != (err == nil) {
+			t.Errorf("CheckApplicationID(%q) = %v, want %v", tt.in, err, tt.checkErr)
 		}
 	}
 }

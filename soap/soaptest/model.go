@@ -291,10 +291,10 @@ func (s *Server) CreateIntegration(owner soap.AccountID, spec IntegrationSpec) (
 // key and secret, when it names them.
 func (s *Server) setCredentialsLocked(in *Integration, spec IntegrationSpec) error {
 	if spec.ApplicationID != "" {
-		id, err := soap.NormalizeApplicationID(spec.ApplicationID)
-		if err != nil {
-			return fmt.Errorf("soaptest: ApplicationID: %w", err)
+		if err := soap.CheckApplicationID(spec.ApplicationID); err != nil {
+			return fmt.Errorf("soaptest: ApplicationID: %w", err) // NetSuite generates 32 hex digits
 		}
+		id, _ := soap.NormalizeApplicationID(spec.ApplicationID)
 		if s.integrations[id] != nil {
 			return fmt.Errorf("soaptest: another record has application id %s", id)
 		}
