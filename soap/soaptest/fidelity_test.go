@@ -153,7 +153,9 @@ func TestLoginAuditDetails(t *testing.T) {
 			return f, b, soap.V2025_2
 		}, result{invalid, "fake:InvalidAccount", soaptest.DetailFake}},
 		{"tba: bad signature", func(t *testing.T) (*fixture, []byte, soap.Version) {
-			f, b := tokenReq(t, false, nil, func(b []byte) []byte { return bytes.Replace(b, []byte(`HMAC-SHA256">`), []byte(`HMAC-SHA256">AAAA`), 1) }, "nonceSignatureaaaaaa")
+			f, b := tokenReq(t, false, nil, func(b []byte) []byte {
+				return bytes.Replace(b, []byte(`HMAC-SHA256">`), []byte(`HMAC-SHA256">AAAA`), 1)
+			}, "nonceSignatureaaaaaa")
 			return f, b, soap.V2025_2
 		}, result{invalid, "InvalidSignature", soaptest.DetailDocumented}},
 		{"passport: no application id", func(t *testing.T) (*fixture, []byte, soap.Version) {
