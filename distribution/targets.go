@@ -10,6 +10,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -159,6 +161,7 @@ func (e *RowError) Unwrap() error { return e.Err }
 
 type targetRow struct {
 	Account         string `json:"account"`
+	Label           string `json:"label"`
 	Auth            string `json:"auth"`
 	RequireApproval string `json:"require_approval"`
 	Credentials     string `json:"credentials"`
@@ -167,23 +170,25 @@ type targetRow struct {
 	line            int
 }
 
-// LoadTargets reads a CSV (header: account,auth,require_approval,
-// credentials,token_issued_at,version) or JSON (an array of objects with
-// those keys) targets file, validates every row before anything is sent,
-// and looks up each row's credentials by reference. All bad rows are
-// reported at once, each with its line number.
+// targetColumns are the columns (CSV) or keys (JSON) of a targets file.
+var targetColumns = []string{"account", "label", "auth", "require_approval", "credentials", "token_issued_at", "version"}
+
+// LoadTargets reads a CSV (header: account,label,auth,require_approval,
+// credentials,token_issued_at,version; only account is required) or JSON
+// (an array of objects with those keys) targets file, validates every row
+// before anything is sent, and looks up each row's credentials by
+// reference. JSON is recognised by content (the first character is [ or
+// {), whatever the file's name; a UTF-8 byte order mark, as Excel writes
+// one, is skipped. A column or key it does not know is an error that names
+// it. label is the vendor's name for the customer, carried into reports.
+// All bad rows are reported at once, each with its line number.
 func LoadTargets(ctx context.Context, path string, creds CredentialSource) ([]Target, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("distribution: targets: %w", err)
 	}
 	name := filepath.Base(path)
-	var rows []targetRow
-	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '[' {
-		rows, err = jsonRows(name, b)
-	} else {
-		rows, err = csvRows(name, b)
-	}
+	rows, err := parseTargets(name, b)
 	if err != nil {
 		return nil, err
 	}
@@ -255,7 +260,7 @@ func LoadTargets(ctx context.Context, path string, creds CredentialSource) ([]Ta
 			bad(r, "credentials", err)
 			continue
 		}
-		targets = append(targets, Target{Account: acct, Auth: auth, TokenIssuedAt: issued, RequireApproval: pref, Version: v})
+		targets = append(targets, Target{Account: acct, Label: strings.TrimSpace(r.Label), Auth: auth, TokenIssuedAt: issued, RequireApproval: pref, Version: v})
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -266,73 +271,153 @@ func LoadTargets(ctx context.Context, path string, creds CredentialSource) ([]Ta
 	return targets, nil
 }
 
+// parseTargets reads the rows of a targets file: JSON when its first
+// character (after a byte order mark and white space) is [ or {, CSV
+// otherwise.
+func parseTargets(name string, b []byte) ([]targetRow, error) {
+	b = bytes.TrimPrefix(b, []byte("\ufeff"))
+	t := bytes.TrimSpace(b)
+	switch {
+	case len(t) == 0:
+		return nil, fmt.Errorf("distribution: targets file %s is empty (want a CSV header line, %s, or a JSON array of objects)", name, strings.Join(targetColumns, ","))
+	case t[0] == '{':
+		return nil, &RowError{File: name, Line: lineAt(b, int64(bytes.IndexByte(b, '{'))), Err: errors.New(`a JSON object: want an array of objects, [{"account": "123456", "credentials": "acme"}, …]`)}
+	case t[0] == '[':
+		return jsonRows(name, b)
+	}
+	return csvRows(name, b)
+}
+
+func lineAt(b []byte, off int64) int {
+	return bytes.Count(b[:max(0, min(int(off), len(b)))], []byte("\n")) + 1
+}
+
+// maxRowErrors bounds the malformed CSV lines reported before giving up.
+const maxRowErrors = 20
+
 func csvRows(name string, b []byte) ([]targetRow, error) {
 	cr := csv.NewReader(bytes.NewReader(b))
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	header, err := cr.Read()
 	if err != nil {
-		return nil, &RowError{File: name, Line: 1, Err: fmt.Errorf("no header: %w", err)}
+		return nil, &RowError{File: name, Line: 1, Err: fmt.Errorf("no header line: %w", csvCause(err))}
 	}
+	want := strings.Join(targetColumns, ",")
 	col := map[string]int{}
+	var errs []error
 	for i, h := range header {
-		col[strings.ToLower(strings.TrimSpace(h))] = i
+		k := strings.ToLower(strings.TrimSpace(h))
+		switch {
+		case k == "" && i == len(header)-1 && i > 0: // a trailing comma
+			continue
+		case !slices.Contains(targetColumns, k):
+			errs = append(errs, &RowError{File: name, Line: 1, Field: truncate(h, 40), Err: fmt.Errorf("unknown column (want %s; secrets never go in a targets file)", want)})
+		case hasKey(col, k):
+			errs = append(errs, &RowError{File: name, Line: 1, Field: k, Err: errors.New("column appears twice")})
+		default:
+			col[k] = i
+		}
 	}
-	if _, ok := col["account"]; !ok {
-		return nil, &RowError{File: name, Line: 1, Err: errors.New("header has no account column (want account,auth,require_approval,credentials,token_issued_at,version)")}
+	if _, ok := col["account"]; !ok && len(errs) == 0 {
+		errs = append(errs, &RowError{File: name, Line: 1, Err: fmt.Errorf("header has no account column (want %s)", want)})
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
 	var rows []targetRow
-	var errs []error
+	lastLine := 1
 	for {
-		line, _ := cr.FieldPos(0)
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
+			l := lastLine + 1
 			var pe *csv.ParseError
-			l := line
 			if errors.As(err, &pe) {
-				l = pe.Line
+				l = pe.StartLine
 			}
-			errs = append(errs, &RowError{File: name, Line: l, Err: err})
+			errs = append(errs, &RowError{File: name, Line: l, Err: csvCause(err)})
+			if len(errs) >= maxRowErrors || l <= lastLine {
+				break
+			}
+			lastLine = l
 			continue
 		}
-		line, _ = cr.FieldPos(0)
+		// FieldPos is only valid after a successful Read
+		line, _ := cr.FieldPos(0)
+		lastLine = line
+		if strings.HasPrefix(strings.TrimSpace(rec[0]), "#") {
+			continue
+		}
 		get := func(k string) string {
 			if i, ok := col[k]; ok && i < len(rec) {
 				return rec[i]
 			}
 			return ""
 		}
-		if strings.HasPrefix(strings.TrimSpace(rec[0]), "#") {
-			continue
-		}
-		rows = append(rows, targetRow{Account: get("account"), Auth: get("auth"), RequireApproval: get("require_approval"),
+		rows = append(rows, targetRow{Account: get("account"), Label: get("label"), Auth: get("auth"), RequireApproval: get("require_approval"),
 			Credentials: get("credentials"), TokenIssuedAt: get("token_issued_at"), Version: get("version"), line: line})
 	}
 	return rows, errors.Join(errs...)
 }
 
+func hasKey(m map[string]int, k string) bool { _, ok := m[k]; return ok }
+
+// csvCause is a CSV parse error without its own "record on line N" prefix:
+// the RowError already names the line.
+func csvCause(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("malformed CSV: %w", pe.Err)
+	}
+	return err
+}
+
 func jsonRows(name string, b []byte) ([]targetRow, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
-	lineAt := func(off int64) int { return bytes.Count(b[:min(int(off), len(b))], []byte("\n")) + 1 }
 	if _, err := dec.Token(); err != nil {
-		return nil, &RowError{File: name, Line: 1, Err: err}
+		return nil, &RowError{File: name, Line: 1, Err: fmt.Errorf("malformed JSON: %s", syntaxHint(b, err))}
 	}
 	var rows []targetRow
 	for dec.More() {
 		start := dec.InputOffset()
 		var raw map[string]any
 		if err := dec.Decode(&raw); err != nil {
-			return nil, &RowError{File: name, Line: lineAt(start), Err: fmt.Errorf("malformed JSON: %s", syntaxHint(b, err))}
+			var te *json.UnmarshalTypeError
+			if errors.As(err, &te) {
+				return nil, &RowError{File: name, Line: lineAt(b, start), Err: errors.New("want an object per target")}
+			}
+			return nil, &RowError{File: name, Line: lineAt(b, start), Err: fmt.Errorf("malformed JSON: %s", syntaxHint(b, err))}
 		}
-		var r targetRow
-		for k, v := range raw {
-			s := fmt.Sprint(v)
+		// point at the object's opening brace, past the comma and white space
+		objLine := lineAt(b, start)
+		if i := bytes.IndexByte(b[start:], '{'); i >= 0 {
+			objLine = lineAt(b, start+int64(i))
+		}
+		keys := make([]string, 0, len(raw))
+		for k := range raw {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		r := targetRow{line: objLine}
+		for _, k := range keys {
+			var s string
+			switch v := raw[k].(type) {
+			case string:
+				s = v
+			case nil:
+			case bool, float64:
+				s = fmt.Sprint(v)
+			default:
+				return nil, &RowError{File: name, Line: objLine, Field: truncate(k, 40), Err: errors.New("want a string")}
+			}
 			switch k {
 			case "account":
 				r.Account = s
+			case "label":
+				r.Label = s
 			case "auth":
 				r.Auth = s
 			case "require_approval":
@@ -344,16 +429,13 @@ func jsonRows(name string, b []byte) ([]targetRow, error) {
 			case "version":
 				r.Version = s
 			default:
-				return nil, &RowError{File: name, Line: lineAt(start) + 1, Field: k, Err: errors.New("unknown field (secrets never go in a targets file)")}
+				return nil, &RowError{File: name, Line: objLine, Field: truncate(k, 40), Err: fmt.Errorf("unknown field (want %s; secrets never go in a targets file)", strings.Join(targetColumns, ", "))}
 			}
 		}
-		// point at the object's first line
-		r.line = lineAt(start) + bytes.Count(bytes.TrimRight(b[start:start+1], "\n"), []byte("\n"))
-		if b[start] == ',' || b[start] == '\n' || b[start] == ' ' {
-			rest := b[start:]
-			r.line = lineAt(start + int64(bytes.IndexByte(rest, '{')))
-		}
 		rows = append(rows, r)
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, &RowError{File: name, Line: lineAt(b, dec.InputOffset()), Err: fmt.Errorf("malformed JSON: %s", syntaxHint(b, err))}
 	}
 	return rows, nil
 }

@@ -6,7 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
@@ -161,4 +164,83 @@ func TestReportRenderings(t *testing.T) {
 			t.Error("report leaks a secret")
 		}
 	}
+}
+
+// What a new user's targets file looks like: saved by Excel (a byte order
+// mark), JSON in a file of any name, a label column, a typo in a column, a
+// quote left open.
+func TestLoadTargetsRoughEdges(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, file, body string
+		wantLabels       []string
+		wantErr          []string // substrings of the error
+	}{
+		{name: "excel BOM", file: "t.csv", body: "\ufeffaccount,label,credentials\r\n123456,Acme Corp,acme\r\n", wantLabels: []string{"Acme Corp"}},
+		{name: "JSON by content", file: "targets.txt", body: "  [{\"account\": \"123456\", \"label\": \"Acme\", \"credentials\": \"acme\"}]", wantLabels: []string{"Acme"}},
+		{name: "JSON with BOM", file: "t.json", body: "\ufeff[{\"account\": \"123456\", \"credentials\": \"acme\"}]", wantLabels: []string{""}},
+		{name: "JSON object", file: "t.json", body: "{\"account\": \"123456\"}", wantErr: []string{"t.json:1", "a JSON object: want an array of objects"}},
+		{name: "unknown column", file: "t.csv", body: "account,credentials,token_secret,lable\n123456,acme,x,y\n", wantErr: []string{"t.csv:1: token_secret: unknown column", "t.csv:1: lable: unknown column"}},
+		{name: "column twice", file: "t.csv", body: "account,account,credentials\n123456,123456,acme\n", wantErr: []string{"t.csv:1: account: column appears twice"}},
+		{name: "open quote", file: "t.csv", body: "account,credentials\n\"123456,acme\n", wantErr: []string{"t.csv:2: malformed CSV"}},
+		{name: "bare quote", file: "t.csv", body: "account,credentials\n12\"3456,acme\n654321,acme\n", wantErr: []string{"t.csv:2: malformed CSV"}},
+		{name: "empty", file: "t.csv", body: "\ufeff \n", wantErr: []string{"t.csv is empty"}},
+		{name: "JSON trailing garbage", file: "t.json", body: "[{\"account\": \"123456\", \"credentials\": \"acme\"}", wantErr: []string{"t.json:1: malformed JSON"}},
+		{name: "JSON array of arrays", file: "t.json", body: "[[1]]", wantErr: []string{"want an object per target"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ts, err := distribution.LoadTargets(t.Context(), writeFile(t, tt.file, tt.body, 0o644), env(tbaEnv))
+			if len(tt.wantErr) > 0 {
+				if err == nil {
+					t.Fatalf("LoadTargets(%q) = %d targets, want an error", tt.body, len(ts))
+				}
+				for _, w := range tt.wantErr {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("LoadTargets(%q) error %q lacks %q", tt.body, err, w)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("LoadTargets(%q): %v", tt.body, err)
+			}
+			var labels []string
+			for _, tg := range ts {
+				labels = append(labels, tg.Label)
+			}
+			if diff := cmp.Diff(tt.wantLabels, labels); diff != "" {
+				t.Errorf("LoadTargets(%q) labels mismatch (-want +got):\n%s", tt.body, diff)
+			}
+		})
+	}
+}
+
+// LoadTargets never panics and returns targets or an error, never both or neither.
+func FuzzLoadTargets(f *testing.F) {
+	for _, s := range []string{
+		"account,label,auth,require_approval,credentials,token_issued_at,version\n123456,Acme,tba,unknown,acme,2026-11-26T19:00:00Z,2025_2\n",
+		"\ufeffaccount,credentials\r\n123456,acme\r\n",
+		"account,credentials\n\"123456,acme\n",
+		"account,credentials\n12\"34,acme\n\"5\"\"6\",x\n",
+		`[{"account": "123456", "label": "Acme", "credentials": "acme"}, {"account": "654321", "credentials": "acme", "auth": "tba"}]`,
+		`{"account": 1}`, `[1, {"a": [`, "", "#\n",
+	} {
+		f.Add([]byte(s))
+	}
+	dir := f.TempDir()
+	creds := env(tbaEnv)
+	var n atomic.Int64
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p := filepath.Join(dir, fmt.Sprintf("t%d", n.Add(1)))
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Remove(p)
+		ts, err := distribution.LoadTargets(t.Context(), p, creds)
+		if (err == nil) == (len(ts) == 0) {
+			t.Errorf("LoadTargets(%q) = %d targets, error %v", b, len(ts), err)
+		}
+	})
 }
