@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nsdist/nsdist/internal/redact"
 )
@@ -307,8 +308,16 @@ func attr(t xml.StartElement, local string) (string, bool) {
 	return "", false
 }
 
+// maxDepth bounds element nesting. NetSuite's answers nest a dozen levels;
+// a body of millions of unclosed elements would otherwise cost seconds of
+// CPU before the parser gives up.
+const maxDepth = 256
+
 func (p *parser) start(t xml.StartElement, off int64) (error, error) {
 	depth := len(p.stack) + 1
+	if depth > maxDepth {
+		return ErrMalformed, fmt.Errorf("elements nested deeper than %d", maxDepth)
+	}
 	for _, a := range t.Attr {
 		switch {
 		case a.Name.Space == "" && a.Name.Local == "xmlns":
@@ -508,11 +517,27 @@ func (p *parser) long(name, s string) int64 {
 	return n
 }
 
+// maxDetail caps each text the fault keeps (faultcode, faultstring,
+// actor, the detail's code and message, hostname, raw detail), so that a
+// huge fault never becomes a huge error copied into journals and reports.
 const maxDetail = 4 << 10
+
+// capText cuts s to at most maxDetail bytes, on a rune boundary, marking the cut.
+func capText(s string) string {
+	if len(s) <= maxDetail {
+		return s
+	}
+	const mark = "…[truncated]"
+	cut := maxDetail - len(mark)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + mark
+}
 
 func (p *parser) endFault(local string, depth int) {
 	f := p.fault
-	txt := strings.TrimSpace(string(p.text))
+	txt := capText(strings.TrimSpace(string(p.text)))
 	parent := p.parent()
 	switch {
 	case depth == 4 && local == "faultcode":
@@ -524,7 +549,7 @@ func (p *parser) endFault(local string, depth int) {
 	case depth == 5 && local == "Value" && parent == "Code":
 		f.Code = txt
 	case depth == 6 && local == "Value" && parent == "Subcode":
-		f.Code += "." + txt
+		f.Code = capText(f.Code + "." + txt)
 	case depth == 5 && local == "Text" && parent == "Reason":
 		f.String = txt
 	case depth == 5 && local == "hostname":
@@ -536,11 +561,7 @@ func (p *parser) endFault(local string, depth int) {
 	case depth == 4 && (local == "detail" || local == "Detail") && p.detailAt > 0:
 		end := p.dec.InputOffset()
 		if end > p.detailAt && end <= int64(len(p.data)) {
-			raw := p.data[p.detailAt:end]
-			if len(raw) > maxDetail {
-				raw = raw[:maxDetail]
-			}
-			f.Detail = string(raw)
+			f.Detail = capText(string(p.data[p.detailAt:end]))
 		}
 	case depth == 3 && local == "Fault":
 		f.Class = faultClass(f.Code)

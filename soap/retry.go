@@ -8,11 +8,24 @@ import (
 )
 
 // RetryPolicy bounds the attempts of one call. Only answers that mean
-// "wait and try again" are retried (NETSUITE.md §5): concurrency faults,
-// ACCT_TEMP_UNAVAILABLE, UNEXPECTED_ERROR (at most MaxUnexpectedRetries
-// times), HTTP 429/502/503/504 (honouring Retry-After), truncated answers
-// and connections that got no response. Authentication, permission,
-// version and account faults, TLS failures and a done context never are.
+// "wait and try again" are retried: concurrency faults and requests that
+// got no response, as Oracle advises (bridgehead_1525252812),
+// ACCT_TEMP_UNAVAILABLE (section_N3539978), UNEXPECTED_ERROR (at most
+// MaxUnexpectedRetries times), HTTP 429/502/503/504 (honouring
+// Retry-After) and truncated answers. Authentication, permission, version
+// and account faults, TLS failures and a done context never are.
+//
+// Two of these are nsdist's own choice, not Oracle's advice:
+//   - UNEXPECTED_ERROR: Oracle says only that the fault carries an error id
+//     for Support (section_N3539420). Users of other SuiteTalk clients see
+//     it come and go (NetSweet/netsuite#410 and #566), every operation
+//     nsdist sends changes nothing, so a retry is harmless; the small cap
+//     (2 by default) makes a lasting one surface within seconds.
+//   - HTTP 429: Oracle documents no 429 for SOAP (concurrency is a fault),
+//     but a proxy or gateway in front of the endpoint may answer it. RFC
+//     6585 §4 defines 429 as "too many requests", sent before the request
+//     is processed, and RFC 9110 §10.2.3 lets it carry Retry-After; a
+//     retry after that wait is safe for the operations nsdist sends.
 type RetryPolicy struct {
 	MaxAttempts          int           // attempts in all, including the first; 1 disables retries
 	InitialInterval      time.Duration // first wait

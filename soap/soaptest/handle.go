@@ -213,6 +213,9 @@ func parseRequest(body []byte, v soap.Version) (*request, *faultSpec) {
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
+			if len(stack) >= 256 { // a request nests a handful of levels
+				return nil, &faultSpec{"unexpectedErrorFault", "UNEXPECTED_ERROR", "Unable to parse the request: elements nested too deeply."}
+			}
 			stack = append(stack, t.Name)
 			text = text[:0]
 			depth := len(stack)
