@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/nsdist/nsdist/internal/oauth1"
 	"github.com/nsdist/nsdist/internal/redact"
 	"github.com/nsdist/nsdist/soap"
 )
@@ -66,9 +67,12 @@ var nextSteps = map[string]string{
 }
 
 // FlowError is an error of the token flow with NetSuite's code and the next step.
+// Message and Body never hold a credential the request carried, even when
+// the server echoes the Authorization header back: they are blanked when
+// the answer is read, so every print of the error (%v, %+v, %#v) is safe.
 type FlowError struct {
 	Code       string
-	Message    string
+	Message    string // at most 512 bytes
 	HTTPStatus int
 	Body       string // a short snapshot of the answer, secrets blanked
 }
@@ -110,20 +114,53 @@ func redirectError(resp *http.Response) *FlowError {
 	return &FlowError{Code: CodeRedirect, Message: msg, HTTPStatus: resp.StatusCode}
 }
 
+// sentSecrets returns the credentials an Authorization header carries:
+// NLAuth's nlauth_signature (the password) and nlauth_otp, and the OAuth
+// signature, so that an answer echoing them can be blanked.
+func sentSecrets(authorization string) []string {
+	var out []string
+	for _, scheme := range []string{"NLAuth", "OAuth"} {
+		p, ok := oauth1.ParseParams(scheme, authorization)
+		if !ok {
+			continue
+		}
+		for _, k := range []string{"nlauth_signature", "nlauth_otp", "oauth_signature"} {
+			if v := p[k]; v != "" {
+				out = append(out, v)
+			}
+		}
+	}
+	if authorization != "" {
+		out = append(out, authorization)
+	}
+	return out
+}
+
+const maxMessage = 512
+
 // flowError reads NetSuite's error body: JSON {"error":{"code","message"}}
 // as public clients see it; anything else keeps the status and a snippet.
-func flowError(status int, body []byte) *FlowError {
+// secrets are the credentials the request carried, blanked wherever the
+// answer repeats them.
+func flowError(status int, body []byte, secrets ...string) *FlowError {
 	var j struct {
 		Error struct {
 			Code    string `json:"code"`
 			Message string `json:"message"`
 		} `json:"error"`
 	}
-	e := &FlowError{HTTPStatus: status, Body: redact.Snippet(body, 200)}
+	clean := func(s string) string { return redact.Params(redact.Values(s, secrets...)) }
+	e := &FlowError{HTTPStatus: status, Body: redact.Snippet([]byte(redact.Values(string(body), secrets...)), 200)}
 	if json.Unmarshal(body, &j) == nil && j.Error.Code != "" {
-		e.Code, e.Message = j.Error.Code, j.Error.Message
+		e.Code, e.Message = clean(j.Error.Code), clean(j.Error.Message)
 		if code, _, ok := strings.Cut(e.Code, " "); ok { // "InvalidCallback <url>"
 			e.Code = code
+		}
+		if len(e.Code) > 64 {
+			e.Code = "UNEXPECTED_ERROR"
+		}
+		if len(e.Message) > maxMessage {
+			e.Message = strings.ToValidUTF8(e.Message[:maxMessage], "") + "…"
 		}
 		return e
 	}

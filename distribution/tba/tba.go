@@ -218,7 +218,7 @@ func (c *Client) do(req *http.Request) ([]byte, error) {
 		return nil, &soap.TransportError{Err: err}
 	}
 	if resp.StatusCode/100 != 2 {
-		return nil, flowError(resp.StatusCode, body)
+		return nil, flowError(resp.StatusCode, body, sentSecrets(req.Header.Get("Authorization"))...)
 	}
 	return body, nil
 }

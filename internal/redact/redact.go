@@ -4,6 +4,7 @@ package redact
 
 import (
 	"net/url"
+	"regexp"
 	"strings"
 )
 
@@ -24,7 +25,9 @@ func URL(u *url.URL) string {
 }
 
 // Snippet returns at most n bytes of b as printable single-line text, with
-// the value of any element whose local name is listed in secretElements
+// the value of any element whose local name is listed in secretElements,
+// and of any secret parameter (name=value, name="value", "name":"value" or
+// an Authorization header's credentials, as a server may echo them)
 // blanked. It is used for the body snapshot kept on errors.
 func Snippet(b []byte, n int) string {
 	if len(b) > n {
@@ -34,6 +37,7 @@ func Snippet(b []byte, n int) string {
 	for _, name := range secretElements {
 		s = blankElement(s, name)
 	}
+	s = Params(s)
 	s = strings.Map(func(r rune) rune {
 		if r == '\n' || r == '\r' || r == '\t' {
 			return ' '
@@ -47,6 +51,38 @@ func Snippet(b []byte, n int) string {
 }
 
 var secretElements = []string{"password", "signature", "nonce", "consumerSecret", "tokenSecret"}
+
+// secretParam matches a secret parameter's name, its separator and an
+// optional opening quote; the value follows.
+var secretParam = regexp.MustCompile(`(?i)((?:nlauth_signature|nlauth_otp|oauth_signature|oauth_token_secret|oauth_verifier|client_secret|client_assertion|code_verifier|refresh_token|access_token|id_token|password|secret)"?\s*[=:]\s*"?)([^"&,;\s<>]+)`)
+
+// authScheme matches the credentials of a Basic or Bearer Authorization value.
+var authScheme = regexp.MustCompile(`(?i)\b(basic|bearer)(\s+)([A-Za-z0-9._~+/=-]+)`)
+
+// Params blanks the values of secret parameters in s: NLAuth's
+// nlauth_signature (the password) and nlauth_otp, OAuth's oauth_signature,
+// token secrets, OAuth 2.0 tokens, client secrets and assertions, code
+// verifiers, passwords, and Basic or Bearer credentials, in header, query,
+// form and JSON syntax.
+func Params(s string) string {
+	s = secretParam.ReplaceAllString(s, "${1}"+Placeholder)
+	return authScheme.ReplaceAllString(s, "${1}${2}"+Placeholder)
+}
+
+// Values replaces every occurrence in s of each secret value (and of its
+// URL-encoded forms) with the placeholder. Values shorter than 4 bytes are
+// skipped: blanking them would blank ordinary text.
+func Values(s string, secrets ...string) string {
+	for _, v := range secrets {
+		if len(v) < 4 {
+			continue
+		}
+		for _, form := range []string{v, url.QueryEscape(v), url.PathEscape(v)} {
+			s = strings.ReplaceAll(s, form, Placeholder)
+		}
+	}
+	return s
+}
 
 // blankElement replaces the text of <p:name ...>text</p:name> with the placeholder.
 func blankElement(s, name string) string {

@@ -1,0 +1,87 @@
+package tba_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/nsdist/nsdist/distribution/tba"
+)
+
+// TestFlowErrorHidesEchoedCredentials: a server that echoes the request's
+// Authorization header back, in its JSON message or in a plain body, never
+// puts the password, the OTP or the signature into the error, whatever the
+// verb that prints it.
+func TestFlowErrorHidesEchoedCredentials(t *testing.T) {
+	t.Parallel()
+	const password, otp = "Pa ss+w/rd%ECHO", "913370"
+	consumer := tba.Consumer{Key: strings.Repeat("c", 64), Secret: strings.Repeat("d", 64)}
+	creds := tba.UserCredentials{Account: "123456", Email: "a@b.example", Password: password, OTP: otp}
+	echoes := []struct {
+		name string
+		body func(auth string) string
+	}{
+		{"json message", func(auth string) string {
+			return fmt.Sprintf(`{"error":{"code":"INVALID_LOGIN_ATTEMPT","message":"bad header: %s"}}`, strings.ReplaceAll(auth, `"`, `\"`))
+		}},
+		{"json code", func(auth string) string {
+			return fmt.Sprintf(`{"error":{"code":"X %s","message":"x"}}`, strings.ReplaceAll(auth, `"`, `\"`))
+		}},
+		{"plain text", func(auth string) string { return "Authorization: " + auth }},
+		{"html", func(auth string) string { return "<html><body><pre>" + auth + "</pre></body></html>" }},
+	}
+	calls := []struct {
+		name string
+		call func(context.Context, *tba.Client) error
+	}{
+		{"issuetoken", func(ctx context.Context, c *tba.Client) error {
+			_, err := c.IssueToken(ctx, creds, consumer.Key, "")
+			return err
+		}},
+		{"requesttoken", func(ctx context.Context, c *tba.Client) error {
+			_, err := c.RequestToken(ctx, "123456", consumer, "https://app.example/cb", "")
+			return err
+		}},
+	}
+	for _, echo := range echoes {
+		for _, call := range calls {
+			t.Run(echo.name+"/"+call.name, func(t *testing.T) {
+				t.Parallel()
+				var sent []string
+				rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+					auth := r.Header.Get("Authorization")
+					sent = append(sent, auth)
+					return &http.Response{StatusCode: http.StatusUnauthorized, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(echo.body(auth))), Request: r}, nil
+				})
+				client, err := tba.NewClient(tba.WithTransport(rt))
+				if err != nil {
+					t.Fatal(err)
+				}
+				err = call.call(t.Context(), client)
+				var fe *tba.FlowError
+				if !errors.As(err, &fe) {
+					t.Fatalf("error = %v, want a *tba.FlowError", err)
+				}
+				secrets := []string{password, otp, "Pa%20ss%2Bw%2Frd%25ECHO"}
+				for _, a := range sent {
+					if i := strings.Index(a, `oauth_signature="`); i >= 0 {
+						sig := a[i+len(`oauth_signature="`):]
+						secrets = append(secrets, sig[:strings.IndexByte(sig, '"')])
+					}
+				}
+				for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+					out := fmt.Sprintf(verb, fe) + fmt.Sprintf(verb, *fe) + fmt.Sprintf(verb, err)
+					for _, s := range secrets {
+						if strings.Contains(out, s) {
+							t.Errorf("%s prints the secret %q: %s", verb, s, out)
+						}
+					}
+				}
+			})
+		}
+	}
+}
