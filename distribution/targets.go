@@ -86,21 +86,17 @@ type secretEntry struct {
 	AppID          string `json:"app_id"`
 }
 
-// ErrInsecureFile is returned for a secrets file others can read.
-var ErrInsecureFile = errors.New("distribution: secrets file is readable by other users")
+// ErrInsecureFile is returned for a secrets file others can read or
+// write, owned by another user, a symbolic link, or not a regular file.
+var ErrInsecureFile = errors.New("distribution: secrets file is not private to this user")
 
-// OpenFileCredentials reads a secrets file.
+// OpenFileCredentials reads a secrets file. It opens the file once, does
+// not follow a symbolic link, and checks the open file: a regular file,
+// owned by the current user, with no permission for group or others.
 func OpenFileCredentials(path string) (*FileCredentials, error) {
-	fi, err := os.Stat(path)
+	b, err := readSecretsFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("distribution: secrets: %w", err)
-	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("%w: %s has mode %v; run chmod 600 %s", ErrInsecureFile, path, fi.Mode().Perm(), path)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("distribution: secrets: %w", err)
+		return nil, err
 	}
 	fc := &FileCredentials{}
 	if err := json.Unmarshal(b, &fc.entries); err != nil {
