@@ -1,15 +1,26 @@
 package distribution
 
 import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"github.com/nsdist/nsdist/approval"
 	"io"
+	"net"
+	"net/http"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
+
+	"github.com/nsdist/nsdist/approval"
+	"github.com/nsdist/nsdist/distribution/oauth2"
+	"github.com/nsdist/nsdist/soap"
 )
 
 // reportOutcomes are the outcomes a summary always lists; planned is
@@ -19,10 +30,15 @@ var reportOutcomes = []Outcome{OutcomeEnabled, OutcomeAwaitingApproval, OutcomeR
 // Report is a rollout's results: one per target, those taken from the
 // journal of an earlier run included.
 type Report struct {
-	Record   string
+	Record string
+	// Run is the run's id (also the journal's), e.g. 20261126T190000Z-1a2b3c4d5e6f.
+	Run      string
 	Started  time.Time
 	Finished time.Time
 	Results  []Result // sorted by account
+	// Targets is how many targets the run was given; those not in Results
+	// were not reached (the run was interrupted). 0 means len(Results).
+	Targets int
 	// Interrupted is set when the context ended the run early.
 	Interrupted bool
 }
@@ -52,14 +68,235 @@ func (r *Report) CountsByChannel() map[approval.Channel]map[Outcome]int {
 	return c
 }
 
+// Total is the number of targets the run was given, reached or not.
+func (r *Report) Total() int { return max(r.Targets, len(r.Results)) }
+
+// NotReached is the number of targets the run never finished: an
+// interrupted run leaves them for the next one.
+func (r *Report) NotReached() int { return r.Total() - len(r.Results) }
+
+// FromJournal is the number of results taken from an earlier run's journal
+// (not sent again).
+func (r *Report) FromJournal() int {
+	n := 0
+	for _, res := range r.Results {
+		if res.FromJournal {
+			n++
+		}
+	}
+	return n
+}
+
+// Retries is the number of attempts beyond the first, over the targets
+// this run sent to.
+func (r *Report) Retries() int {
+	n := 0
+	for _, res := range r.Results {
+		if !res.FromJournal && res.Attempts > 1 {
+			n += res.Attempts - 1
+		}
+	}
+	return n
+}
+
+// OK reports whether every target was reached and ended enabled or
+// awaiting approval (or planned): nothing needs the vendor's attention
+// beyond the administrators' approvals.
+func (r *Report) OK() bool {
+	if r.NotReached() > 0 {
+		return false
+	}
+	for _, res := range r.Results {
+		switch res.Outcome {
+		case OutcomeEnabled, OutcomeAwaitingApproval, OutcomePlanned:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// Group is the targets that share an outcome, a cause and a next step.
+type Group struct {
+	Outcome Outcome
+	// Cause is the short reason shared by the group ([Result.Cause]); empty
+	// for awaiting_approval, whose cause is the approval itself.
+	Cause string
+	// NextStep is the group's next step, with each account's id replaced
+	// by "the account".
+	NextStep string
+	Results  []Result // sorted by account
+}
+
+// Groups returns the targets that did not end enabled, grouped by outcome
+// (in the order of [Outcomes]), then by cause and next step, largest group
+// first.
+func (r *Report) Groups() []Group {
+	type key struct {
+		o           Outcome
+		cause, step string
+	}
+	idx := map[key]int{}
+	var gs []Group
+	for _, res := range r.Results {
+		if res.Outcome == OutcomeEnabled {
+			continue
+		}
+		k := key{res.Outcome, res.Cause(), genericStep(res)}
+		if res.Outcome == OutcomeAwaitingApproval {
+			k.cause = ""
+		}
+		i, ok := idx[k]
+		if !ok {
+			i = len(gs)
+			idx[k] = i
+			gs = append(gs, Group{Outcome: k.o, Cause: k.cause, NextStep: k.step})
+		}
+		gs[i].Results = append(gs[i].Results, res)
+	}
+	rank := map[Outcome]int{}
+	for i, o := range Outcomes() {
+		rank[o] = i
+	}
+	sort.SliceStable(gs, func(i, j int) bool {
+		a, b := gs[i], gs[j]
+		switch {
+		case rank[a.Outcome] != rank[b.Outcome]:
+			return rank[a.Outcome] < rank[b.Outcome]
+		case len(a.Results) != len(b.Results):
+			return len(a.Results) > len(b.Results)
+		case a.Cause != b.Cause:
+			return a.Cause < b.Cause
+		}
+		return a.NextStep < b.NextStep
+	})
+	for _, g := range gs {
+		sort.Slice(g.Results, func(i, j int) bool { return g.Results[i].Account < g.Results[j].Account })
+	}
+	return gs
+}
+
+// Cause is a short name for why the target did not end enabled, for
+// grouping: "no such host", "connection refused", "timed out", "TLS
+// certificate not accepted", "SOAP fault WS_CONCUR_SESSION_DISALLWD", "HTTP
+// 503 service unavailable", "OAuth 2.0 invalid_grant", "not sent: …". It
+// is "" for an enabled target.
+func (r Result) Cause() string {
+	if r.Outcome == OutcomeEnabled {
+		return ""
+	}
+	if c := causeOf(r.Err); c != "" {
+		return strings.ReplaceAll(c, string(r.Account), "the account")
+	}
+	if r.Explanation.Observed != "" && r.Explanation.Observed != approval.ObservedOther {
+		return strings.ReplaceAll(string(r.Explanation.Observed), "_", " ")
+	}
+	s := r.Explanation.Sentence
+	if s == "" {
+		s = "no cause given"
+	}
+	return truncate(strings.ReplaceAll(s, string(r.Account), "the account"), 80)
+}
+
+func causeOf(err error) string {
+	if err == nil {
+		return ""
+	}
+	var (
+		dns    *net.DNSError
+		fault  *soap.Fault
+		oe     *oauth2.Error
+		redir  *soap.RedirectError
+		he     *soap.HTTPError
+		dom    *soap.DomainError
+		pre    *PreflightError
+		uae    x509.UnknownAuthorityError
+		hne    x509.HostnameError
+		cie    x509.CertificateInvalidError
+		cve    *tls.CertificateVerificationError
+		netErr net.Error
+	)
+	switch {
+	case errors.As(err, &pre):
+		if len(pre.Reasons) > 0 {
+			return "not sent: " + truncate(firstSentence(pre.Reasons[0].Text), 70)
+		}
+		return "not sent"
+	case errors.Is(err, context.Canceled):
+		return "interrupted"
+	case errors.As(err, &dns):
+		switch {
+		case dns.IsNotFound:
+			return "no such host"
+		case dns.IsTimeout:
+			return "DNS lookup timed out"
+		}
+		return "DNS lookup failed"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection reset"
+	case errors.As(err, &uae), errors.As(err, &hne), errors.As(err, &cie), errors.As(err, &cve):
+		return "TLS certificate not accepted"
+	case errors.As(err, &fault):
+		name := fault.NSCode
+		if name == "" {
+			name = fault.Kind
+		}
+		if name == "" {
+			name = fault.Code
+		}
+		if msg := strings.TrimSpace(fault.String); msg != "" {
+			return "SOAP fault " + name + ": " + truncate(msg, 60)
+		}
+		return "SOAP fault " + name
+	case errors.As(err, &oe):
+		s := "OAuth 2.0 " + string(oe.Code)
+		if oe.Code == "" {
+			s = "OAuth 2.0 refusal"
+		}
+		if oe.HTTPStatus != 0 {
+			s += fmt.Sprintf(" (HTTP %d)", oe.HTTPStatus)
+		}
+		return s
+	case errors.As(err, &redir):
+		return fmt.Sprintf("HTTP %d redirect", redir.StatusCode)
+	case errors.As(err, &dom):
+		return "discovery named an untrusted domain"
+	case errors.As(err, &he):
+		return strings.TrimSpace(fmt.Sprintf("HTTP %d %s", he.StatusCode, strings.ToLower(http.StatusText(he.StatusCode))))
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return "timed out"
+	}
+	// the innermost message, without the package prefixes of its layers
+	msg := err.Error()
+	if i := strings.LastIndex(msg, ": "); i >= 0 && i+2 < len(msg) {
+		msg = msg[i+2:]
+	}
+	return truncate(msg, 80)
+}
+
+func firstSentence(s string) string {
+	if i := strings.Index(s, ". "); i > 0 {
+		return s[:i]
+	}
+	return strings.TrimSuffix(s, ".")
+}
+
 type resultJSON struct {
-	Account     string   `json:"account"`
-	Label       string   `json:"label,omitempty"`
-	Outcome     string   `json:"outcome"`
-	Attempts    int      `json:"attempts"`
-	NextStep    string   `json:"next_step"`
-	Channel     string   `json:"channel"`
+	Account  string `json:"account"`
+	Label    string `json:"label,omitempty"`
+	Outcome  string `json:"outcome"`
+	Attempts int    `json:"attempts"`
+	NextStep string `json:"next_step"`
+	Channel  string `json:"channel"`
+	Cause    string `json:"cause,omitempty"`
+	// Predicted is approval.Evaluate's prediction before anything was
+	// sent: Unknown whenever the vendor did not know the target's Require
+	// Approval preference, which is the usual case. Observed is what
+	// NetSuite's answer showed.
 	Predicted   string   `json:"predicted_state"`
+	Observed    string   `json:"observed"`
 	Sentence    string   `json:"sentence"`
 	LessLikely  []string `json:"less_likely"`
 	NSID        string   `json:"nsid"`
@@ -71,69 +308,143 @@ type resultJSON struct {
 
 func (r Result) json() resultJSON {
 	j := resultJSON{Account: string(r.Account), Label: r.Label, Outcome: string(r.Outcome), Attempts: r.Attempts, NextStep: r.Explanation.NextStep,
-		Channel: string(r.Channel), Predicted: string(r.Decision.InitialState), Sentence: r.Explanation.Sentence, LessLikely: r.Explanation.LessLikely,
+		Channel: string(r.Channel), Cause: r.Cause(), Predicted: string(r.Decision.InitialState), Observed: string(r.Explanation.Observed),
+		Sentence: r.Explanation.Sentence, LessLikely: r.Explanation.LessLikely,
 		NSID: r.NSID, DurationMS: r.Duration.Milliseconds(), FromJournal: r.FromJournal, Note: r.Note}
 	if j.LessLikely == nil {
 		j.LessLikely = []string{}
 	}
-	if r.Err != nil {
+	if r.FromJournal && j.Observed == "" {
+		j.Observed = string(approval.ObservedSuccess) // only enabled results are taken from the journal
+	}
+	// an approval's "Invalid login attempt." is the expected answer, not an error
+	if r.Err != nil && r.Outcome != OutcomeAwaitingApproval && r.Outcome != OutcomeEnabled {
 		j.Error = r.Err.Error()
 	}
 	return j
 }
 
 // MarshalJSON renders the result with the report's field names.
-func (r Result) MarshalJSON() ([]byte, error) { return json.Marshal(r.json()) }
+func (r Result) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(r.json()); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
 
-// WriteJSON writes the report as one JSON object with a results array.
+type groupJSON struct {
+	Outcome  Outcome  `json:"outcome"`
+	Cause    string   `json:"cause,omitempty"`
+	NextStep string   `json:"next_step"`
+	Count    int      `json:"count"`
+	Accounts []string `json:"accounts"`
+}
+
+// WriteJSON writes the report as one JSON object: the run's parameters,
+// the counts, the groups of targets that did not end enabled (by outcome,
+// cause and next step), and a results array with one object per target.
 func (r *Report) WriteJSON(w io.Writer) error {
 	out := struct {
 		Record      string          `json:"record"`
+		Run         string          `json:"run,omitempty"`
 		Started     time.Time       `json:"started"`
 		Finished    time.Time       `json:"finished"`
 		Interrupted bool            `json:"interrupted"`
+		Targets     int             `json:"targets"`
+		NotReached  int             `json:"not_reached"`
+		FromJournal int             `json:"from_journal"`
+		Retries     int             `json:"retries"`
 		Counts      map[Outcome]int `json:"counts"`
+		Groups      []groupJSON     `json:"groups"`
 		Results     []resultJSON    `json:"results"`
-	}{r.Record, r.Started.UTC(), r.Finished.UTC(), r.Interrupted, r.Counts(), make([]resultJSON, 0, len(r.Results))}
+	}{Record: r.Record, Run: r.Run, Started: r.Started.UTC(), Finished: r.Finished.UTC(), Interrupted: r.Interrupted, Targets: r.Total(),
+		NotReached: r.NotReached(), FromJournal: r.FromJournal(), Retries: r.Retries(), Counts: r.Counts(),
+		Groups: []groupJSON{}, Results: make([]resultJSON, 0, len(r.Results))}
+	for _, g := range r.Groups() {
+		gj := groupJSON{Outcome: g.Outcome, Cause: g.Cause, NextStep: g.NextStep, Count: len(g.Results), Accounts: make([]string, len(g.Results))}
+		for i, res := range g.Results {
+			gj.Accounts[i] = string(res.Account)
+		}
+		out.Groups = append(out.Groups, gj)
+	}
 	for _, res := range r.Results {
 		out.Results = append(out.Results, res.json())
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // "Setup > Integration", not "Setup \u003e Integration"
 	return enc.Encode(out)
 }
 
-// WriteCSV writes one row per target.
+// CSVHeader is the header row of [Report.WriteCSV].
+var CSVHeader = []string{"account", "label", "channel", "outcome", "cause", "next_step", "attempts", "predicted_state", "observed", "sentence",
+	"nsid", "duration_ms", "error", "from_journal", "record", "run", "finished_at"}
+
+// WriteCSV writes one row per target, with the columns of [CSVHeader].
+// predicted_state is the prediction made before anything was sent, Unknown
+// when the target's preference was not known; observed is what NetSuite's
+// answer showed (success, invalid_login, …). sentence is empty where it
+// would only repeat next_step; error is empty for enabled and
+// awaiting_approval rows. record, run and finished_at (the run's end, RFC
+// 3339) are the same on every row, so that rows from several runs can share
+// a spreadsheet.
 func (r *Report) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"account", "outcome", "attempts", "next_step", "channel", "predicted_state", "sentence", "nsid", "duration_ms", "error", "from_journal"}) //nolint:errcheck
+	cw.Write(CSVHeader) //nolint:errcheck // cw.Error reports it
+	finished := ""
+	if !r.Finished.IsZero() {
+		finished = r.Finished.UTC().Format(time.RFC3339)
+	}
 	for _, res := range r.Results {
 		j := res.json()
-		cw.Write([]string{j.Account, j.Outcome, strconv.Itoa(j.Attempts), j.NextStep, j.Channel, j.Predicted, j.Sentence, j.NSID, //nolint:errcheck
-			strconv.FormatInt(j.DurationMS, 10), j.Error, strconv.FormatBool(j.FromJournal)})
+		sentence := j.Sentence
+		if sentence == j.NextStep || (j.NextStep != "" && strings.Contains(sentence, j.NextStep)) {
+			sentence = ""
+		}
+		cw.Write([]string{j.Account, j.Label, j.Channel, j.Outcome, j.Cause, j.NextStep, strconv.Itoa(j.Attempts), j.Predicted, j.Observed, sentence, //nolint:errcheck
+			j.NSID, strconv.FormatInt(j.DurationMS, 10), j.Error, strconv.FormatBool(j.FromJournal), r.Record, r.Run, finished})
 	}
 	cw.Flush()
 	return cw.Error()
 }
 
-// Summary is a text summary grouped by outcome, with the next steps.
+// Summary is a text summary: a table of outcomes that accounts for every
+// target (not reached ones included), where the results came from (this
+// run, or the journal of an earlier one), the counts per channel when
+// there are two, and the targets that did not end enabled, grouped by
+// outcome, cause and next step, each group with example accounts.
 func (r *Report) Summary() string {
 	var b strings.Builder
 	counts := r.Counts()
-	total := len(r.Results)
+	total := r.Total()
+	share := func(n int) float64 {
+		if total == 0 {
+			return 0
+		}
+		return 100 * float64(n) / float64(total)
+	}
 	fmt.Fprintf(&b, "%-18s %7s %7s\n", "outcome", "targets", "share")
 	rows := reportOutcomes
 	if counts[OutcomePlanned] > 0 {
 		rows = append(rows[:len(rows):len(rows)], OutcomePlanned)
 	}
 	for _, o := range rows {
-		share := 0.0
-		if total > 0 {
-			share = 100 * float64(counts[o]) / float64(total)
-		}
-		fmt.Fprintf(&b, "%-18s %7d %6.1f%%\n", o, counts[o], share)
+		fmt.Fprintf(&b, "%-18s %7d %6.1f%%\n", o, counts[o], share(counts[o]))
+	}
+	if n := r.NotReached(); n > 0 {
+		fmt.Fprintf(&b, "%-18s %7d %6.1f%%\n", "not reached", n, share(n))
 	}
 	fmt.Fprintf(&b, "%-18s %7d\n", "total", total)
+	if fj := r.FromJournal(); fj > 0 {
+		fmt.Fprintf(&b, "%d %s from the journal (enabled in an earlier run, not sent again); %d checked in this run\n",
+			fj, plural(fj, "target", "targets"), len(r.Results)-fj)
+	}
+	if n := r.Retries(); n > 0 {
+		fmt.Fprintf(&b, "%d %s of answers that meant wait and try again (concurrency limit, account unavailable)\n", n, plural(n, "retry", "retries"))
+	}
 	if byCh := r.CountsByChannel(); len(byCh) > 1 {
 		chans := make([]string, 0, len(byCh))
 		for ch := range byCh {
@@ -151,48 +462,68 @@ func (r *Report) Summary() string {
 					parts = append(parts, fmt.Sprintf("%s %d", o, c[o]))
 				}
 			}
+			if ch == "" {
+				ch = "(none)"
+			}
 			fmt.Fprintf(&b, "  %-16s %7d  (%s)\n", ch, n, strings.Join(parts, ", "))
 		}
 	}
-	if r.Interrupted {
-		b.WriteString("the run was interrupted: targets not reached are missing; run again with the same journal to continue\n")
+	if n := r.NotReached(); n > 0 {
+		fmt.Fprintf(&b, "interrupted: %d %s not reached; run again with the same -journal to continue where this run stopped\n", n, plural(n, "target", "targets"))
+	} else if r.Interrupted {
+		b.WriteString("interrupted\n")
 	}
-	for _, o := range rows[1:] {
-		steps := map[string][]string{}
-		for _, res := range r.Results {
-			if res.Outcome == o {
-				key := genericStep(res)
-				steps[key] = append(steps[key], string(res.Account))
+	var last Outcome
+	for _, g := range r.Groups() {
+		if g.Outcome != last {
+			last = g.Outcome
+			what := "by next step"
+			if g.Outcome != OutcomeAwaitingApproval {
+				what = "by cause"
 			}
+			fmt.Fprintf(&b, "\n%s (%d), %s:\n", g.Outcome, counts[g.Outcome], what)
 		}
-		if len(steps) == 0 {
-			continue
+		head := g.NextStep
+		if g.Cause != "" {
+			head = g.Cause
 		}
-		fmt.Fprintf(&b, "\n%s:\n", o)
-		keys := make([]string, 0, len(steps))
-		for k := range steps {
-			keys = append(keys, k)
+		fmt.Fprintf(&b, "  %d: %s\n", len(g.Results), head)
+		if g.Cause != "" && g.NextStep != "" {
+			fmt.Fprintf(&b, "     next: %s\n", g.NextStep)
 		}
-		sort.Slice(keys, func(i, j int) bool {
-			return len(steps[keys[i]]) > len(steps[keys[j]]) || (len(steps[keys[i]]) == len(steps[keys[j]]) && keys[i] < keys[j])
-		})
-		for _, k := range keys {
-			accts := steps[k]
-			list := strings.Join(accts[:min(len(accts), 5)], ", ")
-			if len(accts) > 5 {
-				list += fmt.Sprintf(" and %d more", len(accts)-5)
-			}
-			fmt.Fprintf(&b, "  %d: %s\n     e.g. %s\n", len(accts), k, list)
+		ex := make([]string, 0, 5)
+		for _, res := range g.Results[:min(len(g.Results), 5)] {
+			ex = append(ex, res.display())
 		}
+		list := strings.Join(ex, ", ")
+		if len(g.Results) > 5 {
+			list += fmt.Sprintf(" and %d more", len(g.Results)-5)
+		}
+		fmt.Fprintf(&b, "     e.g. %s\n", list)
 	}
 	return b.String()
+}
+
+// display is the account with its label, e.g. 123456 (Acme Corp).
+func (r Result) display() string {
+	if r.Label == "" {
+		return string(r.Account)
+	}
+	return fmt.Sprintf("%s (%s)", r.Account, truncate(r.Label, 40))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // genericStep is the next step with the account id taken out, so that
 // targets with the same step group together.
 func genericStep(r Result) string {
 	s := r.Explanation.NextStep
-	if s == "" {
+	if s == "" && r.Outcome == OutcomeAwaitingApproval {
 		s = r.Explanation.Sentence
 	}
 	return strings.ReplaceAll(s, string(r.Account), "the account")

@@ -333,14 +333,14 @@ func (r *Rollout) Run(ctx context.Context, targets []Target) (*Report, error) {
 	if s.budget < 0 {
 		s.budget = 3 * len(targets)
 	}
-	rep := &Report{Record: r.cfg.record, Started: s.start}
+	s.run = newRunID()
+	rep := &Report{Record: r.cfg.record, Run: s.run, Started: s.start, Targets: len(targets)}
 	var prev map[soap.AccountID]Entry
 	if j := r.cfg.journal; j != nil {
 		var err error
 		if prev, err = j.Latest(ctx, r.cfg.record); err != nil {
 			return nil, fmt.Errorf("distribution: journal: %w", err)
 		}
-		s.run = newRunID()
 		if err := j.Begin(ctx, s.run, r.cfg.record); err != nil {
 			return nil, fmt.Errorf("distribution: journal: %w", err)
 		}
