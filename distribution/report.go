@@ -41,6 +41,14 @@ type Report struct {
 	Targets int
 	// Interrupted is set when the context ended the run early.
 	Interrupted bool
+	// Settings are the run's parameters as the caller wants them shown
+	// (flags, never secrets); WriteJSON and WriteHTML list them in order.
+	Settings []Setting
+}
+
+// Setting is one of a run's parameters, e.g. {"concurrency", "32"}.
+type Setting struct {
+	Name, Value string
 }
 
 // Counts returns the number of targets per outcome; every outcome of
@@ -186,7 +194,7 @@ func (r Result) Cause() string {
 		return ""
 	}
 	if c := causeOf(r.Err); c != "" {
-		return strings.ReplaceAll(c, string(r.Account), "the account")
+		return r.generic(c)
 	}
 	if r.Explanation.Observed != "" && r.Explanation.Observed != approval.ObservedOther {
 		return strings.ReplaceAll(string(r.Explanation.Observed), "_", " ")
@@ -195,7 +203,15 @@ func (r Result) Cause() string {
 	if s == "" {
 		s = "no cause given"
 	}
-	return truncate(strings.ReplaceAll(s, string(r.Account), "the account"), 80)
+	return truncate(r.generic(s), 80)
+}
+
+// generic is s with the result's account id replaced by "the account".
+func (r Result) generic(s string) string {
+	if r.Account == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, string(r.Account), "the account")
 }
 
 func causeOf(err error) string {
@@ -348,21 +364,28 @@ type groupJSON struct {
 // cause and next step), and a results array with one object per target.
 func (r *Report) WriteJSON(w io.Writer) error {
 	out := struct {
-		Record      string          `json:"record"`
-		Run         string          `json:"run,omitempty"`
-		Started     time.Time       `json:"started"`
-		Finished    time.Time       `json:"finished"`
-		Interrupted bool            `json:"interrupted"`
-		Targets     int             `json:"targets"`
-		NotReached  int             `json:"not_reached"`
-		FromJournal int             `json:"from_journal"`
-		Retries     int             `json:"retries"`
-		Counts      map[Outcome]int `json:"counts"`
-		Groups      []groupJSON     `json:"groups"`
-		Results     []resultJSON    `json:"results"`
+		Record      string            `json:"record"`
+		Run         string            `json:"run,omitempty"`
+		Started     time.Time         `json:"started"`
+		Finished    time.Time         `json:"finished"`
+		Interrupted bool              `json:"interrupted"`
+		Targets     int               `json:"targets"`
+		NotReached  int               `json:"not_reached"`
+		FromJournal int               `json:"from_journal"`
+		Retries     int               `json:"retries"`
+		Settings    map[string]string `json:"settings,omitempty"`
+		Counts      map[Outcome]int   `json:"counts"`
+		Groups      []groupJSON       `json:"groups"`
+		Results     []resultJSON      `json:"results"`
 	}{Record: r.Record, Run: r.Run, Started: r.Started.UTC(), Finished: r.Finished.UTC(), Interrupted: r.Interrupted, Targets: r.Total(),
 		NotReached: r.NotReached(), FromJournal: r.FromJournal(), Retries: r.Retries(), Counts: r.Counts(),
 		Groups: []groupJSON{}, Results: make([]resultJSON, 0, len(r.Results))}
+	if len(r.Settings) > 0 {
+		out.Settings = map[string]string{}
+		for _, st := range r.Settings {
+			out.Settings[st.Name] = st.Value
+		}
+	}
 	for _, g := range r.Groups() {
 		gj := groupJSON{Outcome: g.Outcome, Cause: g.Cause, NextStep: g.NextStep, Count: len(g.Results), Accounts: make([]string, len(g.Results))}
 		for i, res := range g.Results {
@@ -443,7 +466,7 @@ func (r *Report) Summary() string {
 			fj, plural(fj, "target", "targets"), len(r.Results)-fj)
 	}
 	if n := r.Retries(); n > 0 {
-		fmt.Fprintf(&b, "%d %s of answers that meant wait and try again (concurrency limit, account unavailable)\n", n, plural(n, "retry", "retries"))
+		fmt.Fprintf(&b, "%d %s beyond each target's first attempt\n", n, plural(n, "retry", "retries"))
 	}
 	if byCh := r.CountsByChannel(); len(byCh) > 1 {
 		chans := make([]string, 0, len(byCh))
@@ -469,7 +492,7 @@ func (r *Report) Summary() string {
 		}
 	}
 	if n := r.NotReached(); n > 0 {
-		fmt.Fprintf(&b, "interrupted: %d %s not reached; run again with the same -journal to continue where this run stopped\n", n, plural(n, "target", "targets"))
+		fmt.Fprintf(&b, "interrupted: %d %s not reached; run again with the same journal to continue where this run stopped\n", n, plural(n, "target", "targets"))
 	} else if r.Interrupted {
 		b.WriteString("interrupted\n")
 	}
@@ -526,5 +549,5 @@ func genericStep(r Result) string {
 	if s == "" && r.Outcome == OutcomeAwaitingApproval {
 		s = r.Explanation.Sentence
 	}
-	return strings.ReplaceAll(s, string(r.Account), "the account")
+	return r.generic(s)
 }

@@ -1,0 +1,187 @@
+package distribution_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"flag"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/nsdist/nsdist/approval"
+	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/soap"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
+
+// sampleReport is a run with every outcome and several causes: what the
+// summary, the CSV and the HTML report must make sense of.
+func sampleReport() *distribution.Report {
+	t0 := time.Date(2026, 11, 26, 19, 0, 0, 0, time.UTC)
+	approve := func(acct string) approval.Outcome {
+		return approval.Outcome{Kind: approval.AwaitingApproval, Report: "awaiting_approval", Observed: approval.ObservedInvalidLogin,
+			Sentence: "the record is most likely Waiting for Approval in " + acct,
+			NextStep: "an administrator of " + acct + " must open " + approval.MenuManageIntegrations + ", edit Acme Sync, and set State to Enabled"}
+	}
+	failed := func(sentence, next string) approval.Outcome {
+		return approval.Outcome{Kind: approval.UnknownOutcome, Report: "failed", Observed: approval.ObservedTransport, Sentence: sentence, NextStep: next}
+	}
+	dns := func(host string) error {
+		return &soap.OpError{Op: soap.OpGetServerTime, Account: "999", Err: &soap.TransportError{Err: &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}}}
+	}
+	enabled := approval.Outcome{Kind: approval.Enabled, Report: "enabled", Observed: approval.ObservedSuccess, Sentence: "enabled: requests are accepted"}
+	results := []distribution.Result{
+		{Account: "1000001", Label: "Acme Corp", Channel: approval.ChannelTBA, Outcome: distribution.OutcomeEnabled, Explanation: enabled, Attempts: 1},
+		{Account: "1000002", Channel: approval.ChannelOAuth2, Outcome: distribution.OutcomeEnabled, Explanation: enabled, Attempts: 3},
+		{Account: "1000003", Label: "Globex <EU>", Channel: approval.ChannelTBA, Outcome: distribution.OutcomeAwaitingApproval, Explanation: approve("1000003"), Attempts: 1,
+			Err: &soap.Fault{Code: "soapenv:Server.userException", String: "Invalid login attempt.", Kind: "invalidCredentialsFault", NSCode: "USER_ERROR"}},
+		{Account: "1000004", Channel: approval.ChannelOAuth2, Outcome: distribution.OutcomeAwaitingApproval, Explanation: approve("1000004"), Attempts: 2},
+		{Account: "1000005_SB1", Label: "Initech", Channel: approval.ChannelTBA, Outcome: distribution.OutcomeAwaitingApproval, Explanation: approve("1000005_SB1"), Attempts: 1},
+		{Account: "1000006", Channel: approval.ChannelTBA, Outcome: distribution.OutcomeRejected, Attempts: 1,
+			Explanation: approval.Outcome{Kind: approval.BlockedOrRejected, Report: "rejected", Observed: approval.ObservedInvalidLogin, Sentence: "the token was refused", NextStep: "ask the customer to authorize again"},
+			Err: &soap.Fault{Code: "soapenv:Server.userException", String: "Invalid login attempt.", Kind: "invalidCredentialsFault", NSCode: "USER_ERROR"}},
+		{Account: "1000007", Channel: approval.ChannelTBA, Outcome: distribution.OutcomeMisconfigured, Attempts: 0,
+			Explanation: approval.Outcome{Kind: approval.Misconfigured, Report: "misconfigured", Observed: approval.ObservedOther, Sentence: "not sent", NextStep: "use token-based authentication"},
+			Err: &distribution.PreflightError{Account: "1000007", Reasons: []approval.Reason{{Code: "passport", Text: "user credentials work only on endpoints up to 2020_1. Use TBA."}}}},
+		{Account: "1000008", Label: "Umbrella", Channel: approval.ChannelTBA, Outcome: distribution.OutcomeFailed, Attempts: 10,
+			Explanation: failed("no answer from 1000008", "check the account id 1000008: Setup > Company > Company Information"), Err: dns("1000008.suitetalk.api.netsuite.com")},
+		{Account: "1000009", Channel: approval.ChannelOAuth2, Outcome: distribution.OutcomeFailed, Attempts: 10,
+			Explanation: failed("no answer from 1000009", "check the account id 1000009: Setup > Company > Company Information"), Err: dns("1000009.suitetalk.api.netsuite.com")},
+		{Account: "1000010", Channel: approval.ChannelTBA, Outcome: distribution.OutcomeFailed, Attempts: 10,
+			Explanation: failed("NetSuite was unavailable", "try again later"), Err: &soap.OpError{Op: soap.OpGetServerTime, Err: &soap.HTTPError{StatusCode: 503}}},
+	}
+	return &distribution.Report{Record: "Acme Sync", Run: "20261126T190000Z-0123456789ab", Started: t0, Finished: t0.Add(95 * time.Second),
+		Results: results, Targets: len(results), Settings: []distribution.Setting{{Name: "concurrency", Value: "32"}, {Name: "targets", Value: "targets.csv"}}}
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -run %s -update to create it)", err, t.Name())
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", name, diff)
+	}
+}
+
+// The summary of a run with every outcome, of a cancelled run and of a
+// resumed run accounts for every target.
+func TestSummaryGolden(t *testing.T) {
+	t.Parallel()
+	cancelled := sampleReport()
+	cancelled.Targets += 4
+	cancelled.Interrupted = true
+	cancelled.Results = append(cancelled.Results[:2:2], cancelled.Results[5:]...)
+	resumed := sampleReport()
+	for i := range resumed.Results[:2] {
+		resumed.Results[i].FromJournal = true
+	}
+	tests := []struct {
+		name string
+		rep  *distribution.Report
+	}{{"summary-all-outcomes.golden", sampleReport()}, {"summary-cancelled.golden", cancelled}, {"summary-resumed.golden", resumed}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			golden(t, tt.name, tt.rep.Summary())
+		})
+	}
+}
+
+func TestReportCounts(t *testing.T) {
+	t.Parallel()
+	r := sampleReport()
+	if r.OK() || r.Retries() != 2+1+27 || r.NotReached() != 0 || r.FromJournal() != 0 {
+		t.Errorf("OK %v, retries %d, not reached %d, from journal %d", r.OK(), r.Retries(), r.NotReached(), r.FromJournal())
+	}
+	var causes []string
+	for _, g := range r.Groups() {
+		causes = append(causes, string(g.Outcome)+"|"+g.Cause)
+	}
+	want := []string{"awaiting_approval|", "rejected|SOAP fault USER_ERROR: Invalid login attempt.", "misconfigured|not sent: user credentials work only on endpoints up to 2020_1",
+		"failed|no such host", "failed|HTTP 503 service unavailable"}
+	if diff := cmp.Diff(want, causes); diff != "" {
+		t.Errorf("Groups() causes mismatch (-want +got):\n%s", diff)
+	}
+	ok := &distribution.Report{Results: r.Results[:5]}
+	if !ok.OK() {
+		t.Error("enabled and awaiting_approval only: OK() = false")
+	}
+	ok.Targets = 6
+	if ok.OK() {
+		t.Error("a target not reached: OK() = true")
+	}
+	if c := (distribution.Result{Outcome: distribution.OutcomeFailed, Err: errors.New("x: y: boom")}).Cause(); c != "boom" {
+		t.Errorf("Cause() = %q", c)
+	}
+}
+
+func TestReportCSV(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	if err := sampleReport().WriteCSV(&b); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	for _, h := range []string{"account", "label", "channel", "outcome", "cause", "next_step", "predicted_state", "observed", "record", "run", "finished_at"} {
+		if _, ok := col[h]; !ok {
+			t.Errorf("CSV header %v lacks %s", rows[0], h)
+		}
+	}
+	awaiting := rows[3]
+	if awaiting[col["outcome"]] != "awaiting_approval" || awaiting[col["error"]] != "" || awaiting[col["label"]] != "Globex <EU>" ||
+		awaiting[col["observed"]] != "invalid_login" || awaiting[col["run"]] != "20261126T190000Z-0123456789ab" || awaiting[col["finished_at"]] != "2026-11-26T19:01:35Z" {
+		t.Errorf("awaiting_approval row %v", awaiting)
+	}
+	if failed := rows[8]; failed[col["cause"]] != "no such host" || !strings.Contains(failed[col["error"]], "no such host") {
+		t.Errorf("failed row %v", failed)
+	}
+}
+
+// The HTML report stands alone: no external resource, every value escaped.
+func TestReportHTML(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	if err := sampleReport().WriteHTML(&b); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	for _, want := range []string{"<svg", "Globex &lt;EU&gt;", "Setup &gt; Integration &gt; Manage Integrations", "no such host", `id="awaiting-table"`, "concurrency", "20261126T190000Z-0123456789ab"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("HTML report lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "Globex <EU>") {
+		t.Error("HTML report does not escape a label")
+	}
+	// no src=, href= or url() that would fetch something; the SVG namespace is not a fetch
+	if m := regexp.MustCompile(`(?i)(src|href)\s*=|url\(|@import`).FindString(page); m != "" {
+		t.Errorf("HTML report refers to an external resource: %q", m)
+	}
+}
