@@ -392,33 +392,33 @@ func Evaluate(in Input) Decision {
 func (d Decision) Consistent() error {
 	switch {
 	case d.Allowed != (len(d.Blocking) == 0):
-		return fmt.Errorf("allowed=%v with %d blocking reasons", d.Allowed, len(d.Blocking))
+		return fmt.Errorf("approval: inconsistent decision: allowed=%v with %d blocking reasons", d.Allowed, len(d.Blocking))
 	case !d.Allowed && (d.InitialState != StateNone || d.RequestsAccepted != No || len(d.AdminSteps) != 0):
-		return fmt.Errorf("a blocked channel predicts state %q, requests %q, %d steps", d.InitialState, d.RequestsAccepted, len(d.AdminSteps))
+		return fmt.Errorf("approval: inconsistent decision: a blocked channel predicts state %q, requests %q, %d steps", d.InitialState, d.RequestsAccepted, len(d.AdminSteps))
 	case d.Allowed && d.InitialState == StateNone:
-		return fmt.Errorf("an allowed channel predicts no state")
+		return fmt.Errorf("approval: inconsistent decision: an allowed channel predicts no state")
 	case d.InitialState == StateEnabled && d.RequestsAccepted != Yes:
-		return fmt.Errorf("Enabled but requests %q", d.RequestsAccepted)
+		return fmt.Errorf("approval: inconsistent decision: Enabled but requests %q", d.RequestsAccepted)
 	case d.InitialState == StateWaitingForApproval && d.RequestsAccepted != No:
-		return fmt.Errorf("Waiting for Approval but requests %q", d.RequestsAccepted)
+		return fmt.Errorf("approval: inconsistent decision: Waiting for Approval but requests %q", d.RequestsAccepted)
 	case d.InitialState == StateUnknown && (d.Probe == "" || len(d.PossibleStates) < 2):
-		return fmt.Errorf("Unknown state without a probe or alternatives")
+		return fmt.Errorf("approval: inconsistent decision: Unknown state without a probe or alternatives")
 	case d.Input.Channel == ChannelBundle && d.Allowed && d.InitialState != StateEnabled:
-		return fmt.Errorf("a bundle predicts %q", d.InitialState)
+		return fmt.Errorf("approval: inconsistent decision: a bundle predicts %q", d.InitialState)
 	case d.CredentialsResettableInTarget && d.Input.Target.Account != d.Input.Record.Owner:
-		return fmt.Errorf("credentials resettable outside the owner")
+		return fmt.Errorf("approval: inconsistent decision: credentials resettable outside the owner")
 	case d.CredentialsResettableInTarget && !d.Input.Record.TBA:
-		return fmt.Errorf("credentials resettable on a record without TBA")
+		return fmt.Errorf("approval: inconsistent decision: credentials resettable on a record without TBA")
 	}
 	if d.InitialState == StateEnabled {
 		for _, s := range d.AdminSteps {
 			if strings.Contains(s.Text, "Set State to Enabled") {
-				return fmt.Errorf("predicted Enabled but an approval step: %q", s.Text)
+				return fmt.Errorf("approval: inconsistent decision: predicted Enabled but an approval step: %q", s.Text)
 			}
 		}
 	}
 	if d.InitialState == StateWaitingForApproval && len(d.AdminSteps) == 0 {
-		return fmt.Errorf("Waiting for Approval without the administrator's steps")
+		return fmt.Errorf("approval: inconsistent decision: Waiting for Approval without the administrator's steps")
 	}
 	return nil
 }

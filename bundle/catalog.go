@@ -257,7 +257,7 @@ type Selector struct {
 func (c *Catalog) Select(s Selector) ([]Object, error) {
 	for _, p := range s.Names {
 		if _, err := path.Match(p, ""); err != nil {
-			return nil, fmt.Errorf("%w: name pattern %q: %v", ErrInvalidValue, p, err)
+			return nil, fmt.Errorf("%w: name pattern %q: %w", ErrInvalidValue, p, err)
 		}
 	}
 	switch s.Show {
@@ -336,7 +336,7 @@ func LoadCatalogJSON(r io.Reader, name string) (*Catalog, error) {
 		case errors.As(err, &te):
 			line = lineAt(b, te.Offset)
 		}
-		return nil, fmt.Errorf("%w: %s:%d: %v", ErrMalformed, name, line, err)
+		return nil, fmt.Errorf("%w: %s:%d: %w", ErrMalformed, name, line, err)
 	}
 	acct, err := soap.ParseAccountID(string(cj.Account))
 	if err != nil {

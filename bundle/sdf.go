@@ -154,7 +154,7 @@ func (p *Project) WriteDir(dir string) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp) // no-op after the rename
+	defer func() { _ = os.RemoveAll(tmp) }() // no-op after the rename
 	names := make([]string, 0, len(files))
 	for n := range files {
 		names = append(names, n)
@@ -193,7 +193,7 @@ type manifestXML struct {
 func ReadProject(fsys fs.FS) (*Project, error) {
 	mb, err := fs.ReadFile(fsys, "src/manifest.xml")
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrNoManifest, err)
+		return nil, fmt.Errorf("%w: %w", ErrNoManifest, err)
 	}
 	var m manifestXML
 	if err := xml.Unmarshal(mb, &m); err != nil {

@@ -25,7 +25,7 @@ func readSecretsFile(path string) ([]byte, error) {
 		}
 		return nil, fmt.Errorf("distribution: secrets: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("distribution: secrets: %w", err)

@@ -101,7 +101,7 @@ func (t *TokenAuth) Check(v Version) error {
 func (t *TokenAuth) Sign(nonce string, timestamp int64) TokenPassport {
 	ts := strconv.FormatInt(timestamp, 10)
 	mac := hmac.New(sha256.New, []byte(t.ConsumerSecret+"&"+t.TokenSecret))
-	io.WriteString(mac, string(t.Account)+"&"+t.ConsumerKey+"&"+t.TokenID+"&"+nonce+"&"+ts)
+	_, _ = io.WriteString(mac, string(t.Account)+"&"+t.ConsumerKey+"&"+t.TokenID+"&"+nonce+"&"+ts)
 	return TokenPassport{
 		Account:     t.Account,
 		ConsumerKey: t.ConsumerKey,
@@ -123,7 +123,7 @@ func (t TokenAuth) String() string {
 func (t TokenAuth) GoString() string { return t.String() }
 
 // Format prints the redacted form for every verb.
-func (t TokenAuth) Format(f fmt.State, _ rune) { io.WriteString(f, t.String()) }
+func (t TokenAuth) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, t.String()) }
 
 // LogValue implements slog.LogValuer without secrets.
 func (t TokenAuth) LogValue() slog.Value {
@@ -167,7 +167,7 @@ func (p TokenPassport) String() string {
 func (p TokenPassport) GoString() string { return p.String() }
 
 // Format prints the redacted form for every verb.
-func (p TokenPassport) Format(f fmt.State, _ rune) { io.WriteString(f, p.String()) }
+func (p TokenPassport) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, p.String()) }
 
 // LogValue implements slog.LogValuer.
 func (p TokenPassport) LogValue() slog.Value {
@@ -234,7 +234,7 @@ func (p Passport) String() string {
 func (p Passport) GoString() string { return p.String() }
 
 // Format prints the redacted form for every verb.
-func (p Passport) Format(f fmt.State, _ rune) { io.WriteString(f, p.String()) }
+func (p Passport) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, p.String()) }
 
 // LogValue implements slog.LogValuer without the password.
 func (p Passport) LogValue() slog.Value {

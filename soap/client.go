@@ -327,7 +327,7 @@ func (c *Client) String() string {
 func (c *Client) GoString() string { return c.String() }
 
 // Format prints the redacted form for every verb.
-func (c *Client) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()) }
+func (c *Client) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String()) }
 
 // Endpoint returns the URL requests go to: the explicit one, a discovered
 // one, or the account-specific domain derived from the account id.
@@ -575,7 +575,7 @@ func (c *Client) attempt(ctx context.Context, req *Request, u *url.URL, cookie s
 		}
 		return nil, nil, &TransportError{Err: err}
 	}
-	defer hresp.Body.Close()
+	defer func() { _ = hresp.Body.Close() }() // read to the end or drained: nothing to report
 	if hresp.StatusCode/100 == 3 {
 		_, _ = io.Copy(io.Discard, io.LimitReader(hresp.Body, 64<<10)) // let the connection be reused
 		return nil, hresp.Header, newRedirectError(hresp)

@@ -312,7 +312,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	}
 	c.DataCenterURLs(t.Context()) //nolint:errcheck // only the logs matter
 	logger.Debug("auth", "tba", tba, "passport", pp)
-	var tp soap.TokenPassport = tba.Sign("nonceNONCEnonce12345", 1)
+	tp := tba.Sign("nonceNONCEnonce12345", 1)
 	secrets = append(secrets, tp.Signature, "nonceNONCEnonce12345")
 	secrets = append(secrets, sigs...)
 	printed := []string{logs.String(), err.Error(),

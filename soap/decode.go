@@ -278,7 +278,7 @@ done:
 		return nil, p.fault, nil, nil
 	}
 	if p.resp == nil {
-		return nil, nil, ErrNoBody, errors.New("Body is empty")
+		return nil, nil, ErrNoBody, errors.New("body is empty")
 	}
 	return p.resp, nil, nil, nil
 }

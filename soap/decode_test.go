@@ -179,8 +179,8 @@ func TestFaultClasses(t *testing.T) {
 				t.Fatalf("not a fault: %v", err)
 			}
 			for _, class := range all {
-				if got := errors.Is(err, class); got != (class == tt.want) {
-					t.Errorf("errors.Is(%v) = %v, want %v", class, got, class == tt.want)
+				if got, want := errors.Is(err, class), errors.Is(class, tt.want); got != want {
+					t.Errorf("errors.Is(%v) = %v, want %v", class, got, want)
 				}
 			}
 			if f.Temporary() != tt.temporary || soap.Retryable(err) != tt.temporary {

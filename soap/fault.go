@@ -130,7 +130,7 @@ func (f *Fault) ambiguous() bool {
 // Is reports whether target is the fault's class.
 func (f *Fault) Is(target error) bool {
 	c := f.Category()
-	return c != nil && c == target //nolint:errorlint // comparing sentinels
+	return c != nil && c == target // comparing sentinels
 }
 
 // Temporary reports whether waiting and trying again may succeed.

@@ -36,7 +36,7 @@ type RetryPolicy struct {
 	MaxUnexpectedRetries int           // retries of UNEXPECTED_ERROR
 }
 
-// DefaultRetryPolicy: up to 10 attempts, 100 ms first wait doubling to at
+// DefaultRetryPolicy returns up to 10 attempts, 100 ms first wait doubling to at
 // most 5 s, ±50% jitter, 2 minutes in all, UNEXPECTED_ERROR retried twice.
 func DefaultRetryPolicy() RetryPolicy {
 	return RetryPolicy{MaxAttempts: 10, InitialInterval: 100 * time.Millisecond, Multiplier: 2, MaxInterval: 5 * time.Second,

@@ -55,7 +55,7 @@ func ParseVersion(s string) (Version, error) {
 	if err1 != nil || err2 != nil || (r != 1 && r != 2) {
 		return Version{}, fmt.Errorf("%w %q: want YYYY_N with N 1 or 2, e.g. 2025_2", ErrInvalidVersion, s)
 	}
-	v := Version{uint16(y), uint8(r)}
+	v := Version{uint16(y), uint8(r)} //nolint:gosec // G115: y has 4 characters and r is 1 or 2; the range check below refuses the rest
 	if v.Before(firstVersion) || lastVersion.Before(v) {
 		return Version{}, fmt.Errorf("%w %q: nsdist supports endpoints %s through %s", ErrInvalidVersion, s, firstVersion, lastVersion)
 	}
@@ -189,11 +189,11 @@ func ReleaseAt(t time.Time) Version {
 	y, m := t.UTC().Year(), t.UTC().Month()
 	switch {
 	case m < time.March:
-		return Version{uint16(y - 1), 2}
+		return Version{uint16(y - 1), 2} //nolint:gosec // G115: a calendar year fits in uint16
 	case m < time.September:
-		return Version{uint16(y), 1}
+		return Version{uint16(y), 1} //nolint:gosec // G115: a calendar year fits in uint16
 	}
-	return Version{uint16(y), 2}
+	return Version{uint16(y), 2} //nolint:gosec // G115: a calendar year fits in uint16
 }
 
 // SOAPRemoved is the release with which SOAP web services are removed.

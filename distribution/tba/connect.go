@@ -100,7 +100,7 @@ func (c *Connect) Start() http.Handler {
 // newState is 32 unguessable alphanumerics (the flow allows up to 512).
 func newState() string {
 	b := make([]byte, 16)
-	rand.Read(b) //nolint:errcheck // crypto/rand does not fail
+	_, _ = rand.Read(b) // crypto/rand does not fail
 	return hex.EncodeToString(b)
 }
 
@@ -154,7 +154,7 @@ func (c *Connect) Callback() http.Handler {
 			return
 		}
 		res := c.Installer.Distribute(r.Context(), distribution.Target{Account: cb.Company, TokenIssuedAt: issued,
-			Auth: &soap.TokenAuth{Account: cb.Company, ConsumerKey: c.Consumer.Key, ConsumerSecret: c.Consumer.Secret, TokenID: access.Token, TokenSecret: access.Secret}})
+			Credential: distribution.TBAToken{ConsumerKey: c.Consumer.Key, ConsumerSecret: c.Consumer.Secret, TokenID: access.Token, TokenSecret: access.Secret}})
 		c.render(w, res, nil)
 	})
 }

@@ -208,7 +208,7 @@ func (c *Client) do(req *http.Request) ([]byte, error) {
 		}
 		return nil, &soap.TransportError{Err: err}
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // drained or read: nothing to report
 	if resp.StatusCode/100 == 3 {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
 		return nil, redirectError(resp)

@@ -72,7 +72,7 @@ func loadCatalog(path string) (*bundle.Catalog, error) {
 		if err != nil {
 			return nil, err
 		}
-		defer f.Close()
+		defer func() { _ = f.Close() }() // read-only
 		return bundle.LoadCatalogJSON(f, path)
 	}
 	c := bundle.NewCatalog(soap.AccountID("TSTDRV1234567"))

@@ -124,7 +124,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer release()
 	status, out, sid := s.serve(a, req)
 	if sid != "" {
-		http.SetCookie(w, &http.Cookie{Name: "JSESSIONID", Value: sid, Path: "/", Secure: true, HttpOnly: true})
+		http.SetCookie(w, &http.Cookie{Name: "JSESSIONID", Value: sid, Path: "/", Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	}
 	if s.roll(a.id, n, 't') < f.TruncateRate {
 		w.Header().Set("Content-Type", "text/xml;charset=utf-8")

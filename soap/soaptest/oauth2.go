@@ -81,7 +81,7 @@ const (
 	// record Waiting for Approval, like TBA; requests fail until an
 	// administrator enables it (section_4429293934).
 	CodeGrantInstallsWaiting CodeGrantApproval = iota
-	// CodeGrantNotInstalled: "you must clear it to successfully auto-install
+	// CodeGrantNotInstalled reads "you must clear it to successfully auto-install
 	// integrations" (section_158081952044). Tokens are still issued, but the
 	// record is not in the account, so REST calls fail with Login Audit
 	// Trail Detail InvalidIntegration until the preference is cleared and
@@ -834,7 +834,7 @@ func consentStep(c *http.Client, req *http.Request) (*url.URL, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
 		return nil, "", err

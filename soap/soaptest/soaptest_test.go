@@ -16,8 +16,6 @@ import (
 	"github.com/nsdist/nsdist/soap/soaptest"
 )
 
-const appIDHdr = "<msg:applicationInfo><msg:applicationId>%s</msg:applicationId></msg:applicationInfo>"
-
 type fixture struct {
 	fake     *soaptest.Server
 	vendor   *soaptest.Account
