@@ -10,7 +10,14 @@
 //
 //	go run ./examples/rollout
 //	go run ./examples/rollout -accounts 2000 -fault-rate 0.3 -journal rollout.jsonl -report report.json
-//	go run ./examples/rollout -targets targets.csv -secrets secrets.json   # real accounts
+//	go run ./examples/rollout -targets targets.csv -secrets secrets.json -record-name "Acme Sync"   # real accounts
+//
+// Exit status: 0 when every target ended enabled or awaiting_approval; 3
+// when any ended rejected, misconfigured or failed; 2 for bad flags or a
+// bad targets file (nothing sent); 1 when the run could not finish (the
+// journal or the report not writable, or interrupted by Ctrl-C). Output
+// paths (-report, -dump, -journal's folder) are checked before anything is
+// sent. -h describes the file formats and the environment variables.
 package main
 
 import (
@@ -19,13 +26,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/nsdist/nsdist/approval"
@@ -76,7 +86,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.recordName, "record-name", "", "with -targets: the integration record's name, for messages")
 	fs.StringVar(&o.channel, "channel", "mixed", "simulated customers' channel: tba, oauth2, or mixed (half each; the OAuth 2.0 half split between confidential and public clients)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress on stderr")
+	fs.Usage = func() { usage(fs) }
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	if fs.NArg() > 0 {
@@ -87,14 +101,75 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "rollout:", err)
 		return 2
 	}
-	if err := rollout(ctx, o, stdout, stderr); err != nil {
+	if err := checkOutputs(o); err != nil {
 		fmt.Fprintln(stderr, "rollout:", err)
-		if errors.Is(err, context.Canceled) {
-			return 130
-		}
 		return 1
 	}
-	return 0
+	err := rollout(ctx, o, stdout, stderr)
+	var ee *exitError
+	if err != nil && (!errors.As(err, &ee) || ee.err != nil) {
+		fmt.Fprintln(stderr, "rollout:", err)
+	}
+	return exitCode(err)
+}
+
+// exitError ends the run with an exit status other than 1.
+type exitError struct {
+	code int
+	err  error // nil: the summary already said it
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+func usage(fs *flag.FlagSet) {
+	fmt.Fprint(fs.Output(), `usage: rollout [flags]                       (a fake NetSuite, simulated customers)
+       rollout -targets FILE -record-name NAME [-secrets FILE] [flags]   (real accounts)
+
+Distributes one integration record to many NetSuite accounts and prints,
+per outcome, what happened and what to do next: enabled, awaiting_approval
+(an administrator must set the record's State to Enabled), rejected,
+misconfigured, failed (grouped by cause, with an example account and the
+next step). Progress goes to stderr, the summary to stdout.
+
+Targets file (-targets): CSV with a header line, or JSON (an array of
+objects with the same keys), recognised by content:
+  account,label,auth,require_approval,credentials,token_issued_at,version
+  123456,Acme Corp,tba,unknown,acme,2026-11-26T19:00:00Z,
+  654321_SB1,Globex sandbox,,true,globex,,2025_2
+account is the Account ID (123456 or 123456_SB1); label is your name for
+the customer, carried into the reports; auth is tba (default) or passport
+(endpoints up to 2020_1); require_approval is true, false or unknown
+(default); credentials names a reference, never a secret; version is the
+SOAP endpoint (default the SDK's). An unknown column is an error.
+
+Credentials: without -secrets, environment variables named after the
+reference REF (upper case, other characters as _):
+  NETSUITE_<REF>_CONSUMER_KEY, _CONSUMER_SECRET, _TOKEN, _TOKEN_SECRET (TBA)
+  NETSUITE_<REF>_EMAIL, _PASSWORD, _ROLE, _APP_ID (user credentials)
+-secrets FILE is a JSON object from reference to {"consumer_key",
+"consumer_secret", "token", "token_secret"} or {"email", "password",
+"role", "app_id"}, readable by its owner only (chmod 600).
+
+Reports (-report): FILE.json (the default for any other name), FILE.csv
+(one row per target, for a spreadsheet) or FILE.html (one self-contained
+page for a support team). The journal (-journal) is JSON Lines, or a table
+in sqlite:PATH or postgres://URL; a re-run with it skips the targets
+already enabled and checks the others again.
+
+Exit status: 0 every target enabled or awaiting_approval; 3 any rejected,
+misconfigured or failed; 2 bad flags or targets file (nothing sent); 1 the
+run could not finish (journal or report not writable, interrupted).
+
+Flags:
+`)
+	fs.PrintDefaults()
 }
 
 func (o options) validate() error {
@@ -105,12 +180,16 @@ func (o options) validate() error {
 		return errors.New("-approval-share must be between 0 and 1")
 	case o.faultRate < 0 || o.faultRate > 1:
 		return errors.New("-fault-rate must be between 0 and 1")
-	case o.concurrency < 1:
-		return errors.New("-concurrency must be at least 1")
+	case o.concurrency < 1 || o.concurrency > maxConcurrency:
+		return fmt.Errorf("-concurrency %d: want 1 to %d (each target in flight holds a connection; NetSuite limits requests per account, not across accounts)", o.concurrency, maxConcurrency)
 	case o.latency < 0:
 		return errors.New("-latency must not be negative")
 	case o.secrets != "" && o.targets == "":
 		return errors.New("-secrets goes with -targets")
+	case o.recordName != "" && o.targets == "":
+		return errors.New("-record-name goes with -targets (the simulation's record is Acme Sync)")
+	case o.targets != "" && strings.TrimSpace(o.recordName) == "":
+		return errors.New("-targets needs -record-name: the integration record's name as the customers' administrators see it (Setup > Integration > Manage Integrations)")
 	case o.channel != "tba" && o.channel != "oauth2" && o.channel != "mixed":
 		return fmt.Errorf("-channel %q: want tba, oauth2 or mixed", o.channel)
 	}
@@ -129,17 +208,20 @@ func rollout(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		if o.secrets != "" {
 			fc, err := distribution.OpenFileCredentials(o.secrets)
 			if err != nil {
-				return err
+				return &exitError{2, err}
 			}
 			creds = fc
 		}
 		t, err := distribution.LoadTargets(ctx, o.targets, creds)
 		if err != nil {
-			return err
+			return &exitError{2, fmt.Errorf("%w\nnothing sent; rollout -h describes the targets file", err)}
 		}
 		targets = t
 		record = approval.Record{Name: o.recordName, TBA: true, TBAAuthFlow: true, TBAIssueToken: true, UserCredentials: true}
 	} else {
+		if !o.quiet {
+			fmt.Fprintf(stderr, "fake NetSuite: setting up %d simulated %s…\n", o.accounts, plural(o.accounts, "customer", "customers"))
+		}
 		sim, err := Simulate(o.accounts, o.approvalShare, o.faultRate, o.latency, o.seed, o.channel)
 		if err != nil {
 			return err
@@ -191,26 +273,173 @@ func rollout(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		}
 		ropts = append(ropts, distribution.WithJournal(j))
 	}
+	var m *meter
 	if !o.quiet {
-		ropts = append(ropts, distribution.WithProgress(progressPrinter(stderr)))
+		m = newMeter(stderr, len(targets))
+		ropts = append(ropts, distribution.WithResults(m.Result))
 	}
 	r, err := distribution.NewRollout(ai, ropts...)
 	if err != nil {
 		return err
 	}
+	if m != nil {
+		m.Start()
+	}
 	rep, runErr := r.Run(ctx, targets)
+	if m != nil {
+		m.Stop(rep != nil && rep.NotReached() > 0)
+	}
 	if rep == nil {
+		var te *distribution.TargetsError
+		if errors.As(runErr, &te) {
+			return &exitError{2, runErr}
+		}
 		return runErr
 	}
-	fmt.Fprintf(stdout, "nsdist rollout of %q to %d accounts in %v\n\n", rep.Record, len(targets), rep.Finished.Sub(rep.Started).Round(time.Millisecond))
+	rep.Settings = o.settings()
+	fmt.Fprintf(stdout, "nsdist rollout of %q to %d %s in %v (run %s)\n\n", rep.Record, rep.Total(), plural(rep.Total(), "account", "accounts"),
+		rep.Finished.Sub(rep.Started).Round(time.Millisecond), rep.Run)
 	fmt.Fprint(stdout, rep.Summary())
 	if o.report != "" {
 		if err := writeReport(rep, o.report); err != nil {
-			return err
+			return fmt.Errorf("-report %s: %w", o.report, pathCause(err))
 		}
 		fmt.Fprintf(stdout, "\nreport: %s\n", o.report)
 	}
-	return runErr
+	return verdict(rep, runErr, o.journal)
+}
+
+// verdict turns a finished run into the exit status of the contract: nil
+// (0) when every target ended enabled or awaiting_approval, an exitError
+// with 3 when any ended rejected, misconfigured or failed, and an error (1)
+// when the run could not finish.
+func verdict(rep *distribution.Report, runErr error, journal string) error {
+	switch {
+	case errors.Is(runErr, context.Canceled) || errors.Is(runErr, context.DeadlineExceeded):
+		again := "run again to check them"
+		if journal != "" {
+			again = "run again with -journal " + journal + " to continue where this run stopped"
+		}
+		return fmt.Errorf("interrupted: %d of %d %s not reached; %s", rep.NotReached(), rep.Total(), plural(rep.Total(), "target", "targets"), again)
+	case runErr != nil:
+		return runErr
+	case rep.NotReached() > 0:
+		return fmt.Errorf("%d of %d %s not reached", rep.NotReached(), rep.Total(), plural(rep.Total(), "target", "targets"))
+	case !rep.OK():
+		c := rep.Counts()
+		n := c[distribution.OutcomeRejected] + c[distribution.OutcomeMisconfigured] + c[distribution.OutcomeFailed]
+		return &exitError{3, fmt.Errorf("%d %s rejected, misconfigured or failed: see the summary for the causes and next steps", n, plural(n, "target", "targets"))}
+	}
+	return nil
+}
+
+// exitCode is the exit status for rollout's error.
+func exitCode(err error) int {
+	var ee *exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.code
+	}
+	return 1
+}
+
+// settings are the run's parameters for the reports (never a secret).
+func (o options) settings() []distribution.Setting {
+	var s []distribution.Setting
+	add := func(name, value string) { s = append(s, distribution.Setting{Name: name, Value: value}) }
+	if o.targets != "" {
+		add("targets", o.targets)
+	} else {
+		add("simulation", fmt.Sprintf("%d accounts, approval share %g, channel %s, latency %v, concurrency-fault rate %g, seed %d",
+			o.accounts, o.approvalShare, o.channel, o.latency, o.faultRate, o.seed))
+	}
+	add("concurrency", strconv.Itoa(o.concurrency))
+	if o.journal != "" {
+		add("journal", redactURL(o.journal))
+	}
+	if o.dump != "" {
+		add("dump", o.dump)
+	}
+	return s
+}
+
+// redactURL drops the password of a postgres:// URL.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "REDACTED")
+	}
+	return u.String()
+}
+
+// maxConcurrency bounds -concurrency.
+const maxConcurrency = 2000
+
+// checkOutputs checks, before anything is sent, that the report, the dump
+// folder and the journal's folder can be written.
+func checkOutputs(o options) error {
+	if o.report != "" {
+		if err := checkFile("-report", o.report); err != nil {
+			return err
+		}
+	}
+	if o.dump != "" {
+		if err := os.MkdirAll(o.dump, 0o755); err != nil {
+			return fmt.Errorf("-dump %s: %w", o.dump, pathCause(err))
+		}
+		if err := checkDir("-dump", o.dump, o.dump); err != nil {
+			return err
+		}
+	}
+	if o.journal != "" && !isSQLJournal(o.journal) {
+		if err := checkFile("-journal", o.journal); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkFile(flagName, path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("%s %s is a folder: name a file", flagName, path)
+	}
+	return checkDir(flagName, path, filepath.Dir(path))
+}
+
+// checkDir checks that a file can be created in dir; the messages name the
+// user's path, never the probe's.
+func checkDir(flagName, path, dir string) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%s %s: folder %s does not exist", flagName, path, dir)
+	case err != nil:
+		return fmt.Errorf("%s %s: %w", flagName, path, pathCause(err))
+	case !fi.IsDir():
+		return fmt.Errorf("%s %s: %s is not a folder", flagName, path, dir)
+	}
+	f, err := os.CreateTemp(dir, ".nsdist-check-*")
+	if err != nil {
+		return fmt.Errorf("%s %s: cannot write in folder %s: %w", flagName, path, dir, pathCause(err))
+	}
+	name := f.Name()
+	f.Close()
+	os.Remove(name)
+	return nil
+}
+
+// pathCause is a file error without the path (the message names it).
+func pathCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 func writeReport(rep *distribution.Report, path string) error {
@@ -218,42 +447,18 @@ func writeReport(rep *distribution.Report, path string) error {
 	if err != nil {
 		return err
 	}
-	if strings.HasSuffix(strings.ToLower(path), ".csv") {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".csv":
 		err = rep.WriteCSV(f)
-	} else {
+	case ".html", ".htm":
+		err = rep.WriteHTML(f)
+	default:
 		err = rep.WriteJSON(f)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	return err
-}
-
-func progressPrinter(w io.Writer) func(distribution.Event) {
-	var mu sync.Mutex
-	last := time.Time{}
-	lastPct := -1
-	return func(e distribution.Event) {
-		mu.Lock()
-		defer mu.Unlock()
-		pct := 0
-		if e.Total > 0 {
-			pct = 100 * e.Done / e.Total
-		}
-		if e.Type == distribution.EventDone && lastPct == 100 {
-			return
-		}
-		if e.Type != distribution.EventDone && pct/10 == lastPct/10 && time.Since(last) < time.Second {
-			return
-		}
-		last, lastPct = time.Now(), pct
-		eta := ""
-		if e.ETA > 0 {
-			eta = fmt.Sprintf(", eta %v", e.ETA.Round(100*time.Millisecond))
-		}
-		fmt.Fprintf(w, "progress: %d/%d (%d%%) enabled %d, awaiting approval %d, rejected %d, misconfigured %d, failed %d%s\n",
-			e.Done, e.Total, pct, e.Counts["enabled"], e.Counts["awaiting_approval"], e.Counts["rejected"], e.Counts["misconfigured"], e.Counts["failed"], eta)
-	}
 }
 
 // Simulation is the in-process fake NetSuite with its simulated customers.
