@@ -178,7 +178,7 @@ svg text { font: 13px system-ui, sans-serif; }
 </head>
 <body>
 <h1 id="title">Rollout of {{.Record}}</h1>
-<p id="verdict" class="verdict {{if .OK}}ok{{else}}attention{{end}}">{{.Verdict}}{{if .Interrupted}} The run was interrupted: {{.NotReached}} not reached; run it again with the same journal to continue.{{end}}</p>
+<p id="verdict" class="verdict {{if .OK}}ok{{else}}attention{{end}}">{{.Verdict}}{{if .Interrupted}} The run was interrupted: run it again with the same journal to reach the rest.{{end}}</p>
 
 <section id="outcomes">
 <h2>Outcomes</h2>

@@ -350,7 +350,7 @@ func (o options) settings() []distribution.Setting {
 	var s []distribution.Setting
 	add := func(name, value string) { s = append(s, distribution.Setting{Name: name, Value: value}) }
 	if o.targets != "" {
-		add("targets", o.targets)
+		add("targets file", o.targets)
 	} else {
 		add("simulation", fmt.Sprintf("%d accounts, approval share %g, channel %s, latency %v, concurrency-fault rate %g, seed %d",
 			o.accounts, o.approvalShare, o.channel, o.latency, o.faultRate, o.seed))
