@@ -336,6 +336,9 @@ func LoadCatalogJSON(r io.Reader, name string) (*Catalog, error) {
 		case errors.As(err, &te):
 			line = lineAt(b, te.Offset)
 		}
+		if line == 0 { // e.g. an unknown field: no offset; point at where the decoder stopped
+			line = lineAt(b, dec.InputOffset())
+		}
 		return nil, fmt.Errorf("%w: %s:%d: %w", ErrMalformed, name, line, err)
 	}
 	acct, err := soap.ParseAccountID(string(cj.Account))

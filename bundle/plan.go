@@ -25,9 +25,9 @@ func (v Violation) String() string {
 type Options struct {
 	// BundleCopy: the bundle is a bundle copy, which may include records
 	// that came in someone else's bundle.
-	BundleCopy bool
+	BundleCopy bool `json:"bundle_copy"`
 	// TargetReleasePreview: the bundle is for Release Preview accounts only.
-	TargetReleasePreview bool
+	TargetReleasePreview bool `json:"target_release_preview"`
 }
 
 // Validate checks the selection against the documented rules and reports

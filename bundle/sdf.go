@@ -143,16 +143,24 @@ func (p *Project) WriteDir(dir string) error {
 			return fmt.Errorf("bundle: %s exists and is not empty", dir)
 		}
 		if err := os.Remove(dir); err != nil {
-			return err
+			return fmt.Errorf("bundle: cannot write %s: %w", dir, err)
 		}
 	}
 	parent := filepath.Dir(filepath.Clean(dir))
+	// errors name dir, never the temporary folder beside it
+	fail := func(err error) error {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("bundle: cannot write %s: %w", dir, err)
+	}
 	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return err
+		return fail(err)
 	}
 	tmp, err := os.MkdirTemp(parent, ".nsdist-sdf-*")
 	if err != nil {
-		return err
+		return fail(err)
 	}
 	defer func() { _ = os.RemoveAll(tmp) }() // no-op after the rename
 	names := make([]string, 0, len(files))
@@ -163,16 +171,19 @@ func (p *Project) WriteDir(dir string) error {
 	for _, n := range names {
 		full := filepath.Join(tmp, filepath.FromSlash(n))
 		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			return err
+			return fail(err)
 		}
 		if err := os.WriteFile(full, files[n], 0o644); err != nil {
-			return err
+			return fail(err)
 		}
 	}
 	if err := os.Chmod(tmp, 0o755); err != nil {
-		return err
+		return fail(err)
 	}
-	return os.Rename(tmp, dir)
+	if err := os.Rename(tmp, dir); err != nil {
+		return fail(err)
+	}
+	return nil
 }
 
 type manifestXML struct {

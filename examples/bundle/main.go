@@ -6,13 +6,21 @@
 //
 //	go run ./examples/bundle -out acme-suiteapp
 //	cd acme-suiteapp && suitecloud project:deploy
+//
+// Exit status: 0 written; 1 a rule violation, or -out cannot be written;
+// 2 bad flags or a bad catalog file. Flags and -out are checked before the
+// plan is printed.
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/nsdist/nsdist/bundle"
 	"github.com/nsdist/nsdist/soap"
@@ -30,16 +38,60 @@ func run(args []string, stdout, stderr io.Writer) int {
 	name := fs.String("name", "Acme Sync", "SuiteApp project name")
 	version := fs.String("version", "1.0.0", "SuiteApp version (x.y.z)")
 	asJSON := fs.Bool("json", false, "print the plan as JSON")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `usage: bundle -out DIR [-catalog FILE] [-publisher ID] [-project ID] [-name NAME] [-version X.Y.Z] [-json]
+
+Selects the integration records of a catalog (by default a built-in demo
+catalog), prints the bundle plan (what SuiteBundler's Select Objects page
+allows, and what the installer will see), and writes an SDF SuiteApp
+project that references them into DIR, in SuiteCloud CLI's layout:
+suitecloud.config.js, src/manifest.xml, src/deploy.xml,
+src/Objects/<scriptid>.xml. Deploy it with: cd DIR && suitecloud project:deploy
+
+Catalog file (-catalog): JSON, {"account": "TSTDRV1234567",
+"objects": [{"type": "integration", "script_id": "custinteg_acme_sync",
+"internal_id": 101, "name": "Acme Sync", ...}]}; an unknown key is an
+error naming its line. No environment variables are read.
+
+Exit status: 0 written; 1 a rule violation or DIR cannot be written;
+2 bad flags or a bad catalog.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
-	fail := func(code int, err error) int { fmt.Fprintln(stderr, "bundle:", err); return code }
+	// the packages' errors carry their own "bundle: " prefix
+	fail := func(code int, err error) int {
+		fmt.Fprintln(stderr, "bundle:", strings.TrimPrefix(err.Error(), "bundle: "))
+		return code
+	}
+	if fs.NArg() > 0 {
+		return fail(2, fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	}
 	if *out == "" {
 		return fail(2, fmt.Errorf("-out DIR is required"))
 	}
+	// check the flags and the folder before printing anything
+	check := &bundle.Project{PublisherID: *publisher, ProjectID: *project, ProjectName: *name, ProjectVersion: *version,
+		Objects: []bundle.Object{{Type: bundle.Integrations.SDFType, ScriptID: "custinteg_check"}}}
+	if err := check.Validate(); err != nil {
+		// name the flags, not the manifest's fields
+		msg := strings.NewReplacer("publisherid", "-publisher", "projectid", "-project", "projectname", "-name", "projectversion", "-version",
+			"\nbundle: ", "; ", "\n", "; ").Replace(strings.TrimPrefix(err.Error(), "bundle: "))
+		return fail(2, errors.New(msg))
+	}
+	if err := checkOut(*out); err != nil {
+		return fail(1, err)
+	}
 	c, err := loadCatalog(*catalogFile)
 	if err != nil {
-		return fail(1, err)
+		return fail(2, err)
 	}
 	objs, err := c.Select(bundle.Selector{Types: []string{bundle.Integrations.SDFType}})
 	if err != nil {
@@ -64,6 +116,41 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "wrote SuiteApp %s to %s (deploy with: cd %s && suitecloud project:deploy)\n", p.AppID(), *out, *out)
 	return 0
+}
+
+// checkOut checks that -out is absent or an empty folder, and that a
+// folder can be created beside it; the message names -out, not a probe.
+func checkOut(dir string) error {
+	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+		return fmt.Errorf("-out %s exists and is not empty", dir)
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("-out %s: %w", dir, err)
+	}
+	parent := filepath.Dir(filepath.Clean(dir))
+	for p := parent; ; p = filepath.Dir(p) { // the nearest existing ancestor must be writable
+		fi, err := os.Stat(p)
+		if err == nil {
+			if !fi.IsDir() {
+				return fmt.Errorf("-out %s: %s is not a folder", dir, p)
+			}
+			probe, err := os.MkdirTemp(p, ".nsdist-check-*")
+			if err != nil {
+				var pe *fs.PathError
+				if errors.As(err, &pe) {
+					err = pe.Err
+				}
+				return fmt.Errorf("-out %s: cannot create a folder in %s: %w", dir, p, err)
+			}
+			return os.Remove(probe)
+		}
+		if filepath.Dir(p) == p {
+			return nil
+		}
+	}
 }
 
 func loadCatalog(path string) (*bundle.Catalog, error) {
