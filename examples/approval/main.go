@@ -7,10 +7,12 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/nsdist/nsdist/approval"
@@ -32,10 +34,41 @@ func run(args []string, stdout, stderr io.Writer) int {
 	target := fs.String("target", "", "target account id (optional)")
 	name := fs.String("name", "", "the record's name (optional)")
 	text := fs.Bool("text", false, "print text instead of JSON")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `usage: approval [-channel C] [-require-approval true|false|unknown] [-version V] [-date YYYY-MM-DD]
+                [-user-credentials] [-tba] [-oauth2] [-target ACCT] [-name NAME] [-text]
+
+Prints one approval Decision as JSON (or -text): whether the channel can
+bring the integration record into the target account, the record's
+predicted State (Enabled, Waiting for Approval, Unknown, or None when not
+allowed), what blocks it, the administrator's steps with menu paths, the
+fields the target can edit, and the warnings for the endpoint and date.
+It sends nothing and reads no file and no environment variable.
+
+JSON fields: allowed, blocking, initial_state, possible_states, admin_steps,
+editable_in_target, credentials_resettable_in_target, warnings (arrays are
+never null).
+
+Exit status: 0 printed; 2 a bad flag or argument.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
-	fail := func(err error) int { fmt.Fprintln(stderr, "approval:", err); return 2 }
+	// approval's errors carry their own "approval: " prefix
+	fail := func(err error) int {
+		fmt.Fprintln(stderr, "approval:", strings.TrimPrefix(err.Error(), "approval: "))
+		return 2
+	}
+	if fs.NArg() > 0 {
+		return fail(fmt.Errorf("unexpected argument %q (flags go before arguments; this command takes none)", fs.Arg(0)))
+	}
 	ch, err := approval.ParseChannel(*channel)
 	if err != nil {
 		return fail(err)

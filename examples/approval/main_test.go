@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -52,6 +53,23 @@ func TestApprovalCommand(t *testing.T) {
 		var out, errOut bytes.Buffer
 		if code := run(bad, &out, &errOut); code != 2 || out.Len() != 0 {
 			t.Errorf("%v: exit %d, stdout %q", bad, code, out.String())
+		}
+	}
+}
+
+// -h exits 0 and says what the command is for; an extra argument exits 2;
+// messages carry one prefix.
+func TestHelpAndArguments(t *testing.T) {
+	t.Parallel()
+	var out, errOut bytes.Buffer
+	if code := run([]string{"-h"}, &out, &errOut); code != 0 || !strings.Contains(errOut.String(), "Prints one approval Decision") {
+		t.Errorf("-h: exit %d, stderr %q", code, errOut.String())
+	}
+	for _, args := range [][]string{{"extra"}, {"-channel", "fax"}} {
+		out.Reset()
+		errOut.Reset()
+		if code := run(args, &out, &errOut); code != 2 || strings.Contains(errOut.String(), "approval: approval:") {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errOut.String())
 		}
 	}
 }

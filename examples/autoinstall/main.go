@@ -13,6 +13,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -33,7 +34,35 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	pref := fs.String("require-approval", "unknown", "the target's preference, if you know it: true, false or unknown")
 	name := fs.String("record-name", "Acme Sync", "the integration record's name, for messages")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `usage: autoinstall [-require-approval true|false|unknown] [-record-name NAME] [-json]
+
+Checks one account: sends the request that confirms the auto-installation
+of an integration record (a TBA getServerTime) and prints the outcome
+(enabled, awaiting approval, rejected, misconfigured, failed) with the
+next step. Without credentials in the environment it runs against an
+in-process fake NetSuite whose account requires approval.
+
+Environment (a real account): NETSUITE_ACCOUNT (e.g. 123456 or
+123456_SB1), NETSUITE_CONSUMER_KEY, NETSUITE_CONSUMER_SECRET (the
+integration record's), NETSUITE_TOKEN, NETSUITE_TOKEN_SECRET (the token the
+customer's authorization issued).
+
+Exit status: 0 enabled or awaiting approval (or rejected: the next step
+says what the customer must do); 1 failed or misconfigured; 2 bad flags.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "autoinstall: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
 	p, err := approval.ParsePreference(*pref)

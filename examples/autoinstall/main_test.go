@@ -23,3 +23,14 @@ func TestAutoinstallFake(t *testing.T) {
 		t.Errorf("json:\n%s", out.String())
 	}
 }
+
+func TestHelp(t *testing.T) {
+	t.Parallel()
+	var out, errOut bytes.Buffer
+	if code := run(t.Context(), []string{"-h"}, func(string) string { return "" }, &out, &errOut); code != 0 || !strings.Contains(errOut.String(), "NETSUITE_CONSUMER_KEY") {
+		t.Errorf("-h: exit %d, stderr %q", code, errOut.String())
+	}
+	if code := run(t.Context(), []string{"extra"}, func(string) string { return "" }, &out, &errOut); code != 2 {
+		t.Errorf("extra argument: exit %d", code)
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nsdist/nsdist/soap"
@@ -25,6 +26,24 @@ import (
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, time.Now()))
+}
+
+// credentialFlags names each credential field by its flag and variable.
+var credentialFlags = strings.NewReplacer(
+	"ConsumerKey", "-consumer-key ($NETSUITE_CONSUMER_KEY)", "ConsumerSecret", "-consumer-secret ($NETSUITE_CONSUMER_SECRET)",
+	"TokenID", "-token ($NETSUITE_TOKEN)", "TokenSecret", "-token-secret ($NETSUITE_TOKEN_SECRET)",
+	"Email", "-email ($NETSUITE_EMAIL)", "Password", "-password ($NETSUITE_PASSWORD)", "Role", "-role ($NETSUITE_ROLE)",
+	"ApplicationID", "-app-id ($NETSUITE_APP_ID)", "Account", "-account ($NETSUITE_ACCOUNT)")
+
+// flagNames rewrites "… is missing ConsumerSecret, TokenID" (the SDK's
+// field names) with the flags and variables a user sets.
+func flagNames(msg string) string {
+	const marker = " missing "
+	i := strings.Index(msg, marker)
+	if i < 0 {
+		return msg
+	}
+	return msg[:i+len(marker)] + credentialFlags.Replace(msg[i+len(marker):])
 }
 
 func run(args []string, stdout, stderr io.Writer, now time.Time) int {
@@ -47,11 +66,36 @@ func run(args []string, stdout, stderr io.Writer, now time.Time) int {
 	appID := env("app-id", "NETSUITE_APP_ID")
 	nonce := fs.String("nonce", "", "tokenPassport nonce (default: random)")
 	timestamp := fs.String("timestamp", "", "tokenPassport Unix timestamp (default: now)")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `usage: envelope -op OP -version V -account ACCT [-auth tba|passport] [credential flags] [-nonce N -timestamp T]
+
+Prints one SuiteTalk request envelope to stdout and nothing else; it sends
+nothing. -auth tba signs a tokenPassport (HMAC-SHA256) from the consumer
+key and secret and the token id and secret; -nonce and -timestamp make it
+deterministic. -auth passport writes the user credentials (endpoints up to
+2020_1 only).
+
+Environment: each credential flag falls back to a variable:
+  NETSUITE_ACCOUNT, NETSUITE_CONSUMER_KEY, NETSUITE_CONSUMER_SECRET,
+  NETSUITE_TOKEN, NETSUITE_TOKEN_SECRET, NETSUITE_EMAIL, NETSUITE_PASSWORD,
+  NETSUITE_ROLE, NETSUITE_APP_ID
+
+Exit status: 0 printed (a warning on stderr when the endpoint is
+unsupported or disabled today); 2 a bad flag or combination, with a
+one-line reason on stderr.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	fail := func(err error) int {
-		fmt.Fprintln(stderr, "envelope:", err)
+		fmt.Fprintln(stderr, "envelope:", flagNames(err.Error()))
 		return 2
 	}
 	if fs.NArg() > 0 {

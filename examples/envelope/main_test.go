@@ -78,3 +78,18 @@ func TestEnvelopeCommandEnvironment(t *testing.T) {
 	docs := map[string][]byte{"env": out.Bytes()}
 	xsdcheck.Validate(t, docs)
 }
+
+// -h exits 0 and lists the variables; a missing credential is named by its
+// flag and variable, not by the SDK's field.
+func TestHelpAndFlagNames(t *testing.T) {
+	t.Parallel()
+	var out, errOut bytes.Buffer
+	if code := run([]string{"-h"}, &out, &errOut, time.Now()); code != 0 || !strings.Contains(errOut.String(), "NETSUITE_TOKEN_SECRET") {
+		t.Errorf("-h: exit %d, stderr %q", code, errOut.String())
+	}
+	errOut.Reset()
+	code := run([]string{"-account", "123456", "-consumer-key", "ck", "-consumer-secret", "", "-token", "", "-token-secret", ""}, &out, &errOut, time.Now())
+	if code != 2 || !strings.Contains(errOut.String(), "-consumer-secret ($NETSUITE_CONSUMER_SECRET)") || strings.Contains(errOut.String(), "ConsumerSecret") {
+		t.Errorf("missing secret: exit %d, stderr %q", code, errOut.String())
+	}
+}
