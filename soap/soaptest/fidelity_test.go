@@ -275,3 +275,47 @@ func TestBundleInstallKeepsExistingInstall(t *testing.T) {
 		})
 	}
 }
+
+// TestRequestShapeRules: two authentication headers are ambiguous
+// (section_1509544929), and a request nested deeper than the fake reads is
+// refused rather than walked.
+func TestRequestShapeRules(t *testing.T) {
+	t.Parallel()
+	f := setup(t, false)
+	auth, err := f.fake.Connect(f.customer.ID(), f.rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &soap.Request{Operation: soap.OpGetServerTime, Version: soap.V2025_2, Auth: auth}
+	tba, err := r.Encode("nonceShapeRulesaaaaa", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	withPassport := bytes.Replace(tba, []byte("<soapenv:Header>"), []byte(`<soapenv:Header><msg:passport><core:email>a@b.example</core:email><core:password>pw</core:password><core:account>123456_SB1</core:account><core:role internalId="3"/></msg:passport>`), 1)
+	deep := func(n int) []byte {
+		return bytes.Replace(tba, []byte("<msg:getServerTime/>"), []byte("<msg:getServerTime>"+strings.Repeat("<x>", n)+strings.Repeat("</x>", n)+"</msg:getServerTime>"), 1)
+	}
+	tests := []struct {
+		name string
+		body []byte
+		want string // faultstring prefix; empty for success
+	}{
+		{"tokenPassport and passport", withPassport, "Ambiguous authentication"},
+		{"nested 300 levels", deep(300), "Unable to parse the request: elements nested too deeply."},
+		{"nested 200 levels", bytes.Replace(deep(200), []byte("nonceShapeRulesaaaaa"), []byte("nonceShapeRulesbbbbb"), 1), ""},
+	}
+	for _, tt := range tests { // sequential: one token, nonces matter
+		_, err := raw(t, f, f.customer.ID().SuiteTalkHost(), soap.V2025_2, tt.body)
+		if tt.want == "" {
+			// the signature covers the nonce: a changed nonce fails the
+			// signature, which proves the request was parsed to the end
+			if a := lastAudit(t, f.customer); a.Value() != "InvalidSignature" {
+				t.Errorf("%s: error %v, audit %+v; want the request read to the end (InvalidSignature)", tt.name, err, a)
+			}
+			continue
+		}
+		if got := faultOf(t, err).String; !strings.HasPrefix(got, tt.want) {
+			t.Errorf("%s: faultstring %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
