@@ -1,18 +1,3 @@
-// Package tba acquires a customer's token-based-auth token: the
-// three-step authorization flow, or the issuetoken endpoint for
-// integrations that cannot open a browser. Issuing the token is what
-// auto-installs the integration record in the customer's account on
-// current endpoints (NETSUITE.md §2.1, §10); distribution's AutoInstaller
-// then tells Enabled from Waiting for Approval.
-//
-// Requests are signed with HMAC-SHA256 only (RFC 5849 encoding, a fresh
-// nonce per request, timestamps that never go backwards). Every error of
-// the flow becomes a [*FlowError] with the administrator's next step.
-//
-// [Connect] is an http.Handler pair (start, callback) for a vendor's web
-// app: a "Connect NetSuite" button that runs the flow, keeps the request
-// token secret server-side keyed by an unguessable state, stores the
-// access token in a [TokenStore], and checks the install.
 package tba
 
 import (
