@@ -46,10 +46,29 @@ func (e EnvCredentials) Credentials(_ context.Context, account soap.AccountID, r
 	}
 	prefix := "NETSUITE_" + envName(ref) + "_"
 	get := func(k string) string { v, _ := look(prefix + k); return v }
+	// name the variables that are missing, not the Go fields they fill
+	unset := func(keys ...string) error {
+		var missing []string
+		for _, k := range keys {
+			if get(k) == "" {
+				missing = append(missing, prefix+k)
+			}
+		}
+		if len(missing) == 0 {
+			return nil
+		}
+		return fmt.Errorf("%w for %q: set %s", ErrNoCredentials, ref, strings.Join(missing, ", "))
+	}
 	if v := get("CONSUMER_KEY"); v != "" {
+		if err := unset("CONSUMER_SECRET", "TOKEN", "TOKEN_SECRET"); err != nil {
+			return nil, err
+		}
 		return &soap.TokenAuth{Account: account, ConsumerKey: v, ConsumerSecret: get("CONSUMER_SECRET"), TokenID: get("TOKEN"), TokenSecret: get("TOKEN_SECRET")}, nil
 	}
 	if v := get("EMAIL"); v != "" {
+		if err := unset("PASSWORD", "APP_ID"); err != nil {
+			return nil, err
+		}
 		return &soap.Passport{Email: v, Password: get("PASSWORD"), Account: account, Role: get("ROLE"), ApplicationID: get("APP_ID")}, nil
 	}
 	return nil, fmt.Errorf("%w for %q: set %sCONSUMER_KEY, %sCONSUMER_SECRET, %sTOKEN and %sTOKEN_SECRET", ErrNoCredentials, ref, prefix, prefix, prefix, prefix)

@@ -244,3 +244,18 @@ func FuzzLoadTargets(f *testing.F) {
 		}
 	})
 }
+
+// Incomplete NETSUITE_* variables name the variables to set, not Go fields.
+func TestEnvCredentialsNameMissingVariables(t *testing.T) {
+	t.Parallel()
+	e := env(map[string]string{"NETSUITE_ACME_CONSUMER_KEY": "ck", "NETSUITE_ACME_TOKEN": "tok", "NETSUITE_OLD_EMAIL": "a@b.c"})
+	_, err := e.Credentials(t.Context(), "123456", "acme")
+	if !errors.Is(err, distribution.ErrNoCredentials) || !strings.Contains(err.Error(), "NETSUITE_ACME_CONSUMER_SECRET, NETSUITE_ACME_TOKEN_SECRET") ||
+		strings.Contains(err.Error(), "ConsumerSecret") {
+		t.Errorf("TBA: %v", err)
+	}
+	_, err = e.Credentials(t.Context(), "123456", "old")
+	if err == nil || !strings.Contains(err.Error(), "NETSUITE_OLD_PASSWORD, NETSUITE_OLD_APP_ID") {
+		t.Errorf("passport: %v", err)
+	}
+}
