@@ -30,6 +30,11 @@ const (
 	// it expired, was spent or revoked; only a new authorization helps
 	// (section_158082518856).
 	ObservedReauthorize Observed = "reauthorize"
+	// ObservedM2MRefused: the token endpoint refused a client-credentials
+	// assertion. M2M installs nothing (section_162686838198): the record is
+	// not in the account, not Enabled, or the certificate mapping is wrong;
+	// only the Login Audit Trail says which (subsect_158324637123).
+	ObservedM2MRefused Observed = "m2m_refused"
 	// ObservedClientRefused: the OAuth 2.0 token endpoint refused the client
 	// or the grant (invalid_client, unauthorized_client, invalid_scope,
 	// subsect_158521832417).
@@ -54,6 +59,13 @@ type oauthError interface {
 }
 
 func observeOAuth(e oauthError, err error) Observed {
+	var op interface{ Operation() string }
+	if errors.As(err, &op) && op.Operation() == "client_credentials" {
+		switch e.ErrorCode() {
+		case "invalid_grant", "unauthorized_client", "invalid_client", "invalid_scope":
+			return ObservedM2MRefused
+		}
+	}
 	var re interface{ Reauthorize() bool }
 	if errors.As(err, &re) && re.Reauthorize() {
 		return ObservedReauthorize
@@ -268,6 +280,9 @@ func Explain(d Decision, o Observation) Outcome {
 	case ObservedReauthorize:
 		set(BlockedOrRejected, fmt.Sprintf("the customer's OAuth 2.0 authorization for %s ended: the refresh token expired, was spent or revoked", acct),
 			fmt.Sprintf("ask a user of %s to authorize the integration again", acct))
+	case ObservedM2MRefused:
+		set(BlockedOrRejected, fmt.Sprintf("NetSuite refused the client-credentials assertion for %s: client credentials install nothing, so %s is not installed there, not Enabled, or the certificate mapping (certificate id, key, entity, role) is wrong; the Login Audit Trail at %s shows which (Detail column)", acct, name, MenuLoginAuditTrail),
+			fmt.Sprintf("have a user of %s authorize the integration once with the authorization code grant (or install it with a bundle or SuiteApp), check that %s is Enabled in %s, then map the certificate at Setup > Integration > Manage Authentication > OAuth 2.0 Client Credentials (M2M) Setup", acct, name, MenuManageIntegrations))
 	case ObservedClientRefused:
 		set(Misconfigured, "NetSuite's token endpoint refused the client or the grant", "check the client id and secret, and the integration record's grant and scope boxes (Authorization Code Grant, Client Credentials, REST Web Services)")
 	case ObservedMissingApplicationID:

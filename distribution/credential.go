@@ -2,6 +2,7 @@ package distribution
 
 import (
 	"crypto"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -62,6 +63,10 @@ func (c TBAToken) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()) } 
 // LogValue never shows the secrets.
 func (c TBAToken) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
+// MarshalJSON writes the redacted form: a Target logged as JSON or
+// encoded never carries the secrets along.
+func (c TBAToken) MarshalJSON() ([]byte, error) { return json.Marshal(c.String()) }
+
 // UserCredentials are a user's email, password and role with the record's
 // application id: the legacy trigger, on endpoints 2020.1 and older only.
 type UserCredentials struct {
@@ -93,6 +98,10 @@ func (c UserCredentials) Format(f fmt.State, _ rune) { io.WriteString(f, c.Strin
 
 // LogValue never shows the password.
 func (c UserCredentials) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
+// MarshalJSON writes the redacted form: a Target logged as JSON or
+// encoded never carries the secrets along.
+func (c UserCredentials) MarshalJSON() ([]byte, error) { return json.Marshal(c.String()) }
 
 // OAuth2Token is a customer's OAuth 2.0 token from a code grant, which
 // installed the record (section_158081952044). REST serverTime with it
@@ -130,6 +139,10 @@ func (c OAuth2Token) Format(f fmt.State, _ rune) { io.WriteString(f, c.String())
 
 // LogValue never shows the tokens.
 func (c OAuth2Token) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
+// MarshalJSON writes the redacted form: a Target logged as JSON or
+// encoded never carries the secrets along.
+func (c OAuth2Token) MarshalJSON() ([]byte, error) { return json.Marshal(c.String()) }
 
 // M2MKey is the client credentials (machine to machine) grant: a private
 // key whose certificate is mapped in the target. M2M installs nothing: the
@@ -171,6 +184,10 @@ func (c M2MKey) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()) } //
 // LogValue never shows the key.
 func (c M2MKey) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
+// MarshalJSON writes the redacted form: a Target logged as JSON or
+// encoded never carries the secrets along.
+func (c M2MKey) MarshalJSON() ([]byte, error) { return json.Marshal(c.String()) }
+
 func missing(what string, fields map[string]string, order ...string) error {
 	var empty []string
 	for _, k := range order {
@@ -189,6 +206,22 @@ func abbrev(s string) string {
 		return "…"
 	}
 	return s[:4] + "…"
+}
+
+// LogValue shows the target without secrets (slog does not call a nested
+// field's LogValue on its own).
+func (t Target) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.String("account", string(t.Account))}
+	if t.Label != "" {
+		attrs = append(attrs, slog.String("label", t.Label))
+	}
+	switch {
+	case t.Credential != nil:
+		attrs = append(attrs, slog.String("channel", string(t.Credential.Channel())), slog.String("credential", fmt.Sprint(t.Credential)))
+	case t.Auth != nil:
+		attrs = append(attrs, slog.String("credential", fmt.Sprint(t.Auth)))
+	}
+	return slog.GroupValue(attrs...)
 }
 
 // credential returns the target's credential: Credential, or the deprecated

@@ -282,7 +282,13 @@ func (a *AutoInstaller) run(ctx context.Context, t Target, probe func(Prober) Pr
 			return misconfigured(res, fmt.Errorf("%w: no OAuth 2.0 client for %s", ErrCredential, t.Account), "give the AutoInstaller the record's client with WithOAuth2Client, or set the credential's Client")
 		}
 	}
-	d := a.evaluate(t, res.Channel)
+	et := t
+	if _, isM2M := cred.(M2MKey); isM2M {
+		// client credentials install nothing: the record's State is whatever
+		// it already is, not what the preference would give a new install
+		et.RequireApproval = approval.PreferenceUnknown
+	}
+	d := a.evaluate(et, res.Channel)
 	res.Decision = d
 	if !d.Allowed { // preflight: send nothing that cannot work
 		res.Explanation = approval.Outcome{Kind: approval.Misconfigured, Report: approval.Misconfigured.Report(), Observed: approval.ObservedOther,

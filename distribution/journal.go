@@ -151,8 +151,8 @@ func OpenJournal(path string) (*FileJournal, error) {
 		f.Close()
 		if errors.Is(err, errLocked) {
 			holder := "another process"
-			if b, rerr := os.ReadFile(lockPath); rerr == nil && len(bytes.TrimSpace(b)) > 0 {
-				holder = string(bytes.TrimSpace(b[:min(len(b), 200)]))
+			if h := readHolder(lockPath); h != "" {
+				holder = h
 			}
 			return nil, fmt.Errorf("%w: %s is held by %s; wait for it to end, or give each process a journal of its own (or a SQL journal, which takes several writers)", ErrJournalLocked, path, holder)
 		}
@@ -166,8 +166,33 @@ func OpenJournal(path string) (*FileJournal, error) {
 	}
 	host, _ := os.Hostname()
 	// who holds the lock, for the error a second process gets
-	os.WriteFile(lockPath, fmt.Appendf(nil, "pid %d on %s since %s\n", os.Getpid(), host, time.Now().UTC().Format(time.RFC3339)), 0o600) //nolint:errcheck // informative only
+	writeHolder(lockPath, fmt.Appendf(nil, "pid %d on %s since %s\n", os.Getpid(), host, time.Now().UTC().Format(time.RFC3339)))
 	return j, nil
+}
+
+// writeHolder writes the holder note through a new file renamed over
+// path: a symlink planted at path is replaced, never followed.
+func writeHolder(path string, note []byte) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return // informative only
+	}
+	_, werr := f.Write(note)
+	if cerr := f.Close(); werr != nil || cerr != nil || os.Rename(f.Name(), path) != nil {
+		_ = os.Remove(f.Name())
+	}
+}
+
+// readHolder reads the holder note, only from a regular file.
+func readHolder(path string) string {
+	if st, err := os.Lstat(path); err != nil || !st.Mode().IsRegular() {
+		return ""
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	return string(bytes.TrimSpace(b[:min(len(b), 200)]))
 }
 
 // load reads the file, cuts a torn last line, and writes the header of a

@@ -532,3 +532,25 @@ func TestJournalTwoProcessesKill(t *testing.T) {
 		t.Errorf("lost %d acknowledged results, %d duplicated", lost, dup)
 	}
 }
+
+// A symlink planted at the journal's .lock path is replaced, not followed.
+func TestJournalLockSymlink(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	victim := filepath.Join(dir, "victim.txt")
+	if err := os.WriteFile(victim, []byte("keep me"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "j.jsonl")
+	if err := os.Symlink(victim, path+".lock"); err != nil {
+		t.Skip("no symlinks here:", err)
+	}
+	j, err := distribution.OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	if b, _ := os.ReadFile(victim); string(b) != "keep me" {
+		t.Errorf("the symlink's target was written: %q", b)
+	}
+}

@@ -45,6 +45,15 @@ func (o *Outcome) UnmarshalText(b []byte) error {
 	return fmt.Errorf("distribution: unknown outcome %q", truncate(string(b), 40))
 }
 
+func knownOutcome(o Outcome) bool {
+	for _, v := range Outcomes() {
+		if o == v {
+			return true
+		}
+	}
+	return false
+}
+
 // Final reports whether a re-run need not check the target again.
 func (o Outcome) Final() bool { return o == OutcomeEnabled }
 

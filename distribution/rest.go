@@ -8,6 +8,7 @@ import (
 
 	"github.com/cenkalti/backoff/v4"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution/oauth2"
 )
@@ -39,7 +40,11 @@ func (p *restProber) ProbeOnce(ctx context.Context, t Target) Probe {
 		if client == nil {
 			return Probe{Err: fmt.Errorf("%w: no OAuth 2.0 client", ErrCredential)}
 		}
-		tok, err := client.Credential(c.Token, c.Save).Token(ctx)
+		given := c.Token
+		if given.Account == "" { // the target names the account
+			given = cloneWithAccount(given, t.Account)
+		}
+		tok, err := client.Credential(given, c.Save).Token(ctx)
 		note := ""
 		var se *oauth2.SaveError
 		if errors.As(err, &se) {
@@ -107,4 +112,11 @@ func (p *restProber) Probe(ctx context.Context, t Target) Probe {
 		case <-tm.C:
 		}
 	}
+}
+
+func cloneWithAccount(t *oauth2.Token, a nsdist.AccountID) *oauth2.Token {
+	cp := *t
+	cp.Scopes = append([]oauth2.Scope(nil), t.Scopes...)
+	cp.Account = a
+	return &cp
 }

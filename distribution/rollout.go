@@ -134,7 +134,9 @@ func WithProgress(f func(Event)) RolloutOption {
 // WithResults calls f with every finished result (those taken from the
 // journal included), in finishing order, on a goroutine of its own. Unlike
 // progress events, results are never dropped: a slow f delays nothing but
-// itself, and Run returns only after f has seen every result.
+// itself, and Run returns only after f has seen every result, also when
+// ctx ends: a callback that blocks delays Run. A panic in f is recovered
+// and the next result still delivered.
 func WithResults(f func(Result)) RolloutOption {
 	return func(c *rolloutConfig) error {
 		if f == nil {
@@ -404,6 +406,41 @@ func (r *Rollout) Run(ctx context.Context, targets []Target) (*Report, error) {
 	return rep, nil
 }
 
+// maxRetryAfter bounds how long a server's Retry-After can hold a target.
+const maxRetryAfter = 5 * time.Minute
+
+// retryAfter is the wait a server asked for with Retry-After (SOAP's
+// *soap.HTTPError, OAuth 2.0's *oauth2.Error), or 0.
+func retryAfter(err error, now time.Time) time.Duration {
+	var soapRA interface{ RetryAfter(time.Time) time.Duration }
+	if errors.As(err, &soapRA) {
+		return min(soapRA.RetryAfter(now), maxRetryAfter)
+	}
+	var restRA interface{ RetryAfterWait(time.Time) time.Duration }
+	if errors.As(err, &restRA) {
+		return min(restRA.RetryAfterWait(now), maxRetryAfter)
+	}
+	return 0
+}
+
+// attempt runs one attempt; a Distributor that panics fails its target
+// instead of taking the rollout (and the vendor's process) down.
+func (s *scheduler) attempt(t Target) (res Result) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.r.cfg.logger.Debug("distribution: the distributor panicked", "account", string(t.Account), "panic", fmt.Sprint(p))
+			res = Result{Account: t.Account, Label: t.Label, Outcome: OutcomeFailed, Attempts: 1,
+				Explanation: approval.Outcome{Kind: approval.UnknownOutcome, Report: string(OutcomeFailed), Observed: approval.ObservedOther,
+					Sentence: "the distributor panicked on this target", NextStep: "report this to the distributor's maintainers", LessLikely: []string{}},
+				Err: fmt.Errorf("distribution: the distributor panicked: %v", p)}
+		}
+	}()
+	if a, ok := s.r.d.(Attempter); ok {
+		return a.Attempt(s.ctx, t)
+	}
+	return s.r.d.Distribute(s.ctx, t)
+}
+
 // deliver hands queued results to f until the run is over and the queue empty.
 func (s *scheduler) deliver(f func(Result)) {
 	for {
@@ -416,12 +453,22 @@ func (s *scheduler) deliver(f func(Result)) {
 		closed := s.rclosed
 		s.rmu.Unlock()
 		for _, res := range batch {
-			f(res)
+			s.hand(f, res)
 		}
 		if closed && len(batch) == 0 {
 			return
 		}
 	}
+}
+
+// hand gives f one result; a panicking callback loses nothing else.
+func (s *scheduler) hand(f func(Result), res Result) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.r.cfg.logger.Debug("distribution: the results callback panicked", "account", string(res.Account), "panic", fmt.Sprint(p))
+		}
+	}()
+	f(res)
 }
 
 func newRunID() string {
@@ -459,15 +506,17 @@ func (s *scheduler) worker() {
 		}
 		s.mu.Unlock()
 
-		var res Result
-		if a, ok := s.r.d.(Attempter); ok {
-			res = a.Attempt(s.ctx, tk.t)
-		} else {
-			res = s.r.d.Distribute(s.ctx, tk.t)
-		}
+		res := s.attempt(tk.t)
 		tk.attempts += max(res.Attempts, 1)
-		if res.Account == "" {
+		if res.Account != tk.t.Account { // a result is the target's, whatever a Distributor says
+			if res.Account != "" {
+				res.Note = strings.TrimSpace(res.Note + " (the distributor answered for account " + truncate(string(res.Account), 40) + ")")
+			}
 			res.Account = tk.t.Account
+		}
+		if res.Outcome != "" && !knownOutcome(res.Outcome) {
+			res.Note = strings.TrimSpace(res.Note + " (unknown outcome " + truncate(string(res.Outcome), 40) + ")")
+			res.Outcome = OutcomeFailed
 		}
 		if res.Label == "" {
 			res.Label = tk.t.Label
@@ -491,7 +540,7 @@ func (s *scheduler) worker() {
 					MaxInterval: s.r.cfg.maxInterval, MaxElapsedTime: 0, Stop: backoff.Stop, Clock: backoff.SystemClock}
 				tk.bo.Reset()
 			}
-			wait := tk.bo.NextBackOff()
+			wait := max(tk.bo.NextBackOff(), retryAfter(res.Err, s.r.cfg.clock()))
 			e := s.eventLocked(EventRetrying, tk.t.Account, tk.tries)
 			e.Wait = wait
 			s.sendLocked(e)

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -131,6 +132,10 @@ func (t TokenAuth) LogValue() slog.Value {
 		slog.String("consumer_key", abbrev(t.ConsumerKey)), slog.String("token", abbrev(t.TokenID)))
 }
 
+// MarshalJSON writes the redacted form: a TokenAuth inside a struct that is
+// logged as JSON or encoded must not carry its secrets along.
+func (t TokenAuth) MarshalJSON() ([]byte, error) { return json.Marshal(t.String()) }
+
 // abbrev shows the first four characters of an identifier (never of a secret).
 func abbrev(s string) string {
 	if s == "" {
@@ -241,6 +246,9 @@ func (p Passport) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("mode", string(AuthPassport)), slog.String("account", string(p.Account)),
 		slog.String("email", p.Email), slog.String("role", p.Role))
 }
+
+// MarshalJSON writes the redacted form, without the password.
+func (p Passport) MarshalJSON() ([]byte, error) { return json.Marshal(p.String()) }
 
 // ErrInvalidApplicationID is returned for an application id that cannot
 // be sent: empty, or holding spaces or control characters.

@@ -154,9 +154,16 @@ func (e *Error) Temporary() bool {
 // HTTPStatusCode returns the HTTP status (0 for an authorize redirect).
 func (e *Error) HTTPStatusCode() int { return e.HTTPStatus }
 
+// RetryAfterWait returns the server's Retry-After (0 when it sent none),
+// for callers that schedule retries by behaviour (distribution's Rollout).
+func (e *Error) RetryAfterWait(time.Time) time.Duration { return e.RetryAfter }
+
 // ErrorCode returns the OAuth 2.0 error value, for callers that classify
 // errors by behaviour (approval.Observe does) without importing this package.
 func (e *Error) ErrorCode() string { return string(e.Code) }
+
+// Operation returns Op, for callers that classify errors by behaviour.
+func (e *Error) Operation() string { return e.Op }
 
 // Reauthorize reports whether only a new authorization helps (see ErrReauthorize).
 func (e *Error) Reauthorize() bool { return e.Is(ErrReauthorize) }

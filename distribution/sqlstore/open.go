@@ -32,16 +32,22 @@ const SQLitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pr
 // show a password from the DSN.
 func Open(ctx context.Context, dsn string) (*sql.DB, error) {
 	var db *sql.DB
-	switch {
+	switch kind := DSNKind(dsn); {
 	case dsn == "":
 		return nil, errors.New("sqlstore: empty DSN: want sqlite:PATH, a file path, or postgres://")
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+	case kind == "":
+		// never quote it: a key=value DSN or another scheme may hold a password
+		return nil, errors.New("sqlstore: unsupported DSN: want sqlite:PATH, a file path, or a postgres:// URL (key=value connection strings and other schemes are refused)")
+	case kind == "postgres":
 		var err error
 		if db, err = sql.Open("pgx", dsn); err != nil {
 			return nil, fmt.Errorf("sqlstore: open %s: %w", redactDSN(dsn), scrubDSN(err, dsn))
 		}
 	default:
-		path := strings.TrimPrefix(dsn, "sqlite:")
+		path := dsn
+		if len(path) >= 7 && strings.EqualFold(path[:7], "sqlite:") {
+			path = path[7:]
+		}
 		if path == "" || strings.ContainsAny(path, "?#") {
 			return nil, fmt.Errorf("sqlstore: sqlite path %q: want a file path without ? or #", path)
 		}
@@ -60,6 +66,33 @@ func Open(ctx context.Context, dsn string) (*sql.DB, error) {
 		return nil, fmt.Errorf("sqlstore: open %s: %w", redactDSN(dsn), scrubDSN(err, dsn))
 	}
 	return db, nil
+}
+
+// DSNKind tells what a DSN names: "postgres" for a postgres:// or
+// postgresql:// URL (any case), "sqlite" for sqlite:PATH or a plain file
+// path, and "" for anything else (another scheme, a key=value connection
+// string), which Open refuses.
+func DSNKind(dsn string) string {
+	lower := strings.ToLower(dsn)
+	switch {
+	case strings.HasPrefix(lower, "postgres://"), strings.HasPrefix(lower, "postgresql://"):
+		return "postgres"
+	case strings.HasPrefix(lower, "sqlite:"):
+		return "sqlite"
+	case strings.Contains(dsn, "://"), keyValueDSN(dsn):
+		return ""
+	}
+	return "sqlite"
+}
+
+// keyValueDSN spots "host=… password=…" connection strings.
+func keyValueDSN(s string) bool {
+	for _, f := range strings.Fields(s) {
+		if k, _, ok := strings.Cut(f, "="); ok && k != "" && strings.Trim(k, "abcdefghijklmnopqrstuvwxyz_") == "" {
+			return true
+		}
+	}
+	return false
 }
 
 // redactDSN returns dsn without userinfo and query (a password may be in either).

@@ -10,9 +10,11 @@ import (
 	"github.com/nsdist/nsdist/distribution/sqlstore"
 )
 
-// isSQLJournal reports whether -journal names a database rather than a file.
+// isSQLJournal reports whether -journal names a database rather than a
+// file: sqlite:PATH or a postgres:// URL, in any case, and anything else
+// with a scheme (which sqlstore.Open then refuses without quoting it).
 func isSQLJournal(s string) bool {
-	return strings.HasPrefix(s, "sqlite:") || strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+	return sqlstore.DSNKind(s) != "sqlite" || strings.HasPrefix(strings.ToLower(s), "sqlite:")
 }
 
 // openJournal opens -journal: a JSON Lines file, or, for sqlite:PATH and

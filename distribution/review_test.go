@@ -1,0 +1,194 @@
+package distribution_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nsdist/nsdist"
+	"github.com/nsdist/nsdist/approval"
+	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/distribution/oauth2"
+	"github.com/nsdist/nsdist/soap"
+	"github.com/nsdist/nsdist/soap/soaptest"
+)
+
+// A 429 with Retry-After holds the target that long in a rollout too, not
+// just the rollout's own short backoff.
+func TestRolloutHonoursRetryAfter(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"serverTime":"2026-11-27T00:00:00.000Z"}`)
+	}))
+	t.Cleanup(srv.Close)
+	oc, err := oauth2.NewClient(oauth2.Config{ClientID: "cid"}, oauth2.WithBaseURL(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ai, err := distribution.NewAutoInstaller(approval.Record{Name: "Acme", OAuth2CodeGrant: true}, distribution.WithOAuth2Client(oc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := &oauth2.Token{Account: "123456", AccessToken: "at", Expiry: time.Now().Add(time.Hour)}
+	r := fastRollout(t, ai)
+	start := time.Now()
+	rep, err := r.Run(t.Context(), []distribution.Target{{Account: "123456", Credential: distribution.OAuth2Token{Token: tok}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d < time.Second {
+		t.Errorf("the retry came after %s, before the server's Retry-After of 1s", d)
+	}
+	if rep.Results[0].Outcome != distribution.OutcomeEnabled || rep.Results[0].Attempts != 2 {
+		t.Errorf("result %+v", rep.Results[0])
+	}
+}
+
+// A Target logged as JSON or encoded never carries its secrets.
+func TestTargetSecretsInJSON(t *testing.T) {
+	t.Parallel()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	targets := []distribution.Target{
+		{Account: "1", Credential: distribution.TBAToken{ConsumerKey: "ck-public-part", ConsumerSecret: "cs-SECRET-1", TokenID: "tid-public", TokenSecret: "ts-SECRET-2"}},
+		{Account: "1", Credential: distribution.UserCredentials{Email: "a@b.c", Password: "pw-SECRET-3", ApplicationID: "x"}},
+		{Account: "1", Credential: distribution.M2MKey{CertificateID: "kid", Key: key}},
+		{Account: "1", Credential: distribution.OAuth2Token{Token: &oauth2.Token{Account: "1", AccessToken: "at-SECRET-4", RefreshToken: "rt-SECRET-5"}}},
+		{Account: "1", Auth: &soap.TokenAuth{Account: "1", ConsumerKey: "ck", ConsumerSecret: "cs-SECRET-6", TokenID: "t", TokenSecret: "ts-SECRET-7"}},
+		{Account: "1", Auth: &soap.Passport{Account: "1", Email: "a@b.c", Password: "pw-SECRET-8"}},
+	}
+	var out bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&out, nil))
+	for _, tg := range targets {
+		log.Info("target", "target", tg, "credential", tg.Credential)
+		b, err := json.Marshal(tg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out.Write(b)
+	}
+	if strings.Contains(out.String(), "SECRET") || strings.Contains(out.String(), key.D.String()) {
+		t.Errorf("a secret in JSON output:\n%s", out.String())
+	}
+}
+
+// A Distributor that answers for another account, with an unknown outcome,
+// or that panics, cannot corrupt the report or take the rollout down.
+type liar struct{}
+
+func (liar) Distribute(_ context.Context, t distribution.Target) distribution.Result {
+	switch t.Account {
+	case "3":
+		panic("boom")
+	case "2":
+		return distribution.Result{Account: "999999", Outcome: "bogus"}
+	}
+	return distribution.Result{Account: "999999", Outcome: distribution.OutcomeEnabled}
+}
+
+func TestRolloutDistributorThatLies(t *testing.T) {
+	t.Parallel()
+	var seen atomic.Int32
+	r, err := distribution.NewRollout(liar{}, distribution.WithResults(func(distribution.Result) {
+		if seen.Add(1) == 1 {
+			panic("callback boom")
+		}
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := r.Run(t.Context(), []distribution.Target{{Account: "1"}, {Account: "2"}, {Account: "3"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[nsdist.AccountID]distribution.Outcome{}
+	for _, res := range rep.Results {
+		got[res.Account] = res.Outcome
+	}
+	want := map[nsdist.AccountID]distribution.Outcome{"1": "enabled", "2": "failed", "3": "failed"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("results %v, want %v", got, want)
+	}
+	if seen.Load() != 3 {
+		t.Errorf("the callback saw %d results after one panic, want 3", seen.Load())
+	}
+}
+
+func selfSignedCert(t *testing.T, key *ecdsa.PrivateKey) []byte {
+	t.Helper()
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "m2m"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
+
+// M2M targets: installed and mapped → enabled; not installed → rejected
+// with the install and mapping steps; an OAuth2Token without an account
+// takes the target's.
+func TestM2MAndAccountlessTargets(t *testing.T) {
+	t.Parallel()
+	fake := soaptest.NewServer()
+	t.Cleanup(fake.Close)
+	vendor := fake.MustAddAccount("TSTDRV1234567", soaptest.AccountConfig{})
+	rec, err := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync", OAuth2CodeGrant: true, OAuth2ClientCredentials: true,
+		RedirectURIs: []string{"https://app.acme.example/cb"}, Scopes: []string{"rest_webservices"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	installed := fake.MustAddAccount("111111", soaptest.AccountConfig{RequireApproval: true})
+	fake.MustAddAccount("222222", soaptest.AccountConfig{})
+	g, err := fake.ConnectOAuth2(installed.ID(), rec) // installs it Waiting for Approval
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := installed.Approve(rec.ApplicationID); err != nil {
+		t.Fatal(err)
+	}
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	kid, err := installed.AddCertificate(rec.ClientID, "admin@111111.example", "3", selfSignedCert(t, key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	oc, _ := oauth2.NewClient(oauth2.Config{ClientID: rec.ClientID, ClientSecret: rec.ClientSecret}, oauth2.WithTransport(fake.Transport()))
+	ai, err := distribution.NewAutoInstaller(approval.Record{Name: "Acme Sync", OAuth2CodeGrant: true, OAuth2ClientCredentials: true}, distribution.WithOAuth2Client(oc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := ai.Distribute(t.Context(), distribution.Target{Account: "111111", RequireApproval: approval.PreferenceRequired, Credential: distribution.M2MKey{CertificateID: kid, Key: key}})
+	if res.Outcome != distribution.OutcomeEnabled {
+		t.Errorf("installed and mapped: %s (%s)", res.Outcome, res.Explanation)
+	}
+	res = ai.Distribute(t.Context(), distribution.Target{Account: "222222", Credential: distribution.M2MKey{CertificateID: kid, Key: key}})
+	if res.Outcome != distribution.OutcomeRejected || !strings.Contains(res.Explanation.Sentence, "client credentials install nothing") ||
+		!strings.Contains(res.NextStep(), "authorization code grant") {
+		t.Errorf("not installed: %s: %s / %s", res.Outcome, res.Explanation.Sentence, res.NextStep())
+	}
+	tok := &oauth2.Token{AccessToken: g.AccessToken, RefreshToken: g.RefreshToken, Expiry: time.Now().Add(time.Hour), Role: g.Role, Entity: g.Entity}
+	res = ai.Distribute(t.Context(), distribution.Target{Account: "111111", Credential: distribution.OAuth2Token{Token: tok}})
+	if res.Outcome != distribution.OutcomeEnabled {
+		t.Errorf("an OAuth2Token without an account: %s (%v)", res.Outcome, res.Err)
+	}
+}
