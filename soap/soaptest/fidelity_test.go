@@ -148,6 +148,22 @@ func TestLoginAuditDetails(t *testing.T) {
 			f, b := tokenReq(t, false, nil, nil, "abcde")
 			return f, b, soap.V2025_2
 		}, result{invalid, "nonce_rejected", soaptest.DetailInferred}},
+		{"tba: nonce of 65 characters", func(t *testing.T) (*fixture, []byte, soap.Version) {
+			f, b := tokenReq(t, false, nil, nil, strings.Repeat("n", 65))
+			return f, b, soap.V2025_2
+		}, result{invalid, "nonce_rejected", soaptest.DetailInferred}},
+		{"tba: nonce of 64 characters is fine, the signature is not", func(t *testing.T) (*fixture, []byte, soap.Version) {
+			f, b := tokenReq(t, false, nil, func(b []byte) []byte {
+				return bytes.Replace(b, []byte(`HMAC-SHA256">`), []byte(`HMAC-SHA256">AAAA`), 1)
+			}, strings.Repeat("n", 64))
+			return f, b, soap.V2025_2
+		}, result{invalid, "InvalidSignature", soaptest.DetailDocumented}},
+		{"tba: nonce of 6 characters is fine, the signature is not", func(t *testing.T) (*fixture, []byte, soap.Version) {
+			f, b := tokenReq(t, false, nil, func(b []byte) []byte {
+				return bytes.Replace(b, []byte(`HMAC-SHA256">`), []byte(`HMAC-SHA256">AAAA`), 1)
+			}, "nnnnnn")
+			return f, b, soap.V2025_2
+		}, result{invalid, "InvalidSignature", soaptest.DetailDocumented}},
 		{"tba: lower-case sandbox id", func(t *testing.T) (*fixture, []byte, soap.Version) {
 			f, b := tokenReq(t, false, nil, func(b []byte) []byte { return bytes.Replace(b, []byte(">123456_SB1<"), []byte(">123456_sb1<"), 1) }, "nonceLowerCaseaaaaaa")
 			return f, b, soap.V2025_2
