@@ -148,7 +148,7 @@ func OpenJournal(path string) (*FileJournal, error) {
 	}
 	lockPath := path + ".lock"
 	if err := lockFile(f); err != nil {
-		f.Close()
+		_ = f.Close()
 		if errors.Is(err, errLocked) {
 			holder := "another process"
 			if h := readHolder(lockPath); h != "" {
@@ -161,7 +161,7 @@ func OpenJournal(path string) (*FileJournal, error) {
 	j := &FileJournal{f: f, path: path, lockPath: lockPath}
 	j.cond = sync.NewCond(&j.mu)
 	if err := j.load(); err != nil {
-		f.Close()
+		_ = f.Close()
 		return nil, err
 	}
 	host, _ := os.Hostname()
@@ -237,7 +237,7 @@ func (j *FileJournal) load() error {
 func syncDir(dir string) {
 	if d, err := os.Open(dir); err == nil {
 		d.Sync() //nolint:errcheck // not every system syncs directories
-		d.Close()
+		_ = d.Close()
 	}
 }
 

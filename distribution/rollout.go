@@ -473,7 +473,7 @@ func (s *scheduler) hand(f func(Result), res Result) {
 
 func newRunID() string {
 	b := make([]byte, 6)
-	rand.Read(b) //nolint:errcheck // crypto/rand does not fail
+	_, _ = rand.Read(b) // crypto/rand does not fail
 	return time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b)
 }
 

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -367,7 +366,7 @@ func (c *Client) do(ctx context.Context, r *request) (*response, error) {
 		}
 		return nil, fmt.Errorf("oauth2: %s for account %s at %s: %w", r.op, r.account, host, scrubErr(err, r.secrets))
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	c.logger.LogAttrs(ctx, slog.LevelDebug, "oauth2 request", slog.String("op", r.op), slog.String("host", host),
 		slog.String("path", r.path), slog.Int("status", resp.StatusCode), slog.Duration("took", c.now().Sub(start)))
@@ -419,11 +418,6 @@ func scrub(s string, secrets []string) string {
 func snippet(body []byte, secrets []string) string {
 	// scrub before cutting, so a secret cut in half cannot survive
 	return redact.Snippet([]byte(scrub(string(body), secrets)), 200)
-}
-
-func isJSON(h http.Header) bool {
-	mt, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
-	return mt == "application/json" || strings.HasSuffix(mt, "+json")
 }
 
 func abbrev(s string) string {

@@ -209,7 +209,9 @@ func (c *Connect) Start() http.Handler {
 			c.render(w, r, ConnectOutcome{Err: err})
 			return
 		}
-		http.SetCookie(w, &http.Cookie{Name: c.cookie(), Value: session, Path: "/", MaxAge: 900, HttpOnly: true,
+		// Secure whenever the app is served over TLS; a local http:// app
+		// (the examples) needs the cookie without it.
+		http.SetCookie(w, &http.Cookie{Name: c.cookie(), Value: session, Path: "/", MaxAge: 900, HttpOnly: true, //nolint:gosec // G124: Secure is set below whenever the request came over TLS or SecureCookie says so
 			Secure: c.SecureCookie || r.TLS != nil, SameSite: http.SameSiteLaxMode})
 		w.Header().Set("Cache-Control", "no-store")
 		http.Redirect(w, r, a.URL, http.StatusFound)

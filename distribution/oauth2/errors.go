@@ -127,7 +127,7 @@ func (e *Error) Error() string {
 // Is reports whether e matches target: ErrReauthorize for a refused
 // refresh or a denied authorization.
 func (e *Error) Is(target error) bool {
-	if target != ErrReauthorize { //nolint:errorlint // identity of a sentinel
+	if target != ErrReauthorize {
 		return false
 	}
 	switch {

@@ -69,7 +69,7 @@ func (j *Journal) Latest(ctx context.Context, record string) (map[soap.AccountID
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: journal %s: %w", j.name, err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	out := map[soap.AccountID]distribution.Entry{}
 	for rows.Next() {
 		var account, entry string

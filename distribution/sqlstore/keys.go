@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"strings"
 
 	"github.com/nsdist/nsdist/internal/redact"
@@ -201,7 +202,7 @@ func adWithKey(ad []byte, keyID string) []byte {
 func assocData(parts ...string) []byte {
 	var b []byte
 	for _, p := range parts {
-		b = binary.BigEndian.AppendUint32(b, uint32(len(p)))
+		b = binary.BigEndian.AppendUint32(b, uint32(min(len(p), math.MaxUint32)))
 		b = append(b, p...)
 	}
 	return b

@@ -37,7 +37,7 @@ func NewLeases(ctx context.Context, db *sql.DB, opts ...Option) (*Leases, error)
 func NewOwner() string {
 	host, _ := os.Hostname()
 	var b [6]byte
-	crand.Read(b[:]) //nolint:errcheck // crypto/rand.Read does not fail
+	_, _ = crand.Read(b[:]) // crypto/rand.Read does not fail
 	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b[:]))
 }
 
@@ -78,7 +78,7 @@ func (l *Leases) Acquire(ctx context.Context, name, owner string, ttl time.Durat
 		if err != nil {
 			return err
 		}
-		t := time.NewTimer(wait/2 + rand.N(wait))
+		t := time.NewTimer(wait/2 + rand.N(wait)) //nolint:gosec // G404: jitter between lease attempts, not a secret
 		select {
 		case <-ctx.Done():
 			t.Stop()

@@ -103,7 +103,7 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 	for rows.Next() {
 		var v int
 		if err := rows.Scan(&v); err != nil {
-			rows.Close()
+			_ = rows.Close()
 			return fmt.Errorf("sqlstore: migrate: %w", err)
 		}
 		applied[v] = true

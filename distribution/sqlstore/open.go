@@ -62,7 +62,7 @@ func Open(ctx context.Context, dsn string) (*sql.DB, error) {
 	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {
-		db.Close()
+		_ = db.Close()
 		return nil, fmt.Errorf("sqlstore: open %s: %w", redactDSN(dsn), scrubDSN(err, dsn))
 	}
 	return db, nil

@@ -79,7 +79,7 @@ Flags:
 			fmt.Fprintln(stderr, "autoinstall: NETSUITE_ACCOUNT:", err)
 			return 2
 		}
-		target = distribution.Target{Account: acct, RequireApproval: p, Auth: &soap.TokenAuth{Account: acct,
+		target = distribution.Target{Account: acct, RequireApproval: p, Credential: distribution.TBAToken{
 			ConsumerKey: getenv("NETSUITE_CONSUMER_KEY"), ConsumerSecret: getenv("NETSUITE_CONSUMER_SECRET"),
 			TokenID: getenv("NETSUITE_TOKEN"), TokenSecret: getenv("NETSUITE_TOKEN_SECRET")}}
 	} else {
@@ -98,7 +98,8 @@ Flags:
 			return 1
 		}
 		fmt.Fprintln(stderr, "no NETSUITE_CONSUMER_KEY: using a fake NetSuite whose account 123456 requires approval")
-		target = distribution.Target{Account: cust.ID(), Auth: auth, TokenIssuedAt: time.Now(), RequireApproval: p}
+		target = distribution.Target{Account: cust.ID(), TokenIssuedAt: time.Now(), RequireApproval: p, Credential: distribution.TBAToken{
+			ConsumerKey: auth.ConsumerKey, ConsumerSecret: auth.ConsumerSecret, TokenID: auth.TokenID, TokenSecret: auth.TokenSecret}}
 		opts = append(opts, distribution.WithSOAPOptions(fake.ClientOptions()...))
 		record.Owner = vendor.ID()
 	}

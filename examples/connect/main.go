@@ -34,6 +34,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/nsdist/nsdist/distribution/oauth2"
 	"github.com/nsdist/nsdist/distribution/sqlstore"
@@ -105,13 +106,13 @@ for bad flags.`)
 	}
 	app, err := connectapp.NewApp("http://"+ln.Addr().String(), cfg)
 	if err != nil {
-		ln.Close()
+		_ = ln.Close()
 		fmt.Fprintln(stderr, "connect:", err)
 		return 1
 	}
 	defer app.Close()
-	srv := &http.Server{Handler: app}
-	go func() { <-ctx.Done(); srv.Close() }()
+	srv := &http.Server{Handler: app, ReadHeaderTimeout: 10 * time.Second}
+	go func() { <-ctx.Done(); _ = srv.Close() }()
 	fmt.Fprintf(stderr, "open http://%s and click Connect NetSuite (%s on a fake NetSuite; approval required: %v)\n", ln.Addr(), *auth, *requireApproval)
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		fmt.Fprintln(stderr, "connect:", err)
@@ -135,10 +136,10 @@ func openStores(ctx context.Context, dsn string, key sqlstore.Key, cfg *connecta
 				cfg.Pending = pending
 				cfg.OAuth2Tokens = func(tenant string) oauth2.TokenStore { return tokens.OAuth2(tenant) }
 				cfg.TBATokens = func(tenant string) tba.TokenStore { return tokens.TBA(tenant) }
-				return func() { db.Close() }, nil
+				return func() { _ = db.Close() }, nil
 			}
 		}
 	}
-	db.Close()
+	_ = db.Close()
 	return nil, err
 }

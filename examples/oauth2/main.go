@@ -158,7 +158,7 @@ Exit status: 0 token printed, 1 NetSuite refused or the run failed, 2 bad flags.
 		}
 		o.Scope += string(s)
 	}
-	data, _ := json.Marshal(o)
+	data, _ := json.Marshal(o) //nolint:gosec // G117: printing the token is this command's job (stdout, or -out with mode 0600)
 	data = append(data, '\n')
 	if *out != "" {
 		if err := writeFile(*out, data); err != nil {
@@ -211,7 +211,7 @@ func codeGrant(ctx context.Context, a codeArgs) (*oauth2.Token, error) {
 		if ln, err = net.Listen("tcp", a.listen); err != nil {
 			return nil, fmt.Errorf("-listen: %w", err)
 		}
-		defer ln.Close()
+		defer func() { _ = ln.Close() }()
 	}
 	fmt.Fprintln(a.stderr, "open:", auth.URL)
 	var redirect string
@@ -256,8 +256,8 @@ func waitForBrowser(ctx context.Context, ln net.Listener, redirect string, timeo
 		}
 	})
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln) //nolint:errcheck
-	defer srv.Close()
+	go func() { _ = srv.Serve(ln) }()
+	defer func() { _ = srv.Close() }()
 	t := time.NewTimer(timeout)
 	defer t.Stop()
 	select {
@@ -351,11 +351,11 @@ func writeFile(path string, data []byte) error {
 		return err
 	}
 	if err := f.Chmod(0o600); err != nil {
-		f.Close()
+		_ = f.Close()
 		return err
 	}
 	if _, err := f.Write(data); err != nil {
-		f.Close()
+		_ = f.Close()
 		return err
 	}
 	return f.Close()

@@ -55,7 +55,7 @@ func (d *dumper) RoundTrip(req *http.Request) (*http.Response, error) {
 	name := fmt.Sprintf("%06d-%s-%s", n, acct, op)
 	if req.Body != nil {
 		b, err := io.ReadAll(req.Body)
-		req.Body.Close()
+		_ = req.Body.Close()
 		if err != nil {
 			return nil, err
 		}
@@ -67,7 +67,7 @@ func (d *dumper) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, err
 	}
 	b, rerr := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	resp.Body = io.NopCloser(bytes.NewReader(b))
 	d.write(name+"-response.xml", b)
 	if rerr != nil {

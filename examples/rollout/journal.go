@@ -38,7 +38,7 @@ func openJournal(ctx context.Context, spec string) (distribution.Journal, []erro
 	}
 	j, err := sqlstore.NewJournal(ctx, db, "rollout")
 	if err != nil {
-		db.Close()
+		_ = db.Close()
 		return nil, nil, err
 	}
 	return &sqlJournal{Journal: j, db: db}, nil, nil

@@ -258,7 +258,8 @@ func rollout(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		defer j.Close()
+		// the journal's own Record calls made each result durable; Close only releases it
+		defer func() { _ = j.Close() }()
 		for _, p := range problems {
 			fmt.Fprintln(stderr, p)
 		}
@@ -428,8 +429,8 @@ func checkDir(flagName, path, dir string) error {
 		return fmt.Errorf("%s %s: cannot write in folder %s: %w", flagName, path, dir, pathCause(err))
 	}
 	name := f.Name()
-	f.Close()
-	os.Remove(name)
+	_ = f.Close()
+	_ = os.Remove(name)
 	return nil
 }
 

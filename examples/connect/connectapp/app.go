@@ -103,12 +103,13 @@ func NewApp(base string, cfg Config) (*App, error) {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		// the vendor's own login stands behind this; the demo has one tenant
 		if _, err := r.Cookie(TenantCookie); err != nil {
-			http.SetCookie(w, &http.Cookie{Name: TenantCookie, Value: "demo-tenant", Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
+			http.SetCookie(w, &http.Cookie{Name: TenantCookie, Value: "demo-tenant", Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, //nolint:gosec // G124: the demo serves plain http on localhost; a real app sets Secure
+				Secure: r.TLS != nil})
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		io.WriteString(w, `<!DOCTYPE html><html><head><title>Acme Sync</title></head><body>
+		_, _ = io.WriteString(w, `<!DOCTYPE html><html><head><title>Acme Sync</title></head><body>
 <h1>Acme Sync</h1><p>Connect your NetSuite account to start syncing.</p>
-<p><a id="connect" href="/connect">Connect NetSuite</a></p></body></html>`) //nolint:errcheck
+<p><a id="connect" href="/connect">Connect NetSuite</a></p></body></html>`)
 	})
 	uiHost := cust.ID().AppHost()
 	proxy := &httputil.ReverseProxy{
