@@ -480,7 +480,7 @@ type Simulation struct {
 // AccountIDs returns n distinct simulated account ids that depend only on n
 // and seed; about one in eight is a sandbox.
 func AccountIDs(n int, seed uint64) []soap.AccountID {
-	rng := rand.New(rand.NewPCG(seed, uint64(n)))
+	rng := rand.New(rand.NewPCG(seed, uint64(max(n, 0))))
 	seen := map[soap.AccountID]bool{}
 	ids := make([]soap.AccountID, 0, n)
 	for len(ids) < n {
