@@ -12,7 +12,9 @@ import (
 // Channel is how a record travels to the target account.
 type Channel string
 
-// The channels (NETSUITE.md §2, §3, §6).
+// The channels: auto-installation (section_4429293934; user credentials
+// only up to 2020_1, section_4389727047), bundle installation
+// (section_4431829430) and SDF SuiteApps (section_160079429000).
 const (
 	ChannelCredentials Channel = "credentials" // auto-install by user credentials + application id (endpoints ≤ 2020_1)
 	ChannelTBA         Channel = "tba"         // auto-install by issuing a TBA token (authorization flow or issuetoken)
@@ -136,7 +138,8 @@ const (
 	Unknown Tristate = "unknown"
 )
 
-// Reason is one rule's verdict, with the NETSUITE.md source it rests on.
+// Reason is one rule's verdict, with the Oracle page id it rests on (e.g.
+// section_4389835426).
 type Reason struct {
 	Code   string `json:"code"`
 	Text   string `json:"text"`
@@ -174,7 +177,10 @@ type Decision struct {
 	Warnings                      []Reason
 }
 
-// Menu paths (NETSUITE.md §1.1, §2.2, §2.4, §3).
+// Menu paths: Manage Integrations from section_4389727047 and
+// section_4393879073, SOAP Web Services Preferences from section_N3422217
+// and section_4429293934, the Login Audit Trail from subsect_156935170194;
+// the SuiteBundler and Enable Features paths are nsdist's reading.
 const (
 	MenuManageIntegrations = "Setup > Integration > Manage Integrations"
 	MenuSOAPPreferences    = "Setup > Integration > SOAP Web Services Preferences"
@@ -191,7 +197,8 @@ func release(y, r int) time.Time {
 	return time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
 }
 
-// Release dates nsdist assumes (NETSUITE.md §1.7 "Dates").
+// Release dates nsdist assumes (inferred: releases roll out over weeks;
+// nsdist takes YYYY.1 from 1 March and YYYY.2 from 1 September).
 var (
 	Release2023_1 = release(2023, 1)
 	Release2026_1 = release(2026, 1)

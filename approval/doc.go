@@ -8,8 +8,9 @@
 // once), the predicted initial State, whether requests are accepted right
 // after the install, the administrator's steps with NetSuite menu paths,
 // what the target may edit, sandbox notes and dated warnings. Every rule
-// names the Oracle help page it rests on (NETSUITE.md); where the
-// documentation is silent, the decision says "not documented".
+// names the Oracle help page it rests on by its page id (e.g.
+// section_4429293934); where the documentation is silent, the decision
+// says "not documented".
 //
 // [Explain] turns what a request saw into an [Outcome]. NetSuite answers a
 // record that is Waiting for Approval or Blocked with the same

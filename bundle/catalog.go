@@ -27,8 +27,8 @@ type ObjectType struct {
 // Path is "Category > Name", as the page shows it.
 func (t ObjectType) Path() string { return t.Category + " > " + t.Name }
 
-// Known object types, Integrations > Integrations first (NETSUITE.md §3,
-// section_4389835426; prefixes from subsect_1537555588). The model is open:
+// Known object types, Integrations > Integrations first
+// (section_4389835426; prefixes from subsect_1537555588). The model is open:
 // a catalog may register other types without special cases.
 var (
 	Integrations  = ObjectType{Category: "Integrations", Name: "Integrations", SDFType: "integration", Prefix: "custinteg"}

@@ -15,11 +15,12 @@
 //	p := &bundle.Project{PublisherID: "com.acme", ProjectID: "acmesync", ProjectName: "Acme Sync", ProjectVersion: "1.0.0", Objects: objs}
 //	err := p.WriteDir("acme-suiteapp")
 //
-// The rules (NETSUITE.md §3, §6): only the owner can bundle a record; a
-// record that arrived in someone else's bundle cannot be re-bundled unless
-// this is a bundle copy; a record updated by Replace Existing Object cannot
-// be distributed; a Release Preview account bundles only for Release
-// Preview targets. An SDF integration object has a scriptid attribute
-// (prefix custinteg, at most 99 characters, equal to its file name) and no
-// fields.
+// The rules (section_4389835426, section_4853873261): only the owner can
+// bundle a record; a record that arrived in someone else's bundle cannot
+// be re-bundled unless this is a bundle copy; a record updated by Replace
+// Existing Object cannot be distributed; a Release Preview account bundles
+// only for Release Preview targets. An SDF integration object has a
+// scriptid attribute (prefix custinteg, at most 99 characters, equal to its
+// file name) and no fields (SDFxml_3719392610, subsect_1537555588,
+// section_160079429000).
 package bundle

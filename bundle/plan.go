@@ -31,7 +31,7 @@ type Options struct {
 }
 
 // Validate checks the selection against the documented rules and reports
-// every violation at once (NETSUITE.md §3).
+// every violation at once (section_4389835426, section_4853873261).
 func (c *Catalog) Validate(objs []Object, opt Options) []Violation {
 	var out []Violation
 	add := func(o Object, rule, reason, src string) {

@@ -37,7 +37,9 @@ var (
 func (p *Project) AppID() string { return p.PublisherID + "." + p.ProjectID }
 
 // Validate checks the manifest values as SuiteCloud CLI does
-// (NETSUITE-TOKENS-SDF.md B.2) and each object's script id (B.5).
+// (subsect_1509931104, section_1534268059; the exact patterns are nsdist's
+// reading of the CLI's public code) and each object's script id
+// (subsect_1537555588, SDFxml_3719392610).
 func (p *Project) Validate() error {
 	var errs []error
 	if !publisherRE.MatchString(p.PublisherID) {

@@ -96,7 +96,7 @@ func (t *TokenAuth) Check(v Version) error {
 }
 
 // Sign returns the tokenPassport for one attempt. Oracle's rule
-// (NETSUITE.md §4.3, section_4395630653): base string
+// (section_4395630653): base string
 // account&consumerKey&token&nonce&timestamp, key consumerSecret&tokenSecret,
 // HMAC-SHA256, Base64.
 func (t *TokenAuth) Sign(nonce string, timestamp int64) TokenPassport {
@@ -181,7 +181,8 @@ func (p TokenPassport) LogValue() slog.Value {
 
 // Passport holds user credentials for the legacy path: email, password,
 // account, role and the integration record's application id. NetSuite
-// accepts them only on endpoints up to 2020_1 (NETSUITE.md §1.7). Its
+// accepts them only on endpoints up to 2020_1 (section_4389727047,
+// section_4399767175). Its
 // printed forms never show the password.
 type Passport struct {
 	Email         string
@@ -302,7 +303,7 @@ type NonceSource func() (string, error)
 const nonceAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 // RandomNonce returns 20 crypto-random alphanumeric characters, the length
-// Oracle calls ideal (NETSUITE.md §4.3).
+// Oracle calls ideal (section_4395630653, section_156338994830).
 func RandomNonce() (string, error) {
 	var b [20]byte
 	if _, err := rand.Read(b[:]); err != nil {

@@ -27,7 +27,7 @@ var ErrUnsupportedOperation = errors.New("soap: operation not supported")
 // ErrAmbiguousAuth is returned when a request would carry two kinds of
 // authentication, such as a tokenPassport and an application id; NetSuite
 // answers such a request with the fault "Ambiguous authentication"
-// (NETSUITE.md §4.2, section_1509544929). A fault with that text also
+// (section_1509544929, section_N3445710). A fault with that text also
 // matches it with errors.Is.
 var ErrAmbiguousAuth = errors.New("soap: ambiguous authentication")
 

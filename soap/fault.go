@@ -29,7 +29,7 @@ func (c FaultClass) String() string {
 // Classes of SuiteTalk faults. A *Fault matches the class it belongs to
 // with errors.Is; the class comes from the fault element and its code,
 // never from English text, except ErrAmbiguousAuth, which has no code of
-// its own (NETSUITE.md §4.6).
+// its own (section_1509544929, section_N3539978).
 var (
 	ErrAuthRejected           = errors.New("soap: authentication rejected")
 	ErrConcurrencyLimited     = errors.New("soap: concurrency limit exceeded")
@@ -84,7 +84,7 @@ func (f *Fault) Category() error {
 	if f.ambiguous() {
 		return ErrAmbiguousAuth
 	}
-	switch f.NSCode { // the code is the most specific (an UNEXPECTED_ERROR inside invalidCredentialsFault is transient: NETSUITE.md §8.8)
+	switch f.NSCode { // the code is the most specific (an UNEXPECTED_ERROR inside invalidCredentialsFault is transient: nsdist's reading of public reports such as NetSweet/netsuite#410 and #566)
 	case "UNEXPECTED_ERROR":
 		return ErrUnexpected
 	case "WS_REQUEST_BLOCKED", "WS_CONCUR_SESSION_DISALLWD":
@@ -122,7 +122,7 @@ func (f *Fault) Category() error {
 }
 
 // ambiguous: "Ambiguous authentication" has no code of its own, so this is
-// the one class read from the text (NETSUITE.md §4.2).
+// the one class read from the text (section_1509544929).
 func (f *Fault) ambiguous() bool {
 	return strings.HasPrefix(f.String, "Ambiguous authentication") || strings.HasPrefix(f.NSMessage, "Ambiguous authentication")
 }

@@ -23,7 +23,7 @@ type LoginSession struct {
 
 // Login logs in with the client's Passport. The application id travels in
 // the applicationInfo header, which is what auto-installs the record on
-// the user-credentials path (NETSUITE.md §2.1).
+// the user-credentials path (section_4429293934, section_4389727047).
 func (c *Client) Login(ctx context.Context) (*LoginSession, error) {
 	p, ok := c.cfg.auth.(*Passport)
 	if !ok {

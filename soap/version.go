@@ -16,7 +16,7 @@ type Version struct {
 }
 
 // Endpoint versions nsdist knows. 2025_2 is the last SOAP endpoint Oracle
-// plans (NETSUITE.md §4.1, section_N3418621).
+// plans (section_N3418621, article_2104046421).
 var (
 	V2017_1 = Version{2017, 1}
 	V2017_2 = Version{2017, 2}
@@ -135,7 +135,7 @@ func (v Version) CommonNS() string { return v.ns("common") }
 
 // SupportsPassport reports whether the endpoint accepts user credentials
 // (the request-level passport header and login/logout). Only 2020_1 and
-// older do (NETSUITE.md §1.7, section_4389727047).
+// older do (section_4389727047, section_4399767175).
 func (v Version) SupportsPassport() bool { return !V2020_1.Before(v) }
 
 // SupportsTBA reports whether the endpoint accepts a tokenPassport (2015_2
@@ -143,8 +143,9 @@ func (v Version) SupportsPassport() bool { return !V2020_1.Before(v) }
 func (v Version) SupportsTBA() bool { return !v.Before(Version{2015, 2}) }
 
 // Supports reports whether the endpoint has the operation: login and logout
-// exist up to 2020_1, the governance queries from 2020_1 (they are absent
-// from the 2017_2 schema; NETSUITE.md §4.4).
+// exist up to 2020_1, the governance queries from 2020_1 (inferred: they
+// are absent from the 2017_2 schema, present in 2023_2, and their pages,
+// section_158142272877 and article_0729100620, date from about 2020.1).
 func (v Version) Supports(op Operation) bool {
 	switch op {
 	case OpLogin, OpLogout:
@@ -160,7 +161,7 @@ func (v Version) Supports(op Operation) bool {
 // Lifecycle is an endpoint's availability in a NetSuite release.
 type Lifecycle int
 
-// Lifecycle states, from the SOAP removal plans (NETSUITE.md §1.7, article_2104046421).
+// Lifecycle states, from the SOAP removal plans (article_2104046421).
 const (
 	Supported   Lifecycle = iota // available and supported
 	Unsupported                  // still answers, but Oracle no longer supports it
@@ -184,7 +185,7 @@ func (l Lifecycle) String() string {
 
 // ReleaseAt returns the NetSuite release in force on date t. Releases roll
 // out over weeks; nsdist takes YYYY.1 from 1 March and YYYY.2 from 1
-// September (NETSUITE.md §1.7, "Dates").
+// September (inferred; Oracle publishes no such dates).
 func ReleaseAt(t time.Time) Version {
 	y, m := t.UTC().Year(), t.UTC().Month()
 	switch {
@@ -200,8 +201,8 @@ func ReleaseAt(t time.Time) Version {
 var SOAPRemoved = Version{2028, 2}
 
 // lifecycleTable holds, per endpoint, the last release in which it is
-// supported and the last in which it is available at all (NETSUITE.md
-// §1.7, article_2104046421). A zero entry means "before 2025.2".
+// supported and the last in which it is available at all
+// (article_2104046421). A zero entry means "before 2025.2".
 var lifecycleTable = map[Version][2]Version{
 	{2025, 2}: {{2028, 1}, {2028, 1}},
 	{2025, 1}: {{2027, 1}, {2028, 1}},

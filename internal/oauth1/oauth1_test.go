@@ -2,7 +2,8 @@ package oauth1
 
 import "testing"
 
-// Oracle's published vectors (NETSUITE-TOKENS-SDF.md A.2, A.4.2), byte for byte.
+// Oracle's published vectors (section_157652390285, section_157652573296,
+// section_1534941088), byte for byte.
 func TestOracleVectors(t *testing.T) {
 	t.Parallel()
 	const ck = "ef40afdd8abaac111b13825dd5e5e2ddddb44f86d5a0dd6dcf38c20aae6b67e4"

@@ -18,7 +18,9 @@
 //	_, err := c.Do(ctx, soap.OpGetServerTime) // soap.ErrAuthRejected: Waiting for Approval
 //	customer.Approve(rec.ApplicationID)       // an administrator approves
 //
-// What the fake does as NetSuite documents it (NETSUITE.md §1–5): a
+// What the fake does as NetSuite documents it (section_4429293934,
+// section_4389727047, section_4431829430, section_1515139626,
+// section_4395597766, section_1515141510, section_1500275531): a
 // request naming a record that is not yet in the target installs it (by
 // application id with user credentials on endpoints up to 2020_1, or by
 // issuing a TBA token); the initial State is Enabled, or Waiting for
@@ -28,8 +30,9 @@
 // and tokens. A record that is Waiting for Approval or Blocked, a bad
 // signature, a reused nonce, a timestamp more than 5 minutes off, a
 // lower-case sandbox account id or HMAC-SHA1 all get the generic
-// "Invalid login attempt." fault; the real reason goes to the account's
-// Login Audit Trail ([Account.LoginAudit]).
+// "Invalid login attempt." fault (nsdist's reading of public reports; no
+// Oracle page names a fault for each); the real reason goes to the
+// account's Login Audit Trail ([Account.LoginAudit], subsect_156935170194).
 //
 // OAuth 2.0 as NetSuite serves it: the authorize page on
 // <hostid>.app.netsuite.com and system.netsuite.com

@@ -136,7 +136,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeXML(w, status, out)
 }
 
-// acquire applies the concurrency limits (NETSUITE.md §5): the account
+// acquire applies the concurrency limits (section_1500275531): the account
 // limit for TBA, one request per user (ten for a Concurrent Web Services
 // User) for user credentials.
 func (s *Server) acquire(a *Account, req *request, inject bool) (func(), *faultSpec) {

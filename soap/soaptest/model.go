@@ -55,7 +55,7 @@ type User struct {
 	Password string
 	Roles    []Role
 	// ConcurrentWebServicesUser lifts the per-user limit of user-credential
-	// requests from 1 to 10 (NETSUITE.md §5).
+	// requests from 1 to 10 (section_1500275531).
 	ConcurrentWebServicesUser bool
 	// OTP is the authenticator code the fake expects next (each works once).
 	OTP string
@@ -109,7 +109,8 @@ type Account struct {
 func (a *Account) ID() soap.AccountID { return a.id }
 
 // Integration is an integration record in its owner account. Its fields
-// are shared by every account that has it installed (NETSUITE.md §1.6).
+// are shared by every account that has it installed (section_1515139626,
+// section_4389727047).
 type Integration struct {
 	Name            string
 	Description     string
@@ -471,7 +472,7 @@ func (a *Account) edit(appID string, f func(*Install)) error {
 
 // ResetCredentials regenerates the consumer key and secret. Only the owner
 // account can, and only for a TBA record; existing tokens keep working
-// with the new key (NETSUITE.md §1.5).
+// with the new key (section_4395597766).
 func (a *Account) ResetCredentials(appID string) (key, secret string, err error) {
 	id, _ := soap.NormalizeApplicationID(appID)
 	a.s.mu.Lock()
@@ -521,7 +522,8 @@ func (a *Account) InstallBundle(appID string, by string) error {
 
 // Refresh is a sandbox refresh: production's records are copied in with
 // their State and Note, records that existed only in the sandbox are
-// removed, and every token is deleted (NETSUITE.md §2.3).
+// removed, and every token is deleted (section_1515139626,
+// section_1515141510).
 func (a *Account) Refresh() error {
 	if !a.id.IsSandbox() {
 		return fmt.Errorf("soaptest: %s is not a sandbox", a.id)
@@ -551,7 +553,8 @@ func (a *Account) LoginAudit() []AuditEntry {
 // IssueToken issues a TBA token for (user, role, record) in the account,
 // standing in for the issuetoken endpoint and the authorization flow. As
 // in NetSuite, it auto-installs the record, with the State the account's
-// preference gives (NETSUITE.md §2.1, §10).
+// preference gives (section_4429293934, chapter_157017286140,
+// section_156537025868).
 func (s *Server) IssueToken(account soap.AccountID, email, roleID, consumerKey string) (Token, error) {
 	return s.issueToken(account, email, roleID, consumerKey, randomHex(64), randomHex(64))
 }

@@ -19,7 +19,8 @@ import (
 // The fake serves the token endpoints of NetSuite's REST domain
 // (<hostid>.restlets.api.netsuite.com and system.netsuite.com): the
 // three-step authorization flow with a consent page that a test can
-// submit, and issuetoken, revoketoken and tokeninfo (NETSUITE.md §10).
+// submit, and issuetoken, revoketoken and tokeninfo (section_156337186044,
+// section_156337184796, chapter_157017286140).
 
 type requestToken struct {
 	secret      string
