@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -275,7 +276,11 @@ func (w *world) adminMux() *http.ServeMux {
 			return
 		}
 		if err := a.InstallBundle(appID, "bundle"); err != nil {
-			adminError(rw, http.StatusNotFound, "%s", trim(err))
+			status := http.StatusNotFound
+			if errors.Is(err, soaptest.ErrAlreadyInstalled) {
+				status = http.StatusConflict // the record is left as it was
+			}
+			adminError(rw, status, "%s", trim(err))
 			return
 		}
 		w.log.Info("admin: bundle install", "account", a.ID(), "integration", r.PathValue("name"))

@@ -264,7 +264,7 @@ func (c *config) validate() error {
 			}
 		}
 		if in.ApplicationID != "" {
-			if _, err := soap.NormalizeApplicationID(in.ApplicationID); err != nil {
+			if err := soap.CheckApplicationID(in.ApplicationID); err != nil {
 				return bad("%s.application_id: want 32 hex digits (hyphens optional)", at)
 			}
 		}

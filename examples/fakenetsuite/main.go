@@ -26,7 +26,8 @@
 //	POST /_fake/accounts/<id>/integrations/<name>/state {"state":"Enabled"|"Blocked"} → 204
 //	GET  /_fake/accounts/<id>/audit                     the Login Audit Trail: [{"time","user","status","detail","application"}]
 //	POST /_fake/accounts/<id>/preferences               {"require_approval":true|false} → 204
-//	POST /_fake/accounts/<id>/integrations/<name>/bundle  install as a bundle does (Enabled) → 204
+//	POST /_fake/accounts/<id>/integrations/<name>/bundle  install as a bundle does (Enabled) → 204;
+//	                                                      409 {"error"} when the account already has the record
 //	GET  /_fake/integrations                            every record with its credentials
 //	POST /_fake/reset                                   back to the config's state → 204
 package main

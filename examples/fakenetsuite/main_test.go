@@ -613,6 +613,55 @@ func TestAdminAPI(t *testing.T) {
 	}
 }
 
+// A bundle install of a record the account already has (installed before,
+// auto-installed, or its own) changes nothing and answers 409 with a
+// one-line JSON reason; an unknown record is still 404.
+func TestAdminBundleConflict(t *testing.T) {
+	t.Parallel()
+	s := start(t)
+	bundle := func(account, name string) (int, string) {
+		t.Helper()
+		status, _, b := s.do(t, http.MethodPost, "", "/_fake/accounts/"+account+"/integrations/"+name+"/bundle", nil, nil)
+		var body struct {
+			Error string `json:"error"`
+		}
+		if status != http.StatusNoContent {
+			if err := json.Unmarshal(b, &body); err != nil || strings.Count(string(b), "\n") != 1 {
+				t.Errorf("bundle %s into %s: %d %q: want one line of JSON (%v)", name, account, status, b, err)
+			}
+		}
+		return status, body.Error
+	}
+	if status, _ := bundle("7654321", "Acme%20Mobile"); status != http.StatusNoContent {
+		t.Fatalf("first bundle install: %d", status)
+	}
+	tests := []struct {
+		name, account, record string
+		want                  int
+		reason                string
+	}{
+		{"installed by a bundle before", "7654321", "Acme%20Mobile", http.StatusConflict, "already in this account"},
+		{"auto-installed, waiting for approval", "7654321", "Acme%20Sync", http.StatusConflict, "already in this account"},
+		{"the owner's own record", "TSTDRV1234567", "Acme%20Sync", http.StatusConflict, "owns"},
+		{"unknown record", "7654321", "Nope", http.StatusNotFound, "no integration record"},
+		{"unknown account", "999", "Acme%20Sync", http.StatusNotFound, "no account"},
+	}
+	for _, tt := range tests {
+		if status, reason := bundle(tt.account, tt.record); status != tt.want || !strings.Contains(reason, tt.reason) {
+			t.Errorf("%s: %d %q, want %d with %q", tt.name, status, reason, tt.want, tt.reason)
+		}
+	}
+	var installs []integrationJSON
+	s.adminJSON(t, http.MethodGet, "/_fake/accounts/7654321/integrations", nil, &installs)
+	want := []integrationJSON{
+		{Name: "Acme Sync", State: "Waiting for Approval", InstalledBy: "auto"},
+		{Name: "Acme Mobile", State: "Enabled", InstalledBy: "bundle"},
+	}
+	if diff := cmp.Diff(want, installs, cmpIgnoreAppID); diff != "" {
+		t.Errorf("integrations after the refused installs (-want +got):\n%s", diff)
+	}
+}
+
 var cmpIgnoreAppID = cmp.Transformer("noAppID", func(in integrationJSON) integrationJSON { in.ApplicationID = ""; return in })
 
 // 1,000 concurrent SOAP requests from 50 clients, each with its own
