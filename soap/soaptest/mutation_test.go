@@ -400,3 +400,28 @@ func TestUnavailableWindow(t *testing.T) {
 		t.Errorf("answers at 0 (no start), 9s, 10s, 15s, 20s, 30s (-want +got):\n%s", diff)
 	}
 }
+
+// TestLoginAuditKeepsTheLatest: the Login Audit Trail holds up to 1000
+// entries; the next one drops the older half.
+func TestLoginAuditKeepsTheLatest(t *testing.T) {
+	t.Parallel()
+	f := setup(t, false)
+	emails := func() (n int, first, last string) {
+		log := f.customer.LoginAudit()
+		return len(log), log[0].Email, log[len(log)-1].Email
+	}
+	type trail struct {
+		N           int
+		First, Last string
+	}
+	soaptest.AuditFailures(f.customer, 0, 1000)
+	var got []trail
+	n, first, last := emails()
+	got = append(got, trail{n, first, last})
+	soaptest.AuditFailures(f.customer, 1000, 1)
+	n, first, last = emails()
+	got = append(got, trail{n, first, last})
+	if diff := cmp.Diff([]trail{{1000, "0", "999"}, {501, "500", "1000"}}, got); diff != "" {
+		t.Errorf("audit trail (-want +got):\n%s", diff)
+	}
+}
