@@ -40,7 +40,9 @@ func Open(ctx context.Context, dsn string) (*sql.DB, error) {
 		return nil, errors.New("sqlstore: unsupported DSN: want sqlite:PATH, a file path, or a postgres:// URL (key=value connection strings and other schemes are refused)")
 	case kind == "postgres":
 		var err error
-		if db, err = sql.Open("pgx", dsn); err != nil {
+		// pgx reads only a lower-case scheme; URL schemes are case-insensitive
+		scheme, rest, _ := strings.Cut(dsn, "://")
+		if db, err = sql.Open("pgx", strings.ToLower(scheme)+"://"+rest); err != nil {
 			return nil, fmt.Errorf("sqlstore: open %s: %w", redactDSN(dsn), scrubDSN(err, dsn))
 		}
 	default:

@@ -28,3 +28,16 @@ func TestOpenRefusesOtherDSNs(t *testing.T) {
 		t.Error("a key=value DSN created a file")
 	}
 }
+
+// A postgres:// URL in another case reaches PostgreSQL, not a parse error.
+func TestOpenPostgresSchemeAnyCase(t *testing.T) {
+	dsn := os.Getenv("NSDIST_TEST_POSTGRES")
+	if dsn == "" {
+		t.Skip("NSDIST_TEST_POSTGRES is not set; .ci/run sets it")
+	}
+	db, err := sqlstore.Open(t.Context(), "POSTGRES"+strings.TrimPrefix(strings.TrimPrefix(dsn, "postgresql"), "postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+}
