@@ -7,11 +7,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"html/template"
 	"net/http"
 	"net/url"
 	"sync"
 	"time"
+
+	"github.com/nsdist/nsdist/internal/connectpage"
 )
 
 // Pending is a started authorization waiting for its callback, bound to
@@ -265,20 +266,12 @@ func (c *Connect) Callback() http.Handler {
 	})
 }
 
-var connectPage = template.Must(template.New("result").Parse(`<!DOCTYPE html>
-<html><head><title>NetSuite connection</title></head><body>
-<h1 id="headline">{{.Headline}}</h1>
-<p id="detail">{{.Detail}}</p>
-{{if .Next}}<p id="next">Next: {{.Next}}</p>{{end}}
-</body></html>
-`))
-
 func (c *Connect) render(w http.ResponseWriter, r *http.Request, o ConnectOutcome) {
 	if c.Render != nil {
 		c.Render(w, r, o)
 		return
 	}
-	data := struct{ Headline, Detail, Next string }{}
+	data := connectpage.Data{}
 	status := http.StatusOK
 	var oe *Error
 	switch {
@@ -305,7 +298,5 @@ func (c *Connect) render(w http.ResponseWriter, r *http.Request, o ConnectOutcom
 		status = http.StatusBadRequest
 		data.Headline, data.Detail = "Not connected", fmt.Sprint(o.Err)
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	connectPage.Execute(w, data) //nolint:errcheck
+	connectpage.Write(w, status, data)
 }

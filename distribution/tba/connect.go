@@ -5,13 +5,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"html/template"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/internal/connectpage"
 	"github.com/nsdist/nsdist/soap"
 )
 
@@ -159,20 +159,12 @@ func (c *Connect) Callback() http.Handler {
 	})
 }
 
-var resultPage = template.Must(template.New("result").Parse(`<!DOCTYPE html>
-<html><head><title>NetSuite connection</title></head><body>
-<h1 id="headline">{{.Headline}}</h1>
-<p id="detail">{{.Detail}}</p>
-{{if .Next}}<p id="next">Next: {{.Next}}</p>{{end}}
-</body></html>
-`))
-
 func (c *Connect) render(w http.ResponseWriter, res distribution.Result, err error) {
 	if c.Render != nil {
 		c.Render(w, res, err)
 		return
 	}
-	data := struct{ Headline, Detail, Next string }{}
+	data := connectpage.Data{}
 	status := http.StatusOK
 	var fe *FlowError
 	switch {
@@ -195,9 +187,7 @@ func (c *Connect) render(w http.ResponseWriter, res distribution.Result, err err
 	default:
 		data.Headline, data.Detail, data.Next = "Connected, but NetSuite refused the check: "+string(res.Outcome), res.Explanation.Sentence, res.Explanation.NextStep
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	resultPage.Execute(w, data) //nolint:errcheck
+	connectpage.Write(w, status, data)
 }
 
 // trimAdmin turns "an administrator of X must open …" into "open …".
