@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/nsdist/nsdist/internal/xsdcheck"
 	"github.com/nsdist/nsdist/soap"
 	"github.com/nsdist/nsdist/soap/soaptest"
@@ -655,5 +657,46 @@ func TestCancelledRequestReturnsPromptly(t *testing.T) {
 	_, err := f.client(t, auth).Do(ctx, soap.OpGetServerTime)
 	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 2*time.Second {
 		t.Errorf("error = %v after %v", err, time.Since(start))
+	}
+}
+
+// TestTimestampWindowEdges: a tokenPassport timestamp up to 5 minutes from
+// the server's clock, either way, is accepted; one second more is
+// InvalidTimestamp (section_4395630653).
+func TestTimestampWindowEdges(t *testing.T) {
+	t.Parallel()
+	now := time.Now().Truncate(time.Second)
+	clk := &clock{t: now}
+	f := setup(t, false, soaptest.WithClock(clk.Now))
+	auth, err := f.fake.Connect(f.customer.ID(), f.rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := f.customer.ID().SuiteTalkHost()
+	got := map[string]string{}
+	for i, d := range []time.Duration{-5*time.Minute - time.Second, -5 * time.Minute, 5 * time.Minute, 5*time.Minute + time.Second} {
+		r := &soap.Request{Operation: soap.OpGetServerTime, Version: soap.V2025_2, Auth: auth}
+		b, err := r.Encode(fmt.Sprintf("nonceTimestampEdge%02d", i), now.Add(d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = raw(t, f, host, soap.V2025_2, b)
+		switch {
+		case err == nil:
+			got[d.String()] = "accepted"
+		case errors.Is(err, soap.ErrAuthRejected):
+			got[d.String()] = lastAudit(t, f.customer).Detail
+		default:
+			got[d.String()] = err.Error()
+		}
+	}
+	want := map[string]string{
+		"-5m1s": "InvalidTimestamp",
+		"-5m0s": "accepted",
+		"5m0s":  "accepted",
+		"5m1s":  "InvalidTimestamp",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("answers by timestamp offset (-want +got):\n%s", diff)
 	}
 }
