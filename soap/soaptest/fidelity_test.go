@@ -263,6 +263,7 @@ func TestBundleInstallKeepsExistingInstall(t *testing.T) {
 		name    string
 		prepare func(t *testing.T, f *fixture) *soaptest.Account
 		want    soaptest.Install
+		msg     string // what the error says of the existing install
 	}{
 		{"Blocked after a token install", func(t *testing.T, f *fixture) *soaptest.Account {
 			if _, err := f.fake.Connect(f.customer.ID(), f.rec); err != nil {
@@ -272,17 +273,17 @@ func TestBundleInstallKeepsExistingInstall(t *testing.T) {
 				t.Fatal(err)
 			}
 			return f.customer
-		}, soaptest.Install{State: soap.StateBlocked, Channel: soaptest.ChannelToken}},
+		}, soaptest.Install{State: soap.StateBlocked, Channel: soaptest.ChannelToken}, `"Acme Sync" is installed in 123456_SB1 (token, Blocked)`},
 		{"the owner's own record", func(t *testing.T, f *fixture) *soaptest.Account { return f.vendor },
-			soaptest.Install{State: soap.StateEnabled, Channel: soaptest.ChannelCreated}},
+			soaptest.Install{State: soap.StateEnabled, Channel: soaptest.ChannelCreated}, `TSTDRV1234567 owns "Acme Sync"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := setup(t, false)
 			acct := tt.prepare(t, f)
-			if err := acct.InstallBundle(f.rec.ApplicationID, "installer"); !errors.Is(err, soaptest.ErrAlreadyInstalled) {
-				t.Errorf("InstallBundle = %v, want ErrAlreadyInstalled", err)
+			if err := acct.InstallBundle(f.rec.ApplicationID, "installer"); !errors.Is(err, soaptest.ErrAlreadyInstalled) || !strings.Contains(err.Error(), tt.msg) {
+				t.Errorf("InstallBundle = %v, want ErrAlreadyInstalled saying %s", err, tt.msg)
 			}
 			inst, _ := acct.Install(f.rec.ApplicationID)
 			if diff := cmp.Diff(tt.want, soaptest.Install{State: inst.State, Channel: inst.Channel}); diff != "" {

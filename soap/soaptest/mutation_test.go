@@ -3,6 +3,7 @@ package soaptest_test
 import (
 	"bytes"
 	"errors"
+	"io"
 	"math"
 	"net/http"
 	"strconv"
@@ -423,5 +424,88 @@ func TestLoginAuditKeepsTheLatest(t *testing.T) {
 	got = append(got, trail{n, first, last})
 	if diff := cmp.Diff([]trail{{1000, "0", "999"}, {501, "500", "1000"}}, got); diff != "" {
 		t.Errorf("audit trail (-want +got):\n%s", diff)
+	}
+}
+
+// TestLoginRoleList: login answers with the user's roles, the first one
+// the default and the one the passport named the logged-in role, and with
+// an nsId in documentInfo; a fault carries no documentInfo.
+func TestLoginRoleList(t *testing.T) {
+	t.Parallel()
+	f, pp := legacySetup(t, false, true)
+	clerk := soaptest.Role{ID: "1001", Name: "Integration Clerk", WebServices: true}
+	f.customer.AddUser(soaptest.User{Email: "two@customer.example", Password: "pw2", Roles: []soaptest.Role{soaptest.AdministratorRole, clerk}})
+	pp.Email, pp.Password, pp.Role = "two@customer.example", "pw2", clerk.ID
+	s, err := f.client(t, pp, soap.WithVersion(soap.V2020_1)).Login(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []soap.Role{
+		{ID: "3", Name: "Administrator", IsDefault: true},
+		{ID: "1001", Name: "Integration Clerk", IsLoggedIn: true},
+	}
+	if diff := cmp.Diff(want, s.Session.Roles); diff != "" {
+		t.Errorf("wsRoleList (-want +got):\n%s", diff)
+	}
+	if s.Session.UserName != "two@customer.example" || s.NSID == "" {
+		t.Errorf("login answer: user %q, nsId %q; want the user's email and an nsId", s.Session.UserName, s.NSID)
+	}
+
+	// A refusal: a fault body and no header.
+	pp.Password = "wrong"
+	b := passportBody(t, pp, soap.V2020_1)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, "https://"+f.customer.ID().SuiteTalkHost()+soap.V2020_1.Path(), bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", soap.ContentType)
+	resp, err := f.fake.Transport().RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if !bytes.Contains(body, []byte("Fault>")) || bytes.Contains(body, []byte("documentInfo")) || bytes.Contains(body, []byte("Header")) {
+		t.Errorf("refusal = %s; want a fault without a SOAP header", body)
+	}
+}
+
+// TestBearerRefusalOrigin: a Bearer token of a Blocked record is refused
+// with IntegrationBlocked, which Oracle documents; the same value for a
+// record Waiting for Approval is the fake's inference and marked so.
+func TestBearerRefusalOrigin(t *testing.T) {
+	t.Parallel()
+	type got struct {
+		Status int
+		Value  string
+		Origin soaptest.DetailOrigin
+	}
+	tests := []struct {
+		name            string
+		requireApproval bool
+		block           bool
+		want            got
+	}{
+		{"Enabled", false, false, got{http.StatusOK, "", ""}},
+		{"Blocked", false, true, got{http.StatusUnauthorized, "IntegrationBlocked", soaptest.DetailDocumented}},
+		{"Waiting for Approval", true, false, got{http.StatusUnauthorized, "IntegrationBlocked", soaptest.DetailInferred}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newO2(t, tt.requireApproval)
+			in := f.record(t, soaptest.IntegrationSpec{OAuth2CodeGrant: true})
+			access, _ := f.tokens(t, in)
+			if tt.block {
+				if err := f.cust.Block(in.ApplicationID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			st := f.time(t, access)
+			a := lastAudit(t, f.cust)
+			if diff := cmp.Diff(tt.want, got{st, a.Value(), a.Origin}); diff != "" {
+				t.Errorf("serverTime with the Bearer token (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
