@@ -21,3 +21,11 @@ func AuditFailures(a *Account, first, n int) {
 		a.auditAsLocked(strconv.Itoa(i), "", "", "InvalidSignature", DetailDocumented)
 	}
 }
+
+// DropInstall removes the record's install from the account and keeps its
+// tokens, as an uninstalled bundle would leave them.
+func DropInstall(a *Account, appID string) {
+	a.s.mu.Lock()
+	defer a.s.mu.Unlock()
+	delete(a.installs, appID)
+}

@@ -174,6 +174,37 @@ func TestLoginAuditDetails(t *testing.T) {
 			}, "nonceSignatureaaaaaa")
 			return f, b, soap.V2025_2
 		}, result{invalid, "InvalidSignature", soaptest.DetailDocumented}},
+		{"tba: no timestamp", func(t *testing.T) (*fixture, []byte, soap.Version) {
+			f, b := tokenReq(t, false, nil, func(b []byte) []byte {
+				return regexp.MustCompile(`(<core:timestamp>)[^<]*`).ReplaceAll(b, []byte("$1"))
+			}, "nonceNoTimestampaaaa")
+			return f, b, soap.V2025_2
+		}, result{invalid, "MissingTokenPassportRequiredFields", soaptest.DetailDocumented}},
+		{"tba: record no longer installed", func(t *testing.T) (*fixture, []byte, soap.Version) {
+			f, b := tokenReq(t, false, func(f *fixture) { soaptest.DropInstall(f.customer, f.rec.ApplicationID) }, nil, "nonceUninstalledaaaa")
+			return f, b, soap.V2025_2
+		}, result{invalid, "consumer_key_unknown", soaptest.DetailInferred}},
+		{"tba: role without SOAP Web Services", func(t *testing.T) (*fixture, []byte, soap.Version) {
+			f := setup(t, false)
+			f.customer.AddUser(soaptest.User{Email: "clerk@customer.example", Roles: []soaptest.Role{{ID: "1002", Name: "Clerk"}}})
+			tok, err := f.fake.IssueToken(f.customer.ID(), "clerk@customer.example", "1002", f.rec.ConsumerKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			auth := &soap.TokenAuth{Account: f.customer.ID(), ConsumerKey: f.rec.ConsumerKey, ConsumerSecret: f.rec.ConsumerSecret, TokenID: tok.ID, TokenSecret: tok.Secret}
+			r := &soap.Request{Operation: soap.OpGetServerTime, Version: soap.V2025_2, Auth: auth}
+			b, err := r.Encode("nonceNoPermissionaaa", time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return f, b, soap.V2025_2
+		}, result{"You do not have permission to access SOAP web services feature.", "permission_denied", soaptest.DetailDocumented}},
+		{"passport: role without SOAP Web Services", func(t *testing.T) (*fixture, []byte, soap.Version) {
+			f, b := passReq(t, false, func(f *fixture) {
+				f.customer.AddUser(soaptest.User{Email: "ops@customer.example", Password: "pw1", Roles: []soaptest.Role{{ID: "1002", Name: "Clerk"}}})
+			}, func(p *soap.Passport) { p.Role = "1002" }, false)
+			return f, b, soap.V2020_1
+		}, result{"You do not have permission to access SOAP web services feature.", "permission_denied", soaptest.DetailInferred}},
 		{"passport: no application id", func(t *testing.T) (*fixture, []byte, soap.Version) {
 			f, b := passReq(t, false, nil, nil, true)
 			return f, b, soap.V2020_1
