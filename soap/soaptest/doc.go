@@ -91,8 +91,18 @@
 //     Detail is the fake's explanation, not part of NetSuite's column.
 //   - The JSON error bodies of the token endpoints ({"error":{"code",
 //     "message"}}) and their HTTP statuses; the codes IssueTokenRequired
-//     and TWO_FA_REQD; InvalidTimestamp on the authorization flow. The
-//     flow's other codes are Oracle's Detail values (subsect_156934879823).
+//     and TWO_FA_REQD. The flow's other codes, InvalidTimestamp among
+//     them, are Oracle's Detail values (subsect_156934879823).
+//   - OAuth 2.0 Detail values recorded for causes Oracle does not list
+//     them for, marked inferred: InvalidRequest for a malformed authorize
+//     request other than PKCE (a parameter sent twice, no scope, an
+//     unknown prompt, prompt=none with mcp; documented for a bad or
+//     missing PKCE parameter), InvalidGrant for a spent, expired or
+//     unknown code, a code of another account, a redirect_uri mismatch
+//     and a verifier sent without a challenge (documented for a PKCE
+//     mismatch), and InvalidRefreshToken for a spent or revoked refresh
+//     token (documented for an access token sent as a refresh token)
+//     (subsect_158711892221, subsect_158711928134).
 //   - A bundle install of a record the account already has changes
 //     nothing and returns [ErrAlreadyInstalled]; Oracle documents only a
 //     fresh bundle install (always Enabled, section_4431829430).

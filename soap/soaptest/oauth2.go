@@ -394,6 +394,9 @@ type authzFail struct {
 	title  string
 	err    string // the redirect's error value
 	detail string // Login Audit Trail Detail
+	// origin is DetailInferred where the fake records a documented Detail
+	// for a cause Oracle does not list it for; empty means as documented.
+	origin DetailOrigin
 }
 
 var authorizeParams = []string{"response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method", "prompt"}
@@ -403,6 +406,12 @@ var authorizeParams = []string{"response_type", "client_id", "redirect_uri", "sc
 // and an error redirect.
 func (s *Server) checkAuthorizeLocked(v url.Values, system bool) (*authzReq, *authzFail) {
 	redirectErr := func(e, detail string) *authzFail { return &authzFail{err: e, detail: detail} }
+	// Oracle lists InvalidRequest for a bad or missing PKCE parameter only
+	// (subsect_158711892221); the fake records it for the other malformed
+	// requests too, marked inferred.
+	malformed := func() *authzFail {
+		return &authzFail{err: "invalid_request", detail: "InvalidRequest", origin: DetailInferred}
+	}
 	in := s.byClientIDLocked(v.Get("client_id"))
 	if in == nil {
 		return nil, &authzFail{page: true, status: http.StatusBadRequest, title: "Invalid client: no integration record has this client ID", detail: "UnknownIntegration"}
@@ -419,7 +428,7 @@ func (s *Server) checkAuthorizeLocked(v url.Values, system bool) (*authzReq, *au
 	}
 	for _, k := range authorizeParams {
 		if len(v[k]) > 1 {
-			return ar, redirectErr("invalid_request", "InvalidRequest")
+			return ar, malformed()
 		}
 	}
 	if !in.OAuth2CodeGrant {
@@ -432,7 +441,7 @@ func (s *Server) checkAuthorizeLocked(v url.Values, system bool) (*authzReq, *au
 		return ar, redirectErr("invalid_request", "InvalidState")
 	}
 	if v.Get("scope") == "" {
-		return ar, redirectErr("invalid_request", "InvalidRequest")
+		return ar, malformed()
 	}
 	for _, sc := range strings.Fields(v.Get("scope")) {
 		if !slices.Contains(ar.scopes, sc) {
@@ -445,7 +454,7 @@ func (s *Server) checkAuthorizeLocked(v url.Values, system bool) (*authzReq, *au
 		}
 	}
 	if len(ar.scopes) == 0 {
-		return ar, redirectErr("invalid_request", "InvalidRequest")
+		return ar, malformed()
 	}
 	mcp := ar.scopes[0] == scopeMCP
 	challenge, method := v.Get("code_challenge"), v.Get("code_challenge_method")
@@ -469,9 +478,9 @@ func (s *Server) checkAuthorizeLocked(v url.Values, system bool) (*authzReq, *au
 	}
 	switch {
 	case !okPrompt, ar.prompt["none"] && len(ar.prompt) > 1, ar.prompt["none"] && mcp:
-		return ar, redirectErr("invalid_request", "InvalidRequest")
+		return ar, malformed()
 	case ar.prompt["login"] && system: // login works only on the account-specific domain
-		return ar, redirectErr("invalid_request", "InvalidRequest")
+		return ar, malformed()
 	}
 	return ar, nil
 }
@@ -706,7 +715,11 @@ func (s *Server) authorizeFail(w http.ResponseWriter, r *http.Request, ar *authz
 		if ar != nil {
 			appID = ar.in.ApplicationID
 		}
-		company.auditLocked(email, appID, "", false, f.detail)
+		if f.origin != "" {
+			company.auditAsLocked(email, appID, "", f.detail, f.origin)
+		} else {
+			company.auditLocked(email, appID, "", false, f.detail)
+		}
 	}
 	if f.page {
 		htmlError(w, f.status, f.title)

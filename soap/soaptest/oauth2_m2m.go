@@ -276,11 +276,11 @@ func (s *Server) clientCredentialsLocked(a *Account, form url.Values, host strin
 	}
 	scopes, ok := assertionScopes(claims.Scope)
 	if !ok {
-		return nil, in, &tokenFail{http.StatusBadRequest, "invalid_scope", "InvalidScope"}
+		return nil, in, &tokenFail{status: http.StatusBadRequest, err: "invalid_scope", detail: "InvalidScope"}
 	}
 	for _, sc := range scopes {
 		if sc == scopeMCP || !slices.Contains(in.Scopes, sc) {
-			return nil, in, &tokenFail{http.StatusBadRequest, "invalid_scope", "InvalidScope"}
+			return nil, in, &tokenFail{status: http.StatusBadRequest, err: "invalid_scope", detail: "InvalidScope"}
 		}
 	}
 	switch {

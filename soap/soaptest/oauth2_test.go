@@ -416,14 +416,15 @@ func TestOAuth2CodeRules(t *testing.T) {
 		name   string
 		form   func(f *o2fix, code string, v url.Values)
 		detail string
+		origin soaptest.DetailOrigin // Oracle lists InvalidGrant for a PKCE mismatch only
 	}{
-		{"reused", nil, "InvalidGrant"},
-		{"expired", func(f *o2fix, _ string, _ url.Values) { f.clk.Add(10*time.Minute + time.Second) }, "InvalidGrant"},
-		{"redirect_uri differs", func(_ *o2fix, _ string, v url.Values) { v.Set("redirect_uri", "https://myapplication.com/other") }, "InvalidGrant"},
-		{"PKCE mismatch", func(_ *o2fix, _ string, v url.Values) { v.Set("code_verifier", strings.Repeat("a", 43)) }, "InvalidGrant"},
-		{"verifier too short", func(_ *o2fix, _ string, v url.Values) { v.Set("code_verifier", oracleVerifier[:42]) }, "InvalidGrant"},
-		{"no verifier", func(_ *o2fix, _ string, v url.Values) { v.Del("code_verifier") }, "InvalidGrant"},
-		{"unknown code", func(_ *o2fix, _ string, v url.Values) { v.Set("code", strings.Repeat("0", 64)) }, "InvalidGrant"},
+		{"reused", nil, "InvalidGrant", soaptest.DetailInferred},
+		{"expired", func(f *o2fix, _ string, _ url.Values) { f.clk.Add(10*time.Minute + time.Second) }, "InvalidGrant", soaptest.DetailInferred},
+		{"redirect_uri differs", func(_ *o2fix, _ string, v url.Values) { v.Set("redirect_uri", "https://myapplication.com/other") }, "InvalidGrant", soaptest.DetailInferred},
+		{"PKCE mismatch", func(_ *o2fix, _ string, v url.Values) { v.Set("code_verifier", strings.Repeat("a", 43)) }, "InvalidGrant", soaptest.DetailDocumented},
+		{"verifier too short", func(_ *o2fix, _ string, v url.Values) { v.Set("code_verifier", oracleVerifier[:42]) }, "InvalidGrant", soaptest.DetailDocumented},
+		{"no verifier", func(_ *o2fix, _ string, v url.Values) { v.Del("code_verifier") }, "InvalidGrant", soaptest.DetailDocumented},
+		{"unknown code", func(_ *o2fix, _ string, v url.Values) { v.Set("code", strings.Repeat("0", 64)) }, "InvalidGrant", soaptest.DetailInferred},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -443,8 +444,8 @@ func TestOAuth2CodeRules(t *testing.T) {
 			if diff := cmp.Diff([]any{400, "invalid_grant"}, []any{r.status, r.body["error"]}); diff != "" {
 				t.Fatalf("token mismatch (-want +got):\n%s", diff)
 			}
-			if got := lastDetail(t, f.cust); got != tt.detail {
-				t.Errorf("audit Detail = %q, want %q", got, tt.detail)
+			if a := lastAudit(t, f.cust); a.Detail != tt.detail || a.Origin != tt.origin {
+				t.Errorf("audit Detail = %q (%s), want %q (%s)", a.Detail, a.Origin, tt.detail, tt.origin)
 			}
 			if _, ok := f.cust.Install(in.ApplicationID); ok && tt.name != "reused" {
 				t.Error("a refused grant installed the record")
@@ -475,6 +476,7 @@ func TestOAuth2AuthorizeErrors(t *testing.T) {
 		pageErr bool   // an error page, no redirect
 		err     string // the redirect's error
 		detail  string
+		origin  soaptest.DetailOrigin // empty: documented
 	}{
 		{name: "unknown client_id", mods: func(v url.Values) { v.Set("client_id", strings.Repeat("a", 64)) }, pageErr: true, detail: "UnknownIntegration"},
 		{name: "redirect_uri mismatch", mods: func(v url.Values) { v.Set("redirect_uri", "https://evil.example/cb") }, pageErr: true, detail: "InvalidRedirectURI"},
@@ -490,9 +492,11 @@ func TestOAuth2AuthorizeErrors(t *testing.T) {
 		{name: "scope not on the record", mods: func(v url.Values) { v.Set("scope", "suite_analytics") }, err: "invalid_scope", detail: "ScopeMismatched"},
 		{name: "unknown scope", mods: func(v url.Values) { v.Set("scope", "rest_webservices openid") }, err: "invalid_scope", detail: "ScopeMismatched"},
 		{name: "mcp with another scope", spec: soaptest.IntegrationSpec{Scopes: []string{"mcp"}}, mods: func(v url.Values) { v.Set("scope", "mcp restlets") }, err: "invalid_scope", detail: "ScopeMismatched"},
-		{name: "prompt=none with mcp", spec: soaptest.IntegrationSpec{Scopes: []string{"mcp"}}, mods: func(v url.Values) { v.Set("scope", "mcp"); v.Set("prompt", "none") }, err: "invalid_request", detail: "InvalidRequest"},
-		{name: "unknown prompt", mods: func(v url.Values) { v.Set("prompt", "select_account") }, err: "invalid_request", detail: "InvalidRequest"},
-		{name: "prompt=login on system.netsuite.com", mods: func(v url.Values) { v.Set("prompt", "login") }, host: "system.netsuite.com", err: "invalid_request"},
+		{name: "prompt=none with mcp", spec: soaptest.IntegrationSpec{Scopes: []string{"mcp"}}, mods: func(v url.Values) { v.Set("scope", "mcp"); v.Set("prompt", "none") }, err: "invalid_request", detail: "InvalidRequest", origin: soaptest.DetailInferred},
+		{name: "unknown prompt", mods: func(v url.Values) { v.Set("prompt", "select_account") }, err: "invalid_request", detail: "InvalidRequest", origin: soaptest.DetailInferred},
+		{name: "no scope", mods: func(v url.Values) { v.Del("scope") }, err: "invalid_request", detail: "InvalidRequest", origin: soaptest.DetailInferred},
+		{name: "state twice", mods: func(v url.Values) { v.Add("state", "ykv2XLx1BpT5Q0F3MRPHb94j") }, err: "invalid_request", detail: "InvalidRequest", origin: soaptest.DetailInferred},
+		{name: "prompt=login on system.netsuite.com", mods: func(v url.Values) { v.Set("prompt", "login") }, host: "system.netsuite.com", err: "invalid_request"}, // no account known yet: no audit entry
 		{name: "user denies", action: "deny", err: "access_denied", detail: "AuthorizationExplicitlyDenied"},
 		{name: "record Blocked", setup: func(f *o2fix, in *soaptest.Integration) {
 			f.tokens(t, in)
@@ -559,8 +563,12 @@ func TestOAuth2AuthorizeErrors(t *testing.T) {
 				}
 			}
 			if tt.detail != "" {
-				if got := lastDetail(t, f.cust); got != tt.detail {
-					t.Errorf("audit Detail = %q, want %q", got, tt.detail)
+				origin := tt.origin
+				if origin == "" {
+					origin = soaptest.DetailDocumented
+				}
+				if a := lastAudit(t, f.cust); a.Detail != tt.detail || a.Origin != origin {
+					t.Errorf("audit Detail = %q (%s), want %q (%s)", a.Detail, a.Origin, tt.detail, origin)
 				}
 			}
 		})
@@ -723,7 +731,7 @@ func TestOAuth2Refresh(t *testing.T) {
 			t.Errorf("serverTime with the refreshed token = %d", st)
 		}
 		again := f.refresh(t, in, rt1)
-		if diff := cmp.Diff([]any{400, "invalid_grant", "InvalidRefreshToken"}, []any{again.status, again.body["error"], lastDetail(t, f.cust)}); diff != "" {
+		if diff := cmp.Diff([]any{400, "invalid_grant", "InvalidRefreshToken", soaptest.DetailInferred}, []any{again.status, again.body["error"], lastDetail(t, f.cust), lastAudit(t, f.cust).Origin}); diff != "" {
 			t.Errorf("spent refresh token mismatch (-want +got):\n%s", diff)
 		}
 		if got := f.fake.TokenRequests("refresh_token"); got != 2 {
@@ -785,7 +793,7 @@ func TestOAuth2Refresh(t *testing.T) {
 		in := f.record(t, soaptest.IntegrationSpec{OAuth2CodeGrant: true})
 		access, rt := f.tokens(t, in)
 		r := f.refresh(t, in, access)
-		if diff := cmp.Diff([]any{400, "invalid_grant", "InvalidRefreshToken"}, []any{r.status, r.body["error"], lastDetail(t, f.cust)}); diff != "" {
+		if diff := cmp.Diff([]any{400, "invalid_grant", "InvalidRefreshToken", soaptest.DetailDocumented}, []any{r.status, r.body["error"], lastDetail(t, f.cust), lastAudit(t, f.cust).Origin}); diff != "" {
 			t.Errorf("mismatch (-want +got):\n%s", diff)
 		}
 		if st := f.time(t, rt); st != 401 || lastDetail(t, f.cust) != "TokenRejected" {

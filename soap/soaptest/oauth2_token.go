@@ -154,19 +154,32 @@ type tokenFail struct {
 	status int
 	err    string
 	detail string
+	// origin is DetailInferred where Oracle lists the Detail for another
+	// cause; empty means as documented.
+	origin DetailOrigin
 }
 
 func badRequest(detail string) *tokenFail {
-	return &tokenFail{http.StatusBadRequest, "invalid_request", detail}
+	return &tokenFail{status: http.StatusBadRequest, err: "invalid_request", detail: detail}
 }
 func invalidGrant(detail string) *tokenFail {
-	return &tokenFail{http.StatusBadRequest, "invalid_grant", detail}
-}
-func unauthorizedClient(detail string) *tokenFail {
-	return &tokenFail{http.StatusBadRequest, "unauthorized_client", detail}
+	return &tokenFail{status: http.StatusBadRequest, err: "invalid_grant", detail: detail}
 }
 
-var clientAuthFailed = &tokenFail{http.StatusUnauthorized, "invalid_client", "ClientAuthenticationFailed"}
+// inferredGrant is invalid_grant with a Detail Oracle lists for another
+// cause: InvalidGrant is documented for a PKCE mismatch only and
+// InvalidRefreshToken for an access token sent as a refresh token
+// (subsect_158711892221, subsect_158711928134); the fake records them for
+// a spent, expired or unknown code or refresh token and a redirect_uri
+// mismatch too.
+func inferredGrant(detail string) *tokenFail {
+	return &tokenFail{status: http.StatusBadRequest, err: "invalid_grant", detail: detail, origin: DetailInferred}
+}
+func unauthorizedClient(detail string) *tokenFail {
+	return &tokenFail{status: http.StatusBadRequest, err: "unauthorized_client", detail: detail}
+}
+
+var clientAuthFailed = &tokenFail{status: http.StatusUnauthorized, err: "invalid_client", detail: "ClientAuthenticationFailed"}
 
 func tokenError(w http.ResponseWriter, status int, code string, realm soap.AccountID) {
 	if status == http.StatusUnauthorized {
@@ -226,7 +239,7 @@ func (s *Server) tokenEndpoint(w http.ResponseWriter, r *http.Request, a *Accoun
 	case gt == "client_credentials":
 		out, in, fail = s.clientCredentialsLocked(a, form, host)
 	default:
-		fail = &tokenFail{http.StatusBadRequest, "unsupported_grant_type", "InvalidGrantType"}
+		fail = &tokenFail{status: http.StatusBadRequest, err: "unsupported_grant_type", detail: "InvalidGrantType"}
 	}
 	if fail != nil {
 		if fail.detail != "" {
@@ -234,7 +247,11 @@ func (s *Server) tokenEndpoint(w http.ResponseWriter, r *http.Request, a *Accoun
 			if in != nil {
 				appID = in.ApplicationID
 			}
-			a.auditLocked("", appID, "", false, fail.detail)
+			if fail.origin != "" {
+				a.auditAsLocked("", appID, "", fail.detail, fail.origin)
+			} else {
+				a.auditLocked("", appID, "", false, fail.detail)
+			}
 		}
 		tokenError(w, fail.status, fail.err, a.id)
 		return
@@ -306,20 +323,20 @@ func (s *Server) codeGrantLocked(a *Account, in *Integration, form url.Values) (
 	now := s.now()
 	switch {
 	case c == nil || c.used || !now.Before(c.expires):
-		return nil, invalidGrant("InvalidGrant")
+		return nil, inferredGrant("InvalidGrant")
 	case c.clientID != in.ClientID:
 		return nil, invalidGrant("ClientIdMismatch")
 	}
 	c.used = true // single use, whatever happens next
 	switch {
 	case c.account != a:
-		return nil, invalidGrant("InvalidGrant")
+		return nil, inferredGrant("InvalidGrant")
 	case form.Get("redirect_uri") != c.redirectURI:
-		return nil, invalidGrant("InvalidGrant")
+		return nil, inferredGrant("InvalidGrant")
 	case c.challenge != "" && !pkceMatches(c.challenge, form.Get("code_verifier")):
 		return nil, invalidGrant("InvalidGrant")
 	case c.challenge == "" && form.Has("code_verifier"): // RFC 9700 §2.1.1
-		return nil, invalidGrant("InvalidGrant")
+		return nil, inferredGrant("InvalidGrant")
 	}
 	if f := s.grantChecksLocked(a, in, c.email, c.role); f != nil {
 		return nil, f
@@ -402,7 +419,7 @@ func (s *Server) refreshGrantLocked(a *Account, in *Integration, form url.Values
 	case t.chain.clientID != in.ClientID:
 		return nil, invalidGrant("ClientIdMismatch")
 	case t.revoked || t.chain.revoked || t.used:
-		return nil, invalidGrant("InvalidRefreshToken")
+		return nil, inferredGrant("InvalidRefreshToken")
 	case !now.Before(t.exp):
 		return nil, invalidGrant("RefreshTokenExpired")
 	case t.chain.public && !now.Before(t.chain.oit.Add(in.MaxTokenRotation)):
