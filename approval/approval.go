@@ -269,11 +269,20 @@ func Evaluate(in Input) Decision {
 		}
 		warn("oauth2_not_soap", "OAuth 2.0 covers REST web services and RESTlets, not SOAP; nsdist cannot confirm the State with a SOAP request on this channel", "section_157771733782")
 	case ChannelBundle, ChannelSDF:
-		// section_4389835426: only the owner can bundle; no re-bundling of someone else's record unless bundle copy.
-		if in.Record.FromOthersBundle && !in.Record.BundleCopy {
-			block("rebundle", "the record arrived in someone else's bundle and cannot be bundled again (only a bundle copy may include it)", "section_4389835426")
-		} else if in.Record.Owner != "" && in.Source != "" && in.Source != in.Record.Owner && !in.Record.BundleCopy {
+		// section_4389835426: only the owner can bundle; no re-bundling of
+		// someone else's record unless bundle copy. A bundle copy is
+		// SuiteBundler's: it lets through a record that arrived in a
+		// bundle, not any record owned elsewhere, and means nothing to SDF.
+		bundleCopy := in.Record.BundleCopy && in.Channel == ChannelBundle
+		if in.Record.FromOthersBundle && !bundleCopy {
+			block("rebundle", "the record arrived in someone else's bundle and cannot be bundled again (only a SuiteBundler bundle copy may include it)", "section_4389835426")
+		} else if in.Record.Owner != "" && in.Source != "" && in.Source != in.Record.Owner && !(bundleCopy && in.Record.FromOthersBundle) {
 			block("not_owner", fmt.Sprintf("only the owner account %s can bundle the record, not %s", in.Record.Owner, in.Source), "section_4389835426")
+		}
+		// section_4389727047: the owner account has the record it created,
+		// with the State set there; a bundle or SuiteApp brings it nothing.
+		if in.Target.Account != "" && in.Target.Account == in.Record.Owner {
+			block("target_is_owner", fmt.Sprintf("the target %s is the account that owns the record: it already has it, and a bundle or SuiteApp install there changes nothing; set its State in %s", in.Target.Account, MenuManageIntegrations), "section_4389727047")
 		}
 		// section_4389835426: Replace Existing Object makes the record the bundle author's.
 		if in.Record.ReplacedByBundleUpdate {
@@ -370,10 +379,10 @@ func Evaluate(in Input) Decision {
 		default:
 			d.InitialState, d.RequestsAccepted = StateUnknown, Unknown
 			d.PossibleStates = []soap.RecordState{soap.StateEnabled, soap.StateWaitingForApproval}
-			d.Probe = "send one authenticated request right after the install (nsdist sends getServerTime): success means Enabled; \"Invalid login attempt.\" right after the token was issued means it is most likely Waiting for Approval. An administrator can also read the preference at " + MenuSOAPPreferences
+			d.Probe = "send one authenticated request right after the install (nsdist sends getServerTime): success means Enabled; \"Invalid login attempt.\" right after the token was issued means it is most likely Waiting for Approval (nsdist's reading: Oracle documents no fault for that State). An administrator can also read the preference at " + MenuSOAPPreferences
 			if in.Channel == ChannelOAuth2 {
 				// article_0528010158: serverTime needs no permission; subsect_158521885412: refusals are 401 invalid_token.
-				d.Probe = "call REST GET /services/rest/system/v1/serverTime with the new access token right after the grant: 200 means Enabled; 401 invalid_token right after the grant means it is most likely Waiting for Approval (or, by Oracle's code-grant page, not installed). An administrator can also read the preference at " + MenuSOAPPreferences
+				d.Probe = "call REST GET /services/rest/system/v1/serverTime with the new access token right after the grant: 200 means Enabled; 401 invalid_token right after the grant means it is most likely Waiting for Approval (or, by Oracle's code-grant page, not installed; Oracle documents only that every refusal is the same 401). An administrator can also read the preference at " + MenuSOAPPreferences
 			}
 			d.AdminSteps = []Step{
 				{Text: "Check whether Require Approval during Auto-Installation of Integration is set", MenuPath: MenuSOAPPreferences},

@@ -57,6 +57,13 @@ func TestEvaluateBlockingRules(t *testing.T) {
 		{"rebundle", approval.Input{Channel: approval.ChannelBundle, Record: approval.Record{Owner: "1", FromOthersBundle: true}}, []string{"rebundle"}},
 		{"rebundle allowed as bundle copy", approval.Input{Channel: approval.ChannelBundle, Record: approval.Record{Owner: "1", FromOthersBundle: true, BundleCopy: true}, Source: "2"}, []string{}},
 		{"not owner", approval.Input{Channel: approval.ChannelBundle, Record: approval.Record{Owner: "1"}, Source: "2"}, []string{"not_owner"}},
+		// A bundle copy lets through a record that came in a bundle, not any record owned elsewhere.
+		{"bundle copy of a record owned elsewhere", approval.Input{Channel: approval.ChannelBundle, Record: approval.Record{Owner: "1", BundleCopy: true}, Source: "2"}, []string{"not_owner"}},
+		// SDF has no bundle copy.
+		{"sdf with the bundle copy flag", approval.Input{Channel: approval.ChannelSDF, Record: approval.Record{Owner: "1", FromOthersBundle: true, BundleCopy: true}, Source: "2"}, []string{"rebundle"}},
+		{"bundle into the owner", approval.Input{Channel: approval.ChannelBundle, Record: tbaRecord(), Target: approval.Target{Account: "TSTDRV1234567"}}, []string{"target_is_owner"}},
+		{"sdf into the owner", approval.Input{Channel: approval.ChannelSDF, Record: tbaRecord(), Target: approval.Target{Account: "TSTDRV1234567"}}, []string{"target_is_owner"}},
+		{"tba in the owner is fine", approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Target: approval.Target{Account: "TSTDRV1234567"}}, []string{}},
 		{"replace existing object", approval.Input{Channel: approval.ChannelSDF, Record: approval.Record{Owner: "1", ReplacedByBundleUpdate: true}}, []string{"replace_existing_object"}},
 		{"release preview source", approval.Input{Channel: approval.ChannelBundle, Record: tbaRecord(), SourceReleasePreview: true}, []string{"release_preview_source"}},
 		{"release preview to release preview", approval.Input{Channel: approval.ChannelBundle, Record: tbaRecord(), SourceReleasePreview: true, Target: approval.Target{ReleasePreview: true}}, []string{}},
@@ -355,6 +362,11 @@ func TestObserve(t *testing.T) {
 		{f("invalidCredentialsFault", "INVALID_LOGIN_ATTEMPT", ""), approval.ObservedInvalidLogin},
 		{f("invalidCredentialsFault", "USER_ERROR", "invalid login attempt"), approval.ObservedInvalidLogin},
 		{f("invalidCredentialsFault", "USER_ERROR", ""), approval.ObservedInvalidLogin},
+		{f("invalidCredentialsFault", "", ""), approval.ObservedInvalidLogin},
+		// the code alone decides when the text says nothing of it
+		{f("invalidCredentialsFault", "INVALID_APP_ID", "The application id sent is not valid."), approval.ObservedInvalidApplicationID},
+		{f("invalidCredentialsFault", "INVALID_APP_ID", ""), approval.ObservedInvalidApplicationID},
+		{f("invalidCredentialsFault", "INVALID_LOGIN_CREDENTIALS", ""), approval.ObservedCredentialsRefused},
 		{&soap.OpError{Err: &soap.Fault{Kind: "invalidCredentialsFault", NSCode: "USER_ERROR", NSMessage: "Application ID mandatory but missing."}}, approval.ObservedMissingApplicationID},
 		{f("exceededConcurrentRequestLimitFault", "WS_REQUEST_BLOCKED", ""), approval.ObservedConcurrency},
 		{f("unexpectedErrorFault", "ACCT_TEMP_UNAVAILABLE", ""), approval.ObservedUnavailable},
@@ -465,4 +477,45 @@ func ExampleExplain() {
 	err := &soap.Fault{Kind: "invalidCredentialsFault", NSCode: "USER_ERROR", String: "Invalid login attempt."}
 	fmt.Println(approval.Explain(d, approval.Observation{Observed: approval.Observe(err)}))
 	// Output: awaiting_approval: installed, waiting for approval: an administrator of 123456 must open Setup > Integration > Manage Integrations, edit Acme Sync, and set State to Enabled
+}
+
+// TestConsistentRefuses: each rule of Consistent rejects a decision that
+// breaks it, and a decision that keeps them all passes.
+func TestConsistentRefuses(t *testing.T) {
+	t.Parallel()
+	owner := approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Target: approval.Target{Account: "TSTDRV1234567"}}
+	ok := func() approval.Decision {
+		return approval.Decision{Input: owner, Allowed: true, InitialState: approval.StateEnabled, RequestsAccepted: approval.Yes, CredentialsResettableInTarget: true}
+	}
+	tests := []struct {
+		name string
+		edit func(d *approval.Decision)
+		want string // "" for consistent
+	}{
+		{"consistent", func(*approval.Decision) {}, ""},
+		{"allowed without a state", func(d *approval.Decision) { d.InitialState = approval.StateNone }, "an allowed channel predicts no state"},
+		{"enabled refusing requests", func(d *approval.Decision) { d.RequestsAccepted = approval.No }, "Enabled but requests"},
+		{"waiting accepting requests", func(d *approval.Decision) { d.InitialState = approval.StateWaitingForApproval }, "Waiting for Approval but requests"},
+		{"unknown without a probe", func(d *approval.Decision) { d.InitialState = approval.StateUnknown; d.RequestsAccepted = approval.Unknown }, "Unknown state without a probe"},
+		{"bundle not enabled", func(d *approval.Decision) {
+			d.Input.Channel = approval.ChannelBundle
+			d.InitialState, d.RequestsAccepted = approval.StateWaitingForApproval, approval.No
+		}, "a bundle predicts"},
+		{"resettable outside the owner", func(d *approval.Decision) { d.Input.Target.Account = "123456" }, "resettable outside the owner"},
+		{"resettable without TBA", func(d *approval.Decision) { d.Input.Record.TBA = false }, "resettable on a record without TBA"},
+		{"approval step while enabled", func(d *approval.Decision) {
+			d.AdminSteps = []approval.Step{{Text: "Set State to Enabled and save"}}
+		}, "predicted Enabled but an approval step"},
+	}
+	for _, tt := range tests {
+		d := ok()
+		tt.edit(&d)
+		err := d.Consistent()
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%s: Consistent = %v, want nil", tt.name, err)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("%s: Consistent = %v, want an error saying %q", tt.name, err, tt.want)
+		}
+	}
 }

@@ -12,10 +12,13 @@
 // section_4429293934); where the documentation is silent, the decision
 // says "not documented".
 //
-// [Explain] turns what a request saw into an [Outcome]. NetSuite answers a
-// record that is Waiting for Approval or Blocked with the same
-// "Invalid login attempt." as a wrong password; the decision's prediction
-// and the token's age are what tell them apart:
+// [Explain] turns what a request saw into an [Outcome]. Oracle documents
+// that a record Waiting for Approval or Blocked refuses requests
+// (section_4429293934) but not the fault it answers with; public client
+// code shows the same "Invalid login attempt." as for a wrong password,
+// and nsdist reads the answer that way (its reading, not Oracle's). The
+// decision's prediction and the token's age are what tell the causes
+// apart:
 //
 //	d := approval.Evaluate(approval.Input{Channel: approval.ChannelTBA, Record: rec,
 //		Target: approval.Target{Account: "123456", RequireApproval: approval.PreferenceRequired}})
