@@ -496,7 +496,10 @@ func TestConsistentRefuses(t *testing.T) {
 		{"allowed without a state", func(d *approval.Decision) { d.InitialState = approval.StateNone }, "an allowed channel predicts no state"},
 		{"enabled refusing requests", func(d *approval.Decision) { d.RequestsAccepted = approval.No }, "Enabled but requests"},
 		{"waiting accepting requests", func(d *approval.Decision) { d.InitialState = approval.StateWaitingForApproval }, "Waiting for Approval but requests"},
-		{"unknown without a probe", func(d *approval.Decision) { d.InitialState = approval.StateUnknown; d.RequestsAccepted = approval.Unknown }, "Unknown state without a probe"},
+		{"unknown without a probe", func(d *approval.Decision) {
+			d.InitialState = approval.StateUnknown
+			d.RequestsAccepted = approval.Unknown
+		}, "Unknown state without a probe"},
 		{"bundle not enabled", func(d *approval.Decision) {
 			d.Input.Channel = approval.ChannelBundle
 			d.InitialState, d.RequestsAccepted = approval.StateWaitingForApproval, approval.No
