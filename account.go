@@ -8,10 +8,10 @@ import (
 
 // AccountID is a canonical NetSuite account id: "123456", "123456_SB1" or
 // "TSTDRV1234567". It is the form SOAP's TokenPassport.account, the OAuth 1.0
-// realm and OAuth 2.0's company parameter carry; a lower-case or hyphenated
-// sandbox id in a TokenPassport gives "Invalid login attempt."
-// (section_4429293934 lists the account id as what a request names; the
-// sandbox host form is lower case with a hyphen). Build one with
+// realm and OAuth 2.0's company parameter carry (the sandbox host form is
+// lower case with a hyphen). Public issue trackers report that a
+// lower-case or hyphenated sandbox id in a TokenPassport gives "Invalid
+// login attempt."; Oracle does not document it. Build one with
 // [ParseAccountID]. It belongs to no wire protocol: SOAP, TBA and OAuth 2.0
 // all name accounts with it.
 type AccountID string

@@ -46,8 +46,10 @@
 //	var f *soap.Fault
 //	switch {
 //	case errors.Is(err, soap.ErrAuthRejected):
-//		// "Invalid login attempt.": wrong credentials, or the integration
-//		// record is Blocked or Waiting for Approval in the target account.
+//		// "Invalid login attempt.": wrong credentials, or (nsdist's
+//		// reading of public client code: Oracle documents no fault for
+//		// it) the integration record is Blocked or Waiting for Approval
+//		// in the target account.
 //	case errors.As(err, &f):
 //		log.Print(f.Kind, f.NSCode, f.Hostname)
 //	}
