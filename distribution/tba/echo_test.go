@@ -85,3 +85,46 @@ func TestFlowErrorHidesEchoedCredentials(t *testing.T) {
 		}
 	}
 }
+
+// TestFlowErrorHidesEncodedPassword: the NLAuth header carries the
+// password percent-encoded the RFC 3986 way (a space is %20, '@' is %40);
+// a server that quotes it back in that form, with upper- or lower-case hex,
+// or in Base64, does not get it into the error.
+func TestFlowErrorHidesEncodedPassword(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, password, echoed string }{
+		{"rfc 3986", "my pass@1", "my%20pass%401"},
+		{"rfc 3986, lower-case hex", "my pass@1+/", "my%20pass%401%2b%2f"},
+		{"base64", "my pass@1", "bXkgcGFzc0Ax"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			body := `{"error":{"code":"INVALID_LOGIN_ATTEMPT","message":"credentials rejected: ` + tt.echoed + `"}}`
+			rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				return &http.Response{StatusCode: http.StatusUnauthorized, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
+			})
+			client, err := tba.NewClient(tba.WithTransport(rt))
+			if err != nil {
+				t.Fatal(err)
+			}
+			creds := tba.UserCredentials{Account: "123456", Email: "a@b.example", Password: tt.password}
+			_, err = client.IssueToken(t.Context(), creds, strings.Repeat("c", 64), "")
+			var fe *tba.FlowError
+			if !errors.As(err, &fe) || fe.Code != tba.CodeInvalidLogin {
+				t.Fatalf("IssueToken error = %v, want a *tba.FlowError %s", err, tba.CodeInvalidLogin)
+			}
+			if !strings.Contains(fe.Message, "credentials rejected: ") || !strings.Contains(fe.Body, "credentials rejected: ") {
+				t.Errorf("the rest of the answer was lost: Message %q, Body %q", fe.Message, fe.Body)
+			}
+			for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+				out := fmt.Sprintf(verb, fe) + fmt.Sprintf(verb, *fe) + fmt.Sprintf(verb, err)
+				for _, s := range []string{tt.password, tt.echoed} {
+					if strings.Contains(out, s) {
+						t.Errorf("%s prints the password as %q: %s", verb, s, out)
+					}
+				}
+			}
+		})
+	}
+}

@@ -3,8 +3,10 @@
 package redact
 
 import (
+	"encoding/base64"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -69,19 +71,82 @@ func Params(s string) string {
 	return authScheme.ReplaceAllString(s, "${1}${2}"+Placeholder)
 }
 
-// Values replaces every occurrence in s of each secret value (and of its
-// URL-encoded forms) with the placeholder. Values shorter than 4 bytes are
-// skipped: blanking them would blank ordinary text.
+// Values replaces every occurrence in s of each secret value, and of the
+// forms it takes on the wire, with the placeholder: url.QueryEscape and
+// url.PathEscape; the RFC 3986 percent-encoding that OAuth 1.0a and NLAuth
+// headers use (RFC 5849 §3.6, section_157651396916: only A-Z a-z 0-9 - . _ ~
+// stay, a space is %20); each of those with lower-case hex digits; and
+// Base64 in the standard and URL alphabets, padded or not. Values shorter
+// than 4 bytes are skipped: blanking them would blank ordinary text.
 func Values(s string, secrets ...string) string {
 	for _, v := range secrets {
 		if len(v) < 4 {
 			continue
 		}
-		for _, form := range []string{v, url.QueryEscape(v), url.PathEscape(v)} {
+		for _, form := range forms(v) {
 			s = strings.ReplaceAll(s, form, Placeholder)
 		}
 	}
 	return s
+}
+
+// forms returns v and its encoded forms, without duplicates, longest
+// first, so that a form containing another (padded Base64 holds the raw
+// form) is blanked whole rather than leaving a tail.
+func forms(v string) []string {
+	escaped := []string{url.QueryEscape(v), url.PathEscape(v), rfc3986(v)}
+	out := []string{v}
+	for _, e := range escaped {
+		out = append(out, e, lowerHex(e))
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+		out = append(out, enc.EncodeToString([]byte(v)))
+	}
+	slices.SortFunc(out, func(a, b string) int {
+		if len(a) != len(b) {
+			return len(b) - len(a)
+		}
+		return strings.Compare(a, b)
+	})
+	return slices.Compact(out)
+}
+
+// rfc3986 percent-encodes every byte of s outside RFC 3986's unreserved
+// set, with upper-case hex, as internal/oauth1's Encode does (redact imports
+// nothing of nsdist's).
+func rfc3986(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
+	return b.String()
+}
+
+// lowerHex lower-cases the two hex digits of every %XX in s: RFC 3986 §2.1
+// makes %2f and %2F equivalent, and some servers echo the lower-case form.
+func lowerHex(s string) string {
+	isHex := func(c byte) bool { return '0' <= c && c <= '9' || 'A' <= c && c <= 'F' || 'a' <= c && c <= 'f' }
+	b := []byte(s)
+	for i := 0; i+2 < len(b); i++ {
+		if b[i] != '%' || !isHex(b[i+1]) || !isHex(b[i+2]) {
+			continue
+		}
+		for _, j := range []int{i + 1, i + 2} {
+			if 'A' <= b[j] && b[j] <= 'F' {
+				b[j] += 'a' - 'A'
+			}
+		}
+		i += 2
+	}
+	return string(b)
 }
 
 // blankElement replaces the text of <p:name ...>text</p:name> with the placeholder.

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/nsdist/nsdist/internal/oauth1"
 )
 
 func TestURL(t *testing.T) {
@@ -82,6 +84,14 @@ func TestValues(t *testing.T) {
 		{"plain", "your password is Pa ss+w/rd, really", []string{"Pa ss+w/rd"}, "your password is [REDACTED], really"},
 		{"query-escaped", "q=Pa+ss%2Bw%2Frd", []string{"Pa ss+w/rd"}, "q=[REDACTED]"},
 		{"path-escaped", "p=Pa%20ss+w%2Frd", []string{"Pa ss+w/rd"}, "p=[REDACTED]"},
+		{"RFC 3986 as in an NLAuth header", `"message":"credentials rejected: my%20pass%401"`, []string{"my pass@1"}, `"message":"credentials rejected: [REDACTED]"`},
+		{"RFC 3986, every reserved character", "sig=a%2Bb%2Fc%3Dd%21%2A%27%28%29%3B%3A%26%24%2C%3F%23%5B%5D", []string{"a+b/c=d!*'();:&$,?#[]"}, "sig=[REDACTED]"},
+		{"RFC 3986, UTF-8 bytes", "pw=p%C3%A4ss%E2%82%AC", []string{"päss€"}, "pw=[REDACTED]"},
+		{"RFC 3986, lower-case hex", "pw=a%2bb%2fc%3dd%21", []string{"a+b/c=d!"}, "pw=[REDACTED]"},
+		{"query-escaped, lower-case hex", "q=Pa+ss%2bw%2frd", []string{"Pa ss+w/rd"}, "q=[REDACTED]"},
+		{"path-escaped, lower-case hex", "p=Pa%20ss+w%2frd", []string{"Pa ss+w/rd"}, "p=[REDACTED]"},
+		{"base64 standard, padded and raw", "b=aHVudGVyMj8+ c=cD4+P3d+fj8= d=cD4+P3d+fj8", []string{"hunter2?>", "p>>?w~~?"}, "b=[REDACTED] c=[REDACTED] d=[REDACTED]"},
+		{"base64 URL alphabet, padded and raw", "b=aHVudGVyMj8- c=cD4-P3d-fj8= d=cD4-P3d-fj8", []string{"hunter2?>", "p>>?w~~?"}, "b=[REDACTED] c=[REDACTED] d=[REDACTED]"},
 		{"several, every occurrence", "aaaa bbbb aaaa", []string{"aaaa", "bbbb"}, "[REDACTED] [REDACTED] [REDACTED]"},
 		{"short values are left", "the pin 123 stays", []string{"123", ""}, "the pin 123 stays"},
 		{"none", "nothing", nil, "nothing"},
@@ -106,6 +116,39 @@ func TestParamsLeavesOrdinaryText(t *testing.T) {
 	for _, in := range tests {
 		if diff := cmp.Diff(in, Params(in)); diff != "" {
 			t.Errorf("Params(%q) mismatch (-want +got):\n%s", in, diff)
+		}
+	}
+}
+
+// rfc3986 must produce what internal/oauth1's Encode puts into the NLAuth
+// and OAuth headers, or a password echoed from one would go unblanked.
+func TestRFC3986MatchesOAuth1Encode(t *testing.T) {
+	t.Parallel()
+	var all strings.Builder
+	for c := range 256 {
+		all.WriteByte(byte(c))
+	}
+	for _, in := range []string{"", "my pass@1", "a+b/c=d!*'();:&$,?#[]%", "päss€", "AZaz09-._~", all.String()} {
+		if diff := cmp.Diff(oauth1.Encode(in), rfc3986(in)); diff != "" {
+			t.Errorf("rfc3986(%q) mismatch (-want +got):\n%s", in, diff)
+		}
+	}
+}
+
+func TestLowerHex(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"%2F%3D%ZZ", "%2f%3d%ZZ"},
+		{"ABC%4", "ABC%4"},
+		{"%", "%"},
+		{"%%2F", "%%2f"},
+		{"%2%AB", "%2%ab"},
+		{"%ABCD", "%abCD"},
+		{"no escapes ABCDEF", "no escapes ABCDEF"},
+	}
+	for _, tt := range tests {
+		if diff := cmp.Diff(tt.want, lowerHex(tt.in)); diff != "" {
+			t.Errorf("lowerHex(%q) mismatch (-want +got):\n%s", tt.in, diff)
 		}
 	}
 }
