@@ -16,8 +16,16 @@ import (
 // ErrFlow is wrapped by every error of the token flow.
 var ErrFlow = errors.New("tba: token flow failed")
 
-// Codes of the flow: NetSuite's Login Audit Trail Detail values
-// (subsect_156934879823), plus the client's own checks.
+// Codes of the flow. Most are NetSuite's Login Audit Trail Detail values
+// for the authorization flow (subsect_156934879823). INVALID_LOGIN_ATTEMPT
+// is NetSuite's status code for a refused login (section_N3539978), which
+// the NLAuth page names for a badly escaped header (section_4623992425).
+// IssueTokenRequired and TWO_FA_REQD are not Oracle's: Oracle documents no
+// error codes for the issuetoken endpoint (chapter_157017286140) and says
+// only that a 2FA role without nlauth_otp gets an error saying 2FA is
+// required (section_1546447142). They are the codes the fake
+// (soap/soaptest) answers; NetSuite may send others, which get the generic
+// NextStep. The last three are the client's own checks.
 const (
 	CodeIntegrationBlocked       = "IntegrationBlocked"
 	CodeUnknownIntegration       = "UnknownIntegration"
