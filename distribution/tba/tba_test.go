@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/distribution/tba"
@@ -383,4 +385,48 @@ func (r routeApp) RoundTrip(req *http.Request) (*http.Response, error) {
 		return http.DefaultTransport.RoundTrip(c)
 	}
 	return r.fake.RoundTrip(req)
+}
+
+// TestIssueTokenRefusedByTheAccount: once the record is Blocked in the
+// account, or Token-Based Authentication is off there, issuetoken answers
+// with the code for that cause, and NextStep sends the administrator to
+// the integration record or the feature, not to the role.
+func TestIssueTokenRefusedByTheAccount(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		prep     func(*testing.T, *env)
+		wantCode string
+		wantStep string // in NextStep
+	}{
+		{"record Blocked", func(t *testing.T, e *env) {
+			t.Helper()
+			if err := e.customer.Block(e.rec.ApplicationID); err != nil {
+				t.Fatal(err)
+			}
+		}, tba.CodeIntegrationBlocked, "Manage Integrations, edit it and set State to Enabled"},
+		{"TBA off", func(_ *testing.T, e *env) { e.customer.SetFeatures(true, false) }, tba.CodeFeatureDisabled, "enable Token-Based Authentication"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := setup(t, false, soaptest.IntegrationSpec{})
+			u := tba.UserCredentials{Account: "123456_SB1", Email: "admin@customer.example", Password: "pw"}
+			if _, err := e.client.IssueToken(t.Context(), u, e.consumer.Key, "first"); err != nil {
+				t.Fatalf("first issuetoken: %v", err)
+			}
+			tt.prep(t, e)
+			_, err := e.client.IssueToken(t.Context(), u, e.consumer.Key, "second")
+			var fe *tba.FlowError
+			if !errors.As(err, &fe) || !errors.Is(err, tba.ErrFlow) {
+				t.Fatalf("IssueToken error = %v, want a *tba.FlowError", err)
+			}
+			if diff := cmp.Diff(tt.wantCode, fe.Code); diff != "" {
+				t.Errorf("IssueToken error %v: Code mismatch (-want +got):\n%s", err, diff)
+			}
+			if step := fe.NextStep(); !strings.Contains(step, tt.wantStep) || strings.Contains(step, "Manage Roles") {
+				t.Errorf("NextStep() = %q, want it to say %q and not to send the administrator to the role", step, tt.wantStep)
+			}
+		})
+	}
 }

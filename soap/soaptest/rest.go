@@ -3,6 +3,7 @@ package soaptest
 import (
 	"crypto/hmac"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -334,17 +335,30 @@ func (s *Server) accessTokenStep(w http.ResponseWriter, r *http.Request, a *Acco
 	s.mu.Unlock()
 	t, err := s.IssueToken(company, email, role, key) // installs the record, as NetSuite does
 	if err != nil {
-		code := "EntityOrRoleDisabled"
-		if strings.Contains(err.Error(), "IntegrationBlocked") {
-			code = "IntegrationBlocked"
-		} else if strings.Contains(err.Error(), "Token-Based Authentication is off") {
-			code = "FeatureDisabled"
-		}
-		writeRESTError(w, restErr{401, code, err.Error()})
+		writeRESTError(w, restErr{401, tokenRefusal(err), err.Error()})
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain")
 	fmt.Fprint(w, url.Values{"oauth_token": {t.ID}, "oauth_token_secret": {t.Secret}}.Encode())
+}
+
+// blockedPrefix starts the error [Server.IssueToken] returns for a record
+// that is Blocked in the account.
+const blockedPrefix = "soaptest: IntegrationBlocked:"
+
+// tokenRefusal maps an error of [Server.IssueToken] to the Login Audit
+// Trail Detail value Oracle lists for its cause in the authorization flow
+// (subsect_156934879823): IntegrationBlocked for a Blocked record,
+// FeatureDisabled when Token-Based Authentication is off in the account,
+// EntityOrRoleDisabled for the rest (the user or role).
+func tokenRefusal(err error) string {
+	switch {
+	case errors.Is(err, ErrFeature):
+		return "FeatureDisabled"
+	case strings.HasPrefix(err.Error(), blockedPrefix):
+		return "IntegrationBlocked"
+	}
+	return "EntityOrRoleDisabled"
 }
 
 func parseNLAuth(h string) (map[string]string, bool) { return oauth1.ParseParams("NLAuth", h) }
@@ -380,17 +394,25 @@ func (s *Server) issueTokenEndpoint(w http.ResponseWriter, r *http.Request, a *A
 	case !in.TBA || !in.TBAIssueToken:
 		e = &restErr{400, "IssueTokenRequired", "TBA: IssueToken Endpoint is not checked on the integration record"}
 	}
-	if e == nil && role.TwoFactor {
-		u.OTP = "" // each code works once
-	}
-	s.mu.Unlock()
 	if e != nil {
+		s.mu.Unlock()
 		writeRESTError(w, *e)
 		return
 	}
-	t, err := s.IssueToken(a.id, u.Email, role.ID, in.ConsumerKey)
+	if role.TwoFactor {
+		u.OTP = "" // each code works once
+	}
+	email, appID, key := u.Email, in.ApplicationID, in.ConsumerKey
+	s.mu.Unlock()
+	t, err := s.IssueToken(a.id, email, role.ID, key)
 	if err != nil {
-		writeRESTError(w, restErr{400, "EntityOrRoleDisabled", err.Error()})
+		// Oracle documents the Detail values for the authorization flow,
+		// none for issuetoken: the fake assumes NetSuite records the same.
+		code := tokenRefusal(err)
+		s.mu.Lock()
+		a.auditAsLocked(email, appID, "", code, DetailInferred)
+		s.mu.Unlock()
+		writeRESTError(w, restErr{400, code, err.Error()})
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
