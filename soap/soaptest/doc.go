@@ -115,5 +115,8 @@
 //     with approval required ([WithCodeGrantApproval]); the client-visible
 //     errors of refresh and revoke, which Oracle does not document (only
 //     their Detail values); http:// loopback redirect URIs; HTTP 429 for
-//     "Too Many Requests" (section_0827103226 gives the words only).
+//     "Too Many Requests" (section_0827103226 gives the words only); on the
+//     certificate rotation endpoint an Administrator manages every
+//     certificate while other users manage only their own (Oracle names
+//     only the "Manage own" permission), and its error bodies.
 package soaptest
