@@ -79,8 +79,10 @@
 //     OAuth 2.0 request to a record Waiting for Approval (documented for
 //     Blocked), nonce_rejected for a SOAP nonce shorter than 6 or longer
 //     than 64 characters (documented for RESTlets), consumer_key_unknown
-//     for a token whose record is no longer installed, and
-//     permission_denied on the user-credentials path. The fake's own,
+//     for a token whose record is no longer installed,
+//     permission_denied on the user-credentials path, and IntegrationBlocked
+//     and FeatureDisabled for an issuetoken refusal (Oracle lists them for
+//     the authorization flow, subsect_156934879823). The fake's own,
 //     prefixed "fake:": fake:InvalidAccount (a tokenPassport or passport
 //     naming another account), fake:PassportNotSupported,
 //     fake:MissingApplicationId, fake:InvalidCredentials, fake:InvalidRole,
