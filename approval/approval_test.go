@@ -374,6 +374,10 @@ func TestObserve(t *testing.T) {
 		{f("insufficientPermissionFault", "WS_FEATURE_REQD", ""), approval.ObservedFeatureOrPerm},
 		{f("invalidAccountFault", "", ""), approval.ObservedInvalidAccount},
 		{&soap.OpError{Err: &soap.HTTPError{StatusCode: 503}}, approval.ObservedUnavailable},
+		{&soap.OpError{Err: &soap.HTTPError{StatusCode: 500}}, approval.ObservedUnavailable},
+		{&soap.OpError{Err: &soap.HTTPError{StatusCode: 429}}, approval.ObservedUnavailable},
+		{&soap.OpError{Err: &soap.HTTPError{StatusCode: 499}}, approval.ObservedOther},
+		{&soap.OpError{Err: &soap.HTTPError{StatusCode: 404}}, approval.ObservedOther},
 		{&soap.OpError{Err: &soap.TransportError{Err: &net.OpError{Op: "dial", Err: errors.New("refused")}}}, approval.ObservedTransport},
 		{errors.New("something else"), approval.ObservedOther},
 		// OAuth 2.0 and REST (subsect_158521832417, subsect_158521885412)
@@ -520,5 +524,22 @@ func TestConsistentRefuses(t *testing.T) {
 		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
 			t.Errorf("%s: Consistent = %v, want an error saying %q", tt.name, err, tt.want)
 		}
+	}
+}
+
+// TestChannelAutoInstall: the three auto-installation channels, and not
+// the bundle, SDF or an unknown one.
+func TestChannelAutoInstall(t *testing.T) {
+	t.Parallel()
+	got := map[approval.Channel]bool{}
+	for _, c := range append(approval.Channels(), "fax") {
+		got[c] = c.AutoInstall()
+	}
+	want := map[approval.Channel]bool{
+		approval.ChannelCredentials: true, approval.ChannelTBA: true, approval.ChannelOAuth2: true,
+		approval.ChannelBundle: false, approval.ChannelSDF: false, "fax": false,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("AutoInstall (-want +got):\n%s", diff)
 	}
 }
