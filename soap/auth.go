@@ -252,7 +252,7 @@ func (p Passport) LogValue() slog.Value {
 func (p Passport) MarshalJSON() ([]byte, error) { return json.Marshal(p.String()) }
 
 // ErrInvalidApplicationID is returned for an application id that cannot
-// be sent: empty, or holding spaces or control characters.
+// be sent: empty, or holding control characters.
 var ErrInvalidApplicationID = errors.New("soap: invalid application id")
 
 // ErrUnusualApplicationID is what [CheckApplicationID] reports for an id
@@ -265,15 +265,19 @@ var ErrUnusualApplicationID = errors.New("soap: application id is not 32 hex dig
 // nsdist warns rather than refuses: 32 hex digits, with or without
 // hyphens, in any case, become the upper-case GUID; any other value is sent
 // as given (trimmed), and [CheckApplicationID] says why it looks wrong.
-// Only an empty value, or one with spaces or control characters inside, is
-// an error.
+// That includes a value with spaces inside: it travels as the text of the
+// applicationId element, where a space is sent and read back unchanged, so
+// it is NetSuite's to refuse, not nsdist's. Only an empty value, or one
+// with control characters (tab, newline, NUL, DEL...) inside, is an
+// error: XML 1.0 cannot carry most of them at all, and the others are a
+// paste gone wrong rather than an id.
 func NormalizeApplicationID(s string) (string, error) {
 	t := strings.TrimSpace(s)
 	if t == "" {
 		return "", fmt.Errorf("%w: empty (copy the Application ID field of the integration record in its owner account)", ErrInvalidApplicationID)
 	}
-	if strings.IndexFunc(t, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
-		return "", fmt.Errorf("%w: it holds spaces or control characters", ErrInvalidApplicationID)
+	if strings.IndexFunc(t, func(r rune) bool { return r < ' ' || r == 0x7f }) >= 0 {
+		return "", fmt.Errorf("%w: it holds control characters", ErrInvalidApplicationID)
 	}
 	h := strings.ToUpper(strings.ReplaceAll(t, "-", ""))
 	if len(h) != 32 || strings.Trim(h, "0123456789ABCDEF") != "" {
@@ -292,7 +296,11 @@ func CheckApplicationID(s string) error {
 		return err
 	}
 	if id == strings.TrimSpace(s) && (len(id) != 36 || strings.Trim(strings.ReplaceAll(id, "-", ""), "0123456789ABCDEF") != "") {
-		return fmt.Errorf("%w: %d characters; NetSuite's Application ID field shows 32 hex digits, usually as a GUID: check the value (nsdist sends it as given)", ErrUnusualApplicationID, len(id))
+		what := strconv.Itoa(len(id)) + " characters"
+		if strings.Contains(id, " ") {
+			what += " with spaces inside"
+		}
+		return fmt.Errorf("%w: %s; NetSuite's Application ID field shows 32 hex digits, usually as a GUID: check the value (nsdist sends it as given)", ErrUnusualApplicationID, what)
 	}
 	return nil
 }

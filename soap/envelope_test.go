@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -202,7 +203,7 @@ func TestRequestRefusals(t *testing.T) {
 		{"empty token secret", soap.Request{Operation: soap.OpGetServerTime, Version: soap.V2025_2, Auth: &soap.TokenAuth{Account: "1", ConsumerKey: "a", ConsumerSecret: "b", TokenID: "c"}}, soap.ErrCredentials},
 		{"empty password", soap.Request{Operation: soap.OpGetServerTime, Version: soap.V2017_2, Auth: &soap.Passport{Email: "a", Account: "1", Role: "3", ApplicationID: testAppID}}, soap.ErrCredentials},
 		{"lower-case sandbox id", soap.Request{Operation: soap.OpGetServerTime, Version: soap.V2025_2, Auth: tbaAuth("1")}, nil},
-		{"bad application id", soap.Request{Operation: soap.OpGetServerTime, Version: soap.V2017_2, Auth: &soap.Passport{Email: "a", Password: "p", Account: "1", Role: "3", ApplicationID: "no pe"}}, soap.ErrInvalidApplicationID},
+		{"bad application id", soap.Request{Operation: soap.OpGetServerTime, Version: soap.V2017_2, Auth: &soap.Passport{Email: "a", Password: "p", Account: "1", Role: "3", ApplicationID: "no\tpe"}}, soap.ErrInvalidApplicationID},
 		{"login with tba", soap.Request{Operation: soap.OpLogin, Version: soap.V2017_2, Auth: tbaAuth("1")}, soap.ErrCredentials},
 		{"logout outside a session", soap.Request{Operation: soap.OpLogout, Version: soap.V2017_2, Auth: passportAuth("1")}, soap.ErrUnsupportedOperation},
 		{"session plus credentials", soap.Request{Operation: soap.OpGetServerTime, Version: soap.V2017_2, Auth: passportAuth("1"), Session: true}, soap.ErrAmbiguousAuth},
@@ -249,8 +250,14 @@ func TestNormalizeApplicationID(t *testing.T) {
 		{" legacy-app-id-7 ", "legacy-app-id-7", nil, soap.ErrUnusualApplicationID},
 		{"", "", soap.ErrInvalidApplicationID, soap.ErrInvalidApplicationID},
 		{"   ", "", soap.ErrInvalidApplicationID, soap.ErrInvalidApplicationID},
-		{"C4A2541D 16FB", "", soap.ErrInvalidApplicationID, soap.ErrInvalidApplicationID},
+		// a space inside is sent as the element's text, unchanged: warned about, not refused
+		{"C4A2541D 16FB", "C4A2541D 16FB", nil, soap.ErrUnusualApplicationID},
+		{" C4A2541D 16FB 4845 B8A2 8B8A34BDBB61 ", "C4A2541D 16FB 4845 B8A2 8B8A34BDBB61", nil, soap.ErrUnusualApplicationID},
+		// control characters are refused
 		{"C4A2541D\x0016FB", "", soap.ErrInvalidApplicationID, soap.ErrInvalidApplicationID},
+		{"C4A2541D\t16FB", "", soap.ErrInvalidApplicationID, soap.ErrInvalidApplicationID},
+		{"C4A2541D\n16FB", "", soap.ErrInvalidApplicationID, soap.ErrInvalidApplicationID},
+		{"C4A2541D\x7f16FB", "", soap.ErrInvalidApplicationID, soap.ErrInvalidApplicationID},
 	}
 	for _, tt := range tests {
 		got, err := soap.NormalizeApplicationID(tt.in)
@@ -260,5 +267,41 @@ func TestNormalizeApplicationID(t *testing.T) {
 		if err := soap.CheckApplicationID(tt.in); !errors.Is(err, tt.checkErr) || (tt.checkErr == nil) != (err == nil) {
 			t.Errorf("CheckApplicationID(%q) = %v, want %v", tt.in, err, tt.checkErr)
 		}
+	}
+}
+
+// TestApplicationIDWithSpaceIsSent: an application id with spaces inside
+// goes out as the applicationId element's text, read back unchanged, and
+// the client warns about it once, saying what looks wrong.
+func TestApplicationIDWithSpaceIsSent(t *testing.T) {
+	t.Parallel()
+	const id = "C4A2541D 16FB 4845 B8A2 8B8A34BDBB61"
+	p := passportAuth("123456")
+	p.ApplicationID = " " + id + " "
+	for _, op := range []soap.Operation{soap.OpLogin, soap.OpGetServerTime} {
+		r := &soap.Request{Operation: op, Version: soap.V2020_1, Auth: p}
+		body, err := r.Encode("", time.Now())
+		if err != nil {
+			t.Fatalf("Encode(%s) error = %v", op, err)
+		}
+		doc := etree.NewDocument()
+		if err := doc.ReadFromBytes(body); err != nil {
+			t.Fatalf("Encode(%s) is not XML: %v", op, err)
+		}
+		el := doc.FindElement("//applicationInfo/applicationId")
+		if el == nil {
+			t.Fatalf("Encode(%s) has no applicationId: %s", op, body)
+		}
+		if diff := cmp.Diff(id, el.Text()); diff != "" {
+			t.Errorf("Encode(%s) applicationId mismatch (-want +got):\n%s", op, diff)
+		}
+	}
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if _, err := soap.NewClient("123456", soap.WithVersion(soap.V2020_1), soap.WithAuth(p), soap.WithLogger(logger)); err != nil {
+		t.Fatalf("NewClient() error = %v, want the id accepted", err)
+	}
+	if got := logs.String(); strings.Count(got, "unusual application id") != 1 || !strings.Contains(got, "with spaces inside") {
+		t.Errorf("NewClient() logged %q, want one warning that the id has spaces inside", got)
 	}
 }
