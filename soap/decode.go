@@ -313,18 +313,40 @@ func attr(t xml.StartElement, local string) (string, bool) {
 // CPU before the parser gives up.
 const maxDepth = 256
 
+// Namespace declarations are bounded too, because resolve scans the
+// bindings in scope for every element of depth 1 to 3: a root with ten
+// thousand xmlns attributes followed by megabytes of sibling elements
+// cost seconds of CPU per response. NetSuite declares a handful of
+// namespaces per element, and its whole WSDL has about fifty, so an
+// element may declare up to maxNSPerElement and at most maxNSInScope may
+// be in scope at once; a response beyond either is refused as malformed.
+const (
+	maxNSPerElement = 64
+	maxNSInScope    = 256
+)
+
 func (p *parser) start(t xml.StartElement, off int64) (error, error) {
 	depth := len(p.stack) + 1
 	if depth > maxDepth {
 		return ErrMalformed, fmt.Errorf("elements nested deeper than %d", maxDepth)
 	}
+	declared := 0
 	for _, a := range t.Attr {
+		var prefix string
 		switch {
 		case a.Name.Space == "" && a.Name.Local == "xmlns":
-			p.ns = append(p.ns, nsBinding{"", a.Value, depth})
 		case a.Name.Space == "xmlns":
-			p.ns = append(p.ns, nsBinding{a.Name.Local, a.Value, depth})
+			prefix = a.Name.Local
+		default:
+			continue
 		}
+		if declared++; declared > maxNSPerElement {
+			return ErrMalformed, fmt.Errorf("element <%s> declares more than %d namespaces", truncate(t.Name.Local, 64), maxNSPerElement)
+		}
+		if len(p.ns) >= maxNSInScope {
+			return ErrMalformed, fmt.Errorf("more than %d namespace declarations in scope at <%s>", maxNSInScope, truncate(t.Name.Local, 64))
+		}
+		p.ns = append(p.ns, nsBinding{prefix, a.Value, depth})
 	}
 	p.stack = append(p.stack, frame{t.Name.Space, t.Name.Local})
 	p.text = p.text[:0]

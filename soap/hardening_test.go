@@ -1,7 +1,9 @@
 package soap_test
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -96,5 +98,64 @@ func TestTokenAuthStringAbbreviates(t *testing.T) {
 		if !strings.Contains(got, tt.want+" ") || strings.Contains(got, "secret") && !strings.Contains(got, "[REDACTED]") {
 			t.Errorf("TokenAuth{ConsumerKey: %q}.String() = %q, want it to contain %q", tt.key, got, tt.want)
 		}
+	}
+}
+
+// TestDecodeBoundsNamespaces: an element may declare up to 64 namespaces
+// and 256 may be in scope at once; beyond either the response is refused
+// as malformed, with a message that says which bound it crossed, instead
+// of being resolved binding by binding for every element that follows.
+func TestDecodeBoundsNamespaces(t *testing.T) {
+	t.Parallel()
+	decls := func(level, n int) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, ` xmlns:l%dn%d="urn:x"`, level, i)
+		}
+		return b.String()
+	}
+	// env nests levels elements below the Body's operation element, each
+	// declaring n namespaces, as do Envelope, Body and the operation.
+	env := func(n, levels int) []byte {
+		var b strings.Builder
+		b.WriteString(`<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"` + decls(0, n-1) + `>`)
+		b.WriteString(`<soapenv:Header` + decls(1, n) + `/>` + strings.Repeat(`<soapenv:H/>`, 1000))
+		b.WriteString(`<soapenv:Body` + decls(1, n) + `><getServerTimeResponse` + decls(2, n) + `>`)
+		for i := range levels {
+			b.WriteString(`<a` + decls(3+i, n) + `>`)
+		}
+		b.WriteString(strings.Repeat(`</a>`, levels) + `</getServerTimeResponse></soapenv:Body></soapenv:Envelope>`)
+		return []byte(b.String())
+	}
+	tests := []struct {
+		name    string
+		body    []byte
+		wantMsg string // empty: decoded
+	}{
+		{"64 per element, 256 in scope", env(64, 1), ""},
+		{"65 on the root", env(65, 0), "element <Envelope> declares more than 64 namespaces"},
+		{"65 on a Header", bytes.Replace(env(64, 0), []byte(`<soapenv:Header`), []byte(`<soapenv:Header xmlns:extra="urn:x"`), 1), "element <Header> declares more than 64 namespaces"},
+		{"257 in scope", bytes.Replace(env(64, 1), []byte(`</a>`), []byte(`<b xmlns:extra="urn:x"/></a>`), 1), "more than 256 namespace declarations in scope at <b>"},
+		{"320 in scope", env(64, 2), "more than 256 namespace declarations in scope at <a>"},
+		{"ten thousand on the root", env(10_000, 0), "element <Envelope> declares more than 64 namespaces"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			resp, err := soap.DecodeResponse(tt.body)
+			if tt.wantMsg == "" {
+				if err != nil || resp.Operation != "getServerTime" {
+					t.Fatalf("DecodeResponse() = %+v, %.300v; want getServerTime decoded", resp, err)
+				}
+				return
+			}
+			var de *soap.DecodeError
+			if !errors.As(err, &de) || !errors.Is(err, soap.ErrMalformed) {
+				t.Fatalf("DecodeResponse() error = %.300v, want a *soap.DecodeError wrapping ErrMalformed", err)
+			}
+			if de.Cause == nil || !strings.Contains(de.Cause.Error(), tt.wantMsg) {
+				t.Errorf("DecodeResponse() cause = %v, want it to say %q", de.Cause, tt.wantMsg)
+			}
+		})
 	}
 }
