@@ -548,10 +548,13 @@ func (c *Client) attempt(ctx context.Context, req *Request, u *url.URL, cookie s
 		}
 		nonce = n
 	}
-	body, err := req.Encode(nonce, c.cfg.clock())
+	body, vals, err := req.encode(nonce, c.cfg.clock())
 	if err != nil {
 		return nil, nil, err
 	}
+	// What the answer says is scrubbed of every secret this request
+	// carried, before any of it is kept on an error.
+	sc := newScrubber(requestSecrets(req.Auth, vals, cookie)...)
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
 	if err != nil {
 		return nil, nil, fmt.Errorf("soap: build request: %w", err)
@@ -590,14 +593,14 @@ func (c *Client) attempt(ctx context.Context, req *Request, u *url.URL, cookie s
 	if int64(len(data)) > c.cfg.maxResponse {
 		_, _ = io.Copy(io.Discard, io.LimitReader(hresp.Body, 1<<20))
 	}
-	resp, derr := decodeResponse(data, c.cfg.maxResponse)
+	resp, derr := decodeResponse(data, c.cfg.maxResponse, sc)
 	var f *Fault
 	if errors.As(derr, &f) {
 		f.HTTPStatus = hresp.StatusCode
 		return nil, hresp.Header, f
 	}
 	if hresp.StatusCode != http.StatusOK {
-		return nil, hresp.Header, newHTTPError(hresp, data, derr)
+		return nil, hresp.Header, newHTTPError(hresp, data, derr, sc)
 	}
 	if derr != nil {
 		return nil, hresp.Header, derr

@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/nsdist/nsdist/internal/redact"
 )
 
 // Errors for bodies that are not a usable SOAP response. Each comes
@@ -59,8 +57,8 @@ func (e *DecodeError) Unwrap() []error {
 	return []error{e.Err}
 }
 
-func decodeErr(kind error, data []byte, cause error) error {
-	return &DecodeError{Err: kind, Snippet: redact.Snippet(data, snippetLen), Cause: cause}
+func decodeErr(sc *scrubber, kind error, data []byte, cause error) error {
+	return &DecodeError{Err: kind, Snippet: sc.snippet(data), Cause: cause}
 }
 
 // Status is a SuiteTalk status element.
@@ -140,28 +138,31 @@ type AccountGovernance struct {
 // envelope) or by local name inside the body, whatever the prefixes and
 // whatever NetSuite version strings the namespaces carry.
 func DecodeResponse(data []byte) (*Response, error) {
-	return decodeResponse(data, DefaultMaxResponseSize)
+	return decodeResponse(data, DefaultMaxResponseSize, nil)
 }
 
-func decodeResponse(data []byte, limit int64) (*Response, error) {
+// decodeResponse decodes data, refusing more than limit bytes. The texts a
+// fault, status detail or error snippet keeps pass through sc, which
+// blanks the secrets of the request data answers (nil: none).
+func decodeResponse(data []byte, limit int64, sc *scrubber) (*Response, error) {
 	if int64(len(data)) > limit {
-		return nil, decodeErr(ErrTooLarge, data, fmt.Errorf("%d bytes, cap %d", len(data), limit))
+		return nil, decodeErr(sc, ErrTooLarge, data, fmt.Errorf("%d bytes, cap %d", len(data), limit))
 	}
 	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
 	if len(trimmed) == 0 {
-		return nil, decodeErr(ErrEmptyBody, nil, nil)
+		return nil, decodeErr(sc, ErrEmptyBody, nil, nil)
 	}
 	if trimmed[0] != '<' || looksHTML(trimmed) {
-		return nil, decodeErr(ErrNotSOAP, data, nil)
+		return nil, decodeErr(sc, ErrNotSOAP, data, nil)
 	}
 	src, err := toUTF8(trimmed)
 	if err != nil {
-		return nil, decodeErr(ErrCharset, data, err)
+		return nil, decodeErr(sc, ErrCharset, data, err)
 	}
-	p := parser{data: src}
+	p := parser{data: src, sc: sc}
 	resp, f, kind, cause := p.run()
 	if kind != nil {
-		return nil, decodeErr(kind, data, cause)
+		return nil, decodeErr(sc, kind, data, cause)
 	}
 	if f != nil {
 		return nil, f
@@ -203,6 +204,7 @@ type frame struct {
 // parser is one streaming pass over a response.
 type parser struct {
 	data  []byte
+	sc    *scrubber // blanks the request's secrets in the texts kept
 	dec   *xml.Decoder
 	ns    []nsBinding
 	stack []frame
@@ -221,7 +223,17 @@ type parser struct {
 	detailAt    int64 // offset of the fault's detail start tag
 	pendingNSID string
 	kindAt      int // depth of the fault detail's first element
+	faultText   faultText
 	err         error
+}
+
+// faultText is the text of a fault's fields as read. The fields are set
+// from it once the whole document is read (finishFault): the request's
+// secrets blanked, then cut, once per field however many elements repeat
+// it.
+type faultText struct {
+	code, str, actor, hostname, nsCode, nsMessage string
+	detailAt, detailEnd                           int64 // the raw detail's offsets in data
 }
 
 func (p *parser) run() (*Response, *Fault, error, error) {
@@ -275,6 +287,7 @@ done:
 		return nil, nil, ErrNoBody, nil
 	}
 	if p.fault != nil {
+		p.finishFault()
 		return nil, p.fault, nil, nil
 	}
 	if p.resp == nil {
@@ -451,7 +464,7 @@ func (p *parser) end(local string) {
 	if depth == 3 && p.resp.NSID == "" {
 		p.resp.NSID = p.pendingNSID
 	}
-	txt := func() string { return strings.TrimSpace(string(p.text)) }
+	txt := func() string { return string(bytes.TrimSpace(p.text)) }
 	parent := p.parent()
 	switch local {
 	case "status":
@@ -544,6 +557,11 @@ func (p *parser) long(name, s string) int64 {
 // huge fault never becomes a huge error copied into journals and reports.
 const maxDetail = 4 << 10
 
+// clean returns s with its request's secrets blanked, cut by capText.
+func (p *parser) clean(s string) string {
+	return capText(head(p.sc, s, maxDetail))
+}
+
 // capText cuts s to at most maxDetail bytes, on a rune boundary, marking the cut.
 func capText(s string) string {
 	if len(s) <= maxDetail {
@@ -558,36 +576,46 @@ func capText(s string) string {
 }
 
 func (p *parser) endFault(local string, depth int) {
-	f := p.fault
-	txt := capText(strings.TrimSpace(string(p.text)))
+	ft := &p.faultText
+	txt := func() string { return string(bytes.TrimSpace(p.text)) }
 	parent := p.parent()
 	switch {
 	case depth == 4 && local == "faultcode":
-		f.Code = txt
+		ft.code = txt()
 	case depth == 4 && local == "faultstring":
-		f.String = txt
+		ft.str = txt()
 	case depth == 4 && local == "faultactor", depth == 4 && local == "Role":
-		f.Actor = txt
+		ft.actor = txt()
 	case depth == 5 && local == "Value" && parent == "Code":
-		f.Code = txt
+		ft.code = txt()
 	case depth == 6 && local == "Value" && parent == "Subcode":
-		f.Code = capText(f.Code + "." + txt)
-	case depth == 5 && local == "Text" && parent == "Reason":
-		f.String = txt
-	case depth == 5 && local == "hostname":
-		f.Hostname = txt
-	case depth == 6 && p.kindAt == 5 && local == "code":
-		f.NSCode = txt
-	case depth == 6 && p.kindAt == 5 && local == "message":
-		f.NSMessage = txt
-	case depth == 4 && (local == "detail" || local == "Detail") && p.detailAt > 0:
-		end := p.dec.InputOffset()
-		if end > p.detailAt && end <= int64(len(p.data)) {
-			f.Detail = capText(string(p.data[p.detailAt:end]))
+		if len(ft.code) <= 16*maxDetail { // repeated subcodes must not grow it without end: it is cut at maxDetail anyway
+			ft.code += "." + txt()
 		}
-	case depth == 3 && local == "Fault":
-		f.Class = faultClass(f.Code)
+	case depth == 5 && local == "Text" && parent == "Reason":
+		ft.str = txt()
+	case depth == 5 && local == "hostname":
+		ft.hostname = txt()
+	case depth == 6 && p.kindAt == 5 && local == "code":
+		ft.nsCode = txt()
+	case depth == 6 && p.kindAt == 5 && local == "message":
+		ft.nsMessage = txt()
+	case depth == 4 && (local == "detail" || local == "Detail") && p.detailAt > 0:
+		if end := p.dec.InputOffset(); end > p.detailAt && end <= int64(len(p.data)) {
+			ft.detailAt, ft.detailEnd = p.detailAt, end
+		}
 	}
+}
+
+// finishFault sets the fault's fields from what was read.
+func (p *parser) finishFault() {
+	f, ft := p.fault, &p.faultText
+	f.Code, f.String, f.Actor = p.clean(ft.code), p.clean(ft.str), p.clean(ft.actor)
+	f.Hostname, f.NSCode, f.NSMessage = p.clean(ft.hostname), p.clean(ft.nsCode), p.clean(ft.nsMessage)
+	if ft.detailEnd > 0 {
+		f.Detail = capText(head(p.sc, p.data[ft.detailAt:ft.detailEnd], maxDetail))
+	}
+	f.Class = faultClass(f.Code)
 }
 
 func isEOF(err error) bool {

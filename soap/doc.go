@@ -69,7 +69,11 @@
 // The client is silent unless given [WithLogger]; it logs attempts and
 // retries at Debug. Credentials redact themselves in String, GoString,
 // Format and slog's LogValue, and error snippets blank passwords, nonces
-// and signatures.
+// and signatures. What a server answers to a client's request (a fault's
+// texts and raw detail, the body snapshot of an
+// [*HTTPError] or [*DecodeError]) is kept with every secret of that request
+// blanked, raw or encoded, in case the server echoed it. [DecodeResponse],
+// given bytes alone, knows no request and blanks nothing in a fault.
 //
 // # Testing
 //

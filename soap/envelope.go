@@ -107,8 +107,15 @@ func (r *Request) Validate() error {
 // authentication) and kept as a template; each call fills in the escaped
 // values, which is what keeps building cheaper than encoding/xml.
 func (r *Request) Encode(nonce string, now time.Time) ([]byte, error) {
+	out, _, err := r.encode(nonce, now)
+	return out, err
+}
+
+// encode is Encode that also returns the values filled in, among them the
+// secrets the envelope carries.
+func (r *Request) encode(nonce string, now time.Time) ([]byte, slotValues, error) {
 	if err := r.Validate(); err != nil {
-		return nil, err
+		return nil, slotValues{}, err
 	}
 	vals := r.values(nonce, now)
 	t := templateFor(r.shape())
@@ -123,7 +130,7 @@ func (r *Request) Encode(nonce string, now time.Time) ([]byte, error) {
 			out = appendEscaped(out, vals[t.slots[i]])
 		}
 	}
-	return out, nil
+	return out, vals, nil
 }
 
 // encodeTree builds the envelope with etree directly, without a template.

@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/nsdist/nsdist/internal/redact"
 )
 
 // OpError is the outer error of every failed call: the operation, the
@@ -114,14 +112,14 @@ func (e *TransportError) Unwrap() error { return e.Err }
 // ConnectionError reports that no response was received.
 func (e *TransportError) ConnectionError() bool { return true }
 
-func newHTTPError(resp *http.Response, body []byte, cause error) *HTTPError {
+func newHTTPError(resp *http.Response, body []byte, cause error, sc *scrubber) *HTTPError {
 	h := http.Header{}
 	for _, k := range []string{"Content-Type", "Retry-After"} {
 		if v := resp.Header.Get(k); v != "" {
 			h.Set(k, v)
 		}
 	}
-	return &HTTPError{StatusCode: resp.StatusCode, Body: redact.Snippet(body, snippetLen), Header: h, Err: cause}
+	return &HTTPError{StatusCode: resp.StatusCode, Body: sc.snippet(body), Header: h, Err: cause}
 }
 
 // dnsNotFound reports a host that does not resolve.
