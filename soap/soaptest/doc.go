@@ -115,8 +115,11 @@
 //     Services User) applied per email.
 //   - OAuth 2.0: the choice between Oracle's two readings of a code grant
 //     with approval required ([WithCodeGrantApproval]); the client-visible
-//     errors of refresh and revoke, which Oracle does not document (only
-//     their Detail values); http:// loopback redirect URIs; HTTP 429 for
+//     errors of refresh, revoke and a refused client-credentials assertion,
+//     which Oracle does not document (only their Detail values; it gives
+//     invalid_grant for an expired assertion); the authorization code's
+//     lifetime of 10 minutes (Oracle: "limited time validity"); the consent
+//     page's HTML form; http:// loopback redirect URIs; HTTP 429 for
 //     "Too Many Requests" (section_0827103226 gives the words only); on the
 //     certificate rotation endpoint an Administrator manages every
 //     certificate while other users manage only their own (Oracle names
