@@ -22,6 +22,9 @@ var (
 	ErrUnknownUser        = errors.New("soaptest: unknown user or role")
 	ErrFeature            = errors.New("soaptest: feature disabled")
 	ErrAuthBox            = errors.New("soaptest: authentication box not checked on the integration record")
+	// ErrIntegrationBlocked: the record is Blocked in the account, so no
+	// token is issued for it (subsect_156934879823).
+	ErrIntegrationBlocked = errors.New("soaptest: IntegrationBlocked")
 )
 
 // Channel is how a record reached an account.
@@ -591,7 +594,7 @@ func (s *Server) issueToken(account soap.AccountID, email, roleID, consumerKey, 
 		return Token{}, fmt.Errorf("%w: %s with role %s in %s", ErrUnknownUser, email, roleID, account)
 	}
 	if inst, ok := a.installs[in.ApplicationID]; ok && inst.State == soap.StateBlocked {
-		return Token{}, fmt.Errorf("soaptest: IntegrationBlocked: %q is Blocked in %s", in.Name, account)
+		return Token{}, fmt.Errorf("%w: %q is Blocked in %s", ErrIntegrationBlocked, in.Name, account)
 	}
 	if a.tokens[tokenID] != nil {
 		return Token{}, fmt.Errorf("soaptest: %s already has token %.8s…", account, tokenID)

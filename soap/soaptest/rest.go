@@ -331,20 +331,24 @@ func (s *Server) accessTokenStep(w http.ResponseWriter, r *http.Request, a *Acco
 		return
 	}
 	rt.used = true
-	company, email, role, key := rt.company, rt.email, rt.roleID, in.ConsumerKey
+	company, email, role, key, appID := rt.company, rt.email, rt.roleID, in.ConsumerKey, in.ApplicationID
 	s.mu.Unlock()
 	t, err := s.IssueToken(company, email, role, key) // installs the record, as NetSuite does
 	if err != nil {
-		writeRESTError(w, restErr{401, tokenRefusal(err), err.Error()})
+		code := tokenRefusal(err)
+		// The flow's Step Three refusals are Oracle's Detail values
+		// (subsect_156934879823): recorded as documented.
+		s.mu.Lock()
+		if acct := s.accounts[company]; acct != nil {
+			acct.auditAsLocked(email, appID, "", code, DetailDocumented)
+		}
+		s.mu.Unlock()
+		writeRESTError(w, restErr{401, code, err.Error()})
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain")
 	fmt.Fprint(w, url.Values{"oauth_token": {t.ID}, "oauth_token_secret": {t.Secret}}.Encode())
 }
-
-// blockedPrefix starts the error [Server.IssueToken] returns for a record
-// that is Blocked in the account.
-const blockedPrefix = "soaptest: IntegrationBlocked:"
 
 // tokenRefusal maps an error of [Server.IssueToken] to the Login Audit
 // Trail Detail value Oracle lists for its cause in the authorization flow
@@ -355,7 +359,7 @@ func tokenRefusal(err error) string {
 	switch {
 	case errors.Is(err, ErrFeature):
 		return "FeatureDisabled"
-	case strings.HasPrefix(err.Error(), blockedPrefix):
+	case errors.Is(err, ErrIntegrationBlocked):
 		return "IntegrationBlocked"
 	}
 	return "EntityOrRoleDisabled"
