@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nsdist/nsdist/internal/redact"
 )
@@ -267,23 +268,34 @@ var ErrUnusualApplicationID = errors.New("soap: application id is not 32 hex dig
 // as given (trimmed), and [CheckApplicationID] says why it looks wrong.
 // That includes a value with spaces inside: it travels as the text of the
 // applicationId element, where a space is sent and read back unchanged, so
-// it is NetSuite's to refuse, not nsdist's. Only an empty value, or one
-// with control characters (tab, newline, NUL, DEL...) inside, is an
-// error: XML 1.0 cannot carry most of them at all, and the others are a
+// it is NetSuite's to refuse, not nsdist's. Only an empty value, one that is
+// not valid UTF-8, or one with control characters (tab, newline, NUL, DEL,
+// the C1 range...) or U+FFFE/U+FFFF inside, is an error: XML 1.0 cannot carry most of them at all, and the others are a
 // paste gone wrong rather than an id.
 func NormalizeApplicationID(s string) (string, error) {
 	t := strings.TrimSpace(s)
 	if t == "" {
 		return "", fmt.Errorf("%w: empty (copy the Application ID field of the integration record in its owner account)", ErrInvalidApplicationID)
 	}
-	if strings.IndexFunc(t, func(r rune) bool { return r < ' ' || r == 0x7f }) >= 0 {
-		return "", fmt.Errorf("%w: it holds control characters", ErrInvalidApplicationID)
+	if !utf8.ValidString(t) {
+		return "", fmt.Errorf("%w: it is not valid UTF-8", ErrInvalidApplicationID)
+	}
+	if strings.IndexFunc(t, badIDRune) >= 0 {
+		return "", fmt.Errorf("%w: it holds control characters or characters XML 1.0 cannot carry", ErrInvalidApplicationID)
 	}
 	h := strings.ToUpper(strings.ReplaceAll(t, "-", ""))
 	if len(h) != 32 || strings.Trim(h, "0123456789ABCDEF") != "" {
 		return t, nil
 	}
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:], nil
+}
+
+// badIDRune reports a rune an application id must not hold: C0 and C1
+// controls and DEL (a paste gone wrong; U+0085 is a line break to an XML
+// 1.1 reader), and what XML 1.0 cannot carry at all (surrogates, U+FFFE,
+// U+FFFF): an envelope holding one would not be well-formed.
+func badIDRune(r rune) bool {
+	return r < ' ' || (r >= 0x7f && r <= 0x9f) || (r >= 0xd800 && r <= 0xdfff) || r == 0xfffe || r == 0xffff
 }
 
 // CheckApplicationID returns ErrUnusualApplicationID (wrapped) when s,
@@ -296,7 +308,7 @@ func CheckApplicationID(s string) error {
 		return err
 	}
 	if id == strings.TrimSpace(s) && (len(id) != 36 || strings.Trim(strings.ReplaceAll(id, "-", ""), "0123456789ABCDEF") != "") {
-		what := strconv.Itoa(len(id)) + " characters"
+		what := strconv.Itoa(utf8.RuneCountInString(id)) + " characters"
 		if strings.Contains(id, " ") {
 			what += " with spaces inside"
 		}
