@@ -232,8 +232,8 @@ type parser struct {
 // secrets blanked, then cut, once per field however many elements repeat
 // it.
 type faultText struct {
-	code, str, actor, hostname, nsCode, nsMessage string
-	detailAt, detailEnd                           int64 // the raw detail's offsets in data
+	code, str, actor, hostname, nsCode, nsMessage, kind string
+	detailAt, detailEnd                                 int64 // the raw detail's offsets in data
 }
 
 func (p *parser) run() (*Response, *Fault, error, error) {
@@ -252,7 +252,7 @@ func (p *parser) run() (*Response, *Fault, error, error) {
 			if isEOF(err) {
 				return nil, nil, ErrTruncated, err
 			}
-			return nil, nil, ErrMalformed, err
+			return nil, nil, ErrMalformed, p.syntaxCause(err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -261,11 +261,11 @@ func (p *parser) run() (*Response, *Fault, error, error) {
 			}
 		case xml.EndElement:
 			if len(p.stack) == 0 {
-				return nil, nil, ErrMalformed, fmt.Errorf("unexpected end tag </%s>", t.Name.Local)
+				return nil, nil, ErrMalformed, fmt.Errorf("unexpected end tag </%s>", p.name(t.Name.Local))
 			}
 			top := p.stack[len(p.stack)-1]
 			if top.prefix != t.Name.Space || top.local != t.Name.Local {
-				return nil, nil, ErrMalformed, fmt.Errorf("element <%s> closed by </%s>", top.local, t.Name.Local)
+				return nil, nil, ErrMalformed, fmt.Errorf("element <%s> closed by </%s>", p.name(top.local), p.name(t.Name.Local))
 			}
 			p.end(top.local)
 			if p.err != nil {
@@ -354,10 +354,10 @@ func (p *parser) start(t xml.StartElement, off int64) (error, error) {
 			continue
 		}
 		if declared++; declared > maxNSPerElement {
-			return ErrMalformed, fmt.Errorf("element <%s> declares more than %d namespaces", truncate(t.Name.Local, 64), maxNSPerElement)
+			return ErrMalformed, fmt.Errorf("element <%s> declares more than %d namespaces", p.name(t.Name.Local), maxNSPerElement)
 		}
 		if len(p.ns) >= maxNSInScope {
-			return ErrMalformed, fmt.Errorf("more than %d namespace declarations in scope at <%s>", maxNSInScope, truncate(t.Name.Local, 64))
+			return ErrMalformed, fmt.Errorf("more than %d namespace declarations in scope at <%s>", maxNSInScope, p.name(t.Name.Local))
 		}
 		p.ns = append(p.ns, nsBinding{prefix, a.Value, depth})
 	}
@@ -371,7 +371,7 @@ func (p *parser) start(t xml.StartElement, off int64) (error, error) {
 			if strings.EqualFold(local, "html") {
 				return ErrNotSOAP, nil
 			}
-			return ErrWrongRoot, fmt.Errorf("root is {%s}%s", uri, local)
+			return ErrWrongRoot, fmt.Errorf("root is {%s}%s", p.name(uri), p.name(local))
 		}
 		p.envNS = uri
 		return nil, nil
@@ -442,7 +442,7 @@ func (p *parser) startFault(t xml.StartElement, depth int, off int64) {
 	case depth == 4 && (local == "detail" || local == "Detail"):
 		p.detailAt = off
 	case depth == 5 && p.detailAt > 0 && p.kindAt == 0 && local != "hostname":
-		p.fault.Kind, p.kindAt = local, depth
+		p.faultText.kind, p.kindAt = local, depth
 	}
 }
 
@@ -487,9 +487,10 @@ func (p *parser) end(local string) {
 	case "statusDetail":
 		p.detail = nil
 	case "serverTime":
-		ts, err := time.Parse(time.RFC3339Nano, txt())
-		if err != nil {
-			p.err = fmt.Errorf("serverTime: %w", err)
+		v := txt()
+		ts, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil { // time.Parse's error quotes the text: it is left out
+			p.err = fmt.Errorf("serverTime: not an RFC 3339 time (%d bytes)", len(v))
 			return
 		}
 		p.resp.ServerTime = ts
@@ -546,8 +547,12 @@ func (p *parser) end(local string) {
 
 func (p *parser) long(name, s string) int64 {
 	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil && p.err == nil {
-		p.err = fmt.Errorf("%s: %w", name, err)
+	if err != nil && p.err == nil { // strconv's error quotes the text: it is left out
+		why := "not an integer"
+		if errors.Is(err, strconv.ErrRange) {
+			why = "out of range"
+		}
+		p.err = fmt.Errorf("%s: %s (%d bytes)", name, why, len(s))
 	}
 	return n
 }
@@ -556,6 +561,39 @@ func (p *parser) long(name, s string) int64 {
 // actor, the detail's code and message, hostname, raw detail), so that a
 // huge fault never becomes a huge error copied into journals and reports.
 const maxDetail = 4 << 10
+
+// maxName caps an element name, namespace URI or the like that an error
+// or a fault's Kind repeats.
+const maxName = 64
+
+// name returns an element name, namespace URI or other short token of the
+// document as an error may repeat it: cut to maxName bytes, then with the
+// request's secrets blanked. Only a window past the cut is scrubbed (head),
+// so that a 9 MiB name costs no 9 MiB scrub, and a secret the cut would
+// split is blanked before it.
+func (p *parser) name(s string) string {
+	s = head(p.sc, s, maxName)
+	if len(s) <= maxName {
+		return s
+	}
+	cut := maxName
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// syntaxCause returns what an XML syntax error says, with its text cut and
+// the request's secrets blanked: encoding/xml quotes what it read (an
+// element name, an entity), which may be an echo of a secret or megabytes
+// long.
+func (p *parser) syntaxCause(err error) error {
+	var se *xml.SyntaxError
+	if !errors.As(err, &se) {
+		return errors.New(p.name(err.Error()))
+	}
+	return fmt.Errorf("line %d: %s", se.Line, p.clean(truncate(se.Msg, 2*maxName)))
+}
 
 // clean returns s with its request's secrets blanked, cut by capText.
 func (p *parser) clean(s string) string {
@@ -608,14 +646,42 @@ func (p *parser) endFault(local string, depth int) {
 }
 
 // finishFault sets the fault's fields from what was read.
+//
+// What is shown is scrubbed, but what the fault is must not depend on the
+// request's secrets: a secret equal to a word of NetSuite's vocabulary (a
+// cookie value "Server" or "ERROR") would otherwise turn
+// soapenv:Server.userException into soapenv:[REDACTED].userException, or
+// UNEXPECTED_ERROR into UNEXPECTED_[REDACTED], and change the class, the
+// category and whether the fault is retried. So Class is read from the
+// faultcode as sent; a detail code or Kind that is exactly one of the
+// words Category knows is kept as sent (it is NetSuite's vocabulary, and a
+// secret equal to one of those words says nothing it does not); and the
+// "Ambiguous authentication" that marks ErrAmbiguousAuth is kept, the rest
+// of the text scrubbed. Fault carries no unexported copy of the raw texts:
+// that would break callers comparing faults with go-cmp.
 func (p *parser) finishFault() {
 	f, ft := p.fault, &p.faultText
-	f.Code, f.String, f.Actor = p.clean(ft.code), p.clean(ft.str), p.clean(ft.actor)
-	f.Hostname, f.NSCode, f.NSMessage = p.clean(ft.hostname), p.clean(ft.nsCode), p.clean(ft.nsMessage)
+	f.Code, f.String, f.Actor = p.clean(ft.code), p.keepPrefix(ft.str, ambiguousPrefix), p.clean(ft.actor)
+	f.Hostname, f.NSMessage = p.clean(ft.hostname), p.keepPrefix(ft.nsMessage, ambiguousPrefix)
+	f.NSCode, f.Kind = p.clean(ft.nsCode), p.name(ft.kind)
+	if codeCategory(ft.nsCode) != nil {
+		f.NSCode = ft.nsCode
+	}
+	if kindCategory(ft.kind) != nil {
+		f.Kind = ft.kind
+	}
 	if ft.detailEnd > 0 {
 		f.Detail = capText(head(p.sc, p.data[ft.detailAt:ft.detailEnd], maxDetail))
 	}
-	f.Class = faultClass(f.Code)
+	f.Class = faultClass(ft.code)
+}
+
+// keepPrefix is clean(s), leaving prefix unscrubbed when s starts with it.
+func (p *parser) keepPrefix(s, prefix string) string {
+	if rest, ok := strings.CutPrefix(s, prefix); ok {
+		return capText(prefix + head(p.sc, rest, maxDetail))
+	}
+	return p.clean(s)
 }
 
 func isEOF(err error) bool {

@@ -84,7 +84,15 @@ func (f *Fault) Category() error {
 	if f.ambiguous() {
 		return ErrAmbiguousAuth
 	}
-	switch f.NSCode { // the code is the most specific (an UNEXPECTED_ERROR inside invalidCredentialsFault is transient: nsdist's reading of public reports such as NetSweet/netsuite#410 and #566)
+	if c := codeCategory(f.NSCode); c != nil {
+		return c
+	}
+	return kindCategory(f.Kind)
+}
+
+// codeCategory is the class sentinel of a detail code, or nil.
+func codeCategory(code string) error {
+	switch code { // the code is the most specific (an UNEXPECTED_ERROR inside invalidCredentialsFault is transient: nsdist's reading of public reports such as NetSweet/netsuite#410 and #566)
 	case "UNEXPECTED_ERROR":
 		return ErrUnexpected
 	case "WS_REQUEST_BLOCKED", "WS_CONCUR_SESSION_DISALLWD":
@@ -102,7 +110,12 @@ func (f *Fault) Category() error {
 	case "INVALID_LOGIN_CREDENTIALS", "INVALID_LOGIN_ATTEMPT", "LOGIN_DISABLED", "INVALID_ROLE", "ROLE_REQUIRED", "PSWD_REQD", "INVALID_APP_ID":
 		return ErrAuthRejected
 	}
-	switch f.Kind {
+	return nil
+}
+
+// kindCategory is the class sentinel of a detail element's name, or nil.
+func kindCategory(kind string) error {
+	switch kind {
 	case "invalidCredentialsFault":
 		return ErrAuthRejected
 	case "exceededConcurrentRequestLimitFault", "exceededRequestLimitFault":
@@ -124,8 +137,10 @@ func (f *Fault) Category() error {
 // ambiguous: "Ambiguous authentication" has no code of its own, so this is
 // the one class read from the text (section_1509544929).
 func (f *Fault) ambiguous() bool {
-	return strings.HasPrefix(f.String, "Ambiguous authentication") || strings.HasPrefix(f.NSMessage, "Ambiguous authentication")
+	return strings.HasPrefix(f.String, ambiguousPrefix) || strings.HasPrefix(f.NSMessage, ambiguousPrefix)
 }
+
+const ambiguousPrefix = "Ambiguous authentication"
 
 // Is reports whether target is the fault's class.
 func (f *Fault) Is(target error) bool {

@@ -23,3 +23,79 @@ func TestNormalizeApplicationIDRefusesNonXML(t *testing.T) {
 		t.Errorf("CheckApplicationID(ééé) = %v; want 3 characters", err)
 	}
 }
+
+const reviewEnv11 = `<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>`
+
+func reviewFault(code, str, detail string) []byte {
+	return []byte(reviewEnv11 + `<soapenv:Fault><faultcode>` + code + `</faultcode><faultstring>` + str + `</faultstring><detail>` + detail + `</detail></soapenv:Fault></soapenv:Body></soapenv:Envelope>`)
+}
+
+// TestParserErrorsScrubbedAndCapped: the causes of a malformed answer
+// (a bad serverTime or integer, a bad or mismatched element name, a wrong
+// root's namespace) neither repeat a secret nor grow with the input.
+func TestParserErrorsScrubbedAndCapped(t *testing.T) {
+	const pw = "HunterTwoSecret"
+	sc := newScrubber(pw)
+	huge := strings.Repeat("k", 9<<20)
+	cases := map[string]string{
+		"serverTime":      reviewEnv11 + `<getServerTimeResponse><getServerTimeResult><platformCore:serverTime xmlns:platformCore="u">` + pw + `</platformCore:serverTime></getServerTimeResult></getServerTimeResponse></soapenv:Body></soapenv:Envelope>`,
+		"huge serverTime": reviewEnv11 + `<getServerTimeResponse><getServerTimeResult><serverTime>` + huge + `</serverTime></getServerTimeResult></getServerTimeResponse></soapenv:Body></soapenv:Envelope>`,
+		"long":            reviewEnv11 + `<getIntegrationGovernanceInfoResponse><getIntegrationGovernanceInfoResult><integrationConcurrencyLimit>` + pw + `</integrationConcurrencyLimit></getIntegrationGovernanceInfoResult></getIntegrationGovernanceInfoResponse></soapenv:Body></soapenv:Envelope>`,
+		"mismatch":        reviewEnv11 + `<soapenv:Fault><faultstring>x</` + pw + `></soapenv:Fault></soapenv:Body></soapenv:Envelope>`,
+		"huge mismatch":   reviewEnv11 + `<soapenv:Fault><faultstring>x</` + huge + `></soapenv:Fault></soapenv:Body></soapenv:Envelope>`,
+		"entity":          reviewEnv11 + `<soapenv:Fault><faultstring>x &` + pw + `; y</faultstring></soapenv:Fault></soapenv:Body></soapenv:Envelope>`,
+		"root ns":         `<e:Envelope xmlns:e="urn:` + pw + `"><e:Body/></e:Envelope>`,
+		"huge root ns":    `<e:Envelope xmlns:e="urn:` + huge + `"><e:Body/></e:Envelope>`,
+		"huge root name":  `<` + huge + `/>`,
+	}
+	for name, body := range cases {
+		_, err := decodeResponse([]byte(body), DefaultMaxResponseSize, sc)
+		if err == nil {
+			t.Errorf("%s: no error", name)
+			continue
+		}
+		if s := err.Error(); strings.Contains(s, pw) || strings.Contains(s, "Hunter") || len(s) > 1024 {
+			t.Errorf("%s: len %d, %.300q", name, len(s), s)
+		}
+	}
+}
+
+// TestFaultKindScrubbedAndCapped: the detail element's name, shown as
+// Kind, is scrubbed and cut like any other text of the fault.
+func TestFaultKindScrubbedAndCapped(t *testing.T) {
+	const pw = "HunterTwoSecret"
+	sc := newScrubber(pw)
+	for _, detail := range []string{`<` + pw + `/>`, `<ns:x` + pw + `Fault xmlns:ns="u">y</ns:x` + pw + `Fault>`, `<` + strings.Repeat("k", 9<<20) + `/>`} {
+		_, err := decodeResponse(reviewFault("soapenv:Server", "x", detail), DefaultMaxResponseSize, sc)
+		var f *Fault
+		if !errors.As(err, &f) {
+			t.Fatalf("%T %v", err, err)
+		}
+		if s := err.Error(); strings.Contains(s, "Hunter") || strings.Contains(f.Kind, "Hunter") || len(s) > 200 || len(f.Kind) > 128 {
+			t.Errorf("Kind %.100q, Error() len %d: %.200q", f.Kind, len(s), s)
+		}
+	}
+}
+
+// TestFaultClassFromUnscrubbedCode: a secret equal to a word of NetSuite's
+// vocabulary is blanked in what the fault shows but does not change its
+// class, category or whether it is retried.
+func TestFaultClassFromUnscrubbedCode(t *testing.T) {
+	body := reviewFault("soapenv:Server.userException", "An unexpected error occurred.",
+		`<platformFault:invalidCredentialsFault xmlns:platformFault="urn:faults_2020_1.platform.webservices.netsuite.com"><platformFault:code>UNEXPECTED_ERROR</platformFault:code><platformFault:message>m</platformFault:message></platformFault:invalidCredentialsFault>`)
+	for _, secrets := range [][]string{{"Server"}, {"ERROR"}, {"UNEXPECTED_ERROR"}, {"invalidCredentialsFault"}} {
+		_, err := decodeResponse(body, DefaultMaxResponseSize, newScrubber(secrets...))
+		var f *Fault
+		if !errors.As(err, &f) {
+			t.Fatalf("%T %v", err, err)
+		}
+		if f.Class != FaultServer || !errors.Is(f, ErrUnexpected) || !f.Temporary() {
+			t.Errorf("secret %q: Class %v, Category %v, Temporary %v (Code %q NSCode %q)", secrets, f.Class, f.Category(), f.Temporary(), f.Code, f.NSCode)
+		}
+	}
+	amb := reviewFault("soapenv:Server", "Ambiguous authentication: x", "")
+	_, err := decodeResponse(amb, DefaultMaxResponseSize, newScrubber("Ambiguous"))
+	if !errors.Is(err, ErrAmbiguousAuth) {
+		t.Errorf("ambiguous with secret Ambiguous: %v", err)
+	}
+}
