@@ -321,6 +321,11 @@ func attr(t xml.StartElement, local string) (string, bool) {
 	return "", false
 }
 
+// maxStatusDetails bounds the statusDetail elements kept per status, and
+// so what a StatusError shows and the scrubbing they cost. NetSuite sends
+// one or two.
+const maxStatusDetails = 16
+
 // maxDepth bounds element nesting. NetSuite's answers nest a dozen levels;
 // a body of millions of unclosed elements would otherwise cost seconds of
 // CPU before the parser gives up.
@@ -403,12 +408,12 @@ func (p *parser) start(t xml.StartElement, off int64) (error, error) {
 		v, _ := attr(t, "isSuccess")
 		p.status = &Status{Success: strings.TrimSpace(v) == "true"}
 	case "statusDetail":
-		if p.status != nil {
+		if p.status != nil && len(p.status.Details) < maxStatusDetails {
 			typ, ok := attr(t, "type")
 			if !ok {
 				typ = "ERROR"
 			}
-			p.status.Details = append(p.status.Details, StatusDetail{Type: typ})
+			p.status.Details = append(p.status.Details, StatusDetail{Type: p.name(typ)})
 			p.detail = &p.status.Details[len(p.status.Details)-1]
 		}
 	case "dataCenterUrls":
@@ -478,10 +483,11 @@ func (p *parser) end(local string) {
 		}
 	case "code", "message":
 		if p.detail != nil && parent == "statusDetail" {
+			// A StatusError shows them: scrubbed and cut like a fault's texts.
 			if local == "code" {
-				p.detail.Code = txt()
+				p.detail.Code = p.clean(txt())
 			} else {
-				p.detail.Message = txt()
+				p.detail.Message = p.clean(txt())
 			}
 		}
 	case "statusDetail":

@@ -2,8 +2,11 @@ package soap
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestNormalizeApplicationIDRefusesNonXML: invalid UTF-8, C1 controls and
@@ -97,5 +100,81 @@ func TestFaultClassFromUnscrubbedCode(t *testing.T) {
 	_, err := decodeResponse(amb, DefaultMaxResponseSize, newScrubber("Ambiguous"))
 	if !errors.Is(err, ErrAmbiguousAuth) {
 		t.Errorf("ambiguous with secret Ambiguous: %v", err)
+	}
+}
+
+// TestSnippetScrubbedInOtherCharsets: a UTF-16 or Latin-1 body echoing a
+// secret does not show it in a DecodeError's or HTTPError's snippet once
+// redact.Snippet has dropped the NULs and invalid bytes.
+func TestSnippetScrubbedInOtherCharsets(t *testing.T) {
+	const pw = "HunterTwoSecret"
+	doc := `<?xml version="1.0" encoding="UTF-16"?><a>bad password ` + pw + ` <b></a>`
+	for name, enc := range map[string]func(uint16) []byte{
+		"le": func(c uint16) []byte { return []byte{byte(c), byte(c >> 8)} },
+		"be": func(c uint16) []byte { return []byte{byte(c >> 8), byte(c)} },
+	} {
+		var buf []byte
+		for _, c := range doc {
+			buf = append(buf, enc(uint16(c))...)
+		}
+		sc := newScrubber(pw)
+		_, err := decodeResponse(buf, DefaultMaxResponseSize, sc)
+		if err == nil || strings.Contains(err.Error(), "Hunter") {
+			t.Errorf("utf-16%s: %v", name, err)
+		}
+		if s := sc.snippet(buf); strings.Contains(s, "Hunter") {
+			t.Errorf("utf-16%s snippet: %q", name, s)
+		}
+	}
+	latin := []byte("<a>bad password p\xe4ssword1 <b></a>")
+	_, err := decodeResponse(latin, DefaultMaxResponseSize, newScrubber("pässword1"))
+	if err == nil || strings.Contains(err.Error(), "ssword1") {
+		t.Errorf("latin-1: %v", err)
+	}
+}
+
+// TestStatusDetailsScrubbedAndCapped: a status's details, which a
+// StatusError shows, are scrubbed and cut, and at most 16 are kept.
+func TestStatusDetailsScrubbedAndCapped(t *testing.T) {
+	const pw = "HunterTwoSecret"
+	detail := `<platformCore:statusDetail type="ERROR` + pw + `"><platformCore:code>X` + pw + `</platformCore:code><platformCore:message>password ` + pw + ` refused ` + strings.Repeat("m", 100<<10) + `</platformCore:message></platformCore:statusDetail>`
+	body := reviewEnv11 + `<loginResponse><sessionResponse><platformCore:status xmlns:platformCore="u" isSuccess="false">` + strings.Repeat(detail, 40) + `</platformCore:status></sessionResponse></loginResponse></soapenv:Body></soapenv:Envelope>`
+	resp, err := decodeResponse([]byte(body), DefaultMaxResponseSize, newScrubber(pw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(resp.Status.Details); n != 16 {
+		t.Errorf("%d details kept, want 16", n)
+	}
+	s := statusError(resp.Status).Error()
+	if strings.Contains(s, "Hunter") || len(s) > 16*(maxDetail+200) {
+		t.Errorf("StatusError: len %d, %.300q", len(s), s)
+	}
+}
+
+// TestManyCookiesScrubCheaply: a server setting thousands of cookies
+// does not make every fault cost seconds of scrubbing; the session
+// cookie's value is still blanked, and short routing hints are not.
+func TestManyCookiesScrubCheaply(t *testing.T) {
+	var parts []string
+	for i := range 50000 {
+		parts = append(parts, fmt.Sprintf("c%d=v%05d", i, i))
+	}
+	parts = append(parts, "lb=Server", "JSESSIONID=abcdef0123456789XYZ")
+	cookie := strings.Join(parts, "; ")
+	secrets := requestSecrets(nil, slotValues{}, cookie)
+	if !slices.Contains(secrets, "abcdef0123456789XYZ") || slices.Contains(secrets, "Server") || len(secrets) > 3+16 {
+		t.Fatalf("secrets %d: %.200q", len(secrets), secrets)
+	}
+	field := strings.Repeat("lorem ipsum dolor sit amet ", 200) + " abcdef0123456789XYZ v00001"
+	body := reviewFault(field, field, `<ns:invalidCredentialsFault xmlns:ns="u"><ns:code>`+field+`</ns:code><ns:message>`+field+`</ns:message></ns:invalidCredentialsFault>`)
+	start := time.Now()
+	_, err := decodeResponse(body, DefaultMaxResponseSize, newScrubber(secrets...))
+	if d := time.Since(start); d > 500*time.Millisecond {
+		t.Errorf("decode with 50,000 cookies took %v", d)
+	}
+	var f *Fault
+	if !errors.As(err, &f) || strings.Contains(f.String, "abcdef0123456789XYZ") {
+		t.Errorf("%v", err)
 	}
 }

@@ -3,6 +3,7 @@ package soap
 import (
 	"slices"
 	"strings"
+	"unicode/utf16"
 
 	"github.com/nsdist/nsdist/internal/redact"
 )
@@ -30,8 +31,9 @@ const minSecretLen = 4
 // no request.
 type scrubber struct {
 	secrets []string // longest first
-	forms   []string // the XML forms of every secret, longest first; built on first use
-	maxLen  int      // a bound on the length of any form blanked
+	forms   []string // the XML and other-charset forms of every secret, longest first; built on first use
+	repl    *strings.Replacer
+	maxLen  int // a bound on the length of any form blanked
 }
 
 // newScrubber returns a scrubber for the secrets at least minSecretLen
@@ -66,12 +68,39 @@ func requestSecrets(auth Auth, vals slotValues, cookie string) []string {
 	if a, ok := auth.(*TokenAuth); ok {
 		s = append(s, a.ConsumerSecret, a.TokenSecret)
 	}
+	return append(s, cookieSecrets(cookie)...)
+}
+
+// maxCookieSecrets bounds the cookie values a request's scrubber blanks.
+// Every secret costs the scrubbing of every text kept, and a server that
+// sets 50,000 cookies made each fault cost 20 s of CPU.
+const maxCookieSecrets = 16
+
+// cookieSecrets returns the values of the session cookies in a Cookie
+// header: those whose name says session (JSESSIONID), then those long
+// enough to be a token (16 bytes or more), at most maxCookieSecrets. The
+// others (NS_ROUTING_VERSION=LAGGING, lb=Server) are routing hints, not
+// secrets, and blanking them would blank ordinary words of an answer.
+func cookieSecrets(cookie string) []string {
+	var session, long []string
 	for c := range strings.SplitSeq(cookie, ";") {
-		if _, v, ok := strings.Cut(c, "="); ok {
-			s = append(s, strings.TrimSpace(v))
+		name, v, ok := strings.Cut(c, "=")
+		if !ok {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		switch {
+		case strings.Contains(strings.ToLower(name), "sess"):
+			session = append(session, v)
+		case len(v) >= 16 && len(long) < maxCookieSecrets:
+			long = append(long, v)
+		}
+		if len(session) >= maxCookieSecrets {
+			break
 		}
 	}
-	return s
+	out := append(session, long...)
+	return out[:min(len(out), maxCookieSecrets)]
 }
 
 // build lists the XML forms of the secrets, once; maxLen > 0 marks it done.
@@ -90,9 +119,43 @@ func (s *scrubber) build() {
 				}
 			}
 		}
+		// The forms a body in another charset takes: the bytes of a
+		// Latin-1 or UTF-16 error page, before any conversion.
+		for _, f := range charsetForms(v) {
+			s.forms = append(s.forms, f)
+			s.maxLen = max(s.maxLen, len(f))
+		}
 	}
 	slices.SortFunc(s.forms, longestFirst)
 	s.forms = slices.Compact(s.forms)
+	// One pass over a text for every form: strings.Replacer tries the
+	// forms at each position in the order given, longest first, so a form
+	// inside another does not leave the other's tail.
+	pairs := make([]string, 0, 2*len(s.forms))
+	for _, f := range s.forms {
+		pairs = append(pairs, f, redact.Placeholder)
+	}
+	s.repl = strings.NewReplacer(pairs...)
+}
+
+// charsetForms returns v encoded in UTF-16 (both byte orders) and, if it
+// is not ASCII but fits, in Latin-1.
+func charsetForms(v string) []string {
+	var le, be, l1 []byte
+	latin := true
+	for _, r := range v {
+		for _, u := range utf16.Encode([]rune{r}) {
+			le = append(le, byte(u), byte(u>>8))
+			be = append(be, byte(u>>8), byte(u))
+		}
+		latin = latin && r <= 0xff
+		l1 = append(l1, byte(r))
+	}
+	out := []string{string(le), string(be)}
+	if latin && len(l1) != len(v) {
+		out = append(out, string(l1))
+	}
+	return out
 }
 
 func escapeEach(v string) []string {
@@ -109,10 +172,7 @@ func (s *scrubber) text(t string) string {
 		return t
 	}
 	s.build()
-	for _, f := range s.forms { // longest first: a form inside another must not leave the other's tail
-		t = strings.ReplaceAll(t, f, redact.Placeholder)
-	}
-	return redact.Values(t, s.secrets...)
+	return redact.Values(s.repl.Replace(t), s.secrets...)
 }
 
 // head returns the scrubbed text of b, at least its first n+1 bytes when b
@@ -141,12 +201,15 @@ func head[T ~string | ~[]byte](s *scrubber, b T, n int) string {
 	}
 }
 
-// snippet is redact.Snippet of the scrubbed data.
+// snippet is redact.Snippet of the scrubbed data, scrubbed again:
+// Snippet drops NULs and invalid bytes, and a secret the first pass did not
+// see in a body of another charset (H\x00u\x00n\x00...) comes together
+// there. A snippet is 200 bytes, so the second pass is cheap.
 func (s *scrubber) snippet(data []byte) string {
 	if s == nil {
 		return redact.Snippet(data, snippetLen)
 	}
-	return redact.Snippet([]byte(head(s, data, snippetLen)), snippetLen)
+	return s.text(redact.Snippet([]byte(head(s, data, snippetLen)), snippetLen))
 }
 
 // xmlEscapers are the ways XML writers escape text: as nsdist sends it
