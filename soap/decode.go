@@ -233,7 +233,8 @@ type parser struct {
 // it.
 type faultText struct {
 	code, str, actor, hostname, nsCode, nsMessage, kind string
-	detailAt, detailEnd                                 int64 // the raw detail's offsets in data
+	subcodes                                            []byte // ".Value" of each Subcode after code, appended in place
+	detailAt, detailEnd                                 int64  // the raw detail's offsets in data
 }
 
 func (p *parser) run() (*Response, *Fault, error, error) {
@@ -598,7 +599,14 @@ func (p *parser) syntaxCause(err error) error {
 	if !errors.As(err, &se) {
 		return errors.New(p.name(err.Error()))
 	}
-	return fmt.Errorf("line %d: %s", se.Line, p.clean(truncate(se.Msg, 2*maxName)))
+	msg := se.Msg
+	if i := strings.IndexByte(msg, '&'); i >= 0 {
+		// "invalid character entity &Two (no semicolon)": what follows
+		// the '&' of an unescaped "Hunter&Two" is part of a secret that no
+		// form of it matches.
+		msg = msg[:i] + "(text left out)"
+	}
+	return fmt.Errorf("line %d: %s", se.Line, p.clean(truncate(msg, 2*maxName)))
 }
 
 // clean returns s with its request's secrets blanked, cut by capText.
@@ -631,10 +639,13 @@ func (p *parser) endFault(local string, depth int) {
 	case depth == 4 && local == "faultactor", depth == 4 && local == "Role":
 		ft.actor = txt()
 	case depth == 5 && local == "Value" && parent == "Code":
-		ft.code = txt()
+		ft.code, ft.subcodes = txt(), ft.subcodes[:0]
 	case depth == 6 && local == "Value" && parent == "Subcode":
-		if len(ft.code) <= 16*maxDetail { // repeated subcodes must not grow it without end: it is cut at maxDetail anyway
-			ft.code += "." + txt()
+		// Appended in place, not ft.code += (a copy of the whole code per
+		// Subcode), and only while it may still be shown: it is cut at
+		// maxDetail, after a scrub over a window past that.
+		if len(ft.code)+len(ft.subcodes) <= 16*maxDetail {
+			ft.subcodes = append(append(ft.subcodes, '.'), bytes.TrimSpace(p.text)...)
 		}
 	case depth == 5 && local == "Text" && parent == "Reason":
 		ft.str = txt()
@@ -667,6 +678,7 @@ func (p *parser) endFault(local string, depth int) {
 // that would break callers comparing faults with go-cmp.
 func (p *parser) finishFault() {
 	f, ft := p.fault, &p.faultText
+	ft.code += string(ft.subcodes)
 	f.Code, f.String, f.Actor = p.clean(ft.code), p.keepPrefix(ft.str, ambiguousPrefix), p.clean(ft.actor)
 	f.Hostname, f.NSMessage = p.clean(ft.hostname), p.keepPrefix(ft.nsMessage, ambiguousPrefix)
 	f.NSCode, f.Kind = p.clean(ft.nsCode), p.name(ft.kind)

@@ -3,6 +3,7 @@ package soap
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -175,6 +176,41 @@ func TestManyCookiesScrubCheaply(t *testing.T) {
 	}
 	var f *Fault
 	if !errors.As(err, &f) || strings.Contains(f.String, "abcdef0123456789XYZ") {
+		t.Errorf("%v", err)
+	}
+}
+
+// TestManySubcodesLinear: each SOAP 1.2 Subcode is appended in place, not
+// by copying the whole code again, and the code still reads Value.Sub.Sub.
+func TestManySubcodesLinear(t *testing.T) {
+	const env12 = `<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"><env:Body><env:Fault><env:Code><env:Value>env:Receiver</env:Value>`
+	small := env12 + `<env:Subcode><env:Value>a</env:Value></env:Subcode><env:Subcode><env:Value>b</env:Value></env:Subcode></env:Code><env:Reason><env:Text>x</env:Text></env:Reason></env:Fault></env:Body></env:Envelope>`
+	_, err := decodeResponse([]byte(small), DefaultMaxResponseSize, nil)
+	var f *Fault
+	if !errors.As(err, &f) || f.Code != "env:Receiver.a.b" || f.Class != FaultServer {
+		t.Fatalf("%#v", err)
+	}
+	sub := `<env:Subcode><env:Value></env:Value></env:Subcode>`
+	big := env12 + strings.Repeat(sub, (8<<20)/len(sub)) + `</env:Code></env:Fault></env:Body></env:Envelope>`
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	_, err = decodeResponse([]byte(big), DefaultMaxResponseSize, nil)
+	runtime.ReadMemStats(&m1)
+	if !errors.As(err, &f) || !strings.HasPrefix(f.Code, "env:Receiver....") || len(f.Code) > maxDetail {
+		t.Fatalf("%.200v", err)
+	}
+	if alloc := m1.TotalAlloc - m0.TotalAlloc; alloc > 200<<20 {
+		t.Errorf("8 MiB of subcodes allocated %d MiB", alloc>>20)
+	}
+}
+
+// TestSyntaxErrorEntityLeftOut: encoding/xml quotes what follows an
+// unescaped '&', which is the tail of a secret no form of it matches.
+func TestSyntaxErrorEntityLeftOut(t *testing.T) {
+	const pw = "Hunter&TwoSecret"
+	body := reviewEnv11 + `<soapenv:Fault><faultstring>bad pw ` + pw + ` x</faultstring></soapenv:Fault></soapenv:Body></soapenv:Envelope>`
+	_, err := decodeResponse([]byte(body), DefaultMaxResponseSize, newScrubber(pw))
+	if err == nil || strings.Contains(err.Error(), "TwoSecret") {
 		t.Errorf("%v", err)
 	}
 }
