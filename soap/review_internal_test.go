@@ -214,3 +214,43 @@ func TestSyntaxErrorEntityLeftOut(t *testing.T) {
 		t.Errorf("%v", err)
 	}
 }
+
+// TestSecretEchoedInOtherEscapings: numeric character references in any
+// mix with named ones, JSON's \u0026 and \/ escapes, and a password
+// trimmed of its trailing space are all blanked.
+func TestSecretEchoedInOtherEscapings(t *testing.T) {
+	const pw = `Hunter'Two"Secret<&`
+	for name, echo := range map[string]string{
+		"python html.escape": `Hunter&#x27;Two&quot;Secret&lt;&amp;`,
+		"php ENT_QUOTES":     `Hunter&#039;Two&quot;Secret&lt;&amp;`,
+		"numeric amp":        `Hunter&apos;Two&quot;Secret&lt;&#38;`,
+		"hex lt":             `Hunter&apos;Two&quot;Secret&#x3C;&amp;`,
+		"all decimal":        `Hunter&#39;Two&#34;Secret&#60;&#38;`,
+	} {
+		_, err := decodeResponse(reviewFault("soapenv:Server", "x", `<ns:m xmlns:ns="u">`+echo+`</ns:m>`), DefaultMaxResponseSize, newScrubber(pw))
+		var f *Fault
+		if !errors.As(err, &f) || strings.Contains(f.Detail, "Secret") {
+			t.Errorf("%s: %v, Detail %q", name, err, f.Detail)
+		}
+	}
+	sig := "dGhpcy9pcytzaWc/Zm9yL3Rlc3Q9PQ+abc/def=="
+	pw2 := "Hunter&Two<Secret>"
+	for name, body := range map[string]string{
+		"go json":  `{"message":"refused Hunter\u0026Two\u003cSecret\u003e"}`,
+		"php json": `{"error":"bad signature ` + strings.ReplaceAll(sig, "/", `\/`) + `"}`,
+	} {
+		_, err := decodeResponse([]byte(body), DefaultMaxResponseSize, newScrubber(pw2, sig))
+		if err == nil || strings.Contains(err.Error(), "Secret") || strings.Contains(err.Error(), "Zm9y") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	_, err := decodeResponse(reviewFault("soapenv:Server", "wrong password Hunter2Secret ", ""), DefaultMaxResponseSize, newScrubber("Hunter2Secret "))
+	if err == nil || strings.Contains(err.Error(), "Hunter2") {
+		t.Errorf("trailing space: %v", err)
+	}
+	// A secret holding a numeric reference itself is still blanked raw.
+	_, err = decodeResponse(reviewFault("soapenv:Server", "pw a&amp;#39;bcdefg", ""), DefaultMaxResponseSize, newScrubber("a&#39;bcdefg"))
+	if err == nil || strings.Contains(err.Error(), "bcdefg") {
+		t.Errorf("secret with a reference: %v", err)
+	}
+}

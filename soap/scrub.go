@@ -1,6 +1,7 @@
 package soap
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf16"
@@ -41,8 +42,12 @@ type scrubber struct {
 func newScrubber(secrets ...string) *scrubber {
 	var keep []string
 	for _, v := range secrets {
-		if len(v) >= minSecretLen && !slices.Contains(keep, v) {
-			keep = append(keep, v)
+		// A server that trims what it echoes drops a password's
+		// surrounding spaces: the trimmed value is a secret too.
+		for _, w := range []string{v, strings.TrimSpace(v)} {
+			if len(w) >= minSecretLen && !slices.Contains(keep, w) {
+				keep = append(keep, w)
+			}
 		}
 	}
 	if len(keep) == 0 {
@@ -113,11 +118,14 @@ func (s *scrubber) build() {
 		for _, e1 := range xmlEscapers {
 			once := e1(v)
 			for _, f := range append([]string{once}, escapeEach(once)...) {
-				if f != v { // the raw form is Values' to blank
+				if f = normRefs(f); f != v { // the raw form is Values' to blank
 					s.forms = append(s.forms, f)
 					s.maxLen = max(s.maxLen, len(f))
 				}
 			}
+		}
+		if n := normRefs(v); n != v { // a raw "&#39;" in the secret is seen normalised
+			s.forms = append(s.forms, n)
 		}
 		// The forms a body in another charset takes: the bytes of a
 		// Latin-1 or UTF-16 error page, before any conversion.
@@ -172,7 +180,7 @@ func (s *scrubber) text(t string) string {
 		return t
 	}
 	s.build()
-	return redact.Values(s.repl.Replace(t), s.secrets...)
+	return redact.Values(s.repl.Replace(normRefs(t)), s.secrets...)
 }
 
 // head returns the scrubbed text of b, at least its first n+1 bytes when b
@@ -212,12 +220,47 @@ func (s *scrubber) snippet(data []byte) string {
 	return s.text(redact.Snippet([]byte(head(s, data, snippetLen)), snippetLen))
 }
 
+// charRef matches a numeric character reference to one of the five
+// characters XML escapes, decimal or hex, with leading zeros or not.
+var charRef = regexp.MustCompile(`&#(?:[xX]0*(?:22|26|27|3[cCeE])|0*(?:34|38|39|60|62));`)
+
+// normRefs writes the numeric character references to the five characters
+// XML escapes (&#39; &#039; &#x27; &#38; &#x3C; ...) as the named
+// entities, in the text scrubbed and in the forms it is scrubbed of, so
+// that a secret escaped in any mix of numeric and named styles (Python's
+// html.escape, PHP's ENT_QUOTES, a hand-rolled writer) matches one form.
+// What the text says is unchanged, though such a reference is shown in
+// its named form.
+func normRefs(t string) string {
+	if !strings.Contains(t, "&#") {
+		return t
+	}
+	return charRef.ReplaceAllStringFunc(t, func(m string) string {
+		d := strings.TrimLeft(m[2:len(m)-1], "xX0")
+		switch strings.ToLower(d) {
+		case "22", "34":
+			return "&quot;"
+		case "26", "38":
+			return "&amp;"
+		case "27", "39":
+			return "&apos;"
+		case "3c", "60":
+			return "&lt;"
+		}
+		return "&gt;"
+	})
+}
+
 // xmlEscapers are the ways XML writers escape text: as nsdist sends it
 // (appendEscaped), as encoding/xml does (numeric quotes and whitespace),
-// and the minimal escapings that leave quotes, or quotes and '>', alone.
+// and the minimal escapings that leave quotes, or quotes and '>', alone;
+// and the ways JSON writers do, for a JSON error page: Go's encoding/json
+// (\u0026 \u003c \u003e) and PHP's json_encode (\/).
 var xmlEscapers = []func(string) string{
 	func(s string) string { return string(appendEscaped(nil, s)) },
 	strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;", "\t", "&#x9;", "\n", "&#xA;", "\r", "&#xD;").Replace,
 	strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace,
 	strings.NewReplacer("&", "&amp;", "<", "&lt;").Replace,
+	strings.NewReplacer(`\`, `\\`, `"`, `\"`, "&", `\u0026`, "<", `\u003c`, ">", `\u003e`).Replace,
+	strings.NewReplacer(`\`, `\\`, `"`, `\"`, "/", `\/`).Replace,
 }
