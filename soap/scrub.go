@@ -1,6 +1,7 @@
 package soap
 
 import (
+	"encoding/binary"
 	"regexp"
 	"slices"
 	"strings"
@@ -153,11 +154,14 @@ func charsetForms(v string) []string {
 	latin := true
 	for _, r := range v {
 		for _, u := range utf16.Encode([]rune{r}) {
-			le = append(le, byte(u), byte(u>>8))
-			be = append(be, byte(u>>8), byte(u))
+			le = binary.LittleEndian.AppendUint16(le, u)
+			be = binary.BigEndian.AppendUint16(be, u)
 		}
-		latin = latin && r <= 0xff
-		l1 = append(l1, byte(r))
+		if r > 0xff {
+			latin = false
+		} else if latin {
+			l1 = append(l1, byte(r&0xff))
+		}
 	}
 	out := []string{string(le), string(be)}
 	if latin && len(l1) != len(v) {
