@@ -206,8 +206,25 @@ var (
 	Release2028_2 = release(2028, 2)
 )
 
+// canonical returns a's canonical form ("tstdrv1234567" is
+// "TSTDRV1234567"), or a itself when it is no account id.
+func canonical(a soap.AccountID) soap.AccountID {
+	if c, err := soap.ParseAccountID(string(a)); err == nil {
+		return c
+	}
+	return a
+}
+
+// sameAccount reports whether a and b name the same account, whatever
+// their case or form. Two empty ids are the same; an empty and a set one
+// are not.
+func sameAccount(a, b soap.AccountID) bool { return canonical(a) == canonical(b) }
+
 // Evaluate predicts, without any I/O, whether the channel can bring the
-// record into the target, and what the target will see.
+// record into the target, and what the target will see. Account ids are
+// compared in their canonical forms ([soap.ParseAccountID]), so an owner
+// "TSTDRV1234567" and a target "tstdrv1234567" are one account;
+// Decision.Input keeps the ids as the caller passed them.
 func Evaluate(in Input) Decision {
 	if in.Version.IsZero() {
 		in.Version = soap.DefaultVersion
@@ -276,13 +293,18 @@ func Evaluate(in Input) Decision {
 		bundleCopy := in.Record.BundleCopy && in.Channel == ChannelBundle
 		if in.Record.FromOthersBundle && !bundleCopy {
 			block("rebundle", "the record arrived in someone else's bundle and cannot be bundled again (only a SuiteBundler bundle copy may include it)", "section_4389835426")
-		} else if in.Record.Owner != "" && in.Source != "" && in.Source != in.Record.Owner && !(bundleCopy && in.Record.FromOthersBundle) {
+		} else if in.Record.Owner != "" && in.Source != "" && !sameAccount(in.Source, in.Record.Owner) && !(bundleCopy && in.Record.FromOthersBundle) {
 			block("not_owner", fmt.Sprintf("only the owner account %s can bundle the record, not %s", in.Record.Owner, in.Source), "section_4389835426")
 		}
 		// section_4389727047: the owner account has the record it created,
 		// with the State set there; a bundle or SuiteApp brings it nothing.
-		if in.Target.Account != "" && in.Target.Account == in.Record.Owner {
+		// The source account has the record too (it is building the bundle
+		// or SuiteApp from it), so installing there changes nothing either.
+		switch {
+		case in.Target.Account != "" && sameAccount(in.Target.Account, in.Record.Owner):
 			block("target_is_owner", fmt.Sprintf("the target %s is the account that owns the record: it already has it, and a bundle or SuiteApp install there changes nothing; set its State in %s", in.Target.Account, MenuManageIntegrations), "section_4389727047")
+		case in.Target.Account != "" && sameAccount(in.Target.Account, in.Source):
+			block("target_is_source", fmt.Sprintf("the target %s is the source account the bundle or SuiteApp is built in: it already has the record, and installing there changes nothing; set its State in %s", in.Target.Account, MenuManageIntegrations), "section_4389727047")
 		}
 		// section_4389835426: Replace Existing Object makes the record the bundle author's.
 		if in.Record.ReplacedByBundleUpdate {
@@ -326,7 +348,7 @@ func Evaluate(in Input) Decision {
 		d.EditableInTarget = append(d.EditableInTarget, "OAuth 2.0 Consent Policy") // section_157771733782
 	}
 	// section_4389727047: the owner edits every field; elsewhere only State and Note.
-	owner := in.Target.Account != "" && in.Target.Account == in.Record.Owner
+	owner := in.Target.Account != "" && sameAccount(in.Target.Account, in.Record.Owner)
 	if owner {
 		d.EditableInTarget = []string{"State", "Note", "Name", "Description", "Authentication"}
 	}
@@ -391,13 +413,13 @@ func Evaluate(in Input) Decision {
 		}
 	}
 
-	if in.Target.Account.IsSandbox() && d.Allowed {
+	if canonical(in.Target.Account).IsSandbox() && d.Allowed {
 		// section_1515139626, section_1515141510
 		d.SandboxNotes = append(d.SandboxNotes,
 			"a sandbox refresh removes records that exist only in the sandbox; auto-installing again restores the record with its State, Note and execution log cleared",
 			"a sandbox refresh deletes the sandbox's token keys and secrets: customers must authorize again")
 	}
-	if in.Record.Owner.IsSandbox() && !in.Target.Account.IsSandbox() && d.Allowed {
+	if canonical(in.Record.Owner).IsSandbox() && !canonical(in.Target.Account).IsSandbox() && d.Allowed {
 		d.SandboxNotes = append(d.SandboxNotes, "the consumer key and secret are shared with the owner sandbox: resetting them there breaks this production install")
 	}
 	return d
@@ -421,7 +443,7 @@ func (d Decision) Consistent() error {
 		return fmt.Errorf("approval: inconsistent decision: Unknown state without a probe or alternatives")
 	case d.Input.Channel == ChannelBundle && d.Allowed && d.InitialState != StateEnabled:
 		return fmt.Errorf("approval: inconsistent decision: a bundle predicts %q", d.InitialState)
-	case d.CredentialsResettableInTarget && d.Input.Target.Account != d.Input.Record.Owner:
+	case d.CredentialsResettableInTarget && (d.Input.Target.Account == "" || !sameAccount(d.Input.Target.Account, d.Input.Record.Owner)):
 		return fmt.Errorf("approval: inconsistent decision: credentials resettable outside the owner")
 	case d.CredentialsResettableInTarget && !d.Input.Record.TBA:
 		return fmt.Errorf("approval: inconsistent decision: credentials resettable on a record without TBA")

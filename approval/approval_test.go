@@ -93,6 +93,57 @@ func TestEvaluateBlockingRules(t *testing.T) {
 	}
 }
 
+// TestEvaluateAccountCase: account ids are compared in canonical form, and
+// a bundle or SuiteApp into the source account is blocked like one into
+// the owner.
+func TestEvaluateAccountCase(t *testing.T) {
+	t.Parallel()
+	fromBundle := approval.Record{Name: "R", Owner: "654321", TBA: true, FromOthersBundle: true, BundleCopy: true}
+	tests := []struct {
+		name        string
+		in          approval.Input
+		want        []string
+		resettable  bool
+		sandboxNote bool
+	}{
+		{"bundle into the owner, target lower case", approval.Input{Channel: approval.ChannelBundle, Record: tbaRecord(), Target: approval.Target{Account: "tstdrv1234567"}}, []string{"target_is_owner"}, true, false},
+		{"sdf into the owner, owner lower case", approval.Input{Channel: approval.ChannelSDF, Record: func() approval.Record { r := tbaRecord(); r.Owner = "tstdrv1234567"; return r }(), Target: approval.Target{Account: "TSTDRV1234567"}}, []string{"target_is_owner"}, true, false},
+		{"tba in the owner, target lower case", approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Target: approval.Target{Account: "tstdrv1234567"}}, []string{}, true, false},
+		{"source lower case is the owner", approval.Input{Channel: approval.ChannelBundle, Record: tbaRecord(), Source: "tstdrv1234567", Target: approval.Target{Account: "123456"}}, []string{}, false, false},
+		{"bundle into the source, owner unknown", approval.Input{Channel: approval.ChannelBundle, Record: approval.Record{Name: "R", TBA: true}, Source: "TSTDRV1234567", Target: approval.Target{Account: "TSTDRV1234567"}}, []string{"target_is_source"}, false, false},
+		{"sdf into the source, lower case, owner unknown", approval.Input{Channel: approval.ChannelSDF, Record: approval.Record{Name: "R"}, Source: "TSTDRV1234567", Target: approval.Target{Account: "tstdrv1234567"}}, []string{"target_is_source"}, false, false},
+		{"bundle copy of a from-bundle record into the source", approval.Input{Channel: approval.ChannelBundle, Record: fromBundle, Source: "TSTDRV1234567", Target: approval.Target{Account: "TSTDRV1234567"}}, []string{"target_is_source"}, false, false},
+		{"bundle copy of a from-bundle record into its owner", approval.Input{Channel: approval.ChannelBundle, Record: fromBundle, Source: "TSTDRV1234567", Target: approval.Target{Account: "654321"}}, []string{"target_is_owner"}, true, false},
+		{"bundle copy of a from-bundle record elsewhere", approval.Input{Channel: approval.ChannelBundle, Record: fromBundle, Source: "TSTDRV1234567", Target: approval.Target{Account: "123456"}}, []string{}, false, false},
+		{"owner and source and target one account: only target_is_owner", approval.Input{Channel: approval.ChannelSDF, Record: tbaRecord(), Source: "tstdrv1234567", Target: approval.Target{Account: "TSTDRV1234567"}}, []string{"target_is_owner"}, true, false},
+		{"tba into the source is fine", approval.Input{Channel: approval.ChannelTBA, Record: approval.Record{Name: "R", TBA: true, TBAAuthFlow: true}, Source: "TSTDRV1234567", Target: approval.Target{Account: "TSTDRV1234567"}}, []string{}, false, false},
+		{"sandbox owner lower case, production target", approval.Input{Channel: approval.ChannelBundle, Record: approval.Record{Name: "R", Owner: "123456_sb1"}, Target: approval.Target{Account: "654321"}}, []string{}, false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.in.Date = today
+			passed := tt.in
+			d := approval.Evaluate(tt.in)
+			if diff := cmp.Diff(tt.want, codes(d.Blocking)); diff != "" {
+				t.Errorf("Evaluate blocking mismatch (-want +got):\n%s", diff)
+			}
+			if d.CredentialsResettableInTarget != tt.resettable {
+				t.Errorf("CredentialsResettableInTarget = %v, want %v", d.CredentialsResettableInTarget, tt.resettable)
+			}
+			if got := len(d.SandboxNotes) > 0 && strings.Contains(d.SandboxNotes[len(d.SandboxNotes)-1], "owner sandbox"); got != tt.sandboxNote {
+				t.Errorf("owner-sandbox note = %v, want %v (%q)", got, tt.sandboxNote, d.SandboxNotes)
+			}
+			if err := d.Consistent(); err != nil {
+				t.Error(err)
+			}
+			if d.Input.Record.Owner != passed.Record.Owner || d.Input.Target.Account != passed.Target.Account || (passed.Source != "" && d.Input.Source != passed.Source) {
+				t.Errorf("Decision.Input changed the caller's ids: %+v", d.Input)
+			}
+		})
+	}
+}
+
 func TestEvaluateStates(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -251,7 +302,7 @@ func TestEvaluateWholeSpace(t *testing.T) {
 	t.Parallel()
 	dates := []time.Time{time.Date(2022, 6, 1, 0, 0, 0, 0, time.UTC), today, time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2028, 9, 1, 0, 0, 0, 0, time.UTC)}
 	prefs := []approval.Preference{approval.PreferenceUnknown, approval.PreferenceRequired, approval.PreferenceNotRequired}
-	targets := []soap.AccountID{"123456_SB1", "TSTDRV1"}
+	targets := []soap.AccountID{"123456_SB1", "TSTDRV1", "tstdrv1"} // the last is the owner in another case
 	n := 0
 	for _, ch := range append(approval.Channels(), "bogus") {
 		for _, v := range []soap.Version{soap.V2017_1, soap.V2020_1, soap.V2025_2} {
