@@ -319,3 +319,40 @@ func TestCatalogJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestCatalogAccountCase: account ids are kept canonical, so the account's
+// own record, named in another case, is still its own.
+func TestCatalogAccountCase(t *testing.T) {
+	t.Parallel()
+	c, err := bundle.LoadCatalogJSON(strings.NewReader(`{"account":"tstdrv1234567","objects":[
+		{"type":"integration","script_id":"custinteg_x","name":"X","owner":"tstdrv1234567"},
+		{"type":"integration","script_id":"custinteg_y","name":"Y","owner":"123456_sb1","provenance":"from_bundle","from_account":"123456_sb1"}]}`), "cat.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _ := c.Object("custinteg_x")
+	y, _ := c.Object("custinteg_y")
+	if c.Account != "TSTDRV1234567" || x.Owner != "TSTDRV1234567" || y.Owner != "123456_SB1" || y.FromAccount != "123456_SB1" {
+		t.Errorf("not canonical: account %q, owners %q %q, from %q", c.Account, x.Owner, y.Owner, y.FromAccount)
+	}
+	if got := c.Validate([]bundle.Object{x}, bundle.Options{}); len(got) != 0 {
+		t.Errorf("the account's own record: %v", got)
+	}
+	if got := bundle.NewCatalog("tstdrv1234567").Account; got != "TSTDRV1234567" {
+		t.Errorf("NewCatalog account %q", got)
+	}
+	// A catalog whose exported Account was set by hand still owns its record.
+	d := bundle.NewCatalog("TSTDRV1234567")
+	d.Account = "tstdrv1234567"
+	if got := d.Validate([]bundle.Object{{Type: "integration", ScriptID: "custinteg_x", Owner: "TSTDRV1234567", Provenance: bundle.Created}}, bundle.Options{}); len(got) != 0 {
+		t.Errorf("hand-set lower-case account: %v", got)
+	}
+	for _, o := range []bundle.Object{
+		{Type: "integration", ScriptID: "custinteg_bad", Owner: "not an account"},
+		{Type: "integration", ScriptID: "custinteg_bad", Provenance: bundle.FromBundle, FromAccount: "12-34"},
+	} {
+		if err := d.Add(o); !errors.Is(err, bundle.ErrInvalidValue) {
+			t.Errorf("Add(owner %q, from %q) = %v, want ErrInvalidValue", o.Owner, o.FromAccount, err)
+		}
+	}
+}

@@ -94,10 +94,23 @@ type Catalog struct {
 	byScriptID     map[string]int
 }
 
-// NewCatalog returns an empty catalog for the account with the default types.
+// NewCatalog returns an empty catalog for the account with the default
+// types. An account id in another case or in host form is kept in its
+// canonical form ("tstdrv1234567" becomes "TSTDRV1234567").
 func NewCatalog(account soap.AccountID) *Catalog {
-	return &Catalog{Account: account, types: DefaultTypes(), byScriptID: map[string]int{}}
+	return &Catalog{Account: canonical(account), types: DefaultTypes(), byScriptID: map[string]int{}}
 }
+
+// canonical returns a's canonical form, or a itself when it is no account id.
+func canonical(a soap.AccountID) soap.AccountID {
+	if c, err := soap.ParseAccountID(string(a)); err == nil {
+		return c
+	}
+	return a
+}
+
+// sameAccount reports whether a and b name the same account, whatever their case or form.
+func sameAccount(a, b soap.AccountID) bool { return canonical(a) == canonical(b) }
 
 // Errors of the catalog.
 var (
@@ -161,7 +174,10 @@ func (c *Catalog) typeIndex(sdfType string) int {
 	return len(c.types)
 }
 
-// Add adds an object, refusing unknown types, invalid or duplicate script ids.
+// Add adds an object, refusing unknown types, invalid or duplicate script
+// ids and invalid owner or from_account ids. It keeps the account ids in
+// their canonical form, so an owner "tstdrv1234567" is the catalog's
+// account TSTDRV1234567.
 func (c *Catalog) Add(o Object) error {
 	t, ok := c.typeOf(o.Type)
 	if !ok {
@@ -169,6 +185,16 @@ func (c *Catalog) Add(o Object) error {
 	}
 	if err := CheckScriptID(t, o.ScriptID); err != nil {
 		return err
+	}
+	for _, a := range []*soap.AccountID{&o.Owner, &o.FromAccount} {
+		if *a == "" {
+			continue
+		}
+		id, err := parseAccount(string(*a))
+		if err != nil {
+			return fmt.Errorf("%w: %s: %w", ErrInvalidValue, o.ScriptID, err)
+		}
+		*a = id
 	}
 	if _, dup := c.byScriptID[o.ScriptID]; dup {
 		return fmt.Errorf("%w: %s", ErrDuplicate, o.ScriptID)

@@ -2,6 +2,7 @@ package bundle
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -30,6 +31,12 @@ type Options struct {
 	TargetReleasePreview bool `json:"target_release_preview"`
 }
 
+// ErrBundleCopySDF refuses Options.BundleCopy for an SDF SuiteApp project:
+// a bundle copy is SuiteBundler's (section_4389835426), an SDF project has
+// none, so a record that came in someone else's bundle cannot be deployed
+// with one.
+var ErrBundleCopySDF = errors.New("bundle: a bundle copy is SuiteBundler's and means nothing to an SDF SuiteApp project; drop the bundle copy option (a record that came in someone else's bundle cannot go into a SuiteApp)")
+
 // Validate checks the selection against the documented rules and reports
 // every violation at once (section_4389835426, section_4853873261).
 func (c *Catalog) Validate(objs []Object, opt Options) []Violation {
@@ -49,7 +56,7 @@ func (c *Catalog) Validate(objs []Object, opt Options) []Violation {
 			// section_4389835426: only the owner can bundle and distribute the
 			// record; a bundle copy may include one that came in a bundle.
 			owner := "another account (it is " + string(o.Provenance) + " here)"
-			if o.Owner != "" && o.Owner != c.Account {
+			if o.Owner != "" && !sameAccount(o.Owner, c.Account) {
 				owner = string(o.Owner)
 			}
 			add(o, "not_owner", fmt.Sprintf("is owned by %s; only the owner can bundle it", owner), "section_4389835426")
@@ -73,7 +80,7 @@ func (c *Catalog) Validate(objs []Object, opt Options) []Violation {
 // bundle or a bundle copy, belongs to another account whether or not its
 // Owner is known (section_4389727047).
 func (c *Catalog) owns(o Object) bool {
-	return (o.Provenance == Created || o.Provenance == "") && (o.Owner == "" || o.Owner == c.Account)
+	return (o.Provenance == Created || o.Provenance == "") && (o.Owner == "" || sameAccount(o.Owner, c.Account))
 }
 
 // Item is one selected object and what the installer will see.
