@@ -40,6 +40,9 @@ func NewBundleDistributor(c *bundle.Catalog, sel bundle.Selector, opt bundle.Opt
 	if len(objs) == 0 {
 		return nil, errors.New("distribution: the selection is empty")
 	}
+	if project != nil && opt.BundleCopy {
+		return nil, bundle.ErrBundleCopySDF
+	}
 	plan := c.NewPlan(objs, opt)
 	if !plan.OK() {
 		var b strings.Builder
@@ -74,7 +77,10 @@ func (b *BundleDistributor) WriteProject(dir string) error {
 }
 
 // Distribute predicts, for one target, what installing the bundle or
-// SuiteApp does. It sends nothing.
+// SuiteApp does. It sends nothing. When approval.Evaluate blocks a
+// record for the target (the target owns the record or is the source
+// account, say), the outcome is misconfigured and Err a *PreflightError
+// with every blocking reason.
 func (b *BundleDistributor) Distribute(_ context.Context, t Target) Result {
 	res := Result{Account: t.Account, Channel: approval.ChannelBundle}
 	if b.project != nil {
@@ -83,21 +89,38 @@ func (b *BundleDistributor) Distribute(_ context.Context, t Target) Result {
 	if err := t.Account.Validate(); err != nil {
 		return misconfigured(res, err, "fix the target's account id")
 	}
+	integrations := 0
+	for _, o := range b.objects {
+		if o.Type == bundle.Integrations.SDFType {
+			integrations++
+		}
+	}
 	var names, steps []string
+	var blocked []approval.Reason
 	for _, o := range b.objects {
 		if o.Type != bundle.Integrations.SDFType {
 			continue
 		}
 		names = append(names, o.Name)
-		rec := approval.Record{Name: o.Name, Owner: o.Owner, FromOthersBundle: o.Provenance == bundle.FromBundle,
+		// section_4389835426: a record that arrived in a bundle, or by a
+		// bundle copy, came from someone else's bundle; Validate lets a
+		// bundle copy include both.
+		fromBundle := o.Provenance == bundle.FromBundle || o.Provenance == bundle.BundleCopy
+		rec := approval.Record{Name: o.Name, Owner: o.Owner, FromOthersBundle: fromBundle,
 			ReplacedByBundleUpdate: o.Provenance == bundle.ReplacedExisting, BundleCopy: b.plan.Options.BundleCopy}
 		if in := o.Integration; in != nil {
 			rec.UserCredentials, rec.TBA, rec.TBAIssueToken, rec.TBAAuthFlow = in.UserCredentials, in.TBA, in.TBAIssueToken, in.TBAAuthFlow
 		}
 		d := approval.Evaluate(approval.Input{Channel: res.Channel, Record: rec, Source: b.catalog.Account, SourceReleasePreview: b.catalog.ReleasePreview,
 			Target: approval.Target{Account: t.Account, RequireApproval: t.RequireApproval, ReleasePreview: b.plan.Options.TargetReleasePreview}, Date: b.clock()})
-		if res.Decision.Input.Channel == "" {
-			res.Decision = d
+		if res.Decision.Input.Channel == "" || (!d.Allowed && res.Decision.Allowed) {
+			res.Decision = d // the first decision, or the first blocked one
+		}
+		for _, r := range d.Blocking {
+			if integrations > 1 {
+				r.Text = o.ScriptID + ": " + r.Text
+			}
+			blocked = append(blocked, r)
 		}
 		for _, s := range d.AdminSteps {
 			if !contains(steps, s.String()) {
@@ -108,6 +131,13 @@ func (b *BundleDistributor) Distribute(_ context.Context, t Target) Result {
 	what := "SuiteBundler has no API: nothing was installed; build the bundle in " + string(b.catalog.Account) + " and have " + string(t.Account) + " install it"
 	if b.project != nil {
 		what = "nothing was installed: deploy the SuiteApp " + b.project.AppID() + " to " + string(t.Account) + " with SuiteCloud CLI"
+	}
+	if len(blocked) > 0 { // preflight: nothing to plan for this target
+		res.Explanation = approval.Outcome{Kind: approval.Misconfigured, Report: approval.Misconfigured.Report(), Observed: approval.ObservedOther,
+			Sentence: "not planned: " + joinReasons(blocked), NextStep: blocked[0].Text, LessLikely: []string{}}
+		res.Outcome = OutcomeMisconfigured
+		res.Err = &PreflightError{Account: t.Account, Reasons: blocked}
+		return res
 	}
 	res.Note = what
 	res.Outcome = OutcomePlanned
