@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/nsdist/nsdist/internal/oauth1"
 )
 
 // Placeholder replaces every secret in text nsdist prints.
@@ -94,7 +96,7 @@ func Values(s string, secrets ...string) string {
 // first, so that a form containing another (padded Base64 holds the raw
 // form) is blanked whole rather than leaving a tail.
 func forms(v string) []string {
-	escaped := []string{url.QueryEscape(v), url.PathEscape(v), rfc3986(v)}
+	escaped := []string{url.QueryEscape(v), url.PathEscape(v), oauth1.Encode(v)}
 	out := []string{v}
 	for _, e := range escaped {
 		out = append(out, e, lowerHex(e))
@@ -109,25 +111,6 @@ func forms(v string) []string {
 		return strings.Compare(a, b)
 	})
 	return slices.Compact(out)
-}
-
-// rfc3986 percent-encodes every byte of s outside RFC 3986's unreserved
-// set, with upper-case hex, as internal/oauth1's Encode does (redact imports
-// nothing of nsdist's).
-func rfc3986(s string) string {
-	const hex = "0123456789ABCDEF"
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hex[c>>4])
-		b.WriteByte(hex[c&15])
-	}
-	return b.String()
 }
 
 // lowerHex lower-cases the two hex digits of every %XX in s: RFC 3986 §2.1

@@ -6,8 +6,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/nsdist/nsdist/internal/oauth1"
 )
 
 func TestURL(t *testing.T) {
@@ -116,21 +114,6 @@ func TestParamsLeavesOrdinaryText(t *testing.T) {
 	for _, in := range tests {
 		if diff := cmp.Diff(in, Params(in)); diff != "" {
 			t.Errorf("Params(%q) mismatch (-want +got):\n%s", in, diff)
-		}
-	}
-}
-
-// rfc3986 must produce what internal/oauth1's Encode puts into the NLAuth
-// and OAuth headers, or a password echoed from one would go unblanked.
-func TestRFC3986MatchesOAuth1Encode(t *testing.T) {
-	t.Parallel()
-	var all strings.Builder
-	for c := range 256 {
-		all.WriteByte(byte(c))
-	}
-	for _, in := range []string{"", "my pass@1", "a+b/c=d!*'();:&$,?#[]%", "päss€", "AZaz09-._~", all.String()} {
-		if diff := cmp.Diff(oauth1.Encode(in), rfc3986(in)); diff != "" {
-			t.Errorf("rfc3986(%q) mismatch (-want +got):\n%s", in, diff)
 		}
 	}
 }
