@@ -8,12 +8,10 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
-	"io"
 	"math/big"
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -159,21 +157,11 @@ func TestCertificateEndpointOwnOnly(t *testing.T) {
 	base := "https://" + soap.AccountID(custID).RESTletsHost() + "/services/rest/auth/oauth2/v1/clients/" + in.ClientID + "/certificates"
 	do := func(bearer, u string, body any) (int, string) {
 		t.Helper()
-		var rd io.Reader = http.NoBody
+		b := []byte{}
 		if body != nil {
-			b, _ := json.Marshal(body)
-			rd = strings.NewReader(string(b))
+			b, _ = json.Marshal(body)
 		}
-		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, u, rd)
-		req.Header.Set("Authorization", "Bearer "+bearer)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := f.hc.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		return f.rest(t, http.MethodPost, u, bearer, string(b))
 	}
 	add := func(bearer, entity, role string) (int, string) {
 		st, out := do(bearer, base, map[string]any{"fileContent": string(certPEM(t, ecKey(t, elliptic.P256()))), "role": role, "entity": entity})

@@ -1078,6 +1078,22 @@ func TestOAuth2CertificateRules(t *testing.T) {
 	}
 }
 
+// rest sends a REST request with a Bearer token and a JSON body, and
+// returns the status and the body of the answer.
+func (f *o2fix) rest(t *testing.T, method, u, bearer, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(t.Context(), method, u, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+bearer)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := f.hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
 func TestOAuth2CertificateEndpoint(t *testing.T) {
 	t.Parallel()
 	f := newO2(t, false)
@@ -1086,16 +1102,7 @@ func TestOAuth2CertificateEndpoint(t *testing.T) {
 	base := "https://" + soap.AccountID(custID).RESTletsHost() + "/services/rest/auth/oauth2/v1/clients/" + in.ClientID + "/certificates"
 	do := func(method, u, bearer, body string) (int, string) {
 		t.Helper()
-		req, _ := http.NewRequestWithContext(t.Context(), method, u, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+bearer)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := f.hc.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		return f.rest(t, method, u, bearer, body)
 	}
 	body, _ := json.Marshal(map[string]any{"fileContent": string(certPEM(t, key)), "role": 3, "entity": "7"})
 	st, out := do(http.MethodPost, base, access, string(body))
