@@ -1,14 +1,8 @@
 package soaptest_test
 
 import (
-	"crypto"
 	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
-	"math/big"
 	"net/http"
 	"slices"
 	"strconv"
@@ -21,16 +15,6 @@ import (
 	"github.com/nsdist/nsdist/soap"
 	"github.com/nsdist/nsdist/soap/soaptest"
 )
-
-func certValid(t *testing.T, key crypto.Signer, from time.Time, d time.Duration) []byte {
-	t.Helper()
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "nsdist"}, NotBefore: from, NotAfter: from.Add(d)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-}
 
 // TestCertificateValidityCap: a certificate valid for longer than two
 // years is shortened to two years; a shorter one keeps its own end

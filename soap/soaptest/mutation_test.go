@@ -3,7 +3,6 @@ package soaptest_test
 import (
 	"bytes"
 	"errors"
-	"io"
 	"math"
 	"net/http"
 	"strconv"
@@ -453,18 +452,7 @@ func TestLoginRoleList(t *testing.T) {
 
 	// A refusal: a fault body and no header.
 	pp.Password = "wrong"
-	b := passportBody(t, pp, soap.V2020_1)
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, "https://"+f.customer.ID().SuiteTalkHost()+soap.V2020_1.Path(), bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", soap.ContentType)
-	resp, err := f.fake.Transport().RoundTrip(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	_, body := post(t, f, f.customer.ID().SuiteTalkHost(), soap.V2020_1, passportBody(t, pp, soap.V2020_1))
 	if !bytes.Contains(body, []byte("Fault>")) || bytes.Contains(body, []byte("documentInfo")) || bytes.Contains(body, []byte("Header")) {
 		t.Errorf("refusal = %s; want a fault without a SOAP header", body)
 	}

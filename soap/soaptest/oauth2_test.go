@@ -897,9 +897,17 @@ func ecKey(t *testing.T, c elliptic.Curve) *ecdsa.PrivateKey {
 	return k
 }
 
+// certPEM is a self-signed certificate for key, valid from an hour before
+// start for a year.
 func certPEM(t *testing.T, key crypto.Signer) []byte {
 	t.Helper()
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "nsdist"}, NotBefore: start.Add(-time.Hour), NotAfter: start.Add(365 * 24 * time.Hour)}
+	return certValid(t, key, start.Add(-time.Hour), 365*24*time.Hour+time.Hour)
+}
+
+// certValid is a self-signed certificate for key, valid from from for d.
+func certValid(t *testing.T, key crypto.Signer, from time.Time, d time.Duration) []byte {
+	t.Helper()
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "nsdist"}, NotBefore: from, NotAfter: from.Add(d)}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	if err != nil {
 		t.Fatal(err)

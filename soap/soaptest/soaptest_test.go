@@ -291,6 +291,15 @@ func TestPassportNeedsUserCredentialsBox(t *testing.T) {
 // requests soap.Client refuses to build.
 func raw(t *testing.T, f *fixture, host string, v soap.Version, body []byte) (int, error) {
 	t.Helper()
+	status, data := post(t, f, host, v, body)
+	_, derr := soap.DecodeResponse(data)
+	return status, derr
+}
+
+// post sends a SOAP body to the fake as is and returns the answer's status
+// and body.
+func post(t *testing.T, f *fixture, host string, v soap.Version, body []byte) (int, []byte) {
+	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, "https://"+host+v.Path(), bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -302,8 +311,7 @@ func raw(t *testing.T, f *fixture, host string, v soap.Version, body []byte) (in
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
-	_, derr := soap.DecodeResponse(data)
-	return resp.StatusCode, derr
+	return resp.StatusCode, data
 }
 
 func TestAuthenticationRules(t *testing.T) {
