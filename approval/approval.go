@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/nsdist/nsdist"
-	"github.com/nsdist/nsdist/soap"
 )
 
 // Channel is how a record travels to the target account.
@@ -73,7 +72,7 @@ func ParsePreference(s string) (Preference, error) {
 // Record describes the integration record as the source account has it.
 type Record struct {
 	Name            string
-	Owner           soap.AccountID
+	Owner           nsdist.AccountID
 	UserCredentials bool // the User Credentials box
 	TBA             bool // Token-based Authentication
 	TBAIssueToken   bool // TBA: IssueToken Endpoint
@@ -99,7 +98,7 @@ type Record struct {
 
 // Target describes the account the record goes to.
 type Target struct {
-	Account         soap.AccountID
+	Account         nsdist.AccountID
 	ReleasePreview  bool
 	RequireApproval Preference
 }
@@ -109,11 +108,11 @@ type Input struct {
 	Channel Channel
 	Record  Record
 	// Source is the account the bundle or SuiteApp is built in (default: the owner).
-	Source               soap.AccountID
+	Source               nsdist.AccountID
 	SourceReleasePreview bool
 	Target               Target
-	Version              soap.Version // the SOAP endpoint (default 2025_2)
-	Date                 time.Time    // the day the rules are applied for (default: now)
+	Version              nsdist.Release // the SOAP endpoint's release (default 2025.2)
+	Date                 time.Time      // the day the rules are applied for (default: now)
 }
 
 // State is [nsdist.State]. A prediction is one of the record's States, or
@@ -165,7 +164,7 @@ type Decision struct {
 	Allowed        bool
 	Blocking       []Reason
 	InitialState   State
-	PossibleStates []soap.RecordState
+	PossibleStates []nsdist.State
 	// Probe says how to learn the State when it is Unknown.
 	Probe string
 	// RequestsAccepted says whether requests are accepted right after install.
@@ -189,27 +188,10 @@ const (
 	MenuEnableFeatures     = "Setup > Company > Enable Features > SuiteCloud"
 )
 
-func release(y, r int) time.Time {
-	m := time.March
-	if r == 2 {
-		m = time.September
-	}
-	return time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
-}
-
-// Release dates nsdist assumes (inferred: releases roll out over weeks;
-// nsdist takes YYYY.1 from 1 March and YYYY.2 from 1 September).
-var (
-	Release2023_1 = release(2023, 1)
-	Release2026_1 = release(2026, 1)
-	Release2027_1 = release(2027, 1)
-	Release2028_2 = release(2028, 2)
-)
-
 // canonical returns a's canonical form ("tstdrv1234567" is
 // "TSTDRV1234567"), or a itself when it is no account id.
-func canonical(a soap.AccountID) soap.AccountID {
-	if c, err := soap.ParseAccountID(string(a)); err == nil {
+func canonical(a nsdist.AccountID) nsdist.AccountID {
+	if c, err := nsdist.ParseAccountID(string(a)); err == nil {
 		return c
 	}
 	return a
@@ -218,16 +200,16 @@ func canonical(a soap.AccountID) soap.AccountID {
 // sameAccount reports whether a and b name the same account, whatever
 // their case or form. Two empty ids are the same; an empty and a set one
 // are not.
-func sameAccount(a, b soap.AccountID) bool { return canonical(a) == canonical(b) }
+func sameAccount(a, b nsdist.AccountID) bool { return canonical(a) == canonical(b) }
 
 // Evaluate predicts, without any I/O, whether the channel can bring the
 // record into the target, and what the target will see. Account ids are
-// compared in their canonical forms ([soap.ParseAccountID]), so an owner
+// compared in their canonical forms ([nsdist.ParseAccountID]), so an owner
 // "TSTDRV1234567" and a target "tstdrv1234567" are one account;
 // Decision.Input keeps the ids as the caller passed them.
 func Evaluate(in Input) Decision {
 	if in.Version.IsZero() {
-		in.Version = soap.DefaultVersion
+		in.Version = nsdist.LastSOAPEndpoint
 	}
 	if in.Date.IsZero() {
 		in.Date = time.Now()
@@ -245,7 +227,7 @@ func Evaluate(in Input) Decision {
 	}
 	block := func(code, text, source string) { d.Blocking = append(d.Blocking, Reason{code, text, source}) }
 	warn := func(code, text, source string) { d.Warnings = append(d.Warnings, Reason{code, text, source}) }
-	lc := in.Version.Lifecycle(in.Date)
+	lc := in.Version.EndpointLifecycle(in.Date)
 	day := in.Date.UTC().Format(time.DateOnly)
 
 	switch in.Channel {
@@ -256,7 +238,7 @@ func Evaluate(in Input) Decision {
 		}
 		// section_4389727047, section_4399767175: request-level credentials are refused on 2020.2 and later endpoints.
 		if !in.Version.SupportsPassport() {
-			block("passport_endpoint", fmt.Sprintf("user credentials work only on endpoints 2020.1 and older, not %s; use token-based authentication", in.Version.Release()), "section_4389727047")
+			block("passport_endpoint", fmt.Sprintf("user credentials work only on endpoints 2020.1 and older, not %s; use token-based authentication", in.Version), "section_4389727047")
 		}
 	case ChannelTBA:
 		// bridgehead_4249032125: the TBA box enables tokens; the sub-boxes allow the authorization flow and issuetoken.
@@ -266,13 +248,13 @@ func Evaluate(in Input) Decision {
 			block("tba_token_path_unchecked", "neither TBA: Authorization Flow nor TBA: IssueToken Endpoint is checked, so no token can be issued in the customer's account (tokens made in the UI need the record installed already)", "bridgehead_4249032125")
 		}
 		// bridgehead_4249032125 (warning box), section_0525020842: no new TBA integrations from 2027.1.
-		if !in.Record.CreatedAt.IsZero() && !in.Record.CreatedAt.Before(Release2027_1) {
+		if !in.Record.CreatedAt.IsZero() && !in.Record.CreatedAt.Before(nsdist.NoNewTBA.Start()) {
 			block("tba_record_after_2027_1", "the record was created on or after 2027.1, when NetSuite no longer allows new TBA integrations; use OAuth 2.0 with REST", "bridgehead_4249032125")
-		} else if !in.Date.Before(Release2027_1) {
+		} else if !in.Date.Before(nsdist.NoNewTBA.Start()) {
 			warn("tba_existing_after_2027_1", "no new TBA integrations can be created from 2027.1; existing TBA records like this one keep working until SOAP is removed", "bridgehead_4249032125")
 		}
 		// subsect_156935170194 (UnknownAlgorithm): HMAC-SHA1 ended with 2023.1.
-		if !in.Date.Before(Release2023_1) {
+		if !in.Date.Before(nsdist.HMACSHA1Removed.Start()) {
 			warn("hmac_sha1_gone", "only HMAC-SHA256 signatures are accepted; HMAC-SHA1 stopped working in 2023.1 (nsdist signs with HMAC-SHA256)", "subsect_156935170194")
 		}
 	case ChannelOAuth2:
@@ -322,22 +304,22 @@ func Evaluate(in Input) Decision {
 	}
 
 	if in.Channel.usesSOAP() {
-		rel := soap.ReleaseAt(in.Date)
+		rel := nsdist.ReleaseAt(in.Date)
 		switch {
 		// article_2104046421: SOAP removed with 2028.2.
-		case !rel.Before(soap.SOAPRemoved):
+		case !rel.Before(nsdist.SOAPRemoved):
 			block("soap_removed", "SOAP web services were removed with NetSuite 2028.2", "article_2104046421")
-		case lc == soap.Disabled:
-			block("endpoint_disabled", fmt.Sprintf("endpoint %s is disabled as of %s", in.Version.Release(), day), "article_2104046421")
-		case lc == soap.Unreleased:
-			block("endpoint_unreleased", fmt.Sprintf("endpoint %s is not released as of %s", in.Version.Release(), day), "article_2104046421")
-		case lc == soap.Unsupported:
-			warn("endpoint_unsupported", fmt.Sprintf("endpoint %s still answers but Oracle no longer supports it as of %s; move to 2025.2", in.Version.Release(), day), "article_2104046421")
+		case lc == nsdist.EndpointDisabled:
+			block("endpoint_disabled", fmt.Sprintf("endpoint %s is disabled as of %s", in.Version, day), "article_2104046421")
+		case lc == nsdist.EndpointUnreleased:
+			block("endpoint_unreleased", fmt.Sprintf("endpoint %s is not released as of %s", in.Version, day), "article_2104046421")
+		case lc == nsdist.EndpointUnsupported:
+			warn("endpoint_unsupported", fmt.Sprintf("endpoint %s still answers but Oracle no longer supports it as of %s; move to 2025.2", in.Version, day), "article_2104046421")
 		}
-		if rel.Before(soap.SOAPRemoved) {
+		if rel.Before(nsdist.SOAPRemoved) {
 			warn("soap_end_of_life", "SOAP web services are removed in 2028.2, and from 2027.1 only the 2025.2 endpoint is supported; plan the move to REST and OAuth 2.0", "article_2104046421")
 		}
-		if !in.Date.Before(Release2026_1) {
+		if !in.Date.Before(nsdist.RESTForNewIntegrations.Start()) {
 			warn("new_integrations_rest", "from 2026.1 Oracle asks new integrations to use REST web services with OAuth 2.0", "article_2104046421")
 		}
 	}
@@ -362,7 +344,7 @@ func Evaluate(in Input) Decision {
 	case in.Channel == ChannelBundle:
 		// section_4431829430: after a bundle install the State is always Enabled.
 		d.InitialState, d.RequestsAccepted = StateEnabled, Yes
-		d.PossibleStates = []soap.RecordState{soap.StateEnabled}
+		d.PossibleStates = []nsdist.State{nsdist.StateEnabled}
 		d.AdminSteps = []Step{
 			{Text: "In the target account, find and install the bundle", MenuPath: MenuInstallBundle},
 			{Text: fmt.Sprintf("%s arrives Enabled; to stop it, edit it and set State to Blocked", name), MenuPath: MenuManageIntegrations},
@@ -370,7 +352,7 @@ func Evaluate(in Input) Decision {
 	case in.Channel == ChannelSDF:
 		// section_160079429000: installing the SuiteApp installs the record; whether it honours the preference is not documented.
 		d.InitialState, d.RequestsAccepted = StateUnknown, Unknown
-		d.PossibleStates = []soap.RecordState{soap.StateEnabled, soap.StateWaitingForApproval}
+		d.PossibleStates = []nsdist.State{nsdist.StateEnabled, nsdist.StateWaitingForApproval}
 		d.Probe = "not documented: whether an SDF SuiteApp install sets State Enabled or applies the Require Approval preference; after installing, open " + MenuManageIntegrations + " in the target and read the record's State"
 		d.AdminSteps = []Step{
 			{Text: "Deploy or install the SuiteApp in the target account (suitecloud project:deploy, or the SuiteApp Marketplace)"},
@@ -393,14 +375,14 @@ func Evaluate(in Input) Decision {
 		switch in.Target.RequireApproval {
 		case PreferenceNotRequired:
 			d.InitialState, d.RequestsAccepted = StateEnabled, Yes
-			d.PossibleStates = []soap.RecordState{soap.StateEnabled}
+			d.PossibleStates = []nsdist.State{nsdist.StateEnabled}
 		case PreferenceRequired:
 			d.InitialState, d.RequestsAccepted = StateWaitingForApproval, No
-			d.PossibleStates = []soap.RecordState{soap.StateWaitingForApproval}
+			d.PossibleStates = []nsdist.State{nsdist.StateWaitingForApproval}
 			d.AdminSteps = approveSteps
 		default:
 			d.InitialState, d.RequestsAccepted = StateUnknown, Unknown
-			d.PossibleStates = []soap.RecordState{soap.StateEnabled, soap.StateWaitingForApproval}
+			d.PossibleStates = []nsdist.State{nsdist.StateEnabled, nsdist.StateWaitingForApproval}
 			d.Probe = "send one authenticated request right after the install (nsdist sends getServerTime): success means Enabled; \"Invalid login attempt.\" right after the token was issued means it is most likely Waiting for Approval (nsdist's reading: Oracle documents no fault for that State). An administrator can also read the preference at " + MenuSOAPPreferences
 			if in.Channel == ChannelOAuth2 {
 				// article_0528010158: serverTime needs no permission; subsect_158521885412: refusals are 401 invalid_token.

@@ -2,9 +2,7 @@ package approval_test
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net"
 	"slices"
 	"strings"
 	"testing"
@@ -12,9 +10,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
-	"github.com/nsdist/nsdist/distribution/oauth2"
-	"github.com/nsdist/nsdist/soap"
 )
 
 var today = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
@@ -40,11 +37,11 @@ func TestEvaluateBlockingRules(t *testing.T) {
 		want []string
 	}{
 		{"tba ok", approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord()}, []string{}},
-		{"credentials on 2020_1 is only unsupported", approval.Input{Channel: approval.ChannelCredentials, Record: legacy, Version: soap.V2020_1}, []string{}},
-		{"user credentials unchecked", approval.Input{Channel: approval.ChannelCredentials, Record: approval.Record{Owner: "1"}, Version: soap.V2020_1}, []string{"user_credentials_unchecked"}},
+		{"credentials on 2020_1 is only unsupported", approval.Input{Channel: approval.ChannelCredentials, Record: legacy, Version: nsdist.Release{Year: 2020, Number: 1}}, []string{}},
+		{"user credentials unchecked", approval.Input{Channel: approval.ChannelCredentials, Record: approval.Record{Owner: "1"}, Version: nsdist.Release{Year: 2020, Number: 1}}, []string{"user_credentials_unchecked"}},
 		{"passport on 2025_2", approval.Input{Channel: approval.ChannelCredentials, Record: legacy}, []string{"passport_endpoint"}},
-		{"every reason at once", approval.Input{Channel: approval.ChannelCredentials, Record: approval.Record{Owner: "1"}, Version: soap.V2020_2}, []string{"user_credentials_unchecked", "passport_endpoint"}},
-		{"credentials on disabled 2019_2", approval.Input{Channel: approval.ChannelCredentials, Record: legacy, Version: soap.V2019_2}, []string{"endpoint_disabled"}},
+		{"every reason at once", approval.Input{Channel: approval.ChannelCredentials, Record: approval.Record{Owner: "1"}, Version: nsdist.Release{Year: 2020, Number: 2}}, []string{"user_credentials_unchecked", "passport_endpoint"}},
+		{"credentials on disabled 2019_2", approval.Input{Channel: approval.ChannelCredentials, Record: legacy, Version: nsdist.Release{Year: 2019, Number: 2}}, []string{"endpoint_disabled"}},
 		{"tba box unchecked", approval.Input{Channel: approval.ChannelTBA, Record: approval.Record{Owner: "1"}}, []string{"tba_unchecked"}},
 		{"tba without token paths", approval.Input{Channel: approval.ChannelTBA, Record: approval.Record{Owner: "1", TBA: true}}, []string{"tba_token_path_unchecked"}},
 		{"tba record created after 2027.1", approval.Input{Channel: approval.ChannelTBA, Record: func() approval.Record {
@@ -203,17 +200,17 @@ func TestEvaluateTargetRules(t *testing.T) {
 		name    string
 		channel approval.Channel
 		record  approval.Record
-		target  soap.AccountID
-		version soap.Version
+		target  nsdist.AccountID
+		version nsdist.Release
 		want    bool
 	}{
-		{"tba in the owner", approval.ChannelTBA, tbaRecord(), "TSTDRV1234567", soap.V2025_2, true},
-		{"tba elsewhere", approval.ChannelTBA, tbaRecord(), "123456", soap.V2025_2, false},
-		{"bundle in the owner", approval.ChannelBundle, tbaRecord(), "TSTDRV1234567", soap.V2025_2, true},
-		{"bundle elsewhere", approval.ChannelBundle, tbaRecord(), "123456", soap.V2025_2, false},
-		{"credentials record without TBA in the owner", approval.ChannelCredentials, legacy, "TSTDRV1234567", soap.V2020_1, false},
-		{"oauth2 record without TBA in the owner", approval.ChannelOAuth2, oauthOnly, "TSTDRV1234567", soap.V2025_2, false},
-		{"no target account", approval.ChannelTBA, tbaRecord(), "", soap.V2025_2, false},
+		{"tba in the owner", approval.ChannelTBA, tbaRecord(), "TSTDRV1234567", nsdist.Release{Year: 2025, Number: 2}, true},
+		{"tba elsewhere", approval.ChannelTBA, tbaRecord(), "123456", nsdist.Release{Year: 2025, Number: 2}, false},
+		{"bundle in the owner", approval.ChannelBundle, tbaRecord(), "TSTDRV1234567", nsdist.Release{Year: 2025, Number: 2}, true},
+		{"bundle elsewhere", approval.ChannelBundle, tbaRecord(), "123456", nsdist.Release{Year: 2025, Number: 2}, false},
+		{"credentials record without TBA in the owner", approval.ChannelCredentials, legacy, "TSTDRV1234567", nsdist.Release{Year: 2020, Number: 1}, false},
+		{"oauth2 record without TBA in the owner", approval.ChannelOAuth2, oauthOnly, "TSTDRV1234567", nsdist.Release{Year: 2025, Number: 2}, false},
+		{"no target account", approval.ChannelTBA, tbaRecord(), "", nsdist.Release{Year: 2025, Number: 2}, false},
 	}
 	for _, tt := range resettable {
 		d := approval.Evaluate(approval.Input{Channel: tt.channel, Record: tt.record, Target: approval.Target{Account: tt.target}, Version: tt.version, Date: today})
@@ -252,9 +249,9 @@ func TestEvaluateWarnings(t *testing.T) {
 		wantNot []string
 	}{
 		{"tba 2025_2 today", approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Date: today}, []string{"hmac_sha1_gone", "soap_end_of_life", "new_integrations_rest"}, []string{"endpoint_unsupported", "tba_existing_after_2027_1"}},
-		{"tba 2023_2 today is unsupported", approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Version: soap.V2023_2, Date: today}, []string{"endpoint_unsupported"}, nil},
+		{"tba 2023_2 today is unsupported", approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Version: nsdist.Release{Year: 2023, Number: 2}, Date: today}, []string{"endpoint_unsupported"}, nil},
 		{"existing tba after 2027.1", approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Date: time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC)}, []string{"tba_existing_after_2027_1"}, nil},
-		{"2022: no sha1 warning yet, no 2026.1 note", approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Version: soap.MustParseVersion("2022_2"), Date: time.Date(2022, 12, 1, 0, 0, 0, 0, time.UTC)}, []string{"soap_end_of_life"}, []string{"hmac_sha1_gone", "new_integrations_rest"}},
+		{"2022: no sha1 warning yet, no 2026.1 note", approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Version: nsdist.Release{Year: 2022, Number: 2}, Date: time.Date(2022, 12, 1, 0, 0, 0, 0, time.UTC)}, []string{"soap_end_of_life"}, []string{"hmac_sha1_gone", "new_integrations_rest"}},
 		{"bundle", approval.Input{Channel: approval.ChannelBundle, Record: tbaRecord(), Date: today}, []string{"suitebundler_maintenance"}, []string{"soap_end_of_life"}},
 	}
 	for _, tt := range tests {
@@ -302,10 +299,10 @@ func TestEvaluateWholeSpace(t *testing.T) {
 	t.Parallel()
 	dates := []time.Time{time.Date(2022, 6, 1, 0, 0, 0, 0, time.UTC), today, time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2028, 9, 1, 0, 0, 0, 0, time.UTC)}
 	prefs := []approval.Preference{approval.PreferenceUnknown, approval.PreferenceRequired, approval.PreferenceNotRequired}
-	targets := []soap.AccountID{"123456_SB1", "TSTDRV1", "tstdrv1"} // the last is the owner in another case
+	targets := []nsdist.AccountID{"123456_SB1", "TSTDRV1", "tstdrv1"} // the last is the owner in another case
 	n := 0
 	for _, ch := range append(approval.Channels(), "bogus") {
-		for _, v := range []soap.Version{soap.V2017_1, soap.V2020_1, soap.V2025_2} {
+		for _, v := range []nsdist.Release{nsdist.Release{Year: 2017, Number: 1}, nsdist.Release{Year: 2020, Number: 1}, nsdist.Release{Year: 2025, Number: 2}} {
 			for _, date := range dates {
 				for _, pref := range prefs {
 					for _, tgt := range targets {
@@ -392,61 +389,6 @@ func TestExplain(t *testing.T) {
 	}
 }
 
-func TestObserve(t *testing.T) {
-	t.Parallel()
-	f := func(kind, code, msg string) error {
-		return &soap.OpError{Op: soap.OpGetServerTime, Err: &soap.Fault{Kind: kind, NSCode: code, String: msg}}
-	}
-	tests := []struct {
-		err  error
-		want approval.Observed
-	}{
-		{nil, approval.ObservedSuccess},
-		{f("invalidCredentialsFault", "USER_ERROR", "Invalid login attempt."), approval.ObservedInvalidLogin},
-		{f("invalidCredentialsFault", "USER_ERROR", "Ambiguous authentication"), approval.ObservedAmbiguousAuth},
-		// section_N3539978: an auth fault that names its cause is not the generic refusal
-		{f("invalidCredentialsFault", "USER_ERROR", "Application ID mandatory but missing."), approval.ObservedMissingApplicationID},
-		{f("invalidCredentialsFault", "INVALID_APP_ID", "Invalid application id: 1234"), approval.ObservedInvalidApplicationID},
-		{f("invalidCredentialsFault", "USER_ERROR", "Invalid application id: 1234"), approval.ObservedInvalidApplicationID},
-		{f("invalidCredentialsFault", "INVALID_LOGIN_CREDENTIALS", "You have entered an invalid e-mail address or account number. Please try again."), approval.ObservedCredentialsRefused},
-		{f("invalidCredentialsFault", "INVALID_ROLE", "Your role does not give you permission to view this page."), approval.ObservedCredentialsRefused},
-		{f("invalidCredentialsFault", "INVALID_LOGIN_ATTEMPT", ""), approval.ObservedInvalidLogin},
-		{f("invalidCredentialsFault", "USER_ERROR", "invalid login attempt"), approval.ObservedInvalidLogin},
-		{f("invalidCredentialsFault", "USER_ERROR", ""), approval.ObservedInvalidLogin},
-		{f("invalidCredentialsFault", "", ""), approval.ObservedInvalidLogin},
-		// the code alone decides when the text says nothing of it
-		{f("invalidCredentialsFault", "INVALID_APP_ID", "The application id sent is not valid."), approval.ObservedInvalidApplicationID},
-		{f("invalidCredentialsFault", "INVALID_APP_ID", ""), approval.ObservedInvalidApplicationID},
-		{f("invalidCredentialsFault", "INVALID_LOGIN_CREDENTIALS", ""), approval.ObservedCredentialsRefused},
-		{&soap.OpError{Err: &soap.Fault{Kind: "invalidCredentialsFault", NSCode: "USER_ERROR", NSMessage: "Application ID mandatory but missing."}}, approval.ObservedMissingApplicationID},
-		{f("exceededConcurrentRequestLimitFault", "WS_REQUEST_BLOCKED", ""), approval.ObservedConcurrency},
-		{f("unexpectedErrorFault", "ACCT_TEMP_UNAVAILABLE", ""), approval.ObservedUnavailable},
-		{f("invalidVersionFault", "", ""), approval.ObservedUnsupportedVersion},
-		{f("insufficientPermissionFault", "WS_FEATURE_REQD", ""), approval.ObservedFeatureOrPerm},
-		{f("invalidAccountFault", "", ""), approval.ObservedInvalidAccount},
-		{&soap.OpError{Err: &soap.HTTPError{StatusCode: 503}}, approval.ObservedUnavailable},
-		{&soap.OpError{Err: &soap.HTTPError{StatusCode: 500}}, approval.ObservedUnavailable},
-		{&soap.OpError{Err: &soap.HTTPError{StatusCode: 429}}, approval.ObservedUnavailable},
-		{&soap.OpError{Err: &soap.HTTPError{StatusCode: 499}}, approval.ObservedOther},
-		{&soap.OpError{Err: &soap.HTTPError{StatusCode: 404}}, approval.ObservedOther},
-		{&soap.OpError{Err: &soap.TransportError{Err: &net.OpError{Op: "dial", Err: errors.New("refused")}}}, approval.ObservedTransport},
-		{errors.New("something else"), approval.ObservedOther},
-		// OAuth 2.0 and REST (subsect_158521832417, subsect_158521885412)
-		{&oauth2.Error{Op: oauth2.OpServerTime, Code: oauth2.CodeInvalidToken, HTTPStatus: 401}, approval.ObservedInvalidLogin},
-		{fmt.Errorf("probe: %w", &oauth2.Error{Op: oauth2.OpServerTime, Code: oauth2.CodeTooManyRequests, HTTPStatus: 429}), approval.ObservedConcurrency},
-		{&oauth2.Error{Op: oauth2.OpServerTime, HTTPStatus: 503}, approval.ObservedUnavailable},
-		{&oauth2.Error{Op: oauth2.OpRefresh, Code: oauth2.CodeInvalidGrant, HTTPStatus: 400}, approval.ObservedReauthorize},
-		{&oauth2.Error{Op: oauth2.OpExchange, Code: oauth2.CodeInvalidClient, HTTPStatus: 401}, approval.ObservedClientRefused},
-		{&oauth2.Error{Op: oauth2.OpServerTime, HTTPStatus: 403}, approval.ObservedFeatureOrPerm},
-		{fmt.Errorf("oauth2: serverTime: %w", &net.OpError{Op: "dial", Err: errors.New("refused")}), approval.ObservedTransport},
-	}
-	for _, tt := range tests {
-		if got := approval.Observe(tt.err); got != tt.want {
-			t.Errorf("Observe(%v) = %s, want %s", tt.err, got, tt.want)
-		}
-	}
-}
-
 func TestDecisionJSON(t *testing.T) {
 	t.Parallel()
 	for _, ch := range approval.Channels() {
@@ -497,7 +439,7 @@ func ExampleEvaluate_tba() {
 func ExampleEvaluate_credentials() {
 	d := approval.Evaluate(approval.Input{
 		Channel: approval.ChannelCredentials, Record: approval.Record{Name: "Legacy", UserCredentials: true},
-		Version: soap.V2025_2, Date: today,
+		Version: nsdist.Release{Year: 2025, Number: 2}, Date: today,
 	})
 	fmt.Println(d.Allowed, d.InitialState)
 	fmt.Println(d.Blocking[0].Text)
@@ -529,8 +471,8 @@ func ExampleEvaluate_sdf() {
 func ExampleExplain() {
 	d := approval.Evaluate(approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(),
 		Target: approval.Target{Account: "123456", RequireApproval: approval.PreferenceRequired}, Date: today})
-	err := &soap.Fault{Kind: "invalidCredentialsFault", NSCode: "USER_ERROR", String: "Invalid login attempt."}
-	fmt.Println(approval.Explain(d, approval.Observation{Observed: approval.Observe(err)}))
+	// the SOAP channel observed "Invalid login attempt." (tba.Observe)
+	fmt.Println(approval.Explain(d, approval.Observation{Observed: approval.ObservedInvalidLogin}))
 	// Output: awaiting_approval: installed, waiting for approval: an administrator of 123456 must open Setup > Integration > Manage Integrations, edit Acme Sync, and set State to Enabled
 }
 

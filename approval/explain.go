@@ -1,14 +1,8 @@
 package approval
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"net"
-	"strings"
 	"time"
-
-	"github.com/nsdist/nsdist/soap"
 )
 
 // Observed is what one request saw.
@@ -50,110 +44,6 @@ const (
 	// generic "Invalid login attempt.": the credentials themselves are wrong.
 	ObservedCredentialsRefused Observed = "credentials_refused"
 )
-
-// oauthError is how Observe reads an OAuth 2.0 error without importing the
-// package that made it (distribution/oauth2's *Error has these methods).
-type oauthError interface {
-	ErrorCode() string
-	HTTPStatusCode() int
-}
-
-func observeOAuth(e oauthError, err error) Observed {
-	var op interface{ Operation() string }
-	if errors.As(err, &op) && op.Operation() == "client_credentials" {
-		switch e.ErrorCode() {
-		case "invalid_grant", "unauthorized_client", "invalid_client", "invalid_scope":
-			return ObservedM2MRefused
-		}
-	}
-	var re interface{ Reauthorize() bool }
-	if errors.As(err, &re) && re.Reauthorize() {
-		return ObservedReauthorize
-	}
-	switch code, status := e.ErrorCode(), e.HTTPStatusCode(); {
-	case code == "invalid_token":
-		// subsect_158521885412: every refused bearer token is 401 invalid_token, "Invalid login attempt."
-		return ObservedInvalidLogin
-	case code == "too_many_requests" || status == 429:
-		return ObservedConcurrency
-	case code == "server_error" || code == "temporarily_unavailable" || status >= 500:
-		return ObservedUnavailable
-	case code == "invalid_client" || code == "unauthorized_client" || code == "invalid_scope" || code == "unsupported_grant_type":
-		return ObservedClientRefused
-	case code == "insufficient_scope" || status == 403:
-		return ObservedFeatureOrPerm
-	}
-	return ObservedOther
-}
-
-// Observe classifies what a request returned (nil for success).
-func Observe(err error) Observed {
-	var (
-		h  *soap.HTTPError
-		te *soap.TransportError
-		oe oauthError
-		ne net.Error
-	)
-	switch {
-	case err == nil:
-		return ObservedSuccess
-	case errors.As(err, &oe):
-		return observeOAuth(oe, err)
-	case errors.Is(err, soap.ErrAmbiguousAuth):
-		return ObservedAmbiguousAuth
-	case errors.Is(err, soap.ErrAuthRejected):
-		return observeAuthFault(err)
-	case errors.Is(err, soap.ErrConcurrencyLimited):
-		return ObservedConcurrency
-	case errors.Is(err, soap.ErrTemporarilyUnavailable), errors.Is(err, soap.ErrUnexpected):
-		return ObservedUnavailable
-	case errors.Is(err, soap.ErrUnsupportedVersion):
-		return ObservedUnsupportedVersion
-	case errors.Is(err, soap.ErrFeatureOrPermission):
-		return ObservedFeatureOrPerm
-	case errors.Is(err, soap.ErrInvalidAccount):
-		return ObservedInvalidAccount
-	case errors.As(err, &h):
-		if h.StatusCode >= 500 || h.StatusCode == 429 {
-			return ObservedUnavailable
-		}
-		return ObservedOther
-	case errors.As(err, &te), errors.Is(err, soap.ErrTruncated), errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne):
-		return ObservedTransport
-	}
-	return ObservedOther
-}
-
-// observeAuthFault reads an authentication fault by its code and text:
-// only the generic "Invalid login attempt." (INVALID_LOGIN_ATTEMPT, or
-// USER_ERROR with that text) can hide a record Waiting for Approval; the
-// other answers name a cause of their own (section_N3539978).
-func observeAuthFault(err error) Observed {
-	var f *soap.Fault
-	if !errors.As(err, &f) {
-		return ObservedInvalidLogin
-	}
-	text := f.String
-	if text == "" {
-		text = f.NSMessage
-	}
-	text = strings.TrimSpace(text)
-	switch {
-	case f.NSCode == "INVALID_APP_ID" || hasPrefixFold(text, "Invalid application id"):
-		return ObservedInvalidApplicationID
-	case hasPrefixFold(text, "Application ID mandatory"):
-		return ObservedMissingApplicationID
-	case f.NSCode == "INVALID_LOGIN_ATTEMPT" || hasPrefixFold(text, "Invalid login attempt"):
-		return ObservedInvalidLogin
-	case text == "" && (f.NSCode == "" || f.NSCode == "USER_ERROR"):
-		return ObservedInvalidLogin // nothing more specific to go on
-	}
-	return ObservedCredentialsRefused
-}
-
-func hasPrefixFold(s, prefix string) bool {
-	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
-}
 
 // Kind is the verdict on one target.
 type Kind string
@@ -301,7 +191,7 @@ func Explain(d Decision, o Observation) Outcome {
 	case ObservedUnavailable:
 		set(Retryable, fmt.Sprintf("%s was temporarily unavailable or answered with an unexpected error", acct), "try again later")
 	case ObservedUnsupportedVersion:
-		set(Misconfigured, fmt.Sprintf("endpoint %s is not accepted for this request", d.Input.Version.Release()), "use the 2025.2 endpoint with token-based authentication")
+		set(Misconfigured, fmt.Sprintf("endpoint %s is not accepted for this request", d.Input.Version), "use the 2025.2 endpoint with token-based authentication")
 	case ObservedFeatureOrPerm:
 		set(Misconfigured, fmt.Sprintf("%s lacks the SOAP Web Services feature, or the token's role lacks the web services permission", acct),
 			fmt.Sprintf("an administrator of %s must enable SOAP Web Services at %s and give the role the SOAP Web Services permission", acct, MenuEnableFeatures))

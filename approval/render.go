@@ -63,7 +63,7 @@ func nonNil[T any](s []T) []T {
 // String renders the decision as text for people.
 func (d Decision) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "channel %s to %s (endpoint %s, %s)\n", d.Input.Channel, orDash(string(d.Input.Target.Account)), d.Input.Version.Release(), d.Input.Date.UTC().Format("2006-01-02"))
+	fmt.Fprintf(&b, "channel %s to %s (endpoint %s, %s)\n", d.Input.Channel, orDash(string(d.Input.Target.Account)), d.Input.Version, d.Input.Date.UTC().Format("2006-01-02"))
 	if d.Allowed {
 		b.WriteString("allowed: yes\n")
 	} else {

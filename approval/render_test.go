@@ -7,13 +7,13 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
-	"github.com/nsdist/nsdist/soap"
 )
 
 func TestDecisionString(t *testing.T) {
 	t.Parallel()
-	blocked := approval.Evaluate(approval.Input{Channel: approval.ChannelCredentials, Record: approval.Record{Name: "Legacy", Owner: "1"}, Target: approval.Target{Account: "123456_SB1", RequireApproval: approval.PreferenceRequired}, Version: soap.V2020_1, Date: today})
+	blocked := approval.Evaluate(approval.Input{Channel: approval.ChannelCredentials, Record: approval.Record{Name: "Legacy", Owner: "1"}, Target: approval.Target{Account: "123456_SB1", RequireApproval: approval.PreferenceRequired}, Version: nsdist.Release{Year: 2020, Number: 1}, Date: today})
 	waiting := approval.Evaluate(approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Target: approval.Target{Account: "123456", RequireApproval: approval.PreferenceUnknown}, Date: today})
 	tests := []struct {
 		name string

@@ -104,6 +104,26 @@ type Probe struct {
 	// Note is something the caller should know although the probe worked
 	// (a refreshed token that could not be saved, for example).
 	Note string
+	// Observed is what the channel made of its answer; empty, it is read
+	// from Err by the one classifier (nsdist.Classify) alone.
+	Observed approval.Observed
+}
+
+// observed is the probe's observation, or the classifier's reading of its
+// error when the prober gave none.
+func (p Probe) observed() approval.Observed {
+	if p.Observed != "" {
+		return p.Observed
+	}
+	switch nsdist.Classify(p.Err) {
+	case nsdist.ClassNone:
+		return approval.ObservedSuccess
+	case nsdist.ClassTemporary:
+		return approval.ObservedUnavailable
+	case nsdist.ClassConnection, nsdist.ClassTimeout:
+		return approval.ObservedTransport
+	}
+	return approval.ObservedOther
 }
 
 // AutoInstaller distributes by auto-installation. On current endpoints the
@@ -259,7 +279,7 @@ func (a *AutoInstaller) evaluate(t Target, ch approval.Channel) approval.Decisio
 		v = a.cfg.version
 	}
 	return approval.Evaluate(approval.Input{
-		Channel: ch, Record: a.record, Version: v, Date: a.cfg.clock(),
+		Channel: ch, Record: a.record, Version: v.Release(), Date: a.cfg.clock(),
 		Target: approval.Target{Account: t.Account, RequireApproval: t.RequireApproval},
 	})
 }
@@ -299,7 +319,7 @@ func (a *AutoInstaller) run(ctx context.Context, t Target, probe func(Prober) Pr
 	}
 	p := probe(a.prober(res.Channel))
 	res.Attempts, res.NSID, res.Err, res.Note = p.Attempts, p.NSID, p.Err, p.Note
-	res.Explanation = approval.Explain(d, approval.Observation{Observed: approval.Observe(p.Err), TokenIssuedAt: t.TokenIssuedAt, At: a.cfg.clock()})
+	res.Explanation = approval.Explain(d, approval.Observation{Observed: p.observed(), TokenIssuedAt: t.TokenIssuedAt, At: a.cfg.clock()})
 	if ctx.Err() != nil && p.Err != nil {
 		res.Explanation = approval.Outcome{Kind: approval.UnknownOutcome, Report: "failed", Observed: approval.ObservedTransport,
 			Sentence: "stopped before " + string(t.Account) + " answered", NextStep: "run again to check it", LessLikely: []string{}}
@@ -392,7 +412,7 @@ func (p *soapProber) probe(ctx context.Context, t Target, retry soap.RetryPolicy
 	if _, ok := auth.(*soap.Passport); ok {
 		s, err := c.Login(ctx)
 		if err != nil {
-			return Probe{Err: err, Attempts: attempts(err)}
+			return Probe{Err: err, Attempts: attempts(err), Observed: ObserveSOAP(err)}
 		}
 		lerr := s.Logout(ctx) // a failed logout does not undo the install
 		if lerr != nil {
@@ -402,7 +422,7 @@ func (p *soapProber) probe(ctx context.Context, t Target, retry soap.RetryPolicy
 	}
 	resp, err := c.Do(ctx, soap.OpGetServerTime)
 	if err != nil {
-		return Probe{Err: err, Attempts: attempts(err)}
+		return Probe{Err: err, Attempts: attempts(err), Observed: ObserveSOAP(err)}
 	}
 	return Probe{Attempts: resp.Attempts, NSID: resp.NSID}
 }

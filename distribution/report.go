@@ -2,25 +2,20 @@ package distribution
 
 import (
 	"bytes"
-	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"sort"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
-	"github.com/nsdist/nsdist/distribution/oauth2"
-	"github.com/nsdist/nsdist/soap"
 )
 
 // reportOutcomes are the outcomes a summary always lists; planned is
@@ -219,32 +214,22 @@ func causeOf(err error) string {
 		return ""
 	}
 	var (
-		dns    *net.DNSError
-		fault  *soap.Fault
-		oe     *oauth2.Error
-		redir  *soap.RedirectError
-		he     *soap.HTTPError
-		dom    *soap.DomainError
-		pre    *PreflightError
-		uae    x509.UnknownAuthorityError
-		hne    x509.HostnameError
-		cie    x509.CertificateInvalidError
-		cve    *tls.CertificateVerificationError
-		netErr net.Error
+		pre *PreflightError
+		we  nsdist.WireError
+		dns *net.DNSError
 	)
-	switch {
+	switch c := nsdist.Classify(err); {
 	case errors.As(err, &pre):
 		if len(pre.Reasons) > 0 {
 			return "not sent: " + truncate(firstSentence(pre.Reasons[0].Text), 70)
 		}
 		return "not sent"
-	case errors.Is(err, context.Canceled):
+	case c == nsdist.ClassCanceled:
 		return "interrupted"
+	case c == nsdist.ClassDNSNotFound:
+		return "no such host"
 	case errors.As(err, &dns):
-		switch {
-		case dns.IsNotFound:
-			return "no such host"
-		case dns.IsTimeout:
+		if dns.IsTimeout {
 			return "DNS lookup timed out"
 		}
 		return "DNS lookup failed"
@@ -252,36 +237,11 @@ func causeOf(err error) string {
 		return "connection refused"
 	case errors.Is(err, syscall.ECONNRESET):
 		return "connection reset"
-	case errors.As(err, &uae), errors.As(err, &hne), errors.As(err, &cie), errors.As(err, &cve):
+	case c == nsdist.ClassTLS:
 		return "TLS certificate not accepted"
-	case errors.As(err, &fault):
-		name := fault.NSCode
-		if name == "" {
-			name = fault.Kind
-		}
-		if name == "" {
-			name = fault.Code
-		}
-		if msg := strings.TrimSpace(fault.String); msg != "" {
-			return "SOAP fault " + name + ": " + truncate(msg, 60)
-		}
-		return "SOAP fault " + name
-	case errors.As(err, &oe):
-		s := "OAuth 2.0 " + string(oe.Code)
-		if oe.Code == "" {
-			s = "OAuth 2.0 refusal"
-		}
-		if oe.HTTPStatus != 0 {
-			s += fmt.Sprintf(" (HTTP %d)", oe.HTTPStatus)
-		}
-		return s
-	case errors.As(err, &redir):
-		return fmt.Sprintf("HTTP %d redirect", redir.StatusCode)
-	case errors.As(err, &dom):
-		return "discovery named an untrusted domain"
-	case errors.As(err, &he):
-		return strings.TrimSpace(fmt.Sprintf("HTTP %d %s", he.StatusCode, strings.ToLower(http.StatusText(he.StatusCode))))
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+	case errors.As(err, &we):
+		return we.Cause()
+	case c == nsdist.ClassTimeout:
 		return "timed out"
 	}
 	// the innermost message, without the package prefixes of its layers

@@ -9,7 +9,6 @@ import (
 	"github.com/cenkalti/backoff/v4"
 
 	"github.com/nsdist/nsdist"
-	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution/oauth2"
 )
 
@@ -51,10 +50,10 @@ func (p *restProber) ProbeOnce(ctx context.Context, t Target) Probe {
 			note, tok, err = "the refreshed token could not be saved: "+se.Err.Error(), se.Token, nil
 		}
 		if err != nil {
-			return Probe{Err: err, Attempts: 1}
+			return Probe{Err: err, Attempts: 1, Observed: oauth2.Observe(err)}
 		}
 		_, err = client.ServerTime(ctx, tok)
-		return Probe{Err: err, Attempts: 1, Note: note}
+		return Probe{Err: err, Attempts: 1, Note: note, Observed: oauth2.Observe(err)}
 	case M2MKey:
 		client := c.Client
 		if client == nil {
@@ -69,10 +68,10 @@ func (p *restProber) ProbeOnce(ctx context.Context, t Target) Probe {
 		}
 		tok, err := m.Token(ctx)
 		if err != nil {
-			return Probe{Err: err, Attempts: 1}
+			return Probe{Err: err, Attempts: 1, Observed: oauth2.Observe(err)}
 		}
 		_, err = client.ServerTime(ctx, tok)
-		return Probe{Err: err, Attempts: 1}
+		return Probe{Err: err, Attempts: 1, Observed: oauth2.Observe(err)}
 	}
 	return Probe{Err: fmt.Errorf("%w: %s is no OAuth 2.0 credential", ErrCredential, cred.Channel())}
 }
@@ -88,18 +87,15 @@ func (p *restProber) Probe(ctx context.Context, t Target) Probe {
 		pr := p.ProbeOnce(ctx, t)
 		total += pr.Attempts
 		pr.Attempts = total
-		switch approval.Observe(pr.Err) {
-		case approval.ObservedConcurrency, approval.ObservedUnavailable, approval.ObservedTransport:
-		default:
+		if !nsdist.Retryable(pr.Err) {
 			return pr
 		}
 		if total >= maxRESTAttempts || ctx.Err() != nil {
 			return pr
 		}
 		wait := bo.NextBackOff()
-		var oe *oauth2.Error
-		if errors.As(pr.Err, &oe) && oe.RetryAfter > wait {
-			wait = oe.RetryAfter
+		if ra := nsdist.RetryAfter(pr.Err, time.Now()); ra > wait {
+			wait = ra
 		}
 		if wait == backoff.Stop {
 			return pr

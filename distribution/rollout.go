@@ -14,6 +14,7 @@ import (
 
 	"github.com/cenkalti/backoff/v4"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/soap"
 )
@@ -409,18 +410,9 @@ func (r *Rollout) Run(ctx context.Context, targets []Target) (*Report, error) {
 // maxRetryAfter bounds how long a server's Retry-After can hold a target.
 const maxRetryAfter = 5 * time.Minute
 
-// retryAfter is the wait a server asked for with Retry-After (SOAP's
-// *soap.HTTPError, OAuth 2.0's *oauth2.Error), or 0.
+// retryAfter is the wait a server asked for with Retry-After, bounded.
 func retryAfter(err error, now time.Time) time.Duration {
-	var soapRA interface{ RetryAfter(time.Time) time.Duration }
-	if errors.As(err, &soapRA) {
-		return min(soapRA.RetryAfter(now), maxRetryAfter)
-	}
-	var restRA interface{ RetryAfterWait(time.Time) time.Duration }
-	if errors.As(err, &restRA) {
-		return min(restRA.RetryAfterWait(now), maxRetryAfter)
-	}
-	return 0
+	return min(nsdist.RetryAfter(err, now), maxRetryAfter)
 }
 
 // attempt runs one attempt; a Distributor that panics fails its target
@@ -533,7 +525,7 @@ func (s *scheduler) worker() {
 		switch {
 		case s.ctx.Err() != nil:
 			// stopped mid-attempt: not a result; a re-run checks the target again
-		case res.Explanation.Kind == approval.Retryable && tk.tries < s.r.cfg.maxAttempts && s.budget > 0:
+		case retryable(res) && tk.tries < s.r.cfg.maxAttempts && s.budget > 0:
 			s.budget--
 			if tk.bo == nil {
 				tk.bo = &backoff.ExponentialBackOff{InitialInterval: s.r.cfg.initial, RandomizationFactor: 0.5, Multiplier: 2,
@@ -654,4 +646,14 @@ func fromEntry(e Entry) Result {
 	return Result{Account: e.Account, Channel: approval.Channel(e.Channel), Attempts: e.Attempts, NSID: e.NSID, FromJournal: true,
 		Outcome: Outcome(e.Outcome), Decision: approval.Decision{InitialState: approval.State(e.Predicted)},
 		Explanation: approval.Outcome{Kind: approval.Enabled, Report: e.Outcome, Sentence: e.Sentence, NextStep: e.NextStep, LessLikely: []string{}}}
+}
+
+// retryable reports whether another attempt at the target may succeed: the
+// one classifier's answer for the error, or, for a Distributor whose
+// Result carries no error, its explanation's kind.
+func retryable(res Result) bool {
+	if res.Err != nil {
+		return nsdist.Retryable(res.Err)
+	}
+	return res.Explanation.Kind == approval.Retryable
 }

@@ -455,7 +455,7 @@ func truncate(s string, n int) string {
 func (c *Client) call(ctx context.Context, req *Request, cookie string, fallback bool) (*Response, http.Header, error) {
 	u := c.endpointURL()
 	resp, hdr, err := c.send(ctx, req, u, cookie)
-	if err == nil || !fallback || c.cfg.endpoint != nil || !(dnsNotFound(err) || errors.Is(err, ErrInvalidAccount)) {
+	if err == nil || !fallback || c.cfg.endpoint != nil || !(nsdist.Classify(err) == nsdist.ClassDNSNotFound || errors.Is(err, ErrInvalidAccount)) {
 		return resp, hdr, err
 	}
 	if _, derr := c.discover(ctx, c.account); derr != nil {
@@ -496,7 +496,7 @@ func (c *Client) send(ctx context.Context, req *Request, u *url.URL, cookie stri
 			opErr.ctxErr = ctx.Err()
 			return nil, hdr, opErr
 		}
-		if !Retryable(err) || opErr.Attempts >= c.cfg.retry.MaxAttempts {
+		if !nsdist.Retryable(err) || opErr.Attempts >= c.cfg.retry.MaxAttempts {
 			return nil, hdr, opErr
 		}
 		if errors.Is(err, ErrUnexpected) {
@@ -509,11 +509,8 @@ func (c *Client) send(ctx context.Context, req *Request, u *url.URL, cookie stri
 		if wait == -1 { // backoff.Stop: elapsed time used up
 			return nil, hdr, opErr
 		}
-		var ra interface{ RetryAfter(time.Time) time.Duration }
-		if errors.As(err, &ra) {
-			if d := ra.RetryAfter(c.cfg.clock()); d > wait {
-				wait = min(d, c.cfg.retry.MaxElapsedTime)
-			}
+		if d := nsdist.RetryAfter(err, c.cfg.clock()); d > wait {
+			wait = min(d, c.cfg.retry.MaxElapsedTime)
 		}
 		c.cfg.logger.LogAttrs(ctx, slog.LevelDebug, "soap retry", slog.String("op", string(req.Operation)),
 			slog.String("account", string(c.account)), slog.Duration("wait", wait))

@@ -13,17 +13,27 @@ import (
 	"unicode/utf8"
 )
 
+type truncatedError struct{}
+
+func (truncatedError) Error() string { return "soap: response truncated" }
+
+// ConnectionError reports true: the answer never arrived whole.
+func (truncatedError) ConnectionError() bool { return true }
+
 // Errors for bodies that are not a usable SOAP response. Each comes
 // wrapped in a *DecodeError that carries a short, secret-free snippet.
 var (
 	ErrEmptyBody = errors.New("soap: empty response body")
 	ErrNotSOAP   = errors.New("soap: response is not a SOAP envelope")
-	ErrTruncated = errors.New("soap: response truncated")
-	ErrMalformed = errors.New("soap: malformed XML")
-	ErrWrongRoot = errors.New("soap: root element is not a SOAP Envelope")
-	ErrNoBody    = errors.New("soap: envelope has no Body")
-	ErrTooLarge  = errors.New("soap: response larger than the cap")
-	ErrCharset   = errors.New("soap: unsupported response charset")
+	// ErrTruncated is an answer cut short: the connection ended before the
+	// envelope did, so it counts as no answer and is retried
+	// (ConnectionError).
+	ErrTruncated error = truncatedError{}
+	ErrMalformed       = errors.New("soap: malformed XML")
+	ErrWrongRoot       = errors.New("soap: root element is not a SOAP Envelope")
+	ErrNoBody          = errors.New("soap: envelope has no Body")
+	ErrTooLarge        = errors.New("soap: response larger than the cap")
+	ErrCharset         = errors.New("soap: unsupported response charset")
 )
 
 // DefaultMaxResponseSize caps response bodies (10 MiB); see WithMaxResponseSize.

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/soap"
 )
 
@@ -183,8 +184,8 @@ func TestFaultClasses(t *testing.T) {
 					t.Errorf("errors.Is(%v) = %v, want %v", class, got, want)
 				}
 			}
-			if f.Temporary() != tt.temporary || soap.Retryable(err) != tt.temporary {
-				t.Errorf("Temporary() = %v, Retryable = %v, want %v", f.Temporary(), soap.Retryable(err), tt.temporary)
+			if f.Temporary() != tt.temporary || nsdist.Retryable(err) != tt.temporary {
+				t.Errorf("Temporary() = %v, Retryable = %v, want %v", f.Temporary(), nsdist.Retryable(err), tt.temporary)
 			}
 		})
 	}

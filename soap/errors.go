@@ -1,16 +1,14 @@
 package soap
 
 import (
-	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/nsdist/nsdist"
 )
 
 // OpError is the outer error of every failed call: the operation, the
@@ -81,7 +79,7 @@ func (e *HTTPError) Unwrap() error { return e.Err }
 func (e *HTTPError) HTTPStatusCode() int { return e.StatusCode }
 
 // RetryAfter returns the wait the server asked for, or 0.
-func (e *HTTPError) RetryAfter(now time.Time) time.Duration {
+func (e *HTTPError) RetryAfterWait(now time.Time) time.Duration {
 	return parseRetryAfter(e.Header.Get("Retry-After"), now)
 }
 
@@ -112,6 +110,35 @@ func (e *TransportError) Unwrap() error { return e.Err }
 // ConnectionError reports that no response was received.
 func (e *TransportError) ConnectionError() bool { return true }
 
+var (
+	_ nsdist.WireError = (*HTTPError)(nil)
+	_ nsdist.WireError = (*RedirectError)(nil)
+	_ nsdist.WireError = (*Fault)(nil)
+)
+
+// ErrorCode returns "": an HTTP error carries no NetSuite code.
+func (e *HTTPError) ErrorCode() string { return "" }
+
+// ErrorMessage returns "": the body snapshot is in Body.
+func (e *HTTPError) ErrorMessage() string { return "" }
+
+// Temporary reports 429, 502, 503 and 504: statuses sent before the request
+// was processed (RFC 6585 §4, RFC 9110 §15.6). A plain 500 is not: the
+// server may have processed the request, and NetSuite sends its lasting
+// refusals as 500 faults.
+func (e *HTTPError) Temporary() bool {
+	switch e.StatusCode {
+	case 429, 502, 503, 504:
+		return true
+	}
+	return false
+}
+
+// Cause is "HTTP 503 service unavailable".
+func (e *HTTPError) Cause() string {
+	return strings.TrimSpace("HTTP " + strconv.Itoa(e.StatusCode) + " " + strings.ToLower(http.StatusText(e.StatusCode)))
+}
+
 func newHTTPError(resp *http.Response, body []byte, cause error, sc *scrubber) *HTTPError {
 	h := http.Header{}
 	for _, k := range []string{"Content-Type", "Retry-After"} {
@@ -120,27 +147,6 @@ func newHTTPError(resp *http.Response, body []byte, cause error, sc *scrubber) *
 		}
 	}
 	return &HTTPError{StatusCode: resp.StatusCode, Body: sc.snippet(body), Header: h, Err: cause}
-}
-
-// dnsNotFound reports a host that does not resolve.
-func dnsNotFound(err error) bool {
-	var de *net.DNSError
-	return errors.As(err, &de) && de.IsNotFound
-}
-
-func tlsFailure(err error) bool {
-	var (
-		uae x509.UnknownAuthorityError
-		hne x509.HostnameError
-		cie x509.CertificateInvalidError
-		cve *tls.CertificateVerificationError
-		rhe tls.RecordHeaderError
-	)
-	return errors.As(err, &uae) || errors.As(err, &hne) || errors.As(err, &cie) || errors.As(err, &cve) || errors.As(err, &rhe)
-}
-
-func ctxDone(err error) bool {
-	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // ErrRedirect is wrapped by every [*RedirectError].
@@ -168,6 +174,21 @@ func (e *RedirectError) Error() string {
 
 // Unwrap returns ErrRedirect.
 func (e *RedirectError) Unwrap() error { return ErrRedirect }
+
+// ErrorCode returns "".
+func (e *RedirectError) ErrorCode() string { return "" }
+
+// ErrorMessage returns "".
+func (e *RedirectError) ErrorMessage() string { return "" }
+
+// RetryAfterWait returns 0.
+func (e *RedirectError) RetryAfterWait(time.Time) time.Duration { return 0 }
+
+// Temporary returns false: the same request is redirected again.
+func (e *RedirectError) Temporary() bool { return false }
+
+// Cause is "HTTP 302 redirect".
+func (e *RedirectError) Cause() string { return "HTTP " + strconv.Itoa(e.StatusCode) + " redirect" }
 
 // HTTPStatusCode returns the status code.
 func (e *RedirectError) HTTPStatusCode() int { return e.StatusCode }

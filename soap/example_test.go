@@ -8,6 +8,7 @@ import (
 
 	"github.com/jarcoal/httpmock"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/soap"
 )
 
@@ -33,7 +34,7 @@ func ExampleClient_Do() {
 	if errors.As(err, &f) {
 		fmt.Println("kind:", f.Kind, "code:", f.NSCode, "http:", f.HTTPStatus)
 	}
-	fmt.Println("auth rejected:", errors.Is(err, soap.ErrAuthRejected), "retryable:", soap.Retryable(err))
+	fmt.Println("auth rejected:", errors.Is(err, soap.ErrAuthRejected), "retryable:", nsdist.Retryable(err))
 	fmt.Println("attempts:", mt.GetTotalCallCount())
 	// Output:
 	// kind: invalidCredentialsFault code: USER_ERROR http: 500

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
+	"unicode/utf8"
 )
 
 // FaultClass says whose side a SOAP fault blames, from its faultcode.
@@ -155,6 +157,51 @@ func (f *Fault) Temporary() bool {
 		return true
 	}
 	return false
+}
+
+// ErrorCode returns NetSuite's code: the detail's code (USER_ERROR), else
+// the detail element (invalidCredentialsFault), else the faultcode.
+func (f *Fault) ErrorCode() string {
+	switch {
+	case f.NSCode != "":
+		return f.NSCode
+	case f.Kind != "":
+		return f.Kind
+	}
+	return f.Code
+}
+
+// ErrorMessage returns the faultstring, else the detail's message.
+func (f *Fault) ErrorMessage() string {
+	if f.String != "" {
+		return f.String
+	}
+	return f.NSMessage
+}
+
+// HTTPStatusCode returns the HTTP status that carried the fault.
+func (f *Fault) HTTPStatusCode() int { return f.HTTPStatus }
+
+// RetryAfterWait returns 0: a fault carries no Retry-After.
+func (f *Fault) RetryAfterWait(time.Time) time.Duration { return 0 }
+
+// Cause is "SOAP fault CODE: the faultstring's first 60 bytes".
+func (f *Fault) Cause() string {
+	s := "SOAP fault " + f.ErrorCode()
+	if msg := strings.TrimSpace(f.String); msg != "" {
+		s += ": " + cut(msg, 60)
+	}
+	return s
+}
+
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // ServerFault reports whether the faultcode blames the server.

@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/jarcoal/httpmock"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/soap"
 )
 
@@ -115,7 +116,7 @@ func TestClientRefusesRedirects(t *testing.T) {
 			if diff := cmp.Diff(want, *re); diff != "" {
 				t.Errorf("RedirectError mismatch (-want +got):\n%s", diff)
 			}
-			if soap.Retryable(err) {
+			if nsdist.Retryable(err) {
 				t.Error("Retryable(redirect) = true")
 			}
 			var op *soap.OpError

@@ -71,28 +71,3 @@ func (p RetryPolicy) backOff(clock Clock) *backoff.ExponentialBackOff {
 type clockAdapter Clock
 
 func (c clockAdapter) Now() time.Time { return c() }
-
-// Retryable reports whether err is worth another attempt, by what the error
-// says about itself; the first definite answer wins.
-func Retryable(err error) bool {
-	if err == nil || ctxDone(err) || tlsFailure(err) || dnsNotFound(err) {
-		return false
-	}
-	var f *Fault
-	if errors.As(err, &f) {
-		return f.Temporary()
-	}
-	var status interface{ HTTPStatusCode() int }
-	if errors.As(err, &status) {
-		switch status.HTTPStatusCode() {
-		case 429, 502, 503, 504:
-			return true
-		}
-		return false
-	}
-	if errors.Is(err, ErrTruncated) {
-		return true
-	}
-	var conn interface{ ConnectionError() bool }
-	return errors.As(err, &conn) && conn.ConnectionError()
-}

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/nsdist/nsdist"
 )
 
 // Version is a SuiteTalk SOAP endpoint version such as 2025_2. The zero
@@ -98,9 +100,9 @@ func (v Version) String() string {
 	return strconv.Itoa(int(v.year)) + "_" + strconv.Itoa(int(v.release))
 }
 
-// Release returns the release form, e.g. "2025.2".
-func (v Version) Release() string {
-	return strconv.Itoa(int(v.year)) + "." + strconv.Itoa(int(v.release))
+// Release returns the NetSuite release the endpoint came with, e.g. 2025.2.
+func (v Version) Release() nsdist.Release {
+	return nsdist.Release{Year: int(v.year), Number: int(v.release)}
 }
 
 // Before reports whether v is an older endpoint than w.
@@ -136,7 +138,7 @@ func (v Version) CommonNS() string { return v.ns("common") }
 // SupportsPassport reports whether the endpoint accepts user credentials
 // (the request-level passport header and login/logout). Only 2020_1 and
 // older do (section_4389727047, section_4399767175).
-func (v Version) SupportsPassport() bool { return !V2020_1.Before(v) }
+func (v Version) SupportsPassport() bool { return v.Release().SupportsPassport() }
 
 // SupportsTBA reports whether the endpoint accepts a tokenPassport (2015_2
 // and newer, which every version nsdist knows is).
@@ -158,91 +160,8 @@ func (v Version) Supports(op Operation) bool {
 	return false
 }
 
-// Lifecycle is an endpoint's availability in a NetSuite release.
-type Lifecycle int
-
-// Lifecycle states, from the SOAP removal plans (article_2104046421).
-const (
-	Supported   Lifecycle = iota // available and supported
-	Unsupported                  // still answers, but Oracle no longer supports it
-	Disabled                     // no longer answers
-	Unreleased                   // not yet released on that date
-)
-
-func (l Lifecycle) String() string {
-	switch l {
-	case Supported:
-		return "supported"
-	case Unsupported:
-		return "available but unsupported"
-	case Disabled:
-		return "disabled"
-	case Unreleased:
-		return "not yet released"
-	}
-	return "unknown"
-}
-
-// ReleaseAt returns the NetSuite release in force on date t. Releases roll
-// out over weeks; nsdist takes YYYY.1 from 1 March and YYYY.2 from 1
-// September (inferred; Oracle publishes no such dates).
-func ReleaseAt(t time.Time) Version {
-	y, m := t.UTC().Year(), t.UTC().Month()
-	switch {
-	case m < time.March:
-		return Version{uint16(y - 1), 2} //nolint:gosec // G115: a calendar year fits in uint16
-	case m < time.September:
-		return Version{uint16(y), 1} //nolint:gosec // G115: a calendar year fits in uint16
-	}
-	return Version{uint16(y), 2} //nolint:gosec // G115: a calendar year fits in uint16
-}
-
-// SOAPRemoved is the release with which SOAP web services are removed.
-var SOAPRemoved = Version{2028, 2}
-
-// lifecycleTable holds, per endpoint, the last release in which it is
-// supported and the last in which it is available at all
-// (article_2104046421). A zero entry means "before 2025.2".
-var lifecycleTable = map[Version][2]Version{
-	{2025, 2}: {{2028, 1}, {2028, 1}},
-	{2025, 1}: {{2027, 1}, {2028, 1}},
-	{2024, 2}: {{2027, 1}, {2028, 1}},
-	{2024, 1}: {{2026, 2}, {2028, 1}},
-	{2023, 2}: {{2026, 1}, {2028, 1}},
-	{2023, 1}: {{2025, 2}, {2028, 1}},
-	{2022, 2}: {{}, {2028, 1}},
-	{2022, 1}: {{}, {2028, 1}},
-	{2021, 2}: {{}, {2028, 1}},
-	{2021, 1}: {{}, {2027, 2}},
-	{2020, 2}: {{}, {2027, 1}},
-	{2020, 1}: {{}, {2026, 2}},
-	{2019, 2}: {{}, {2026, 1}},
-	{2019, 1}: {{}, {2025, 2}},
-}
-
-// Lifecycle returns the endpoint's state on date t. The availability
-// table starts with release 2025.2; for earlier dates it is applied as of
-// 2025.2, which is accurate for the endpoints nsdist sends to.
-func (v Version) Lifecycle(t time.Time) Lifecycle {
-	rel := ReleaseAt(t)
-	if rel.Before(V2025_2) {
-		if rel.Before(v) {
-			return Unreleased
-		}
-		rel = V2025_2
-	}
-	if !rel.Before(SOAPRemoved) {
-		return Disabled
-	}
-	row, ok := lifecycleTable[v]
-	if !ok {
-		return Disabled // 2018_2 and older are disabled from 2025.2 on
-	}
-	switch {
-	case !row[0].IsZero() && !row[0].Before(rel):
-		return Supported
-	case !row[1].Before(rel):
-		return Unsupported
-	}
-	return Disabled
+// Lifecycle returns the endpoint's state on date t
+// ([nsdist.Release.EndpointLifecycle]).
+func (v Version) Lifecycle(t time.Time) nsdist.EndpointLifecycle {
+	return v.Release().EndpointLifecycle(t)
 }

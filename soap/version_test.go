@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/soap"
 )
 
@@ -53,7 +54,7 @@ func TestParseVersion(t *testing.T) {
 func TestVersionNamespacesAndSupport(t *testing.T) {
 	t.Parallel()
 	v := soap.MustParseVersion("2023_2")
-	got := []string{v.MessagesNS(), v.CoreNS(), v.CoreTypesNS(), v.FaultsNS(), v.FaultTypesNS(), v.CommonNS(), v.Path(), v.Release()}
+	got := []string{v.MessagesNS(), v.CoreNS(), v.CoreTypesNS(), v.FaultsNS(), v.FaultTypesNS(), v.CommonNS(), v.Path(), v.Release().String()}
 	want := []string{
 		"urn:messages_2023_2.platform.webservices.netsuite.com",
 		"urn:core_2023_2.platform.webservices.netsuite.com",
@@ -100,27 +101,27 @@ func TestLifecycle(t *testing.T) {
 	}
 	tests := []struct {
 		v, date string
-		want    soap.Lifecycle
+		want    nsdist.EndpointLifecycle
 	}{
-		{"2025_2", "2026-11-26", soap.Supported},
-		{"2024_1", "2026-11-26", soap.Supported},
-		{"2023_2", "2026-11-26", soap.Unsupported},
-		{"2020_1", "2026-11-26", soap.Unsupported},
-		{"2019_2", "2026-11-26", soap.Disabled},
-		{"2019_2", "2026-02-28", soap.Unsupported},
-		{"2017_2", "2025-10-01", soap.Disabled},
-		{"2023_1", "2025-10-01", soap.Supported},
-		{"2023_1", "2026-03-01", soap.Unsupported},
-		{"2024_1", "2027-03-01", soap.Unsupported},
-		{"2025_1", "2027-08-31", soap.Supported},
-		{"2025_1", "2027-09-01", soap.Unsupported},
-		{"2021_1", "2028-03-01", soap.Disabled},
-		{"2025_2", "2028-08-31", soap.Supported},
-		{"2025_2", "2028-09-01", soap.Disabled},
-		{"2025_2", "2031-01-01", soap.Disabled},
-		{"2025_2", "2024-05-01", soap.Unreleased},
-		{"2020_2", "2027-08-31", soap.Unsupported},
-		{"2020_2", "2027-09-01", soap.Disabled},
+		{"2025_2", "2026-11-26", nsdist.EndpointSupported},
+		{"2024_1", "2026-11-26", nsdist.EndpointSupported},
+		{"2023_2", "2026-11-26", nsdist.EndpointUnsupported},
+		{"2020_1", "2026-11-26", nsdist.EndpointUnsupported},
+		{"2019_2", "2026-11-26", nsdist.EndpointDisabled},
+		{"2019_2", "2026-02-28", nsdist.EndpointUnsupported},
+		{"2017_2", "2025-10-01", nsdist.EndpointDisabled},
+		{"2023_1", "2025-10-01", nsdist.EndpointSupported},
+		{"2023_1", "2026-03-01", nsdist.EndpointUnsupported},
+		{"2024_1", "2027-03-01", nsdist.EndpointUnsupported},
+		{"2025_1", "2027-08-31", nsdist.EndpointSupported},
+		{"2025_1", "2027-09-01", nsdist.EndpointUnsupported},
+		{"2021_1", "2028-03-01", nsdist.EndpointDisabled},
+		{"2025_2", "2028-08-31", nsdist.EndpointSupported},
+		{"2025_2", "2028-09-01", nsdist.EndpointDisabled},
+		{"2025_2", "2031-01-01", nsdist.EndpointDisabled},
+		{"2025_2", "2024-05-01", nsdist.EndpointUnreleased},
+		{"2020_2", "2027-08-31", nsdist.EndpointUnsupported},
+		{"2020_2", "2027-09-01", nsdist.EndpointDisabled},
 	}
 	for _, tt := range tests {
 		t.Run(tt.v+"@"+tt.date, func(t *testing.T) {

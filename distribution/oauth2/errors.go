@@ -159,8 +159,25 @@ func (e *Error) HTTPStatusCode() int { return e.HTTPStatus }
 func (e *Error) RetryAfterWait(time.Time) time.Duration { return e.RetryAfter }
 
 // ErrorCode returns the OAuth 2.0 error value, for callers that classify
-// errors by behaviour (approval.Observe does) without importing this package.
+// errors by behaviour ([nsdist.WireError]) without importing this package.
 func (e *Error) ErrorCode() string { return string(e.Code) }
+
+// ErrorMessage returns the error_description NetSuite sent, or "".
+func (e *Error) ErrorMessage() string { return e.Description }
+
+// Cause is "OAuth 2.0 invalid_grant (HTTP 400)", for a report's groups.
+func (e *Error) Cause() string {
+	s := "OAuth 2.0 " + string(e.Code)
+	if e.Code == "" {
+		s = "OAuth 2.0 refusal"
+	}
+	if e.HTTPStatus != 0 {
+		s += fmt.Sprintf(" (HTTP %d)", e.HTTPStatus)
+	}
+	return s
+}
+
+var _ nsdist.WireError = (*Error)(nil)
 
 // Operation returns Op, for callers that classify errors by behaviour.
 func (e *Error) Operation() string { return e.Op }

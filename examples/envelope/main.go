@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/soap"
 )
 
@@ -157,7 +158,7 @@ Flags:
 	if err != nil {
 		return fail(err)
 	}
-	if lc := v.Lifecycle(now); lc != soap.Supported {
+	if lc := v.Lifecycle(now); lc != nsdist.EndpointSupported {
 		fmt.Fprintf(stderr, "envelope: warning: endpoint %s is %s as of %s\n", v, lc, now.Format("2006-01-02"))
 	}
 	if _, err := stdout.Write(append(out, '\n')); err != nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/internal/xsdcheck"
 	"github.com/nsdist/nsdist/soap"
 	"github.com/nsdist/nsdist/soap/soaptest"
@@ -538,8 +539,8 @@ func TestFaultInjection(t *testing.T) {
 			}
 			f.customer.SetFaults(tt.faults)
 			_, err = f.client(t, auth).Do(t.Context(), soap.OpGetServerTime)
-			if err == nil || !tt.check(err) || !soap.Retryable(err) {
-				t.Errorf("error = %v (retryable %v)", err, soap.Retryable(err))
+			if err == nil || !tt.check(err) || !nsdist.Retryable(err) {
+				t.Errorf("error = %v (retryable %v)", err, nsdist.Retryable(err))
 			}
 		})
 	}
