@@ -11,8 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/bundle"
-	"github.com/nsdist/nsdist/soap"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -22,7 +22,7 @@ func demo(t *testing.T) *bundle.Catalog {
 	c := bundle.NewCatalog("TSTDRV1234567")
 	for _, o := range []bundle.Object{
 		{Type: "integration", ScriptID: "custinteg_acme_sync", InternalID: 101, Name: "Acme Sync", Integration: &bundle.Integration{TBA: true, TBAAuthFlow: true, ApplicationIDVisible: true}},
-		{Type: "integration", ScriptID: "custinteg_acme_legacy", InternalID: 102, Name: "Acme Legacy", Integration: &bundle.Integration{State: soap.StateBlocked, UserCredentials: true, ApplicationIDVisible: true}},
+		{Type: "integration", ScriptID: "custinteg_acme_legacy", InternalID: 102, Name: "Acme Legacy", Integration: &bundle.Integration{State: nsdist.StateBlocked, UserCredentials: true, ApplicationIDVisible: true}},
 		{Type: "integration", ScriptID: "custinteg_partner_tool", InternalID: 103, Name: "Partner Tool", Owner: "654321", Provenance: bundle.FromBundle, FromBundle: "42", FromAccount: "654321"},
 		{Type: "integration", ScriptID: "custinteg_replaced", InternalID: 104, Name: "Replaced One", Provenance: bundle.ReplacedExisting, Owner: "TSTDRV1234567"},
 		{Type: "integration", ScriptID: "custinteg_auto", InternalID: 105, Name: "Auto Installed", Owner: "777777", Provenance: bundle.AutoInstalled},

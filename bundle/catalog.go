@@ -11,7 +11,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/nsdist/nsdist/soap"
+	"github.com/nsdist/nsdist"
 )
 
 // ObjectType is one entry of the Select Objects page's Object Types
@@ -53,33 +53,33 @@ const (
 
 // Integration holds what the Select Objects page knows of an integration record.
 type Integration struct {
-	State           soap.RecordState `json:"state"`
-	UserCredentials bool             `json:"user_credentials"`
-	TBA             bool             `json:"tba"`
-	TBAIssueToken   bool             `json:"tba_issuetoken"`
-	TBAAuthFlow     bool             `json:"tba_authorization_flow"`
+	State           nsdist.State `json:"state"`
+	UserCredentials bool         `json:"user_credentials"`
+	TBA             bool         `json:"tba"`
+	TBAIssueToken   bool         `json:"tba_issuetoken"`
+	TBAAuthFlow     bool         `json:"tba_authorization_flow"`
 	// ApplicationIDVisible: the application id shows only in the owner account (section_4389727047).
 	ApplicationIDVisible bool `json:"application_id_visible"`
 }
 
 // Object is one customization object.
 type Object struct {
-	Type        string         `json:"type"` // SDF type, e.g. "integration"
-	ScriptID    string         `json:"script_id"`
-	InternalID  int            `json:"internal_id"`
-	Name        string         `json:"name"`
-	Inactive    bool           `json:"inactive"`
-	Owner       soap.AccountID `json:"owner"`
-	Provenance  Provenance     `json:"provenance"`
-	FromBundle  string         `json:"from_bundle,omitempty"`  // bundle id, for from_bundle
-	FromAccount soap.AccountID `json:"from_account,omitempty"` // the bundle's account
-	Integration *Integration   `json:"integration,omitempty"`
+	Type        string           `json:"type"` // SDF type, e.g. "integration"
+	ScriptID    string           `json:"script_id"`
+	InternalID  int              `json:"internal_id"`
+	Name        string           `json:"name"`
+	Inactive    bool             `json:"inactive"`
+	Owner       nsdist.AccountID `json:"owner"`
+	Provenance  Provenance       `json:"provenance"`
+	FromBundle  string           `json:"from_bundle,omitempty"`  // bundle id, for from_bundle
+	FromAccount nsdist.AccountID `json:"from_account,omitempty"` // the bundle's account
+	Integration *Integration     `json:"integration,omitempty"`
 }
 
 // Active reports whether the page lists the object as active; a Blocked
 // integration record counts as inactive (section_4431175537).
 func (o Object) Active() bool {
-	if o.Integration != nil && o.Integration.State == soap.StateBlocked {
+	if o.Integration != nil && o.Integration.State == nsdist.StateBlocked {
 		return false
 	}
 	return !o.Inactive
@@ -87,7 +87,7 @@ func (o Object) Active() bool {
 
 // Catalog is the objects of one source account, as Select Objects shows them.
 type Catalog struct {
-	Account        soap.AccountID
+	Account        nsdist.AccountID
 	ReleasePreview bool
 	types          []ObjectType
 	objects        []Object
@@ -97,20 +97,20 @@ type Catalog struct {
 // NewCatalog returns an empty catalog for the account with the default
 // types. An account id in another case or in host form is kept in its
 // canonical form ("tstdrv1234567" becomes "TSTDRV1234567").
-func NewCatalog(account soap.AccountID) *Catalog {
+func NewCatalog(account nsdist.AccountID) *Catalog {
 	return &Catalog{Account: canonical(account), types: DefaultTypes(), byScriptID: map[string]int{}}
 }
 
 // canonical returns a's canonical form, or a itself when it is no account id.
-func canonical(a soap.AccountID) soap.AccountID {
-	if c, err := soap.ParseAccountID(string(a)); err == nil {
+func canonical(a nsdist.AccountID) nsdist.AccountID {
+	if c, err := nsdist.ParseAccountID(string(a)); err == nil {
 		return c
 	}
 	return a
 }
 
 // sameAccount reports whether a and b name the same account, whatever their case or form.
-func sameAccount(a, b soap.AccountID) bool { return canonical(a) == canonical(b) }
+func sameAccount(a, b nsdist.AccountID) bool { return canonical(a) == canonical(b) }
 
 // Errors of the catalog.
 var (
@@ -186,7 +186,7 @@ func (c *Catalog) Add(o Object) error {
 	if err := CheckScriptID(t, o.ScriptID); err != nil {
 		return err
 	}
-	for _, a := range []*soap.AccountID{&o.Owner, &o.FromAccount} {
+	for _, a := range []*nsdist.AccountID{&o.Owner, &o.FromAccount} {
 		if *a == "" {
 			continue
 		}
@@ -206,10 +206,10 @@ func (c *Catalog) Add(o Object) error {
 		o.Owner = c.Account
 	}
 	if o.Type == Integrations.SDFType && o.Integration == nil {
-		o.Integration = &Integration{State: soap.StateEnabled}
+		o.Integration = &Integration{State: nsdist.StateEnabled}
 	}
 	if o.Integration != nil && o.Integration.State == "" {
-		o.Integration.State = soap.StateEnabled
+		o.Integration.State = nsdist.StateEnabled
 	}
 	c.byScriptID[o.ScriptID] = len(c.objects)
 	c.objects = append(c.objects, o)
@@ -336,10 +336,10 @@ func contains(list []string, s string) bool {
 }
 
 type catalogJSON struct {
-	Account        soap.AccountID `json:"account"`
-	ReleasePreview bool           `json:"release_preview"`
-	Types          []ObjectType   `json:"types"`
-	Objects        []Object       `json:"objects"`
+	Account        nsdist.AccountID `json:"account"`
+	ReleasePreview bool             `json:"release_preview"`
+	Types          []ObjectType     `json:"types"`
+	Objects        []Object         `json:"objects"`
 }
 
 // LoadCatalogJSON reads a catalog; errors name the file, the line where
@@ -367,7 +367,7 @@ func LoadCatalogJSON(r io.Reader, name string) (*Catalog, error) {
 		}
 		return nil, fmt.Errorf("%w: %s:%d: %w", ErrMalformed, name, line, err)
 	}
-	acct, err := soap.ParseAccountID(string(cj.Account))
+	acct, err := nsdist.ParseAccountID(string(cj.Account))
 	if err != nil {
 		return nil, fmt.Errorf("%s: account: %w", name, err)
 	}
@@ -400,4 +400,4 @@ func (c *Catalog) MarshalJSON() ([]byte, error) {
 
 func lineAt(b []byte, off int64) int { return bytes.Count(b[:min(int(off), len(b))], []byte("\n")) + 1 }
 
-func parseAccount(s string) (soap.AccountID, error) { return soap.ParseAccountID(s) }
+func parseAccount(s string) (nsdist.AccountID, error) { return nsdist.ParseAccountID(s) }

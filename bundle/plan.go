@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/nsdist/nsdist/soap"
+	"github.com/nsdist/nsdist"
 )
 
 // Violation is one object that breaks a documented bundling rule.
@@ -92,11 +92,11 @@ type Item struct {
 // Plan is a bundle plan: the selection, what each installer will see, and
 // the violations that stop it.
 type Plan struct {
-	Source     soap.AccountID `json:"source"`
-	Options    Options        `json:"options"`
-	Items      []Item         `json:"items"`
-	Violations []Violation    `json:"violations"`
-	Notes      []string       `json:"notes"`
+	Source     nsdist.AccountID `json:"source"`
+	Options    Options          `json:"options"`
+	Items      []Item           `json:"items"`
+	Violations []Violation      `json:"violations"`
+	Notes      []string         `json:"notes"`
 }
 
 // OK reports whether the plan breaks no rule.

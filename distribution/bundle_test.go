@@ -6,10 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/bundle"
 	"github.com/nsdist/nsdist/distribution"
-	"github.com/nsdist/nsdist/soap"
 )
 
 func catalog(t *testing.T) *bundle.Catalog {
@@ -45,7 +45,7 @@ func TestBundleDistributor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res = sd.Distribute(t.Context(), distribution.Target{Account: soap.AccountID("123456_SB1")})
+	res = sd.Distribute(t.Context(), distribution.Target{Account: nsdist.AccountID("123456_SB1")})
 	if res.Channel != approval.ChannelSDF || res.Decision.InitialState != approval.StateUnknown || !strings.Contains(res.Explanation.Sentence, "does not give") {
 		t.Errorf("sdf result = %+v", res)
 	}

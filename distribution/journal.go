@@ -16,7 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/nsdist/nsdist/soap"
+	"github.com/nsdist/nsdist"
 )
 
 // Entry is one target's recorded result. Record names the integration
@@ -24,18 +24,18 @@ import (
 // a journal may hold the rollouts of several records, and one record's
 // result is never taken for another's.
 type Entry struct {
-	Run       string         `json:"run"`
-	Record    string         `json:"record"`
-	Time      time.Time      `json:"time"`
-	Account   soap.AccountID `json:"account"`
-	Outcome   string         `json:"outcome"`
-	Attempts  int            `json:"attempts"`
-	NextStep  string         `json:"next_step"`
-	Channel   string         `json:"channel,omitempty"`
-	Predicted string         `json:"predicted_state,omitempty"`
-	Sentence  string         `json:"sentence,omitempty"`
-	NSID      string         `json:"nsid,omitempty"`
-	Error     string         `json:"error,omitempty"`
+	Run       string           `json:"run"`
+	Record    string           `json:"record"`
+	Time      time.Time        `json:"time"`
+	Account   nsdist.AccountID `json:"account"`
+	Outcome   string           `json:"outcome"`
+	Attempts  int              `json:"attempts"`
+	NextStep  string           `json:"next_step"`
+	Channel   string           `json:"channel,omitempty"`
+	Predicted string           `json:"predicted_state,omitempty"`
+	Sentence  string           `json:"sentence,omitempty"`
+	NSID      string           `json:"nsid,omitempty"`
+	Error     string           `json:"error,omitempty"`
 }
 
 // Journal records each target's terminal result durably, so that a re-run
@@ -45,7 +45,7 @@ type Entry struct {
 type Journal interface {
 	// Latest returns, per account, the latest entry recorded for record
 	// (by this run or earlier ones).
-	Latest(ctx context.Context, record string) (map[soap.AccountID]Entry, error)
+	Latest(ctx context.Context, record string) (map[nsdist.AccountID]Entry, error)
 	// Begin marks the start of a run of record.
 	Begin(ctx context.Context, run, record string) error
 	// Record stores one result; when it returns nil the entry is durable.
@@ -106,7 +106,7 @@ type FileJournal struct {
 	problems []*LineError
 
 	mu      sync.Mutex
-	latest  map[string]map[soap.AccountID]Entry // by record
+	latest  map[string]map[nsdist.AccountID]Entry // by record
 	cond    *sync.Cond
 	pending bytes.Buffer
 	gen     uint64 // generations synced
@@ -245,7 +245,7 @@ func syncDir(dir string) {
 // line and the bytes read. Memory stays within MaxJournalLine plus a
 // buffer, however long a line is.
 func (j *FileJournal) read(r io.Reader) (good, size int64, err error) {
-	j.latest = map[string]map[soap.AccountID]Entry{}
+	j.latest = map[string]map[nsdist.AccountID]Entry{}
 	br := bufio.NewReaderSize(r, 64<<10)
 	var acc []byte
 	overlong := false
@@ -341,7 +341,7 @@ func (j *FileJournal) line(n int, b []byte) {
 func (j *FileJournal) remember(e Entry) {
 	m := j.latest[e.Record]
 	if m == nil {
-		m = map[soap.AccountID]Entry{}
+		m = map[nsdist.AccountID]Entry{}
 		j.latest[e.Record] = m
 	}
 	m[e.Account] = e
@@ -357,10 +357,10 @@ func (j *FileJournal) Problems() []*LineError {
 func (j *FileJournal) ID() string { return j.id }
 
 // Latest returns the latest entry per account recorded for record.
-func (j *FileJournal) Latest(_ context.Context, record string) (map[soap.AccountID]Entry, error) {
+func (j *FileJournal) Latest(_ context.Context, record string) (map[nsdist.AccountID]Entry, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	out := make(map[soap.AccountID]Entry, len(j.latest[record]))
+	out := make(map[nsdist.AccountID]Entry, len(j.latest[record]))
 	for k, v := range j.latest[record] {
 		out[k] = v
 	}
@@ -480,10 +480,10 @@ type MemoryJournal struct {
 var _ Journal = (*MemoryJournal)(nil)
 
 // Latest returns the latest entry per account recorded for record.
-func (m *MemoryJournal) Latest(_ context.Context, record string) (map[soap.AccountID]Entry, error) {
+func (m *MemoryJournal) Latest(_ context.Context, record string) (map[nsdist.AccountID]Entry, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	out := map[soap.AccountID]Entry{}
+	out := map[nsdist.AccountID]Entry{}
 	for _, e := range m.Entries {
 		if e.Record == record {
 			out[e.Account] = e

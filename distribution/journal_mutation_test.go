@@ -11,8 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/distribution"
-	"github.com/nsdist/nsdist/soap"
 )
 
 // lineLen is the length of the line Record writes for e in journal id
@@ -32,7 +32,7 @@ func lineLen(t *testing.T, id string, e distribution.Entry) int {
 // sized returns an entry for account whose line in journal id has exactly
 // n bytes; NSID, which Record does not shorten, makes up the length (an
 // ASCII letter adds one byte to the line).
-func sized(t *testing.T, id string, account soap.AccountID, n int) distribution.Entry {
+func sized(t *testing.T, id string, account nsdist.AccountID, n int) distribution.Entry {
 	t.Helper()
 	e := distribution.Entry{Run: "r", Record: testRecord, Time: time.Unix(1, 0).UTC(), Account: account, Outcome: "enabled", NSID: "x"}
 	e.NSID = strings.Repeat("x", 1+n-lineLen(t, id, e))
@@ -85,11 +85,11 @@ func TestJournalReadLineCap(t *testing.T) {
 	other := bytes.Replace(b, []byte(`"account":"3"`), []byte(`"account":"4"`), 1)
 	appendTo(t, path, string(b)+" \n"+string(other)+"  \n")
 	latest, ps := openLatest(t, path, testRecord)
-	got := []soap.AccountID{}
+	got := []nsdist.AccountID{}
 	for a := range latest {
 		got = append(got, a)
 	}
-	if diff := cmp.Diff([]soap.AccountID{"3"}, got); diff != "" {
+	if diff := cmp.Diff([]nsdist.AccountID{"3"}, got); diff != "" {
 		t.Errorf("accounts read (-want +got):\n%s", diff)
 	}
 	// lines: 1 header, 2 account 3, 3 account 4
@@ -149,7 +149,7 @@ func TestJournalRecordVisibleAndClosed(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ := j.Latest(t.Context(), testRecord)
-	if diff := cmp.Diff(map[soap.AccountID]distribution.Entry{e.Account: e}, got); diff != "" {
+	if diff := cmp.Diff(map[nsdist.AccountID]distribution.Entry{e.Account: e}, got); diff != "" {
 		t.Errorf("Latest after Record (-want +got):\n%s", diff)
 	}
 	if err := j.Close(); err != nil {

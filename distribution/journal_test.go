@@ -21,15 +21,15 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/distribution"
-	"github.com/nsdist/nsdist/soap"
 )
 
 const testRecord = "Acme Sync"
 
 func entry(run string, i int, outcome string) distribution.Entry {
 	return distribution.Entry{Run: run, Record: testRecord, Time: time.Date(2026, 5, 1, 0, 0, i, 0, time.UTC),
-		Account: soap.AccountID(strconv.Itoa(3000000 + i)), Outcome: outcome, Attempts: 1}
+		Account: nsdist.AccountID(strconv.Itoa(3000000 + i)), Outcome: outcome, Attempts: 1}
 }
 
 // writeJournal creates a journal at path with n enabled results of run.
@@ -50,7 +50,7 @@ func writeJournal(t *testing.T, path, run string, n int) {
 	}
 }
 
-func openLatest(t *testing.T, path, record string) (map[soap.AccountID]distribution.Entry, []*distribution.LineError) {
+func openLatest(t *testing.T, path, record string) (map[nsdist.AccountID]distribution.Entry, []*distribution.LineError) {
 	t.Helper()
 	j, err := distribution.OpenJournal(path)
 	if err != nil {
@@ -227,11 +227,11 @@ func TestJournalBinding(t *testing.T) {
 	j.Close()
 	tests := []struct {
 		record string
-		want   map[soap.AccountID]distribution.Entry
+		want   map[nsdist.AccountID]distribution.Entry
 	}{
-		{"A", map[soap.AccountID]distribution.Entry{"123456": e("r2", "A", "enabled")}},
-		{"B", map[soap.AccountID]distribution.Entry{"123456": e("r3", "B", "failed")}},
-		{"C", map[soap.AccountID]distribution.Entry{}},
+		{"A", map[nsdist.AccountID]distribution.Entry{"123456": e("r2", "A", "enabled")}},
+		{"B", map[nsdist.AccountID]distribution.Entry{"123456": e("r3", "B", "failed")}},
+		{"C", map[nsdist.AccountID]distribution.Entry{}},
 	}
 	j, err = distribution.OpenJournal(path)
 	if err != nil {

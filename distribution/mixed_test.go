@@ -11,7 +11,6 @@ import (
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/distribution/oauth2"
-	"github.com/nsdist/nsdist/soap"
 	"github.com/nsdist/nsdist/soap/soaptest"
 )
 
@@ -49,7 +48,7 @@ func simulateMixed(t testing.TB, n int, share float64, faults soaptest.Faults) *
 		return c
 	}
 	confidential, public := clientFor(rec), clientFor(pub)
-	s := &mixedSim{sim: sim{fake: fake, requires: map[soap.AccountID]bool{}, nonces: &nonceLog{seen: map[string]int{}},
+	s := &mixedSim{sim: sim{fake: fake, requires: map[nsdist.AccountID]bool{}, nonces: &nonceLog{seen: map[string]int{}},
 		record: approval.Record{Name: rec.Name, Owner: vendor.ID(), TBA: true, TBAAuthFlow: true, OAuth2CodeGrant: true}},
 		channel: map[nsdist.AccountID]string{}, confident: confidential}
 	need := int(float64(n)*share + 0.5)

@@ -16,7 +16,6 @@ import (
 
 	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
-	"github.com/nsdist/nsdist/soap"
 )
 
 // Rollout distributes one record to many targets: bounded concurrency, a
@@ -214,7 +213,7 @@ const (
 // Event is one progress report.
 type Event struct {
 	Type    EventType
-	Account soap.AccountID
+	Account nsdist.AccountID
 	Attempt int
 	Outcome Outcome       // for finished
 	Wait    time.Duration // for retrying
@@ -229,7 +228,7 @@ type Event struct {
 // TargetError is one target Run refused before sending anything.
 type TargetError struct {
 	Index   int // 1-based position in the targets slice
-	Account soap.AccountID
+	Account nsdist.AccountID
 	Err     error
 }
 
@@ -286,8 +285,8 @@ type scheduler struct {
 	mu     sync.Mutex
 	cond   *sync.Cond
 	ready  []*task
-	wait   map[soap.AccountID][]*task
-	busy   map[soap.AccountID]int
+	wait   map[nsdist.AccountID][]*task
+	busy   map[nsdist.AccountID]int
 	open   int // tasks not yet finished
 	timers map[*time.Timer]struct{}
 	budget int
@@ -313,7 +312,7 @@ type scheduler struct {
 // validated before anything is sent. When ctx ends, Run stops promptly and
 // returns the results finished so far with ctx's error.
 func (r *Rollout) Run(ctx context.Context, targets []Target) (*Report, error) {
-	seen := map[soap.AccountID]int{}
+	seen := map[nsdist.AccountID]int{}
 	var bad []*TargetError
 	for i, t := range targets {
 		if err := t.Account.Validate(); err != nil {
@@ -328,7 +327,7 @@ func (r *Rollout) Run(ctx context.Context, targets []Target) (*Report, error) {
 	if len(bad) > 0 {
 		return nil, &TargetsError{Targets: bad}
 	}
-	s := &scheduler{r: r, ctx: ctx, wait: map[soap.AccountID][]*task{}, busy: map[soap.AccountID]int{},
+	s := &scheduler{r: r, ctx: ctx, wait: map[nsdist.AccountID][]*task{}, busy: map[nsdist.AccountID]int{},
 		timers: map[*time.Timer]struct{}{}, counts: map[Outcome]int{}, total: len(targets), start: r.cfg.clock()}
 	s.cond = sync.NewCond(&s.mu)
 	s.rcond = sync.NewCond(&s.rmu)
@@ -338,7 +337,7 @@ func (r *Rollout) Run(ctx context.Context, targets []Target) (*Report, error) {
 	}
 	s.run = newRunID()
 	rep := &Report{Record: r.cfg.record, Run: s.run, Started: s.start, Targets: len(targets)}
-	var prev map[soap.AccountID]Entry
+	var prev map[nsdist.AccountID]Entry
 	if j := r.cfg.journal; j != nil {
 		var err error
 		if prev, err = j.Latest(ctx, r.cfg.record); err != nil {
@@ -566,7 +565,7 @@ func (s *scheduler) worker() {
 	}
 }
 
-func (s *scheduler) releaseLocked(a soap.AccountID) {
+func (s *scheduler) releaseLocked(a nsdist.AccountID) {
 	s.busy[a]--
 	if s.busy[a] <= 0 {
 		delete(s.busy, a)
@@ -629,7 +628,7 @@ func (s *scheduler) sendLocked(e Event) {
 	}
 }
 
-func (s *scheduler) eventLocked(t EventType, a soap.AccountID, attempt int) Event {
+func (s *scheduler) eventLocked(t EventType, a nsdist.AccountID, attempt int) Event {
 	counts := make(map[Outcome]int, len(s.counts))
 	for k, v := range s.counts {
 		counts[k] = v

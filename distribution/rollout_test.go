@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/soap"
@@ -27,7 +28,7 @@ type sim struct {
 	fake     *soaptest.Server
 	record   approval.Record
 	targets  []distribution.Target
-	requires map[soap.AccountID]bool
+	requires map[nsdist.AccountID]bool
 	nonces   *nonceLog
 }
 
@@ -56,10 +57,10 @@ func simulate(t testing.TB, n, requireEvery int, faults soaptest.Faults) *sim {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &sim{fake: fake, requires: map[soap.AccountID]bool{}, nonces: &nonceLog{seen: map[string]int{}},
+	s := &sim{fake: fake, requires: map[nsdist.AccountID]bool{}, nonces: &nonceLog{seen: map[string]int{}},
 		record: approval.Record{Name: rec.Name, Owner: vendor.ID(), TBA: true, TBAAuthFlow: true}}
 	for i := range n {
-		id := soap.AccountID(fmt.Sprintf("%d", 3000000+i))
+		id := nsdist.AccountID(fmt.Sprintf("%d", 3000000+i))
 		req := requireEvery > 0 && i%requireEvery == 0
 		a := fake.MustAddAccount(string(id), soaptest.AccountConfig{RequireApproval: req})
 		s.requires[id] = req
@@ -137,7 +138,7 @@ func TestRolloutWithConcurrencyFaults(t *testing.T) {
 	if counts["enabled"] != 150 || counts["awaiting_approval"] != 50 {
 		t.Errorf("counts = %v, want every target terminal: 150 enabled, 50 awaiting", counts)
 	}
-	recorded := map[soap.AccountID]int{}
+	recorded := map[nsdist.AccountID]int{}
 	retried := 0
 	for _, e := range j.Entries {
 		recorded[e.Account]++
@@ -297,7 +298,7 @@ func TestRolloutRefusesBadTargets(t *testing.T) {
 	bad := append(append([]distribution.Target{}, s.targets...), s.targets[0], distribution.Target{Account: "not-an-id"})
 	before := s.fake.Requests()
 	_, err := fastRollout(t, s.installer(t)).Run(t.Context(), bad)
-	if !errors.Is(err, distribution.ErrDuplicateTarget) || !errors.Is(err, soap.ErrInvalidAccountID) {
+	if !errors.Is(err, distribution.ErrDuplicateTarget) || !errors.Is(err, nsdist.ErrInvalidAccountID) {
 		t.Errorf("error = %v", err)
 	}
 	var te *distribution.TargetsError

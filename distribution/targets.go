@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/internal/redact"
 	"github.com/nsdist/nsdist/soap"
@@ -23,7 +24,7 @@ import (
 // CredentialSource looks up a target's credentials by reference. Target
 // files name a reference, never a secret; a vendor plugs in its vault.
 type CredentialSource interface {
-	Credentials(ctx context.Context, account soap.AccountID, ref string) (soap.Auth, error)
+	Credentials(ctx context.Context, account nsdist.AccountID, ref string) (soap.Auth, error)
 }
 
 // ErrNoCredentials is returned when a source has nothing for a reference.
@@ -39,7 +40,7 @@ type EnvCredentials struct {
 }
 
 // Credentials implements CredentialSource.
-func (e EnvCredentials) Credentials(_ context.Context, account soap.AccountID, ref string) (soap.Auth, error) {
+func (e EnvCredentials) Credentials(_ context.Context, account nsdist.AccountID, ref string) (soap.Auth, error) {
 	look := e.Lookup
 	if look == nil {
 		look = os.LookupEnv
@@ -134,7 +135,7 @@ func syntaxHint(b []byte, err error) string {
 }
 
 // Credentials implements CredentialSource.
-func (f *FileCredentials) Credentials(_ context.Context, account soap.AccountID, ref string) (soap.Auth, error) {
+func (f *FileCredentials) Credentials(_ context.Context, account nsdist.AccountID, ref string) (soap.Auth, error) {
 	e, ok := f.entries[ref]
 	if !ok {
 		return nil, fmt.Errorf("%w for %q in the secrets file", ErrNoCredentials, ref)
@@ -210,14 +211,14 @@ func LoadTargets(ctx context.Context, path string, creds CredentialSource) ([]Ta
 	var (
 		errs    []error
 		targets []Target
-		seen    = map[soap.AccountID]int{}
+		seen    = map[nsdist.AccountID]int{}
 	)
 	bad := func(r targetRow, field string, err error) {
 		errs = append(errs, &RowError{File: name, Line: r.line, Field: field, Err: err})
 	}
 	for _, r := range rows {
 		n := len(errs)
-		acct, err := soap.ParseAccountID(r.Account)
+		acct, err := nsdist.ParseAccountID(r.Account)
 		if err != nil {
 			bad(r, "account", err)
 		} else if l, dup := seen[acct]; dup {

@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/internal/redact"
 )
 
@@ -37,7 +38,7 @@ type Auth interface {
 	// Check reports why the credentials cannot be used on endpoint v.
 	Check(v Version) error
 	// AccountID is the account the credentials belong to.
-	AccountID() AccountID
+	AccountID() nsdist.AccountID
 	sealed()
 }
 
@@ -52,7 +53,7 @@ var ErrAuthNotSupported = errors.New("soap: authentication mode not supported by
 // account for a user, role and that record. Its String, GoString, Format
 // and LogValue never show the secrets.
 type TokenAuth struct {
-	Account        AccountID
+	Account        nsdist.AccountID
 	ConsumerKey    string
 	ConsumerSecret string
 	TokenID        string
@@ -65,7 +66,7 @@ var _ Auth = (*TokenAuth)(nil)
 func (t *TokenAuth) Mode() AuthMode { return AuthTBA }
 
 // AccountID returns the account the token belongs to.
-func (t *TokenAuth) AccountID() AccountID { return t.Account }
+func (t *TokenAuth) AccountID() nsdist.AccountID { return t.Account }
 
 func (t *TokenAuth) sealed() {}
 
@@ -154,7 +155,7 @@ const SignatureHMACSHA256 = "HMAC-SHA256"
 // TokenPassport is one signed, single-use tokenPassport header. A new one
 // is built for every attempt. Its printed forms hide the nonce and signature.
 type TokenPassport struct {
-	Account     AccountID
+	Account     nsdist.AccountID
 	ConsumerKey string
 	Token       string
 	Nonce       string
@@ -188,7 +189,7 @@ func (p TokenPassport) LogValue() slog.Value {
 type Passport struct {
 	Email         string
 	Password      string
-	Account       AccountID
+	Account       nsdist.AccountID
 	Role          string // role internal id, e.g. "3" for Administrator
 	ApplicationID string // with or without hyphens, any case
 }
@@ -199,7 +200,7 @@ var _ Auth = (*Passport)(nil)
 func (p *Passport) Mode() AuthMode { return AuthPassport }
 
 // AccountID returns the account the user logs in to.
-func (p *Passport) AccountID() AccountID { return p.Account }
+func (p *Passport) AccountID() nsdist.AccountID { return p.Account }
 
 func (p *Passport) sealed() {}
 

@@ -23,7 +23,7 @@ const DefaultDiscoveryURL = "https://webservices.netsuite.com"
 // Client sends SuiteTalk requests to one account. It is immutable and safe
 // for concurrent use; derive variants with [Client.Clone].
 type Client struct {
-	account AccountID
+	account nsdist.AccountID
 	cfg     config
 }
 
@@ -241,7 +241,7 @@ func parseBaseURL(raw string) (*url.URL, error) {
 // NewClient returns a client for account (canonical or host form). The
 // credentials, if any, must belong to the same account.
 func NewClient(account string, opts ...Option) (*Client, error) {
-	id, err := ParseAccountID(account)
+	id, err := nsdist.ParseAccountID(account)
 	if err != nil {
 		return nil, err
 	}
@@ -262,7 +262,7 @@ func NewClient(account string, opts ...Option) (*Client, error) {
 	return newClient(id, cfg)
 }
 
-func newClient(id AccountID, cfg config) (*Client, error) {
+func newClient(id nsdist.AccountID, cfg config) (*Client, error) {
 	if cfg.auth != nil {
 		if err := cfg.auth.Check(cfg.version); err != nil {
 			return nil, err
@@ -309,7 +309,7 @@ func (c *Client) Clone(opts ...Option) (*Client, error) {
 }
 
 // Account returns the client's account.
-func (c *Client) Account() AccountID { return c.account }
+func (c *Client) Account() nsdist.AccountID { return c.account }
 
 // Version returns the endpoint version.
 func (c *Client) Version() Version { return c.cfg.version }
@@ -380,7 +380,7 @@ func (c *Client) DataCenterURLs(ctx context.Context) (*DataCenterURLs, error) {
 // (see [checkDomain]) is refused with a [*DomainError] and not cached: the
 // check is on what a server tells us, while the URLs a caller chose with
 // WithEndpoint and WithDiscoveryURL stay as they are.
-func (c *Client) discover(ctx context.Context, account AccountID) (*Response, error) {
+func (c *Client) discover(ctx context.Context, account nsdist.AccountID) (*Response, error) {
 	req := &Request{Operation: OpGetDataCenterUrls, Version: c.cfg.version, Account: account}
 	u := withPath(c.cfg.discoveryURL, c.cfg.version)
 	resp, _, err := c.send(ctx, req, u, "")
@@ -608,25 +608,25 @@ func (c *Client) attempt(ctx context.Context, req *Request, u *url.URL, cookie s
 // DiscoveryCache remembers each account's discovered webservices domain.
 type DiscoveryCache struct {
 	mu sync.RWMutex
-	m  map[AccountID]*url.URL
+	m  map[nsdist.AccountID]*url.URL
 }
 
 // NewDiscoveryCache returns an empty cache, safe for concurrent use. The
 // zero DiscoveryCache{} works too.
-func NewDiscoveryCache() *DiscoveryCache { return &DiscoveryCache{m: map[AccountID]*url.URL{}} }
+func NewDiscoveryCache() *DiscoveryCache { return &DiscoveryCache{m: map[nsdist.AccountID]*url.URL{}} }
 
-func (d *DiscoveryCache) get(a AccountID) (*url.URL, bool) {
+func (d *DiscoveryCache) get(a nsdist.AccountID) (*url.URL, bool) {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	u, ok := d.m[a]
 	return u, ok
 }
 
-func (d *DiscoveryCache) put(a AccountID, u *url.URL) {
+func (d *DiscoveryCache) put(a nsdist.AccountID, u *url.URL) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.m == nil { // the zero value works
-		d.m = map[AccountID]*url.URL{}
+		d.m = map[nsdist.AccountID]*url.URL{}
 	}
 	d.m[a] = u
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/jarcoal/httpmock"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/soap"
 	"github.com/nsdist/nsdist/soap/soaptest"
 )
@@ -232,7 +233,7 @@ func TestNewClientRefusals(t *testing.T) {
 		opts    []soap.Option
 		want    error
 	}{
-		{"bad account", "not an account", nil, soap.ErrInvalidAccountID},
+		{"bad account", "not an account", nil, nsdist.ErrInvalidAccountID},
 		{"credentials for another account", "654321", []soap.Option{soap.WithAuth(tbaAuth("123456"))}, soap.ErrCredentials},
 		{"passport on 2025_2", "123456", []soap.Option{soap.WithAuth(passportAuth("123456"))}, soap.ErrAuthNotSupported},
 		{"zero version", "123456", []soap.Option{soap.WithVersion(soap.Version{})}, soap.ErrInvalidVersion},

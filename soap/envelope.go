@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/nsdist/nsdist"
 )
 
 // Envelope namespaces and content types.
@@ -47,7 +48,7 @@ type Request struct {
 	// carries no request-level credentials.
 	Session bool
 	// Account is the account getDataCenterUrls asks about.
-	Account AccountID
+	Account nsdist.AccountID
 }
 
 // Validate reports, before anything is sent, why the request cannot work.

@@ -14,6 +14,7 @@ import (
 	"github.com/beevik/etree"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/internal/xsdcheck"
 	"github.com/nsdist/nsdist/soap"
 )
@@ -24,7 +25,7 @@ const testAppID = "c4a2541d16fb4845b8a28b8a34bdbb61"
 
 func tbaAuth(acct string) *soap.TokenAuth {
 	return &soap.TokenAuth{
-		Account:        soap.MustParseAccountID(acct),
+		Account:        nsdist.MustParseAccountID(acct),
 		ConsumerKey:    "71cc02b731f05895561ef0862d71553a3ac99498a947c3b7beaf4a1e4a29f7c4",
 		ConsumerSecret: "7278da58caf07f5c336301a601203d10a58e948efa280f0618e25fcee1ef2abd",
 		TokenID:        "89e08d9767c5ac85b374415725567d05b54ecf0960ad2470894a52f741020d82",
@@ -33,7 +34,7 @@ func tbaAuth(acct string) *soap.TokenAuth {
 }
 
 func passportAuth(acct string) *soap.Passport {
-	return &soap.Passport{Email: "admin@example.com", Password: "S3cret&<pass>", Account: soap.MustParseAccountID(acct), Role: "3", ApplicationID: testAppID}
+	return &soap.Passport{Email: "admin@example.com", Password: "S3cret&<pass>", Account: nsdist.MustParseAccountID(acct), Role: "3", ApplicationID: testAppID}
 }
 
 // allRequests returns every envelope nsdist can emit, by a readable name.
@@ -207,7 +208,7 @@ func TestRequestRefusals(t *testing.T) {
 		{"login with tba", soap.Request{Operation: soap.OpLogin, Version: soap.V2017_2, Auth: tbaAuth("1")}, soap.ErrCredentials},
 		{"logout outside a session", soap.Request{Operation: soap.OpLogout, Version: soap.V2017_2, Auth: passportAuth("1")}, soap.ErrUnsupportedOperation},
 		{"session plus credentials", soap.Request{Operation: soap.OpGetServerTime, Version: soap.V2017_2, Auth: passportAuth("1"), Session: true}, soap.ErrAmbiguousAuth},
-		{"datacenter without account", soap.Request{Operation: soap.OpGetDataCenterUrls, Version: soap.V2025_2}, soap.ErrInvalidAccountID},
+		{"datacenter without account", soap.Request{Operation: soap.OpGetDataCenterUrls, Version: soap.V2025_2}, nsdist.ErrInvalidAccountID},
 		{"zero version", soap.Request{Operation: soap.OpGetServerTime, Auth: tbaAuth("1")}, soap.ErrInvalidVersion},
 	}
 	for _, tt := range tests {
@@ -218,7 +219,7 @@ func TestRequestRefusals(t *testing.T) {
 				a := tbaAuth("123456_SB1")
 				a.Account = "123456_sb1"
 				r.Auth = a
-				tt.want = soap.ErrInvalidAccountID
+				tt.want = nsdist.ErrInvalidAccountID
 			}
 			_, err := r.Encode("abcdefghij", fixedTime)
 			if !errors.Is(err, tt.want) {

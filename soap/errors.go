@@ -16,7 +16,7 @@ import (
 // the last attempt's real cause.
 type OpError struct {
 	Op       Operation
-	Account  AccountID
+	Account  nsdist.AccountID
 	URL      string
 	Attempts int
 	Err      error // the last attempt's error

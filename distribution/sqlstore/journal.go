@@ -11,8 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/distribution"
-	"github.com/nsdist/nsdist/soap"
 )
 
 // Journal is a rollout journal in the tables nsdist_journal and
@@ -63,14 +63,14 @@ func NewJournal(ctx context.Context, db *sql.DB, name string, opts ...Option) (*
 func (j *Journal) Name() string { return j.name }
 
 // Latest implements distribution.Journal.
-func (j *Journal) Latest(ctx context.Context, record string) (map[soap.AccountID]distribution.Entry, error) {
+func (j *Journal) Latest(ctx context.Context, record string) (map[nsdist.AccountID]distribution.Entry, error) {
 	rows, err := j.db.QueryContext(ctx, `SELECT account, entry FROM nsdist_journal
 	WHERE journal = $1 AND record = $2 ORDER BY account, time_ms, id`, j.name, record)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: journal %s: %w", j.name, err)
 	}
 	defer func() { _ = rows.Close() }()
-	out := map[soap.AccountID]distribution.Entry{}
+	out := map[nsdist.AccountID]distribution.Entry{}
 	for rows.Next() {
 		var account, entry string
 		if err := rows.Scan(&account, &entry); err != nil {
@@ -80,7 +80,7 @@ func (j *Journal) Latest(ctx context.Context, record string) (map[soap.AccountID
 		if err := json.Unmarshal([]byte(entry), &e); err != nil {
 			return nil, fmt.Errorf("sqlstore: journal %s: the entry of account %s is not JSON: %w", j.name, account, err)
 		}
-		out[soap.AccountID(account)] = e
+		out[nsdist.AccountID(account)] = e
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlstore: journal %s: %w", j.name, err)

@@ -17,13 +17,13 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/distribution/sqlstore"
-	"github.com/nsdist/nsdist/soap"
 )
 
 func jentry(run, record string, i int, outcome string, at time.Time) distribution.Entry {
-	return distribution.Entry{Run: run, Record: record, Time: at, Account: soap.AccountID(strconv.Itoa(3000000 + i)), Outcome: outcome, Attempts: 1}
+	return distribution.Entry{Run: run, Record: record, Time: at, Account: nsdist.AccountID(strconv.Itoa(3000000 + i)), Outcome: outcome, Attempts: 1}
 }
 
 func TestJournal(t *testing.T) {
@@ -66,12 +66,12 @@ func TestJournal(t *testing.T) {
 		tests := []struct {
 			j      *sqlstore.Journal
 			record string
-			want   map[soap.AccountID]distribution.Entry
+			want   map[nsdist.AccountID]distribution.Entry
 		}{
-			{j, "A", map[soap.AccountID]distribution.Entry{"3000001": steps[3].e, "3000002": steps[2].e}},
-			{j, "B", map[soap.AccountID]distribution.Entry{"3000002": steps[4].e}},
-			{j, "C", map[soap.AccountID]distribution.Entry{}},
-			{other, "A", map[soap.AccountID]distribution.Entry{"3000002": steps[5].e}},
+			{j, "A", map[nsdist.AccountID]distribution.Entry{"3000001": steps[3].e, "3000002": steps[2].e}},
+			{j, "B", map[nsdist.AccountID]distribution.Entry{"3000002": steps[4].e}},
+			{j, "C", map[nsdist.AccountID]distribution.Entry{}},
+			{other, "A", map[nsdist.AccountID]distribution.Entry{"3000002": steps[5].e}},
 		}
 		for _, tt := range tests {
 			got, err := tt.j.Latest(ctx, tt.record)

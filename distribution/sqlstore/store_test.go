@@ -18,7 +18,6 @@ import (
 	"github.com/nsdist/nsdist/distribution/oauth2"
 	"github.com/nsdist/nsdist/distribution/sqlstore"
 	"github.com/nsdist/nsdist/distribution/tba"
-	"github.com/nsdist/nsdist/soap"
 )
 
 var t0 = time.Date(2027, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -490,4 +489,4 @@ func TestOpen(t *testing.T) {
 	}
 }
 
-var _ = soap.AccountID("") // soap names the account type the TBA store takes
+var _ = nsdist.AccountID("") // soap names the account type the TBA store takes

@@ -11,7 +11,6 @@ import (
 	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/distribution/oauth2"
 	"github.com/nsdist/nsdist/distribution/tba"
-	"github.com/nsdist/nsdist/soap"
 )
 
 // ErrNotFound is returned for a token the store does not hold.
@@ -284,7 +283,7 @@ var _ tba.TokenStore = (*TBATokens)(nil)
 // Tenant returns the tenant these tokens belong to.
 func (t *TBATokens) Tenant() string { return t.tenant }
 
-func (t *TBATokens) row(a soap.AccountID) rowKey {
+func (t *TBATokens) row(a nsdist.AccountID) rowKey {
 	return rowKey{tenant: t.tenant, kind: kindTBA, account: string(a)}
 }
 
@@ -294,7 +293,7 @@ type tbaSealed struct {
 }
 
 // Save stores the account's access token, replacing the previous one.
-func (t *TBATokens) Save(ctx context.Context, account soap.AccountID, tok tba.Token) error {
+func (t *TBATokens) Save(ctx context.Context, account nsdist.AccountID, tok tba.Token) error {
 	if err := account.Validate(); err != nil {
 		return fmt.Errorf("sqlstore: save token: %w", err)
 	}
@@ -308,7 +307,7 @@ func (t *TBATokens) Save(ctx context.Context, account soap.AccountID, tok tba.To
 
 // Get returns the account's access token; ErrNotFound when there is none,
 // a *DecryptError when it cannot be opened.
-func (t *TBATokens) Get(ctx context.Context, account soap.AccountID) (tba.Token, error) {
+func (t *TBATokens) Get(ctx context.Context, account nsdist.AccountID) (tba.Token, error) {
 	pt, err := t.s.load(ctx, t.row(account))
 	if err != nil {
 		return tba.Token{}, err
@@ -321,6 +320,6 @@ func (t *TBATokens) Get(ctx context.Context, account soap.AccountID) (tba.Token,
 }
 
 // Delete removes the account's access token (nothing when there is none).
-func (t *TBATokens) Delete(ctx context.Context, account soap.AccountID) error {
+func (t *TBATokens) Delete(ctx context.Context, account nsdist.AccountID) error {
 	return t.s.delete(ctx, t.row(account))
 }

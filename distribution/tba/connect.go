@@ -10,35 +10,35 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/internal/connectpage"
-	"github.com/nsdist/nsdist/soap"
 )
 
 // TokenStore keeps customers' access tokens; a vendor plugs in its vault.
 type TokenStore interface {
-	Save(ctx context.Context, account soap.AccountID, t Token) error
+	Save(ctx context.Context, account nsdist.AccountID, t Token) error
 }
 
 // MemoryStore is a TokenStore in memory, for examples and tests.
 type MemoryStore struct {
 	mu sync.Mutex
-	m  map[soap.AccountID]Token
+	m  map[nsdist.AccountID]Token
 }
 
 // Save implements TokenStore.
-func (s *MemoryStore) Save(_ context.Context, a soap.AccountID, t Token) error {
+func (s *MemoryStore) Save(_ context.Context, a nsdist.AccountID, t Token) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.m == nil {
-		s.m = map[soap.AccountID]Token{}
+		s.m = map[nsdist.AccountID]Token{}
 	}
 	s.m[a] = t
 	return nil
 }
 
 // Get returns a stored token.
-func (s *MemoryStore) Get(a soap.AccountID) (Token, bool) {
+func (s *MemoryStore) Get(a nsdist.AccountID) (Token, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t, ok := s.m[a]
@@ -53,7 +53,7 @@ type Connect struct {
 	Consumer    Consumer
 	CallbackURL string
 	// Account is the customer's account if known; empty uses system.netsuite.com.
-	Account   soap.AccountID
+	Account   nsdist.AccountID
 	Store     TokenStore
 	Installer *distribution.AutoInstaller
 	// Render writes the outcome page; the default is a small HTML page.

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/internal/oauth1"
 	"github.com/nsdist/nsdist/internal/redact"
 	"github.com/nsdist/nsdist/soap"
@@ -135,7 +136,7 @@ func (c *Client) timestamp() int64 {
 
 // RESTDomain is the token endpoints' host for an account, or
 // system.netsuite.com when the account is not known yet.
-func RESTDomain(account soap.AccountID) string {
+func RESTDomain(account nsdist.AccountID) string {
 	if account == "" {
 		return "https://system.netsuite.com"
 	}
@@ -143,7 +144,7 @@ func RESTDomain(account soap.AccountID) string {
 }
 
 // AppDomain is the UI host for an account, or system.netsuite.com.
-func AppDomain(account soap.AccountID) string {
+func AppDomain(account nsdist.AccountID) string {
 	if account == "" {
 		return "https://system.netsuite.com"
 	}
@@ -165,7 +166,7 @@ func (c *Client) oauthParams(consumerKey string) ([]oauth1.Param, error) {
 }
 
 // post signs and sends one request; a non-2xx answer becomes a *FlowError.
-func (c *Client) send(ctx context.Context, method, rawURL string, realm soap.AccountID, params []oauth1.Param, consumerSecret, tokenSecret string) ([]byte, error) {
+func (c *Client) send(ctx context.Context, method, rawURL string, realm nsdist.AccountID, params []oauth1.Param, consumerSecret, tokenSecret string) ([]byte, error) {
 	base, err := oauth1.BaseString(method, rawURL, params)
 	if err != nil {
 		return nil, err
@@ -210,7 +211,7 @@ func (c *Client) do(req *http.Request) ([]byte, error) {
 
 // RequestToken is step one: an unauthorized request token for the
 // callback. account may be empty when it is not known yet.
-func (c *Client) RequestToken(ctx context.Context, account soap.AccountID, consumer Consumer, callback, role string) (Token, error) {
+func (c *Client) RequestToken(ctx context.Context, account nsdist.AccountID, consumer Consumer, callback, role string) (Token, error) {
 	if consumer.Key == "" || consumer.Secret == "" {
 		return Token{}, fmt.Errorf("%w: consumer key and secret are required", ErrFlow)
 	}
@@ -240,7 +241,7 @@ func (c *Client) RequestToken(ctx context.Context, account soap.AccountID, consu
 }
 
 // AuthorizeURL is step two: where to send the user's browser.
-func AuthorizeURL(account soap.AccountID, requestToken, state string) string {
+func AuthorizeURL(account nsdist.AccountID, requestToken, state string) string {
 	q := url.Values{"oauth_token": {requestToken}}
 	if state != "" {
 		q.Set("state", state)
@@ -252,7 +253,7 @@ func AuthorizeURL(account soap.AccountID, requestToken, state string) string {
 type Callback struct {
 	Token    string
 	Verifier string
-	Company  soap.AccountID
+	Company  nsdist.AccountID
 	Role     string
 	Entity   string
 }
@@ -266,7 +267,7 @@ func ParseCallback(q url.Values, wantState string) (Callback, error) {
 	if q.Get("oauth_verifier") == "" {
 		return Callback{}, &FlowError{Code: CodeDenied, Message: "no oauth_verifier: the user denied access, or the authorization failed"}
 	}
-	acct, err := soap.ParseAccountID(q.Get("company"))
+	acct, err := nsdist.ParseAccountID(q.Get("company"))
 	if err != nil {
 		return Callback{}, &FlowError{Code: CodeMissingRequiredParameter, Message: "the callback has no valid company (account id)"}
 	}
@@ -301,7 +302,7 @@ func (c *Client) AccessToken(ctx context.Context, consumer Consumer, request Tok
 
 // UserCredentials are what the issuetoken endpoint authenticates with.
 type UserCredentials struct {
-	Account  soap.AccountID
+	Account  nsdist.AccountID
 	Email    string
 	Password string
 	Role     string
@@ -361,7 +362,7 @@ func (c *Client) IssueToken(ctx context.Context, u UserCredentials, consumerKey,
 }
 
 // RevokeToken revokes an access token, signing with the token itself.
-func (c *Client) RevokeToken(ctx context.Context, account soap.AccountID, consumer Consumer, access Token) error {
+func (c *Client) RevokeToken(ctx context.Context, account nsdist.AccountID, consumer Consumer, access Token) error {
 	q := url.Values{"consumerKey": {consumer.Key}, "token": {access.Token}}
 	params, err := c.oauthParams(consumer.Key)
 	if err != nil {
@@ -374,7 +375,7 @@ func (c *Client) RevokeToken(ctx context.Context, account soap.AccountID, consum
 
 // TokenInfo describes the account, role and entity a token belongs to.
 // NetSuite does not document the JSON keys; the map holds what it sent.
-func (c *Client) TokenInfo(ctx context.Context, account soap.AccountID, consumer Consumer, access Token) (map[string]any, error) {
+func (c *Client) TokenInfo(ctx context.Context, account nsdist.AccountID, consumer Consumer, access Token) (map[string]any, error) {
 	params, err := c.oauthParams(consumer.Key)
 	if err != nil {
 		return nil, err

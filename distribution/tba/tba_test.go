@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/distribution/tba"
@@ -101,9 +102,9 @@ func TestThreeStepFlowInstalls(t *testing.T) {
 			t.Fatalf("step three: %v", err)
 		}
 		inst, ok := e.customer.Install(e.rec.ApplicationID)
-		want := soap.StateEnabled
+		want := nsdist.StateEnabled
 		if approvalRequired {
-			want = soap.StateWaitingForApproval
+			want = nsdist.StateWaitingForApproval
 		}
 		if !ok || inst.State != want {
 			t.Errorf("install = %+v, want %s", inst, want)
@@ -184,7 +185,11 @@ func TestFlowErrors(t *testing.T) {
 	t.Run("nonce reuse and clock", func(t *testing.T) {
 		t.Parallel()
 		fixed := func() (string, error) { return "samenonce123", nil }
-		e := setup(t, false, soaptest.IntegrationSpec{}, tba.WithNonceSource(fixed), tba.WithClock(func() time.Time { return time.Unix(time.Now().Unix(), 0) }))
+		// one fixed second: a nonce is reused only with the same timestamp,
+		// and a clock read twice could cross a second (it did, once in a
+		// full run)
+		now := time.Unix(time.Now().Unix(), 0)
+		e := setup(t, false, soaptest.IntegrationSpec{}, tba.WithNonceSource(fixed), tba.WithClock(func() time.Time { return now }))
 		e.client.RequestToken(t.Context(), "", e.consumer, cb, "") //nolint:errcheck
 		if _, err := e.client.RequestToken(t.Context(), "", e.consumer, cb, ""); !isCode(err, tba.CodeNonceUsed) {
 			t.Errorf("reused nonce: %v", err)
@@ -238,7 +243,7 @@ func TestIssueToken(t *testing.T) {
 	if err != nil || tok.Token == "" {
 		t.Fatalf("issuetoken: %v", err)
 	}
-	if inst, _ := e.customer.Install(e.rec.ApplicationID); inst.State != soap.StateWaitingForApproval || inst.Channel != soaptest.ChannelToken {
+	if inst, _ := e.customer.Install(e.rec.ApplicationID); inst.State != nsdist.StateWaitingForApproval || inst.Channel != soaptest.ChannelToken {
 		t.Errorf("install = %+v", inst)
 	}
 	if _, err := e.client.IssueToken(t.Context(), u, e.consumer.Key, ""); !isCode(err, tba.CodeTwoFactorRequired) {

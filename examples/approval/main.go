@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/soap"
 )
@@ -85,9 +86,9 @@ Flags:
 	if err != nil {
 		return fail(fmt.Errorf("-date %q: want YYYY-MM-DD", *date))
 	}
-	var acct soap.AccountID
+	var acct nsdist.AccountID
 	if *target != "" {
-		if acct, err = soap.ParseAccountID(*target); err != nil {
+		if acct, err = nsdist.ParseAccountID(*target); err != nil {
 			return fail(err)
 		}
 	}

@@ -20,9 +20,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
-	"github.com/nsdist/nsdist/soap"
 	"github.com/nsdist/nsdist/soap/soaptest"
 )
 
@@ -74,7 +74,7 @@ Flags:
 	var opts []distribution.Option
 	var target distribution.Target
 	if getenv("NETSUITE_CONSUMER_KEY") != "" {
-		acct, err := soap.ParseAccountID(getenv("NETSUITE_ACCOUNT"))
+		acct, err := nsdist.ParseAccountID(getenv("NETSUITE_ACCOUNT"))
 		if err != nil {
 			fmt.Fprintln(stderr, "autoinstall: NETSUITE_ACCOUNT:", err)
 			return 2

@@ -22,8 +22,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/bundle"
-	"github.com/nsdist/nsdist/soap"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -162,7 +162,7 @@ func loadCatalog(path string) (*bundle.Catalog, error) {
 		defer func() { _ = f.Close() }() // read-only
 		return bundle.LoadCatalogJSON(f, path)
 	}
-	c := bundle.NewCatalog(soap.AccountID("TSTDRV1234567"))
+	c := bundle.NewCatalog(nsdist.AccountID("TSTDRV1234567"))
 	for _, o := range []bundle.Object{
 		{Type: "integration", ScriptID: "custinteg_acme_sync", InternalID: 101, Name: "Acme Sync", Integration: &bundle.Integration{TBA: true, TBAAuthFlow: true, ApplicationIDVisible: true}},
 		{Type: "integration", ScriptID: "custinteg_acme_reports", InternalID: 102, Name: "Acme Reports", Integration: &bundle.Integration{TBA: true, TBAIssueToken: true, ApplicationIDVisible: true}},

@@ -110,7 +110,7 @@ Flags:
 	if err != nil {
 		return fail(err)
 	}
-	acct, err := soap.ParseAccountID(*account)
+	acct, err := nsdist.ParseAccountID(*account)
 	if err != nil {
 		return fail(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nsdist/nsdist/soap"
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/soap/soaptest"
 )
 
@@ -213,8 +213,8 @@ func (w *world) adminMux() *http.ServeMux {
 			adminError(rw, http.StatusBadRequest, "%v", err)
 			return
 		}
-		st := soap.RecordState(body.State)
-		if st != soap.StateEnabled && st != soap.StateBlocked {
+		st := nsdist.State(body.State)
+		if st != nsdist.StateEnabled && st != nsdist.StateBlocked {
 			adminError(rw, http.StatusBadRequest, "state: want \"Enabled\" or \"Blocked\" (an administrator can set only these), not %q", body.State)
 			return
 		}

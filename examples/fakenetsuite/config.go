@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/soap"
 	"github.com/nsdist/nsdist/soap/soaptest"
 )
@@ -208,11 +209,11 @@ func (c *config) validate() error {
 	if len(c.Accounts) == 0 {
 		return bad("accounts: at least one account")
 	}
-	accounts := map[soap.AccountID]*accountConfig{}
+	accounts := map[nsdist.AccountID]*accountConfig{}
 	for i := range c.Accounts {
 		a := &c.Accounts[i]
 		at := fmt.Sprintf("accounts[%d]", i)
-		id, err := soap.ParseAccountID(a.ID)
+		id, err := nsdist.ParseAccountID(a.ID)
 		if err != nil {
 			return bad("%s.id: %q is not a NetSuite account id", at, a.ID)
 		}
@@ -251,7 +252,7 @@ func (c *config) validate() error {
 			return bad("%s.name: %q twice (tokens and the admin API find records by name)", at, in.Name)
 		}
 		names[in.Name] = true
-		id, err := soap.ParseAccountID(in.Owner)
+		id, err := nsdist.ParseAccountID(in.Owner)
 		if err != nil || accounts[id] == nil {
 			return bad("%s.owner: %q is not one of the accounts", at, in.Owner)
 		}
@@ -277,7 +278,7 @@ func (c *config) validate() error {
 	}
 	for i, t := range c.Tokens {
 		at := fmt.Sprintf("tokens[%d]", i)
-		id, err := soap.ParseAccountID(t.Account)
+		id, err := nsdist.ParseAccountID(t.Account)
 		if err != nil || accounts[id] == nil {
 			return bad("%s.account: %q is not one of the accounts", at, t.Account)
 		}
@@ -359,7 +360,7 @@ func (c *config) apply(fake *soaptest.Server) (map[string]string, error) {
 	byName := map[string]*soaptest.Integration{}
 	ids := map[string]string{}
 	for i, in := range c.Integrations {
-		owner, _ := soap.ParseAccountID(in.Owner)
+		owner, _ := nsdist.ParseAccountID(in.Owner)
 		policy, _ := consentPolicy(in.ConsentPolicy)
 		rec, err := fake.CreateIntegration(owner, soaptest.IntegrationSpec{
 			Name: in.Name, UserCredentials: in.UserCredentials,
@@ -376,10 +377,10 @@ func (c *config) apply(fake *soaptest.Server) (map[string]string, error) {
 		ids[in.Name] = rec.ApplicationID
 	}
 	for i, t := range c.Tokens {
-		acct, _ := soap.ParseAccountID(t.Account)
+		acct, _ := nsdist.ParseAccountID(t.Account)
 		var a *accountConfig
 		for j := range c.Accounts {
-			if id, _ := soap.ParseAccountID(c.Accounts[j].ID); id == acct {
+			if id, _ := nsdist.ParseAccountID(c.Accounts[j].ID); id == acct {
 				a = &c.Accounts[j]
 			}
 		}

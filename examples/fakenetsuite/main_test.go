@@ -29,6 +29,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/internal/oauth1"
 	"github.com/nsdist/nsdist/internal/xsdcheck"
 	"github.com/nsdist/nsdist/soap"
@@ -300,7 +301,7 @@ func envelope(account, consumerKey, consumerSecret, tokenID, tokenSecret string)
 
 const soapPath = "/services/NetSuitePort_2023_2"
 
-func hostID(account string) string { return soap.MustParseAccountID(account).HostID() }
+func hostID(account string) string { return nsdist.MustParseAccountID(account).HostID() }
 
 // serverTime sends getServerTime for account with a token and returns the
 // raw answer and its decoding error (a *soap.Fault for a fault).

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/nsdist/nsdist/soap"
+	"github.com/nsdist/nsdist"
 )
 
 // dumper writes every request and response envelope to its own file,
@@ -48,7 +48,7 @@ func (d *dumper) RoundTrip(req *http.Request) (*http.Response, error) {
 	n := d.seq.Add(1)
 	acct := "generic"
 	if host := req.URL.Hostname(); strings.HasSuffix(host, ".suitetalk.api.netsuite.com") {
-		if a, err := soap.ParseAccountID(strings.TrimSuffix(host, ".suitetalk.api.netsuite.com")); err == nil {
+		if a, err := nsdist.ParseAccountID(strings.TrimSuffix(host, ".suitetalk.api.netsuite.com")); err == nil {
 			acct = string(a)
 		}
 	}

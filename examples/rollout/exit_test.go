@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/distribution"
-	"github.com/nsdist/nsdist/soap"
 )
 
 // The exit status for each mix of outcomes, and for a run that could not finish.
@@ -20,7 +20,7 @@ func TestVerdictExitCodes(t *testing.T) {
 	res := func(os ...distribution.Outcome) []distribution.Result {
 		var rs []distribution.Result
 		for i, o := range os {
-			rs = append(rs, distribution.Result{Account: soap.AccountID(fmt.Sprint(100000 + i)), Outcome: o})
+			rs = append(rs, distribution.Result{Account: nsdist.AccountID(fmt.Sprint(100000 + i)), Outcome: o})
 		}
 		return rs
 	}

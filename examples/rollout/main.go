@@ -38,6 +38,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/distribution/oauth2"
@@ -467,24 +468,24 @@ type Simulation struct {
 	Fake            *soaptest.Server
 	Record          approval.Record
 	Targets         []distribution.Target
-	Approval        map[soap.AccountID]bool // which accounts require approval
+	Approval        map[nsdist.AccountID]bool // which accounts require approval
 	RequireApproval int
 	// OAuth2Client is the record's confidential OAuth 2.0 client; the
 	// public-client customers' targets carry the public record's own.
 	OAuth2Client *oauth2.Client
 	// Channel says how each simulated customer authorized: tba, oauth2
 	// (confidential client) or oauth2-public.
-	Channel map[soap.AccountID]string
+	Channel map[nsdist.AccountID]string
 }
 
 // AccountIDs returns n distinct simulated account ids that depend only on n
 // and seed; about one in eight is a sandbox.
-func AccountIDs(n int, seed uint64) []soap.AccountID {
+func AccountIDs(n int, seed uint64) []nsdist.AccountID {
 	rng := rand.New(rand.NewPCG(seed, uint64(max(n, 0))))
-	seen := map[soap.AccountID]bool{}
-	ids := make([]soap.AccountID, 0, n)
+	seen := map[nsdist.AccountID]bool{}
+	ids := make([]nsdist.AccountID, 0, n)
 	for len(ids) < n {
-		id := soap.AccountID(fmt.Sprintf("%d", 1000000+rng.IntN(8999999)))
+		id := nsdist.AccountID(fmt.Sprintf("%d", 1000000+rng.IntN(8999999)))
 		if rng.IntN(8) == 0 {
 			id += "_SB1"
 		}
@@ -531,11 +532,11 @@ func Simulate(n int, share, faultRate float64, latency time.Duration, seed uint6
 	ids := AccountIDs(n, seed)
 	need := int(math.Round(float64(n) * share))
 	order := rand.New(rand.NewPCG(seed, 0xa99)).Perm(n)
-	requires := map[soap.AccountID]bool{}
+	requires := map[nsdist.AccountID]bool{}
 	for _, i := range order[:need] {
 		requires[ids[i]] = true
 	}
-	sim := &Simulation{Fake: fake, Approval: requires, RequireApproval: need, OAuth2Client: confidential, Channel: map[soap.AccountID]string{},
+	sim := &Simulation{Fake: fake, Approval: requires, RequireApproval: need, OAuth2Client: confidential, Channel: map[nsdist.AccountID]string{},
 		Record: approval.Record{Name: rec.Name, Owner: vendor.ID(), TBA: true, TBAAuthFlow: true, TBAIssueToken: true, OAuth2CodeGrant: true}}
 	for i, id := range ids {
 		a, err := fake.AddAccount(string(id), soaptest.AccountConfig{RequireApproval: requires[id]})

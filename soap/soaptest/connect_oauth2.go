@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nsdist/nsdist/soap"
+	"github.com/nsdist/nsdist"
 )
 
 // OAuth2Grant is what a completed authorization code grant gave the app:
@@ -28,7 +28,7 @@ type OAuth2Grant struct {
 // or, under WithCodeGrantApproval(CodeGrantNotInstalled) with approval
 // required, does not install it. The tokens work with the fake's token,
 // revoke and REST endpoints like any others.
-func (s *Server) ConnectOAuth2(target soap.AccountID, in *Integration) (OAuth2Grant, error) {
+func (s *Server) ConnectOAuth2(target nsdist.AccountID, in *Integration) (OAuth2Grant, error) {
 	a, ok := s.Account(string(target))
 	if !ok {
 		return OAuth2Grant{}, fmt.Errorf("%w %s", ErrUnknownAccount, target)

@@ -3,12 +3,12 @@ package soaptest
 import (
 	"strconv"
 
-	"github.com/nsdist/nsdist/soap"
+	"github.com/nsdist/nsdist"
 )
 
 // Roll is the fake's deterministic draw for (seed, account, request
 // number, salt), so that a test can place an injection rate exactly on it.
-func Roll(seed uint64, account soap.AccountID, n uint64, salt byte) float64 {
+func Roll(seed uint64, account nsdist.AccountID, n uint64, salt byte) float64 {
 	return (&Server{seed: seed}).roll(account, n, salt)
 }
 

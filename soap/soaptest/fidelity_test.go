@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/soap"
 	"github.com/nsdist/nsdist/soap/soaptest"
 )
@@ -254,11 +255,11 @@ func TestIssueTokenRefusesBlocked(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name    string
-		state   soap.RecordState
+		state   nsdist.State
 		wantErr bool
 	}{
-		{"Enabled", soap.StateEnabled, false},
-		{"Blocked", soap.StateBlocked, true},
+		{"Enabled", nsdist.StateEnabled, false},
+		{"Blocked", nsdist.StateBlocked, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -304,9 +305,9 @@ func TestBundleInstallKeepsExistingInstall(t *testing.T) {
 				t.Fatal(err)
 			}
 			return f.customer
-		}, soaptest.Install{State: soap.StateBlocked, Channel: soaptest.ChannelToken}, `"Acme Sync" is installed in 123456_SB1 (token, Blocked)`},
+		}, soaptest.Install{State: nsdist.StateBlocked, Channel: soaptest.ChannelToken}, `"Acme Sync" is installed in 123456_SB1 (token, Blocked)`},
 		{"the owner's own record", func(t *testing.T, f *fixture) *soaptest.Account { return f.vendor },
-			soaptest.Install{State: soap.StateEnabled, Channel: soaptest.ChannelCreated}, `TSTDRV1234567 owns "Acme Sync"`},
+			soaptest.Install{State: nsdist.StateEnabled, Channel: soaptest.ChannelCreated}, `TSTDRV1234567 owns "Acme Sync"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

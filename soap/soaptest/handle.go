@@ -17,6 +17,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/soap"
 )
 
@@ -331,7 +332,7 @@ func (s *Server) dataCenterUrls(req *request) (int, []byte) {
 	}
 	host := "webservices.netsuite.com"
 	rest, sys := "https://rest.netsuite.com", "https://system.netsuite.com"
-	if id, err := soap.ParseAccountID(req.account); err == nil {
+	if id, err := nsdist.ParseAccountID(req.account); err == nil {
 		s.mu.RLock()
 		a := s.accounts[id]
 		s.mu.RUnlock()
@@ -519,9 +520,9 @@ func (a *Account) checkTokenLocked(tp *tokenPassport, now time.Time) (*User, Rol
 		// brought it was uninstalled): Oracle's consumer_key_unknown means
 		// "no integration record found"; the fake assumes it applies.
 		return fail(t.Email, in.ApplicationID, t.ID, "consumer_key_unknown: the integration record is not installed in this account", DetailInferred)
-	case inst.State == soap.StateBlocked:
+	case inst.State == nsdist.StateBlocked:
 		return fail(t.Email, in.ApplicationID, t.ID, "consumer_key_refused: the integration record is Blocked", DetailDocumented)
-	case inst.State == soap.StateWaitingForApproval:
+	case inst.State == nsdist.StateWaitingForApproval:
 		// Oracle documents consumer_key_refused for a Blocked record and no
 		// value for Waiting for Approval, which blocks requests too
 		// (section_4429293934): the fake assumes the same value.
@@ -572,9 +573,9 @@ func (a *Account) checkPassportLocked(p *passport, appID string) (*User, Role, *
 	}
 	inst := a.autoInstallLocked(in, ChannelCredentials, u.Email)
 	switch inst.State {
-	case soap.StateBlocked:
+	case nsdist.StateBlocked:
 		return fail(id, "fake:RecordBlocked: the integration record is Blocked")
-	case soap.StateWaitingForApproval:
+	case nsdist.StateWaitingForApproval:
 		return fail(id, "fake:RecordWaitingForApproval: the integration record is Waiting for Approval")
 	}
 	a.auditLocked(u.Email, id, "", true, "")
@@ -600,7 +601,7 @@ func (a *Account) originLocked(appID, detail string) DetailOrigin {
 		return DetailFake
 	case v == "IntegrationBlocked" || v == "consumer_key_refused":
 		id, err := soap.NormalizeApplicationID(appID)
-		if inst := a.installs[id]; err == nil && inst != nil && inst.State == soap.StateWaitingForApproval {
+		if inst := a.installs[id]; err == nil && inst != nil && inst.State == nsdist.StateWaitingForApproval {
 			return DetailInferred
 		}
 	}

@@ -9,8 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/internal/oauth1"
-	"github.com/nsdist/nsdist/soap"
 	"github.com/nsdist/nsdist/soap/soaptest"
 )
 
@@ -142,7 +142,7 @@ func TestIssueTokenRefusals(t *testing.T) {
 				t.Errorf("issuetoken(%s) mismatch (-want +got):\n%s", tt.name, diff)
 			}
 			if tt.wantAudit == nil {
-				if inst, ok := f.customer.Install(f.rec.ApplicationID); !ok || inst.State != soap.StateEnabled {
+				if inst, ok := f.customer.Install(f.rec.ApplicationID); !ok || inst.State != nsdist.StateEnabled {
 					t.Errorf("install after issuetoken = %+v, %v; want Enabled", inst, ok)
 				}
 				return

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/internal/oauth1"
 	"github.com/nsdist/nsdist/soap"
 	"github.com/nsdist/nsdist/soap/soaptest"
@@ -126,7 +127,7 @@ func TestCredentialOverrides(t *testing.T) {
 	if tok.ID != tokID || tok.Secret != tokSec {
 		t.Errorf("IssueTokenWith = %+v", tok)
 	}
-	if inst, _ := cust.Install(appID); inst.State != soap.StateWaitingForApproval || inst.Channel != soaptest.ChannelToken {
+	if inst, _ := cust.Install(appID); inst.State != nsdist.StateWaitingForApproval || inst.Channel != soaptest.ChannelToken {
 		t.Errorf("install = %+v, want Waiting for Approval by token", inst)
 	}
 	if _, err := fake.IssueTokenWith(cust.ID(), "admin@customer.example", "3", key, tokID, tokSec); err == nil {

@@ -12,7 +12,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/nsdist/nsdist/soap"
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/soap/soaptest"
 )
 
@@ -138,7 +138,7 @@ func TestCertificateEndpointOwnOnly(t *testing.T) {
 	if r.status != http.StatusOK || bobToken == "" {
 		t.Fatalf("bob's token: %d %v", r.status, r.body)
 	}
-	base := "https://" + soap.AccountID(custID).RESTletsHost() + "/services/rest/auth/oauth2/v1/clients/" + in.ClientID + "/certificates"
+	base := "https://" + nsdist.AccountID(custID).RESTletsHost() + "/services/rest/auth/oauth2/v1/clients/" + in.ClientID + "/certificates"
 	do := func(bearer, u string, body any) (int, string) {
 		t.Helper()
 		b := []byte{}

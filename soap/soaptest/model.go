@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/soap"
 )
 
@@ -89,7 +90,7 @@ type AccountConfig struct {
 // administrator's actions in the UI; all are safe for concurrent use.
 type Account struct {
 	s   *Server
-	id  soap.AccountID
+	id  nsdist.AccountID
 	cfg AccountConfig
 
 	// guarded by s.mu
@@ -109,7 +110,7 @@ type Account struct {
 }
 
 // ID returns the account id.
-func (a *Account) ID() soap.AccountID { return a.id }
+func (a *Account) ID() nsdist.AccountID { return a.id }
 
 // Integration is an integration record in its owner account. Its fields
 // are shared by every account that has it installed (section_1515139626,
@@ -120,7 +121,7 @@ type Integration struct {
 	ApplicationID   string // upper-case GUID
 	ConsumerKey     string // 64 hex
 	ConsumerSecret  string // 64 hex
-	Owner           soap.AccountID
+	Owner           nsdist.AccountID
 	UserCredentials bool
 	TBA             bool
 	TBAIssueToken   bool
@@ -182,19 +183,19 @@ type IntegrationSpec struct {
 type Install struct {
 	ApplicationID string
 	Name          string
-	State         soap.RecordState
+	State         nsdist.State
 	Note          string
 	Channel       Channel
 	InstalledAt   time.Time
 	InstalledBy   string
-	InitialState  soap.RecordState
+	InitialState  nsdist.State
 }
 
 // Token is a TBA token: one (user, role, integration record) in an account.
 type Token struct {
 	ID            string
 	Secret        string
-	Account       soap.AccountID
+	Account       nsdist.AccountID
 	Email         string
 	RoleID        string
 	ApplicationID string
@@ -263,7 +264,7 @@ func newGUID() string {
 
 // CreateIntegration creates an integration record in its owner account,
 // State Enabled, with a new application id and consumer key and secret.
-func (s *Server) CreateIntegration(owner soap.AccountID, spec IntegrationSpec) (*Integration, error) {
+func (s *Server) CreateIntegration(owner nsdist.AccountID, spec IntegrationSpec) (*Integration, error) {
 	if strings.TrimSpace(spec.Name) == "" {
 		return nil, errors.New("soaptest: an integration record needs a Name")
 	}
@@ -287,7 +288,7 @@ func (s *Server) CreateIntegration(owner soap.AccountID, spec IntegrationSpec) (
 	}
 	s.integrations[in.ApplicationID] = in
 	s.byConsumerKey[in.ConsumerKey] = in
-	a.installLocked(in, ChannelCreated, "owner", soap.StateEnabled)
+	a.installLocked(in, ChannelCreated, "owner", nsdist.StateEnabled)
 	return in.clone(), nil
 }
 
@@ -322,7 +323,7 @@ func (s *Server) setCredentialsLocked(in *Integration, spec IntegrationSpec) err
 	return nil
 }
 
-func (a *Account) installLocked(in *Integration, ch Channel, by string, state soap.RecordState) *Install {
+func (a *Account) installLocked(in *Integration, ch Channel, by string, state nsdist.State) *Install {
 	if a.installs == nil {
 		a.installs = map[string]*Install{}
 	}
@@ -336,9 +337,9 @@ func (a *Account) autoInstallLocked(in *Integration, ch Channel, by string) *Ins
 	if inst, ok := a.installs[in.ApplicationID]; ok {
 		return inst
 	}
-	state := soap.StateEnabled
+	state := nsdist.StateEnabled
 	if a.cfg.RequireApproval {
-		state = soap.StateWaitingForApproval
+		state = nsdist.StateWaitingForApproval
 	}
 	return a.installLocked(in, ch, by, state)
 }
@@ -424,9 +425,9 @@ func (a *Account) Install(appID string) (Install, bool) {
 
 // SetState is an administrator editing the record's State (Setup >
 // Integration > Manage Integrations > Edit). Approve is SetState(Enabled).
-func (a *Account) SetState(appID string, st soap.RecordState) error {
+func (a *Account) SetState(appID string, st nsdist.State) error {
 	switch st {
-	case soap.StateEnabled, soap.StateBlocked:
+	case nsdist.StateEnabled, nsdist.StateBlocked:
 	default:
 		return fmt.Errorf("%w: State can be set to Enabled or Blocked, not %q", ErrNotEditable, st)
 	}
@@ -434,10 +435,10 @@ func (a *Account) SetState(appID string, st soap.RecordState) error {
 }
 
 // Approve sets a Waiting for Approval record to Enabled.
-func (a *Account) Approve(appID string) error { return a.SetState(appID, soap.StateEnabled) }
+func (a *Account) Approve(appID string) error { return a.SetState(appID, nsdist.StateEnabled) }
 
 // Block sets the record to Blocked.
-func (a *Account) Block(appID string) error { return a.SetState(appID, soap.StateBlocked) }
+func (a *Account) Block(appID string) error { return a.SetState(appID, nsdist.StateBlocked) }
 
 // SetNote sets the record's Note in this account.
 func (a *Account) SetNote(appID, note string) error {
@@ -519,7 +520,7 @@ func (a *Account) InstallBundle(appID string, by string) error {
 		}
 		return fmt.Errorf("%w: %q is installed in %s (%s, %s)", ErrAlreadyInstalled, in.Name, a.id, inst.Channel, inst.State)
 	}
-	a.installLocked(in, ChannelBundle, by, soap.StateEnabled)
+	a.installLocked(in, ChannelBundle, by, nsdist.StateEnabled)
 	return nil
 }
 
@@ -558,21 +559,21 @@ func (a *Account) LoginAudit() []AuditEntry {
 // in NetSuite, it auto-installs the record, with the State the account's
 // preference gives (section_4429293934, chapter_157017286140,
 // section_156537025868).
-func (s *Server) IssueToken(account soap.AccountID, email, roleID, consumerKey string) (Token, error) {
+func (s *Server) IssueToken(account nsdist.AccountID, email, roleID, consumerKey string) (Token, error) {
 	return s.issueToken(account, email, roleID, consumerKey, randomHex(64), randomHex(64))
 }
 
 // IssueTokenWith is [Server.IssueToken] with the token id and secret
 // given (64 hex digits each) instead of generated, for fixtures that name
 // their tokens in advance. It refuses an id the account already has.
-func (s *Server) IssueTokenWith(account soap.AccountID, email, roleID, consumerKey, tokenID, tokenSecret string) (Token, error) {
+func (s *Server) IssueTokenWith(account nsdist.AccountID, email, roleID, consumerKey, tokenID, tokenSecret string) (Token, error) {
 	if !isHex64(tokenID) || !isHex64(tokenSecret) {
 		return Token{}, errors.New("soaptest: a token id and secret are 64 hex digits each")
 	}
 	return s.issueToken(account, email, roleID, consumerKey, tokenID, tokenSecret)
 }
 
-func (s *Server) issueToken(account soap.AccountID, email, roleID, consumerKey, tokenID, tokenSecret string) (Token, error) {
+func (s *Server) issueToken(account nsdist.AccountID, email, roleID, consumerKey, tokenID, tokenSecret string) (Token, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a, ok := s.accounts[account]
@@ -593,7 +594,7 @@ func (s *Server) issueToken(account soap.AccountID, email, roleID, consumerKey, 
 	if !ok || !hasRole(u, roleID) {
 		return Token{}, fmt.Errorf("%w: %s with role %s in %s", ErrUnknownUser, email, roleID, account)
 	}
-	if inst, ok := a.installs[in.ApplicationID]; ok && inst.State == soap.StateBlocked {
+	if inst, ok := a.installs[in.ApplicationID]; ok && inst.State == nsdist.StateBlocked {
 		return Token{}, fmt.Errorf("%w: %q is Blocked in %s", ErrIntegrationBlocked, in.Name, account)
 	}
 	if a.tokens[tokenID] != nil {
@@ -609,7 +610,7 @@ func (s *Server) issueToken(account soap.AccountID, email, roleID, consumerKey, 
 }
 
 // RevokeToken revokes a token.
-func (s *Server) RevokeToken(account soap.AccountID, tokenID string) error {
+func (s *Server) RevokeToken(account nsdist.AccountID, tokenID string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a, ok := s.accounts[account]
@@ -642,7 +643,7 @@ func findRole(u *User, roleID string) (Role, bool) {
 // a token for an administrator of the target (created if the account has
 // none) and returns the credentials a soap.Client needs. Like NetSuite's
 // token issue, it installs the record in the target.
-func (s *Server) Connect(target soap.AccountID, in *Integration) (*soap.TokenAuth, error) {
+func (s *Server) Connect(target nsdist.AccountID, in *Integration) (*soap.TokenAuth, error) {
 	a, ok := s.Account(string(target))
 	if !ok {
 		return nil, fmt.Errorf("%w %s", ErrUnknownAccount, target)

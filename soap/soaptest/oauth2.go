@@ -19,7 +19,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nsdist/nsdist/soap"
+	"github.com/nsdist/nsdist"
 )
 
 // The fake's OAuth 2.0 authorization server, as NetSuite documents it:
@@ -352,7 +352,7 @@ func (s *Server) TokenRequests(grantType string) int {
 // OAuth 2.0 Authorized Applications: every token the record's client holds
 // in the account stops working (section_157960925955). It returns how many
 // authorizations it revoked.
-func (s *Server) RevokeOAuth2(account soap.AccountID, clientID string) int {
+func (s *Server) RevokeOAuth2(account nsdist.AccountID, clientID string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
@@ -513,7 +513,7 @@ func accountCheckLocked(a *Account, in *Integration) *authzFail {
 	if a.cfg.OAuth2Disabled {
 		return &authzFail{err: "unauthorized_client", detail: "FeatureDisabled"}
 	}
-	if inst := a.installs[in.ApplicationID]; inst != nil && inst.State == soap.StateBlocked {
+	if inst := a.installs[in.ApplicationID]; inst != nil && inst.State == nsdist.StateBlocked {
 		return &authzFail{err: "unauthorized_client", detail: "IntegrationBlocked"}
 	}
 	return nil
@@ -614,7 +614,7 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request, a *Accou
 		}
 		sort.Slice(matches, func(i, j int) bool { return matches[i].id < matches[j].id })
 		if c := v.Get("company"); c != "" {
-			id, _ := soap.ParseAccountID(c)
+			id, _ := nsdist.ParseAccountID(c)
 			matches = slices.DeleteFunc(matches, func(x *Account) bool { return x.id != id })
 		}
 		switch len(matches) {

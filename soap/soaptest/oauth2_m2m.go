@@ -21,8 +21,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-
-	"github.com/nsdist/nsdist/soap"
+	"github.com/nsdist/nsdist"
 )
 
 // Client credentials (M2M): the certificate mapping of Setup > Integration
@@ -293,7 +292,7 @@ func (s *Server) clientCredentialsLocked(a *Account, form url.Values, host strin
 	switch {
 	case inst == nil:
 		return nil, in, unauthorizedClient("InvalidIntegration")
-	case inst.State == soap.StateBlocked:
+	case inst.State == nsdist.StateBlocked:
 		return nil, in, unauthorizedClient("IntegrationBlocked")
 	}
 	if u := a.users[strings.ToLower(cert.Email)]; u == nil || !hasRole(u, cert.RoleID) {

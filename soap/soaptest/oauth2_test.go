@@ -24,7 +24,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/nsdist/nsdist/soap"
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/soap/soaptest"
 )
 
@@ -108,7 +108,7 @@ func authURL(host string, in *soaptest.Integration, mods ...func(url.Values)) st
 	return "https://" + host + "/app/login/oauth2/authorize.nl?" + v.Encode()
 }
 
-var custHost = soap.AccountID(custID).AppHost()
+var custHost = nsdist.AccountID(custID).AppHost()
 
 // code runs Step One as ann and returns the code.
 func (f *o2fix) code(t *testing.T, in *soaptest.Integration, mods ...func(url.Values)) string {
@@ -165,7 +165,7 @@ func (f *o2fix) post(t *testing.T, host, path, authz string, form url.Values) to
 
 func (f *o2fix) token(t *testing.T, authz string, form url.Values) tokenResp {
 	t.Helper()
-	return f.post(t, soap.AccountID(custID).SuiteTalkHost(), "/services/rest/auth/oauth2/v1/token", authz, form)
+	return f.post(t, nsdist.AccountID(custID).SuiteTalkHost(), "/services/rest/auth/oauth2/v1/token", authz, form)
 }
 
 func basic(id, secret string) string {
@@ -223,7 +223,7 @@ func (f *o2fix) serverTime(t *testing.T, host, token string) (int, http.Header, 
 
 func (f *o2fix) time(t *testing.T, token string) int {
 	t.Helper()
-	st, _, _ := f.serverTime(t, soap.AccountID(custID).SuiteTalkHost(), token)
+	st, _, _ := f.serverTime(t, nsdist.AccountID(custID).SuiteTalkHost(), token)
 	return st
 }
 
@@ -241,16 +241,16 @@ func TestOAuth2CodeGrantInstalls(t *testing.T) {
 		public   bool
 		approval bool
 		mode     soaptest.CodeGrantApproval
-		want     soap.RecordState // "" = not installed
+		want     nsdist.State // "" = not installed
 		detail   string
 	}{
-		{"confidential/enabled", false, false, soaptest.CodeGrantInstallsWaiting, soap.StateEnabled, ""},
-		{"public/enabled", true, false, soaptest.CodeGrantInstallsWaiting, soap.StateEnabled, ""},
-		{"confidential/waiting", false, true, soaptest.CodeGrantInstallsWaiting, soap.StateWaitingForApproval, "IntegrationBlocked"},
-		{"public/waiting", true, true, soaptest.CodeGrantInstallsWaiting, soap.StateWaitingForApproval, "IntegrationBlocked"},
+		{"confidential/enabled", false, false, soaptest.CodeGrantInstallsWaiting, nsdist.StateEnabled, ""},
+		{"public/enabled", true, false, soaptest.CodeGrantInstallsWaiting, nsdist.StateEnabled, ""},
+		{"confidential/waiting", false, true, soaptest.CodeGrantInstallsWaiting, nsdist.StateWaitingForApproval, "IntegrationBlocked"},
+		{"public/waiting", true, true, soaptest.CodeGrantInstallsWaiting, nsdist.StateWaitingForApproval, "IntegrationBlocked"},
 		{"confidential/not-installed", false, true, soaptest.CodeGrantNotInstalled, "", "InvalidIntegration"},
 		{"public/not-installed", true, true, soaptest.CodeGrantNotInstalled, "", "InvalidIntegration"},
-		{"not-installed reading, no approval", false, false, soaptest.CodeGrantNotInstalled, soap.StateEnabled, ""},
+		{"not-installed reading, no approval", false, false, soaptest.CodeGrantNotInstalled, nsdist.StateEnabled, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -262,13 +262,13 @@ func TestOAuth2CodeGrantInstalls(t *testing.T) {
 				t.Fatal("want an access and a refresh token")
 			}
 			inst, ok := f.cust.Install(in.ApplicationID)
-			if got := map[bool]soap.RecordState{true: inst.State}[ok]; got != tt.want {
+			if got := map[bool]nsdist.State{true: inst.State}[ok]; got != tt.want {
 				t.Fatalf("State after the grant = %q, want %q", got, tt.want)
 			}
 			if ok && inst.Channel != soaptest.ChannelOAuth2 {
 				t.Errorf("Channel = %q, want oauth2", inst.Channel)
 			}
-			st, hdr, body := f.serverTime(t, soap.AccountID(custID).SuiteTalkHost(), access)
+			st, hdr, body := f.serverTime(t, nsdist.AccountID(custID).SuiteTalkHost(), access)
 			if tt.detail == "" {
 				if diff := cmp.Diff(`{"serverTime":"2025-06-02T09:00:00.000Z"}`, strings.TrimSpace(body)); st != 200 || diff != "" {
 					t.Fatalf("serverTime = %d, mismatch (-want +got):\n%s", st, diff)
@@ -284,7 +284,7 @@ func TestOAuth2CodeGrantInstalls(t *testing.T) {
 			if strings.Contains(body, access) {
 				t.Error("the error body repeats the token")
 			}
-			if tt.want == soap.StateWaitingForApproval {
+			if tt.want == nsdist.StateWaitingForApproval {
 				if err := f.cust.Approve(in.ApplicationID); err != nil {
 					t.Fatal(err)
 				}
@@ -597,7 +597,7 @@ func TestOAuth2SystemDomain(t *testing.T) {
 	if diff := cmp.Diff([]string{"7654321_SB1", "1000", "42", testState}, []string{q.Get("company"), q.Get("role"), q.Get("entity"), q.Get("state")}); diff != "" {
 		t.Fatalf("redirect mismatch (-want +got):\n%s", diff)
 	}
-	r := f.post(t, soap.AccountID("7654321_SB1").SuiteTalkHost(), "/services/rest/auth/oauth2/v1/token", basic(in.ClientID, in.ClientSecret),
+	r := f.post(t, nsdist.AccountID("7654321_SB1").SuiteTalkHost(), "/services/rest/auth/oauth2/v1/token", basic(in.ClientID, in.ClientSecret),
 		url.Values{"grant_type": {"authorization_code"}, "code": {q.Get("code")}, "redirect_uri": {oracleRedirect}, "code_verifier": {oracleVerifier}})
 	if r.status != 200 {
 		t.Fatalf("token on the company's host = %d %v", r.status, r.body)
@@ -810,7 +810,7 @@ func TestOAuth2RevokeAndResourceRefusals(t *testing.T) {
 		detail string
 	}{
 		{"revoke endpoint", func(t *testing.T, f *o2fix, in *soaptest.Integration, _, refresh string) {
-			r := f.post(t, soap.AccountID(custID).SuiteTalkHost(), "/services/rest/auth/oauth2/v1/revoke", basic(in.ClientID, in.ClientSecret), url.Values{"token": {refresh}})
+			r := f.post(t, nsdist.AccountID(custID).SuiteTalkHost(), "/services/rest/auth/oauth2/v1/revoke", basic(in.ClientID, in.ClientSecret), url.Values{"token": {refresh}})
 			if r.status != 200 || r.body != nil {
 				t.Fatalf("revoke = %d %v", r.status, r.body)
 			}
@@ -841,7 +841,7 @@ func TestOAuth2RevokeAndResourceRefusals(t *testing.T) {
 			in := f.record(t, soaptest.IntegrationSpec{OAuth2CodeGrant: true})
 			access, refresh := f.tokens(t, in)
 			tt.act(t, f, in, access, refresh)
-			st, hdr, _ := f.serverTime(t, soap.AccountID(custID).SuiteTalkHost(), access)
+			st, hdr, _ := f.serverTime(t, nsdist.AccountID(custID).SuiteTalkHost(), access)
 			if st != 401 || hdr.Get("WWW-Authenticate") != wantBearer {
 				t.Fatalf("serverTime = %d %q", st, hdr.Get("WWW-Authenticate"))
 			}
@@ -1107,7 +1107,7 @@ func TestOAuth2CertificateEndpoint(t *testing.T) {
 	f := newO2(t, false)
 	in, access := f.m2mRecord(t)
 	key := ecKey(t, elliptic.P384())
-	base := "https://" + soap.AccountID(custID).RESTletsHost() + "/services/rest/auth/oauth2/v1/clients/" + in.ClientID + "/certificates"
+	base := "https://" + nsdist.AccountID(custID).RESTletsHost() + "/services/rest/auth/oauth2/v1/clients/" + in.ClientID + "/certificates"
 	do := func(method, u, bearer, body string) (int, string) {
 		t.Helper()
 		return f.rest(t, method, u, bearer, body)

@@ -17,8 +17,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-
-	"github.com/nsdist/nsdist/soap"
+	"github.com/nsdist/nsdist"
 )
 
 // The token endpoint (section_158081952044, section_158082518856,
@@ -46,7 +45,7 @@ var signingKey = sync.OnceValue(func() *rsa.PrivateKey {
 // o2Chain is one authorization: the tokens of one code grant (with their
 // public-client rotations) or of one client credentials exchange.
 type o2Chain struct {
-	account  soap.AccountID
+	account  nsdist.AccountID
 	clientID string
 	appID    string
 	email    string
@@ -181,7 +180,7 @@ func unauthorizedClient(detail string) *tokenFail {
 
 var clientAuthFailed = &tokenFail{status: http.StatusUnauthorized, err: "invalid_client", detail: "ClientAuthenticationFailed"}
 
-func tokenError(w http.ResponseWriter, status int, code string, realm soap.AccountID) {
+func tokenError(w http.ResponseWriter, status int, code string, realm nsdist.AccountID) {
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Basic realm="`+string(realm)+`"`)
 	}
@@ -390,7 +389,7 @@ func (s *Server) grantChecksLocked(a *Account, in *Integration, email, role stri
 	case !in.OAuth2CodeGrant:
 		return unauthorizedClient("AuthorizationCodeGrantRequired")
 	}
-	if inst := a.installs[in.ApplicationID]; inst != nil && inst.State == soap.StateBlocked {
+	if inst := a.installs[in.ApplicationID]; inst != nil && inst.State == nsdist.StateBlocked {
 		return unauthorizedClient("IntegrationBlocked")
 	}
 	if u := a.users[email]; u == nil || !hasRole(u, role) {
@@ -515,7 +514,7 @@ func (s *Server) bearerLocked(r *http.Request, a *Account) (*o2Token, bool) {
 	switch {
 	case inst == nil || s.integrations[t.chain.appID] == nil:
 		return fail("InvalidIntegration")
-	case inst.State != soap.StateEnabled:
+	case inst.State != nsdist.StateEnabled:
 		return fail("IntegrationBlocked")
 	}
 	if u := a.users[t.chain.email]; u == nil || !hasRole(u, t.chain.role) {

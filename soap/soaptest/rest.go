@@ -13,8 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/internal/oauth1"
-	"github.com/nsdist/nsdist/soap"
 )
 
 // The fake serves the token endpoints of NetSuite's REST domain
@@ -29,7 +29,7 @@ type requestToken struct {
 	callback    string
 	role        string
 	verifier    string
-	company     soap.AccountID
+	company     nsdist.AccountID
 	email       string
 	roleID      string
 	used        bool
@@ -186,7 +186,7 @@ func (s *Server) requestTokenStep(w http.ResponseWriter, r *http.Request, a *Acc
 		writeRESTError(w, restErr{401, "InvalidCallback " + p["oauth_callback"], "the callback URL does not match the integration record"})
 	case a != nil && a.cfg.TBADisabled:
 		writeRESTError(w, restErr{401, "FeatureDisabled", "Token-Based Authentication is not enabled"})
-	case a != nil && a.installs[in.ApplicationID] != nil && a.installs[in.ApplicationID].State == soap.StateBlocked:
+	case a != nil && a.installs[in.ApplicationID] != nil && a.installs[in.ApplicationID].State == nsdist.StateBlocked:
 		writeRESTError(w, restErr{401, "IntegrationBlocked", "the integration record is Blocked"})
 	default:
 		tok, sec := randomHex(64), randomHex(64)
@@ -268,7 +268,7 @@ func (s *Server) authorizeStep(w http.ResponseWriter, r *http.Request, a *Accoun
 	var u *User
 	email := strings.ToLower(strings.TrimSpace(r.Form.Get("email")))
 	if c := r.Form.Get("company"); c != "" {
-		if acct, err := soap.ParseAccountID(c); err == nil {
+		if acct, err := nsdist.ParseAccountID(c); err == nil {
 			target = s.accounts[acct]
 		}
 		if target != nil {
@@ -375,7 +375,7 @@ func (s *Server) issueTokenEndpoint(w http.ResponseWriter, r *http.Request, a *A
 	}
 	s.mu.Lock()
 	u := a.users[strings.ToLower(nl["nlauth_email"])]
-	acct, _ := soap.ParseAccountID(nl["nlauth_account"])
+	acct, _ := nsdist.ParseAccountID(nl["nlauth_account"])
 	in := s.byConsumerKey[r.URL.Query().Get("consumerKey")]
 	var role Role
 	var roleOK bool

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/soap"
 )
 
@@ -32,7 +33,7 @@ type Server struct {
 	seed  uint64
 
 	mu            sync.RWMutex
-	accounts      map[soap.AccountID]*Account
+	accounts      map[nsdist.AccountID]*Account
 	byHost        map[string]*Account
 	integrations  map[string]*Integration // by application id
 	byConsumerKey map[string]*Integration
@@ -102,7 +103,7 @@ type Faults struct {
 func NewServer(opts ...Option) *Server {
 	s := &Server{
 		clock:         time.Now,
-		accounts:      map[soap.AccountID]*Account{},
+		accounts:      map[nsdist.AccountID]*Account{},
 		byHost:        map[string]*Account{},
 		integrations:  map[string]*Integration{},
 		byConsumerKey: map[string]*Integration{},
@@ -202,7 +203,7 @@ func (s *Server) now() time.Time { return s.clock() }
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.accounts = map[soap.AccountID]*Account{}
+	s.accounts = map[nsdist.AccountID]*Account{}
 	s.byHost = map[string]*Account{}
 	s.integrations = map[string]*Integration{}
 	s.byConsumerKey = map[string]*Integration{}
@@ -213,7 +214,7 @@ func (s *Server) Reset() {
 
 // AddAccount adds an account (canonical or host form id).
 func (s *Server) AddAccount(id string, cfg AccountConfig) (*Account, error) {
-	aid, err := soap.ParseAccountID(id)
+	aid, err := nsdist.ParseAccountID(id)
 	if err != nil {
 		return nil, err
 	}
@@ -246,7 +247,7 @@ func (s *Server) MustAddAccount(id string, cfg AccountConfig) *Account {
 
 // Account returns an account by id.
 func (s *Server) Account(id string) (*Account, bool) {
-	aid, err := soap.ParseAccountID(id)
+	aid, err := nsdist.ParseAccountID(id)
 	if err != nil {
 		return nil, false
 	}
@@ -271,7 +272,7 @@ func (a *Account) SetUnavailable(from, to time.Time) {
 }
 
 // roll returns a deterministic number in [0,1) for (seed, account, n, salt).
-func (s *Server) roll(account soap.AccountID, n uint64, salt byte) float64 {
+func (s *Server) roll(account nsdist.AccountID, n uint64, salt byte) float64 {
 	h := fnv.New64a()
 	var b [17]byte
 	binary.LittleEndian.PutUint64(b[:8], s.seed)

@@ -74,7 +74,7 @@ func TestTokenIssueInstallsEnabled(t *testing.T) {
 		t.Fatal(err)
 	}
 	inst, ok := f.customer.Install(f.rec.ApplicationID)
-	if !ok || inst.State != soap.StateEnabled || inst.Channel != soaptest.ChannelToken || inst.InitialState != soap.StateEnabled {
+	if !ok || inst.State != nsdist.StateEnabled || inst.Channel != soaptest.ChannelToken || inst.InitialState != nsdist.StateEnabled {
 		t.Fatalf("install = %+v, %v; want Enabled by token", inst, ok)
 	}
 	resp, err := f.client(t, auth).Do(t.Context(), soap.OpGetServerTime)
@@ -93,7 +93,7 @@ func TestRequireApprovalWaitsUntilApproved(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if inst, _ := f.customer.Install(f.rec.ApplicationID); inst.State != soap.StateWaitingForApproval {
+	if inst, _ := f.customer.Install(f.rec.ApplicationID); inst.State != nsdist.StateWaitingForApproval {
 		t.Fatalf("State = %q, want Waiting for Approval", inst.State)
 	}
 	c := f.client(t, auth)
@@ -129,7 +129,7 @@ func TestBundleInstallIsAlwaysEnabled(t *testing.T) {
 		t.Fatal(err)
 	}
 	inst, _ := f.customer.Install(f.rec.ApplicationID)
-	if inst.State != soap.StateEnabled || inst.Channel != soaptest.ChannelBundle {
+	if inst.State != nsdist.StateEnabled || inst.Channel != soaptest.ChannelBundle {
 		t.Errorf("bundle install = %+v, want Enabled", inst)
 	}
 }
@@ -144,7 +144,7 @@ func TestOnlyStateAndNoteEditableOutsideOwner(t *testing.T) {
 	if err := f.customer.SetNote(f.rec.ApplicationID, "ok by IT"); err != nil {
 		t.Errorf("SetNote: %v", err)
 	}
-	if err := f.customer.SetState(f.rec.ApplicationID, soap.StateWaitingForApproval); !errors.Is(err, soaptest.ErrNotEditable) {
+	if err := f.customer.SetState(f.rec.ApplicationID, nsdist.StateWaitingForApproval); !errors.Is(err, soaptest.ErrNotEditable) {
 		t.Errorf("setting Waiting for Approval by hand: %v", err)
 	}
 	if err := f.customer.EditShared(f.rec.ApplicationID, func(in *soaptest.Integration) { in.Name = "hijack" }); !errors.Is(err, soaptest.ErrNotEditable) {
@@ -207,7 +207,7 @@ func TestSandboxRefresh(t *testing.T) {
 	if _, err := f.fake.Connect(f.customer.ID(), f.rec); err != nil {
 		t.Fatal(err)
 	}
-	if inst, _ := f.customer.Install(f.rec.ApplicationID); inst.Note != "" || inst.State != soap.StateEnabled {
+	if inst, _ := f.customer.Install(f.rec.ApplicationID); inst.Note != "" || inst.State != nsdist.StateEnabled {
 		t.Errorf("re-install = %+v", inst)
 	}
 	if err := prod.Refresh(); err == nil {
@@ -242,12 +242,12 @@ func TestPassportLoginInstalls(t *testing.T) {
 			t.Fatalf("login did not install the record: %+v", inst)
 		}
 		if approval {
-			if !errors.Is(err, soap.ErrAuthRejected) || inst.State != soap.StateWaitingForApproval {
+			if !errors.Is(err, soap.ErrAuthRejected) || inst.State != nsdist.StateWaitingForApproval {
 				t.Errorf("approval required: err=%v state=%q", err, inst.State)
 			}
 			continue
 		}
-		if err != nil || inst.State != soap.StateEnabled {
+		if err != nil || inst.State != nsdist.StateEnabled {
 			t.Fatalf("login: %v, state %q", err, inst.State)
 		}
 		if len(s.Session.Roles) != 1 || s.Session.Roles[0].ID != "3" {

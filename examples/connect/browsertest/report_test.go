@@ -11,6 +11,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/soap"
@@ -24,7 +25,7 @@ func sampleReport() *distribution.Report {
 	var rs []distribution.Result
 	add := func(acct, label string, ch approval.Channel, o distribution.Outcome, ex approval.Outcome, attempts int, err error) {
 		ex.NextStep = strings.ReplaceAll(ex.NextStep, "ACCT", acct)
-		rs = append(rs, distribution.Result{Account: soap.AccountID(acct), Label: label, Channel: ch, Outcome: o, Explanation: ex, Attempts: attempts, Err: err})
+		rs = append(rs, distribution.Result{Account: nsdist.AccountID(acct), Label: label, Channel: ch, Outcome: o, Explanation: ex, Attempts: attempts, Err: err})
 	}
 	enabled := approval.Outcome{Kind: approval.Enabled, Report: "enabled", Observed: approval.ObservedSuccess, Sentence: "enabled"}
 	awaiting := approval.Outcome{Kind: approval.AwaitingApproval, Report: "awaiting_approval", Observed: approval.ObservedInvalidLogin,
@@ -37,7 +38,7 @@ func sampleReport() *distribution.Report {
 		add(a.acct, a.label, []approval.Channel{approval.ChannelTBA, approval.ChannelOAuth2}[i%2], distribution.OutcomeAwaitingApproval, awaiting, 1, nil)
 	}
 	noHost := func(acct string) error {
-		return &soap.OpError{Op: soap.OpGetServerTime, Account: soap.AccountID(acct),
+		return &soap.OpError{Op: soap.OpGetServerTime, Account: nsdist.AccountID(acct),
 			Err: &soap.TransportError{Err: &net.DNSError{Err: "no such host", Name: acct + ".suitetalk.api.netsuite.com", IsNotFound: true}}}
 	}
 	checkID := approval.Outcome{Kind: approval.UnknownOutcome, Report: "failed", Observed: approval.ObservedTransport, Sentence: "no answer",
