@@ -43,7 +43,7 @@ func (p *restProber) ProbeOnce(ctx context.Context, t Target) Probe {
 		if given.Account == "" { // the target names the account
 			given = cloneWithAccount(given, t.Account)
 		}
-		tok, err := client.Credential(given, c.Save).Token(ctx)
+		tok, err := client.Refresher(given, c.Save).Token(ctx)
 		note := ""
 		var se *oauth2.SaveError
 		if errors.As(err, &se) {

@@ -41,7 +41,7 @@
 // lasts 7 days and no new one comes back on refresh; a public client's
 // works once, lasts 48 hours by default, and the chain ends after the
 // record's Maximum Time For Token Rotation (168 hours by default)
-// (section_158082518856, section_157771733782). [Client.Credential] refreshes
+// (section_158082518856, section_157771733782). [Client.Refresher] refreshes
 // ahead of expiry, sends one refresh however many goroutines ask, and saves
 // the new token before handing it out.
 //

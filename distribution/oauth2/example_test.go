@@ -168,7 +168,7 @@ func ExampleClient_Credential() {
 		fmt.Println("saved a new refresh token:", t.RefreshToken != g.RefreshToken)
 		return nil
 	}
-	cred := c.Credential(expired, saveToVault)
+	cred := c.Refresher(expired, saveToVault)
 	tok, err := cred.Token(ctx)
 	if err != nil {
 		fmt.Println(err)

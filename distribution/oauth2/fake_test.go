@@ -281,7 +281,7 @@ func TestSingleFlightAgainstFake(t *testing.T) {
 	var got atomic.Pointer[oauth2.Token]
 	for range 50 {
 		wg.Go(func() {
-			cr := e.client.Credential(tok, func(context.Context, *oauth2.Token) error { saves.Add(1); return nil })
+			cr := e.client.Refresher(tok, func(context.Context, *oauth2.Token) error { saves.Add(1); return nil })
 			nt, err := cr.Token(t.Context())
 			if err != nil || nt.AccessToken == tok.AccessToken {
 				failed.Add(1)

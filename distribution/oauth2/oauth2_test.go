@@ -535,7 +535,7 @@ func secretsNeverShown(t *testing.T, echo func(w http.ResponseWriter, r *http.Re
 	errs = append(errs, err)
 	_, err = m.Token(t.Context())
 	errs = append(errs, err)
-	_, err = c.Credential(tok, nil).Token(t.Context())
+	_, err = c.Refresher(tok, nil).Token(t.Context())
 	errs = append(errs, err)
 	secrets := []string{secret, code, a.Verifier, tok.AccessToken, tok.RefreshToken, "czNjcjN0"}
 	var out strings.Builder
@@ -672,7 +672,7 @@ func TestCredentialSingleFlight(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cr := c.Credential(start, save) // each goroutine builds its own: the flight is per credential, not per value
+			cr := c.Refresher(start, save) // each goroutine builds its own: the flight is per credential, not per value
 			var tok *xoauth2.Token
 			var err error
 			if i%2 == 0 {
@@ -722,7 +722,7 @@ func TestCredentialSaveFailureKeepsToken(t *testing.T) {
 		stored = tok
 		return nil
 	}
-	cr := c.Credential(&oauth2.Token{Account: "123456", AccessToken: "old", RefreshToken: "rt-0", Public: true, Expiry: time.Now().Add(-time.Minute)}, save)
+	cr := c.Refresher(&oauth2.Token{Account: "123456", AccessToken: "old", RefreshToken: "rt-0", Public: true, Expiry: time.Now().Add(-time.Minute)}, save)
 	tok, err := cr.Token(t.Context())
 	var se *oauth2.SaveError
 	if !errors.As(err, &se) || tok == nil || tok.RefreshToken != "rt-1" {
@@ -928,7 +928,7 @@ func TestCredentialDeadlineKeepsRotatedToken(t *testing.T) {
 		saved.Store(tok)
 		return nil
 	}
-	cr := c.Credential(&oauth2.Token{Account: "123456", AccessToken: "old", RefreshToken: "rt-0", Public: true, Expiry: time.Now().Add(-time.Minute)}, save)
+	cr := c.Refresher(&oauth2.Token{Account: "123456", AccessToken: "old", RefreshToken: "rt-0", Public: true, Expiry: time.Now().Add(-time.Minute)}, save)
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
 	start := time.Now()

@@ -20,11 +20,11 @@ import (
 // A confidential client gets no new refresh token: the original one stays
 // until its 7-day expiry. A public client gets a new refresh token and the
 // old one is spent; save the result before anything else, or use a
-// [Credential], which does. invalid_grant comes back as an *Error that
+// [Refresher], which does. invalid_grant comes back as an *Error that
 // matches ErrReauthorize.
 //
 // Refresh itself is not single-flight: two concurrent calls with one
-// public-client token spend it twice and one fails. Use [Client.Credential].
+// public-client token spend it twice and one fails. Use [Client.Refresher].
 func (c *Client) Refresh(ctx context.Context, tok *Token) (*Token, error) {
 	if tok == nil || tok.RefreshToken == "" {
 		return nil, fmt.Errorf("%w: the token has no refresh token (client credentials tokens are renewed with a new assertion)", ErrConfig)
@@ -55,7 +55,7 @@ func (c *Client) Refresh(ctx context.Context, tok *Token) (*Token, error) {
 
 // Revoke revokes tok's refresh token and the access tokens issued with it
 // (section_161071224088); for a token without one it revokes the access
-// token. It also forgets any Credential for tok in this client.
+// token. It also forgets any Refresher for tok in this client.
 func (c *Client) Revoke(ctx context.Context, tok *Token) error {
 	if tok == nil || (tok.RefreshToken == "" && tok.AccessToken == "") {
 		return fmt.Errorf("%w: nothing to revoke", ErrConfig)
@@ -85,7 +85,7 @@ func (c *Client) Revoke(ctx context.Context, tok *Token) error {
 	return err
 }
 
-// SaveFunc persists a token. A Credential calls it with every new token
+// SaveFunc persists a token. A Refresher calls it with every new token
 // before it hands the token out: for a public client the previous refresh
 // token is already spent, so the new one must be kept first.
 type SaveFunc func(ctx context.Context, tok *Token) error
@@ -105,16 +105,16 @@ func (e *SaveError) Error() string {
 // Unwrap returns the store's error.
 func (e *SaveError) Unwrap() error { return e.Err }
 
-// Credential hands out a customer's access token, refreshing ahead of
+// Refresher hands out a customer's access token, refreshing ahead of
 // expiry. Refresh is single-flight per credential (account, client, role,
 // entity) within one Client: however many goroutines ask, one refresh
 // request is sent and the others wait for its result, so a public client's
 // one-time refresh token is never spent twice. Across processes, give
 // every replica the same store and a lease (see distribution/sqlstore).
-type Credential struct {
+type Refresher struct {
 	c   *Client
 	st  *credState
-	err error // a Credential made from a nil token
+	err error // a Refresher made from a nil token
 }
 
 type credState struct {
@@ -148,13 +148,13 @@ func credKey(t *Token, clientID string) string {
 	return string(t.Account) + "\x00" + clientID + "\x00" + t.Role + "\x00" + t.Entity
 }
 
-// Credential returns the credential for tok, shared with every other
-// Credential this client made for the same account, client, role and
+// Refresher returns the refresher for tok, shared with every other
+// Refresher this client made for the same account, client, role and
 // entity. save (may be nil) is called with each new token before it is
 // used; a token given here that is newer than the one held replaces it.
-func (c *Client) Credential(tok *Token, save SaveFunc) *Credential {
+func (c *Client) Refresher(tok *Token, save SaveFunc) *Refresher {
 	if tok == nil {
-		return &Credential{c: c, err: fmt.Errorf("%w: nil token", ErrConfig)}
+		return &Refresher{c: c, err: fmt.Errorf("%w: nil token", ErrConfig)}
 	}
 	t := tok.clone()
 	if t.ClientID == "" {
@@ -173,7 +173,7 @@ func (c *Client) Credential(tok *Token, save SaveFunc) *Credential {
 		}
 		st.mu.Unlock()
 	}
-	return &Credential{c: c, st: st}
+	return &Refresher{c: c, st: st}
 }
 
 // Token returns a valid token, refreshing it first when it expires within
@@ -181,7 +181,7 @@ func (c *Client) Credential(tok *Token, save SaveFunc) *Credential {
 // refresh it started runs to its end (at most a minute) and its token is
 // saved: a spent refresh token's successor is never dropped. On a
 // *SaveError the returned token is valid but was not persisted.
-func (cr *Credential) Token(ctx context.Context) (*Token, error) {
+func (cr *Refresher) Token(ctx context.Context) (*Token, error) {
 	if cr.err != nil {
 		return nil, cr.err
 	}
@@ -238,7 +238,7 @@ func (cr *Credential) Token(ctx context.Context) (*Token, error) {
 }
 
 // fly refreshes old, keeps and saves the result, and lands the flight.
-func (cr *Credential) fly(ctx context.Context, f *flight, old *Token) {
+func (cr *Refresher) fly(ctx context.Context, f *flight, old *Token) {
 	st := cr.st
 	ctx, cancel := context.WithTimeout(ctx, flightTimeout)
 	defer cancel()
@@ -272,13 +272,13 @@ func isTemporary(err error) bool {
 // TokenSource returns the credential as an oauth2.TokenSource for
 // golang.org/x/oauth2's http client. Each Token call goes through the
 // credential, so refresh stays single-flight.
-func (cr *Credential) TokenSource(ctx context.Context) xoauth2.TokenSource {
+func (cr *Refresher) TokenSource(ctx context.Context) xoauth2.TokenSource {
 	return credSource{ctx: ctx, cr: cr}
 }
 
 type credSource struct {
 	ctx context.Context
-	cr  *Credential
+	cr  *Refresher
 }
 
 func (s credSource) Token() (*xoauth2.Token, error) {
