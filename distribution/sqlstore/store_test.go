@@ -93,7 +93,7 @@ func TestTokenStore(t *testing.T) {
 
 		// TBA
 		tb := st.TBA("acme")
-		want := tba.Token{Token: "tok-id", Secret: "tok-secret"}
+		want := tba.Token{ID: "tok-id", Secret: "tok-secret"}
 		if err := tb.Save(ctx, "123456", want); err != nil {
 			t.Fatal(err)
 		}
@@ -136,7 +136,7 @@ func TestSecretsNeverInClear(t *testing.T) {
 		if err := st.OAuth2("acme").SaveToken(ctx, oauthToken("7654321", "3", secrets[0], secrets[1], t0)); err != nil {
 			t.Fatal(err)
 		}
-		if err := st.TBA("acme").Save(ctx, "7654321", tba.Token{Token: secrets[3], Secret: secrets[2]}); err != nil {
+		if err := st.TBA("acme").Save(ctx, "7654321", tba.Token{ID: secrets[3], Secret: secrets[2]}); err != nil {
 			t.Fatal(err)
 		}
 		a := &oauth2.Authorization{State: secrets[5], Verifier: secrets[4], URL: "https://system.netsuite.com/app/login/oauth2/authorize.nl?state=" + secrets[5]}
@@ -170,7 +170,7 @@ func TestDecryptErrors(t *testing.T) {
 		if err := st.OAuth2("acme").SaveToken(ctx, tok); err != nil {
 			t.Fatal(err)
 		}
-		if err := st.TBA("acme").Save(ctx, "123456", tba.Token{Token: "t", Secret: "tba-secret-1"}); err != nil {
+		if err := st.TBA("acme").Save(ctx, "123456", tba.Token{ID: "t", Secret: "tba-secret-1"}); err != nil {
 			t.Fatal(err)
 		}
 		reopen := func(keys ...sqlstore.Key) *sqlstore.TokenStore {
@@ -215,7 +215,7 @@ func TestDecryptErrors(t *testing.T) {
 
 		// a row moved to another tenant, or another account, does not open
 		st2 := reopen(oldKey)
-		if err := st2.TBA("acme").Save(ctx, "222222", tba.Token{Token: "t", Secret: "tba-secret-2"}); err != nil {
+		if err := st2.TBA("acme").Save(ctx, "222222", tba.Token{ID: "t", Secret: "tba-secret-2"}); err != nil {
 			t.Fatal(err)
 		}
 		exec(`UPDATE nsdist_tokens SET tenant = 'mallory' WHERE kind = 'tba' AND account = '123456'`)

@@ -297,7 +297,7 @@ func (t *TBATokens) Save(ctx context.Context, account nsdist.AccountID, tok tba.
 	if err := account.Validate(); err != nil {
 		return fmt.Errorf("sqlstore: save token: %w", err)
 	}
-	b, err := json.Marshal(tbaSealed{Token: tok.Token, Secret: tok.Secret}) //nolint:gosec // G117: sealed with AES-GCM right below
+	b, err := json.Marshal(tbaSealed{Token: tok.ID, Secret: tok.Secret}) //nolint:gosec // G117: sealed with AES-GCM right below
 	if err != nil {
 		return fmt.Errorf("sqlstore: save token: %w", err)
 	}
@@ -316,7 +316,7 @@ func (t *TBATokens) Get(ctx context.Context, account nsdist.AccountID) (tba.Toke
 	if err := json.Unmarshal(pt, &v); err != nil {
 		return tba.Token{}, fmt.Errorf("sqlstore: token %s: decrypted but not a token: %w", t.row(account), err)
 	}
-	return tba.Token{Token: v.Token, Secret: v.Secret}, nil
+	return tba.Token{ID: v.Token, Secret: v.Secret}, nil
 }
 
 // Delete removes the account's access token (nothing when there is none).

@@ -89,7 +89,7 @@ func (c *Connect) Start() http.Handler {
 		c.gcLocked()
 		c.pending[state] = pendingFlow{request: rt, started: time.Now()}
 		c.mu.Unlock()
-		target := AuthorizeURL(c.Account, rt.Token, state)
+		target := AuthorizeURL(c.Account, rt.ID, state)
 		if c.AuthorizeBase != "" {
 			target = strings.TrimSuffix(c.AuthorizeBase, "/") + strings.TrimPrefix(target, AppDomain(c.Account))
 		}
@@ -154,7 +154,7 @@ func (c *Connect) Callback() http.Handler {
 			return
 		}
 		res := c.Installer.Distribute(r.Context(), distribution.Target{Account: cb.Company, TokenIssuedAt: issued,
-			Credential: distribution.TBAToken{ConsumerKey: c.Consumer.Key, ConsumerSecret: c.Consumer.Secret, TokenID: access.Token, TokenSecret: access.Secret}})
+			Credential: distribution.TBAToken{ConsumerKey: c.Consumer.Key, ConsumerSecret: c.Consumer.Secret, TokenID: access.ID, TokenSecret: access.Secret}})
 		c.render(w, res, nil)
 	})
 }

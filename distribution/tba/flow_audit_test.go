@@ -40,7 +40,7 @@ func TestFlowRefusalAudited(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c, err := tba.ParseCallback(e.consent(t, tba.AuthorizeURL("", rt.Token, "s"), "allow", "pw"), "s")
+			c, err := tba.ParseCallback(e.consent(t, tba.AuthorizeURL("", rt.ID, "s"), "allow", "pw"), "s")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -26,7 +26,7 @@ func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { retu
 func TestRedirectNotFollowed(t *testing.T) {
 	t.Parallel()
 	consumer := tba.Consumer{Key: "ck-0123456789", Secret: "consumer-secret"}
-	access := tba.Token{Token: "tk-0123456789", Secret: "token-secret"}
+	access := tba.Token{ID: "tk-0123456789", Secret: "token-secret"}
 	creds := tba.UserCredentials{Account: "123456", Email: "a@b.example", Password: "the-password"}
 	ops := []struct {
 		name string

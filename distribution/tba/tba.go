@@ -37,13 +37,13 @@ func (c Consumer) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()) } 
 
 // Token is a token and its secret (a request token or an access token).
 type Token struct {
-	Token  string
+	ID     string
 	Secret string
 }
 
 // String never shows the secret.
 func (t Token) String() string {
-	return fmt.Sprintf("tba.Token{Token:%s Secret:%s}", abbrev(t.Token), redact.Placeholder)
+	return fmt.Sprintf("tba.Token{ID:%s Secret:%s}", abbrev(t.ID), redact.Placeholder)
 }
 
 // GoString never shows the secret.
@@ -237,7 +237,7 @@ func (c *Client) RequestToken(ctx context.Context, account nsdist.AccountID, con
 	if v.Get("oauth_callback_confirmed") != "true" {
 		return Token{}, fmt.Errorf("%w: NetSuite did not confirm the callback", ErrFlow)
 	}
-	return Token{Token: v.Get("oauth_token"), Secret: v.Get("oauth_token_secret")}, nil
+	return Token{ID: v.Get("oauth_token"), Secret: v.Get("oauth_token_secret")}, nil
 }
 
 // AuthorizeURL is step two: where to send the user's browser.
@@ -281,14 +281,14 @@ func ParseCallback(q url.Values, wantState string) (Callback, error) {
 // the access token. NetSuite installs the integration record in
 // cb.Company as it issues the token.
 func (c *Client) AccessToken(ctx context.Context, consumer Consumer, request Token, cb Callback) (Token, error) {
-	if cb.Token != request.Token {
+	if cb.Token != request.ID {
 		return Token{}, &FlowError{Code: CodeTokenRejected, Message: "the callback's token is not the request token of this flow"}
 	}
 	params, err := c.oauthParams(consumer.Key)
 	if err != nil {
 		return Token{}, err
 	}
-	params = append(params, oauth1.Param{Name: "oauth_token", Value: request.Token}, oauth1.Param{Name: "oauth_verifier", Value: cb.Verifier})
+	params = append(params, oauth1.Param{Name: "oauth_token", Value: request.ID}, oauth1.Param{Name: "oauth_verifier", Value: cb.Verifier})
 	body, err := c.send(ctx, http.MethodPost, RESTDomain(cb.Company)+"/rest/accesstoken", cb.Company, params, consumer.Secret, request.Secret)
 	if err != nil {
 		return Token{}, err
@@ -297,7 +297,7 @@ func (c *Client) AccessToken(ctx context.Context, consumer Consumer, request Tok
 	if err != nil || v.Get("oauth_token") == "" || v.Get("oauth_token_secret") == "" {
 		return Token{}, fmt.Errorf("%w: step three answered without an access token", ErrFlow)
 	}
-	return Token{Token: v.Get("oauth_token"), Secret: v.Get("oauth_token_secret")}, nil
+	return Token{ID: v.Get("oauth_token"), Secret: v.Get("oauth_token_secret")}, nil
 }
 
 // UserCredentials are what the issuetoken endpoint authenticates with.
@@ -358,17 +358,17 @@ func (c *Client) IssueToken(ctx context.Context, u UserCredentials, consumerKey,
 	if err := json.Unmarshal(body, &out); err != nil || out.TokenID == "" || out.TokenSecret == "" {
 		return Token{}, fmt.Errorf("%w: issuetoken answered without tokenId and tokenSecret", ErrFlow)
 	}
-	return Token{Token: out.TokenID, Secret: out.TokenSecret}, nil
+	return Token{ID: out.TokenID, Secret: out.TokenSecret}, nil
 }
 
 // RevokeToken revokes an access token, signing with the token itself.
 func (c *Client) RevokeToken(ctx context.Context, account nsdist.AccountID, consumer Consumer, access Token) error {
-	q := url.Values{"consumerKey": {consumer.Key}, "token": {access.Token}}
+	q := url.Values{"consumerKey": {consumer.Key}, "token": {access.ID}}
 	params, err := c.oauthParams(consumer.Key)
 	if err != nil {
 		return err
 	}
-	params = append(params, oauth1.Param{Name: "oauth_token", Value: access.Token})
+	params = append(params, oauth1.Param{Name: "oauth_token", Value: access.ID})
 	_, err = c.send(ctx, http.MethodGet, RESTDomain(account)+"/rest/revoketoken?"+q.Encode(), account, params, consumer.Secret, access.Secret)
 	return err
 }
@@ -380,7 +380,7 @@ func (c *Client) TokenInfo(ctx context.Context, account nsdist.AccountID, consum
 	if err != nil {
 		return nil, err
 	}
-	params = append(params, oauth1.Param{Name: "oauth_token", Value: access.Token})
+	params = append(params, oauth1.Param{Name: "oauth_token", Value: access.ID})
 	body, err := c.send(ctx, http.MethodGet, RESTDomain(account)+"/rest/tokeninfo", account, params, consumer.Secret, access.Secret)
 	if err != nil {
 		return nil, err

@@ -86,7 +86,7 @@ func TestThreeStepFlowInstalls(t *testing.T) {
 		if err != nil {
 			t.Fatalf("step one: %v", err)
 		}
-		authURL := tba.AuthorizeURL("123456_SB1", rt.Token, "state123")
+		authURL := tba.AuthorizeURL("123456_SB1", rt.ID, "state123")
 		if !strings.HasPrefix(authURL, "https://123456-sb1.app.netsuite.com/app/login/secure/authorizetoken.nl?") {
 			t.Errorf("authorize URL %s", authURL)
 		}
@@ -111,7 +111,7 @@ func TestThreeStepFlowInstalls(t *testing.T) {
 		}
 		// the token works for SOAP (when Enabled)
 		c, _ := soap.NewClient("123456_SB1", append(e.fake.ClientOptions(), soap.WithAuth(&soap.TokenAuth{Account: "123456_SB1",
-			ConsumerKey: e.consumer.Key, ConsumerSecret: e.consumer.Secret, TokenID: access.Token, TokenSecret: access.Secret}))...)
+			ConsumerKey: e.consumer.Key, ConsumerSecret: e.consumer.Secret, TokenID: access.ID, TokenSecret: access.Secret}))...)
 		_, err = c.Do(t.Context(), soap.OpGetServerTime)
 		if (err == nil) == approvalRequired {
 			t.Errorf("getServerTime with the new token: %v (approval required %v)", err, approvalRequired)
@@ -206,15 +206,15 @@ func TestFlowErrors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		q := e.consent(t, tba.AuthorizeURL("", rt.Token, "s1"), "deny", "pw")
+		q := e.consent(t, tba.AuthorizeURL("", rt.ID, "s1"), "deny", "pw")
 		if _, err := tba.ParseCallback(q, "s1"); !isCode(err, tba.CodeDenied) {
 			t.Errorf("deny: %v", err)
 		}
 		rt2, _ := e.client.RequestToken(t.Context(), "", e.consumer, cb, "")
-		if q := e.consent(t, tba.AuthorizeURL("", rt2.Token, "s2"), "allow", "wrong password"); q != nil {
+		if q := e.consent(t, tba.AuthorizeURL("", rt2.ID, "s2"), "allow", "wrong password"); q != nil {
 			t.Errorf("wrong password redirected: %v", q)
 		}
-		q = e.consent(t, tba.AuthorizeURL("", rt2.Token, "s2"), "allow", "pw")
+		q = e.consent(t, tba.AuthorizeURL("", rt2.ID, "s2"), "allow", "pw")
 		if _, err := tba.ParseCallback(q, "other"); !isCode(err, tba.CodeStateMismatch) {
 			t.Errorf("state mismatch: %v", err)
 		}
@@ -240,7 +240,7 @@ func TestIssueToken(t *testing.T) {
 	}
 	u.OTP = "123456"
 	tok, err := e.client.IssueToken(t.Context(), u, e.consumer.Key, "nsdist")
-	if err != nil || tok.Token == "" {
+	if err != nil || tok.ID == "" {
 		t.Fatalf("issuetoken: %v", err)
 	}
 	if inst, _ := e.customer.Install(e.rec.ApplicationID); inst.State != nsdist.StateWaitingForApproval || inst.Channel != soaptest.ChannelToken {
@@ -262,7 +262,7 @@ func TestIssueToken(t *testing.T) {
 func TestSecretsNotPrinted(t *testing.T) {
 	t.Parallel()
 	c := tba.Consumer{Key: "k123456789", Secret: "consumer-secret"}
-	tk := tba.Token{Token: "t123456789", Secret: "token-secret"}
+	tk := tba.Token{ID: "t123456789", Secret: "token-secret"}
 	u := tba.UserCredentials{Account: "1", Email: "a", Password: "the-password", OTP: "999999"}
 	s := fmt.Sprintf("%v %+v %#v %s %v %#v %v %+v %#v", c, c, c, c, tk, tk, u, u, u)
 	for _, secret := range []string{"consumer-secret", "token-secret", "the-password", "999999"} {
