@@ -151,7 +151,7 @@ func ExampleClient_Complete() {
 
 // A Credential refreshes ahead of expiry, sends one refresh however many
 // goroutines ask, and saves the new token before anyone uses it.
-func ExampleClient_Credential() {
+func ExampleClient_Refresher() {
 	ctx := context.Background()
 	fake := soaptest.NewServer()
 	defer fake.Close()
