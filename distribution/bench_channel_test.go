@@ -18,6 +18,7 @@ import (
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/distribution/oauth2"
+	"github.com/nsdist/nsdist/distribution/tba"
 	"github.com/nsdist/nsdist/soap"
 	"github.com/nsdist/nsdist/soap/soaptest"
 )
@@ -141,14 +142,14 @@ func BenchmarkRolloutChannels(b *testing.B) {
 				for _, t := range w.Targets {
 					tg := distribution.Target{Account: t.Account, TokenIssuedAt: now}
 					if ch == "tba" {
-						tg.Credential = distribution.TBAToken{ConsumerKey: t.ConsumerKey, ConsumerSecret: t.ConsumerSecret, TokenID: t.TokenID, TokenSecret: t.TokenSecret}
+						tg.Credential = tba.Credential{Consumer: tba.Consumer{Key: t.ConsumerKey, Secret: t.ConsumerSecret}, Token: tba.Token{ID: t.TokenID, Secret: t.TokenSecret}}
 					} else {
-						tg.Credential = distribution.OAuth2Token{Token: &oauth2.Token{Account: t.Account, AccessToken: t.AccessToken, RefreshToken: t.RefreshToken,
+						tg.Credential = oauth2.Grant{Token: &oauth2.Token{Account: t.Account, AccessToken: t.AccessToken, RefreshToken: t.RefreshToken,
 							Expiry: now.Add(time.Hour), Role: t.Role, Entity: t.Entity, IssuedAt: now}}
 					}
 					targets = append(targets, tg)
 				}
-				ai, err := distribution.NewAutoInstaller(w.Record, distribution.WithOAuth2Client(oc), distribution.WithSOAPOptions(soap.WithTransport(rt)))
+				ai, err := distribution.NewAutoInstaller(w.Record, distribution.WithProber(oauth2.NewProber(oc)), tba.WithProber(soap.WithTransport(rt)))
 				if err != nil {
 					b.Fatal(err)
 				}

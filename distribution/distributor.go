@@ -10,8 +10,6 @@ import (
 
 	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
-	"github.com/nsdist/nsdist/distribution/oauth2"
-	"github.com/nsdist/nsdist/soap"
 )
 
 // Distributor puts one integration record into target accounts. Consumers
@@ -36,21 +34,14 @@ type Target struct {
 	Account nsdist.AccountID
 	// Label is the vendor's name for the customer, carried into reports.
 	Label string
-	// Credential is what the customer gave: a TBAToken, UserCredentials
-	// (endpoints up to 2020_1), an OAuth2Token or an M2MKey.
+	// Credential is what the customer gave, from a channel package:
+	// tba.Credential, tba.UserCredentials (endpoints up to 2020.1),
+	// oauth2.Grant or oauth2.M2MKey.
 	Credential Credential
-	// Auth is the customer's SOAP credentials.
-	//
-	// Deprecated: use Credential (TBAToken or UserCredentials), which does
-	// not name the account a second time. Auth still works when Credential
-	// is nil.
-	Auth soap.Auth
 	// TokenIssuedAt is when the customer's authorization produced the token, if known.
 	TokenIssuedAt time.Time
 	// RequireApproval is the target's preference, if the vendor knows it.
 	RequireApproval approval.Preference
-	// Version overrides the distributor's SOAP endpoint version for this target.
-	Version soap.Version
 }
 
 // Result is what happened in one target.
@@ -70,7 +61,9 @@ type Result struct {
 	Attempts int
 	Duration time.Duration
 	NSID     string // nsId of the last SOAP response, NetSuite's id for the request
-	Err      error  // unwraps to *soap.Fault or *oauth2.Error when NetSuite refused
+	// Err unwraps to an nsdist.WireError (*soap.Fault, *oauth2.Error, ...)
+	// when NetSuite refused, and to a *PreflightError when nothing was sent.
+	Err error
 	// FromJournal marks a result taken from an earlier run's journal.
 	FromJournal bool
 	// Note says what nsdist could not do itself (e.g. SuiteBundler has no API).
@@ -81,10 +74,10 @@ type Result struct {
 func (r Result) NextStep() string { return r.Explanation.NextStep }
 
 // Prober sends the request that confirms an install and reports what it
-// saw, with its own retries. nsdist has two: SOAP getServerTime (or
-// login/logout) for TBA and user credentials, and REST serverTime for
-// OAuth 2.0. A prober that can also make exactly one attempt implements
-// [SingleProber].
+// saw, with its own retries. Each channel package provides one:
+// distribution/tba's (SOAP getServerTime, or login/logout for user
+// credentials) and distribution/oauth2's (REST serverTime). A prober that
+// can also make exactly one attempt implements [SingleProber].
 type Prober interface {
 	Probe(ctx context.Context, t Target) Probe
 }
@@ -94,6 +87,22 @@ type Prober interface {
 type SingleProber interface {
 	Prober
 	ProbeOnce(ctx context.Context, t Target) Probe
+}
+
+// ChannelProber is a Prober that names the channels it serves; given to
+// [WithProber] without channels, it is used for those.
+type ChannelProber interface {
+	Prober
+	Channels() []approval.Channel
+}
+
+// EndpointProber is a Prober whose requests go to a versioned endpoint
+// (SOAP): Endpoint says which release's endpoint a target gets, so that
+// approval.Evaluate checks the credential's auth mode and the endpoint's
+// lifecycle against it before anything is sent.
+type EndpointProber interface {
+	Prober
+	Endpoint(t Target) nsdist.Release
 }
 
 // Probe is one prober call's observation.
@@ -143,42 +152,14 @@ var (
 )
 
 type config struct {
-	version   soap.Version
-	soapOpts  []soap.Option
-	retry     soap.RetryPolicy
-	clock     func() time.Time
-	logger    *slog.Logger
-	prober    Prober // replaces both when set
-	soap      Prober
-	rest      Prober
-	oauth     *oauth2.Client
-	discovery *soap.DiscoveryCache
+	clock   func() time.Time
+	logger  *slog.Logger
+	probers map[approval.Channel]Prober
+	all     Prober // for channels without a prober of their own
 }
 
 // Option configures an AutoInstaller.
 type Option func(*config) error
-
-// WithVersion sets the endpoint version (default 2025_2).
-func WithVersion(v soap.Version) Option {
-	return func(c *config) error {
-		if v.IsZero() {
-			return errors.New("distribution: zero endpoint version")
-		}
-		c.version = v
-		return nil
-	}
-}
-
-// WithSOAPOptions passes options to every soap.Client (transport, logger, ...).
-func WithSOAPOptions(opts ...soap.Option) Option {
-	return func(c *config) error { c.soapOpts = append(c.soapOpts, opts...); return nil }
-}
-
-// WithRetryPolicy sets the soap client's retries for Distribute (a Rollout
-// schedules its own retries and makes one attempt per turn).
-func WithRetryPolicy(p soap.RetryPolicy) Option {
-	return func(c *config) error { c.retry = p; return nil }
-}
 
 // WithClock sets the clock used for dates and timing.
 func WithClock(now func() time.Time) Option {
@@ -202,46 +183,52 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// WithOAuth2Client is the record's OAuth 2.0 client, used for OAuth2Token
-// and M2MKey targets that carry none.
-func WithOAuth2Client(c *oauth2.Client) Option {
-	return func(cfg *config) error {
-		if c == nil {
-			return errors.New("distribution: nil OAuth 2.0 client")
-		}
-		cfg.oauth = c
-		return nil
-	}
-}
-
-// WithProber replaces nsdist's probers (SOAP and REST) with p for every channel.
-func WithProber(p Prober) Option {
+// WithProber sends the targets of the given channels to p: for example
+// tba.NewProber's for TBA and user credentials, oauth2.NewProber's for
+// OAuth 2.0. Without channels, a [ChannelProber] serves the channels it
+// names, and any other prober every channel that has none of its own.
+func WithProber(p Prober, channels ...approval.Channel) Option {
 	return func(c *config) error {
 		if p == nil {
 			return errors.New("distribution: nil prober")
 		}
-		c.prober = p
+		if cp, ok := p.(ChannelProber); ok && len(channels) == 0 {
+			channels = cp.Channels()
+		}
+		if len(channels) == 0 {
+			c.all = p
+			return nil
+		}
+		for _, ch := range channels {
+			c.probers[ch] = p
+		}
 		return nil
 	}
 }
 
-// NewAutoInstaller returns a distributor for record.
+// WithProberFrom is WithProber for a constructor's results, as in
+// WithProberFrom(tba.NewProber(opts...)): NewAutoInstaller returns err, if
+// there is one.
+func WithProberFrom(p Prober, err error) Option {
+	if err != nil {
+		return func(*config) error { return err }
+	}
+	return WithProber(p)
+}
+
+// NewAutoInstaller returns a distributor for record. It needs a prober for
+// each channel its targets use (see [WithProber]).
 func NewAutoInstaller(record approval.Record, opts ...Option) (*AutoInstaller, error) {
-	cfg := config{version: soap.DefaultVersion, retry: soap.DefaultRetryPolicy(), clock: time.Now,
-		logger: slog.New(slog.DiscardHandler), discovery: soap.NewDiscoveryCache()}
+	cfg := config{clock: time.Now, logger: slog.New(slog.DiscardHandler), probers: map[approval.Channel]Prober{}}
 	for _, o := range opts {
 		if err := o(&cfg); err != nil {
 			return nil, err
 		}
 	}
-	cfg.soap, cfg.rest = &soapProber{cfg: &cfg}, &restProber{cfg: &cfg}
-	// validate the soap options once, so a bad one fails here, not per target
-	if _, err := soap.NewClient("1", cfg.soapOpts...); err != nil {
-		return nil, fmt.Errorf("distribution: %w", err)
+	if len(cfg.probers) == 0 && cfg.all == nil {
+		return nil, errors.New("distribution: no prober: pass WithProber(tba.NewProber(...)) for TBA targets, WithProber(oauth2.NewProber(client)) for OAuth 2.0 targets")
 	}
-	a := &AutoInstaller{record: record, cfg: cfg}
-	a.cfg.soap, a.cfg.rest = &soapProber{cfg: &a.cfg}, &restProber{cfg: &a.cfg}
-	return a, nil
+	return &AutoInstaller{record: record, cfg: cfg}, nil
 }
 
 // Record returns the record the installer distributes.
@@ -264,22 +251,19 @@ func (a *AutoInstaller) Attempt(ctx context.Context, t Target) Result {
 }
 
 func (a *AutoInstaller) prober(ch approval.Channel) Prober {
-	switch {
-	case a.cfg.prober != nil:
-		return a.cfg.prober
-	case ch == approval.ChannelOAuth2:
-		return a.cfg.rest
+	if p, ok := a.cfg.probers[ch]; ok {
+		return p
 	}
-	return a.cfg.soap
+	return a.cfg.all
 }
 
-func (a *AutoInstaller) evaluate(t Target, ch approval.Channel) approval.Decision {
-	v := t.Version
-	if v.IsZero() {
-		v = a.cfg.version
+func (a *AutoInstaller) evaluate(t Target, ch approval.Channel, p Prober) approval.Decision {
+	var v nsdist.Release
+	if ep, ok := p.(EndpointProber); ok {
+		v = ep.Endpoint(t)
 	}
 	return approval.Evaluate(approval.Input{
-		Channel: ch, Record: a.record, Version: v.Release(), Date: a.cfg.clock(),
+		Channel: ch, Record: a.record, Version: v, Date: a.cfg.clock(),
 		Target: approval.Target{Account: t.Account, RequireApproval: t.RequireApproval},
 	})
 }
@@ -297,18 +281,18 @@ func (a *AutoInstaller) run(ctx context.Context, t Target, probe func(Prober) Pr
 	if err != nil {
 		return misconfigured(res, err, "fix the target's credential: "+strings.TrimPrefix(err.Error(), ErrCredential.Error()+": "))
 	}
-	if _, isM2M := cred.(M2MKey); isM2M || res.Channel == approval.ChannelOAuth2 {
-		if c := a.oauthClient(cred); c == nil {
-			return misconfigured(res, fmt.Errorf("%w: no OAuth 2.0 client for %s", ErrCredential, t.Account), "give the AutoInstaller the record's client with WithOAuth2Client, or set the credential's Client")
-		}
+	p := a.prober(res.Channel)
+	if p == nil {
+		err := fmt.Errorf("%w: no prober for channel %s", ErrCredential, res.Channel)
+		return misconfigured(res, err, "give the AutoInstaller a prober for "+string(res.Channel)+" targets with WithProber (tba.NewProber, oauth2.NewProber)")
 	}
 	et := t
-	if _, isM2M := cred.(M2MKey); isM2M {
+	if installsNothing(cred) {
 		// client credentials install nothing: the record's State is whatever
 		// it already is, not what the preference would give a new install
 		et.RequireApproval = approval.PreferenceUnknown
 	}
-	d := a.evaluate(et, res.Channel)
+	d := a.evaluate(et, res.Channel, p)
 	res.Decision = d
 	if !d.Allowed { // preflight: send nothing that cannot work
 		res.Explanation = approval.Outcome{Kind: approval.Misconfigured, Report: approval.Misconfigured.Report(), Observed: approval.ObservedOther,
@@ -317,30 +301,19 @@ func (a *AutoInstaller) run(ctx context.Context, t Target, probe func(Prober) Pr
 		res.Err = &PreflightError{Account: t.Account, Reasons: d.Blocking}
 		return res
 	}
-	p := probe(a.prober(res.Channel))
-	res.Attempts, res.NSID, res.Err, res.Note = p.Attempts, p.NSID, p.Err, p.Note
-	res.Explanation = approval.Explain(d, approval.Observation{Observed: p.observed(), TokenIssuedAt: t.TokenIssuedAt, At: a.cfg.clock()})
-	if ctx.Err() != nil && p.Err != nil {
+	pr := probe(p)
+	res.Attempts, res.NSID, res.Err, res.Note = pr.Attempts, pr.NSID, pr.Err, pr.Note
+	if errors.Is(pr.Err, ErrCredential) {
+		return misconfigured(res, pr.Err, "fix the target's credential: "+strings.TrimPrefix(pr.Err.Error(), ErrCredential.Error()+": "))
+	}
+	res.Explanation = approval.Explain(d, approval.Observation{Observed: pr.observed(), TokenIssuedAt: t.TokenIssuedAt, At: a.cfg.clock()})
+	if ctx.Err() != nil && pr.Err != nil {
 		res.Explanation = approval.Outcome{Kind: approval.UnknownOutcome, Report: "failed", Observed: approval.ObservedTransport,
 			Sentence: "stopped before " + string(t.Account) + " answered", NextStep: "run again to check it", LessLikely: []string{}}
 	}
 	res.Outcome = outcomeOf(res.Explanation.Kind)
 	res.Duration = a.cfg.clock().Sub(start)
 	return res
-}
-
-func (a *AutoInstaller) oauthClient(c Credential) *oauth2.Client {
-	switch c := c.(type) {
-	case OAuth2Token:
-		if c.Client != nil {
-			return c.Client
-		}
-	case M2MKey:
-		if c.Client != nil {
-			return c.Client
-		}
-	}
-	return a.cfg.oauth
 }
 
 // ErrPreflight is wrapped by the error of a target refused before anything was sent.
@@ -377,60 +350,4 @@ func joinReasons(rs []approval.Reason) string {
 		s += r.Text
 	}
 	return s
-}
-
-// soapProber confirms an install with getServerTime (TBA) or login/logout (user credentials).
-type soapProber struct{ cfg *config }
-
-// Probe uses the soap client's retry policy.
-func (p *soapProber) Probe(ctx context.Context, t Target) Probe { return p.probe(ctx, t, p.cfg.retry) }
-
-// ProbeOnce makes one attempt.
-func (p *soapProber) ProbeOnce(ctx context.Context, t Target) Probe {
-	return p.probe(ctx, t, soap.NoRetry())
-}
-
-func (p *soapProber) probe(ctx context.Context, t Target, retry soap.RetryPolicy) Probe {
-	cred, err := t.credential()
-	if err != nil {
-		return Probe{Err: err}
-	}
-	auth := soapAuth(cred, t.Account)
-	if auth == nil {
-		return Probe{Err: fmt.Errorf("%w: %s is no SOAP credential", ErrCredential, cred.Channel())}
-	}
-	v := t.Version
-	if v.IsZero() {
-		v = p.cfg.version
-	}
-	opts := append([]soap.Option{soap.WithVersion(v), soap.WithAuth(auth), soap.WithRetryPolicy(retry),
-		soap.WithDiscoveryCache(p.cfg.discovery), soap.WithLogger(p.cfg.logger), soap.WithClock(p.cfg.clock)}, p.cfg.soapOpts...)
-	c, err := soap.NewClient(string(t.Account), opts...)
-	if err != nil {
-		return Probe{Err: err}
-	}
-	if _, ok := auth.(*soap.Passport); ok {
-		s, err := c.Login(ctx)
-		if err != nil {
-			return Probe{Err: err, Attempts: attempts(err), Observed: ObserveSOAP(err)}
-		}
-		lerr := s.Logout(ctx) // a failed logout does not undo the install
-		if lerr != nil {
-			p.cfg.logger.Debug("distribution: logout failed", "account", string(t.Account), "error", lerr)
-		}
-		return Probe{Attempts: 1, NSID: s.NSID}
-	}
-	resp, err := c.Do(ctx, soap.OpGetServerTime)
-	if err != nil {
-		return Probe{Err: err, Attempts: attempts(err), Observed: ObserveSOAP(err)}
-	}
-	return Probe{Attempts: resp.Attempts, NSID: resp.NSID}
-}
-
-func attempts(err error) int {
-	var op *soap.OpError
-	if errors.As(err, &op) {
-		return op.Attempts
-	}
-	return 0
 }

@@ -24,9 +24,9 @@
 // awaiting_approval, rejected, misconfigured, failed, planned) and an
 // Explanation with the next step.
 //
-//	ai, _ := distribution.NewAutoInstaller(record, distribution.WithOAuth2Client(client))
+//	ai, _ := distribution.NewAutoInstaller(record, distribution.WithProber(oauth2.NewProber(client)))
 //	res := ai.Distribute(ctx, distribution.Target{Account: "123456",
-//		Credential: distribution.OAuth2Token{Token: tok, Save: saveToVault}})
+//		Credential: oauth2.Grant{Token: tok, Save: saveToVault}})
 //	if res.Outcome == distribution.OutcomeAwaitingApproval {
 //		fmt.Println(res.NextStep())
 //	} [BundleDistributor] plans a SuiteBundler bundle or

@@ -8,6 +8,7 @@ import (
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/distribution/oauth2"
+	"github.com/nsdist/nsdist/distribution/tba"
 	"github.com/nsdist/nsdist/soap"
 	"github.com/nsdist/nsdist/soap/soaptest"
 )
@@ -29,14 +30,13 @@ func ExampleAutoInstaller_Distribute() {
 	client, _ := oauth2.NewClient(oauth2.Config{ClientID: rec.ClientID}, oauth2.WithTransport(fake.Transport()))
 	ai, _ := distribution.NewAutoInstaller(
 		approval.Record{Name: "Acme Sync", TBA: true, TBAAuthFlow: true, OAuth2CodeGrant: true},
-		distribution.WithOAuth2Client(client), distribution.WithSOAPOptions(soap.WithTransport(fake.Transport())))
+		distribution.WithProber(oauth2.NewProber(client)), tba.WithProber(soap.WithTransport(fake.Transport())))
 
 	now := time.Now()
 	targets := []distribution.Target{
-		{Account: "123456", TokenIssuedAt: now, Credential: distribution.OAuth2Token{Token: &oauth2.Token{
+		{Account: "123456", TokenIssuedAt: now, Credential: oauth2.Grant{Token: &oauth2.Token{
 			Account: "123456", AccessToken: grant.AccessToken, RefreshToken: grant.RefreshToken, Expiry: now.Add(time.Hour), Public: true}}},
-		{Account: "654321_SB1", TokenIssuedAt: now, Credential: distribution.TBAToken{ConsumerKey: tbaAuth.ConsumerKey,
-			ConsumerSecret: tbaAuth.ConsumerSecret, TokenID: tbaAuth.TokenID, TokenSecret: tbaAuth.TokenSecret}},
+		{Account: "654321_SB1", TokenIssuedAt: now, Credential: tba.Credential{Consumer: tba.Consumer{Key: tbaAuth.ConsumerKey, Secret: tbaAuth.ConsumerSecret}, Token: tba.Token{ID: tbaAuth.TokenID, Secret: tbaAuth.TokenSecret}}},
 	}
 	for _, t := range targets {
 		res := ai.Distribute(context.Background(), t)

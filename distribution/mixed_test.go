@@ -11,6 +11,7 @@ import (
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/distribution/oauth2"
+	"github.com/nsdist/nsdist/distribution/tba"
 	"github.com/nsdist/nsdist/soap/soaptest"
 )
 
@@ -68,7 +69,7 @@ func simulateMixed(t testing.TB, n int, share float64, faults soaptest.Faults) *
 			}
 			s.channel[id] = "tba"
 			s.targets = append(s.targets, distribution.Target{Account: id, TokenIssuedAt: now,
-				Credential: distribution.TBAToken{ConsumerKey: auth.ConsumerKey, ConsumerSecret: auth.ConsumerSecret, TokenID: auth.TokenID, TokenSecret: auth.TokenSecret}})
+				Credential: tba.Credential{Consumer: tba.Consumer{Key: auth.ConsumerKey, Secret: auth.ConsumerSecret}, Token: tba.Token{ID: auth.TokenID, Secret: auth.TokenSecret}}})
 		default:
 			in, client, kind := rec, confidential, "oauth2"
 			if i%4 == 3 {
@@ -85,7 +86,7 @@ func simulateMixed(t testing.TB, n int, share float64, faults soaptest.Faults) *
 				s.expired++
 			}
 			s.channel[id] = kind
-			s.targets = append(s.targets, distribution.Target{Account: id, TokenIssuedAt: now, Credential: distribution.OAuth2Token{Token: tok, Client: client}})
+			s.targets = append(s.targets, distribution.Target{Account: id, TokenIssuedAt: now, Credential: oauth2.Grant{Token: tok, Client: client}})
 		}
 	}
 	return s
@@ -95,7 +96,7 @@ func TestRolloutMixedChannels(t *testing.T) {
 	t.Parallel()
 	const n = 1000
 	s := simulateMixed(t, n, 0.3, soaptest.Faults{ConcurrencyFaultRate: 0.3})
-	ai := s.installer(t, distribution.WithOAuth2Client(s.confident))
+	ai := s.installer(t, distribution.WithProber(oauth2.NewProber(s.confident)))
 	var mu sync.Mutex
 	seen := map[nsdist.AccountID]int{}
 	rep, err := fastRollout(t, ai, distribution.WithConcurrency(64), distribution.WithMaxAttempts(15), distribution.WithRetryBudget(5*n),

@@ -24,7 +24,7 @@ import (
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/distribution/oauth2"
-	"github.com/nsdist/nsdist/soap"
+	"github.com/nsdist/nsdist/distribution/tba"
 	"github.com/nsdist/nsdist/soap/soaptest"
 )
 
@@ -47,14 +47,14 @@ func TestRolloutHonoursRetryAfter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ai, err := distribution.NewAutoInstaller(approval.Record{Name: "Acme", OAuth2CodeGrant: true}, distribution.WithOAuth2Client(oc))
+	ai, err := distribution.NewAutoInstaller(approval.Record{Name: "Acme", OAuth2CodeGrant: true}, distribution.WithProber(oauth2.NewProber(oc)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	tok := &oauth2.Token{Account: "123456", AccessToken: "at", Expiry: time.Now().Add(time.Hour)}
 	r := fastRollout(t, ai)
 	start := time.Now()
-	rep, err := r.Run(t.Context(), []distribution.Target{{Account: "123456", Credential: distribution.OAuth2Token{Token: tok}}})
+	rep, err := r.Run(t.Context(), []distribution.Target{{Account: "123456", Credential: oauth2.Grant{Token: tok}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,12 +71,10 @@ func TestTargetSecretsInJSON(t *testing.T) {
 	t.Parallel()
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	targets := []distribution.Target{
-		{Account: "1", Credential: distribution.TBAToken{ConsumerKey: "ck-public-part", ConsumerSecret: "cs-SECRET-1", TokenID: "tid-public", TokenSecret: "ts-SECRET-2"}},
-		{Account: "1", Credential: distribution.UserCredentials{Email: "a@b.c", Password: "pw-SECRET-3", ApplicationID: "x"}},
-		{Account: "1", Credential: distribution.M2MKey{CertificateID: "kid", Key: key}},
-		{Account: "1", Credential: distribution.OAuth2Token{Token: &oauth2.Token{Account: "1", AccessToken: "at-SECRET-4", RefreshToken: "rt-SECRET-5"}}},
-		{Account: "1", Auth: &soap.TokenAuth{Account: "1", ConsumerKey: "ck", ConsumerSecret: "cs-SECRET-6", TokenID: "t", TokenSecret: "ts-SECRET-7"}},
-		{Account: "1", Auth: &soap.Passport{Account: "1", Email: "a@b.c", Password: "pw-SECRET-8"}},
+		{Account: "1", Credential: tba.Credential{Consumer: tba.Consumer{Key: "ck-public-part", Secret: "cs-SECRET-1"}, Token: tba.Token{ID: "tid-public", Secret: "ts-SECRET-2"}}},
+		{Account: "1", Credential: tba.UserCredentials{Email: "a@b.c", Password: "pw-SECRET-3", ApplicationID: "x"}},
+		{Account: "1", Credential: oauth2.M2MKey{CertificateID: "kid", Key: key}},
+		{Account: "1", Credential: oauth2.Grant{Token: &oauth2.Token{Account: "1", AccessToken: "at-SECRET-4", RefreshToken: "rt-SECRET-5"}}},
 	}
 	var out bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&out, nil))
@@ -173,21 +171,21 @@ func TestM2MAndAccountlessTargets(t *testing.T) {
 		t.Fatal(err)
 	}
 	oc, _ := oauth2.NewClient(oauth2.Config{ClientID: rec.ClientID, ClientSecret: rec.ClientSecret}, oauth2.WithTransport(fake.Transport()))
-	ai, err := distribution.NewAutoInstaller(approval.Record{Name: "Acme Sync", OAuth2CodeGrant: true, OAuth2ClientCredentials: true}, distribution.WithOAuth2Client(oc))
+	ai, err := distribution.NewAutoInstaller(approval.Record{Name: "Acme Sync", OAuth2CodeGrant: true, OAuth2ClientCredentials: true}, distribution.WithProber(oauth2.NewProber(oc)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := ai.Distribute(t.Context(), distribution.Target{Account: "111111", RequireApproval: approval.PreferenceRequired, Credential: distribution.M2MKey{CertificateID: kid, Key: key}})
+	res := ai.Distribute(t.Context(), distribution.Target{Account: "111111", RequireApproval: approval.PreferenceRequired, Credential: oauth2.M2MKey{CertificateID: kid, Key: key}})
 	if res.Outcome != distribution.OutcomeEnabled {
 		t.Errorf("installed and mapped: %s (%s)", res.Outcome, res.Explanation)
 	}
-	res = ai.Distribute(t.Context(), distribution.Target{Account: "222222", Credential: distribution.M2MKey{CertificateID: kid, Key: key}})
+	res = ai.Distribute(t.Context(), distribution.Target{Account: "222222", Credential: oauth2.M2MKey{CertificateID: kid, Key: key}})
 	if res.Outcome != distribution.OutcomeRejected || !strings.Contains(res.Explanation.Sentence, "client credentials install nothing") ||
 		!strings.Contains(res.NextStep(), "authorization code grant") {
 		t.Errorf("not installed: %s: %s / %s", res.Outcome, res.Explanation.Sentence, res.NextStep())
 	}
 	tok := &oauth2.Token{AccessToken: g.AccessToken, RefreshToken: g.RefreshToken, Expiry: time.Now().Add(time.Hour), Role: g.Role, Entity: g.Entity}
-	res = ai.Distribute(t.Context(), distribution.Target{Account: "111111", Credential: distribution.OAuth2Token{Token: tok}})
+	res = ai.Distribute(t.Context(), distribution.Target{Account: "111111", Credential: oauth2.Grant{Token: tok}})
 	if res.Outcome != distribution.OutcomeEnabled {
 		t.Errorf("an OAuth2Token without an account: %s (%v)", res.Outcome, res.Err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/distribution/tba"
 	"github.com/nsdist/nsdist/soap"
 	"github.com/nsdist/nsdist/soap/soaptest"
 )
@@ -68,14 +69,14 @@ func simulate(t testing.TB, n, requireEvery int, faults soaptest.Faults) *sim {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s.targets = append(s.targets, distribution.Target{Account: id, Auth: auth, TokenIssuedAt: time.Now()})
+		s.targets = append(s.targets, distribution.Target{Account: id, Credential: credentialOf(auth), TokenIssuedAt: time.Now()})
 	}
 	return s
 }
 
 func (s *sim) installer(t testing.TB, opts ...distribution.Option) *distribution.AutoInstaller {
 	t.Helper()
-	base := []distribution.Option{distribution.WithSOAPOptions(soap.WithTransport(s.fake.Transport()), soap.WithNonceSource(s.nonces.source()))}
+	base := []distribution.Option{tba.WithProber(soap.WithTransport(s.fake.Transport()), soap.WithNonceSource(s.nonces.source()))}
 	ai, err := distribution.NewAutoInstaller(s.record, append(base, opts...)...)
 	if err != nil {
 		t.Fatal(err)
@@ -316,7 +317,7 @@ func TestAutoInstallerPreflightSendsNothing(t *testing.T) {
 	ai := s.installer(t)
 	before := s.fake.Requests()
 	pp := &soap.Passport{Email: "a@b.c", Password: "pw", Account: s.targets[0].Account, Role: "3", ApplicationID: "C4A2541D-16FB-4845-B8A2-8B8A34BDBB61"}
-	res := ai.Distribute(t.Context(), distribution.Target{Account: s.targets[0].Account, Auth: pp})
+	res := ai.Distribute(t.Context(), distribution.Target{Account: s.targets[0].Account, Credential: credentialOf(pp)})
 	if res.Outcome != "misconfigured" || !errors.Is(res.Err, distribution.ErrPreflight) || res.Attempts != 0 {
 		t.Errorf("result = %+v", res)
 	}
@@ -338,17 +339,17 @@ func TestAutoInstallerLegacyPath(t *testing.T) {
 	cust.AddUser(soaptest.User{Email: "ops@c.example", Password: "pw"})
 	rec, _ := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Legacy", UserCredentials: true})
 	ai, err := distribution.NewAutoInstaller(approval.Record{Name: "Legacy", Owner: vendor.ID(), UserCredentials: true},
-		distribution.WithVersion(soap.V2020_1), distribution.WithSOAPOptions(soap.WithTransport(fake.Transport())))
+		tba.WithProber(soap.WithVersion(soap.V2020_1), soap.WithTransport(fake.Transport())))
 	if err != nil {
 		t.Fatal(err)
 	}
 	pp := &soap.Passport{Email: "ops@c.example", Password: "pw", Account: cust.ID(), Role: "3", ApplicationID: rec.ApplicationID}
-	res := ai.Distribute(t.Context(), distribution.Target{Account: cust.ID(), Auth: pp, RequireApproval: approval.PreferenceRequired})
+	res := ai.Distribute(t.Context(), distribution.Target{Account: cust.ID(), Credential: credentialOf(pp), RequireApproval: approval.PreferenceRequired})
 	if res.Outcome != "awaiting_approval" || res.Decision.InitialState != approval.StateWaitingForApproval || res.Channel != approval.ChannelCredentials {
 		t.Fatalf("result = %+v", res)
 	}
 	cust.Approve(rec.ApplicationID) //nolint:errcheck
-	res = ai.Distribute(t.Context(), distribution.Target{Account: cust.ID(), Auth: pp, RequireApproval: approval.PreferenceRequired})
+	res = ai.Distribute(t.Context(), distribution.Target{Account: cust.ID(), Credential: credentialOf(pp), RequireApproval: approval.PreferenceRequired})
 	if res.Outcome != "enabled" || res.NSID == "" {
 		t.Fatalf("after approval: %+v", res)
 	}

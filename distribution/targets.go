@@ -17,145 +17,44 @@ import (
 
 	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
-	"github.com/nsdist/nsdist/internal/redact"
-	"github.com/nsdist/nsdist/soap"
+	"github.com/nsdist/nsdist/internal/jsonhint"
 )
 
-// CredentialSource looks up a target's credentials by reference. Target
-// files name a reference, never a secret; a vendor plugs in its vault.
+// CredentialRef is one targets-file row's reference to a credential: what
+// a CredentialSource resolves.
+type CredentialRef struct {
+	Account nsdist.AccountID
+	// Auth is the row's auth column, lower case: tba (the default) or
+	// passport for the SOAP channel (distribution/tba).
+	Auth string
+	// Ref is the credentials column: a reference, never a secret.
+	Ref string
+	// Version is the version column (a SOAP endpoint such as 2020_1), or "".
+	Version string
+}
+
+// CredentialSource resolves a targets file's credential references into
+// channel credentials. Target files name a reference, never a secret; a
+// vendor plugs in its vault. distribution/tba provides the sources for
+// NETSUITE_<REF>_* variables and a secrets file.
 type CredentialSource interface {
-	Credentials(ctx context.Context, account nsdist.AccountID, ref string) (soap.Auth, error)
+	Credential(ctx context.Context, ref CredentialRef) (Credential, error)
 }
 
 // ErrNoCredentials is returned when a source has nothing for a reference.
 var ErrNoCredentials = errors.New("distribution: no credentials")
 
-// EnvCredentials reads credentials from environment variables named after
-// the reference, upper-cased with non-alphanumerics as underscores:
-// NETSUITE_<REF>_CONSUMER_KEY, _CONSUMER_SECRET, _TOKEN, _TOKEN_SECRET for
-// TBA, or _EMAIL, _PASSWORD, _ROLE, _APP_ID for user credentials.
-type EnvCredentials struct {
-	// Lookup defaults to os.LookupEnv.
-	Lookup func(string) (string, bool)
+// FieldError is a CredentialSource's error about one column of the row
+// (auth, version): LoadTargets reports it under that column.
+type FieldError struct {
+	Field string
+	Err   error
 }
 
-// Credentials implements CredentialSource.
-func (e EnvCredentials) Credentials(_ context.Context, account nsdist.AccountID, ref string) (soap.Auth, error) {
-	look := e.Lookup
-	if look == nil {
-		look = os.LookupEnv
-	}
-	prefix := "NETSUITE_" + envName(ref) + "_"
-	get := func(k string) string { v, _ := look(prefix + k); return v }
-	// name the variables that are missing, not the Go fields they fill
-	unset := func(keys ...string) error {
-		var missing []string
-		for _, k := range keys {
-			if get(k) == "" {
-				missing = append(missing, prefix+k)
-			}
-		}
-		if len(missing) == 0 {
-			return nil
-		}
-		return fmt.Errorf("%w for %q: set %s", ErrNoCredentials, ref, strings.Join(missing, ", "))
-	}
-	if v := get("CONSUMER_KEY"); v != "" {
-		if err := unset("CONSUMER_SECRET", "TOKEN", "TOKEN_SECRET"); err != nil {
-			return nil, err
-		}
-		return &soap.TokenAuth{Account: account, ConsumerKey: v, ConsumerSecret: get("CONSUMER_SECRET"), TokenID: get("TOKEN"), TokenSecret: get("TOKEN_SECRET")}, nil
-	}
-	if v := get("EMAIL"); v != "" {
-		if err := unset("PASSWORD", "APP_ID"); err != nil {
-			return nil, err
-		}
-		return &soap.Passport{Email: v, Password: get("PASSWORD"), Account: account, Role: get("ROLE"), ApplicationID: get("APP_ID")}, nil
-	}
-	return nil, fmt.Errorf("%w for %q: set %sCONSUMER_KEY, %sCONSUMER_SECRET, %sTOKEN and %sTOKEN_SECRET", ErrNoCredentials, ref, prefix, prefix, prefix, prefix)
-}
+func (e *FieldError) Error() string { return e.Field + ": " + e.Err.Error() }
 
-func envName(ref string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z':
-			return r - 'a' + 'A'
-		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
-			return r
-		}
-		return '_'
-	}, ref)
-}
-
-// FileCredentials is a JSON secrets file: an object from reference to
-// {"consumer_key","consumer_secret","token","token_secret"} or
-// {"email","password","role","app_id"}. nsdist refuses to read it when
-// users other than its owner can read or write it.
-type FileCredentials struct {
-	entries map[string]secretEntry
-}
-
-type secretEntry struct {
-	ConsumerKey    string `json:"consumer_key"`
-	ConsumerSecret string `json:"consumer_secret"`
-	Token          string `json:"token"`
-	TokenSecret    string `json:"token_secret"`
-	Email          string `json:"email"`
-	Password       string `json:"password"`
-	Role           string `json:"role"`
-	AppID          string `json:"app_id"`
-}
-
-// ErrInsecureFile is returned for a secrets file others can read or
-// write, owned by another user, a symbolic link, or not a regular file.
-var ErrInsecureFile = errors.New("distribution: secrets file is not private to this user")
-
-// OpenFileCredentials reads a secrets file. It opens the file once, does
-// not follow a symbolic link, and checks the open file: a regular file,
-// owned by the current user, with no permission for group or others.
-func OpenFileCredentials(path string) (*FileCredentials, error) {
-	b, err := readSecretsFile(path)
-	if err != nil {
-		return nil, err
-	}
-	fc := &FileCredentials{}
-	if err := json.Unmarshal(b, &fc.entries); err != nil {
-		return nil, fmt.Errorf("distribution: secrets file %s is not a JSON object of references: %s", path, syntaxHint(b, err))
-	}
-	return fc, nil
-}
-
-// syntaxHint describes a JSON error by line without quoting the file (which holds secrets).
-func syntaxHint(b []byte, err error) string {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return fmt.Sprintf("syntax error at line %d", bytes.Count(b[:min(int(se.Offset), len(b))], []byte("\n"))+1)
-	}
-	return "wrong shape"
-}
-
-// Credentials implements CredentialSource.
-func (f *FileCredentials) Credentials(_ context.Context, account nsdist.AccountID, ref string) (soap.Auth, error) {
-	e, ok := f.entries[ref]
-	if !ok {
-		return nil, fmt.Errorf("%w for %q in the secrets file", ErrNoCredentials, ref)
-	}
-	if e.ConsumerKey != "" {
-		return &soap.TokenAuth{Account: account, ConsumerKey: e.ConsumerKey, ConsumerSecret: e.ConsumerSecret, TokenID: e.Token, TokenSecret: e.TokenSecret}, nil
-	}
-	return &soap.Passport{Email: e.Email, Password: e.Password, Account: account, Role: e.Role, ApplicationID: e.AppID}, nil
-}
-
-// String never shows the secrets.
-func (f *FileCredentials) String() string {
-	return fmt.Sprintf("distribution.FileCredentials{%d references, secrets %s}", len(f.entries), redact.Placeholder)
-}
-
-// GoString never shows the secrets.
-func (f *FileCredentials) GoString() string { return f.String() }
-
-// Format prints the redacted form for every verb.
-func (f *FileCredentials) Format(s fmt.State, _ rune) { io.WriteString(s, f.String()) } //nolint:errcheck
+// Unwrap returns Err.
+func (e *FieldError) Unwrap() error { return e.Err }
 
 // RowError is one bad row of a targets file.
 type RowError struct {
@@ -230,9 +129,6 @@ func LoadTargets(ctx context.Context, path string, creds CredentialSource) ([]Ta
 		if mode == "" {
 			mode = "tba"
 		}
-		if mode != "tba" && mode != "passport" {
-			bad(r, "auth", fmt.Errorf("%q: want tba or passport", r.Auth))
-		}
 		pref, err := approval.ParsePreference(r.RequireApproval)
 		if err != nil {
 			bad(r, "require_approval", err)
@@ -243,12 +139,6 @@ func LoadTargets(ctx context.Context, path string, creds CredentialSource) ([]Ta
 				bad(r, "token_issued_at", fmt.Errorf("%q: want RFC 3339, e.g. 2026-11-26T19:00:00Z", s))
 			}
 		}
-		var v soap.Version
-		if s := strings.TrimSpace(r.Version); s != "" {
-			if v, err = soap.ParseVersion(s); err != nil {
-				bad(r, "version", err)
-			}
-		}
 		ref := strings.TrimSpace(r.Credentials)
 		if ref == "" {
 			bad(r, "credentials", errors.New("empty: name a reference into the credential source (never a secret)"))
@@ -256,27 +146,20 @@ func LoadTargets(ctx context.Context, path string, creds CredentialSource) ([]Ta
 		if len(errs) > n {
 			continue
 		}
-		auth, err := creds.Credentials(ctx, acct, ref)
+		cred, err := creds.Credential(ctx, CredentialRef{Account: acct, Auth: mode, Ref: ref, Version: strings.TrimSpace(r.Version)})
+		if err == nil {
+			err = cred.Validate(acct)
+		}
 		if err != nil {
-			bad(r, "credentials", err)
-			continue
-		}
-		if auth.Mode() != soap.AuthMode(mode) {
-			bad(r, "auth", fmt.Errorf("row says %s but the credentials for %q are %s", mode, ref, auth.Mode()))
-			continue
-		}
-		check := v
-		if check.IsZero() {
-			check = soap.DefaultVersion
-		}
-		if err := auth.Check(check); err != nil {
-			if mode == "passport" && v.IsZero() {
-				err = fmt.Errorf("%w (set the version column to 2020_1 or older for user credentials)", err)
+			var fe *FieldError
+			if errors.As(err, &fe) {
+				bad(r, fe.Field, fe.Err)
+			} else {
+				bad(r, "credentials", err)
 			}
-			bad(r, "credentials", err)
 			continue
 		}
-		targets = append(targets, Target{Account: acct, Label: strings.TrimSpace(r.Label), Auth: auth, TokenIssuedAt: issued, RequireApproval: pref, Version: v})
+		targets = append(targets, Target{Account: acct, Label: strings.TrimSpace(r.Label), Credential: cred, TokenIssuedAt: issued, RequireApproval: pref})
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -394,7 +277,7 @@ func csvCause(err error) error {
 func jsonRows(name string, b []byte) ([]targetRow, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if _, err := dec.Token(); err != nil {
-		return nil, &RowError{File: name, Line: 1, Err: fmt.Errorf("malformed JSON: %s", syntaxHint(b, err))}
+		return nil, &RowError{File: name, Line: 1, Err: fmt.Errorf("malformed JSON: %s", jsonhint.Describe(b, err))}
 	}
 	var rows []targetRow
 	for dec.More() {
@@ -405,7 +288,7 @@ func jsonRows(name string, b []byte) ([]targetRow, error) {
 			if errors.As(err, &te) {
 				return nil, &RowError{File: name, Line: lineAt(b, start), Err: errors.New("want an object per target")}
 			}
-			return nil, &RowError{File: name, Line: lineAt(b, start), Err: fmt.Errorf("malformed JSON: %s", syntaxHint(b, err))}
+			return nil, &RowError{File: name, Line: lineAt(b, start), Err: fmt.Errorf("malformed JSON: %s", jsonhint.Describe(b, err))}
 		}
 		// point at the object's opening brace, past the comma and white space
 		objLine := lineAt(b, start)
@@ -451,7 +334,7 @@ func jsonRows(name string, b []byte) ([]targetRow, error) {
 		rows = append(rows, r)
 	}
 	if _, err := dec.Token(); err != nil {
-		return nil, &RowError{File: name, Line: lineAt(b, dec.InputOffset()), Err: fmt.Errorf("malformed JSON: %s", syntaxHint(b, err))}
+		return nil, &RowError{File: name, Line: lineAt(b, dec.InputOffset()), Err: fmt.Errorf("malformed JSON: %s", jsonhint.Describe(b, err))}
 	}
 	return rows, nil
 }

@@ -13,11 +13,12 @@ import (
 
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/distribution/tba"
 	"github.com/nsdist/nsdist/soap"
 )
 
-func env(m map[string]string) distribution.EnvCredentials {
-	return distribution.EnvCredentials{Lookup: func(k string) (string, bool) { v, ok := m[k]; return v, ok }}
+func env(m map[string]string) tba.EnvCredentials {
+	return tba.EnvCredentials{Lookup: func(k string) (string, bool) { v, ok := m[k]; return v, ok }}
 }
 
 var tbaEnv = map[string]string{
@@ -45,7 +46,7 @@ func TestLoadTargetsCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ts) != 3 || ts[0].Account != "123456_SB1" || ts[0].TokenIssuedAt.IsZero() || ts[1].RequireApproval != approval.PreferenceRequired || ts[2].Auth.Mode() != soap.AuthPassport {
+	if len(ts) != 3 || ts[0].Account != "123456_SB1" || ts[0].TokenIssuedAt.IsZero() || ts[1].RequireApproval != approval.PreferenceRequired || ts[2].Credential.Channel() != approval.ChannelCredentials || ts[2].Credential.(tba.UserCredentials).Version != soap.V2020_1 {
 		t.Errorf("targets = %+v", ts)
 	}
 }
@@ -107,15 +108,15 @@ func flatten(err error) []error {
 func TestFileCredentials(t *testing.T) {
 	t.Parallel()
 	body := `{"acme": {"consumer_key": "ck", "consumer_secret": "cs-secret", "token": "tk", "token_secret": "ts-secret"}}`
-	if _, err := distribution.OpenFileCredentials(writeFile(t, "open.json", body, 0o644)); !errors.Is(err, distribution.ErrInsecureFile) {
+	if _, err := tba.OpenFileCredentials(writeFile(t, "open.json", body, 0o644)); !errors.Is(err, tba.ErrInsecureFile) {
 		t.Errorf("world-readable secrets file: %v", err)
 	}
-	fc, err := distribution.OpenFileCredentials(writeFile(t, "ok.json", body, 0o600))
+	fc, err := tba.OpenFileCredentials(writeFile(t, "ok.json", body, 0o600))
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := fc.Credentials(t.Context(), "123456", "acme")
-	if err != nil || a.Mode() != soap.AuthTBA {
+	a, err := fc.Credential(t.Context(), distribution.CredentialRef{Account: "123456", Auth: "tba", Ref: "acme"})
+	if err != nil || a.Channel() != approval.ChannelTBA {
 		t.Fatalf("%v %v", a, err)
 	}
 	for _, s := range []string{fmt.Sprintf("%v %+v %#v %s", fc, fc, fc, fc), fmt.Sprintf("%v %+v %#v", a, a, a)} {
@@ -123,11 +124,11 @@ func TestFileCredentials(t *testing.T) {
 			t.Errorf("printed secret: %s", s)
 		}
 	}
-	if _, err := fc.Credentials(t.Context(), "1", "nope"); !errors.Is(err, distribution.ErrNoCredentials) {
+	if _, err := fc.Credential(t.Context(), distribution.CredentialRef{Account: "1", Auth: "tba", Ref: "nope"}); !errors.Is(err, distribution.ErrNoCredentials) {
 		t.Errorf("unknown ref: %v", err)
 	}
 	bad := writeFile(t, "bad.json", "{\n\"acme\": {\"consumer_secret\": \"hunter2\",}\n}", 0o600)
-	if _, err := distribution.OpenFileCredentials(bad); err == nil || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "line 2") {
+	if _, err := tba.OpenFileCredentials(bad); err == nil || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "line 2") {
 		t.Errorf("malformed secrets: %v", err)
 	}
 }
@@ -159,8 +160,8 @@ func TestReportRenderings(t *testing.T) {
 		t.Errorf("summary:\n%s", sum)
 	}
 	for _, tg := range s.targets {
-		a := tg.Auth.(*soap.TokenAuth)
-		if strings.Contains(js.String(), a.TokenSecret) || strings.Contains(cs.String(), a.ConsumerSecret) {
+		a := tg.Credential.(tba.Credential)
+		if strings.Contains(js.String(), a.Token.Secret) || strings.Contains(cs.String(), a.Consumer.Secret) {
 			t.Error("report leaks a secret")
 		}
 	}
@@ -249,12 +250,12 @@ func FuzzLoadTargets(f *testing.F) {
 func TestEnvCredentialsNameMissingVariables(t *testing.T) {
 	t.Parallel()
 	e := env(map[string]string{"NETSUITE_ACME_CONSUMER_KEY": "ck", "NETSUITE_ACME_TOKEN": "tok", "NETSUITE_OLD_EMAIL": "a@b.c"})
-	_, err := e.Credentials(t.Context(), "123456", "acme")
+	_, err := e.Credential(t.Context(), distribution.CredentialRef{Account: "123456", Auth: "tba", Ref: "acme"})
 	if !errors.Is(err, distribution.ErrNoCredentials) || !strings.Contains(err.Error(), "NETSUITE_ACME_CONSUMER_SECRET, NETSUITE_ACME_TOKEN_SECRET") ||
 		strings.Contains(err.Error(), "ConsumerSecret") {
 		t.Errorf("TBA: %v", err)
 	}
-	_, err = e.Credentials(t.Context(), "123456", "old")
+	_, err = e.Credential(t.Context(), distribution.CredentialRef{Account: "123456", Auth: "passport", Ref: "old", Version: "2020_1"})
 	if err == nil || !strings.Contains(err.Error(), "NETSUITE_OLD_PASSWORD, NETSUITE_OLD_APP_ID") {
 		t.Errorf("passport: %v", err)
 	}

@@ -308,6 +308,23 @@ func (c *Client) Clone(opts ...Option) (*Client, error) {
 	return newClient(c.account, cfg)
 }
 
+// CloneFor returns a copy of the client for another account, with more
+// options applied (its credentials, say). A caller that talks to many
+// accounts builds one client and clones it per account: the HTTP client,
+// transport, discovery cache and logger are shared.
+func (c *Client) CloneFor(account nsdist.AccountID, opts ...Option) (*Client, error) {
+	if err := account.Validate(); err != nil {
+		return nil, err
+	}
+	cfg := c.cfg
+	for _, o := range opts {
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	return newClient(account, cfg)
+}
+
 // Account returns the client's account.
 func (c *Client) Account() nsdist.AccountID { return c.account }
 

@@ -154,7 +154,7 @@ func (c *Connect) Callback() http.Handler {
 			return
 		}
 		res := c.Installer.Distribute(r.Context(), distribution.Target{Account: cb.Company, TokenIssuedAt: issued,
-			Credential: distribution.TBAToken{ConsumerKey: c.Consumer.Key, ConsumerSecret: c.Consumer.Secret, TokenID: access.ID, TokenSecret: access.Secret}})
+			Credential: Credential{Consumer: c.Consumer, Token: access}})
 		c.render(w, res, nil)
 	})
 }

@@ -300,18 +300,27 @@ func (c *Client) AccessToken(ctx context.Context, consumer Consumer, request Tok
 	return Token{ID: v.Get("oauth_token"), Secret: v.Get("oauth_token_secret")}, nil
 }
 
-// UserCredentials are what the issuetoken endpoint authenticates with.
+// UserCredentials are a user's email, password and role: what the
+// issuetoken endpoint authenticates with, and, with the record's
+// application id, the legacy auto-installation trigger on SOAP endpoints
+// 2020.1 and older (a [distribution.Credential] of ChannelCredentials).
 type UserCredentials struct {
-	Account  nsdist.AccountID
+	Account  nsdist.AccountID // optional as a Target's credential: the Target names the account
 	Email    string
 	Password string
-	Role     string
+	Role     string // role internal id, e.g. "3"
 	OTP      string // the current TOTP code, when the role requires 2FA
+	// ApplicationID is the record's application id, which the legacy
+	// login sends (the issuetoken endpoint needs none).
+	ApplicationID string
+	// Version is the SOAP endpoint for the legacy login (2020_1 or older);
+	// zero uses the prober's.
+	Version soap.Version
 }
 
 // String never shows the password or OTP.
 func (u UserCredentials) String() string {
-	return fmt.Sprintf("tba.UserCredentials{Account:%s Email:%s Password:%s Role:%s}", u.Account, u.Email, redact.Placeholder, u.Role)
+	return fmt.Sprintf("tba.UserCredentials{Account:%s Email:%s Password:%s Role:%s ApplicationID:%s}", u.Account, u.Email, redact.Placeholder, u.Role, u.ApplicationID)
 }
 
 // GoString never shows the password.

@@ -315,7 +315,7 @@ func TestConnectHandlers(t *testing.T) {
 	for _, approvalRequired := range []bool{false, true} {
 		e := setup(t, approvalRequired, soaptest.IntegrationSpec{})
 		e.customer.SetConsentUser("admin@customer.example")
-		ai, err := distribution.NewAutoInstaller(approval.Record{Name: "Acme Sync", TBA: true, TBAAuthFlow: true}, distribution.WithSOAPOptions(e.fake.ClientOptions()...))
+		ai, err := distribution.NewAutoInstaller(approval.Record{Name: "Acme Sync", TBA: true, TBAAuthFlow: true}, tba.WithProber(e.fake.ClientOptions()...))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -23,6 +23,7 @@ import (
 	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/distribution/tba"
 	"github.com/nsdist/nsdist/soap/soaptest"
 )
 
@@ -79,9 +80,7 @@ Flags:
 			fmt.Fprintln(stderr, "autoinstall: NETSUITE_ACCOUNT:", err)
 			return 2
 		}
-		target = distribution.Target{Account: acct, RequireApproval: p, Credential: distribution.TBAToken{
-			ConsumerKey: getenv("NETSUITE_CONSUMER_KEY"), ConsumerSecret: getenv("NETSUITE_CONSUMER_SECRET"),
-			TokenID: getenv("NETSUITE_TOKEN"), TokenSecret: getenv("NETSUITE_TOKEN_SECRET")}}
+		target = distribution.Target{Account: acct, RequireApproval: p, Credential: tba.Credential{Consumer: tba.Consumer{Key: getenv("NETSUITE_CONSUMER_KEY"), Secret: getenv("NETSUITE_CONSUMER_SECRET")}, Token: tba.Token{ID: getenv("NETSUITE_TOKEN"), Secret: getenv("NETSUITE_TOKEN_SECRET")}}}
 	} else {
 		fake := soaptest.NewServer()
 		defer fake.Close()
@@ -98,9 +97,8 @@ Flags:
 			return 1
 		}
 		fmt.Fprintln(stderr, "no NETSUITE_CONSUMER_KEY: using a fake NetSuite whose account 123456 requires approval")
-		target = distribution.Target{Account: cust.ID(), TokenIssuedAt: time.Now(), RequireApproval: p, Credential: distribution.TBAToken{
-			ConsumerKey: auth.ConsumerKey, ConsumerSecret: auth.ConsumerSecret, TokenID: auth.TokenID, TokenSecret: auth.TokenSecret}}
-		opts = append(opts, distribution.WithSOAPOptions(fake.ClientOptions()...))
+		target = distribution.Target{Account: cust.ID(), TokenIssuedAt: time.Now(), RequireApproval: p, Credential: tba.Credential{Consumer: tba.Consumer{Key: auth.ConsumerKey, Secret: auth.ConsumerSecret}, Token: tba.Token{ID: auth.TokenID, Secret: auth.TokenSecret}}}
+		opts = append(opts, tba.WithProber(fake.ClientOptions()...))
 		record.Owner = vendor.ID()
 	}
 	ai, err := distribution.NewAutoInstaller(record, opts...)

@@ -42,6 +42,7 @@ import (
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/distribution/oauth2"
+	"github.com/nsdist/nsdist/distribution/tba"
 	"github.com/nsdist/nsdist/soap"
 	"github.com/nsdist/nsdist/soap/soaptest"
 )
@@ -205,9 +206,9 @@ func rollout(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		aiOpts    []distribution.Option
 	)
 	if o.targets != "" {
-		var creds distribution.CredentialSource = distribution.EnvCredentials{}
+		var creds distribution.CredentialSource = tba.EnvCredentials{}
 		if o.secrets != "" {
-			fc, err := distribution.OpenFileCredentials(o.secrets)
+			fc, err := tba.OpenFileCredentials(o.secrets)
 			if err != nil {
 				return &exitError{2, err}
 			}
@@ -230,7 +231,7 @@ func rollout(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		defer sim.Fake.Close()
 		record, targets = sim.Record, sim.Targets
 		transport = sim.Fake.Transport()
-		aiOpts = append(aiOpts, distribution.WithOAuth2Client(sim.OAuth2Client))
+		aiOpts = append(aiOpts, distribution.WithProber(oauth2.NewProber(sim.OAuth2Client)))
 		if !o.quiet {
 			fmt.Fprintf(stderr, "fake NetSuite: %d accounts (%d require approval; channel %s), latency %v, concurrency-fault rate %.0f%%\n",
 				len(targets), sim.RequireApproval, o.channel, o.latency, 100*o.faultRate)
@@ -249,7 +250,7 @@ func rollout(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if transport != nil {
 		soapOpt = append(soapOpt, soap.WithTransport(transport))
 	}
-	ai, err := distribution.NewAutoInstaller(record, append(aiOpts, distribution.WithSOAPOptions(soapOpt...))...)
+	ai, err := distribution.NewAutoInstaller(record, append(aiOpts, tba.WithProber(soapOpt...))...)
 	if err != nil {
 		return err
 	}
@@ -556,7 +557,7 @@ func Simulate(n int, share, faultRate float64, latency time.Duration, seed uint6
 			if err != nil {
 				return fail(err)
 			}
-			t.Credential = distribution.TBAToken{ConsumerKey: auth.ConsumerKey, ConsumerSecret: auth.ConsumerSecret, TokenID: auth.TokenID, TokenSecret: auth.TokenSecret}
+			t.Credential = tba.Credential{Consumer: tba.Consumer{Key: auth.ConsumerKey, Secret: auth.ConsumerSecret}, Token: tba.Token{ID: auth.TokenID, Secret: auth.TokenSecret}}
 		default:
 			in, client := rec, confidential
 			if kind == "oauth2-public" {
@@ -566,7 +567,7 @@ func Simulate(n int, share, faultRate float64, latency time.Duration, seed uint6
 			if err != nil {
 				return fail(err)
 			}
-			t.Credential = distribution.OAuth2Token{Client: client, Token: &oauth2.Token{Account: id, ClientID: in.ClientID, AccessToken: g.AccessToken,
+			t.Credential = oauth2.Grant{Client: client, Token: &oauth2.Token{Account: id, ClientID: in.ClientID, AccessToken: g.AccessToken,
 				RefreshToken: g.RefreshToken, TokenType: "bearer", Expiry: now.Add(g.ExpiresIn), Role: g.Role, Entity: g.Entity, Public: in.PublicClient, IssuedAt: now}}
 		}
 		sim.Channel[id] = kind

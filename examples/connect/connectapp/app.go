@@ -156,7 +156,7 @@ func NewApp(base string, cfg Config) (*App, error) {
 			return nil, err
 		}
 		ai, err := distribution.NewAutoInstaller(approval.Record{Name: rec.Name, Owner: vendor.ID(), TBA: true, TBAAuthFlow: true},
-			distribution.WithSOAPOptions(fake.ClientOptions()...))
+			tba.WithProber(fake.ClientOptions()...))
 		if err != nil {
 			fake.Close()
 			return nil, err

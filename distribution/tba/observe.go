@@ -1,4 +1,4 @@
-package distribution
+package tba
 
 import (
 	"errors"
@@ -9,10 +9,10 @@ import (
 	"github.com/nsdist/nsdist/soap"
 )
 
-// ObserveSOAP turns what a SOAP request returned (nil for success) into
+// Observe turns what a SOAP request returned (nil for success) into
 // approval's neutral observation. Whether the error is worth another
 // attempt is nsdist.Classify's answer, the same for every channel.
-func ObserveSOAP(err error) approval.Observed {
+func Observe(err error) approval.Observed {
 	switch {
 	case err == nil:
 		return approval.ObservedSuccess

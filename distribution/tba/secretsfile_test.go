@@ -1,6 +1,6 @@
 //go:build unix
 
-package distribution_test
+package tba_test
 
 import (
 	"errors"
@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/distribution/tba"
 )
 
 // TestOpenFileCredentialsRefusesUnsafeFiles: a secrets file must be a
@@ -34,8 +35,8 @@ func TestOpenFileCredentialsRefusesUnsafeFiles(t *testing.T) {
 		wantErr error
 	}{
 		{"private regular file", func(t *testing.T, dir string) string { return write(t, dir, 0o600) }, nil},
-		{"readable by others", func(t *testing.T, dir string) string { return write(t, dir, 0o644) }, distribution.ErrInsecureFile},
-		{"writable by the group", func(t *testing.T, dir string) string { return write(t, dir, 0o620) }, distribution.ErrInsecureFile},
+		{"readable by others", func(t *testing.T, dir string) string { return write(t, dir, 0o644) }, tba.ErrInsecureFile},
+		{"writable by the group", func(t *testing.T, dir string) string { return write(t, dir, 0o620) }, tba.ErrInsecureFile},
 		{"symlink to a private file", func(t *testing.T, dir string) string {
 			target := write(t, dir, 0o600)
 			link := filepath.Join(dir, "link.json")
@@ -43,21 +44,21 @@ func TestOpenFileCredentialsRefusesUnsafeFiles(t *testing.T) {
 				t.Fatal(err)
 			}
 			return link
-		}, distribution.ErrInsecureFile},
+		}, tba.ErrInsecureFile},
 		{"a directory", func(t *testing.T, dir string) string {
 			d := filepath.Join(dir, "d")
 			if err := os.Mkdir(d, 0o700); err != nil {
 				t.Fatal(err)
 			}
 			return d
-		}, distribution.ErrInsecureFile},
+		}, tba.ErrInsecureFile},
 		{"a FIFO (would block a plain read)", func(t *testing.T, dir string) string {
 			p := filepath.Join(dir, "fifo")
 			if err := syscall.Mkfifo(p, 0o600); err != nil {
 				t.Skip("mkfifo:", err)
 			}
 			return p
-		}, distribution.ErrInsecureFile},
+		}, tba.ErrInsecureFile},
 		{"owned by another user", func(t *testing.T, dir string) string {
 			p := write(t, dir, 0o600)
 			if os.Geteuid() != 0 {
@@ -67,17 +68,17 @@ func TestOpenFileCredentialsRefusesUnsafeFiles(t *testing.T) {
 				t.Fatal(err)
 			}
 			return p
-		}, distribution.ErrInsecureFile},
+		}, tba.ErrInsecureFile},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			fc, err := distribution.OpenFileCredentials(tt.path(t, t.TempDir()))
+			fc, err := tba.OpenFileCredentials(tt.path(t, t.TempDir()))
 			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
 				t.Fatalf("OpenFileCredentials() = %v, %v; want error %v", fc, err, tt.wantErr)
 			}
 			if err == nil {
-				if _, err := fc.Credentials(t.Context(), "123456", "acme"); err != nil {
+				if _, err := fc.Credential(t.Context(), distribution.CredentialRef{Account: "123456", Auth: "tba", Ref: "acme"}); err != nil {
 					t.Errorf("Credentials(acme): %v", err)
 				}
 			}

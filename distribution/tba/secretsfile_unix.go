@@ -1,6 +1,6 @@
 //go:build unix
 
-package distribution
+package tba
 
 import (
 	"errors"

@@ -1,4 +1,4 @@
-package distribution_test
+package tba_test
 
 import (
 	"errors"
@@ -7,11 +7,11 @@ import (
 	"testing"
 
 	"github.com/nsdist/nsdist/approval"
-	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/distribution/tba"
 	"github.com/nsdist/nsdist/soap"
 )
 
-func TestObserveSOAP(t *testing.T) {
+func TestObserve(t *testing.T) {
 	t.Parallel()
 	f := func(kind, code, msg string) error {
 		return &soap.OpError{Op: soap.OpGetServerTime, Err: &soap.Fault{Kind: kind, NSCode: code, String: msg}}
@@ -53,7 +53,7 @@ func TestObserveSOAP(t *testing.T) {
 		{fmt.Errorf("oauth2: serverTime: %w", &net.OpError{Op: "dial", Err: errors.New("refused")}), approval.ObservedTransport},
 	}
 	for _, tt := range tests {
-		if got := distribution.ObserveSOAP(tt.err); got != tt.want {
+		if got := tba.Observe(tt.err); got != tt.want {
 			t.Errorf("Observe(%v) = %s, want %s", tt.err, got, tt.want)
 		}
 	}

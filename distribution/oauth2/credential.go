@@ -1,0 +1,110 @@
+package oauth2
+
+import (
+	"crypto"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/nsdist/nsdist"
+	"github.com/nsdist/nsdist/approval"
+	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/internal/redact"
+)
+
+// Grant is a customer's token from an authorization code grant, which
+// installed the record (section_158081952044): a
+// [distribution.Credential] of the OAuth 2.0 channel. REST serverTime
+// with it confirms the State; an expired access token is refreshed first,
+// through the client's single-flight [Refresher].
+type Grant struct {
+	Token *Token
+	// Client is the record's OAuth 2.0 client; nil uses the prober's.
+	Client *Client
+	// Save, if set, persists every refreshed token before it is used (a
+	// public client's refresh token works once).
+	Save SaveFunc
+}
+
+// M2MKey is the client credentials (machine to machine) grant: a private
+// key whose certificate is mapped in the target. M2M installs nothing: the
+// record must already be there (section_162686838198), so a refusal means
+// it is not installed, not Enabled, or the mapping is wrong.
+type M2MKey struct {
+	CertificateID string
+	Key           crypto.Signer
+	Algorithm     string // default from the key
+	// Client is the record's OAuth 2.0 client; nil uses the prober's.
+	Client *Client
+}
+
+var (
+	_ distribution.Credential = Grant{}
+	_ distribution.Confirmer  = M2MKey{}
+)
+
+// Channel returns approval.ChannelOAuth2.
+func (Grant) Channel() approval.Channel { return approval.ChannelOAuth2 }
+
+// Validate checks a token is there, for account.
+func (g Grant) Validate(account nsdist.AccountID) error {
+	switch {
+	case g.Token == nil || (g.Token.AccessToken == "" && g.Token.RefreshToken == ""):
+		return fmt.Errorf("%w: the OAuth 2.0 token has no access or refresh token", distribution.ErrCredential)
+	case g.Token.Account != "" && account != "" && g.Token.Account != account:
+		return fmt.Errorf("%w: the OAuth 2.0 token is for account %s, the target is %s", distribution.ErrCredential, g.Token.Account, account)
+	}
+	return nil
+}
+
+// String never shows the tokens.
+func (g Grant) String() string { return "oauth2.Grant{" + g.Token.String() + "}" }
+
+// GoString never shows the tokens.
+func (g Grant) GoString() string { return g.String() }
+
+// Format prints the redacted form for every verb.
+func (g Grant) Format(f fmt.State, _ rune) { io.WriteString(f, g.String()) } //nolint:errcheck
+
+// LogValue never shows the tokens.
+func (g Grant) LogValue() slog.Value { return slog.StringValue(g.String()) }
+
+// MarshalJSON writes the redacted form: a Target logged as JSON or
+// encoded never carries the secrets along.
+func (g Grant) MarshalJSON() ([]byte, error) { return json.Marshal(g.String()) }
+
+// Channel returns approval.ChannelOAuth2.
+func (M2MKey) Channel() approval.Channel { return approval.ChannelOAuth2 }
+
+// InstallsNothing returns true: client credentials only confirm a record
+// already in the target.
+func (M2MKey) InstallsNothing() bool { return true }
+
+// Validate names a missing field.
+func (k M2MKey) Validate(nsdist.AccountID) error {
+	switch {
+	case k.CertificateID == "":
+		return fmt.Errorf("%w: the M2M key has no certificate id", distribution.ErrCredential)
+	case k.Key == nil:
+		return fmt.Errorf("%w: the M2M key has no private key", distribution.ErrCredential)
+	}
+	return nil
+}
+
+// String never shows the key.
+func (k M2MKey) String() string {
+	return fmt.Sprintf("oauth2.M2MKey{CertificateID:%s Key:%s Algorithm:%s}", k.CertificateID, redact.Placeholder, k.Algorithm)
+}
+
+// GoString never shows the key.
+func (k M2MKey) GoString() string { return k.String() }
+
+// Format prints the redacted form for every verb.
+func (k M2MKey) Format(f fmt.State, _ rune) { io.WriteString(f, k.String()) } //nolint:errcheck
+
+// LogValue never shows the key.
+func (k M2MKey) LogValue() slog.Value { return slog.StringValue(k.String()) }
+
+// MarshalJSON writes the redacted form.
+func (k M2MKey) MarshalJSON() ([]byte, error) { return json.Marshal(k.String()) }

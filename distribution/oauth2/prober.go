@@ -1,0 +1,131 @@
+package oauth2
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+
+	"github.com/nsdist/nsdist"
+	"github.com/nsdist/nsdist/approval"
+	"github.com/nsdist/nsdist/distribution"
+)
+
+// Prober confirms an OAuth 2.0 install with REST GET
+// /services/rest/system/v1/serverTime and the Bearer token: it needs no
+// permission (article_0528010158), and NetSuite refuses a token whose record
+// is not Enabled with 401 invalid_token (subsect_158521885412). An expired
+// access token is refreshed first, through the client's single-flight
+// [Refresher]; an [M2MKey] signs a new assertion. Give it to an
+// AutoInstaller with distribution.WithProber.
+type Prober struct{ client *Client }
+
+var (
+	_ distribution.SingleProber  = (*Prober)(nil)
+	_ distribution.ChannelProber = (*Prober)(nil)
+)
+
+// NewProber returns a prober that uses client, the record's OAuth 2.0
+// client, for targets whose credential carries none; client may be nil
+// when every credential carries its own.
+func NewProber(client *Client) *Prober { return &Prober{client: client} }
+
+// Channels returns OAuth 2.0.
+func (p *Prober) Channels() []approval.Channel { return []approval.Channel{approval.ChannelOAuth2} }
+
+var errNoClient = fmt.Errorf("%w: no OAuth 2.0 client: give oauth2.NewProber the record's client, or set the credential's Client", distribution.ErrCredential)
+
+// maxRESTAttempts bounds Probe's own retries of 429s, 5xx and transport
+// failures (the SOAP prober's default policy makes four attempts too).
+const maxRESTAttempts = 4
+
+// ProbeOnce makes one attempt.
+func (p *Prober) ProbeOnce(ctx context.Context, t distribution.Target) distribution.Probe {
+	switch c := t.Credential.(type) {
+	case Grant:
+		client := c.Client
+		if client == nil {
+			client = p.client
+		}
+		if client == nil {
+			return distribution.Probe{Err: errNoClient}
+		}
+		given := c.Token
+		if given.Account == "" { // the target names the account
+			given = cloneWithAccount(given, t.Account)
+		}
+		tok, err := client.Refresher(given, c.Save).Token(ctx)
+		note := ""
+		var se *SaveError
+		if errors.As(err, &se) {
+			note, tok, err = "the refreshed token could not be saved: "+se.Err.Error(), se.Token, nil
+		}
+		if err != nil {
+			return distribution.Probe{Err: err, Attempts: 1, Observed: Observe(err)}
+		}
+		_, err = client.ServerTime(ctx, tok)
+		return distribution.Probe{Err: err, Attempts: 1, Note: note, Observed: Observe(err)}
+	case M2MKey:
+		client := c.Client
+		if client == nil {
+			client = p.client
+		}
+		if client == nil {
+			return distribution.Probe{Err: errNoClient}
+		}
+		m, err := client.ClientCredentials(M2MConfig{Account: t.Account, CertificateID: c.CertificateID, Key: c.Key, Algorithm: c.Algorithm})
+		if err != nil {
+			return distribution.Probe{Err: fmt.Errorf("%w: %w", distribution.ErrCredential, err)}
+		}
+		tok, err := m.Token(ctx)
+		if err != nil {
+			return distribution.Probe{Err: err, Attempts: 1, Observed: Observe(err)}
+		}
+		_, err = client.ServerTime(ctx, tok)
+		return distribution.Probe{Err: err, Attempts: 1, Observed: Observe(err)}
+	}
+	return distribution.Probe{Err: fmt.Errorf("%w: %T is no OAuth 2.0 credential", distribution.ErrCredential, t.Credential)}
+}
+
+// Probe retries what may work later (429, 5xx, no answer) with jittered
+// backoff, honouring Retry-After.
+func (p *Prober) Probe(ctx context.Context, t distribution.Target) distribution.Probe {
+	bo := backoff.WithContext(&backoff.ExponentialBackOff{InitialInterval: 200 * time.Millisecond, RandomizationFactor: 0.5, Multiplier: 2,
+		MaxInterval: 2 * time.Second, MaxElapsedTime: 30 * time.Second, Stop: backoff.Stop, Clock: backoff.SystemClock}, ctx)
+	bo.Reset()
+	total := 0
+	for {
+		pr := p.ProbeOnce(ctx, t)
+		total += pr.Attempts
+		pr.Attempts = total
+		if !nsdist.Retryable(pr.Err) {
+			return pr
+		}
+		if total >= maxRESTAttempts || ctx.Err() != nil {
+			return pr
+		}
+		wait := bo.NextBackOff()
+		if ra := nsdist.RetryAfter(pr.Err, time.Now()); ra > wait {
+			wait = ra
+		}
+		if wait == backoff.Stop {
+			return pr
+		}
+		tm := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			tm.Stop()
+			return pr
+		case <-tm.C:
+		}
+	}
+}
+
+func cloneWithAccount(t *Token, a nsdist.AccountID) *Token {
+	cp := *t
+	cp.Scopes = append([]Scope(nil), t.Scopes...)
+	cp.Account = a
+	return &cp
+}
