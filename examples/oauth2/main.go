@@ -257,7 +257,7 @@ func waitForBrowser(ctx context.Context, ln net.Listener, redirect string, timeo
 	})
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
-	defer func() { _ = srv.Close() }()
+	defer shutdown(srv)
 	t := time.NewTimer(timeout)
 	defer t.Stop()
 	select {
@@ -267,6 +267,18 @@ func waitForBrowser(ctx context.Context, ln net.Listener, redirect string, timeo
 		return "", fmt.Errorf("no browser came back to %s within %s", redirect, timeout)
 	case <-ctx.Done():
 		return "", ctx.Err()
+	}
+}
+
+// shutdown stops srv once the page the browser is being sent is complete:
+// the handler hands the redirect over before its answer is written out,
+// and closing at once cut that answer off. A connection still busy after a
+// second (a browser's idle preconnect) is closed anyway.
+func shutdown(srv *http.Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if srv.Shutdown(ctx) != nil {
+		_ = srv.Close()
 	}
 }
 

@@ -328,7 +328,11 @@ func TestListenIgnoresStrayRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	page, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || !strings.Contains(string(page), "You can close this window.") {
+		t.Errorf("the browser's page: %d %q, %v", resp.StatusCode, page, err)
+	}
 	if code := wait(t, done); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
