@@ -76,7 +76,17 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
+// listenFunc opens -listen's address. The command uses net.Listen; a test
+// hands over a listener it already holds, since closing one to reuse its
+// port races every other listener and outgoing connection on the machine.
+type listenFunc func(network, address string) (net.Listener, error)
+
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return runWith(ctx, net.Listen, args, stdin, stdout, stderr)
+}
+
+// runWith is run with -listen's address opened by netListen.
+func runWith(ctx context.Context, netListen listenFunc, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("oauth2", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -141,7 +151,7 @@ Exit status: 0 token printed, 1 NetSuite refused or the run failed, 2 bad flags.
 		tok, err = clientCredentials(ctx, *clientID, acct, *certID, *keyFile, *alg, scopes, opts)
 	} else {
 		tok, err = codeGrant(ctx, codeArgs{clientID: *clientID, secret: *secret, account: acct, redirect: *redirect, listen: *listen,
-			scopes: scopes, timeout: *timeout, opts: opts, stdin: stdin, stderr: stderr})
+			netListen: netListen, scopes: scopes, timeout: *timeout, opts: opts, stdin: stdin, stderr: stderr})
 	}
 	if err != nil {
 		var ue usageError
@@ -176,6 +186,7 @@ type codeArgs struct {
 	clientID, secret string
 	account          nsdist.AccountID
 	redirect, listen string
+	netListen        listenFunc
 	scopes           []oauth2.Scope
 	timeout          time.Duration
 	opts             []oauth2.Option
@@ -208,7 +219,7 @@ func codeGrant(ctx context.Context, a codeArgs) (*oauth2.Token, error) {
 		if ru.Scheme == "http" && ru.Port() != "" && lport != ru.Port() {
 			return nil, usageError{fmt.Sprintf("-listen port %s differs from the -redirect port %s: the browser would never arrive", lport, ru.Port())}
 		}
-		if ln, err = net.Listen("tcp", a.listen); err != nil {
+		if ln, err = a.netListen("tcp", a.listen); err != nil {
 			return nil, fmt.Errorf("-listen: %w", err)
 		}
 		defer func() { _ = ln.Close() }()
