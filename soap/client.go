@@ -508,11 +508,16 @@ func (c *Client) send(ctx context.Context, req *Request, u *url.URL, cookie stri
 			resp.Attempts = opErr.Attempts
 			return resp, hdr, nil
 		}
-		opErr.Err = err
 		if ctx.Err() != nil {
+			// An attempt the context cut short has no cause of its own:
+			// the previous attempt's stays the last real one.
+			if !(errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) || opErr.Err == nil {
+				opErr.Err = err
+			}
 			opErr.ctxErr = ctx.Err()
 			return nil, hdr, opErr
 		}
+		opErr.Err = err
 		if !nsdist.Retryable(err) || opErr.Attempts >= c.cfg.retry.MaxAttempts {
 			return nil, hdr, opErr
 		}

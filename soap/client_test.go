@@ -169,31 +169,60 @@ func TestClientFreshPassportPerAttempt(t *testing.T) {
 	}
 }
 
+// cancelOnClose cancels a context when the client closes the body, that
+// is once the whole answer has been read.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b cancelOnClose) Close() error { b.cancel(); return b.ReadCloser.Close() }
+
+// When ctx ends during the second attempt, the error is context.Canceled
+// and still the last real cause: the second attempt's fault if its answer
+// came, else the first's. The mock transport races a done ctx against the
+// responder, so each case ends ctx at a point that leaves no race.
 func TestClientContextCancelKeepsCause(t *testing.T) {
 	t.Parallel()
-	mt := httpmock.NewMockTransport()
-	ctx, cancel := context.WithCancel(t.Context())
-	calls := 0
-	mt.RegisterResponder(http.MethodPost, endpoint2025, func(*http.Request) (*http.Response, error) {
-		calls++
-		if calls == 2 {
+	blocked := func() *http.Response {
+		return httpmock.NewBytesResponse(500, fault("exceededConcurrentRequestLimitFault", "WS_REQUEST_BLOCKED", "blocked"))
+	}
+	tests := []struct {
+		name   string
+		second func(*http.Request, context.CancelFunc) (*http.Response, error)
+	}{
+		{"cancelled once the answer is read", func(_ *http.Request, cancel context.CancelFunc) (*http.Response, error) {
+			r := blocked()
+			r.Body = cancelOnClose{r.Body, cancel}
+			return r, nil
+		}},
+		{"cancelled in flight", func(req *http.Request, cancel context.CancelFunc) (*http.Response, error) {
 			cancel()
-		}
-		return httpmock.NewBytesResponse(500, fault("exceededConcurrentRequestLimitFault", "WS_REQUEST_BLOCKED", "blocked")), nil
-	})
-	p := fastRetry()
-	p.InitialInterval, p.MaxInterval = time.Millisecond, time.Millisecond
-	c := newTestClient(t, mt, soap.WithRetryPolicy(p))
-	_, err := c.Do(ctx, soap.OpGetServerTime)
-	if !errors.Is(err, context.Canceled) {
-		t.Errorf("error %v does not satisfy errors.Is(context.Canceled)", err)
+			return nil, req.Context().Err()
+		}},
 	}
-	if !errors.Is(err, soap.ErrConcurrencyLimited) {
-		t.Errorf("error %v lost the last real cause", err)
-	}
-	var op *soap.OpError
-	if !errors.As(err, &op) || op.Attempts != 2 {
-		t.Errorf("attempts = %+v, want 2", op)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			mt := httpmock.NewMockTransport()
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			first := httpmock.Responder(func(*http.Request) (*http.Response, error) { return blocked(), nil })
+			mt.RegisterResponder(http.MethodPost, endpoint2025, first.Then(func(req *http.Request) (*http.Response, error) {
+				return tt.second(req, cancel)
+			}))
+			_, err := newTestClient(t, mt).Do(ctx, soap.OpGetServerTime)
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("error %v does not satisfy errors.Is(context.Canceled)", err)
+			}
+			if !errors.Is(err, soap.ErrConcurrencyLimited) {
+				t.Errorf("error %v lost the last real cause", err)
+			}
+			var op *soap.OpError
+			if !errors.As(err, &op) || op.Attempts != 2 || mt.GetTotalCallCount() != 2 {
+				t.Errorf("attempts = %+v, calls = %d, want 2 and 2", op, mt.GetTotalCallCount())
+			}
+		})
 	}
 }
 

@@ -19,7 +19,7 @@ type OpError struct {
 	Account  nsdist.AccountID
 	URL      string
 	Attempts int
-	Err      error // the last attempt's error
+	Err      error // the last attempt's error, or the one before's if ctx cut the last short
 	ctxErr   error // set when the call ended because ctx was done
 }
 

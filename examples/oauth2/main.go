@@ -76,7 +76,17 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
+// listenFunc opens -listen's address. The command uses net.Listen; a test
+// hands over a listener it already holds, since closing one to reuse its
+// port races every other listener and outgoing connection on the machine.
+type listenFunc func(network, address string) (net.Listener, error)
+
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return runWith(ctx, net.Listen, args, stdin, stdout, stderr)
+}
+
+// runWith is run with -listen's address opened by netListen.
+func runWith(ctx context.Context, netListen listenFunc, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("oauth2", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -141,7 +151,7 @@ Exit status: 0 token printed, 1 NetSuite refused or the run failed, 2 bad flags.
 		tok, err = clientCredentials(ctx, *clientID, acct, *certID, *keyFile, *alg, scopes, opts)
 	} else {
 		tok, err = codeGrant(ctx, codeArgs{clientID: *clientID, secret: *secret, account: acct, redirect: *redirect, listen: *listen,
-			scopes: scopes, timeout: *timeout, opts: opts, stdin: stdin, stderr: stderr})
+			netListen: netListen, scopes: scopes, timeout: *timeout, opts: opts, stdin: stdin, stderr: stderr})
 	}
 	if err != nil {
 		var ue usageError
@@ -176,6 +186,7 @@ type codeArgs struct {
 	clientID, secret string
 	account          nsdist.AccountID
 	redirect, listen string
+	netListen        listenFunc
 	scopes           []oauth2.Scope
 	timeout          time.Duration
 	opts             []oauth2.Option
@@ -208,7 +219,7 @@ func codeGrant(ctx context.Context, a codeArgs) (*oauth2.Token, error) {
 		if ru.Scheme == "http" && ru.Port() != "" && lport != ru.Port() {
 			return nil, usageError{fmt.Sprintf("-listen port %s differs from the -redirect port %s: the browser would never arrive", lport, ru.Port())}
 		}
-		if ln, err = net.Listen("tcp", a.listen); err != nil {
+		if ln, err = a.netListen("tcp", a.listen); err != nil {
 			return nil, fmt.Errorf("-listen: %w", err)
 		}
 		defer func() { _ = ln.Close() }()
@@ -257,7 +268,7 @@ func waitForBrowser(ctx context.Context, ln net.Listener, redirect string, timeo
 	})
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
-	defer func() { _ = srv.Close() }()
+	defer shutdown(srv)
 	t := time.NewTimer(timeout)
 	defer t.Stop()
 	select {
@@ -267,6 +278,18 @@ func waitForBrowser(ctx context.Context, ln net.Listener, redirect string, timeo
 		return "", fmt.Errorf("no browser came back to %s within %s", redirect, timeout)
 	case <-ctx.Done():
 		return "", ctx.Err()
+	}
+}
+
+// shutdown stops srv once the page the browser is being sent is complete:
+// the handler hands the redirect over before its answer is written out,
+// and closing at once cut that answer off. A connection still busy after a
+// second (a browser's idle preconnect) is closed anyway.
+func shutdown(srv *http.Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if srv.Shutdown(ctx) != nil {
+		_ = srv.Close()
 	}
 }
 

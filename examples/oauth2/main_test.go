@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"math/big"
 	"net"
@@ -79,10 +80,16 @@ func (w *lineWriter) String() string { w.mu.Lock(); defer w.mu.Unlock(); return 
 // start runs the command in the background and returns the authorize URL it printed.
 func start(t *testing.T, args []string, stdin io.Reader) (openURL *url.URL, done <-chan int, stdout *bytes.Buffer, stderr *lineWriter) {
 	t.Helper()
+	return startWith(t, net.Listen, args, stdin)
+}
+
+// startWith is start with -listen's address opened by netListen.
+func startWith(t *testing.T, netListen listenFunc, args []string, stdin io.Reader) (openURL *url.URL, done <-chan int, stdout *bytes.Buffer, stderr *lineWriter) {
+	t.Helper()
 	stdout = &bytes.Buffer{}
 	stderr = &lineWriter{lines: make(chan string, 16)}
 	ch := make(chan int, 1)
-	go func() { ch <- run(context.Background(), args, stdin, stdout, stderr) }()
+	go func() { ch <- runWith(context.Background(), netListen, args, stdin, stdout, stderr) }()
 	deadline := time.After(10 * time.Second)
 	for {
 		select {
@@ -99,6 +106,26 @@ func start(t *testing.T, args []string, stdin io.Reader) (openURL *url.URL, done
 		case <-deadline:
 			t.Fatal("no open: line")
 		}
+	}
+}
+
+// heldListener listens on a free loopback port for the whole test and
+// returns its address and a listenFunc that hands this listener over when
+// the command asks for that address. The port is never closed and bound
+// again, so no other listener or outgoing connection can take it between.
+func heldListener(t *testing.T) (addr string, netListen listenFunc) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ln.Close() }) // the command closes it too; a second Close only errs
+	addr = ln.Addr().String()
+	return addr, func(network, address string) (net.Listener, error) {
+		if network != "tcp" || address != addr {
+			return nil, fmt.Errorf("listen %s %s, want tcp %s", network, address, addr)
+		}
+		return ln, nil
 	}
 }
 
@@ -174,16 +201,11 @@ func TestCodeGrantStdin(t *testing.T) {
 
 func TestCodeGrantListenAndOut(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr, netListen := heldListener(t)
 	redirect := "http://" + addr + "/callback"
 	w := newWorld(t, true, redirect)
 	outFile := filepath.Join(t.TempDir(), "token.json")
-	u, done, stdout, stderr := start(t, []string{"-client-id", w.rec.ClientID, "-redirect", redirect, "-listen", addr,
+	u, done, stdout, stderr := startWith(t, netListen, []string{"-client-id", w.rec.ClientID, "-redirect", redirect, "-listen", addr,
 		"-netsuite-base", w.fake.URL(), "-out", outFile}, strings.NewReader(""))
 	loc := w.consent(t, u, "system.netsuite.com", "allow") // no -account: the login picks it
 	resp, err := http.Get(loc.String())                    // the browser follows NetSuite's redirect
@@ -304,15 +326,10 @@ func TestM2M(t *testing.T) {
 // and a redirect path that is no valid mux pattern does not panic.
 func TestListenIgnoresStrayRequests(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr, netListen := heldListener(t)
 	redirect := "http://" + addr + "/cb{x}"
 	w := newWorld(t, true, redirect)
-	u, done, _, stderr := start(t, []string{"-client-id", w.rec.ClientID, "-redirect", redirect, "-listen", addr, "-netsuite-base", w.fake.URL()}, strings.NewReader(""))
+	u, done, _, stderr := startWith(t, netListen, []string{"-client-id", w.rec.ClientID, "-redirect", redirect, "-listen", addr, "-netsuite-base", w.fake.URL()}, strings.NewReader(""))
 	for _, stray := range []string{"http://" + addr + "/cb%7Bx%7D", "http://" + addr + "/favicon.ico"} {
 		resp, err := http.Get(stray)
 		if err != nil {
@@ -328,7 +345,11 @@ func TestListenIgnoresStrayRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	page, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || !strings.Contains(string(page), "You can close this window.") {
+		t.Errorf("the browser's page: %d %q, %v", resp.StatusCode, page, err)
+	}
 	if code := wait(t, done); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
