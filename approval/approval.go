@@ -208,6 +208,32 @@ func sameAccount(a, b nsdist.AccountID) bool { return canonical(a) == canonical(
 // "TSTDRV1234567" and a target "tstdrv1234567" are one account;
 // Decision.Input keeps the ids as the caller passed them.
 func Evaluate(in Input) Decision {
+	in = withDefaults(in)
+	b := &builder{in: in, name: recordName(in.Record), d: Decision{Input: in}}
+	switch in.Channel {
+	case ChannelCredentials:
+		b.credentialsRules()
+	case ChannelTBA:
+		b.tbaRules()
+	case ChannelOAuth2:
+		b.oauth2Rules()
+	case ChannelBundle, ChannelSDF:
+		b.packageRules()
+	default:
+		b.block("unknown_channel", fmt.Sprintf("unknown channel %q", in.Channel), "")
+	}
+	if in.Channel.usesSOAP() {
+		b.soapRules()
+	}
+	b.d.Allowed = len(b.d.Blocking) == 0
+	b.targetEditing()
+	b.predict()
+	b.sandboxNotes()
+	return b.d
+}
+
+// withDefaults fills in what Evaluate assumes for the fields left zero.
+func withDefaults(in Input) Input {
 	if in.Version.IsZero() {
 		in.Version = nsdist.LastSOAPEndpoint
 	}
@@ -220,191 +246,250 @@ func Evaluate(in Input) Decision {
 	if in.Source == "" {
 		in.Source = in.Record.Owner
 	}
-	d := Decision{Input: in}
-	name := in.Record.Name
-	if name == "" {
-		name = "the integration record"
+	return in
+}
+
+// recordName is the record's name for sentences, or "the integration
+// record" when it has none.
+func recordName(r Record) string {
+	if r.Name == "" {
+		return "the integration record"
 	}
-	block := func(code, text, source string) { d.Blocking = append(d.Blocking, Reason{code, text, source}) }
-	warn := func(code, text, source string) { d.Warnings = append(d.Warnings, Reason{code, text, source}) }
+	return r.Name
+}
+
+// builder holds the Decision that Evaluate's rules fill in, for an input
+// that already has its defaults.
+type builder struct {
+	in   Input
+	name string // recordName(in.Record)
+	d    Decision
+}
+
+func (b *builder) block(code, text, source string) {
+	b.d.Blocking = append(b.d.Blocking, Reason{code, text, source})
+}
+
+func (b *builder) warn(code, text, source string) {
+	b.d.Warnings = append(b.d.Warnings, Reason{code, text, source})
+}
+
+// credentialsRules are the rules for auto-installation by user credentials.
+func (b *builder) credentialsRules() {
+	in := b.in
+	// section_4389835426 step 1; bridgehead_4249032125: the User Credentials box allows passport + application id.
+	if !in.Record.UserCredentials {
+		b.block("user_credentials_unchecked", "the record's User Credentials box is not checked, so a request with user credentials and its application id is refused", "section_4389835426")
+	}
+	// section_4389727047, section_4399767175: request-level credentials are refused on 2020.2 and later endpoints.
+	if !in.Version.SupportsPassport() {
+		b.block("passport_endpoint", fmt.Sprintf("user credentials work only on endpoints 2020.1 and older, not %s; use token-based authentication", in.Version), "section_4389727047")
+	}
+}
+
+// tbaRules are the rules for auto-installation by issuing a TBA token.
+func (b *builder) tbaRules() {
+	in := b.in
+	// bridgehead_4249032125: the TBA box enables tokens; the sub-boxes allow the authorization flow and issuetoken.
+	if !in.Record.TBA {
+		b.block("tba_unchecked", "the record's Token-based Authentication box is not checked", "bridgehead_4249032125")
+	} else if !in.Record.TBAAuthFlow && !in.Record.TBAIssueToken {
+		b.block("tba_token_path_unchecked", "neither TBA: Authorization Flow nor TBA: IssueToken Endpoint is checked, so no token can be issued in the customer's account (tokens made in the UI need the record installed already)", "bridgehead_4249032125")
+	}
+	// bridgehead_4249032125 (warning box), section_0525020842: no new TBA integrations from 2027.1.
+	if !in.Record.CreatedAt.IsZero() && !in.Record.CreatedAt.Before(nsdist.NoNewTBA.Start()) {
+		b.block("tba_record_after_2027_1", "the record was created on or after 2027.1, when NetSuite no longer allows new TBA integrations; use OAuth 2.0 with REST", "bridgehead_4249032125")
+	} else if !in.Date.Before(nsdist.NoNewTBA.Start()) {
+		b.warn("tba_existing_after_2027_1", "no new TBA integrations can be created from 2027.1; existing TBA records like this one keep working until SOAP is removed", "bridgehead_4249032125")
+	}
+	// subsect_156935170194 (UnknownAlgorithm): HMAC-SHA1 ended with 2023.1.
+	if !in.Date.Before(nsdist.HMACSHA1Removed.Start()) {
+		b.warn("hmac_sha1_gone", "only HMAC-SHA256 signatures are accepted; HMAC-SHA1 stopped working in 2023.1 (nsdist signs with HMAC-SHA256)", "subsect_156935170194")
+	}
+}
+
+// oauth2Rules are the rules for auto-installation by an OAuth 2.0 flow.
+func (b *builder) oauth2Rules() {
+	r := b.in.Record
+	// section_157771733782: OAuth 2.0 grants on the record; section_4429293934: OAuth 2.0 auto-installs the record.
+	switch {
+	case !r.OAuth2 && !r.OAuth2CodeGrant && !r.OAuth2ClientCredentials:
+		b.block("oauth2_unchecked", "no OAuth 2.0 grant (Authorization Code or Client Credentials) is checked on the record", "section_157771733782")
+	case r.OAuth2ClientCredentials && !r.OAuth2CodeGrant:
+		// section_162686838198: the M2M mapping can only pick a record already in the account; no page says M2M installs one.
+		b.block("oauth2_m2m_installs_nothing", "only Client Credentials (Machine to Machine) Grant is checked: M2M never installs a record, it needs the record already in the target; check Authorization Code Grant and have a user of the target authorize once, or install the record with a bundle or SuiteApp, then map the certificate", "section_162686838198")
+	}
+	b.warn("oauth2_not_soap", "OAuth 2.0 covers REST web services and RESTlets, not SOAP; nsdist cannot confirm the State with a SOAP request on this channel", "section_157771733782")
+}
+
+// packageRules are the rules for a SuiteBundler bundle or an SDF SuiteApp.
+func (b *builder) packageRules() {
+	in := b.in
+	// section_4389835426: only the owner can bundle; no re-bundling of
+	// someone else's record unless bundle copy. A bundle copy is
+	// SuiteBundler's: it lets through a record that arrived in a
+	// bundle, not any record owned elsewhere, and means nothing to SDF.
+	bundleCopy := in.Record.BundleCopy && in.Channel == ChannelBundle
+	if in.Record.FromOthersBundle && !bundleCopy {
+		b.block("rebundle", "the record arrived in someone else's bundle and cannot be bundled again (only a SuiteBundler bundle copy may include it)", "section_4389835426")
+	} else if in.Record.Owner != "" && in.Source != "" && !sameAccount(in.Source, in.Record.Owner) && !(bundleCopy && in.Record.FromOthersBundle) {
+		b.block("not_owner", fmt.Sprintf("only the owner account %s can bundle the record, not %s", in.Record.Owner, in.Source), "section_4389835426")
+	}
+	// section_4389727047: the owner account has the record it created,
+	// with the State set there; a bundle or SuiteApp brings it nothing.
+	// The source account has the record too (it is building the bundle
+	// or SuiteApp from it), so installing there changes nothing either.
+	switch {
+	case in.Target.Account != "" && sameAccount(in.Target.Account, in.Record.Owner):
+		b.block("target_is_owner", fmt.Sprintf("the target %s is the account that owns the record: it already has it, and a bundle or SuiteApp install there changes nothing; set its State in %s", in.Target.Account, MenuManageIntegrations), "section_4389727047")
+	case in.Target.Account != "" && sameAccount(in.Target.Account, in.Source):
+		b.block("target_is_source", fmt.Sprintf("the target %s is the source account the bundle or SuiteApp is built in: it already has the record, and installing there changes nothing; set its State in %s", in.Target.Account, MenuManageIntegrations), "section_4389727047")
+	}
+	// section_4389835426: Replace Existing Object makes the record the bundle author's.
+	if in.Record.ReplacedByBundleUpdate {
+		b.block("replace_existing_object", "the record was updated by Replace Existing Object during a bundle update and belongs to that bundle's author; it cannot be distributed", "section_4389835426")
+	}
+	// section_4853873261: Release Preview can be a source only for Release Preview.
+	if in.SourceReleasePreview && !in.Target.ReleasePreview {
+		b.block("release_preview_source", "a Release Preview account can be a bundle source only for Release Preview targets", "section_4853873261")
+	}
+	if in.Channel == ChannelBundle {
+		b.warn("suitebundler_maintenance", "SuiteBundler gets no new features; Oracle recommends SDF SuiteApps instead", "section_4520725557")
+	}
+}
+
+// soapRules are the SOAP endpoint and lifecycle rules for the channels
+// that nsdist confirms with a SOAP request.
+func (b *builder) soapRules() {
+	in := b.in
 	lc := in.Version.EndpointLifecycle(in.Date)
 	day := in.Date.UTC().Format(time.DateOnly)
-
-	switch in.Channel {
-	case ChannelCredentials:
-		// section_4389835426 step 1; bridgehead_4249032125: the User Credentials box allows passport + application id.
-		if !in.Record.UserCredentials {
-			block("user_credentials_unchecked", "the record's User Credentials box is not checked, so a request with user credentials and its application id is refused", "section_4389835426")
-		}
-		// section_4389727047, section_4399767175: request-level credentials are refused on 2020.2 and later endpoints.
-		if !in.Version.SupportsPassport() {
-			block("passport_endpoint", fmt.Sprintf("user credentials work only on endpoints 2020.1 and older, not %s; use token-based authentication", in.Version), "section_4389727047")
-		}
-	case ChannelTBA:
-		// bridgehead_4249032125: the TBA box enables tokens; the sub-boxes allow the authorization flow and issuetoken.
-		if !in.Record.TBA {
-			block("tba_unchecked", "the record's Token-based Authentication box is not checked", "bridgehead_4249032125")
-		} else if !in.Record.TBAAuthFlow && !in.Record.TBAIssueToken {
-			block("tba_token_path_unchecked", "neither TBA: Authorization Flow nor TBA: IssueToken Endpoint is checked, so no token can be issued in the customer's account (tokens made in the UI need the record installed already)", "bridgehead_4249032125")
-		}
-		// bridgehead_4249032125 (warning box), section_0525020842: no new TBA integrations from 2027.1.
-		if !in.Record.CreatedAt.IsZero() && !in.Record.CreatedAt.Before(nsdist.NoNewTBA.Start()) {
-			block("tba_record_after_2027_1", "the record was created on or after 2027.1, when NetSuite no longer allows new TBA integrations; use OAuth 2.0 with REST", "bridgehead_4249032125")
-		} else if !in.Date.Before(nsdist.NoNewTBA.Start()) {
-			warn("tba_existing_after_2027_1", "no new TBA integrations can be created from 2027.1; existing TBA records like this one keep working until SOAP is removed", "bridgehead_4249032125")
-		}
-		// subsect_156935170194 (UnknownAlgorithm): HMAC-SHA1 ended with 2023.1.
-		if !in.Date.Before(nsdist.HMACSHA1Removed.Start()) {
-			warn("hmac_sha1_gone", "only HMAC-SHA256 signatures are accepted; HMAC-SHA1 stopped working in 2023.1 (nsdist signs with HMAC-SHA256)", "subsect_156935170194")
-		}
-	case ChannelOAuth2:
-		// section_157771733782: OAuth 2.0 grants on the record; section_4429293934: OAuth 2.0 auto-installs the record.
-		switch {
-		case !in.Record.OAuth2 && !in.Record.OAuth2CodeGrant && !in.Record.OAuth2ClientCredentials:
-			block("oauth2_unchecked", "no OAuth 2.0 grant (Authorization Code or Client Credentials) is checked on the record", "section_157771733782")
-		case in.Record.OAuth2ClientCredentials && !in.Record.OAuth2CodeGrant:
-			// section_162686838198: the M2M mapping can only pick a record already in the account; no page says M2M installs one.
-			block("oauth2_m2m_installs_nothing", "only Client Credentials (Machine to Machine) Grant is checked: M2M never installs a record, it needs the record already in the target; check Authorization Code Grant and have a user of the target authorize once, or install the record with a bundle or SuiteApp, then map the certificate", "section_162686838198")
-		}
-		warn("oauth2_not_soap", "OAuth 2.0 covers REST web services and RESTlets, not SOAP; nsdist cannot confirm the State with a SOAP request on this channel", "section_157771733782")
-	case ChannelBundle, ChannelSDF:
-		// section_4389835426: only the owner can bundle; no re-bundling of
-		// someone else's record unless bundle copy. A bundle copy is
-		// SuiteBundler's: it lets through a record that arrived in a
-		// bundle, not any record owned elsewhere, and means nothing to SDF.
-		bundleCopy := in.Record.BundleCopy && in.Channel == ChannelBundle
-		if in.Record.FromOthersBundle && !bundleCopy {
-			block("rebundle", "the record arrived in someone else's bundle and cannot be bundled again (only a SuiteBundler bundle copy may include it)", "section_4389835426")
-		} else if in.Record.Owner != "" && in.Source != "" && !sameAccount(in.Source, in.Record.Owner) && !(bundleCopy && in.Record.FromOthersBundle) {
-			block("not_owner", fmt.Sprintf("only the owner account %s can bundle the record, not %s", in.Record.Owner, in.Source), "section_4389835426")
-		}
-		// section_4389727047: the owner account has the record it created,
-		// with the State set there; a bundle or SuiteApp brings it nothing.
-		// The source account has the record too (it is building the bundle
-		// or SuiteApp from it), so installing there changes nothing either.
-		switch {
-		case in.Target.Account != "" && sameAccount(in.Target.Account, in.Record.Owner):
-			block("target_is_owner", fmt.Sprintf("the target %s is the account that owns the record: it already has it, and a bundle or SuiteApp install there changes nothing; set its State in %s", in.Target.Account, MenuManageIntegrations), "section_4389727047")
-		case in.Target.Account != "" && sameAccount(in.Target.Account, in.Source):
-			block("target_is_source", fmt.Sprintf("the target %s is the source account the bundle or SuiteApp is built in: it already has the record, and installing there changes nothing; set its State in %s", in.Target.Account, MenuManageIntegrations), "section_4389727047")
-		}
-		// section_4389835426: Replace Existing Object makes the record the bundle author's.
-		if in.Record.ReplacedByBundleUpdate {
-			block("replace_existing_object", "the record was updated by Replace Existing Object during a bundle update and belongs to that bundle's author; it cannot be distributed", "section_4389835426")
-		}
-		// section_4853873261: Release Preview can be a source only for Release Preview.
-		if in.SourceReleasePreview && !in.Target.ReleasePreview {
-			block("release_preview_source", "a Release Preview account can be a bundle source only for Release Preview targets", "section_4853873261")
-		}
-		if in.Channel == ChannelBundle {
-			warn("suitebundler_maintenance", "SuiteBundler gets no new features; Oracle recommends SDF SuiteApps instead", "section_4520725557")
-		}
-	default:
-		block("unknown_channel", fmt.Sprintf("unknown channel %q", in.Channel), "")
+	rel := nsdist.ReleaseAt(in.Date)
+	switch {
+	// article_2104046421: SOAP removed with 2028.2.
+	case !rel.Before(nsdist.SOAPRemoved):
+		b.block("soap_removed", "SOAP web services were removed with NetSuite 2028.2", "article_2104046421")
+	case lc == nsdist.EndpointDisabled:
+		b.block("endpoint_disabled", fmt.Sprintf("endpoint %s is disabled as of %s", in.Version, day), "article_2104046421")
+	case lc == nsdist.EndpointUnreleased:
+		b.block("endpoint_unreleased", fmt.Sprintf("endpoint %s is not released as of %s", in.Version, day), "article_2104046421")
+	case lc == nsdist.EndpointUnsupported:
+		b.warn("endpoint_unsupported", fmt.Sprintf("endpoint %s still answers but Oracle no longer supports it as of %s; move to 2025.2", in.Version, day), "article_2104046421")
 	}
-
-	if in.Channel.usesSOAP() {
-		rel := nsdist.ReleaseAt(in.Date)
-		switch {
-		// article_2104046421: SOAP removed with 2028.2.
-		case !rel.Before(nsdist.SOAPRemoved):
-			block("soap_removed", "SOAP web services were removed with NetSuite 2028.2", "article_2104046421")
-		case lc == nsdist.EndpointDisabled:
-			block("endpoint_disabled", fmt.Sprintf("endpoint %s is disabled as of %s", in.Version, day), "article_2104046421")
-		case lc == nsdist.EndpointUnreleased:
-			block("endpoint_unreleased", fmt.Sprintf("endpoint %s is not released as of %s", in.Version, day), "article_2104046421")
-		case lc == nsdist.EndpointUnsupported:
-			warn("endpoint_unsupported", fmt.Sprintf("endpoint %s still answers but Oracle no longer supports it as of %s; move to 2025.2", in.Version, day), "article_2104046421")
-		}
-		if rel.Before(nsdist.SOAPRemoved) {
-			warn("soap_end_of_life", "SOAP web services are removed in 2028.2, and from 2027.1 only the 2025.2 endpoint is supported; plan the move to REST and OAuth 2.0", "article_2104046421")
-		}
-		if !in.Date.Before(nsdist.RESTForNewIntegrations.Start()) {
-			warn("new_integrations_rest", "from 2026.1 Oracle asks new integrations to use REST web services with OAuth 2.0", "article_2104046421")
-		}
+	if rel.Before(nsdist.SOAPRemoved) {
+		b.warn("soap_end_of_life", "SOAP web services are removed in 2028.2, and from 2027.1 only the 2025.2 endpoint is supported; plan the move to REST and OAuth 2.0", "article_2104046421")
 	}
+	if !in.Date.Before(nsdist.RESTForNewIntegrations.Start()) {
+		b.warn("new_integrations_rest", "from 2026.1 Oracle asks new integrations to use REST web services with OAuth 2.0", "article_2104046421")
+	}
+}
 
-	d.Allowed = len(d.Blocking) == 0
-	d.EditableInTarget = []string{"State", "Note"} // section_4389727047, section_1515139626
+// targetEditing sets what the target may edit on the record, and whether
+// it may reset its credentials.
+func (b *builder) targetEditing() {
+	in := b.in
+	b.d.EditableInTarget = []string{"State", "Note"} // section_4389727047, section_1515139626
 	if in.Channel == ChannelOAuth2 {
-		d.EditableInTarget = append(d.EditableInTarget, "OAuth 2.0 Consent Policy") // section_157771733782
+		b.d.EditableInTarget = append(b.d.EditableInTarget, "OAuth 2.0 Consent Policy") // section_157771733782
 	}
 	// section_4389727047: the owner edits every field; elsewhere only State and Note.
 	owner := in.Target.Account != "" && sameAccount(in.Target.Account, in.Record.Owner)
 	if owner {
-		d.EditableInTarget = []string{"State", "Note", "Name", "Description", "Authentication"}
+		b.d.EditableInTarget = []string{"State", "Note", "Name", "Description", "Authentication"}
 	}
 	// section_4395597766: Reset Credentials appears only on TBA records, and
 	// only in the owner account, whatever channel brought the record there.
-	d.CredentialsResettableInTarget = owner && in.Record.TBA
+	b.d.CredentialsResettableInTarget = owner && in.Record.TBA
+}
 
+// predict sets the predicted State, whether requests are accepted, and
+// the administrator's steps, per channel. It needs d.Allowed set.
+func (b *builder) predict() {
 	switch {
-	case !d.Allowed:
-		d.InitialState, d.RequestsAccepted = StateNone, No
-	case in.Channel == ChannelBundle:
-		// section_4431829430: after a bundle install the State is always Enabled.
-		d.InitialState, d.RequestsAccepted = StateEnabled, Yes
-		d.PossibleStates = []nsdist.State{nsdist.StateEnabled}
-		d.AdminSteps = []Step{
-			{Text: "In the target account, find and install the bundle", MenuPath: MenuInstallBundle},
-			{Text: fmt.Sprintf("%s arrives Enabled; to stop it, edit it and set State to Blocked", name), MenuPath: MenuManageIntegrations},
-		}
-	case in.Channel == ChannelSDF:
-		// section_160079429000: installing the SuiteApp installs the record; whether it honours the preference is not documented.
-		d.InitialState, d.RequestsAccepted = StateUnknown, Unknown
-		d.PossibleStates = []nsdist.State{nsdist.StateEnabled, nsdist.StateWaitingForApproval}
-		d.Probe = "not documented: whether an SDF SuiteApp install sets State Enabled or applies the Require Approval preference; after installing, open " + MenuManageIntegrations + " in the target and read the record's State"
-		d.AdminSteps = []Step{
-			{Text: "Deploy or install the SuiteApp in the target account (suitecloud project:deploy, or the SuiteApp Marketplace)"},
-			{Text: fmt.Sprintf("Check the State of %s; if it shows Waiting for Approval, edit it and set State to Enabled", name), MenuPath: MenuManageIntegrations},
-		}
+	case !b.d.Allowed:
+		b.d.InitialState, b.d.RequestsAccepted = StateNone, No
+	case b.in.Channel == ChannelBundle:
+		b.predictBundle()
+	case b.in.Channel == ChannelSDF:
+		b.predictSDF()
 	default: // auto-installation: section_4429293934, bridgehead_4431831502
-		approveSteps := []Step{
-			{Text: "Open the integration records list", MenuPath: MenuManageIntegrations},
-			{Text: fmt.Sprintf("Edit %s", name)},
-			{Text: "Set State to Enabled and save"},
-		}
+		b.predictAutoInstall()
+	}
+}
+
+func (b *builder) predictBundle() {
+	// section_4431829430: after a bundle install the State is always Enabled.
+	b.d.InitialState, b.d.RequestsAccepted = StateEnabled, Yes
+	b.d.PossibleStates = []nsdist.State{nsdist.StateEnabled}
+	b.d.AdminSteps = []Step{
+		{Text: "In the target account, find and install the bundle", MenuPath: MenuInstallBundle},
+		{Text: fmt.Sprintf("%s arrives Enabled; to stop it, edit it and set State to Blocked", b.name), MenuPath: MenuManageIntegrations},
+	}
+}
+
+func (b *builder) predictSDF() {
+	// section_160079429000: installing the SuiteApp installs the record; whether it honours the preference is not documented.
+	b.d.InitialState, b.d.RequestsAccepted = StateUnknown, Unknown
+	b.d.PossibleStates = []nsdist.State{nsdist.StateEnabled, nsdist.StateWaitingForApproval}
+	b.d.Probe = "not documented: whether an SDF SuiteApp install sets State Enabled or applies the Require Approval preference; after installing, open " + MenuManageIntegrations + " in the target and read the record's State"
+	b.d.AdminSteps = []Step{
+		{Text: "Deploy or install the SuiteApp in the target account (suitecloud project:deploy, or the SuiteApp Marketplace)"},
+		{Text: fmt.Sprintf("Check the State of %s; if it shows Waiting for Approval, edit it and set State to Enabled", b.name), MenuPath: MenuManageIntegrations},
+	}
+}
+
+// predictAutoInstall predicts an auto-installation (section_4429293934,
+// bridgehead_4431831502) from the target's Require Approval preference.
+func (b *builder) predictAutoInstall() {
+	in, name := b.in, b.name
+	approveSteps := []Step{
+		{Text: "Open the integration records list", MenuPath: MenuManageIntegrations},
+		{Text: fmt.Sprintf("Edit %s", name)},
+		{Text: "Set State to Enabled and save"},
+	}
+	if in.Channel == ChannelOAuth2 {
+		approveSteps = append(approveSteps, Step{Text: fmt.Sprintf("If %s is not in the list, clear Require Approval during Auto-Installation of Integration and have the user authorize again (Oracle's code-grant page: with the box checked the grant may not install the record)", name), MenuPath: MenuSOAPPreferences})
+	}
+	if in.Channel == ChannelOAuth2 && in.Target.RequireApproval != PreferenceNotRequired {
+		// section_4429293934 says the grant installs the record Waiting for Approval;
+		// section_158081952044 says the box must be cleared for the install to succeed.
+		b.warn("oauth2_require_approval_pages_differ", "Oracle's pages differ on a code grant with Require Approval during Auto-Installation of Integration checked: one says the record installs Waiting for Approval, the other that it does not install until the box is cleared; if the record is not listed in "+MenuManageIntegrations+" after the authorization, clear the box and have the user authorize again", "section_158081952044")
+	}
+	switch in.Target.RequireApproval {
+	case PreferenceNotRequired:
+		b.d.InitialState, b.d.RequestsAccepted = StateEnabled, Yes
+		b.d.PossibleStates = []nsdist.State{nsdist.StateEnabled}
+	case PreferenceRequired:
+		b.d.InitialState, b.d.RequestsAccepted = StateWaitingForApproval, No
+		b.d.PossibleStates = []nsdist.State{nsdist.StateWaitingForApproval}
+		b.d.AdminSteps = approveSteps
+	default:
+		b.d.InitialState, b.d.RequestsAccepted = StateUnknown, Unknown
+		b.d.PossibleStates = []nsdist.State{nsdist.StateEnabled, nsdist.StateWaitingForApproval}
+		b.d.Probe = "send one authenticated request right after the install (nsdist sends getServerTime): success means Enabled; \"Invalid login attempt.\" right after the token was issued means it is most likely Waiting for Approval (nsdist's reading: Oracle documents no fault for that State). An administrator can also read the preference at " + MenuSOAPPreferences
 		if in.Channel == ChannelOAuth2 {
-			approveSteps = append(approveSteps, Step{Text: fmt.Sprintf("If %s is not in the list, clear Require Approval during Auto-Installation of Integration and have the user authorize again (Oracle's code-grant page: with the box checked the grant may not install the record)", name), MenuPath: MenuSOAPPreferences})
+			// article_0528010158: serverTime needs no permission; subsect_158521885412: refusals are 401 invalid_token.
+			b.d.Probe = "call REST GET /services/rest/system/v1/serverTime with the new access token right after the grant: 200 means Enabled; 401 invalid_token right after the grant means it is most likely Waiting for Approval (or, by Oracle's code-grant page, not installed; Oracle documents only that every refusal is the same 401). An administrator can also read the preference at " + MenuSOAPPreferences
 		}
-		if in.Channel == ChannelOAuth2 && in.Target.RequireApproval != PreferenceNotRequired {
-			// section_4429293934 says the grant installs the record Waiting for Approval;
-			// section_158081952044 says the box must be cleared for the install to succeed.
-			warn("oauth2_require_approval_pages_differ", "Oracle's pages differ on a code grant with Require Approval during Auto-Installation of Integration checked: one says the record installs Waiting for Approval, the other that it does not install until the box is cleared; if the record is not listed in "+MenuManageIntegrations+" after the authorization, clear the box and have the user authorize again", "section_158081952044")
-		}
-		switch in.Target.RequireApproval {
-		case PreferenceNotRequired:
-			d.InitialState, d.RequestsAccepted = StateEnabled, Yes
-			d.PossibleStates = []nsdist.State{nsdist.StateEnabled}
-		case PreferenceRequired:
-			d.InitialState, d.RequestsAccepted = StateWaitingForApproval, No
-			d.PossibleStates = []nsdist.State{nsdist.StateWaitingForApproval}
-			d.AdminSteps = approveSteps
-		default:
-			d.InitialState, d.RequestsAccepted = StateUnknown, Unknown
-			d.PossibleStates = []nsdist.State{nsdist.StateEnabled, nsdist.StateWaitingForApproval}
-			d.Probe = "send one authenticated request right after the install (nsdist sends getServerTime): success means Enabled; \"Invalid login attempt.\" right after the token was issued means it is most likely Waiting for Approval (nsdist's reading: Oracle documents no fault for that State). An administrator can also read the preference at " + MenuSOAPPreferences
-			if in.Channel == ChannelOAuth2 {
-				// article_0528010158: serverTime needs no permission; subsect_158521885412: refusals are 401 invalid_token.
-				d.Probe = "call REST GET /services/rest/system/v1/serverTime with the new access token right after the grant: 200 means Enabled; 401 invalid_token right after the grant means it is most likely Waiting for Approval (or, by Oracle's code-grant page, not installed; Oracle documents only that every refusal is the same 401). An administrator can also read the preference at " + MenuSOAPPreferences
-			}
-			d.AdminSteps = []Step{
-				{Text: "Check whether Require Approval during Auto-Installation of Integration is set", MenuPath: MenuSOAPPreferences},
-				{Text: fmt.Sprintf("If it is, open the list, edit %s, set State to Enabled and save", name), MenuPath: MenuManageIntegrations},
-			}
+		b.d.AdminSteps = []Step{
+			{Text: "Check whether Require Approval during Auto-Installation of Integration is set", MenuPath: MenuSOAPPreferences},
+			{Text: fmt.Sprintf("If it is, open the list, edit %s, set State to Enabled and save", name), MenuPath: MenuManageIntegrations},
 		}
 	}
+}
 
-	if canonical(in.Target.Account).IsSandbox() && d.Allowed {
+// sandboxNotes adds the sandbox notes for an allowed decision.
+func (b *builder) sandboxNotes() {
+	in := b.in
+	if canonical(in.Target.Account).IsSandbox() && b.d.Allowed {
 		// section_1515139626, section_1515141510
-		d.SandboxNotes = append(d.SandboxNotes,
+		b.d.SandboxNotes = append(b.d.SandboxNotes,
 			"a sandbox refresh removes records that exist only in the sandbox; auto-installing again restores the record with its State, Note and execution log cleared",
 			"a sandbox refresh deletes the sandbox's token keys and secrets: customers must authorize again")
 	}
-	if canonical(in.Record.Owner).IsSandbox() && !canonical(in.Target.Account).IsSandbox() && d.Allowed {
-		d.SandboxNotes = append(d.SandboxNotes, "the consumer key and secret are shared with the owner sandbox: resetting them there breaks this production install")
+	if canonical(in.Record.Owner).IsSandbox() && !canonical(in.Target.Account).IsSandbox() && b.d.Allowed {
+		b.d.SandboxNotes = append(b.d.SandboxNotes, "the consumer key and secret are shared with the owner sandbox: resetting them there breaks this production install")
 	}
-	return d
 }
 
 // Consistent reports the first contradiction inside d, or nil. Evaluate

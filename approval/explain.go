@@ -113,95 +113,101 @@ func Explain(d Decision, o Observation) Outcome {
 	if acct == "" {
 		acct = "the target account"
 	}
-	name := d.Input.Record.Name
-	if name == "" {
-		name = "the integration record"
-	}
+	name := recordName(d.Input.Record)
 	approve := fmt.Sprintf("an administrator of %s must open %s, edit %s, and set State to Enabled", acct, MenuManageIntegrations, name)
-	oauth := d.Input.Channel == ChannelOAuth2
-	// section_158081952044 says a code grant with Require Approval checked does not install the record.
-	notInstalled := "by Oracle's code-grant page, the record was not installed because Require Approval during Auto-Installation of Integration is checked: clear it and have the user authorize again"
 	out := Outcome{Observed: o.Observed, LessLikely: []string{}}
-	set := func(k Kind, sentence, next string) {
-		out.Kind, out.Sentence, out.NextStep = k, sentence, next
-	}
 	switch o.Observed {
 	case ObservedSuccess:
-		set(Enabled, fmt.Sprintf("installed and enabled in %s: requests are accepted", acct), "")
+		out.set(Enabled, fmt.Sprintf("installed and enabled in %s: requests are accepted", acct), "")
 	case ObservedInvalidLogin:
-		// NetSuite answers a record Waiting for Approval or Blocked like a bad
-		// credential: "Invalid login attempt." on SOAP, 401 invalid_token on
-		// REST (subsect_158521885412). That a Waiting record gets this answer
-		// is inferred from public code; Oracle documents no fault for it.
-		refusal := `"Invalid login attempt."`
-		caveat := " (nsdist's reading: Oracle documents that such a record's requests are refused, not the fault)"
-		issued := "the token was issued moments ago, which installed the record"
-		if oauth {
-			refusal, caveat = `401 invalid_token ("Invalid login attempt.")`, ""
-			issued = "the user authorized moments ago, which installed the record"
-		}
-		recent := !o.TokenIssuedAt.IsZero() && o.At.Sub(o.TokenIssuedAt) >= -time.Minute && o.At.Sub(o.TokenIssuedAt) <= RecentToken
-		switch {
-		case d.InitialState == StateWaitingForApproval:
-			set(AwaitingApproval, "installed, waiting for approval: "+approve, approve)
-			out.LessLikely = []string{"the record was Blocked after the install", "the token was revoked"}
-			if oauth {
-				out.LessLikely = append(out.LessLikely, notInstalled)
-			}
-		case d.InitialState == StateUnknown && recent && d.Input.Channel.AutoInstall():
-			set(AwaitingApproval, "most likely waiting for approval: "+issued+", and NetSuite refuses requests from a record Waiting for Approval with "+refusal+caveat+"; "+approve, approve)
-			out.LessLikely = []string{"the record is Blocked in " + acct, "the token was revoked", "the role lost its web services permission"}
-			if oauth {
-				out.LessLikely = append(out.LessLikely, notInstalled)
-			}
-		case d.InitialState == StateUnknown && o.TokenIssuedAt.IsZero() && d.Input.Channel.AutoInstall():
-			// the token's age is unknown: the causes in order, and the one step that resolves the first two
-			set(BlockedOrRejected, fmt.Sprintf("NetSuite refused the request (%s); the token's age is unknown, so the likely causes are, in order: %s is Waiting for Approval, it is Blocked, or the token was revoked; the Login Audit Trail at %s shows which (Detail column)", refusal, name, MenuLoginAuditTrail),
-				approve+" (this resolves both Waiting for Approval and Blocked); if it is already Enabled, the token was revoked and the customer must authorize again")
-			out.LessLikely = []string{"the record is Blocked in " + acct, "the token was revoked"}
-		case d.InitialState == StateUnknown:
-			set(BlockedOrRejected, fmt.Sprintf("NetSuite refused the request (%s) although the token is not new: the record may be Blocked or Waiting for Approval, or the token revoked; an administrator of %s can see the reason in %s (Detail column)", refusal, acct, MenuLoginAuditTrail),
-				fmt.Sprintf("ask an administrator of %s to check %s's State in %s (set it to Enabled) and the Login Audit Trail", acct, name, MenuManageIntegrations))
-			out.LessLikely = []string{"waiting for approval"}
-		default:
-			set(BlockedOrRejected, fmt.Sprintf("NetSuite refused the request (%s); approval is not required in %s, so the suspects are the credentials (token revoked or issued for another record, account id, signature, clock) or the record's State (Blocked); the Login Audit Trail at %s shows the reason in its Detail column", refusal, acct, MenuLoginAuditTrail),
-				fmt.Sprintf("ask an administrator of %s to read the Login Audit Trail and check %s's State in %s", acct, name, MenuManageIntegrations))
-		}
+		out.explainInvalidLogin(d, o, acct, name, approve)
 	case ObservedReauthorize:
-		set(BlockedOrRejected, fmt.Sprintf("the customer's OAuth 2.0 authorization for %s ended: the refresh token expired, was spent or revoked", acct),
+		out.set(BlockedOrRejected, fmt.Sprintf("the customer's OAuth 2.0 authorization for %s ended: the refresh token expired, was spent or revoked", acct),
 			fmt.Sprintf("ask a user of %s to authorize the integration again", acct))
 	case ObservedM2MRefused:
-		set(BlockedOrRejected, fmt.Sprintf("NetSuite refused the client-credentials assertion for %s: client credentials install nothing, so %s is not installed there, not Enabled, or the certificate mapping (certificate id, key, entity, role) is wrong; the Login Audit Trail at %s shows which (Detail column)", acct, name, MenuLoginAuditTrail),
+		out.set(BlockedOrRejected, fmt.Sprintf("NetSuite refused the client-credentials assertion for %s: client credentials install nothing, so %s is not installed there, not Enabled, or the certificate mapping (certificate id, key, entity, role) is wrong; the Login Audit Trail at %s shows which (Detail column)", acct, name, MenuLoginAuditTrail),
 			fmt.Sprintf("have a user of %s authorize the integration once with the authorization code grant (or install it with a bundle or SuiteApp), check that %s is Enabled in %s, then map the certificate at Setup > Integration > Manage Authentication > OAuth 2.0 Client Credentials (M2M) Setup", acct, name, MenuManageIntegrations))
 	case ObservedClientRefused:
-		set(Misconfigured, "NetSuite's token endpoint refused the client or the grant", "check the client id and secret, and the integration record's grant and scope boxes (Authorization Code Grant, Client Credentials, REST Web Services)")
+		out.set(Misconfigured, "NetSuite's token endpoint refused the client or the grant", "check the client id and secret, and the integration record's grant and scope boxes (Authorization Code Grant, Client Credentials, REST Web Services)")
 	case ObservedMissingApplicationID:
-		set(Misconfigured, "NetSuite refused user credentials sent without an application id (\"Application ID mandatory but missing.\")",
+		out.set(Misconfigured, "NetSuite refused user credentials sent without an application id (\"Application ID mandatory but missing.\")",
 			"send the integration record's application id with user credentials, or use token-based authentication")
 	case ObservedInvalidApplicationID:
-		set(Misconfigured, "NetSuite does not know the application id the request carried",
+		out.set(Misconfigured, "NetSuite does not know the application id the request carried",
 			"copy the Application ID from the integration record in its owner account ("+MenuManageIntegrations+")")
 	case ObservedCredentialsRefused:
-		set(BlockedOrRejected, fmt.Sprintf("NetSuite refused the credentials themselves (email, password, role or account) in %s, not the integration record", acct),
+		out.set(BlockedOrRejected, fmt.Sprintf("NetSuite refused the credentials themselves (email, password, role or account) in %s, not the integration record", acct),
 			fmt.Sprintf("check the credentials for %s; an administrator can see the reason in %s (Detail column)", acct, MenuLoginAuditTrail))
 	case ObservedAmbiguousAuth:
-		set(Misconfigured, "NetSuite saw two kinds of authentication in one request (\"Ambiguous authentication\")", "send token-based requests without an application id or session cookie")
+		out.set(Misconfigured, "NetSuite saw two kinds of authentication in one request (\"Ambiguous authentication\")", "send token-based requests without an application id or session cookie")
 	case ObservedConcurrency:
-		set(Retryable, fmt.Sprintf("%s's concurrency limit was reached", acct), "try again later; lower the rollout's concurrency for this account")
+		out.set(Retryable, fmt.Sprintf("%s's concurrency limit was reached", acct), "try again later; lower the rollout's concurrency for this account")
 	case ObservedUnavailable:
-		set(Retryable, fmt.Sprintf("%s was temporarily unavailable or answered with an unexpected error", acct), "try again later")
+		out.set(Retryable, fmt.Sprintf("%s was temporarily unavailable or answered with an unexpected error", acct), "try again later")
 	case ObservedUnsupportedVersion:
-		set(Misconfigured, fmt.Sprintf("endpoint %s is not accepted for this request", d.Input.Version), "use the 2025.2 endpoint with token-based authentication")
+		out.set(Misconfigured, fmt.Sprintf("endpoint %s is not accepted for this request", d.Input.Version), "use the 2025.2 endpoint with token-based authentication")
 	case ObservedFeatureOrPerm:
-		set(Misconfigured, fmt.Sprintf("%s lacks the SOAP Web Services feature, or the token's role lacks the web services permission", acct),
+		out.set(Misconfigured, fmt.Sprintf("%s lacks the SOAP Web Services feature, or the token's role lacks the web services permission", acct),
 			fmt.Sprintf("an administrator of %s must enable SOAP Web Services at %s and give the role the SOAP Web Services permission", acct, MenuEnableFeatures))
 	case ObservedInvalidAccount:
-		set(Misconfigured, fmt.Sprintf("NetSuite does not know account %s at this address", acct), "check the account id (Setup > Company > Company Information) and the endpoint")
+		out.set(Misconfigured, fmt.Sprintf("NetSuite does not know account %s at this address", acct), "check the account id (Setup > Company > Company Information) and the endpoint")
 	case ObservedTransport:
-		set(Retryable, fmt.Sprintf("no answer from %s", acct), "check the network and try again")
+		out.set(Retryable, fmt.Sprintf("no answer from %s", acct), "check the network and try again")
 	default:
-		set(UnknownOutcome, "NetSuite's answer did not say what happened", "look at the error and try again")
+		out.set(UnknownOutcome, "NetSuite's answer did not say what happened", "look at the error and try again")
 	}
 	out.Report = out.Kind.Report()
 	return out
+}
+
+// set fills in the outcome's verdict.
+func (out *Outcome) set(k Kind, sentence, next string) {
+	out.Kind, out.Sentence, out.NextStep = k, sentence, next
+}
+
+// explainInvalidLogin fills in out for an "Invalid login attempt." (401
+// invalid_token on OAuth 2.0), from the decision's prediction and the
+// token's age. approve is the administrator's approval step.
+func (out *Outcome) explainInvalidLogin(d Decision, o Observation, acct, name, approve string) {
+	oauth := d.Input.Channel == ChannelOAuth2
+	// section_158081952044 says a code grant with Require Approval checked does not install the record.
+	notInstalled := "by Oracle's code-grant page, the record was not installed because Require Approval during Auto-Installation of Integration is checked: clear it and have the user authorize again"
+	// NetSuite answers a record Waiting for Approval or Blocked like a bad
+	// credential: "Invalid login attempt." on SOAP, 401 invalid_token on
+	// REST (subsect_158521885412). That a Waiting record gets this answer
+	// is inferred from public code; Oracle documents no fault for it.
+	refusal := `"Invalid login attempt."`
+	caveat := " (nsdist's reading: Oracle documents that such a record's requests are refused, not the fault)"
+	issued := "the token was issued moments ago, which installed the record"
+	if oauth {
+		refusal, caveat = `401 invalid_token ("Invalid login attempt.")`, ""
+		issued = "the user authorized moments ago, which installed the record"
+	}
+	recent := !o.TokenIssuedAt.IsZero() && o.At.Sub(o.TokenIssuedAt) >= -time.Minute && o.At.Sub(o.TokenIssuedAt) <= RecentToken
+	switch {
+	case d.InitialState == StateWaitingForApproval:
+		out.set(AwaitingApproval, "installed, waiting for approval: "+approve, approve)
+		out.LessLikely = []string{"the record was Blocked after the install", "the token was revoked"}
+		if oauth {
+			out.LessLikely = append(out.LessLikely, notInstalled)
+		}
+	case d.InitialState == StateUnknown && recent && d.Input.Channel.AutoInstall():
+		out.set(AwaitingApproval, "most likely waiting for approval: "+issued+", and NetSuite refuses requests from a record Waiting for Approval with "+refusal+caveat+"; "+approve, approve)
+		out.LessLikely = []string{"the record is Blocked in " + acct, "the token was revoked", "the role lost its web services permission"}
+		if oauth {
+			out.LessLikely = append(out.LessLikely, notInstalled)
+		}
+	case d.InitialState == StateUnknown && o.TokenIssuedAt.IsZero() && d.Input.Channel.AutoInstall():
+		// the token's age is unknown: the causes in order, and the one step that resolves the first two
+		out.set(BlockedOrRejected, fmt.Sprintf("NetSuite refused the request (%s); the token's age is unknown, so the likely causes are, in order: %s is Waiting for Approval, it is Blocked, or the token was revoked; the Login Audit Trail at %s shows which (Detail column)", refusal, name, MenuLoginAuditTrail),
+			approve+" (this resolves both Waiting for Approval and Blocked); if it is already Enabled, the token was revoked and the customer must authorize again")
+		out.LessLikely = []string{"the record is Blocked in " + acct, "the token was revoked"}
+	case d.InitialState == StateUnknown:
+		out.set(BlockedOrRejected, fmt.Sprintf("NetSuite refused the request (%s) although the token is not new: the record may be Blocked or Waiting for Approval, or the token revoked; an administrator of %s can see the reason in %s (Detail column)", refusal, acct, MenuLoginAuditTrail),
+			fmt.Sprintf("ask an administrator of %s to check %s's State in %s (set it to Enabled) and the Login Audit Trail", acct, name, MenuManageIntegrations))
+		out.LessLikely = []string{"waiting for approval"}
+	default:
+		out.set(BlockedOrRejected, fmt.Sprintf("NetSuite refused the request (%s); approval is not required in %s, so the suspects are the credentials (token revoked or issued for another record, account id, signature, clock) or the record's State (Blocked); the Login Audit Trail at %s shows the reason in its Detail column", refusal, acct, MenuLoginAuditTrail),
+			fmt.Sprintf("ask an administrator of %s to read the Login Audit Trail and check %s's State in %s", acct, name, MenuManageIntegrations))
+	}
 }
