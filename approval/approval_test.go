@@ -302,7 +302,7 @@ func TestEvaluateWholeSpace(t *testing.T) {
 	targets := []nsdist.AccountID{"123456_SB1", "TSTDRV1", "tstdrv1"} // the last is the owner in another case
 	n := 0
 	for _, ch := range append(approval.Channels(), "bogus") {
-		for _, v := range []nsdist.Release{nsdist.Release{Year: 2017, Number: 1}, nsdist.Release{Year: 2020, Number: 1}, nsdist.Release{Year: 2025, Number: 2}} {
+		for _, v := range []nsdist.Release{{Year: 2017, Number: 1}, {Year: 2020, Number: 1}, {Year: 2025, Number: 2}} {
 			for _, date := range dates {
 				for _, pref := range prefs {
 					for _, tgt := range targets {

@@ -161,14 +161,14 @@ func Explain(d Decision, o Observation) Outcome {
 }
 
 // set fills in the outcome's verdict.
-func (out *Outcome) set(k Kind, sentence, next string) {
-	out.Kind, out.Sentence, out.NextStep = k, sentence, next
+func (o *Outcome) set(k Kind, sentence, next string) {
+	o.Kind, o.Sentence, o.NextStep = k, sentence, next
 }
 
 // explainInvalidLogin fills in out for an "Invalid login attempt." (401
 // invalid_token on OAuth 2.0), from the decision's prediction and the
 // token's age. approve is the administrator's approval step.
-func (out *Outcome) explainInvalidLogin(d Decision, o Observation, acct, name, approve string) {
+func (o *Outcome) explainInvalidLogin(d Decision, obs Observation, acct, name, approve string) {
 	oauth := d.Input.Channel == ChannelOAuth2
 	// section_158081952044 says a code grant with Require Approval checked does not install the record.
 	notInstalled := "by Oracle's code-grant page, the record was not installed because Require Approval during Auto-Installation of Integration is checked: clear it and have the user authorize again"
@@ -183,31 +183,31 @@ func (out *Outcome) explainInvalidLogin(d Decision, o Observation, acct, name, a
 		refusal, caveat = `401 invalid_token ("Invalid login attempt.")`, ""
 		issued = "the user authorized moments ago, which installed the record"
 	}
-	recent := !o.TokenIssuedAt.IsZero() && o.At.Sub(o.TokenIssuedAt) >= -time.Minute && o.At.Sub(o.TokenIssuedAt) <= RecentToken
+	recent := !obs.TokenIssuedAt.IsZero() && obs.At.Sub(obs.TokenIssuedAt) >= -time.Minute && obs.At.Sub(obs.TokenIssuedAt) <= RecentToken
 	switch {
 	case d.InitialState == StateWaitingForApproval:
-		out.set(AwaitingApproval, "installed, waiting for approval: "+approve, approve)
-		out.LessLikely = []string{"the record was Blocked after the install", "the token was revoked"}
+		o.set(AwaitingApproval, "installed, waiting for approval: "+approve, approve)
+		o.LessLikely = []string{"the record was Blocked after the install", "the token was revoked"}
 		if oauth {
-			out.LessLikely = append(out.LessLikely, notInstalled)
+			o.LessLikely = append(o.LessLikely, notInstalled)
 		}
 	case d.InitialState == StateUnknown && recent && d.Input.Channel.AutoInstall():
-		out.set(AwaitingApproval, "most likely waiting for approval: "+issued+", and NetSuite refuses requests from a record Waiting for Approval with "+refusal+caveat+"; "+approve, approve)
-		out.LessLikely = []string{"the record is Blocked in " + acct, "the token was revoked", "the role lost its web services permission"}
+		o.set(AwaitingApproval, "most likely waiting for approval: "+issued+", and NetSuite refuses requests from a record Waiting for Approval with "+refusal+caveat+"; "+approve, approve)
+		o.LessLikely = []string{"the record is Blocked in " + acct, "the token was revoked", "the role lost its web services permission"}
 		if oauth {
-			out.LessLikely = append(out.LessLikely, notInstalled)
+			o.LessLikely = append(o.LessLikely, notInstalled)
 		}
-	case d.InitialState == StateUnknown && o.TokenIssuedAt.IsZero() && d.Input.Channel.AutoInstall():
+	case d.InitialState == StateUnknown && obs.TokenIssuedAt.IsZero() && d.Input.Channel.AutoInstall():
 		// the token's age is unknown: the causes in order, and the one step that resolves the first two
-		out.set(BlockedOrRejected, fmt.Sprintf("NetSuite refused the request (%s); the token's age is unknown, so the likely causes are, in order: %s is Waiting for Approval, it is Blocked, or the token was revoked; the Login Audit Trail at %s shows which (Detail column)", refusal, name, MenuLoginAuditTrail),
+		o.set(BlockedOrRejected, fmt.Sprintf("NetSuite refused the request (%s); the token's age is unknown, so the likely causes are, in order: %s is Waiting for Approval, it is Blocked, or the token was revoked; the Login Audit Trail at %s shows which (Detail column)", refusal, name, MenuLoginAuditTrail),
 			approve+" (this resolves both Waiting for Approval and Blocked); if it is already Enabled, the token was revoked and the customer must authorize again")
-		out.LessLikely = []string{"the record is Blocked in " + acct, "the token was revoked"}
+		o.LessLikely = []string{"the record is Blocked in " + acct, "the token was revoked"}
 	case d.InitialState == StateUnknown:
-		out.set(BlockedOrRejected, fmt.Sprintf("NetSuite refused the request (%s) although the token is not new: the record may be Blocked or Waiting for Approval, or the token revoked; an administrator of %s can see the reason in %s (Detail column)", refusal, acct, MenuLoginAuditTrail),
+		o.set(BlockedOrRejected, fmt.Sprintf("NetSuite refused the request (%s) although the token is not new: the record may be Blocked or Waiting for Approval, or the token revoked; an administrator of %s can see the reason in %s (Detail column)", refusal, acct, MenuLoginAuditTrail),
 			fmt.Sprintf("ask an administrator of %s to check %s's State in %s (set it to Enabled) and the Login Audit Trail", acct, name, MenuManageIntegrations))
-		out.LessLikely = []string{"waiting for approval"}
+		o.LessLikely = []string{"waiting for approval"}
 	default:
-		out.set(BlockedOrRejected, fmt.Sprintf("NetSuite refused the request (%s); approval is not required in %s, so the suspects are the credentials (token revoked or issued for another record, account id, signature, clock) or the record's State (Blocked); the Login Audit Trail at %s shows the reason in its Detail column", refusal, acct, MenuLoginAuditTrail),
+		o.set(BlockedOrRejected, fmt.Sprintf("NetSuite refused the request (%s); approval is not required in %s, so the suspects are the credentials (token revoked or issued for another record, account id, signature, clock) or the record's State (Blocked); the Login Audit Trail at %s shows the reason in its Detail column", refusal, acct, MenuLoginAuditTrail),
 			fmt.Sprintf("ask an administrator of %s to read the Login Audit Trail and check %s's State in %s", acct, name, MenuManageIntegrations))
 	}
 }

@@ -78,7 +78,7 @@ func (e *HTTPError) Unwrap() error { return e.Err }
 // HTTPStatusCode returns the status code.
 func (e *HTTPError) HTTPStatusCode() int { return e.StatusCode }
 
-// RetryAfter returns the wait the server asked for, or 0.
+// RetryAfterWait returns the wait the server asked for (Retry-After), or 0.
 func (e *HTTPError) RetryAfterWait(now time.Time) time.Duration {
 	return parseRetryAfter(e.Header.Get("Retry-After"), now)
 }
