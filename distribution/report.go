@@ -1,20 +1,15 @@
 package distribution
 
 import (
-	"bytes"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
-	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
 )
 
@@ -179,138 +174,6 @@ func (r *Report) Groups() []Group {
 	return gs
 }
 
-// Cause is a short name for why the target did not end enabled, for
-// grouping: "no such host", "connection refused", "timed out", "TLS
-// certificate not accepted", "SOAP fault WS_CONCUR_SESSION_DISALLWD", "HTTP
-// 503 service unavailable", "OAuth 2.0 invalid_grant", "not sent: …". It
-// is "" for an enabled target.
-func (r Result) Cause() string {
-	if r.Outcome == OutcomeEnabled {
-		return ""
-	}
-	if c := causeOf(r.Err); c != "" {
-		return r.generic(c)
-	}
-	if r.Explanation.Observed != "" && r.Explanation.Observed != approval.ObservedOther {
-		return strings.ReplaceAll(string(r.Explanation.Observed), "_", " ")
-	}
-	s := r.Explanation.Sentence
-	if s == "" {
-		s = "no cause given"
-	}
-	return truncate(r.generic(s), 80)
-}
-
-// generic is s with the result's account id replaced by "the account".
-func (r Result) generic(s string) string {
-	if r.Account == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, string(r.Account), "the account")
-}
-
-func causeOf(err error) string {
-	if err == nil {
-		return ""
-	}
-	var (
-		pre *PreflightError
-		we  nsdist.WireError
-		dns *net.DNSError
-	)
-	switch c := nsdist.Classify(err); {
-	case errors.As(err, &pre):
-		if len(pre.Reasons) > 0 {
-			return "not sent: " + truncate(firstSentence(pre.Reasons[0].Text), 70)
-		}
-		return "not sent"
-	case c == nsdist.ClassCanceled:
-		return "interrupted"
-	case c == nsdist.ClassDNSNotFound:
-		return "no such host"
-	case errors.As(err, &dns):
-		if dns.IsTimeout {
-			return "DNS lookup timed out"
-		}
-		return "DNS lookup failed"
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return "connection refused"
-	case errors.Is(err, syscall.ECONNRESET):
-		return "connection reset"
-	case c == nsdist.ClassTLS:
-		return "TLS certificate not accepted"
-	case errors.As(err, &we):
-		return we.Cause()
-	case c == nsdist.ClassTimeout:
-		return "timed out"
-	}
-	// the innermost message, without the package prefixes of its layers
-	msg := err.Error()
-	if i := strings.LastIndex(msg, ": "); i >= 0 && i+2 < len(msg) {
-		msg = msg[i+2:]
-	}
-	return truncate(msg, 80)
-}
-
-func firstSentence(s string) string {
-	if i := strings.Index(s, ". "); i > 0 {
-		return s[:i]
-	}
-	return strings.TrimSuffix(s, ".")
-}
-
-type resultJSON struct {
-	Account  string `json:"account"`
-	Label    string `json:"label,omitempty"`
-	Outcome  string `json:"outcome"`
-	Attempts int    `json:"attempts"`
-	NextStep string `json:"next_step"`
-	Channel  string `json:"channel"`
-	Cause    string `json:"cause,omitempty"`
-	// Predicted is approval.Evaluate's prediction before anything was
-	// sent: Unknown whenever the vendor did not know the target's Require
-	// Approval preference, which is the usual case. Observed is what
-	// NetSuite's answer showed.
-	Predicted   string   `json:"predicted_state"`
-	Observed    string   `json:"observed"`
-	Sentence    string   `json:"sentence"`
-	LessLikely  []string `json:"less_likely"`
-	NSID        string   `json:"nsid"`
-	DurationMS  int64    `json:"duration_ms"`
-	Error       string   `json:"error,omitempty"`
-	FromJournal bool     `json:"from_journal,omitempty"`
-	Note        string   `json:"note,omitempty"`
-}
-
-func (r Result) json() resultJSON {
-	j := resultJSON{Account: string(r.Account), Label: r.Label, Outcome: string(r.Outcome), Attempts: r.Attempts, NextStep: r.Explanation.NextStep,
-		Channel: string(r.Channel), Cause: r.Cause(), Predicted: string(r.Decision.InitialState), Observed: string(r.Explanation.Observed),
-		Sentence: r.Explanation.Sentence, LessLikely: r.Explanation.LessLikely,
-		NSID: r.NSID, DurationMS: r.Duration.Milliseconds(), FromJournal: r.FromJournal, Note: r.Note}
-	if j.LessLikely == nil {
-		j.LessLikely = []string{}
-	}
-	if r.FromJournal && j.Observed == "" {
-		j.Observed = string(approval.ObservedSuccess) // only enabled results are taken from the journal
-	}
-	// an approval's "Invalid login attempt." is the expected answer, not an error
-	if r.Err != nil && r.Outcome != OutcomeAwaitingApproval && r.Outcome != OutcomeEnabled {
-		j.Error = r.Err.Error()
-	}
-	return j
-}
-
-// MarshalJSON renders the result with the report's field names.
-func (r Result) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(r.json()); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
-}
-
 type groupJSON struct {
 	Outcome  Outcome  `json:"outcome"`
 	Cause    string   `json:"cause,omitempty"`
@@ -336,10 +199,10 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		Settings    map[string]string `json:"settings,omitempty"`
 		Counts      map[Outcome]int   `json:"counts"`
 		Groups      []groupJSON       `json:"groups"`
-		Results     []resultJSON      `json:"results"`
+		Results     []Row             `json:"results"`
 	}{Record: r.Record, Run: r.Run, Started: r.Started.UTC(), Finished: r.Finished.UTC(), Interrupted: r.Interrupted, Targets: r.Total(),
 		NotReached: r.NotReached(), FromJournal: r.FromJournal(), Retries: r.Retries(), Counts: r.Counts(),
-		Groups: []groupJSON{}, Results: make([]resultJSON, 0, len(r.Results))}
+		Groups: []groupJSON{}, Results: make([]Row, 0, len(r.Results))}
 	if len(r.Settings) > 0 {
 		out.Settings = map[string]string{}
 		for _, st := range r.Settings {
@@ -354,7 +217,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		out.Groups = append(out.Groups, gj)
 	}
 	for _, res := range r.Results {
-		out.Results = append(out.Results, res.json())
+		out.Results = append(out.Results, res.Row())
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -382,7 +245,7 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		finished = r.Finished.UTC().Format(time.RFC3339)
 	}
 	for _, res := range r.Results {
-		j := res.json()
+		j := res.Row()
 		sentence := j.Sentence
 		if sentence == j.NextStep || (j.NextStep != "" && strings.Contains(sentence, j.NextStep)) {
 			sentence = ""
