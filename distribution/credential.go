@@ -1,6 +1,7 @@
 package distribution
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -66,3 +67,39 @@ func installsNothing(c Credential) bool {
 	n, ok := c.(Confirmer)
 	return ok && n.InstallsNothing()
 }
+
+// CredentialRef is one targets-file row's reference to a credential: what
+// a CredentialSource resolves.
+type CredentialRef struct {
+	Account nsdist.AccountID
+	// Auth is the row's auth column, lower case: tba (the default) or
+	// passport for the SOAP channel (distribution/tba).
+	Auth string
+	// Ref is the credentials column: a reference, never a secret.
+	Ref string
+	// Version is the version column (a SOAP endpoint such as 2020_1), or "".
+	Version string
+}
+
+// CredentialSource resolves a targets file's credential references into
+// channel credentials. Target files name a reference, never a secret; a
+// vendor plugs in its vault. distribution/tba provides the sources for
+// NETSUITE_<REF>_* variables and a secrets file.
+type CredentialSource interface {
+	Credential(ctx context.Context, ref CredentialRef) (Credential, error)
+}
+
+// ErrNoCredentials is returned when a source has nothing for a reference.
+var ErrNoCredentials = errors.New("distribution: no credentials")
+
+// FieldError is a CredentialSource's error about one column of the row
+// (auth, version): LoadTargets reports it under that column.
+type FieldError struct {
+	Field string
+	Err   error
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Err.Error() }
+
+// Unwrap returns Err.
+func (e *FieldError) Unwrap() error { return e.Err }

@@ -297,7 +297,7 @@ func (a *AutoInstaller) run(ctx context.Context, t Target, probe func(Prober) Pr
 	if !d.Allowed { // preflight: send nothing that cannot work
 		res.Explanation = approval.Outcome{Kind: approval.Misconfigured, Report: approval.Misconfigured.Report(), Observed: approval.ObservedOther,
 			Sentence: "not sent: " + joinReasons(d.Blocking), NextStep: d.Blocking[0].Text, LessLikely: []string{}}
-		res.Outcome = outcomeOf(res.Explanation.Kind)
+		res.Outcome = OutcomeOf(res.Explanation.Kind)
 		res.Err = &PreflightError{Account: t.Account, Reasons: d.Blocking}
 		return res
 	}
@@ -311,7 +311,7 @@ func (a *AutoInstaller) run(ctx context.Context, t Target, probe func(Prober) Pr
 		res.Explanation = approval.Outcome{Kind: approval.UnknownOutcome, Report: "failed", Observed: approval.ObservedTransport,
 			Sentence: "stopped before " + string(t.Account) + " answered", NextStep: "run again to check it", LessLikely: []string{}}
 	}
-	res.Outcome = outcomeOf(res.Explanation.Kind)
+	res.Outcome = OutcomeOf(res.Explanation.Kind)
 	res.Duration = a.cfg.clock().Sub(start)
 	return res
 }

@@ -44,33 +44,6 @@
 //
 // # Rollouts
 //
-// [Rollout] runs a distributor over thousands of targets:
-//
-//	ai, _ := distribution.NewAutoInstaller(record, tba.WithProber())
-//	j, _ := distribution.OpenJournal("rollout.jsonl")
-//	defer j.Close()
-//	r, _ := distribution.NewRollout(ai, distribution.WithJournal(j), distribution.WithProgress(func(e distribution.Event) { ... }))
-//	report, err := r.Run(ctx, targets)
-//	report.WriteJSON(os.Stdout)
-//
-// Concurrency is bounded (32 by default) with one request per account at a
-// time (NetSuite keeps one unallocated concurrency slot for installs).
-// Retryable answers (concurrency faults, 429, temporary unavailability, no
-// answer) are retried with jittered exponential backoff, scheduled off the
-// worker slots, within a rollout-wide retry budget. A vendor's own
-// Distributor gets the same scheduling by implementing [Attempter].
-// [WithResults] hands every result to the caller as it finishes and never
-// drops one; progress events may be dropped. The journal is an
-// append-only JSON Lines file: each target's result is durable once
-// recorded (concurrent results share one fsync), a re-run skips targets
-// whose latest result is enabled and checks the others again, and a line
-// torn by a crash is cut off when the journal is opened.
-//
-// # Targets files
-//
-// Targets come from code or from a CSV or JSON file ([LoadTargets]) that
-// names a credentials reference, never a secret; a [CredentialSource]
-// (tba.EnvCredentials, tba.FileCredentials for a secrets file only its
-// owner can read, or the vendor's vault) resolves it into a channel's
-// credential.
+// The fleet engine, which runs a Distributor over thousands of targets
+// with a journal and a report, is package distribution/rollout.
 package distribution

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/nsdist/nsdist/approval"
+	"github.com/nsdist/nsdist/internal/text"
 )
 
 // Outcome is a target's result as reports and journals name it.
@@ -42,10 +43,11 @@ func (o *Outcome) UnmarshalText(b []byte) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("distribution: unknown outcome %q", truncate(string(b), 40))
+	return fmt.Errorf("distribution: unknown outcome %q", text.Truncate(string(b), 40))
 }
 
-func knownOutcome(o Outcome) bool {
+// Valid reports whether o is one of the outcomes [Outcomes] lists.
+func (o Outcome) Valid() bool {
 	for _, v := range Outcomes() {
 		if o == v {
 			return true
@@ -57,12 +59,5 @@ func knownOutcome(o Outcome) bool {
 // Final reports whether a re-run need not check the target again.
 func (o Outcome) Final() bool { return o == OutcomeEnabled }
 
-// outcomeOf maps approval's kind.
-func outcomeOf(k approval.Kind) Outcome { return Outcome(k.Report()) }
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
-}
+// OutcomeOf maps approval's kind to its outcome.
+func OutcomeOf(k approval.Kind) Outcome { return Outcome(k.Report()) }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
+	"github.com/nsdist/nsdist/internal/text"
 )
 
 // Cause is a short name for why the target did not end enabled, for
@@ -31,7 +32,7 @@ func (r Result) Cause() string {
 	if s == "" {
 		s = "no cause given"
 	}
-	return truncate(r.generic(s), 80)
+	return text.Truncate(r.generic(s), 80)
 }
 
 // generic is s with the result's account id replaced by "the account".
@@ -54,7 +55,7 @@ func causeOf(err error) string {
 	switch c := nsdist.Classify(err); {
 	case errors.As(err, &pre):
 		if len(pre.Reasons) > 0 {
-			return "not sent: " + truncate(firstSentence(pre.Reasons[0].Text), 70)
+			return "not sent: " + text.Truncate(firstSentence(pre.Reasons[0].Text), 70)
 		}
 		return "not sent"
 	case c == nsdist.ClassCanceled:
@@ -82,7 +83,7 @@ func causeOf(err error) string {
 	if i := strings.LastIndex(msg, ": "); i >= 0 && i+2 < len(msg) {
 		msg = msg[i+2:]
 	}
-	return truncate(msg, 80)
+	return text.Truncate(msg, 80)
 }
 
 func firstSentence(s string) string {

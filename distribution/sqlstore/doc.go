@@ -18,7 +18,7 @@
 //	tok, err := refresher.Token(ctx, sqlstore.OAuth2Key{Account: acct, ClientID: id, Role: role, Entity: entity})
 //
 //	journal, err := sqlstore.NewJournal(ctx, db, "rollouts")
-//	r, err := distribution.NewRollout(ai, distribution.WithJournal(journal))
+//	r, err := rollout.New(ai, rollout.WithJournal(journal))
 //
 // Each constructor migrates the schema first (see [Migrate]); every store
 // is safe for concurrent use, and for use by many processes at once.

@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/distribution/oauth2"
+	"github.com/nsdist/nsdist/distribution/rollout"
 	"github.com/nsdist/nsdist/distribution/sqlstore"
 )
 
@@ -74,10 +74,10 @@ func ExampleJournal() {
 		fmt.Println(err)
 		return
 	}
-	j.Begin(ctx, "run-1", "Acme Sync")                                                                                    //nolint:errcheck
-	j.Record(ctx, distribution.Entry{Run: "run-1", Record: "Acme Sync", Account: "123456", Outcome: "awaiting_approval"}) //nolint:errcheck
-	j.Record(ctx, distribution.Entry{Run: "run-1", Record: "Acme Sync", Account: "123456", Outcome: "enabled"})           //nolint:errcheck
-	j.Record(ctx, distribution.Entry{Run: "run-1", Record: "Other App", Account: "654321", Outcome: "enabled"})           //nolint:errcheck
+	j.Begin(ctx, "run-1", "Acme Sync")                                                                               //nolint:errcheck
+	j.Record(ctx, rollout.Entry{Run: "run-1", Record: "Acme Sync", Account: "123456", Outcome: "awaiting_approval"}) //nolint:errcheck
+	j.Record(ctx, rollout.Entry{Run: "run-1", Record: "Acme Sync", Account: "123456", Outcome: "enabled"})           //nolint:errcheck
+	j.Record(ctx, rollout.Entry{Run: "run-1", Record: "Other App", Account: "654321", Outcome: "enabled"})           //nolint:errcheck
 	latest, _ := j.Latest(ctx, "Acme Sync")
 	fmt.Println(len(latest), latest["123456"].Outcome)
 	// Output: 1 enabled

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/nsdist/nsdist"
-	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/distribution/rollout"
 )
 
 // Journal is a rollout journal in the tables nsdist_journal and
@@ -33,10 +33,10 @@ type Journal struct {
 	closed   bool
 }
 
-var _ distribution.Journal = (*Journal)(nil)
+var _ rollout.Journal = (*Journal)(nil)
 
 type journalWrite struct {
-	e    distribution.Entry
+	e    rollout.Entry
 	line []byte
 	done chan error    // the batch's outcome
 	lead chan struct{} // this writer flushes the next batch
@@ -62,21 +62,21 @@ func NewJournal(ctx context.Context, db *sql.DB, name string, opts ...Option) (*
 // Name returns the journal's name.
 func (j *Journal) Name() string { return j.name }
 
-// Latest implements distribution.Journal.
-func (j *Journal) Latest(ctx context.Context, record string) (map[nsdist.AccountID]distribution.Entry, error) {
+// Latest implements rollout.Journal.
+func (j *Journal) Latest(ctx context.Context, record string) (map[nsdist.AccountID]rollout.Entry, error) {
 	rows, err := j.db.QueryContext(ctx, `SELECT account, entry FROM nsdist_journal
 	WHERE journal = $1 AND record = $2 ORDER BY account, time_ms, id`, j.name, record)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: journal %s: %w", j.name, err)
 	}
 	defer func() { _ = rows.Close() }()
-	out := map[nsdist.AccountID]distribution.Entry{}
+	out := map[nsdist.AccountID]rollout.Entry{}
 	for rows.Next() {
 		var account, entry string
 		if err := rows.Scan(&account, &entry); err != nil {
 			return nil, fmt.Errorf("sqlstore: journal %s: %w", j.name, err)
 		}
-		var e distribution.Entry
+		var e rollout.Entry
 		if err := json.Unmarshal([]byte(entry), &e); err != nil {
 			return nil, fmt.Errorf("sqlstore: journal %s: the entry of account %s is not JSON: %w", j.name, account, err)
 		}
@@ -88,7 +88,7 @@ func (j *Journal) Latest(ctx context.Context, record string) (map[nsdist.Account
 	return out, nil
 }
 
-// Begin implements distribution.Journal.
+// Begin implements rollout.Journal.
 func (j *Journal) Begin(ctx context.Context, run, record string) error {
 	if run == "" {
 		return errors.New("sqlstore: journal: empty run")
@@ -101,10 +101,10 @@ func (j *Journal) Begin(ctx context.Context, run, record string) error {
 	return nil
 }
 
-// Record implements distribution.Journal: it returns once the entry is
+// Record implements rollout.Journal: it returns once the entry is
 // committed. ctx is checked before the entry joins a batch; after that
 // Record waits for the batch, whose transaction has its own 1-minute bound.
-func (j *Journal) Record(ctx context.Context, e distribution.Entry) error {
+func (j *Journal) Record(ctx context.Context, e rollout.Entry) error {
 	if e.Run == "" || e.Account == "" {
 		return errors.New("sqlstore: journal: an entry needs a run and an account")
 	}

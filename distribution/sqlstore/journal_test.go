@@ -18,12 +18,12 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/nsdist/nsdist"
-	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/distribution/rollout"
 	"github.com/nsdist/nsdist/distribution/sqlstore"
 )
 
-func jentry(run, record string, i int, outcome string, at time.Time) distribution.Entry {
-	return distribution.Entry{Run: run, Record: record, Time: at, Account: nsdist.AccountID(strconv.Itoa(3000000 + i)), Outcome: outcome, Attempts: 1}
+func jentry(run, record string, i int, outcome string, at time.Time) rollout.Entry {
+	return rollout.Entry{Run: run, Record: record, Time: at, Account: nsdist.AccountID(strconv.Itoa(3000000 + i)), Outcome: outcome, Attempts: 1}
 }
 
 func TestJournal(t *testing.T) {
@@ -49,7 +49,7 @@ func TestJournal(t *testing.T) {
 		steps := []struct {
 			name string
 			j    *sqlstore.Journal
-			e    distribution.Entry
+			e    rollout.Entry
 		}{
 			{"first result", j, jentry("r1", "A", 1, "awaiting_approval", at(1))},
 			{"the same (run, target) again replaces it", j, jentry("r1", "A", 1, "failed", at(2))},
@@ -66,12 +66,12 @@ func TestJournal(t *testing.T) {
 		tests := []struct {
 			j      *sqlstore.Journal
 			record string
-			want   map[nsdist.AccountID]distribution.Entry
+			want   map[nsdist.AccountID]rollout.Entry
 		}{
-			{j, "A", map[nsdist.AccountID]distribution.Entry{"3000001": steps[3].e, "3000002": steps[2].e}},
-			{j, "B", map[nsdist.AccountID]distribution.Entry{"3000002": steps[4].e}},
-			{j, "C", map[nsdist.AccountID]distribution.Entry{}},
-			{other, "A", map[nsdist.AccountID]distribution.Entry{"3000002": steps[5].e}},
+			{j, "A", map[nsdist.AccountID]rollout.Entry{"3000001": steps[3].e, "3000002": steps[2].e}},
+			{j, "B", map[nsdist.AccountID]rollout.Entry{"3000002": steps[4].e}},
+			{j, "C", map[nsdist.AccountID]rollout.Entry{}},
+			{other, "A", map[nsdist.AccountID]rollout.Entry{"3000002": steps[5].e}},
 		}
 		for _, tt := range tests {
 			got, err := tt.j.Latest(ctx, tt.record)
@@ -341,10 +341,10 @@ func BenchmarkJournal(b *testing.B) {
 	kinds := []string{"file", "sqlite", "postgres"}
 	for _, kind := range kinds {
 		b.Run(kind, func(b *testing.B) {
-			var j distribution.Journal
+			var j rollout.Journal
 			switch kind {
 			case "file":
-				fj, err := distribution.OpenJournal(filepath.Join(b.TempDir(), "bench.jsonl"))
+				fj, err := rollout.OpenJournal(filepath.Join(b.TempDir(), "bench.jsonl"))
 				if err != nil {
 					b.Fatal(err)
 				}

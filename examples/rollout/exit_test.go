@@ -12,6 +12,7 @@ import (
 
 	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/distribution/rollout"
 )
 
 // The exit status for each mix of outcomes, and for a run that could not finish.
@@ -54,7 +55,7 @@ func TestVerdictExitCodes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			rep := &distribution.Report{Results: tt.results, Targets: tt.targets}
+			rep := &rollout.Report{Results: tt.results, Targets: tt.targets}
 			err := verdict(rep, tt.runErr, "j.jsonl")
 			if got := exitCode(err); got != tt.want {
 				t.Errorf("exitCode(verdict(%s)) = %d (%v), want %d", tt.name, got, err, tt.want)

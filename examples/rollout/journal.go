@@ -6,7 +6,7 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/distribution/rollout"
 	"github.com/nsdist/nsdist/distribution/sqlstore"
 )
 
@@ -20,9 +20,9 @@ func isSQLJournal(s string) bool {
 // openJournal opens -journal: a JSON Lines file, or, for sqlite:PATH and
 // postgres:// URLs, a table in distribution/sqlstore that many processes
 // can write at once. It returns the problems found in a file journal.
-func openJournal(ctx context.Context, spec string) (distribution.Journal, []error, error) {
+func openJournal(ctx context.Context, spec string) (rollout.Journal, []error, error) {
 	if !isSQLJournal(spec) {
-		j, err := distribution.OpenJournal(spec)
+		j, err := rollout.OpenJournal(spec)
 		if err != nil {
 			return nil, nil, err
 		}

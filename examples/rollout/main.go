@@ -42,6 +42,7 @@ import (
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/distribution/oauth2"
+	"github.com/nsdist/nsdist/distribution/rollout"
 	"github.com/nsdist/nsdist/distribution/tba"
 	"github.com/nsdist/nsdist/soap"
 	"github.com/nsdist/nsdist/soap/soaptest"
@@ -107,7 +108,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "rollout:", err)
 		return 1
 	}
-	err := rollout(ctx, o, stdout, stderr)
+	err := runRollout(ctx, o, stdout, stderr)
 	var ee *exitError
 	if err != nil && (!errors.As(err, &ee) || ee.err != nil) {
 		fmt.Fprintln(stderr, "rollout:", err)
@@ -198,7 +199,7 @@ func (o options) validate() error {
 	return nil
 }
 
-func rollout(ctx context.Context, o options, stdout, stderr io.Writer) error {
+func runRollout(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	var (
 		record    approval.Record
 		targets   []distribution.Target
@@ -214,7 +215,7 @@ func rollout(ctx context.Context, o options, stdout, stderr io.Writer) error {
 			}
 			creds = fc
 		}
-		t, err := distribution.LoadTargets(ctx, o.targets, creds)
+		t, err := rollout.LoadTargets(ctx, o.targets, creds)
 		if err != nil {
 			return &exitError{2, fmt.Errorf("%w\nnothing sent; rollout -h describes the targets file", err)}
 		}
@@ -254,7 +255,7 @@ func rollout(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ropts := []distribution.RolloutOption{distribution.WithConcurrency(o.concurrency), distribution.WithRecordName(record.Name)}
+	ropts := []rollout.Option{rollout.WithConcurrency(o.concurrency), rollout.WithRecordName(record.Name)}
 	if o.journal != "" {
 		j, problems, err := openJournal(ctx, o.journal)
 		if err != nil {
@@ -274,14 +275,14 @@ func rollout(ctx context.Context, o options, stdout, stderr io.Writer) error {
 			}
 			fmt.Fprintf(stderr, "journal %s: %d targets recorded before, %d enabled (skipped), the rest checked again\n", o.journal, len(prev), enabled)
 		}
-		ropts = append(ropts, distribution.WithJournal(j))
+		ropts = append(ropts, rollout.WithJournal(j))
 	}
 	var m *meter
 	if !o.quiet {
 		m = newMeter(stderr, len(targets))
-		ropts = append(ropts, distribution.WithResults(m.Result))
+		ropts = append(ropts, rollout.WithResults(m.Result))
 	}
-	r, err := distribution.NewRollout(ai, ropts...)
+	r, err := rollout.New(ai, ropts...)
 	if err != nil {
 		return err
 	}
@@ -293,7 +294,7 @@ func rollout(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		m.Stop(rep != nil && rep.NotReached() > 0)
 	}
 	if rep == nil {
-		var te *distribution.TargetsError
+		var te *rollout.TargetsError
 		if errors.As(runErr, &te) {
 			return &exitError{2, runErr}
 		}
@@ -316,7 +317,7 @@ func rollout(ctx context.Context, o options, stdout, stderr io.Writer) error {
 // (0) when every target ended enabled or awaiting_approval, an exitError
 // with 3 when any ended rejected, misconfigured or failed, and an error (1)
 // when the run could not finish.
-func verdict(rep *distribution.Report, runErr error, journal string) error {
+func verdict(rep *rollout.Report, runErr error, journal string) error {
 	switch {
 	case errors.Is(runErr, context.Canceled) || errors.Is(runErr, context.DeadlineExceeded):
 		again := "run again to check them"
@@ -349,9 +350,9 @@ func exitCode(err error) int {
 }
 
 // settings are the run's parameters for the reports (never a secret).
-func (o options) settings() []distribution.Setting {
-	var s []distribution.Setting
-	add := func(name, value string) { s = append(s, distribution.Setting{Name: name, Value: value}) }
+func (o options) settings() []rollout.Setting {
+	var s []rollout.Setting
+	add := func(name, value string) { s = append(s, rollout.Setting{Name: name, Value: value}) }
 	if o.targets != "" {
 		add("targets file", o.targets)
 	} else {
@@ -445,7 +446,7 @@ func pathCause(err error) error {
 	return err
 }
 
-func writeReport(rep *distribution.Report, path string) error {
+func writeReport(rep *rollout.Report, path string) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err

@@ -14,7 +14,7 @@ import (
 // meter is the live progress line on stderr: done/total, rate, retries, a
 // steady ETA and the counts per outcome. On a terminal it is redrawn in
 // place a few times a second; otherwise (a file, a pipe, CI) it prints a
-// plain line every few seconds. It is fed by distribution.WithResults,
+// plain line every few seconds. It is fed by rollout.WithResults,
 // which never drops a result, so the counts are exact.
 type meter struct {
 	w     io.Writer

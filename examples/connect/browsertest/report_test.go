@@ -14,13 +14,14 @@ import (
 	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/distribution/rollout"
 	"github.com/nsdist/nsdist/soap"
 )
 
 // sampleReport is a finished rollout with every outcome: six accounts
 // awaiting approval (with the vendor's labels), enabled ones, and failures
 // with two causes.
-func sampleReport() *distribution.Report {
+func sampleReport() *rollout.Report {
 	t0 := time.Date(2026, 11, 26, 19, 0, 0, 0, time.UTC)
 	var rs []distribution.Result
 	add := func(acct, label string, ch approval.Channel, o distribution.Outcome, ex approval.Outcome, attempts int, err error) {
@@ -51,9 +52,9 @@ func sampleReport() *distribution.Report {
 	add("3000004", "Blocked Co", approval.ChannelTBA, distribution.OutcomeRejected,
 		approval.Outcome{Kind: approval.BlockedOrRejected, Report: "rejected", Observed: approval.ObservedInvalidLogin, NextStep: "ask the customer to authorize again"}, 1,
 		&soap.Fault{Code: "soapenv:Server.userException", String: "Invalid login attempt.", Kind: "invalidCredentialsFault", NSCode: "USER_ERROR"})
-	return &distribution.Report{Record: "Acme Sync", Run: "20261126T190000Z-0123456789ab", Started: t0, Finished: t0.Add(42 * time.Second),
+	return &rollout.Report{Record: "Acme Sync", Run: "20261126T190000Z-0123456789ab", Started: t0, Finished: t0.Add(42 * time.Second),
 		Results: rs, Targets: len(rs) + 2, Interrupted: true,
-		Settings: []distribution.Setting{{Name: "targets", Value: "customers.csv"}, {Name: "concurrency", Value: "32"}}}
+		Settings: []rollout.Setting{{Name: "targets", Value: "customers.csv"}, {Name: "concurrency", Value: "32"}}}
 }
 
 // The HTML report opened in headless Chromium: the page shows the chart,

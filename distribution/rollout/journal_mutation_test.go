@@ -1,4 +1,4 @@
-package distribution_test
+package rollout_test
 
 import (
 	"bytes"
@@ -12,16 +12,16 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/nsdist/nsdist"
-	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/distribution/rollout"
 )
 
 // lineLen is the length of the line Record writes for e in journal id
 // (without its newline): the entry with the journal's identity first.
-func lineLen(t *testing.T, id string, e distribution.Entry) int {
+func lineLen(t *testing.T, id string, e rollout.Entry) int {
 	t.Helper()
 	b, err := json.Marshal(struct {
 		Journal string `json:"journal"`
-		distribution.Entry
+		rollout.Entry
 	}{id, e})
 	if err != nil {
 		t.Fatal(err)
@@ -32,9 +32,9 @@ func lineLen(t *testing.T, id string, e distribution.Entry) int {
 // sized returns an entry for account whose line in journal id has exactly
 // n bytes; NSID, which Record does not shorten, makes up the length (an
 // ASCII letter adds one byte to the line).
-func sized(t *testing.T, id string, account nsdist.AccountID, n int) distribution.Entry {
+func sized(t *testing.T, id string, account nsdist.AccountID, n int) rollout.Entry {
 	t.Helper()
-	e := distribution.Entry{Run: "r", Record: testRecord, Time: time.Unix(1, 0).UTC(), Account: account, Outcome: "enabled", NSID: "x"}
+	e := rollout.Entry{Run: "r", Record: testRecord, Time: time.Unix(1, 0).UTC(), Account: account, Outcome: "enabled", NSID: "x"}
 	e.NSID = strings.Repeat("x", 1+n-lineLen(t, id, e))
 	return e
 }
@@ -44,17 +44,17 @@ func sized(t *testing.T, id string, account nsdist.AccountID, n int) distributio
 func TestJournalRecordLineCap(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "j.jsonl")
-	j, err := distribution.OpenJournal(path)
+	j, err := rollout.OpenJournal(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	id := j.ID()
-	if err := j.Record(t.Context(), sized(t, id, "1", distribution.MaxJournalLine)); err == nil || !strings.Contains(err.Error(), "line cap") {
-		t.Errorf("Record of a %d-byte line = %v, want the line cap error", distribution.MaxJournalLine, err)
+	if err := j.Record(t.Context(), sized(t, id, "1", rollout.MaxJournalLine)); err == nil || !strings.Contains(err.Error(), "line cap") {
+		t.Errorf("Record of a %d-byte line = %v, want the line cap error", rollout.MaxJournalLine, err)
 	}
-	fits := sized(t, id, "2", distribution.MaxJournalLine-1)
+	fits := sized(t, id, "2", rollout.MaxJournalLine-1)
 	if err := j.Record(t.Context(), fits); err != nil {
-		t.Errorf("Record of a %d-byte line: %v", distribution.MaxJournalLine-1, err)
+		t.Errorf("Record of a %d-byte line: %v", rollout.MaxJournalLine-1, err)
 	}
 	j.Close()
 	latest, ps := openLatest(t, path, testRecord)
@@ -68,7 +68,7 @@ func TestJournalRecordLineCap(t *testing.T) {
 func TestJournalReadLineCap(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "j.jsonl")
-	j, err := distribution.OpenJournal(path)
+	j, err := rollout.OpenJournal(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,10 +76,10 @@ func TestJournalReadLineCap(t *testing.T) {
 	j.Close()
 	b, _ := json.Marshal(struct {
 		Journal string `json:"journal"`
-		distribution.Entry
-	}{id, sized(t, id, "3", distribution.MaxJournalLine-1)})
-	if len(b) != distribution.MaxJournalLine-1 {
-		t.Fatalf("sized line has %d bytes, want %d", len(b), distribution.MaxJournalLine-1)
+		rollout.Entry
+	}{id, sized(t, id, "3", rollout.MaxJournalLine-1)})
+	if len(b) != rollout.MaxJournalLine-1 {
+		t.Fatalf("sized line has %d bytes, want %d", len(b), rollout.MaxJournalLine-1)
 	}
 	// padded with blanks: MaxJournalLine bytes for account 3, one more for 4
 	other := bytes.Replace(b, []byte(`"account":"3"`), []byte(`"account":"4"`), 1)
@@ -114,7 +114,7 @@ func TestJournalTruncateText(t *testing.T) {
 		{"no rune start at all", strings.Repeat("\x80", limit+10), "…"},
 	}
 	path := filepath.Join(t.TempDir(), "j.jsonl")
-	j, err := distribution.OpenJournal(path)
+	j, err := rollout.OpenJournal(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func TestJournalTruncateText(t *testing.T) {
 func TestJournalRecordVisibleAndClosed(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "j.jsonl")
-	j, err := distribution.OpenJournal(path)
+	j, err := rollout.OpenJournal(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestJournalRecordVisibleAndClosed(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ := j.Latest(t.Context(), testRecord)
-	if diff := cmp.Diff(map[nsdist.AccountID]distribution.Entry{e.Account: e}, got); diff != "" {
+	if diff := cmp.Diff(map[nsdist.AccountID]rollout.Entry{e.Account: e}, got); diff != "" {
 		t.Errorf("Latest after Record (-want +got):\n%s", diff)
 	}
 	if err := j.Close(); err != nil {
@@ -181,7 +181,7 @@ func TestJournalTornReason(t *testing.T) {
 	if len(ps) != 1 {
 		t.Fatalf("Problems() = %v, want one", ps)
 	}
-	want := &distribution.LineError{Path: path, Line: 5, Reason: "torn: 14 bytes without a newline, from a write a crash interrupted", Cut: true}
+	want := &rollout.LineError{Path: path, Line: 5, Reason: "torn: 14 bytes without a newline, from a write a crash interrupted", Cut: true}
 	if diff := cmp.Diff(want, ps[0]); diff != "" {
 		t.Errorf("torn tail problem (-want +got):\n%s", diff)
 	}
@@ -196,7 +196,7 @@ func TestJournalHolderNoteTempFile(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(path+".lock", "sub"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	j, err := distribution.OpenJournal(path)
+	j, err := rollout.OpenJournal(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +205,7 @@ func TestJournalHolderNoteTempFile(t *testing.T) {
 	if err != nil || len(names) != 0 {
 		t.Errorf("temporary holder notes left behind: %v %v", names, err)
 	}
-	_, err = distribution.OpenJournal(path)
+	_, err = rollout.OpenJournal(path)
 	if err == nil || !strings.Contains(err.Error(), "held by another process") {
 		t.Errorf("second OpenJournal = %v, want the holder unnamed", err)
 	}

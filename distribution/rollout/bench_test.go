@@ -1,4 +1,4 @@
-package distribution_test
+package rollout_test
 
 import (
 	"runtime"
@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/distribution/rollout"
 	"github.com/nsdist/nsdist/soap/soaptest"
 )
 
@@ -57,8 +57,8 @@ func BenchmarkRollout(b *testing.B) {
 						}
 					}
 				})
-				r, err := distribution.NewRollout(ai, distribution.WithConcurrency(concurrency),
-					distribution.WithProgress(func(e distribution.Event) { done.Store(int64(e.Done)) }))
+				r, err := rollout.New(ai, rollout.WithConcurrency(concurrency),
+					rollout.WithProgress(func(e rollout.Event) { done.Store(int64(e.Done)) }))
 				if err != nil {
 					b.Fatal(err)
 				}

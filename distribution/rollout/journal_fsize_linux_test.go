@@ -1,4 +1,4 @@
-package distribution_test
+package rollout_test
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/distribution/rollout"
 )
 
 // fsizeEnv names the journal TestJournalFullDiskProcess writes to.
@@ -39,7 +39,7 @@ func TestJournalFullDiskProcess(t *testing.T) { //nolint:paralleltest // a child
 func fullDisk(path string) error {
 	ctx := context.Background()
 	signal.Ignore(syscall.SIGXFSZ)
-	j, err := distribution.OpenJournal(path)
+	j, err := rollout.OpenJournal(path)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package distribution_test
+package rollout_test
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/distribution/rollout"
 	"github.com/nsdist/nsdist/soap"
 )
 
@@ -24,7 +25,7 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 // sampleReport is a run with every outcome and several causes: what the
 // summary, the CSV and the HTML report must make sense of.
-func sampleReport() *distribution.Report {
+func sampleReport() *rollout.Report {
 	t0 := time.Date(2026, 11, 26, 19, 0, 0, 0, time.UTC)
 	approve := func(acct string) approval.Outcome {
 		return approval.Outcome{Kind: approval.AwaitingApproval, Report: "awaiting_approval", Observed: approval.ObservedInvalidLogin,
@@ -58,8 +59,8 @@ func sampleReport() *distribution.Report {
 		{Account: "1000010", Channel: approval.ChannelTBA, Outcome: distribution.OutcomeFailed, Attempts: 10,
 			Explanation: failed("NetSuite was unavailable", "try again later"), Err: &soap.OpError{Op: soap.OpGetServerTime, Err: &soap.HTTPError{StatusCode: 503}}},
 	}
-	return &distribution.Report{Record: "Acme Sync", Run: "20261126T190000Z-0123456789ab", Started: t0, Finished: t0.Add(95 * time.Second),
-		Results: results, Targets: len(results), Settings: []distribution.Setting{{Name: "concurrency", Value: "32"}, {Name: "targets", Value: "targets.csv"}}}
+	return &rollout.Report{Record: "Acme Sync", Run: "20261126T190000Z-0123456789ab", Started: t0, Finished: t0.Add(95 * time.Second),
+		Results: results, Targets: len(results), Settings: []rollout.Setting{{Name: "concurrency", Value: "32"}, {Name: "targets", Value: "targets.csv"}}}
 }
 
 func golden(t *testing.T, name, got string) {
@@ -97,7 +98,7 @@ func TestSummaryGolden(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		rep  *distribution.Report
+		rep  *rollout.Report
 	}{{"summary-all-outcomes.golden", sampleReport()}, {"summary-cancelled.golden", cancelled}, {"summary-resumed.golden", resumed}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -122,7 +123,7 @@ func TestReportCounts(t *testing.T) {
 	if diff := cmp.Diff(want, causes); diff != "" {
 		t.Errorf("Groups() causes mismatch (-want +got):\n%s", diff)
 	}
-	ok := &distribution.Report{Results: r.Results[:5]}
+	ok := &rollout.Report{Results: r.Results[:5]}
 	if !ok.OK() {
 		t.Error("enabled and awaiting_approval only: OK() = false")
 	}

@@ -1,4 +1,4 @@
-package distribution
+package rollout
 
 import (
 	"encoding/csv"
@@ -11,11 +11,13 @@ import (
 	"time"
 
 	"github.com/nsdist/nsdist/approval"
+	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/internal/text"
 )
 
 // reportOutcomes are the outcomes a summary always lists; planned is
 // listed when a report has any.
-var reportOutcomes = []Outcome{OutcomeEnabled, OutcomeAwaitingApproval, OutcomeRejected, OutcomeMisconfigured, OutcomeFailed}
+var reportOutcomes = []distribution.Outcome{distribution.OutcomeEnabled, distribution.OutcomeAwaitingApproval, distribution.OutcomeRejected, distribution.OutcomeMisconfigured, distribution.OutcomeFailed}
 
 // Report is a rollout's results: one per target, those taken from the
 // journal of an earlier run included.
@@ -25,7 +27,7 @@ type Report struct {
 	Run      string
 	Started  time.Time
 	Finished time.Time
-	Results  []Result // sorted by account
+	Results  []distribution.Result // sorted by account
 	// Targets is how many targets the run was given; those not in Results
 	// were not reached (the run was interrupted). 0 means len(Results).
 	Targets int
@@ -43,8 +45,8 @@ type Setting struct {
 
 // Counts returns the number of targets per outcome; every outcome of
 // reportOutcomes is present, planned only when some target has it.
-func (r *Report) Counts() map[Outcome]int {
-	c := map[Outcome]int{}
+func (r *Report) Counts() map[distribution.Outcome]int {
+	c := map[distribution.Outcome]int{}
 	for _, o := range reportOutcomes {
 		c[o] = 0
 	}
@@ -55,11 +57,11 @@ func (r *Report) Counts() map[Outcome]int {
 }
 
 // CountsByChannel returns the number of targets per outcome, per channel.
-func (r *Report) CountsByChannel() map[approval.Channel]map[Outcome]int {
-	c := map[approval.Channel]map[Outcome]int{}
+func (r *Report) CountsByChannel() map[approval.Channel]map[distribution.Outcome]int {
+	c := map[approval.Channel]map[distribution.Outcome]int{}
 	for _, res := range r.Results {
 		if c[res.Channel] == nil {
-			c[res.Channel] = map[Outcome]int{}
+			c[res.Channel] = map[distribution.Outcome]int{}
 		}
 		c[res.Channel][res.Outcome]++
 	}
@@ -106,7 +108,7 @@ func (r *Report) OK() bool {
 	}
 	for _, res := range r.Results {
 		switch res.Outcome {
-		case OutcomeEnabled, OutcomeAwaitingApproval, OutcomePlanned:
+		case distribution.OutcomeEnabled, distribution.OutcomeAwaitingApproval, distribution.OutcomePlanned:
 		default:
 			return false
 		}
@@ -116,14 +118,14 @@ func (r *Report) OK() bool {
 
 // Group is the targets that share an outcome, a cause and a next step.
 type Group struct {
-	Outcome Outcome
+	Outcome distribution.Outcome
 	// Cause is the short reason shared by the group ([Result.Cause]); empty
 	// for awaiting_approval, whose cause is the approval itself.
 	Cause string
 	// NextStep is the group's next step, with each account's id replaced
 	// by "the account".
 	NextStep string
-	Results  []Result // sorted by account
+	Results  []distribution.Result // sorted by account
 }
 
 // Groups returns the targets that did not end enabled, grouped by outcome
@@ -131,17 +133,17 @@ type Group struct {
 // first.
 func (r *Report) Groups() []Group {
 	type key struct {
-		o           Outcome
+		o           distribution.Outcome
 		cause, step string
 	}
 	idx := map[key]int{}
 	var gs []Group
 	for _, res := range r.Results {
-		if res.Outcome == OutcomeEnabled {
+		if res.Outcome == distribution.OutcomeEnabled {
 			continue
 		}
 		k := key{res.Outcome, res.Cause(), genericStep(res)}
-		if res.Outcome == OutcomeAwaitingApproval {
+		if res.Outcome == distribution.OutcomeAwaitingApproval {
 			k.cause = ""
 		}
 		i, ok := idx[k]
@@ -152,8 +154,8 @@ func (r *Report) Groups() []Group {
 		}
 		gs[i].Results = append(gs[i].Results, res)
 	}
-	rank := map[Outcome]int{}
-	for i, o := range Outcomes() {
+	rank := map[distribution.Outcome]int{}
+	for i, o := range distribution.Outcomes() {
 		rank[o] = i
 	}
 	sort.SliceStable(gs, func(i, j int) bool {
@@ -175,11 +177,11 @@ func (r *Report) Groups() []Group {
 }
 
 type groupJSON struct {
-	Outcome  Outcome  `json:"outcome"`
-	Cause    string   `json:"cause,omitempty"`
-	NextStep string   `json:"next_step"`
-	Count    int      `json:"count"`
-	Accounts []string `json:"accounts"`
+	Outcome  distribution.Outcome `json:"outcome"`
+	Cause    string               `json:"cause,omitempty"`
+	NextStep string               `json:"next_step"`
+	Count    int                  `json:"count"`
+	Accounts []string             `json:"accounts"`
 }
 
 // WriteJSON writes the report as one JSON object: the run's parameters,
@@ -187,22 +189,22 @@ type groupJSON struct {
 // cause and next step), and a results array with one object per target.
 func (r *Report) WriteJSON(w io.Writer) error {
 	out := struct {
-		Record      string            `json:"record"`
-		Run         string            `json:"run,omitempty"`
-		Started     time.Time         `json:"started"`
-		Finished    time.Time         `json:"finished"`
-		Interrupted bool              `json:"interrupted"`
-		Targets     int               `json:"targets"`
-		NotReached  int               `json:"not_reached"`
-		FromJournal int               `json:"from_journal"`
-		Retries     int               `json:"retries"`
-		Settings    map[string]string `json:"settings,omitempty"`
-		Counts      map[Outcome]int   `json:"counts"`
-		Groups      []groupJSON       `json:"groups"`
-		Results     []Row             `json:"results"`
+		Record      string                       `json:"record"`
+		Run         string                       `json:"run,omitempty"`
+		Started     time.Time                    `json:"started"`
+		Finished    time.Time                    `json:"finished"`
+		Interrupted bool                         `json:"interrupted"`
+		Targets     int                          `json:"targets"`
+		NotReached  int                          `json:"not_reached"`
+		FromJournal int                          `json:"from_journal"`
+		Retries     int                          `json:"retries"`
+		Settings    map[string]string            `json:"settings,omitempty"`
+		Counts      map[distribution.Outcome]int `json:"counts"`
+		Groups      []groupJSON                  `json:"groups"`
+		Results     []distribution.Row           `json:"results"`
 	}{Record: r.Record, Run: r.Run, Started: r.Started.UTC(), Finished: r.Finished.UTC(), Interrupted: r.Interrupted, Targets: r.Total(),
 		NotReached: r.NotReached(), FromJournal: r.FromJournal(), Retries: r.Retries(), Counts: r.Counts(),
-		Groups: []groupJSON{}, Results: make([]Row, 0, len(r.Results))}
+		Groups: []groupJSON{}, Results: make([]distribution.Row, 0, len(r.Results))}
 	if len(r.Settings) > 0 {
 		out.Settings = map[string]string{}
 		for _, st := range r.Settings {
@@ -274,8 +276,8 @@ func (r *Report) Summary() string {
 	}
 	fmt.Fprintf(&b, "%-18s %7s %7s\n", "outcome", "targets", "share")
 	rows := reportOutcomes
-	if counts[OutcomePlanned] > 0 {
-		rows = append(rows[:len(rows):len(rows)], OutcomePlanned)
+	if counts[distribution.OutcomePlanned] > 0 {
+		rows = append(rows[:len(rows):len(rows)], distribution.OutcomePlanned)
 	}
 	for _, o := range rows {
 		fmt.Fprintf(&b, "%-18s %7d %6.1f%%\n", o, counts[o], share(counts[o]))
@@ -319,12 +321,12 @@ func (r *Report) Summary() string {
 	} else if r.Interrupted {
 		b.WriteString("interrupted\n")
 	}
-	var last Outcome
+	var last distribution.Outcome
 	for _, g := range r.Groups() {
 		if g.Outcome != last {
 			last = g.Outcome
 			what := "by next step"
-			if g.Outcome != OutcomeAwaitingApproval {
+			if g.Outcome != distribution.OutcomeAwaitingApproval {
 				what = "by cause"
 			}
 			fmt.Fprintf(&b, "\n%s (%d), %s:\n", g.Outcome, counts[g.Outcome], what)
@@ -339,7 +341,7 @@ func (r *Report) Summary() string {
 		}
 		ex := make([]string, 0, 5)
 		for _, res := range g.Results[:min(len(g.Results), 5)] {
-			ex = append(ex, res.display())
+			ex = append(ex, display(res))
 		}
 		list := strings.Join(ex, ", ")
 		if len(g.Results) > 5 {
@@ -351,11 +353,11 @@ func (r *Report) Summary() string {
 }
 
 // display is the account with its label, e.g. 123456 (Acme Corp).
-func (r Result) display() string {
+func display(r distribution.Result) string {
 	if r.Label == "" {
 		return string(r.Account)
 	}
-	return fmt.Sprintf("%s (%s)", r.Account, truncate(r.Label, 40))
+	return fmt.Sprintf("%s (%s)", r.Account, text.Truncate(r.Label, 40))
 }
 
 func plural(n int, one, many string) string {
@@ -367,10 +369,13 @@ func plural(n int, one, many string) string {
 
 // genericStep is the next step with the account id taken out, so that
 // targets with the same step group together.
-func genericStep(r Result) string {
+func genericStep(r distribution.Result) string {
 	s := r.Explanation.NextStep
-	if s == "" && r.Outcome == OutcomeAwaitingApproval {
+	if s == "" && r.Outcome == distribution.OutcomeAwaitingApproval {
 		s = r.Explanation.Sentence
 	}
-	return r.generic(s)
+	if r.Account == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, string(r.Account), "the account")
 }

@@ -1,4 +1,4 @@
-package distribution_test
+package rollout_test
 
 import (
 	"bufio"
@@ -18,6 +18,7 @@ import (
 	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/distribution/rollout"
 	"github.com/nsdist/nsdist/distribution/tba"
 	"github.com/nsdist/nsdist/soap"
 	"github.com/nsdist/nsdist/soap/soaptest"
@@ -84,9 +85,9 @@ func (s *sim) installer(t testing.TB, opts ...distribution.Option) *distribution
 	return ai
 }
 
-func fastRollout(t testing.TB, d distribution.Distributor, opts ...distribution.RolloutOption) *distribution.Rollout {
+func fastRollout(t testing.TB, d distribution.Distributor, opts ...rollout.Option) *rollout.Rollout {
 	t.Helper()
-	r, err := distribution.NewRollout(d, append([]distribution.RolloutOption{distribution.WithBackoff(time.Millisecond, 20*time.Millisecond)}, opts...)...)
+	r, err := rollout.New(d, append([]rollout.Option{rollout.WithBackoff(time.Millisecond, 20*time.Millisecond)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,10 +125,10 @@ func TestRolloutMixedPreferences(t *testing.T) {
 func TestRolloutWithConcurrencyFaults(t *testing.T) {
 	t.Parallel()
 	s := simulate(t, 200, 4, soaptest.Faults{ConcurrencyFaultRate: 0.3})
-	j := &distribution.MemoryJournal{}
-	var events []distribution.Event
+	j := &rollout.MemoryJournal{}
+	var events []rollout.Event
 	var mu sync.Mutex
-	rep, err := fastRollout(t, s.installer(t), distribution.WithJournal(j), distribution.WithProgress(func(e distribution.Event) {
+	rep, err := fastRollout(t, s.installer(t), rollout.WithJournal(j), rollout.WithProgress(func(e rollout.Event) {
 		mu.Lock()
 		events = append(events, e)
 		mu.Unlock()
@@ -163,14 +164,14 @@ func TestRolloutWithConcurrencyFaults(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	last := events[len(events)-1]
-	if last.Type != distribution.EventDone || last.Done != 200 || last.Counts["enabled"] != 150 {
+	if last.Type != rollout.EventDone || last.Done != 200 || last.Counts["enabled"] != 150 {
 		t.Errorf("last event = %+v", last)
 	}
-	kinds := map[distribution.EventType]bool{}
+	kinds := map[rollout.EventType]bool{}
 	for _, e := range events {
 		kinds[e.Type] = true
 	}
-	if !kinds[distribution.EventStarted] || !kinds[distribution.EventFinished] || !kinds[distribution.EventRetrying] {
+	if !kinds[rollout.EventStarted] || !kinds[rollout.EventFinished] || !kinds[rollout.EventRetrying] {
 		t.Errorf("event types seen: %v", kinds)
 	}
 }
@@ -179,13 +180,13 @@ func TestRolloutJournalRerun(t *testing.T) {
 	t.Parallel()
 	s := simulate(t, 30, 3, soaptest.Faults{})
 	path := filepath.Join(t.TempDir(), "rollout.jsonl")
-	run := func() *distribution.Report {
-		j, err := distribution.OpenJournal(path)
+	run := func() *rollout.Report {
+		j, err := rollout.OpenJournal(path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer j.Close()
-		rep, err := fastRollout(t, s.installer(t), distribution.WithJournal(j)).Run(t.Context(), s.targets)
+		rep, err := fastRollout(t, s.installer(t), rollout.WithJournal(j)).Run(t.Context(), s.targets)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -228,7 +229,7 @@ func TestRolloutJournalRerun(t *testing.T) {
 	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
 	f.WriteString(`{"run":"x","account":"3000001","outco`) //nolint:errcheck
 	f.Close()
-	j, err := distribution.OpenJournal(path)
+	j, err := rollout.OpenJournal(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,8 +248,8 @@ func TestRolloutCancel(t *testing.T) {
 	s := simulate(t, 60, 0, soaptest.Faults{Latency: 50 * time.Millisecond})
 	ctx, cancel := context.WithCancel(t.Context())
 	var once sync.Once
-	j := &distribution.MemoryJournal{}
-	r := fastRollout(t, s.installer(t), distribution.WithConcurrency(4), distribution.WithJournal(j), distribution.WithProgress(func(e distribution.Event) {
+	j := &rollout.MemoryJournal{}
+	r := fastRollout(t, s.installer(t), rollout.WithConcurrency(4), rollout.WithJournal(j), rollout.WithProgress(func(e rollout.Event) {
 		if e.Done >= 8 {
 			once.Do(cancel)
 		}
@@ -277,7 +278,7 @@ func TestRolloutCancel(t *testing.T) {
 func TestRolloutRetryBudget(t *testing.T) {
 	t.Parallel()
 	s := simulate(t, 20, 0, soaptest.Faults{ConcurrencyFaultRate: 1})
-	rep, err := fastRollout(t, s.installer(t), distribution.WithRetryBudget(5)).Run(t.Context(), s.targets)
+	rep, err := fastRollout(t, s.installer(t), rollout.WithRetryBudget(5)).Run(t.Context(), s.targets)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,10 +300,10 @@ func TestRolloutRefusesBadTargets(t *testing.T) {
 	bad := append(append([]distribution.Target{}, s.targets...), s.targets[0], distribution.Target{Account: "not-an-id"})
 	before := s.fake.Requests()
 	_, err := fastRollout(t, s.installer(t)).Run(t.Context(), bad)
-	if !errors.Is(err, distribution.ErrDuplicateTarget) || !errors.Is(err, nsdist.ErrInvalidAccountID) {
+	if !errors.Is(err, rollout.ErrDuplicateTarget) || !errors.Is(err, nsdist.ErrInvalidAccountID) {
 		t.Errorf("error = %v", err)
 	}
-	var te *distribution.TargetsError
+	var te *rollout.TargetsError
 	if !errors.As(err, &te) || len(te.Targets) != 2 || te.Targets[0].Index != 3 || te.Targets[1].Index != 4 {
 		t.Errorf("errors.As(*TargetsError) = %+v", te)
 	}
@@ -370,11 +371,11 @@ func TestMain(m *testing.M) {
 func childRollout(path string) {
 	t := &testing.T{}
 	s := simulate(t, 400, 0, soaptest.Faults{Latency: 5 * time.Millisecond})
-	j, err := distribution.OpenJournal(path)
+	j, err := rollout.OpenJournal(path)
 	if err != nil {
 		os.Exit(3)
 	}
-	r, _ := distribution.NewRollout(s.installer(t), distribution.WithJournal(j), distribution.WithConcurrency(8))
+	r, _ := rollout.New(s.installer(t), rollout.WithJournal(j), rollout.WithConcurrency(8))
 	r.Run(context.Background(), s.targets) //nolint:errcheck
 	os.Exit(0)
 }
@@ -403,7 +404,7 @@ func TestKillAndResume(t *testing.T) {
 	if recorded < 40 || recorded >= 400 {
 		t.Fatalf("child recorded %d results before the kill", recorded)
 	}
-	j, err := distribution.OpenJournal(path)
+	j, err := rollout.OpenJournal(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -414,7 +415,7 @@ func TestKillAndResume(t *testing.T) {
 	// resume: the same accounts in a fresh fake
 	s := simulate(t, 400, 0, soaptest.Faults{})
 	before := s.fake.Requests()
-	rep, err := fastRollout(t, s.installer(t), distribution.WithJournal(j)).Run(t.Context(), s.targets)
+	rep, err := fastRollout(t, s.installer(t), rollout.WithJournal(j)).Run(t.Context(), s.targets)
 	j.Close()
 	if err != nil {
 		t.Fatal(err)

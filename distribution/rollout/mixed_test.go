@@ -1,4 +1,4 @@
-package distribution_test
+package rollout_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/distribution/oauth2"
+	"github.com/nsdist/nsdist/distribution/rollout"
 	"github.com/nsdist/nsdist/distribution/tba"
 	"github.com/nsdist/nsdist/soap/soaptest"
 )
@@ -99,8 +100,8 @@ func TestRolloutMixedChannels(t *testing.T) {
 	ai := s.installer(t, distribution.WithProber(oauth2.NewProber(s.confident)))
 	var mu sync.Mutex
 	seen := map[nsdist.AccountID]int{}
-	rep, err := fastRollout(t, ai, distribution.WithConcurrency(64), distribution.WithMaxAttempts(15), distribution.WithRetryBudget(5*n),
-		distribution.WithResults(func(r distribution.Result) { mu.Lock(); seen[r.Account]++; mu.Unlock() })).Run(t.Context(), s.targets)
+	rep, err := fastRollout(t, ai, rollout.WithConcurrency(64), rollout.WithMaxAttempts(15), rollout.WithRetryBudget(5*n),
+		rollout.WithResults(func(r distribution.Result) { mu.Lock(); seen[r.Account]++; mu.Unlock() })).Run(t.Context(), s.targets)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +189,7 @@ func (a vendorAttempter) Attempt(_ contextT, t distribution.Target) distribution
 func TestForeignAttempterRetriesOffTheWorkers(t *testing.T) {
 	t.Parallel()
 	v := &vendorDistributor{tries: map[nsdist.AccountID]int{}}
-	r, err := distribution.NewRollout(vendorAttempter{v}, distribution.WithConcurrency(1), distribution.WithBackoff(30*time.Millisecond, 30*time.Millisecond))
+	r, err := rollout.New(vendorAttempter{v}, rollout.WithConcurrency(1), rollout.WithBackoff(30*time.Millisecond, 30*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}

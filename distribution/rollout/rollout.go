@@ -1,4 +1,4 @@
-package distribution
+package rollout
 
 import (
 	"context"
@@ -16,6 +16,8 @@ import (
 
 	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
+	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/internal/text"
 )
 
 // Rollout distributes one record to many targets: bounded concurrency, a
@@ -23,11 +25,11 @@ import (
 // rollout-wide budget, a journal so a re-run resumes, progress events, and
 // a report.
 type Rollout struct {
-	d   Distributor
-	cfg rolloutConfig
+	d   distribution.Distributor
+	cfg config
 }
 
-type rolloutConfig struct {
+type config struct {
 	concurrency int
 	perAccount  int
 	maxAttempts int
@@ -36,20 +38,20 @@ type rolloutConfig struct {
 	maxInterval time.Duration
 	journal     Journal
 	progress    func(Event)
-	results     func(Result)
+	results     func(distribution.Result)
 	logger      *slog.Logger
 	clock       func() time.Time
 	record      string
 }
 
-// RolloutOption configures a Rollout.
-type RolloutOption func(*rolloutConfig) error
+// Option configures a Rollout.
+type Option func(*config) error
 
 // WithConcurrency bounds the targets in flight at once (default 32).
-func WithConcurrency(n int) RolloutOption {
-	return func(c *rolloutConfig) error {
+func WithConcurrency(n int) Option {
+	return func(c *config) error {
 		if n < 1 {
-			return errors.New("distribution: concurrency must be at least 1")
+			return errors.New("rollout: concurrency must be at least 1")
 		}
 		c.concurrency = n
 		return nil
@@ -58,10 +60,10 @@ func WithConcurrency(n int) RolloutOption {
 
 // WithPerAccountLimit bounds requests in flight per account (default 1:
 // NetSuite keeps one unallocated concurrency slot for installs).
-func WithPerAccountLimit(n int) RolloutOption {
-	return func(c *rolloutConfig) error {
+func WithPerAccountLimit(n int) Option {
+	return func(c *config) error {
 		if n < 1 {
-			return errors.New("distribution: per-account limit must be at least 1")
+			return errors.New("rollout: per-account limit must be at least 1")
 		}
 		c.perAccount = n
 		return nil
@@ -69,10 +71,10 @@ func WithPerAccountLimit(n int) RolloutOption {
 }
 
 // WithMaxAttempts bounds the attempts per target (default 10).
-func WithMaxAttempts(n int) RolloutOption {
-	return func(c *rolloutConfig) error {
+func WithMaxAttempts(n int) Option {
+	return func(c *config) error {
 		if n < 1 {
-			return errors.New("distribution: max attempts must be at least 1")
+			return errors.New("rollout: max attempts must be at least 1")
 		}
 		c.maxAttempts = n
 		return nil
@@ -81,10 +83,10 @@ func WithMaxAttempts(n int) RolloutOption {
 
 // WithRetryBudget bounds the retries of the whole rollout (default: three
 // per target), so that a NetSuite-wide incident cannot multiply the load.
-func WithRetryBudget(n int) RolloutOption {
-	return func(c *rolloutConfig) error {
+func WithRetryBudget(n int) Option {
+	return func(c *config) error {
 		if n < 0 {
-			return errors.New("distribution: negative retry budget")
+			return errors.New("rollout: negative retry budget")
 		}
 		c.budget = n
 		return nil
@@ -96,10 +98,10 @@ func WithRetryBudget(n int) RolloutOption {
 // short because they hold no worker and the per-account cap already keeps
 // the rollout from causing the concurrency faults it retries; with 30% of
 // requests faulted, ten attempts leave a target failed with odds 6 in a million.
-func WithBackoff(initial, longest time.Duration) RolloutOption {
-	return func(c *rolloutConfig) error {
+func WithBackoff(initial, longest time.Duration) Option {
+	return func(c *config) error {
 		if initial <= 0 || longest < initial {
-			return errors.New("distribution: want 0 < initial ≤ longest backoff")
+			return errors.New("rollout: want 0 < initial ≤ longest backoff")
 		}
 		c.initial, c.maxInterval = initial, longest
 		return nil
@@ -108,10 +110,10 @@ func WithBackoff(initial, longest time.Duration) RolloutOption {
 
 // WithJournal records each target's result durably; a re-run with the same
 // journal skips targets whose latest result is enabled.
-func WithJournal(j Journal) RolloutOption {
-	return func(c *rolloutConfig) error {
+func WithJournal(j Journal) Option {
+	return func(c *config) error {
 		if j == nil {
-			return errors.New("distribution: nil Journal")
+			return errors.New("rollout: nil Journal")
 		}
 		c.journal = j
 		return nil
@@ -121,10 +123,10 @@ func WithJournal(j Journal) RolloutOption {
 // WithProgress receives progress events on a goroutine of its own; a slow
 // callback never blocks the workers (events it cannot keep up with are
 // dropped, except the last). Use WithResults for results: it drops none.
-func WithProgress(f func(Event)) RolloutOption {
-	return func(c *rolloutConfig) error {
+func WithProgress(f func(Event)) Option {
+	return func(c *config) error {
 		if f == nil {
-			return errors.New("distribution: nil progress callback")
+			return errors.New("rollout: nil progress callback")
 		}
 		c.progress = f
 		return nil
@@ -137,34 +139,34 @@ func WithProgress(f func(Event)) RolloutOption {
 // itself, and Run returns only after f has seen every result, also when
 // ctx ends: a callback that blocks delays Run. A panic in f is recovered
 // and the next result still delivered.
-func WithResults(f func(Result)) RolloutOption {
-	return func(c *rolloutConfig) error {
+func WithResults(f func(distribution.Result)) Option {
+	return func(c *config) error {
 		if f == nil {
-			return errors.New("distribution: nil results callback")
+			return errors.New("rollout: nil results callback")
 		}
 		c.results = f
 		return nil
 	}
 }
 
-// WithRolloutLogger logs the rollout's retries and journal writes at
+// WithLogger logs the rollout's retries and journal writes at
 // Debug; the default discards.
-func WithRolloutLogger(l *slog.Logger) RolloutOption {
-	return func(c *rolloutConfig) error {
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
 		if l == nil {
-			return errors.New("distribution: nil logger")
+			return errors.New("rollout: nil logger")
 		}
 		c.logger = l
 		return nil
 	}
 }
 
-// WithRolloutClock sets the clock; give the AutoInstaller the same one
+// WithClock sets the clock; give the AutoInstaller the same one
 // (WithClock) so that token ages and durations agree.
-func WithRolloutClock(now func() time.Time) RolloutOption {
-	return func(c *rolloutConfig) error {
+func WithClock(now func() time.Time) Option {
+	return func(c *config) error {
 		if now == nil {
-			return errors.New("distribution: nil clock")
+			return errors.New("rollout: nil clock")
 		}
 		c.clock = now
 		return nil
@@ -172,20 +174,20 @@ func WithRolloutClock(now func() time.Time) RolloutOption {
 }
 
 // WithRecordName names the record in the report.
-func WithRecordName(name string) RolloutOption {
-	return func(c *rolloutConfig) error { c.record = name; return nil }
+func WithRecordName(name string) Option {
+	return func(c *config) error { c.record = name; return nil }
 }
 
-// NewRollout returns a rollout over d.
-func NewRollout(d Distributor, opts ...RolloutOption) (*Rollout, error) {
+// New returns a rollout over d.
+func New(d distribution.Distributor, opts ...Option) (*Rollout, error) {
 	if d == nil {
-		return nil, errors.New("distribution: nil Distributor")
+		return nil, errors.New("rollout: nil distribution.Distributor")
 	}
-	cfg := rolloutConfig{concurrency: 32, perAccount: 1, maxAttempts: 10, budget: -1,
+	cfg := config{concurrency: 32, perAccount: 1, maxAttempts: 10, budget: -1,
 		initial: 100 * time.Millisecond, maxInterval: 500 * time.Millisecond, clock: time.Now, logger: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {
 		if o == nil {
-			return nil, errors.New("distribution: nil RolloutOption")
+			return nil, errors.New("rollout: nil Option")
 		}
 		if err := o(&cfg); err != nil {
 			return nil, err
@@ -215,11 +217,11 @@ type Event struct {
 	Type    EventType
 	Account nsdist.AccountID
 	Attempt int
-	Outcome Outcome       // for finished
-	Wait    time.Duration // for retrying
-	Done    int           // targets finished, journal included
+	Outcome distribution.Outcome // for finished
+	Wait    time.Duration        // for retrying
+	Done    int                  // targets finished, journal included
 	Total   int
-	Counts  map[Outcome]int
+	Counts  map[distribution.Outcome]int
 	Elapsed time.Duration
 	ETA     time.Duration // 0 when unknown
 	Dropped int           // events dropped because the callback was slow
@@ -233,7 +235,7 @@ type TargetError struct {
 }
 
 func (e *TargetError) Error() string {
-	return fmt.Sprintf("target %d (%s): %v", e.Index, truncate(string(e.Account), 40), e.Err)
+	return fmt.Sprintf("target %d (%s): %v", e.Index, text.Truncate(string(e.Account), 40), e.Err)
 }
 
 // Unwrap returns the cause (ErrDuplicateTarget, nsdist.ErrInvalidAccountID).
@@ -247,7 +249,7 @@ type TargetsError struct {
 
 func (e *TargetsError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "distribution: %d bad %s, nothing sent", len(e.Targets), map[bool]string{true: "target", false: "targets"}[len(e.Targets) == 1])
+	fmt.Fprintf(&b, "rollout: %d bad %s, nothing sent", len(e.Targets), map[bool]string{true: "target", false: "targets"}[len(e.Targets) == 1])
 	for i, t := range e.Targets {
 		if i == 10 {
 			fmt.Fprintf(&b, "; and %d more", len(e.Targets)-10)
@@ -269,10 +271,10 @@ func (e *TargetsError) Unwrap() []error {
 }
 
 // ErrDuplicateTarget is returned when the same account appears twice.
-var ErrDuplicateTarget = errors.New("distribution: duplicate target")
+var ErrDuplicateTarget = errors.New("rollout: duplicate target")
 
 type task struct {
-	t        Target
+	t        distribution.Target
 	attempts int
 	tries    int
 	bo       *backoff.ExponentialBackOff
@@ -291,14 +293,14 @@ type scheduler struct {
 	timers map[*time.Timer]struct{}
 	budget int
 
-	results []Result
+	results []distribution.Result
 	// results not yet handed to the callback: an unbounded queue, so that a
 	// slow callback neither blocks the workers nor loses a result
 	rmu     sync.Mutex
 	rcond   *sync.Cond
-	resultQ []Result
+	resultQ []distribution.Result
 	rclosed bool
-	counts  map[Outcome]int
+	counts  map[distribution.Outcome]int
 	done    int
 	total   int
 	start   time.Time
@@ -311,7 +313,7 @@ type scheduler struct {
 // Run distributes to every target and returns the report. Every target is
 // validated before anything is sent. When ctx ends, Run stops promptly and
 // returns the results finished so far with ctx's error.
-func (r *Rollout) Run(ctx context.Context, targets []Target) (*Report, error) {
+func (r *Rollout) Run(ctx context.Context, targets []distribution.Target) (*Report, error) {
 	seen := map[nsdist.AccountID]int{}
 	var bad []*TargetError
 	for i, t := range targets {
@@ -328,7 +330,7 @@ func (r *Rollout) Run(ctx context.Context, targets []Target) (*Report, error) {
 		return nil, &TargetsError{Targets: bad}
 	}
 	s := &scheduler{r: r, ctx: ctx, wait: map[nsdist.AccountID][]*task{}, busy: map[nsdist.AccountID]int{},
-		timers: map[*time.Timer]struct{}{}, counts: map[Outcome]int{}, total: len(targets), start: r.cfg.clock()}
+		timers: map[*time.Timer]struct{}{}, counts: map[distribution.Outcome]int{}, total: len(targets), start: r.cfg.clock()}
 	s.cond = sync.NewCond(&s.mu)
 	s.rcond = sync.NewCond(&s.rmu)
 	s.budget = r.cfg.budget
@@ -341,14 +343,14 @@ func (r *Rollout) Run(ctx context.Context, targets []Target) (*Report, error) {
 	if j := r.cfg.journal; j != nil {
 		var err error
 		if prev, err = j.Latest(ctx, r.cfg.record); err != nil {
-			return nil, fmt.Errorf("distribution: journal: %w", err)
+			return nil, fmt.Errorf("rollout: journal: %w", err)
 		}
 		if err := j.Begin(ctx, s.run, r.cfg.record); err != nil {
-			return nil, fmt.Errorf("distribution: journal: %w", err)
+			return nil, fmt.Errorf("rollout: journal: %w", err)
 		}
 	}
 	for _, t := range targets {
-		if e, ok := prev[t.Account]; ok && Outcome(e.Outcome).Final() {
+		if e, ok := prev[t.Account]; ok && distribution.Outcome(e.Outcome).Final() {
 			s.finishLocked(fromEntry(e), false)
 			continue
 		}
@@ -416,24 +418,24 @@ func retryAfter(err error, now time.Time) time.Duration {
 
 // attempt runs one attempt; a Distributor that panics fails its target
 // instead of taking the rollout (and the vendor's process) down.
-func (s *scheduler) attempt(t Target) (res Result) {
+func (s *scheduler) attempt(t distribution.Target) (res distribution.Result) {
 	defer func() {
 		if p := recover(); p != nil {
-			s.r.cfg.logger.Debug("distribution: the distributor panicked", "account", string(t.Account), "panic", fmt.Sprint(p))
-			res = Result{Account: t.Account, Label: t.Label, Outcome: OutcomeFailed, Attempts: 1,
-				Explanation: approval.Outcome{Kind: approval.UnknownOutcome, Report: string(OutcomeFailed), Observed: approval.ObservedOther,
+			s.r.cfg.logger.Debug("rollout: the distributor panicked", "account", string(t.Account), "panic", fmt.Sprint(p))
+			res = distribution.Result{Account: t.Account, Label: t.Label, Outcome: distribution.OutcomeFailed, Attempts: 1,
+				Explanation: approval.Outcome{Kind: approval.UnknownOutcome, Report: string(distribution.OutcomeFailed), Observed: approval.ObservedOther,
 					Sentence: "the distributor panicked on this target", NextStep: "report this to the distributor's maintainers", LessLikely: []string{}},
-				Err: fmt.Errorf("distribution: the distributor panicked: %v", p)}
+				Err: fmt.Errorf("rollout: the distributor panicked: %v", p)}
 		}
 	}()
-	if a, ok := s.r.d.(Attempter); ok {
+	if a, ok := s.r.d.(distribution.Attempter); ok {
 		return a.Attempt(s.ctx, t)
 	}
 	return s.r.d.Distribute(s.ctx, t)
 }
 
 // deliver hands queued results to f until the run is over and the queue empty.
-func (s *scheduler) deliver(f func(Result)) {
+func (s *scheduler) deliver(f func(distribution.Result)) {
 	for {
 		s.rmu.Lock()
 		for len(s.resultQ) == 0 && !s.rclosed {
@@ -453,10 +455,10 @@ func (s *scheduler) deliver(f func(Result)) {
 }
 
 // hand gives f one result; a panicking callback loses nothing else.
-func (s *scheduler) hand(f func(Result), res Result) {
+func (s *scheduler) hand(f func(distribution.Result), res distribution.Result) {
 	defer func() {
 		if p := recover(); p != nil {
-			s.r.cfg.logger.Debug("distribution: the results callback panicked", "account", string(res.Account), "panic", fmt.Sprint(p))
+			s.r.cfg.logger.Debug("rollout: the results callback panicked", "account", string(res.Account), "panic", fmt.Sprint(p))
 		}
 	}()
 	f(res)
@@ -499,24 +501,24 @@ func (s *scheduler) worker() {
 
 		res := s.attempt(tk.t)
 		tk.attempts += max(res.Attempts, 1)
-		if res.Account != tk.t.Account { // a result is the target's, whatever a Distributor says
+		if res.Account != tk.t.Account { // a result is the target's, whatever a distribution.Distributor says
 			if res.Account != "" {
-				res.Note = strings.TrimSpace(res.Note + " (the distributor answered for account " + truncate(string(res.Account), 40) + ")")
+				res.Note = strings.TrimSpace(res.Note + " (the distributor answered for account " + text.Truncate(string(res.Account), 40) + ")")
 			}
 			res.Account = tk.t.Account
 		}
-		if res.Outcome != "" && !knownOutcome(res.Outcome) {
-			res.Note = strings.TrimSpace(res.Note + " (unknown outcome " + truncate(string(res.Outcome), 40) + ")")
-			res.Outcome = OutcomeFailed
+		if res.Outcome != "" && !res.Outcome.Valid() {
+			res.Note = strings.TrimSpace(res.Note + " (unknown outcome " + text.Truncate(string(res.Outcome), 40) + ")")
+			res.Outcome = distribution.OutcomeFailed
 		}
 		if res.Label == "" {
 			res.Label = tk.t.Label
 		}
-		if res.Outcome == "" { // a foreign Distributor that left it empty
+		if res.Outcome == "" { // a foreign distribution.Distributor that left it empty
 			if res.Explanation.Kind == "" {
-				res.Explanation = approval.Outcome{Kind: approval.UnknownOutcome, Report: string(OutcomeFailed), Sentence: "the distributor gave no outcome", LessLikely: []string{}}
+				res.Explanation = approval.Outcome{Kind: approval.UnknownOutcome, Report: string(distribution.OutcomeFailed), Sentence: "the distributor gave no outcome", LessLikely: []string{}}
 			}
-			res.Outcome = outcomeOf(res.Explanation.Kind)
+			res.Outcome = distribution.OutcomeOf(res.Explanation.Kind)
 		}
 
 		s.mu.Lock()
@@ -581,7 +583,7 @@ func (s *scheduler) releaseLocked(a nsdist.AccountID) {
 	}
 }
 
-func (s *scheduler) record(res Result) error {
+func (s *scheduler) record(res distribution.Result) error {
 	j := s.r.cfg.journal
 	if j == nil {
 		return nil
@@ -593,12 +595,12 @@ func (s *scheduler) record(res Result) error {
 	}
 	// a result obtained is recorded even while the run is being cancelled
 	if err := j.Record(context.WithoutCancel(s.ctx), e); err != nil {
-		return fmt.Errorf("distribution: journal: %w", err)
+		return fmt.Errorf("rollout: journal: %w", err)
 	}
 	return nil
 }
 
-func (s *scheduler) finishLocked(res Result, emit bool) {
+func (s *scheduler) finishLocked(res distribution.Result, emit bool) {
 	s.results = append(s.results, res)
 	s.counts[res.Outcome]++
 	s.done++
@@ -629,7 +631,7 @@ func (s *scheduler) sendLocked(e Event) {
 }
 
 func (s *scheduler) eventLocked(t EventType, a nsdist.AccountID, attempt int) Event {
-	counts := make(map[Outcome]int, len(s.counts))
+	counts := make(map[distribution.Outcome]int, len(s.counts))
 	for k, v := range s.counts {
 		counts[k] = v
 	}
@@ -641,16 +643,16 @@ func (s *scheduler) eventLocked(t EventType, a nsdist.AccountID, attempt int) Ev
 	return Event{Type: t, Account: a, Attempt: attempt, Done: s.done, Total: s.total, Counts: counts, Elapsed: elapsed, ETA: eta, Dropped: s.dropped}
 }
 
-func fromEntry(e Entry) Result {
-	return Result{Account: e.Account, Channel: approval.Channel(e.Channel), Attempts: e.Attempts, NSID: e.NSID, FromJournal: true,
-		Outcome: Outcome(e.Outcome), Decision: approval.Decision{InitialState: approval.State(e.Predicted)},
+func fromEntry(e Entry) distribution.Result {
+	return distribution.Result{Account: e.Account, Channel: approval.Channel(e.Channel), Attempts: e.Attempts, NSID: e.NSID, FromJournal: true,
+		Outcome: distribution.Outcome(e.Outcome), Decision: approval.Decision{InitialState: approval.State(e.Predicted)},
 		Explanation: approval.Outcome{Kind: approval.Enabled, Report: e.Outcome, Sentence: e.Sentence, NextStep: e.NextStep, LessLikely: []string{}}}
 }
 
 // retryable reports whether another attempt at the target may succeed: the
 // one classifier's answer for the error, or, for a Distributor whose
 // Result carries no error, its explanation's kind.
-func retryable(res Result) bool {
+func retryable(res distribution.Result) bool {
 	if res.Err != nil {
 		return nsdist.Retryable(res.Err)
 	}

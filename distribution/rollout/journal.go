@@ -1,4 +1,4 @@
-package distribution
+package rollout
 
 import (
 	"bufio"
@@ -67,7 +67,7 @@ const journalFormat = 2
 
 // ErrJournalLocked is returned by OpenJournal when another process has the
 // journal open; the error names that process.
-var ErrJournalLocked = errors.New("distribution: journal in use by another process")
+var ErrJournalLocked = errors.New("rollout: journal in use by another process")
 
 // LineError is a journal line OpenJournal did not use: not JSON, longer
 // than MaxJournalLine, or bound to another journal. The line stays in the
@@ -85,7 +85,7 @@ func (e *LineError) Error() string {
 	if e.Cut {
 		what = "cut off"
 	}
-	return fmt.Sprintf("distribution: journal %s line %d: %s (%s)", e.Path, e.Line, e.Reason, what)
+	return fmt.Sprintf("rollout: journal %s line %d: %s (%s)", e.Path, e.Line, e.Reason, what)
 }
 
 // FileJournal is an append-only JSON Lines file for one process at a time.
@@ -144,7 +144,7 @@ type entryLine struct {
 func OpenJournal(path string) (*FileJournal, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("distribution: journal: %w", err)
+		return nil, fmt.Errorf("rollout: journal: %w", err)
 	}
 	lockPath := path + ".lock"
 	if err := lockFile(f); err != nil {
@@ -156,7 +156,7 @@ func OpenJournal(path string) (*FileJournal, error) {
 			}
 			return nil, fmt.Errorf("%w: %s is held by %s; wait for it to end, or give each process a journal of its own (or a SQL journal, which takes several writers)", ErrJournalLocked, path, holder)
 		}
-		return nil, fmt.Errorf("distribution: journal %s: lock: %w", path, err)
+		return nil, fmt.Errorf("rollout: journal %s: lock: %w", path, err)
 	}
 	j := &FileJournal{f: f, path: path, lockPath: lockPath}
 	j.cond = sync.NewCond(&j.mu)
@@ -199,18 +199,18 @@ func readHolder(path string) string {
 // journal that has none.
 func (j *FileJournal) load() error {
 	if _, err := j.f.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("distribution: journal %s: %w", j.path, err)
+		return fmt.Errorf("rollout: journal %s: %w", j.path, err)
 	}
 	good, size, err := j.read(j.f)
 	if err != nil {
-		return fmt.Errorf("distribution: journal %s: %w", j.path, err)
+		return fmt.Errorf("rollout: journal %s: %w", j.path, err)
 	}
 	if size > good {
 		if err := j.f.Truncate(good); err != nil {
-			return fmt.Errorf("distribution: journal %s: cut torn line: %w", j.path, err)
+			return fmt.Errorf("rollout: journal %s: cut torn line: %w", j.path, err)
 		}
 		if err := j.f.Sync(); err != nil {
-			return fmt.Errorf("distribution: journal %s: %w", j.path, err)
+			return fmt.Errorf("rollout: journal %s: %w", j.path, err)
 		}
 	}
 	if j.id != "" {
@@ -218,15 +218,15 @@ func (j *FileJournal) load() error {
 	}
 	var b [16]byte
 	if _, err := rand.Read(b[:]); err != nil {
-		return fmt.Errorf("distribution: journal id: %w", err)
+		return fmt.Errorf("rollout: journal id: %w", err)
 	}
 	j.id = hex.EncodeToString(b[:])
 	line, _ := json.Marshal(journalHeader{Format: journalFormat, Journal: j.id, Created: time.Now().UTC()})
 	if _, err := j.f.Write(append(line, '\n')); err != nil {
-		return fmt.Errorf("distribution: journal %s: %w", j.path, err)
+		return fmt.Errorf("rollout: journal %s: %w", j.path, err)
 	}
 	if err := j.f.Sync(); err != nil {
-		return fmt.Errorf("distribution: journal %s: %w", j.path, err)
+		return fmt.Errorf("rollout: journal %s: %w", j.path, err)
 	}
 	if good == 0 {
 		syncDir(filepath.Dir(j.path)) // a new file: make its name durable too
@@ -381,7 +381,7 @@ func (j *FileJournal) Begin(_ context.Context, run, record string) error {
 // and a line already written is durable whether or not the caller waits.
 func (j *FileJournal) Record(_ context.Context, e Entry) error {
 	if e.Run == "" || e.Account == "" {
-		return errors.New("distribution: journal: an entry needs a run and an account")
+		return errors.New("rollout: journal: an entry needs a run and an account")
 	}
 	e.NextStep, e.Sentence, e.Error = truncateText(e.NextStep, maxJournalText), truncateText(e.Sentence, maxJournalText), truncateText(e.Error, maxJournalText)
 	b, err := json.Marshal(entryLine{Journal: j.id, Entry: e})
@@ -389,7 +389,7 @@ func (j *FileJournal) Record(_ context.Context, e Entry) error {
 		return err
 	}
 	if len(b) >= MaxJournalLine {
-		return fmt.Errorf("distribution: journal: an entry of %d bytes exceeds the %d-byte line cap", len(b), MaxJournalLine)
+		return fmt.Errorf("rollout: journal: an entry of %d bytes exceeds the %d-byte line cap", len(b), MaxJournalLine)
 	}
 	if err := j.write(b); err != nil {
 		return err
@@ -415,7 +415,7 @@ func (j *FileJournal) write(line []byte) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.closed {
-		return errors.New("distribution: journal closed")
+		return errors.New("rollout: journal closed")
 	}
 	if j.err != nil {
 		return j.err
@@ -450,7 +450,7 @@ func (j *FileJournal) flushLocked() {
 	}
 	j.mu.Lock()
 	if err != nil && j.err == nil {
-		j.err = fmt.Errorf("distribution: journal write: %w", err)
+		j.err = fmt.Errorf("rollout: journal write: %w", err)
 	}
 	j.gen++
 	j.syncing = false

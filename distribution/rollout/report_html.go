@@ -1,4 +1,4 @@
-package distribution
+package rollout
 
 import (
 	"fmt"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nsdist/nsdist/approval"
+	"github.com/nsdist/nsdist/distribution"
 )
 
 // WriteHTML writes the report as one self-contained HTML page for a
@@ -55,9 +56,9 @@ type htmlData struct {
 	Settings                                 []Setting
 }
 
-var outcomeColors = map[Outcome]string{
-	OutcomeEnabled: "#2e7d32", OutcomeAwaitingApproval: "#b26a00", OutcomeRejected: "#c62828",
-	OutcomeMisconfigured: "#6a1b9a", OutcomeFailed: "#d84315", OutcomePlanned: "#1565c0",
+var outcomeColors = map[distribution.Outcome]string{
+	distribution.OutcomeEnabled: "#2e7d32", distribution.OutcomeAwaitingApproval: "#b26a00", distribution.OutcomeRejected: "#c62828",
+	distribution.OutcomeMisconfigured: "#6a1b9a", distribution.OutcomeFailed: "#d84315", distribution.OutcomePlanned: "#1565c0",
 }
 
 func (r *Report) htmlData() htmlData {
@@ -74,9 +75,9 @@ func (r *Report) htmlData() htmlData {
 		d.Duration = r.Finished.Sub(r.Started).Round(time.Millisecond).String()
 	}
 	counts := r.Counts()
-	rows := append([]Outcome{}, reportOutcomes...)
-	if counts[OutcomePlanned] > 0 {
-		rows = append(rows, OutcomePlanned)
+	rows := append([]distribution.Outcome{}, reportOutcomes...)
+	if counts[distribution.OutcomePlanned] > 0 {
+		rows = append(rows, distribution.OutcomePlanned)
 	}
 	type bar struct {
 		label, color, class string
@@ -110,7 +111,7 @@ func (r *Report) htmlData() htmlData {
 	d.Verdict = fmt.Sprintf("%d %s: %s.", d.Total, plural(d.Total, "target", "targets"), strings.Join(parts, ", "))
 	menus := map[string]bool{}
 	for _, res := range r.Results {
-		if res.Outcome != OutcomeAwaitingApproval {
+		if res.Outcome != distribution.OutcomeAwaitingApproval {
 			continue
 		}
 		a := htmlAwaiting{Account: string(res.Account), Label: res.Label, Channel: string(res.Channel), Step: res.Explanation.NextStep, Menu: menuPath(res)}
@@ -123,12 +124,12 @@ func (r *Report) htmlData() htmlData {
 		}
 	}
 	for _, g := range r.Groups() {
-		if g.Outcome == OutcomeAwaitingApproval {
+		if g.Outcome == distribution.OutcomeAwaitingApproval {
 			continue
 		}
-		hg := htmlGroup{Outcome: string(g.Outcome), Cause: g.Cause, NextStep: g.NextStep, Count: len(g.Results), Example: g.Results[0].display()}
+		hg := htmlGroup{Outcome: string(g.Outcome), Cause: g.Cause, NextStep: g.NextStep, Count: len(g.Results), Example: display(g.Results[0])}
 		for _, res := range g.Results {
-			hg.Accounts = append(hg.Accounts, res.display())
+			hg.Accounts = append(hg.Accounts, display(res))
 		}
 		d.Groups = append(d.Groups, hg)
 	}
@@ -136,7 +137,7 @@ func (r *Report) htmlData() htmlData {
 }
 
 // menuPath is where in NetSuite the administrator takes the target's step.
-func menuPath(r Result) string {
+func menuPath(r distribution.Result) string {
 	for _, s := range r.Decision.AdminSteps {
 		if s.MenuPath != "" && strings.Contains(r.Explanation.NextStep, s.MenuPath) {
 			return s.MenuPath
@@ -181,7 +182,7 @@ svg text { font: 13px system-ui, sans-serif; }
 <p id="verdict" class="verdict {{if .OK}}ok{{else}}attention{{end}}">{{.Verdict}}{{if .Interrupted}} The run was interrupted: run it again with the same journal to reach the rest.{{end}}</p>
 
 <section id="outcomes">
-<h2>Outcomes</h2>
+<h2>distribution.Outcomes</h2>
 <svg id="chart" xmlns="http://www.w3.org/2000/svg" width="640" height="{{.ChartHeight}}" viewBox="0 0 640 {{.ChartHeight}}" role="img" aria-label="{{.ChartLabel}}">
 {{range .Bars}}<g class="bar {{.Class}}"><text x="0" y="{{.Y}}" dy="15">{{.Label}}</text><rect x="140" y="{{.Y}}" width="{{.Width}}" height="22" fill="{{.Color}}"{{if eq .Count 0}} fill-opacity="0.25"{{end}}></rect><text class="count" x="{{.Width}}" dx="148" y="{{.Y}}" dy="15">{{.Count}} ({{.Share}})</text></g>
 {{end}}</svg>

@@ -1,4 +1,4 @@
-package distribution_test
+package rollout_test
 
 import (
 	"bufio"
@@ -22,20 +22,20 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/nsdist/nsdist"
-	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/distribution/rollout"
 )
 
 const testRecord = "Acme Sync"
 
-func entry(run string, i int, outcome string) distribution.Entry {
-	return distribution.Entry{Run: run, Record: testRecord, Time: time.Date(2026, 5, 1, 0, 0, i, 0, time.UTC),
+func entry(run string, i int, outcome string) rollout.Entry {
+	return rollout.Entry{Run: run, Record: testRecord, Time: time.Date(2026, 5, 1, 0, 0, i, 0, time.UTC),
 		Account: nsdist.AccountID(strconv.Itoa(3000000 + i)), Outcome: outcome, Attempts: 1}
 }
 
 // writeJournal creates a journal at path with n enabled results of run.
 func writeJournal(t *testing.T, path, run string, n int) {
 	t.Helper()
-	j, err := distribution.OpenJournal(path)
+	j, err := rollout.OpenJournal(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,9 +50,9 @@ func writeJournal(t *testing.T, path, run string, n int) {
 	}
 }
 
-func openLatest(t *testing.T, path, record string) (map[nsdist.AccountID]distribution.Entry, []*distribution.LineError) {
+func openLatest(t *testing.T, path, record string) (map[nsdist.AccountID]rollout.Entry, []*rollout.LineError) {
 	t.Helper()
-	j, err := distribution.OpenJournal(path)
+	j, err := rollout.OpenJournal(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ type problem struct {
 	Cut  bool
 }
 
-func problems(ps []*distribution.LineError) []problem {
+func problems(ps []*rollout.LineError) []problem {
 	out := []problem{}
 	for _, p := range ps {
 		out = append(out, problem{p.Line, p.Cut})
@@ -196,7 +196,7 @@ func TestJournalDamage(t *testing.T) {
 	}
 }
 
-func slicesContainCut(ps []*distribution.LineError) bool {
+func slicesContainCut(ps []*rollout.LineError) bool {
 	for _, p := range ps {
 		if p.Cut {
 			return true
@@ -211,14 +211,14 @@ func TestJournalBinding(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "j.jsonl")
 	ctx := t.Context()
-	j, err := distribution.OpenJournal(path)
+	j, err := rollout.OpenJournal(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := func(run, record, outcome string) distribution.Entry {
-		return distribution.Entry{Run: run, Record: record, Account: "123456", Outcome: outcome, Time: time.Unix(1, 0).UTC()}
+	e := func(run, record, outcome string) rollout.Entry {
+		return rollout.Entry{Run: run, Record: record, Account: "123456", Outcome: outcome, Time: time.Unix(1, 0).UTC()}
 	}
-	for _, x := range []distribution.Entry{e("r1", "A", "awaiting_approval"), e("r1", "B", "enabled"), e("r2", "A", "enabled"), e("r3", "B", "failed")} {
+	for _, x := range []rollout.Entry{e("r1", "A", "awaiting_approval"), e("r1", "B", "enabled"), e("r2", "A", "enabled"), e("r3", "B", "failed")} {
 		if err := j.Record(ctx, x); err != nil {
 			t.Fatal(err)
 		}
@@ -227,13 +227,13 @@ func TestJournalBinding(t *testing.T) {
 	j.Close()
 	tests := []struct {
 		record string
-		want   map[nsdist.AccountID]distribution.Entry
+		want   map[nsdist.AccountID]rollout.Entry
 	}{
-		{"A", map[nsdist.AccountID]distribution.Entry{"123456": e("r2", "A", "enabled")}},
-		{"B", map[nsdist.AccountID]distribution.Entry{"123456": e("r3", "B", "failed")}},
-		{"C", map[nsdist.AccountID]distribution.Entry{}},
+		{"A", map[nsdist.AccountID]rollout.Entry{"123456": e("r2", "A", "enabled")}},
+		{"B", map[nsdist.AccountID]rollout.Entry{"123456": e("r3", "B", "failed")}},
+		{"C", map[nsdist.AccountID]rollout.Entry{}},
 	}
-	j, err = distribution.OpenJournal(path)
+	j, err = rollout.OpenJournal(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +250,7 @@ func TestJournalBinding(t *testing.T) {
 			t.Errorf("Latest(%q) mismatch (-want +got):\n%s", tt.record, diff)
 		}
 	}
-	if err := j.Record(ctx, distribution.Entry{Account: "1"}); err == nil {
+	if err := j.Record(ctx, rollout.Entry{Account: "1"}); err == nil {
 		t.Error("Record without a run succeeded")
 	}
 }
@@ -260,16 +260,16 @@ func TestJournalBinding(t *testing.T) {
 func TestJournalLocked(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "j.jsonl")
-	j, err := distribution.OpenJournal(path)
+	j, err := rollout.OpenJournal(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = distribution.OpenJournal(path)
-	if !errors.Is(err, distribution.ErrJournalLocked) || !strings.Contains(err.Error(), fmt.Sprintf("pid %d on ", os.Getpid())) {
+	_, err = rollout.OpenJournal(path)
+	if !errors.Is(err, rollout.ErrJournalLocked) || !strings.Contains(err.Error(), fmt.Sprintf("pid %d on ", os.Getpid())) {
 		t.Errorf("second OpenJournal = %v, want ErrJournalLocked naming pid %d", err, os.Getpid())
 	}
 	j.Close()
-	j2, err := distribution.OpenJournal(path)
+	j2, err := rollout.OpenJournal(path)
 	if err != nil {
 		t.Fatalf("OpenJournal after Close: %v", err)
 	}
@@ -292,7 +292,7 @@ func TestJournalLongLines(t *testing.T) { //nolint:paralleltest // measures allo
 	}
 	f.Close()
 	appendTo(t, path, "\n")
-	j, err := distribution.OpenJournal(path)
+	j, err := rollout.OpenJournal(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -345,14 +345,14 @@ func TestJournalWriterProcess(t *testing.T) { //nolint:paralleltest // a child p
 // the journal does not hold yet, four at a time, printing "ack <i>" once
 // each is durable. After stop results (when stop > 0) it waits to be killed.
 func journalWriter(path string, n, stop int) int {
-	var j *distribution.FileJournal
+	var j *rollout.FileJournal
 	var err error
 	for said := false; ; {
-		j, err = distribution.OpenJournal(path)
+		j, err = rollout.OpenJournal(path)
 		if err == nil {
 			break
 		}
-		if !errors.Is(err, distribution.ErrJournalLocked) {
+		if !errors.Is(err, rollout.ErrJournalLocked) {
 			fmt.Fprintln(os.Stderr, err)
 			return 3
 		}
@@ -545,7 +545,7 @@ func TestJournalLockSymlink(t *testing.T) {
 	if err := os.Symlink(victim, path+".lock"); err != nil {
 		t.Skip("no symlinks here:", err)
 	}
-	j, err := distribution.OpenJournal(path)
+	j, err := rollout.OpenJournal(path)
 	if err != nil {
 		t.Fatal(err)
 	}

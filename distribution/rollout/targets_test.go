@@ -1,4 +1,4 @@
-package distribution_test
+package rollout_test
 
 import (
 	"errors"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/distribution/rollout"
 	"github.com/nsdist/nsdist/distribution/tba"
 	"github.com/nsdist/nsdist/soap"
 )
@@ -42,7 +43,7 @@ func TestLoadTargetsCSV(t *testing.T) {
 		"123456-sb1,tba,unknown,acme,2026-11-26T19:00:00Z,\n"+
 		"654321,,true,acme,,2025.2\n"+
 		"777777,passport,false,legacy,,2020_1\n", 0o644)
-	ts, err := distribution.LoadTargets(t.Context(), p, env(tbaEnv))
+	ts, err := rollout.LoadTargets(t.Context(), p, env(tbaEnv))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,10 +63,10 @@ func TestLoadTargetsBadRows(t *testing.T) {
 		"444444,tba,,\n" +
 		"555555,tba,,nobody\n" +
 		"666666,passport,,legacy\n" // legacy on the default 2025_2 endpoint
-	_, err := distribution.LoadTargets(t.Context(), writeFile(t, "t.csv", csvBody, 0o644), env(tbaEnv))
-	var rows []*distribution.RowError
+	_, err := rollout.LoadTargets(t.Context(), writeFile(t, "t.csv", csvBody, 0o644), env(tbaEnv))
+	var rows []*rollout.RowError
 	for _, e := range flatten(err) {
-		var re *distribution.RowError
+		var re *rollout.RowError
 		if errors.As(e, &re) {
 			rows = append(rows, re)
 		}
@@ -83,16 +84,16 @@ func TestLoadTargetsBadRows(t *testing.T) {
 	}
 
 	jsonBody := "[\n  {\"account\": \"123456\", \"credentials\": \"acme\"},\n  {\"account\": \"x\", \"credentials\": \"acme\"}\n]"
-	_, err = distribution.LoadTargets(t.Context(), writeFile(t, "t.json", jsonBody, 0o644), env(tbaEnv))
-	var re *distribution.RowError
+	_, err = rollout.LoadTargets(t.Context(), writeFile(t, "t.json", jsonBody, 0o644), env(tbaEnv))
+	var re *rollout.RowError
 	if !errors.As(err, &re) || re.Line != 3 || re.Field != "account" {
 		t.Errorf("json bad row: %v", err)
 	}
-	_, err = distribution.LoadTargets(t.Context(), writeFile(t, "s.json", `[{"account":"1","credentials":"acme","token_secret":"x"}]`, 0o644), env(tbaEnv))
+	_, err = rollout.LoadTargets(t.Context(), writeFile(t, "s.json", `[{"account":"1","credentials":"acme","token_secret":"x"}]`, 0o644), env(tbaEnv))
 	if err == nil || !strings.Contains(err.Error(), "secrets never go in a targets file") {
 		t.Errorf("secret in targets file: %v", err)
 	}
-	_, err = distribution.LoadTargets(t.Context(), writeFile(t, "m.json", `[{"account":`, 0o644), env(tbaEnv))
+	_, err = rollout.LoadTargets(t.Context(), writeFile(t, "m.json", `[{"account":`, 0o644), env(tbaEnv))
 	if !errors.As(err, &re) {
 		t.Errorf("malformed json: %v", err)
 	}
@@ -192,7 +193,7 @@ func TestLoadTargetsRoughEdges(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ts, err := distribution.LoadTargets(t.Context(), writeFile(t, tt.file, tt.body, 0o644), env(tbaEnv))
+			ts, err := rollout.LoadTargets(t.Context(), writeFile(t, tt.file, tt.body, 0o644), env(tbaEnv))
 			if len(tt.wantErr) > 0 {
 				if err == nil {
 					t.Fatalf("LoadTargets(%q) = %d targets, want an error", tt.body, len(ts))
@@ -239,7 +240,7 @@ func FuzzLoadTargets(f *testing.F) {
 			t.Fatal(err)
 		}
 		defer os.Remove(p)
-		ts, err := distribution.LoadTargets(t.Context(), p, creds)
+		ts, err := rollout.LoadTargets(t.Context(), p, creds)
 		if (err == nil) == (len(ts) == 0) {
 			t.Errorf("LoadTargets(%q) = %d targets, error %v", b, len(ts), err)
 		}

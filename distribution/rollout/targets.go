@@ -1,4 +1,4 @@
-package distribution
+package rollout
 
 import (
 	"bytes"
@@ -17,44 +17,10 @@ import (
 
 	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
+	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/internal/jsonhint"
+	"github.com/nsdist/nsdist/internal/text"
 )
-
-// CredentialRef is one targets-file row's reference to a credential: what
-// a CredentialSource resolves.
-type CredentialRef struct {
-	Account nsdist.AccountID
-	// Auth is the row's auth column, lower case: tba (the default) or
-	// passport for the SOAP channel (distribution/tba).
-	Auth string
-	// Ref is the credentials column: a reference, never a secret.
-	Ref string
-	// Version is the version column (a SOAP endpoint such as 2020_1), or "".
-	Version string
-}
-
-// CredentialSource resolves a targets file's credential references into
-// channel credentials. Target files name a reference, never a secret; a
-// vendor plugs in its vault. distribution/tba provides the sources for
-// NETSUITE_<REF>_* variables and a secrets file.
-type CredentialSource interface {
-	Credential(ctx context.Context, ref CredentialRef) (Credential, error)
-}
-
-// ErrNoCredentials is returned when a source has nothing for a reference.
-var ErrNoCredentials = errors.New("distribution: no credentials")
-
-// FieldError is a CredentialSource's error about one column of the row
-// (auth, version): LoadTargets reports it under that column.
-type FieldError struct {
-	Field string
-	Err   error
-}
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Err.Error() }
-
-// Unwrap returns Err.
-func (e *FieldError) Unwrap() error { return e.Err }
 
 // RowError is one bad row of a targets file.
 type RowError struct {
@@ -97,10 +63,10 @@ var targetColumns = []string{"account", "label", "auth", "require_approval", "cr
 // one, is skipped. A column or key it does not know is an error that names
 // it. label is the vendor's name for the customer, carried into reports.
 // All bad rows are reported at once, each with its line number.
-func LoadTargets(ctx context.Context, path string, creds CredentialSource) ([]Target, error) {
+func LoadTargets(ctx context.Context, path string, creds distribution.CredentialSource) ([]distribution.Target, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("distribution: targets: %w", err)
+		return nil, fmt.Errorf("rollout: targets: %w", err)
 	}
 	name := filepath.Base(path)
 	rows, err := parseTargets(name, b)
@@ -109,7 +75,7 @@ func LoadTargets(ctx context.Context, path string, creds CredentialSource) ([]Ta
 	}
 	var (
 		errs    []error
-		targets []Target
+		targets []distribution.Target
 		seen    = map[nsdist.AccountID]int{}
 	)
 	bad := func(r targetRow, field string, err error) {
@@ -146,12 +112,12 @@ func LoadTargets(ctx context.Context, path string, creds CredentialSource) ([]Ta
 		if len(errs) > n {
 			continue
 		}
-		cred, err := creds.Credential(ctx, CredentialRef{Account: acct, Auth: mode, Ref: ref, Version: strings.TrimSpace(r.Version)})
+		cred, err := creds.Credential(ctx, distribution.CredentialRef{Account: acct, Auth: mode, Ref: ref, Version: strings.TrimSpace(r.Version)})
 		if err == nil {
 			err = cred.Validate(acct)
 		}
 		if err != nil {
-			var fe *FieldError
+			var fe *distribution.FieldError
 			if errors.As(err, &fe) {
 				bad(r, fe.Field, fe.Err)
 			} else {
@@ -159,13 +125,13 @@ func LoadTargets(ctx context.Context, path string, creds CredentialSource) ([]Ta
 			}
 			continue
 		}
-		targets = append(targets, Target{Account: acct, Label: strings.TrimSpace(r.Label), Credential: cred, TokenIssuedAt: issued, RequireApproval: pref})
+		targets = append(targets, distribution.Target{Account: acct, Label: strings.TrimSpace(r.Label), Credential: cred, TokenIssuedAt: issued, RequireApproval: pref})
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	if len(targets) == 0 {
-		return nil, fmt.Errorf("distribution: targets file %s has no targets", name)
+		return nil, fmt.Errorf("rollout: targets file %s has no targets", name)
 	}
 	return targets, nil
 }
@@ -178,7 +144,7 @@ func parseTargets(name string, b []byte) ([]targetRow, error) {
 	t := bytes.TrimSpace(b)
 	switch {
 	case len(t) == 0:
-		return nil, fmt.Errorf("distribution: targets file %s is empty (want a CSV header line, %s, or a JSON array of objects)", name, strings.Join(targetColumns, ","))
+		return nil, fmt.Errorf("rollout: targets file %s is empty (want a CSV header line, %s, or a JSON array of objects)", name, strings.Join(targetColumns, ","))
 	case t[0] == '{':
 		return nil, &RowError{File: name, Line: lineAt(b, int64(bytes.IndexByte(b, '{'))), Err: errors.New(`a JSON object: want an array of objects, [{"account": "123456", "credentials": "acme"}, …]`)}
 	case t[0] == '[':
@@ -211,7 +177,7 @@ func csvRows(name string, b []byte) ([]targetRow, error) {
 		case k == "" && i == len(header)-1 && i > 0: // a trailing comma
 			continue
 		case !slices.Contains(targetColumns, k):
-			errs = append(errs, &RowError{File: name, Line: 1, Field: truncate(h, 40), Err: fmt.Errorf("unknown column (want %s; secrets never go in a targets file)", want)})
+			errs = append(errs, &RowError{File: name, Line: 1, Field: text.Truncate(h, 40), Err: fmt.Errorf("unknown column (want %s; secrets never go in a targets file)", want)})
 		case hasKey(col, k):
 			errs = append(errs, &RowError{File: name, Line: 1, Field: k, Err: errors.New("column appears twice")})
 		default:
@@ -310,7 +276,7 @@ func jsonRows(name string, b []byte) ([]targetRow, error) {
 			case bool, float64:
 				s = fmt.Sprint(v)
 			default:
-				return nil, &RowError{File: name, Line: objLine, Field: truncate(k, 40), Err: errors.New("want a string")}
+				return nil, &RowError{File: name, Line: objLine, Field: text.Truncate(k, 40), Err: errors.New("want a string")}
 			}
 			switch k {
 			case "account":
@@ -328,7 +294,7 @@ func jsonRows(name string, b []byte) ([]targetRow, error) {
 			case "version":
 				r.Version = s
 			default:
-				return nil, &RowError{File: name, Line: objLine, Field: truncate(k, 40), Err: fmt.Errorf("unknown field (want %s; secrets never go in a targets file)", strings.Join(targetColumns, ", "))}
+				return nil, &RowError{File: name, Line: objLine, Field: text.Truncate(k, 40), Err: fmt.Errorf("unknown field (want %s; secrets never go in a targets file)", strings.Join(targetColumns, ", "))}
 			}
 		}
 		rows = append(rows, r)

@@ -1,4 +1,4 @@
-package distribution_test
+package rollout_test
 
 import (
 	"bufio"
@@ -18,6 +18,7 @@ import (
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/distribution/oauth2"
+	"github.com/nsdist/nsdist/distribution/rollout"
 	"github.com/nsdist/nsdist/distribution/tba"
 	"github.com/nsdist/nsdist/soap"
 	"github.com/nsdist/nsdist/soap/soaptest"
@@ -155,7 +156,7 @@ func BenchmarkRolloutChannels(b *testing.B) {
 				}
 				ideal := time.Duration(n) * latency / concurrency
 				for b.Loop() {
-					r, err := distribution.NewRollout(ai, distribution.WithConcurrency(concurrency))
+					r, err := rollout.New(ai, rollout.WithConcurrency(concurrency))
 					if err != nil {
 						b.Fatal(err)
 					}

@@ -1,4 +1,4 @@
-package distribution_test
+package rollout_test
 
 import (
 	"github.com/nsdist/nsdist/distribution"

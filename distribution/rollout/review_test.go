@@ -1,4 +1,4 @@
-package distribution_test
+package rollout_test
 
 import (
 	"bytes"
@@ -24,6 +24,7 @@ import (
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/distribution/oauth2"
+	"github.com/nsdist/nsdist/distribution/rollout"
 	"github.com/nsdist/nsdist/distribution/tba"
 	"github.com/nsdist/nsdist/soap/soaptest"
 )
@@ -108,7 +109,7 @@ func (liar) Distribute(_ context.Context, t distribution.Target) distribution.Re
 func TestRolloutDistributorThatLies(t *testing.T) {
 	t.Parallel()
 	var seen atomic.Int32
-	r, err := distribution.NewRollout(liar{}, distribution.WithResults(func(distribution.Result) {
+	r, err := rollout.New(liar{}, rollout.WithResults(func(distribution.Result) {
 		if seen.Add(1) == 1 {
 			panic("callback boom")
 		}

@@ -1,0 +1,34 @@
+// Package rollout runs a distributor over thousands of NetSuite accounts:
+// bounded concurrency, retries scheduled off the worker slots, a durable
+// journal, progress events and a report people can read.
+//
+// [Rollout] runs a distribution.Distributor over the targets:
+//
+//	ai, _ := distribution.NewAutoInstaller(record, tba.WithProber())
+//	j, _ := rollout.OpenJournal("rollout.jsonl")
+//	defer j.Close()
+//	r, _ := rollout.New(ai, rollout.WithJournal(j), rollout.WithProgress(func(e rollout.Event) { ... }))
+//	report, err := r.Run(ctx, targets)
+//	report.WriteJSON(os.Stdout)
+//
+// Concurrency is bounded (32 by default) with one request per account at a
+// time (NetSuite keeps one unallocated concurrency slot for installs).
+// Retryable answers (concurrency faults, 429, temporary unavailability, no
+// answer) are retried with jittered exponential backoff, scheduled off the
+// worker slots, within a rollout-wide retry budget. A vendor's own
+// Distributor gets the same scheduling by implementing distribution.Attempter.
+// [WithResults] hands every result to the caller as it finishes and never
+// drops one; progress events may be dropped. The journal is an
+// append-only JSON Lines file: each target's result is durable once
+// recorded (concurrent results share one fsync), a re-run skips targets
+// whose latest result is enabled and checks the others again, and a line
+// torn by a crash is cut off when the journal is opened.
+//
+// # Targets files
+//
+// Targets come from code or from a CSV or JSON file ([LoadTargets]) that
+// names a credentials reference, never a secret; a distribution.CredentialSource
+// (tba.EnvCredentials, tba.FileCredentials for a secrets file only its
+// owner can read, or the vendor's vault) resolves it into a channel's
+// credential.
+package rollout
