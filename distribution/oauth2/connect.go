@@ -293,7 +293,7 @@ func (c *Connect) render(w http.ResponseWriter, r *http.Request, o ConnectOutcom
 		if oe.Op == OpAuthorize {
 			status = http.StatusBadRequest
 		}
-		data.Headline, data.Detail, data.Next = "Not connected", oe.Error(), oe.NextStep()
+		data.Headline, data.Detail, data.Next = "Not connected", oe.Error(), oe.NextStep
 	default:
 		status = http.StatusBadRequest
 		data.Headline, data.Detail = "Not connected", fmt.Sprint(o.Err)

@@ -90,6 +90,10 @@ type Error struct {
 	// Role, Entity and Company come with an authorize redirect's error.
 	Role, Entity string
 	Company      nsdist.AccountID
+	// NextStep says what the user, the customer's administrator or the
+	// vendor should do about the error (a field, so that printing it never
+	// prints a method's address).
+	NextStep string
 
 	public   bool          // the client is a public client
 	rotation time.Duration // public clients: Maximum Time For Token Rotation
@@ -117,7 +121,7 @@ func (e *Error) Error() string {
 	if e.HTTPStatus != 0 {
 		fmt.Fprintf(&b, ", http %d", e.HTTPStatus)
 	}
-	if s := e.NextStep(); s != "" {
+	if s := e.NextStep; s != "" {
 		b.WriteString(": ")
 		b.WriteString(s)
 	}
@@ -187,9 +191,15 @@ func (e *Error) Reauthorize() bool { return e.Is(ErrReauthorize) }
 
 const auditTrail = "the customer's Login Audit Trail shows why (Setup > Users/Roles > User Management > View Login Audit Trail, Use Advanced Search, add the Detail column)"
 
-// NextStep says what the user, the customer's administrator or the vendor
+// withNextStep fills NextStep and returns e.
+func (e *Error) withNextStep() *Error {
+	e.NextStep = e.nextStep()
+	return e
+}
+
+// nextStep says what the user, the customer's administrator or the vendor
 // should do about e.
-func (e *Error) NextStep() string {
+func (e *Error) nextStep() string {
 	switch e.Op {
 	case OpAuthorize:
 		return authorizeStep(e.Code)

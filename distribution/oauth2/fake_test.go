@@ -138,7 +138,7 @@ func TestCodeGrantInstalls(t *testing.T) {
 					if !errors.As(err, &oe) || oe.Code != oauth2.CodeInvalidToken || oe.HTTPStatus != 401 || oe.Challenge.Realm() != "123456_SB1" {
 						t.Fatalf("ServerTime while not Enabled = %v, want 401 invalid_token", err)
 					}
-					step := oe.NextStep()
+					step := oe.NextStep
 					for _, s := range []string{"Waiting for Approval", "Setup > Integration > Manage Integrations", "authorize again"} {
 						if !strings.Contains(step, s) {
 							t.Errorf("next step lacks %q: %s", s, step)
@@ -199,7 +199,7 @@ func TestTokenEndpointRules(t *testing.T) {
 	loc, _ = e.fake.Consent(t.Context(), a.URL, custEmail, custPass, "allow")
 	e.clock.Add(11 * time.Minute)
 	_, err = e.client.Complete(t.Context(), a, loc.String())
-	if !errors.As(err, &oe) || oe.Code != oauth2.CodeInvalidGrant || !strings.Contains(oe.NextStep(), "start the authorization again") {
+	if !errors.As(err, &oe) || oe.Code != oauth2.CodeInvalidGrant || !strings.Contains(oe.NextStep, "start the authorization again") {
 		t.Fatalf("expired code = %v", err)
 	}
 }
@@ -238,7 +238,7 @@ func TestRefreshAgainstFake(t *testing.T) {
 		e.clock.Add(30 * time.Hour) // 172 h after the grant, the last refresh token still valid
 		_, err = e.client.Refresh(t.Context(), nt)
 		var oe *oauth2.Error
-		if !errors.Is(err, oauth2.ErrReauthorize) || !errors.As(err, &oe) || !strings.Contains(oe.NextStep(), "168 h") {
+		if !errors.Is(err, oauth2.ErrReauthorize) || !errors.As(err, &oe) || !strings.Contains(oe.NextStep, "168 h") {
 			t.Errorf("refresh after 172 h = %v, want ErrReauthorize naming the 168 h window", err)
 		}
 	})
@@ -259,7 +259,7 @@ func TestRefreshAgainstFake(t *testing.T) {
 		e.clock.Add(25 * time.Hour) // 7 days and 1 hour after the grant
 		_, err = e.client.Refresh(t.Context(), tok)
 		var oe *oauth2.Error
-		if !errors.Is(err, oauth2.ErrReauthorize) || !errors.As(err, &oe) || !strings.Contains(oe.NextStep(), "7 days") {
+		if !errors.Is(err, oauth2.ErrReauthorize) || !errors.As(err, &oe) || !strings.Contains(oe.NextStep, "7 days") {
 			t.Errorf("refresh after 7 days = %v", err)
 		}
 	})

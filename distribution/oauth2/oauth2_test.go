@@ -174,8 +174,12 @@ func TestParseCallback(t *testing.T) {
 	if !errors.As(err, &oe) || oe.Code != oauth2.CodeAccessDenied || oe.Company != "1234567" || oe.Role != "1000" || !errors.Is(err, oauth2.ErrReauthorize) {
 		t.Fatalf("ParseCallback(denied) = %v", err)
 	}
-	if !strings.Contains(oe.NextStep(), "Allow") {
-		t.Errorf("denied next step %q does not tell the user to choose Allow", oe.NextStep())
+	if !strings.Contains(oe.NextStep, "Allow") {
+		t.Errorf("denied next step %q does not tell the user to choose Allow", oe.NextStep)
+	}
+	// printed as a user would print it, the next step is its text, not a function's address
+	if got := fmt.Sprintln(oe.NextStep); strings.HasPrefix(got, "0x") || !strings.Contains(got, "Allow") || !strings.Contains(oe.Error(), oe.NextStep) {
+		t.Errorf("fmt.Sprintln(oe.NextStep) = %q", got)
 	}
 	for _, tc := range []struct{ q, company string }{{"company=123456_SB1", "123456_SB1"}, {"company=123456-sb2", "123456_SB2"}, {"company=TSTDRV1234567", "TSTDRV1234567"}} {
 		cb, err := oauth2.ParseCallback("state=s&code=c&" + tc.q)
@@ -194,7 +198,7 @@ func TestParseCallback(t *testing.T) {
 	// every documented authorize error value has a specific next step
 	for _, code := range []string{"invalid_request", "unauthorized_client", "access_denied", "unsupported_response_type", "invalid_scope"} {
 		_, err := oauth2.ParseCallback("state=s&company=123&error=" + code)
-		if !errors.As(err, &oe) || string(oe.Code) != code || strings.Contains(oe.NextStep(), "Login Audit Trail shows why (Setup") && code != "invalid_request" {
+		if !errors.As(err, &oe) || string(oe.Code) != code || strings.Contains(oe.NextStep, "Login Audit Trail shows why (Setup") && code != "invalid_request" {
 			t.Errorf("error=%s: %v", code, err)
 		}
 	}
@@ -384,7 +388,7 @@ func TestTokenResponses(t *testing.T) {
 				if !errors.As(err, &oe) || oe.Code != tt.wantCode {
 					t.Fatalf("error = %v, want code %s", err, tt.wantCode)
 				}
-				if oe.NextStep() == "" || oe.HTTPStatus != tt.status {
+				if oe.NextStep == "" || oe.HTTPStatus != tt.status {
 					t.Errorf("error %+v: no next step or wrong status", oe)
 				}
 				if tt.wantRealm != "" && (oe.Challenge == nil || oe.Challenge.Realm() != tt.wantRealm || oe.Challenge.Scheme != "Basic") {
@@ -609,8 +613,8 @@ func TestServerTimeAndChallenge(t *testing.T) {
 	if !errors.As(err, &oe) || oe.Code != oauth2.CodeInvalidToken || oe.Description != "Invalid login attempt." || oe.Challenge.Realm() != "123456" {
 		t.Fatalf("ServerTime(bad) = %v", err)
 	}
-	if !strings.Contains(oe.NextStep(), "Waiting for Approval") || !strings.Contains(oe.NextStep(), "Setup > Integration > Manage Integrations") {
-		t.Errorf("next step %q does not name the approval", oe.NextStep())
+	if !strings.Contains(oe.NextStep, "Waiting for Approval") || !strings.Contains(oe.NextStep, "Setup > Integration > Manage Integrations") {
+		t.Errorf("next step %q does not name the approval", oe.NextStep)
 	}
 	r := n.requests()
 	if r[0].Host != "123456.suitetalk.api.netsuite.com" || r[0].Path != "/services/rest/system/v1/serverTime" {
@@ -769,7 +773,7 @@ func TestRefreshSemantics(t *testing.T) {
 	porig.RotationDeadline = now.Add(-time.Second)
 	_, err = pub.Refresh(t.Context(), porig)
 	var oe *oauth2.Error
-	if !errors.Is(err, oauth2.ErrReauthorize) || !errors.As(err, &oe) || !strings.Contains(oe.NextStep(), "168 h") {
+	if !errors.Is(err, oauth2.ErrReauthorize) || !errors.As(err, &oe) || !strings.Contains(oe.NextStep, "168 h") {
 		t.Errorf("Refresh after the rotation window = %v; want ErrReauthorize naming the window", err)
 	}
 	if len(n.requests()) != before {

@@ -129,7 +129,7 @@ func (c *Connect) Callback() http.Handler {
 		delete(c.pending, state) // single use, whatever happens next
 		c.mu.Unlock()
 		if !ok || time.Since(p.started) > c.ttl() {
-			c.render(w, distribution.Result{}, &FlowError{Code: CodeStateMismatch, Message: "unknown or expired state"})
+			c.render(w, distribution.Result{}, newFlowError(CodeStateMismatch, "unknown or expired state", 0))
 			return
 		}
 		cb, err := ParseCallback(q, state)
@@ -173,7 +173,7 @@ func (c *Connect) render(w http.ResponseWriter, res distribution.Result, err err
 		if fe.Code == CodeDenied || fe.Code == CodeStateMismatch {
 			status = http.StatusBadRequest
 		}
-		data.Headline, data.Detail, data.Next = "Not connected", fe.Error(), fe.NextStep()
+		data.Headline, data.Detail, data.Next = "Not connected", fe.Error(), fe.NextStep
 	case err != nil:
 		status = http.StatusBadGateway
 		data.Headline, data.Detail = "Not connected", err.Error()

@@ -38,7 +38,7 @@
 //
 //	var fe *tba.FlowError
 //	if errors.As(err, &fe) {
-//		log.Print(fe.Code, ": ", fe.NextStep())
+//		log.Print(fe.Code, ": ", fe.NextStep)
 //	}
 //
 // A redirect from a token endpoint is never followed (Code "Redirect").

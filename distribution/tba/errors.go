@@ -83,6 +83,14 @@ type FlowError struct {
 	Message    string // at most 512 bytes
 	HTTPStatus int
 	Body       string // a short snapshot of the answer, secrets blanked
+	// NextStep says what to do about the error (a field, so that printing
+	// it never prints a method's address).
+	NextStep string
+}
+
+// newFlowError returns a FlowError with its NextStep filled.
+func newFlowError(code, msg string, status int) *FlowError {
+	return (&FlowError{Code: code, Message: msg, HTTPStatus: status}).withNextStep()
 }
 
 func (e *FlowError) Error() string {
@@ -105,8 +113,13 @@ func (e *FlowError) Unwrap() []error {
 }
 
 // NextStep says what to do about the error.
-func (e *FlowError) NextStep() string {
-	if s, ok := nextSteps[e.Code]; ok {
+func (e *FlowError) withNextStep() *FlowError {
+	e.NextStep = nextStep(e.Code)
+	return e
+}
+
+func nextStep(code string) string {
+	if s, ok := nextSteps[code]; ok {
 		return s
 	}
 	return "look at the account's Login Audit Trail (Setup > Users/Roles > User Management > View Login Audit Trail) for the reason"
@@ -119,7 +132,7 @@ func redirectError(resp *http.Response) *FlowError {
 	if loc, err := resp.Location(); err == nil && loc.Host != "" {
 		msg = fmt.Sprintf("http %d redirect to %s not followed (the request carries credentials)", resp.StatusCode, (&url.URL{Scheme: loc.Scheme, Host: loc.Host}).String())
 	}
-	return &FlowError{Code: CodeRedirect, Message: msg, HTTPStatus: resp.StatusCode}
+	return newFlowError(CodeRedirect, msg, resp.StatusCode)
 }
 
 // sentSecrets returns the credentials an Authorization header carries:
@@ -170,11 +183,11 @@ func flowError(status int, body []byte, secrets ...string) *FlowError {
 		if len(e.Message) > maxMessage {
 			e.Message = strings.ToValidUTF8(e.Message[:maxMessage], "") + "…"
 		}
-		return e
+		return e.withNextStep()
 	}
 	e.Code = "UNEXPECTED_ERROR"
 	if status == 405 {
 		e.Message = "the account may not be set up for the three-step authorization flow"
 	}
-	return e
+	return e.withNextStep()
 }

@@ -49,7 +49,7 @@ func ExampleFlowError() {
 	var fe *tba.FlowError
 	if errors.As(err, &fe) {
 		fmt.Println(fe.Code)
-		fmt.Println(fe.NextStep())
+		fmt.Println(fe.NextStep)
 	}
 	// Output:
 	// IssueTokenRequired

@@ -93,7 +93,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 			if diff := cmp.Diff(map[string]int{"123456.restlets.api.netsuite.com": 1}, hosts); diff != "" {
 				t.Errorf("requests per host mismatch (-want +got):\n%s", diff)
 			}
-			printed := fmt.Sprintf("%v %+v %#v %s", err, err, fe, fe.NextStep())
+			printed := fmt.Sprintf("%v %+v %#v %s", err, err, fe, fe.NextStep)
 			for _, s := range []string{"consumer-secret", "token-secret", "the-password", "locpw", "LEAKQ", "/steal"} {
 				if strings.Contains(printed, s) {
 					t.Errorf("printed error contains %q: %s", s, printed)

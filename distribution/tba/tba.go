@@ -262,17 +262,17 @@ type Callback struct {
 // and an empty verifier means the user denied access (among other causes).
 func ParseCallback(q url.Values, wantState string) (Callback, error) {
 	if wantState != "" && q.Get("state") != wantState {
-		return Callback{}, &FlowError{Code: CodeStateMismatch, Message: "the callback's state does not match the one sent: do not trust it"}
+		return Callback{}, newFlowError(CodeStateMismatch, "the callback's state does not match the one sent: do not trust it", 0)
 	}
 	if q.Get("oauth_verifier") == "" {
-		return Callback{}, &FlowError{Code: CodeDenied, Message: "no oauth_verifier: the user denied access, or the authorization failed"}
+		return Callback{}, newFlowError(CodeDenied, "no oauth_verifier: the user denied access, or the authorization failed", 0)
 	}
 	acct, err := nsdist.ParseAccountID(q.Get("company"))
 	if err != nil {
-		return Callback{}, &FlowError{Code: CodeMissingRequiredParameter, Message: "the callback has no valid company (account id)"}
+		return Callback{}, newFlowError(CodeMissingRequiredParameter, "the callback has no valid company (account id)", 0)
 	}
 	if q.Get("oauth_token") == "" {
-		return Callback{}, &FlowError{Code: CodeMissingRequiredParameter, Message: "the callback has no oauth_token"}
+		return Callback{}, newFlowError(CodeMissingRequiredParameter, "the callback has no oauth_token", 0)
 	}
 	return Callback{Token: q.Get("oauth_token"), Verifier: q.Get("oauth_verifier"), Company: acct, Role: q.Get("role"), Entity: q.Get("entity")}, nil
 }
@@ -282,7 +282,7 @@ func ParseCallback(q url.Values, wantState string) (Callback, error) {
 // cb.Company as it issues the token.
 func (c *Client) AccessToken(ctx context.Context, consumer Consumer, request Token, cb Callback) (Token, error) {
 	if cb.Token != request.ID {
-		return Token{}, &FlowError{Code: CodeTokenRejected, Message: "the callback's token is not the request token of this flow"}
+		return Token{}, newFlowError(CodeTokenRejected, "the callback's token is not the request token of this flow", 0)
 	}
 	params, err := c.oauthParams(consumer.Key)
 	if err != nil {

@@ -131,7 +131,7 @@ func TestThreeStepFlowInstalls(t *testing.T) {
 
 func isCode(err error, code string) bool {
 	var fe *tba.FlowError
-	return errors.As(err, &fe) && fe.Code == code && fe.NextStep() != ""
+	return errors.As(err, &fe) && fe.Code == code && fe.NextStep != ""
 }
 
 func TestFlowErrors(t *testing.T) {
@@ -429,7 +429,7 @@ func TestIssueTokenRefusedByTheAccount(t *testing.T) {
 			if diff := cmp.Diff(tt.wantCode, fe.Code); diff != "" {
 				t.Errorf("IssueToken error %v: Code mismatch (-want +got):\n%s", err, diff)
 			}
-			if step := fe.NextStep(); !strings.Contains(step, tt.wantStep) || strings.Contains(step, "Manage Roles") {
+			if step := fe.NextStep; !strings.Contains(step, tt.wantStep) || strings.Contains(step, "Manage Roles") {
 				t.Errorf("NextStep() = %q, want it to say %q and not to send the administrator to the role", step, tt.wantStep)
 			}
 		})
