@@ -96,8 +96,8 @@ type Record struct {
 	CreatedAt time.Time
 }
 
-// Target describes the account the record goes to.
-type Target struct {
+// TargetAccount describes the account the record goes to.
+type TargetAccount struct {
 	Account         nsdist.AccountID
 	ReleasePreview  bool
 	RequireApproval Preference
@@ -110,22 +110,26 @@ type Input struct {
 	// Source is the account the bundle or SuiteApp is built in (default: the owner).
 	Source               nsdist.AccountID
 	SourceReleasePreview bool
-	Target               Target
+	Target               TargetAccount
 	Version              nsdist.Release // the SOAP endpoint's release (default 2025.2)
 	Date                 time.Time      // the day the rules are applied for (default: now)
 }
 
-// State is [nsdist.State]. A prediction is one of the record's States, or
-// StateUnknown or StateNone, which no record ever has.
-type State = nsdist.State
+// PredictedState is Evaluate's prediction of the record's State in the
+// target: one of the record's States ([nsdist.State]: Enabled, Waiting for
+// Approval), or StateUnknown or StateNone, which no record ever has.
+type PredictedState string
 
 // Predicted States.
 const (
-	StateEnabled                  = nsdist.StateEnabled
-	StateWaitingForApproval       = nsdist.StateWaitingForApproval
-	StateUnknown            State = "Unknown" // one of PossibleStates; see Probe
-	StateNone               State = "None"    // the channel cannot work
+	StateEnabled            = PredictedState(nsdist.StateEnabled)
+	StateWaitingForApproval = PredictedState(nsdist.StateWaitingForApproval)
+	StateUnknown            PredictedState = "Unknown" // one of PossibleStates; see Probe
+	StateNone               PredictedState = "None"    // the channel cannot work
 )
+
+// String returns the prediction as NetSuite would show the State.
+func (p PredictedState) String() string { return string(p) }
 
 // Tristate answers yes, no or unknown.
 type Tristate string
@@ -163,7 +167,7 @@ type Decision struct {
 	Input          Input
 	Allowed        bool
 	Blocking       []Reason
-	InitialState   State
+	InitialState   PredictedState
 	PossibleStates []nsdist.State
 	// Probe says how to learn the State when it is Unknown.
 	Probe string

@@ -58,12 +58,12 @@ func TestEvaluateBlockingRules(t *testing.T) {
 		{"bundle copy of a record owned elsewhere", approval.Input{Channel: approval.ChannelBundle, Record: approval.Record{Owner: "1", BundleCopy: true}, Source: "2"}, []string{"not_owner"}},
 		// SDF has no bundle copy.
 		{"sdf with the bundle copy flag", approval.Input{Channel: approval.ChannelSDF, Record: approval.Record{Owner: "1", FromOthersBundle: true, BundleCopy: true}, Source: "2"}, []string{"rebundle"}},
-		{"bundle into the owner", approval.Input{Channel: approval.ChannelBundle, Record: tbaRecord(), Target: approval.Target{Account: "TSTDRV1234567"}}, []string{"target_is_owner"}},
-		{"sdf into the owner", approval.Input{Channel: approval.ChannelSDF, Record: tbaRecord(), Target: approval.Target{Account: "TSTDRV1234567"}}, []string{"target_is_owner"}},
-		{"tba in the owner is fine", approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Target: approval.Target{Account: "TSTDRV1234567"}}, []string{}},
+		{"bundle into the owner", approval.Input{Channel: approval.ChannelBundle, Record: tbaRecord(), Target: approval.TargetAccount{Account: "TSTDRV1234567"}}, []string{"target_is_owner"}},
+		{"sdf into the owner", approval.Input{Channel: approval.ChannelSDF, Record: tbaRecord(), Target: approval.TargetAccount{Account: "TSTDRV1234567"}}, []string{"target_is_owner"}},
+		{"tba in the owner is fine", approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Target: approval.TargetAccount{Account: "TSTDRV1234567"}}, []string{}},
 		{"replace existing object", approval.Input{Channel: approval.ChannelSDF, Record: approval.Record{Owner: "1", ReplacedByBundleUpdate: true}}, []string{"replace_existing_object"}},
 		{"release preview source", approval.Input{Channel: approval.ChannelBundle, Record: tbaRecord(), SourceReleasePreview: true}, []string{"release_preview_source"}},
-		{"release preview to release preview", approval.Input{Channel: approval.ChannelBundle, Record: tbaRecord(), SourceReleasePreview: true, Target: approval.Target{ReleasePreview: true}}, []string{}},
+		{"release preview to release preview", approval.Input{Channel: approval.ChannelBundle, Record: tbaRecord(), SourceReleasePreview: true, Target: approval.TargetAccount{ReleasePreview: true}}, []string{}},
 		{"bundle after SOAP removal is fine", approval.Input{Channel: approval.ChannelBundle, Record: tbaRecord(), Date: time.Date(2029, 1, 1, 0, 0, 0, 0, time.UTC)}, []string{}},
 		{"oauth2 unchecked", approval.Input{Channel: approval.ChannelOAuth2, Record: tbaRecord()}, []string{"oauth2_unchecked"}},
 		{"oauth2 m2m only installs nothing", approval.Input{Channel: approval.ChannelOAuth2, Record: approval.Record{OAuth2ClientCredentials: true}}, []string{"oauth2_m2m_installs_nothing"}},
@@ -103,18 +103,18 @@ func TestEvaluateAccountCase(t *testing.T) {
 		resettable  bool
 		sandboxNote bool
 	}{
-		{"bundle into the owner, target lower case", approval.Input{Channel: approval.ChannelBundle, Record: tbaRecord(), Target: approval.Target{Account: "tstdrv1234567"}}, []string{"target_is_owner"}, true, false},
-		{"sdf into the owner, owner lower case", approval.Input{Channel: approval.ChannelSDF, Record: func() approval.Record { r := tbaRecord(); r.Owner = "tstdrv1234567"; return r }(), Target: approval.Target{Account: "TSTDRV1234567"}}, []string{"target_is_owner"}, true, false},
-		{"tba in the owner, target lower case", approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Target: approval.Target{Account: "tstdrv1234567"}}, []string{}, true, false},
-		{"source lower case is the owner", approval.Input{Channel: approval.ChannelBundle, Record: tbaRecord(), Source: "tstdrv1234567", Target: approval.Target{Account: "123456"}}, []string{}, false, false},
-		{"bundle into the source, owner unknown", approval.Input{Channel: approval.ChannelBundle, Record: approval.Record{Name: "R", TBA: true}, Source: "TSTDRV1234567", Target: approval.Target{Account: "TSTDRV1234567"}}, []string{"target_is_source"}, false, false},
-		{"sdf into the source, lower case, owner unknown", approval.Input{Channel: approval.ChannelSDF, Record: approval.Record{Name: "R"}, Source: "TSTDRV1234567", Target: approval.Target{Account: "tstdrv1234567"}}, []string{"target_is_source"}, false, false},
-		{"bundle copy of a from-bundle record into the source", approval.Input{Channel: approval.ChannelBundle, Record: fromBundle, Source: "TSTDRV1234567", Target: approval.Target{Account: "TSTDRV1234567"}}, []string{"target_is_source"}, false, false},
-		{"bundle copy of a from-bundle record into its owner", approval.Input{Channel: approval.ChannelBundle, Record: fromBundle, Source: "TSTDRV1234567", Target: approval.Target{Account: "654321"}}, []string{"target_is_owner"}, true, false},
-		{"bundle copy of a from-bundle record elsewhere", approval.Input{Channel: approval.ChannelBundle, Record: fromBundle, Source: "TSTDRV1234567", Target: approval.Target{Account: "123456"}}, []string{}, false, false},
-		{"owner and source and target one account: only target_is_owner", approval.Input{Channel: approval.ChannelSDF, Record: tbaRecord(), Source: "tstdrv1234567", Target: approval.Target{Account: "TSTDRV1234567"}}, []string{"target_is_owner"}, true, false},
-		{"tba into the source is fine", approval.Input{Channel: approval.ChannelTBA, Record: approval.Record{Name: "R", TBA: true, TBAAuthFlow: true}, Source: "TSTDRV1234567", Target: approval.Target{Account: "TSTDRV1234567"}}, []string{}, false, false},
-		{"sandbox owner lower case, production target", approval.Input{Channel: approval.ChannelBundle, Record: approval.Record{Name: "R", Owner: "123456_sb1"}, Target: approval.Target{Account: "654321"}}, []string{}, false, true},
+		{"bundle into the owner, target lower case", approval.Input{Channel: approval.ChannelBundle, Record: tbaRecord(), Target: approval.TargetAccount{Account: "tstdrv1234567"}}, []string{"target_is_owner"}, true, false},
+		{"sdf into the owner, owner lower case", approval.Input{Channel: approval.ChannelSDF, Record: func() approval.Record { r := tbaRecord(); r.Owner = "tstdrv1234567"; return r }(), Target: approval.TargetAccount{Account: "TSTDRV1234567"}}, []string{"target_is_owner"}, true, false},
+		{"tba in the owner, target lower case", approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Target: approval.TargetAccount{Account: "tstdrv1234567"}}, []string{}, true, false},
+		{"source lower case is the owner", approval.Input{Channel: approval.ChannelBundle, Record: tbaRecord(), Source: "tstdrv1234567", Target: approval.TargetAccount{Account: "123456"}}, []string{}, false, false},
+		{"bundle into the source, owner unknown", approval.Input{Channel: approval.ChannelBundle, Record: approval.Record{Name: "R", TBA: true}, Source: "TSTDRV1234567", Target: approval.TargetAccount{Account: "TSTDRV1234567"}}, []string{"target_is_source"}, false, false},
+		{"sdf into the source, lower case, owner unknown", approval.Input{Channel: approval.ChannelSDF, Record: approval.Record{Name: "R"}, Source: "TSTDRV1234567", Target: approval.TargetAccount{Account: "tstdrv1234567"}}, []string{"target_is_source"}, false, false},
+		{"bundle copy of a from-bundle record into the source", approval.Input{Channel: approval.ChannelBundle, Record: fromBundle, Source: "TSTDRV1234567", Target: approval.TargetAccount{Account: "TSTDRV1234567"}}, []string{"target_is_source"}, false, false},
+		{"bundle copy of a from-bundle record into its owner", approval.Input{Channel: approval.ChannelBundle, Record: fromBundle, Source: "TSTDRV1234567", Target: approval.TargetAccount{Account: "654321"}}, []string{"target_is_owner"}, true, false},
+		{"bundle copy of a from-bundle record elsewhere", approval.Input{Channel: approval.ChannelBundle, Record: fromBundle, Source: "TSTDRV1234567", Target: approval.TargetAccount{Account: "123456"}}, []string{}, false, false},
+		{"owner and source and target one account: only target_is_owner", approval.Input{Channel: approval.ChannelSDF, Record: tbaRecord(), Source: "tstdrv1234567", Target: approval.TargetAccount{Account: "TSTDRV1234567"}}, []string{"target_is_owner"}, true, false},
+		{"tba into the source is fine", approval.Input{Channel: approval.ChannelTBA, Record: approval.Record{Name: "R", TBA: true, TBAAuthFlow: true}, Source: "TSTDRV1234567", Target: approval.TargetAccount{Account: "TSTDRV1234567"}}, []string{}, false, false},
+		{"sandbox owner lower case, production target", approval.Input{Channel: approval.ChannelBundle, Record: approval.Record{Name: "R", Owner: "123456_sb1"}, Target: approval.TargetAccount{Account: "654321"}}, []string{}, false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -146,7 +146,7 @@ func TestEvaluateStates(t *testing.T) {
 	tests := []struct {
 		channel  approval.Channel
 		pref     approval.Preference
-		want     approval.State
+		want     approval.PredictedState
 		accepted approval.Tristate
 		steps    bool
 	}{
@@ -160,7 +160,7 @@ func TestEvaluateStates(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(string(tt.channel)+"/"+string(tt.pref), func(t *testing.T) {
 			t.Parallel()
-			d := approval.Evaluate(approval.Input{Channel: tt.channel, Record: tbaRecord(), Target: approval.Target{Account: "123456", RequireApproval: tt.pref}, Date: today})
+			d := approval.Evaluate(approval.Input{Channel: tt.channel, Record: tbaRecord(), Target: approval.TargetAccount{Account: "123456", RequireApproval: tt.pref}, Date: today})
 			if d.InitialState != tt.want || d.RequestsAccepted != tt.accepted || (len(d.AdminSteps) > 0) != tt.steps {
 				t.Errorf("state %q accepted %q steps %d; want %q %q %v", d.InitialState, d.RequestsAccepted, len(d.AdminSteps), tt.want, tt.accepted, tt.steps)
 			}
@@ -170,7 +170,7 @@ func TestEvaluateStates(t *testing.T) {
 		})
 	}
 	// The preference is unknown: the first step names the preference and where it is.
-	unknown := approval.Evaluate(approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Target: approval.Target{Account: "123456"}, Date: today})
+	unknown := approval.Evaluate(approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Target: approval.TargetAccount{Account: "123456"}, Date: today})
 	wantSteps := []approval.Step{
 		{Text: "Check whether Require Approval during Auto-Installation of Integration is set", MenuPath: "Setup > Integration > SOAP Web Services Preferences"},
 		{Text: "If it is, open the list, edit Acme Sync, set State to Enabled and save", MenuPath: "Setup > Integration > Manage Integrations"},
@@ -186,7 +186,7 @@ func TestEvaluateStates(t *testing.T) {
 
 func TestEvaluateTargetRules(t *testing.T) {
 	t.Parallel()
-	d := approval.Evaluate(approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Target: approval.Target{Account: "123456_SB1"}, Date: today})
+	d := approval.Evaluate(approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Target: approval.TargetAccount{Account: "123456_SB1"}, Date: today})
 	if diff := cmp.Diff([]string{"State", "Note"}, d.EditableInTarget); diff != "" {
 		t.Errorf("editable mismatch (-want +got):\n%s", diff)
 	}
@@ -213,7 +213,7 @@ func TestEvaluateTargetRules(t *testing.T) {
 		{"no target account", approval.ChannelTBA, tbaRecord(), "", nsdist.Release{Year: 2025, Number: 2}, false},
 	}
 	for _, tt := range resettable {
-		d := approval.Evaluate(approval.Input{Channel: tt.channel, Record: tt.record, Target: approval.Target{Account: tt.target}, Version: tt.version, Date: today})
+		d := approval.Evaluate(approval.Input{Channel: tt.channel, Record: tt.record, Target: approval.TargetAccount{Account: tt.target}, Version: tt.version, Date: today})
 		if d.CredentialsResettableInTarget != tt.want {
 			t.Errorf("%s: CredentialsResettableInTarget = %v, want %v", tt.name, d.CredentialsResettableInTarget, tt.want)
 		}
@@ -234,7 +234,7 @@ func TestEvaluateTargetRules(t *testing.T) {
 	if !slices.Contains(oauth.EditableInTarget, "OAuth 2.0 Consent Policy") {
 		t.Errorf("oauth2 editable = %v", oauth.EditableInTarget)
 	}
-	sbOwner := approval.Evaluate(approval.Input{Channel: approval.ChannelTBA, Record: approval.Record{Owner: "123456_SB1", TBA: true, TBAAuthFlow: true}, Target: approval.Target{Account: "123456"}, Date: today})
+	sbOwner := approval.Evaluate(approval.Input{Channel: approval.ChannelTBA, Record: approval.Record{Owner: "123456_SB1", TBA: true, TBAAuthFlow: true}, Target: approval.TargetAccount{Account: "123456"}, Date: today})
 	if len(sbOwner.SandboxNotes) != 1 || !strings.Contains(sbOwner.SandboxNotes[0], "shared") {
 		t.Errorf("sandbox owner notes = %v", sbOwner.SandboxNotes)
 	}
@@ -278,7 +278,7 @@ func TestEvaluateOAuth2RequireApproval(t *testing.T) {
 	t.Parallel()
 	for _, pref := range []approval.Preference{approval.PreferenceRequired, approval.PreferenceUnknown, approval.PreferenceNotRequired} {
 		d := approval.Evaluate(approval.Input{Channel: approval.ChannelOAuth2, Record: approval.Record{Name: "Acme", OAuth2CodeGrant: true},
-			Target: approval.Target{Account: "123456", RequireApproval: pref}, Date: today})
+			Target: approval.TargetAccount{Account: "123456", RequireApproval: pref}, Date: today})
 		warned := slices.ContainsFunc(d.Warnings, func(r approval.Reason) bool { return r.Code == "oauth2_require_approval_pages_differ" })
 		if warned != (pref != approval.PreferenceNotRequired) {
 			t.Errorf("preference %s: pages-differ warning = %v", pref, warned)
@@ -312,7 +312,7 @@ func TestEvaluateWholeSpace(t *testing.T) {
 							if b(8) {
 								rec.CreatedAt = time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC)
 							}
-							in := approval.Input{Channel: ch, Record: rec, Target: approval.Target{Account: tgt, RequireApproval: pref, ReleasePreview: b(9)}, SourceReleasePreview: b(8), Version: v, Date: date}
+							in := approval.Input{Channel: ch, Record: rec, Target: approval.TargetAccount{Account: tgt, RequireApproval: pref, ReleasePreview: b(9)}, SourceReleasePreview: b(8), Version: v, Date: date}
 							d := approval.Evaluate(in)
 							if err := d.Consistent(); err != nil {
 								t.Fatalf("Evaluate(%+v) inconsistent: %v", in, err)
@@ -342,7 +342,7 @@ func TestEvaluateWholeSpace(t *testing.T) {
 func TestExplain(t *testing.T) {
 	t.Parallel()
 	eval := func(pref approval.Preference) approval.Decision {
-		return approval.Evaluate(approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Target: approval.Target{Account: "123456", RequireApproval: pref}, Date: today})
+		return approval.Evaluate(approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Target: approval.TargetAccount{Account: "123456", RequireApproval: pref}, Date: today})
 	}
 	issued := today.Add(-30 * time.Second)
 	tests := []struct {
@@ -361,7 +361,7 @@ func TestExplain(t *testing.T) {
 		{"invalid login, unknown, old token", eval(approval.PreferenceUnknown), approval.Observation{Observed: approval.ObservedInvalidLogin, TokenIssuedAt: today.Add(-48 * time.Hour), At: today}, approval.BlockedOrRejected, "rejected", "Blocked or Waiting for Approval"},
 		{"invalid login, unknown, token age unknown", eval(approval.PreferenceUnknown), approval.Observation{Observed: approval.ObservedInvalidLogin, At: today}, approval.BlockedOrRejected, "rejected",
 			"the likely causes are, in order: Acme Sync is Waiting for Approval, it is Blocked, or the token was revoked"},
-		{"invalid_token, oauth2, fresh", approval.Evaluate(approval.Input{Channel: approval.ChannelOAuth2, Record: approval.Record{Name: "Acme Sync", OAuth2CodeGrant: true}, Target: approval.Target{Account: "123456"}, Date: today}),
+		{"invalid_token, oauth2, fresh", approval.Evaluate(approval.Input{Channel: approval.ChannelOAuth2, Record: approval.Record{Name: "Acme Sync", OAuth2CodeGrant: true}, Target: approval.TargetAccount{Account: "123456"}, Date: today}),
 			approval.Observation{Observed: approval.ObservedInvalidLogin, TokenIssuedAt: issued, At: today}, approval.AwaitingApproval, "awaiting_approval", "the user authorized moments ago, which installed the record, and NetSuite refuses requests from a record Waiting for Approval with 401 invalid_token"},
 		{"reauthorize", eval(approval.PreferenceUnknown), approval.Observation{Observed: approval.ObservedReauthorize}, approval.BlockedOrRejected, "rejected", "authorization for 123456 ended"},
 		{"client refused", eval(approval.PreferenceUnknown), approval.Observation{Observed: approval.ObservedClientRefused}, approval.Misconfigured, "misconfigured", "refused the client"},
@@ -423,7 +423,7 @@ func TestDecisionJSON(t *testing.T) {
 func ExampleEvaluate_tba() {
 	d := approval.Evaluate(approval.Input{
 		Channel: approval.ChannelTBA, Record: tbaRecord(),
-		Target: approval.Target{Account: "123456", RequireApproval: approval.PreferenceRequired}, Date: today,
+		Target: approval.TargetAccount{Account: "123456", RequireApproval: approval.PreferenceRequired}, Date: today,
 	})
 	fmt.Println(d.Allowed, d.InitialState, d.RequestsAccepted)
 	for _, s := range d.AdminSteps {
@@ -450,14 +450,14 @@ func ExampleEvaluate_credentials() {
 
 func ExampleEvaluate_oauth2() {
 	d := approval.Evaluate(approval.Input{Channel: approval.ChannelOAuth2, Record: approval.Record{OAuth2: true},
-		Target: approval.Target{RequireApproval: approval.PreferenceNotRequired}, Date: today})
+		Target: approval.TargetAccount{RequireApproval: approval.PreferenceNotRequired}, Date: today})
 	fmt.Println(d.Allowed, d.InitialState, d.EditableInTarget)
 	// Output: true Enabled [State Note OAuth 2.0 Consent Policy]
 }
 
 func ExampleEvaluate_bundle() {
 	d := approval.Evaluate(approval.Input{Channel: approval.ChannelBundle, Record: tbaRecord(),
-		Target: approval.Target{Account: "123456", RequireApproval: approval.PreferenceRequired}, Date: today})
+		Target: approval.TargetAccount{Account: "123456", RequireApproval: approval.PreferenceRequired}, Date: today})
 	fmt.Println(d.InitialState, d.CredentialsResettableInTarget)
 	// Output: Enabled false
 }
@@ -470,7 +470,7 @@ func ExampleEvaluate_sdf() {
 
 func ExampleExplain() {
 	d := approval.Evaluate(approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(),
-		Target: approval.Target{Account: "123456", RequireApproval: approval.PreferenceRequired}, Date: today})
+		Target: approval.TargetAccount{Account: "123456", RequireApproval: approval.PreferenceRequired}, Date: today})
 	// the SOAP channel observed "Invalid login attempt." (tba.Observe)
 	fmt.Println(approval.Explain(d, approval.Observation{Observed: approval.ObservedInvalidLogin}))
 	// Output: awaiting_approval: installed, waiting for approval: an administrator of 123456 must open Setup > Integration > Manage Integrations, edit Acme Sync, and set State to Enabled
@@ -480,7 +480,7 @@ func ExampleExplain() {
 // breaks it, and a decision that keeps them all passes.
 func TestConsistentRefuses(t *testing.T) {
 	t.Parallel()
-	owner := approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Target: approval.Target{Account: "TSTDRV1234567"}}
+	owner := approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Target: approval.TargetAccount{Account: "TSTDRV1234567"}}
 	ok := func() approval.Decision {
 		return approval.Decision{Input: owner, Allowed: true, InitialState: approval.StateEnabled, RequestsAccepted: approval.Yes, CredentialsResettableInTarget: true}
 	}

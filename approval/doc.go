@@ -12,7 +12,7 @@
 // section_4429293934); where the documentation is silent, the decision
 // says "not documented".
 //
-// [Explain] turns what a request saw into an [Outcome]. Oracle documents
+// [Explain] turns what a request saw into an [Explanation]. Oracle documents
 // that a record Waiting for Approval or Blocked refuses requests
 // (section_4429293934) but not the fault it answers with; public client
 // code shows the same "Invalid login attempt." as for a wrong password,
@@ -21,7 +21,7 @@
 // apart:
 //
 //	d := approval.Evaluate(approval.Input{Channel: approval.ChannelTBA, Record: rec,
-//		Target: approval.Target{Account: "123456", RequireApproval: approval.PreferenceRequired}})
+//		Target: approval.TargetAccount{Account: "123456", RequireApproval: approval.PreferenceRequired}})
 //	out := approval.Explain(d, approval.Observation{Observed: approval.Observe(err)})
 //	fmt.Println(out) // awaiting_approval: installed, waiting for approval: an administrator of 123456 must ...
 package approval

@@ -88,8 +88,8 @@ type Observation struct {
 // point at a fresh install waiting for approval rather than a revoked token.
 const RecentToken = 15 * time.Minute
 
-// Outcome explains what happened in one target.
-type Outcome struct {
+// Explanation explains what happened in one target.
+type Explanation struct {
 	Kind     Kind     `json:"kind"`
 	Report   string   `json:"outcome"`
 	Sentence string   `json:"sentence"`
@@ -105,7 +105,7 @@ type Outcome struct {
 // but no SOAP fault for it; nsdist reads the generic "Invalid login
 // attempt." as that refusal, as public client code shows it. On REST every
 // refused token is 401 invalid_token (subsect_158521885412).
-func Explain(d Decision, o Observation) Outcome {
+func Explain(d Decision, o Observation) Explanation {
 	if o.At.IsZero() {
 		o.At = time.Now()
 	}
@@ -115,7 +115,7 @@ func Explain(d Decision, o Observation) Outcome {
 	}
 	name := recordName(d.Input.Record)
 	approve := fmt.Sprintf("an administrator of %s must open %s, edit %s, and set State to Enabled", acct, MenuManageIntegrations, name)
-	out := Outcome{Observed: o.Observed, LessLikely: []string{}}
+	out := Explanation{Observed: o.Observed, LessLikely: []string{}}
 	switch o.Observed {
 	case ObservedSuccess:
 		out.set(Enabled, fmt.Sprintf("installed and enabled in %s: requests are accepted", acct), "")
@@ -161,14 +161,14 @@ func Explain(d Decision, o Observation) Outcome {
 }
 
 // set fills in the outcome's verdict.
-func (o *Outcome) set(k Kind, sentence, next string) {
+func (o *Explanation) set(k Kind, sentence, next string) {
 	o.Kind, o.Sentence, o.NextStep = k, sentence, next
 }
 
 // explainInvalidLogin fills in out for an "Invalid login attempt." (401
 // invalid_token on OAuth 2.0), from the decision's prediction and the
 // token's age. approve is the administrator's approval step.
-func (o *Outcome) explainInvalidLogin(d Decision, obs Observation, acct, name, approve string) {
+func (o *Explanation) explainInvalidLogin(d Decision, obs Observation, acct, name, approve string) {
 	oauth := d.Input.Channel == ChannelOAuth2
 	// section_158081952044 says a code grant with Require Approval checked does not install the record.
 	notInstalled := "by Oracle's code-grant page, the record was not installed because Require Approval during Auto-Installation of Integration is checked: clear it and have the user authorize again"

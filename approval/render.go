@@ -7,23 +7,23 @@ import (
 )
 
 type decisionJSON struct {
-	Channel                       Channel  `json:"channel"`
-	Target                        string   `json:"target"`
-	Version                       string   `json:"version"`
-	Date                          string   `json:"date"`
-	Allowed                       bool     `json:"allowed"`
-	Blocking                      []string `json:"blocking"`
-	BlockingDetails               []Reason `json:"blocking_details"`
-	InitialState                  State    `json:"initial_state"`
-	PossibleStates                []string `json:"possible_states"`
-	Probe                         string   `json:"probe"`
-	RequestsAccepted              Tristate `json:"requests_accepted"`
-	AdminSteps                    []string `json:"admin_steps"`
-	EditableInTarget              []string `json:"editable_in_target"`
-	CredentialsResettableInTarget bool     `json:"credentials_resettable_in_target"`
-	SandboxNotes                  []string `json:"sandbox_notes"`
-	Warnings                      []string `json:"warnings"`
-	WarningDetails                []Reason `json:"warning_details"`
+	Channel                       Channel        `json:"channel"`
+	Target                        string         `json:"target"`
+	Version                       string         `json:"version"`
+	Date                          string         `json:"date"`
+	Allowed                       bool           `json:"allowed"`
+	Blocking                      []string       `json:"blocking"`
+	BlockingDetails               []Reason       `json:"blocking_details"`
+	InitialState                  PredictedState `json:"initial_state"`
+	PossibleStates                []string       `json:"possible_states"`
+	Probe                         string         `json:"probe"`
+	RequestsAccepted              Tristate       `json:"requests_accepted"`
+	AdminSteps                    []string       `json:"admin_steps"`
+	EditableInTarget              []string       `json:"editable_in_target"`
+	CredentialsResettableInTarget bool           `json:"credentials_resettable_in_target"`
+	SandboxNotes                  []string       `json:"sandbox_notes"`
+	Warnings                      []string       `json:"warnings"`
+	WarningDetails                []Reason       `json:"warning_details"`
 }
 
 // MarshalJSON renders the decision with stable snake_case field names;
@@ -90,7 +90,7 @@ func (d Decision) String() string {
 }
 
 // String renders the outcome as one line.
-func (o Outcome) String() string {
+func (o Explanation) String() string {
 	if o.NextStep == "" || strings.Contains(o.Sentence, o.NextStep) {
 		return fmt.Sprintf("%s: %s", o.Report, o.Sentence)
 	}

@@ -13,8 +13,8 @@ import (
 
 func TestDecisionString(t *testing.T) {
 	t.Parallel()
-	blocked := approval.Evaluate(approval.Input{Channel: approval.ChannelCredentials, Record: approval.Record{Name: "Legacy", Owner: "1"}, Target: approval.Target{Account: "123456_SB1", RequireApproval: approval.PreferenceRequired}, Version: nsdist.Release{Year: 2020, Number: 1}, Date: today})
-	waiting := approval.Evaluate(approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Target: approval.Target{Account: "123456", RequireApproval: approval.PreferenceUnknown}, Date: today})
+	blocked := approval.Evaluate(approval.Input{Channel: approval.ChannelCredentials, Record: approval.Record{Name: "Legacy", Owner: "1"}, Target: approval.TargetAccount{Account: "123456_SB1", RequireApproval: approval.PreferenceRequired}, Version: nsdist.Release{Year: 2020, Number: 1}, Date: today})
+	waiting := approval.Evaluate(approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Target: approval.TargetAccount{Account: "123456", RequireApproval: approval.PreferenceUnknown}, Date: today})
 	tests := []struct {
 		name string
 		d    approval.Decision
@@ -53,12 +53,12 @@ func TestOutcomeString(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
-		o    approval.Outcome
+		o    approval.Explanation
 		want string
 	}{
-		{"no next step", approval.Outcome{Report: "enabled", Sentence: "installed"}, "enabled: installed"},
-		{"next step inside the sentence", approval.Outcome{Report: "awaiting_approval", Sentence: "waiting: approve it", NextStep: "approve it"}, "awaiting_approval: waiting: approve it"},
-		{"next step apart", approval.Outcome{Report: "failed", Sentence: "no answer", NextStep: "try again"}, "failed: no answer; next: try again"},
+		{"no next step", approval.Explanation{Report: "enabled", Sentence: "installed"}, "enabled: installed"},
+		{"next step inside the sentence", approval.Explanation{Report: "awaiting_approval", Sentence: "waiting: approve it", NextStep: "approve it"}, "awaiting_approval: waiting: approve it"},
+		{"next step apart", approval.Explanation{Report: "failed", Sentence: "no answer", NextStep: "try again"}, "failed: no answer; next: try again"},
 	}
 	for _, tt := range tests {
 		if diff := cmp.Diff(tt.want, tt.o.String()); diff != "" {
@@ -71,7 +71,7 @@ func TestOutcomeString(t *testing.T) {
 // minute in the future, for clock skew) counts as fresh; a second more does not.
 func TestExplainRecentTokenBounds(t *testing.T) {
 	t.Parallel()
-	d := approval.Evaluate(approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Target: approval.Target{Account: "123456"}, Date: today})
+	d := approval.Evaluate(approval.Input{Channel: approval.ChannelTBA, Record: tbaRecord(), Target: approval.TargetAccount{Account: "123456"}, Date: today})
 	tests := []struct {
 		age  time.Duration
 		want approval.Kind

@@ -112,7 +112,7 @@ func (b *BundleDistributor) Distribute(_ context.Context, t Target) Result {
 			rec.UserCredentials, rec.TBA, rec.TBAIssueToken, rec.TBAAuthFlow = in.UserCredentials, in.TBA, in.TBAIssueToken, in.TBAAuthFlow
 		}
 		d := approval.Evaluate(approval.Input{Channel: res.Channel, Record: rec, Source: b.catalog.Account, SourceReleasePreview: b.catalog.ReleasePreview,
-			Target: approval.Target{Account: t.Account, RequireApproval: t.RequireApproval, ReleasePreview: b.plan.Options.TargetReleasePreview}, Date: b.clock()})
+			Target: approval.TargetAccount{Account: t.Account, RequireApproval: t.RequireApproval, ReleasePreview: b.plan.Options.TargetReleasePreview}, Date: b.clock()})
 		if res.Decision.Input.Channel == "" || (!d.Allowed && res.Decision.Allowed) {
 			res.Decision = d // the first decision, or the first blocked one
 		}
@@ -133,7 +133,7 @@ func (b *BundleDistributor) Distribute(_ context.Context, t Target) Result {
 		what = "nothing was installed: deploy the SuiteApp " + b.project.AppID() + " to " + string(t.Account) + " with SuiteCloud CLI"
 	}
 	if len(blocked) > 0 { // preflight: nothing to plan for this target
-		res.Explanation = approval.Outcome{Kind: approval.Misconfigured, Report: approval.Misconfigured.Report(), Observed: approval.ObservedOther,
+		res.Explanation = approval.Explanation{Kind: approval.Misconfigured, Report: approval.Misconfigured.Report(), Observed: approval.ObservedOther,
 			Sentence: "not planned: " + joinReasons(blocked), NextStep: blocked[0].Text, LessLikely: []string{}}
 		res.Outcome = OutcomeMisconfigured
 		res.Err = &PreflightError{Account: t.Account, Reasons: blocked}
@@ -141,13 +141,13 @@ func (b *BundleDistributor) Distribute(_ context.Context, t Target) Result {
 	}
 	res.Note = what
 	res.Outcome = OutcomePlanned
-	res.Explanation = approval.Outcome{Kind: approval.UnknownOutcome, Report: string(OutcomePlanned), Observed: approval.ObservedOther, LessLikely: []string{},
+	res.Explanation = approval.Explanation{Kind: approval.UnknownOutcome, Report: string(OutcomePlanned), Observed: approval.ObservedOther, LessLikely: []string{},
 		Sentence: fmt.Sprintf("planned: %s; the installer will get %s %s", what, strings.Join(names, ", "), predictedText(res.Decision.InitialState)),
 		NextStep: strings.Join(steps, "; then ")}
 	return res
 }
 
-func predictedText(s approval.State) string {
+func predictedText(s approval.PredictedState) string {
 	if s == approval.StateEnabled {
 		return "Enabled"
 	}

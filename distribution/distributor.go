@@ -55,7 +55,7 @@ type Result struct {
 	// Explanation says why, in words: approval.Explain's sentence, the next
 	// step for the customer's administrator or the vendor, and the less
 	// likely causes.
-	Explanation approval.Outcome
+	Explanation approval.Explanation
 	// Decision is approval.Evaluate's prediction (Decision.InitialState).
 	Decision approval.Decision
 	Attempts int
@@ -264,7 +264,7 @@ func (a *AutoInstaller) evaluate(t Target, ch approval.Channel, p Prober) approv
 	}
 	return approval.Evaluate(approval.Input{
 		Channel: ch, Record: a.record, Version: v, Date: a.cfg.clock(),
-		Target: approval.Target{Account: t.Account, RequireApproval: t.RequireApproval},
+		Target: approval.TargetAccount{Account: t.Account, RequireApproval: t.RequireApproval},
 	})
 }
 
@@ -295,7 +295,7 @@ func (a *AutoInstaller) run(ctx context.Context, t Target, probe func(Prober) Pr
 	d := a.evaluate(et, res.Channel, p)
 	res.Decision = d
 	if !d.Allowed { // preflight: send nothing that cannot work
-		res.Explanation = approval.Outcome{Kind: approval.Misconfigured, Report: approval.Misconfigured.Report(), Observed: approval.ObservedOther,
+		res.Explanation = approval.Explanation{Kind: approval.Misconfigured, Report: approval.Misconfigured.Report(), Observed: approval.ObservedOther,
 			Sentence: "not sent: " + joinReasons(d.Blocking), NextStep: d.Blocking[0].Text, LessLikely: []string{}}
 		res.Outcome = OutcomeOf(res.Explanation.Kind)
 		res.Err = &PreflightError{Account: t.Account, Reasons: d.Blocking}
@@ -308,7 +308,7 @@ func (a *AutoInstaller) run(ctx context.Context, t Target, probe func(Prober) Pr
 	}
 	res.Explanation = approval.Explain(d, approval.Observation{Observed: pr.observed(), TokenIssuedAt: t.TokenIssuedAt, At: a.cfg.clock()})
 	if ctx.Err() != nil && pr.Err != nil {
-		res.Explanation = approval.Outcome{Kind: approval.UnknownOutcome, Report: "failed", Observed: approval.ObservedTransport,
+		res.Explanation = approval.Explanation{Kind: approval.UnknownOutcome, Report: "failed", Observed: approval.ObservedTransport,
 			Sentence: "stopped before " + string(t.Account) + " answered", NextStep: "run again to check it", LessLikely: []string{}}
 	}
 	res.Outcome = OutcomeOf(res.Explanation.Kind)
@@ -335,7 +335,7 @@ func (e *PreflightError) Unwrap() error { return ErrPreflight }
 
 func misconfigured(res Result, err error, next string) Result {
 	res.Err = err
-	res.Explanation = approval.Outcome{Kind: approval.Misconfigured, Report: approval.Misconfigured.Report(), Observed: approval.ObservedOther,
+	res.Explanation = approval.Explanation{Kind: approval.Misconfigured, Report: approval.Misconfigured.Report(), Observed: approval.ObservedOther,
 		Sentence: "not sent: " + err.Error(), NextStep: next, LessLikely: []string{}}
 	res.Outcome = OutcomeMisconfigured
 	return res

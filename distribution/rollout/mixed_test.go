@@ -181,7 +181,7 @@ func (a vendorAttempter) Attempt(_ contextT, t distribution.Target) distribution
 	a.v.tries[t.Account]++
 	a.v.order = append(a.v.order, t.Account)
 	if a.v.tries[t.Account] < 3 {
-		return distribution.Result{Account: t.Account, Attempts: 1, Explanation: approval.Outcome{Kind: approval.Retryable}}
+		return distribution.Result{Account: t.Account, Attempts: 1, Explanation: approval.Explanation{Kind: approval.Retryable}}
 	}
 	return distribution.Result{Account: t.Account, Attempts: 1, Outcome: distribution.OutcomeEnabled}
 }

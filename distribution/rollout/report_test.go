@@ -27,18 +27,18 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 // summary, the CSV and the HTML report must make sense of.
 func sampleReport() *rollout.Report {
 	t0 := time.Date(2026, 11, 26, 19, 0, 0, 0, time.UTC)
-	approve := func(acct string) approval.Outcome {
-		return approval.Outcome{Kind: approval.AwaitingApproval, Report: "awaiting_approval", Observed: approval.ObservedInvalidLogin,
+	approve := func(acct string) approval.Explanation {
+		return approval.Explanation{Kind: approval.AwaitingApproval, Report: "awaiting_approval", Observed: approval.ObservedInvalidLogin,
 			Sentence: "the record is most likely Waiting for Approval in " + acct,
 			NextStep: "an administrator of " + acct + " must open " + approval.MenuManageIntegrations + ", edit Acme Sync, and set State to Enabled"}
 	}
-	failed := func(sentence, next string) approval.Outcome {
-		return approval.Outcome{Kind: approval.UnknownOutcome, Report: "failed", Observed: approval.ObservedTransport, Sentence: sentence, NextStep: next}
+	failed := func(sentence, next string) approval.Explanation {
+		return approval.Explanation{Kind: approval.UnknownOutcome, Report: "failed", Observed: approval.ObservedTransport, Sentence: sentence, NextStep: next}
 	}
 	dns := func(host string) error {
 		return &soap.OpError{Op: soap.OpGetServerTime, Account: "999", Err: &soap.TransportError{Err: &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}}}
 	}
-	enabled := approval.Outcome{Kind: approval.Enabled, Report: "enabled", Observed: approval.ObservedSuccess, Sentence: "enabled: requests are accepted"}
+	enabled := approval.Explanation{Kind: approval.Enabled, Report: "enabled", Observed: approval.ObservedSuccess, Sentence: "enabled: requests are accepted"}
 	results := []distribution.Result{
 		{Account: "1000001", Label: "Acme Corp", Channel: approval.ChannelTBA, Outcome: distribution.OutcomeEnabled, Explanation: enabled, Attempts: 1},
 		{Account: "1000002", Channel: approval.ChannelOAuth2, Outcome: distribution.OutcomeEnabled, Explanation: enabled, Attempts: 3},
@@ -47,10 +47,10 @@ func sampleReport() *rollout.Report {
 		{Account: "1000004", Channel: approval.ChannelOAuth2, Outcome: distribution.OutcomeAwaitingApproval, Explanation: approve("1000004"), Attempts: 2},
 		{Account: "1000005_SB1", Label: "Initech", Channel: approval.ChannelTBA, Outcome: distribution.OutcomeAwaitingApproval, Explanation: approve("1000005_SB1"), Attempts: 1},
 		{Account: "1000006", Channel: approval.ChannelTBA, Outcome: distribution.OutcomeRejected, Attempts: 1,
-			Explanation: approval.Outcome{Kind: approval.BlockedOrRejected, Report: "rejected", Observed: approval.ObservedInvalidLogin, Sentence: "the token was refused", NextStep: "ask the customer to authorize again"},
+			Explanation: approval.Explanation{Kind: approval.BlockedOrRejected, Report: "rejected", Observed: approval.ObservedInvalidLogin, Sentence: "the token was refused", NextStep: "ask the customer to authorize again"},
 			Err:         &soap.Fault{Code: "soapenv:Server.userException", String: "Invalid login attempt.", Kind: "invalidCredentialsFault", NSCode: "USER_ERROR"}},
 		{Account: "1000007", Channel: approval.ChannelTBA, Outcome: distribution.OutcomeMisconfigured, Attempts: 0,
-			Explanation: approval.Outcome{Kind: approval.Misconfigured, Report: "misconfigured", Observed: approval.ObservedOther, Sentence: "not sent", NextStep: "use token-based authentication"},
+			Explanation: approval.Explanation{Kind: approval.Misconfigured, Report: "misconfigured", Observed: approval.ObservedOther, Sentence: "not sent", NextStep: "use token-based authentication"},
 			Err:         &distribution.PreflightError{Account: "1000007", Reasons: []approval.Reason{{Code: "passport", Text: "user credentials work only on endpoints up to 2020_1. Use TBA."}}}},
 		{Account: "1000008", Label: "Umbrella", Channel: approval.ChannelTBA, Outcome: distribution.OutcomeFailed, Attempts: 10,
 			Explanation: failed("no answer from 1000008", "check the account id 1000008: Setup > Company > Company Information"), Err: dns("1000008.suitetalk.api.netsuite.com")},

@@ -423,7 +423,7 @@ func (s *scheduler) attempt(t distribution.Target) (res distribution.Result) {
 		if p := recover(); p != nil {
 			s.r.cfg.logger.Debug("rollout: the distributor panicked", "account", string(t.Account), "panic", fmt.Sprint(p))
 			res = distribution.Result{Account: t.Account, Label: t.Label, Outcome: distribution.OutcomeFailed, Attempts: 1,
-				Explanation: approval.Outcome{Kind: approval.UnknownOutcome, Report: string(distribution.OutcomeFailed), Observed: approval.ObservedOther,
+				Explanation: approval.Explanation{Kind: approval.UnknownOutcome, Report: string(distribution.OutcomeFailed), Observed: approval.ObservedOther,
 					Sentence: "the distributor panicked on this target", NextStep: "report this to the distributor's maintainers", LessLikely: []string{}},
 				Err: fmt.Errorf("rollout: the distributor panicked: %v", p)}
 		}
@@ -516,7 +516,7 @@ func (s *scheduler) worker() {
 		}
 		if res.Outcome == "" { // a foreign distribution.Distributor that left it empty
 			if res.Explanation.Kind == "" {
-				res.Explanation = approval.Outcome{Kind: approval.UnknownOutcome, Report: string(distribution.OutcomeFailed), Sentence: "the distributor gave no outcome", LessLikely: []string{}}
+				res.Explanation = approval.Explanation{Kind: approval.UnknownOutcome, Report: string(distribution.OutcomeFailed), Sentence: "the distributor gave no outcome", LessLikely: []string{}}
 			}
 			res.Outcome = distribution.OutcomeOf(res.Explanation.Kind)
 		}
@@ -645,8 +645,8 @@ func (s *scheduler) eventLocked(t EventType, a nsdist.AccountID, attempt int) Ev
 
 func fromEntry(e Entry) distribution.Result {
 	return distribution.Result{Account: e.Account, Channel: approval.Channel(e.Channel), Attempts: e.Attempts, NSID: e.NSID, FromJournal: true,
-		Outcome: distribution.Outcome(e.Outcome), Decision: approval.Decision{InitialState: approval.State(e.Predicted)},
-		Explanation: approval.Outcome{Kind: approval.Enabled, Report: e.Outcome, Sentence: e.Sentence, NextStep: e.NextStep, LessLikely: []string{}}}
+		Outcome: distribution.Outcome(e.Outcome), Decision: approval.Decision{InitialState: approval.PredictedState(e.Predicted)},
+		Explanation: approval.Explanation{Kind: approval.Enabled, Report: e.Outcome, Sentence: e.Sentence, NextStep: e.NextStep, LessLikely: []string{}}}
 }
 
 // retryable reports whether another attempt at the target may succeed: the

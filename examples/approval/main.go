@@ -95,7 +95,7 @@ Flags:
 	d := approval.Evaluate(approval.Input{
 		Channel: ch, Version: v.Release(), Date: day,
 		Record: approval.Record{Name: *name, UserCredentials: *userCreds, TBA: *tba, TBAIssueToken: *tba, TBAAuthFlow: *tba, OAuth2: *oauth2},
-		Target: approval.Target{Account: acct, RequireApproval: p},
+		Target: approval.TargetAccount{Account: acct, RequireApproval: p},
 	})
 	if *text {
 		fmt.Fprint(stdout, d)

@@ -24,12 +24,12 @@ import (
 func sampleReport() *rollout.Report {
 	t0 := time.Date(2026, 11, 26, 19, 0, 0, 0, time.UTC)
 	var rs []distribution.Result
-	add := func(acct, label string, ch approval.Channel, o distribution.Outcome, ex approval.Outcome, attempts int, err error) {
+	add := func(acct, label string, ch approval.Channel, o distribution.Outcome, ex approval.Explanation, attempts int, err error) {
 		ex.NextStep = strings.ReplaceAll(ex.NextStep, "ACCT", acct)
 		rs = append(rs, distribution.Result{Account: nsdist.AccountID(acct), Label: label, Channel: ch, Outcome: o, Explanation: ex, Attempts: attempts, Err: err})
 	}
-	enabled := approval.Outcome{Kind: approval.Enabled, Report: "enabled", Observed: approval.ObservedSuccess, Sentence: "enabled"}
-	awaiting := approval.Outcome{Kind: approval.AwaitingApproval, Report: "awaiting_approval", Observed: approval.ObservedInvalidLogin,
+	enabled := approval.Explanation{Kind: approval.Enabled, Report: "enabled", Observed: approval.ObservedSuccess, Sentence: "enabled"}
+	awaiting := approval.Explanation{Kind: approval.AwaitingApproval, Report: "awaiting_approval", Observed: approval.ObservedInvalidLogin,
 		Sentence: "most likely Waiting for Approval", NextStep: "an administrator of ACCT must open " + approval.MenuManageIntegrations + ", edit Acme Sync, and set State to Enabled"}
 	for i, a := range []struct{ acct, label string }{{"1000001", "Acme Corp"}, {"1000002", ""}, {"1000003", "Globex"}, {"1000004", ""}} {
 		add(a.acct, a.label, []approval.Channel{approval.ChannelTBA, approval.ChannelOAuth2}[i%2], distribution.OutcomeEnabled, enabled, 1, nil)
@@ -42,15 +42,15 @@ func sampleReport() *rollout.Report {
 		return &soap.OpError{Op: soap.OpGetServerTime, Account: nsdist.AccountID(acct),
 			Err: &soap.TransportError{Err: &net.DNSError{Err: "no such host", Name: acct + ".suitetalk.api.netsuite.com", IsNotFound: true}}}
 	}
-	checkID := approval.Outcome{Kind: approval.UnknownOutcome, Report: "failed", Observed: approval.ObservedTransport, Sentence: "no answer",
+	checkID := approval.Explanation{Kind: approval.UnknownOutcome, Report: "failed", Observed: approval.ObservedTransport, Sentence: "no answer",
 		NextStep: "check the account id ACCT (Setup > Company > Company Information)"}
 	add("3000001", "Typo Inc", approval.ChannelTBA, distribution.OutcomeFailed, checkID, 10, noHost("3000001"))
 	add("3000002", "", approval.ChannelTBA, distribution.OutcomeFailed, checkID, 10, noHost("3000002"))
 	add("3000003", "", approval.ChannelOAuth2, distribution.OutcomeFailed,
-		approval.Outcome{Kind: approval.UnknownOutcome, Report: "failed", Observed: approval.ObservedUnavailable, NextStep: "run again later"}, 10,
+		approval.Explanation{Kind: approval.UnknownOutcome, Report: "failed", Observed: approval.ObservedUnavailable, NextStep: "run again later"}, 10,
 		&soap.OpError{Op: soap.OpGetServerTime, Err: &soap.HTTPError{StatusCode: 503}})
 	add("3000004", "Blocked Co", approval.ChannelTBA, distribution.OutcomeRejected,
-		approval.Outcome{Kind: approval.BlockedOrRejected, Report: "rejected", Observed: approval.ObservedInvalidLogin, NextStep: "ask the customer to authorize again"}, 1,
+		approval.Explanation{Kind: approval.BlockedOrRejected, Report: "rejected", Observed: approval.ObservedInvalidLogin, NextStep: "ask the customer to authorize again"}, 1,
 		&soap.Fault{Code: "soapenv:Server.userException", String: "Invalid login attempt.", Kind: "invalidCredentialsFault", NSCode: "USER_ERROR"})
 	return &rollout.Report{Record: "Acme Sync", Run: "20261126T190000Z-0123456789ab", Started: t0, Finished: t0.Add(42 * time.Second),
 		Results: rs, Targets: len(rs) + 2, Interrupted: true,
