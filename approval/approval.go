@@ -122,8 +122,8 @@ type PredictedState string
 
 // Predicted States.
 const (
-	StateEnabled            = PredictedState(nsdist.StateEnabled)
-	StateWaitingForApproval = PredictedState(nsdist.StateWaitingForApproval)
+	StateEnabled                           = PredictedState(nsdist.StateEnabled)
+	StateWaitingForApproval                = PredictedState(nsdist.StateWaitingForApproval)
 	StateUnknown            PredictedState = "Unknown" // one of PossibleStates; see Probe
 	StateNone               PredictedState = "None"    // the channel cannot work
 )
