@@ -17,6 +17,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/nsdist/nsdist"
+	"github.com/nsdist/nsdist/approval"
+	"github.com/nsdist/nsdist/distribution"
 )
 
 // Entry is one target's recorded result. Record names the integration
@@ -24,18 +26,18 @@ import (
 // a journal may hold the rollouts of several records, and one record's
 // result is never taken for another's.
 type Entry struct {
-	Run       string           `json:"run"`
-	Record    string           `json:"record"`
-	Time      time.Time        `json:"time"`
-	Account   nsdist.AccountID `json:"account"`
-	Outcome   string           `json:"outcome"`
-	Attempts  int              `json:"attempts"`
-	NextStep  string           `json:"next_step"`
-	Channel   string           `json:"channel,omitempty"`
-	Predicted string           `json:"predicted_state,omitempty"`
-	Sentence  string           `json:"sentence,omitempty"`
-	NSID      string           `json:"nsid,omitempty"`
-	Error     string           `json:"error,omitempty"`
+	Run       string                  `json:"run"`
+	Record    string                  `json:"record"`
+	Time      time.Time               `json:"time"`
+	Account   nsdist.AccountID        `json:"account"`
+	Outcome   distribution.Outcome    `json:"outcome"`
+	Attempts  int                     `json:"attempts"`
+	NextStep  string                  `json:"next_step"`
+	Channel   approval.Channel        `json:"channel,omitempty"`
+	Predicted approval.PredictedState `json:"predicted_state,omitempty"`
+	Sentence  string                  `json:"sentence,omitempty"`
+	NSID      string                  `json:"nsid,omitempty"`
+	Error     string                  `json:"error,omitempty"`
 }
 
 // Journal records each target's terminal result durably, so that a re-run

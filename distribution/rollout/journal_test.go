@@ -22,6 +22,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/nsdist/nsdist"
+	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/distribution/rollout"
 )
 
@@ -29,7 +30,7 @@ const testRecord = "Acme Sync"
 
 func entry(run string, i int, outcome string) rollout.Entry {
 	return rollout.Entry{Run: run, Record: testRecord, Time: time.Date(2026, 5, 1, 0, 0, i, 0, time.UTC),
-		Account: nsdist.AccountID(strconv.Itoa(3000000 + i)), Outcome: outcome, Attempts: 1}
+		Account: nsdist.AccountID(strconv.Itoa(3000000 + i)), Outcome: distribution.Outcome(outcome), Attempts: 1}
 }
 
 // writeJournal creates a journal at path with n enabled results of run.
@@ -216,7 +217,7 @@ func TestJournalBinding(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := func(run, record, outcome string) rollout.Entry {
-		return rollout.Entry{Run: run, Record: record, Account: "123456", Outcome: outcome, Time: time.Unix(1, 0).UTC()}
+		return rollout.Entry{Run: run, Record: record, Account: "123456", Outcome: distribution.Outcome(outcome), Time: time.Unix(1, 0).UTC()}
 	}
 	for _, x := range []rollout.Entry{e("r1", "A", "awaiting_approval"), e("r1", "B", "enabled"), e("r2", "A", "enabled"), e("r3", "B", "failed")} {
 		if err := j.Record(ctx, x); err != nil {

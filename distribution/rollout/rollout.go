@@ -588,8 +588,8 @@ func (s *scheduler) record(res distribution.Result) error {
 	if j == nil {
 		return nil
 	}
-	e := Entry{Run: s.run, Record: s.r.cfg.record, Time: s.r.cfg.clock().UTC(), Account: res.Account, Outcome: string(res.Outcome), Attempts: res.Attempts,
-		NextStep: res.Explanation.NextStep, Channel: string(res.Channel), Predicted: string(res.Decision.InitialState), Sentence: res.Explanation.Sentence, NSID: res.NSID}
+	e := Entry{Run: s.run, Record: s.r.cfg.record, Time: s.r.cfg.clock().UTC(), Account: res.Account, Outcome: res.Outcome, Attempts: res.Attempts,
+		NextStep: res.Explanation.NextStep, Channel: res.Channel, Predicted: res.Decision.InitialState, Sentence: res.Explanation.Sentence, NSID: res.NSID}
 	if res.Err != nil {
 		e.Error = res.Err.Error()
 	}
@@ -644,9 +644,9 @@ func (s *scheduler) eventLocked(t EventType, a nsdist.AccountID, attempt int) Ev
 }
 
 func fromEntry(e Entry) distribution.Result {
-	return distribution.Result{Account: e.Account, Channel: approval.Channel(e.Channel), Attempts: e.Attempts, NSID: e.NSID, FromJournal: true,
-		Outcome: distribution.Outcome(e.Outcome), Decision: approval.Decision{InitialState: approval.PredictedState(e.Predicted)},
-		Explanation: approval.Explanation{Kind: approval.Enabled, Report: e.Outcome, Sentence: e.Sentence, NextStep: e.NextStep, LessLikely: []string{}}}
+	return distribution.Result{Account: e.Account, Channel: e.Channel, Attempts: e.Attempts, NSID: e.NSID, FromJournal: true,
+		Outcome: e.Outcome, Decision: approval.Decision{InitialState: e.Predicted},
+		Explanation: approval.Explanation{Kind: approval.Enabled, Report: e.Outcome.String(), Sentence: e.Sentence, NextStep: e.NextStep, LessLikely: []string{}}}
 }
 
 // retryable reports whether another attempt at the target may succeed: the

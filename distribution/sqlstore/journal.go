@@ -190,7 +190,7 @@ func (j *Journal) write(batch []*journalWrite) error {
 		}
 		n := len(args)
 		fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7)
-		args = append(args, j.name, w.e.Run, string(w.e.Account), w.e.Record, w.e.Time.UnixMilli(), w.e.Outcome, string(w.line))
+		args = append(args, j.name, w.e.Run, string(w.e.Account), w.e.Record, w.e.Time.UnixMilli(), string(w.e.Outcome), string(w.line))
 	}
 	q.WriteString(` ON CONFLICT (journal, run, account) DO UPDATE SET record = excluded.record, time_ms = excluded.time_ms,
 	outcome = excluded.outcome, entry = excluded.entry`)

@@ -18,12 +18,13 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/nsdist/nsdist"
+	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/distribution/rollout"
 	"github.com/nsdist/nsdist/distribution/sqlstore"
 )
 
 func jentry(run, record string, i int, outcome string, at time.Time) rollout.Entry {
-	return rollout.Entry{Run: run, Record: record, Time: at, Account: nsdist.AccountID(strconv.Itoa(3000000 + i)), Outcome: outcome, Attempts: 1}
+	return rollout.Entry{Run: run, Record: record, Time: at, Account: nsdist.AccountID(strconv.Itoa(3000000 + i)), Outcome: distribution.Outcome(outcome), Attempts: 1}
 }
 
 func TestJournal(t *testing.T) {
