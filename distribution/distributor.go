@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 	"time"
 
@@ -153,7 +152,6 @@ var (
 
 type config struct {
 	clock   func() time.Time
-	logger  *slog.Logger
 	probers map[approval.Channel]Prober
 	all     Prober // for channels without a prober of their own
 }
@@ -168,17 +166,6 @@ func WithClock(now func() time.Time) Option {
 			return errors.New("distribution: nil clock")
 		}
 		c.clock = now
-		return nil
-	}
-}
-
-// WithLogger logs at Debug; the default discards.
-func WithLogger(l *slog.Logger) Option {
-	return func(c *config) error {
-		if l == nil {
-			return errors.New("distribution: nil logger")
-		}
-		c.logger = l
 		return nil
 	}
 }
@@ -219,7 +206,7 @@ func WithProberFrom(p Prober, err error) Option {
 // NewAutoInstaller returns a distributor for record. It needs a prober for
 // each channel its targets use (see [WithProber]).
 func NewAutoInstaller(record approval.Record, opts ...Option) (*AutoInstaller, error) {
-	cfg := config{clock: time.Now, logger: slog.New(slog.DiscardHandler), probers: map[approval.Channel]Prober{}}
+	cfg := config{clock: time.Now, probers: map[approval.Channel]Prober{}}
 	for _, o := range opts {
 		if err := o(&cfg); err != nil {
 			return nil, err

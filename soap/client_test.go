@@ -74,6 +74,40 @@ func TestClientGetServerTime(t *testing.T) {
 	}
 }
 
+// The User-Agent is nsdist/<version> unless WithUserAgent names another,
+// and a client cloned for another account keeps it.
+func TestClientUserAgent(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		opts []soap.Option
+		want string
+	}{
+		{nil, "nsdist/" + nsdist.Version},
+		{[]soap.Option{soap.WithUserAgent("acme-sync/2.1 nsdist")}, "acme-sync/2.1 nsdist"},
+	} {
+		mt := httpmock.NewMockTransport()
+		mt.RegisterMatcherResponder(http.MethodPost, endpoint2025, httpmock.HeaderIs("User-Agent", tt.want),
+			xmlResponder(200, readFixture(t, "getServerTime.xml")))
+		c := newTestClient(t, mt, tt.opts...)
+		if _, err := c.Do(t.Context(), soap.OpGetServerTime); err != nil {
+			t.Errorf("User-Agent %q: %v", tt.want, err)
+		}
+		other, err := c.CloneFor("654321", soap.WithAuth(tbaAuth("654321")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mt.RegisterMatcherResponder(http.MethodPost, "https://654321.suitetalk.api.netsuite.com/services/NetSuitePort_2025_2", httpmock.HeaderIs("User-Agent", tt.want),
+			xmlResponder(200, readFixture(t, "getServerTime.xml")))
+		if _, err := other.Do(t.Context(), soap.OpGetServerTime); err != nil || other.Account() != "654321" {
+			t.Errorf("CloneFor: account %s, %v", other.Account(), err)
+		}
+	}
+	c := newTestClient(t, httpmock.NewMockTransport())
+	if _, err := c.CloneFor("not an account"); err == nil {
+		t.Error("CloneFor(not an account) accepted")
+	}
+}
+
 func TestClientRetries(t *testing.T) {
 	t.Parallel()
 	concurrency := fault("exceededConcurrentRequestLimitFault", "WS_REQUEST_BLOCKED", "SuiteTalk concurrent request limit exceeded. Request blocked.")

@@ -191,9 +191,12 @@ func (e *Error) Reauthorize() bool { return e.Is(ErrReauthorize) }
 
 const auditTrail = "the customer's Login Audit Trail shows why (Setup > Users/Roles > User Management > View Login Audit Trail, Use Advanced Search, add the Detail column)"
 
-// withNextStep fills NextStep and returns e.
-func (e *Error) withNextStep() *Error {
-	e.NextStep = e.nextStep()
+// setNextStep fills NextStep from what e says.
+func (e *Error) setNextStep() { e.NextStep = e.nextStep() }
+
+// stepped returns e with its NextStep filled.
+func stepped(e *Error) *Error {
+	e.setNextStep()
 	return e
 }
 

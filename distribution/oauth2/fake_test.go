@@ -55,6 +55,7 @@ type envOpts struct {
 	requireApproval bool
 	reading         soaptest.CodeGrantApproval
 	m2m             bool
+	clientOpts      []oauth2.Option
 }
 
 func newFakeEnv(t *testing.T, o envOpts) *fakeEnv {
@@ -72,7 +73,7 @@ func newFakeEnv(t *testing.T, o envOpts) *fakeEnv {
 	}
 	c, err := oauth2.NewClient(oauth2.Config{ClientID: rec.ClientID, ClientSecret: rec.ClientSecret, RedirectURL: appRedir,
 		Scopes: []oauth2.Scope{oauth2.ScopeRESTWebServices, oauth2.ScopeRESTlets}},
-		oauth2.WithTransport(fake.Transport()), oauth2.WithClock(clk.Now))
+		append([]oauth2.Option{oauth2.WithTransport(fake.Transport()), oauth2.WithClock(clk.Now)}, o.clientOpts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,6 +264,37 @@ func TestRefreshAgainstFake(t *testing.T) {
 			t.Errorf("refresh after 7 days = %v", err)
 		}
 	})
+}
+
+// WithRefreshAhead decides how long before expiry a Refresher refreshes:
+// 55 minutes into an hour's token, the default 2 minutes keeps it, 10
+// minutes ahead replaces it.
+func TestRefreshAheadAgainstFake(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		opts    []oauth2.Option
+		refresh bool
+	}{
+		{nil, false},
+		{[]oauth2.Option{oauth2.WithRefreshAhead(10 * time.Minute)}, true},
+	} {
+		e := newFakeEnv(t, envOpts{clientOpts: tt.opts})
+		tok, err := e.grant(t, "123456_SB1", "allow")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Add(55 * time.Minute)
+		nt, err := e.client.Refresher(tok, nil).Token(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := nt.AccessToken != tok.AccessToken; got != tt.refresh || e.fake.TokenRequests("refresh_token") != map[bool]int{false: 0, true: 1}[tt.refresh] {
+			t.Errorf("refreshed = %v (%d requests), want %v", got, e.fake.TokenRequests("refresh_token"), tt.refresh)
+		}
+	}
+	if _, err := oauth2.NewClient(oauth2.Config{ClientID: "x"}, oauth2.WithRefreshAhead(2*time.Hour)); !errors.Is(err, oauth2.ErrConfig) {
+		t.Errorf("WithRefreshAhead(2h) = %v, want ErrConfig", err)
+	}
 }
 
 // TestSingleFlightAgainstFake: 50 goroutines share one public-client

@@ -214,8 +214,8 @@ func callbackFrom(q url.Values) (*Callback, error) {
 		cb.Company = id
 	}
 	if e := q.Get("error"); e != "" {
-		return nil, (&Error{Op: OpAuthorize, Account: cb.Company, Code: errorCode(e, nil), Description: clean(q.Get("error_description"), nil),
-			Role: cb.Role, Entity: cb.Entity, Company: cb.Company}).withNextStep()
+		return nil, stepped(&Error{Op: OpAuthorize, Account: cb.Company, Code: errorCode(e, nil), Description: clean(q.Get("error_description"), nil),
+			Role: cb.Role, Entity: cb.Entity, Company: cb.Company})
 	}
 	if cb.State == "" {
 		return nil, fmt.Errorf("%w: no state: this redirect did not come from an authorization this app started", ErrCallback)
@@ -332,7 +332,7 @@ func (c *Client) tokenCall(ctx context.Context, op string, account nsdist.Accoun
 		var e *Error
 		if errors.As(err, &e) {
 			e.public, e.rotation = c.cfg.Public(), c.cfg.MaxTokenRotation
-			e.withNextStep()
+			e.setNextStep()
 		}
 		return nil, 0, err
 	}

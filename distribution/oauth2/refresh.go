@@ -34,7 +34,7 @@ func (c *Client) Refresh(ctx context.Context, tok *Token) (*Token, error) {
 	}
 	now := c.now()
 	if !tok.RotationDeadline.IsZero() && !now.Before(tok.RotationDeadline) {
-		return nil, (&Error{Op: OpRefresh, Account: tok.Account, Code: CodeInvalidGrant, Description: "the rotation window closed (nsdist did not send the refresh)", public: true, rotation: c.cfg.MaxTokenRotation}).withNextStep()
+		return nil, stepped(&Error{Op: OpRefresh, Account: tok.Account, Code: CodeInvalidGrant, Description: "the rotation window closed (nsdist did not send the refresh)", public: true, rotation: c.cfg.MaxTokenRotation})
 	}
 	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}}
 	tr, life, err := c.tokenCall(ctx, OpRefresh, tok.Account, form, tok.RefreshToken, tok.AccessToken)
@@ -209,7 +209,7 @@ func (cr *Refresher) Token(ctx context.Context) (*Token, error) {
 		if st.tok.Valid(now) {
 			return st.tok.clone(), nil
 		}
-		return nil, (&Error{Op: OpRefresh, Account: st.account, Code: CodeInvalidGrant, Description: "the access token expired and there is no refresh token"}).withNextStep()
+		return nil, stepped(&Error{Op: OpRefresh, Account: st.account, Code: CodeInvalidGrant, Description: "the access token expired and there is no refresh token"})
 	}
 	old := st.tok.clone()
 	f := st.flight

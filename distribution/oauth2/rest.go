@@ -68,7 +68,7 @@ func (c *Client) bearer(ctx context.Context, op string, tok *Token, method, host
 	case e.Code == "" && resp.status == http.StatusUnauthorized:
 		e.Code = CodeInvalidToken
 	}
-	return nil, e.withNextStep()
+	return nil, stepped(e)
 }
 
 // Certificate is one client-credentials certificate mapping as the

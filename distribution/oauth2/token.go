@@ -124,7 +124,7 @@ func decodeTokenResponse(op string, account nsdist.AccountID, resp *response, se
 	var tr tokenResponse
 	jsonErr := json.Unmarshal(bytes.TrimSpace(resp.body), &tr)
 	if jsonErr == nil && tr.Error != "" {
-		return nil, 0, newError(op, account, resp, errorCode(tr.Error, secrets), tr.ErrorDescription, secrets).withNextStep()
+		return nil, 0, stepped(newError(op, account, resp, errorCode(tr.Error, secrets), tr.ErrorDescription, secrets))
 	}
 	if resp.status != http.StatusOK {
 		e := newError(op, account, resp, "", "", secrets)
@@ -134,7 +134,7 @@ func decodeTokenResponse(op string, account nsdist.AccountID, resp *response, se
 		if ch := e.Challenge; ch != nil && ch.Params["error"] != "" {
 			e.Code, e.Description = errorCode(ch.Params["error"], secrets), clean(ch.Params["error_description"], secrets)
 		}
-		e.withNextStep()
+		e.setNextStep()
 		if e.Code == "" {
 			return nil, 0, fmt.Errorf("%w: %w", ErrResponse, e)
 		}

@@ -106,6 +106,40 @@ func (liar) Distribute(_ context.Context, t distribution.Target) distribution.Re
 	return distribution.Result{Account: "999999", Outcome: distribution.OutcomeEnabled}
 }
 
+// WithClock stamps the journal and WithLogger hears what the rollout
+// survives (a distributor that panics), at Debug.
+func TestRolloutClockAndLogger(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 12, 5, 6, 0, 0, 0, time.UTC)
+	var logs bytes.Buffer
+	j := &rollout.MemoryJournal{}
+	r, err := rollout.New(liar{}, rollout.WithJournal(j), rollout.WithRecordName("Acme Sync"), rollout.WithClock(func() time.Time { return at }),
+		rollout.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Run(t.Context(), []distribution.Target{{Account: "1"}, {Account: "3"}}); err != nil {
+		t.Fatal(err)
+	}
+	latest, err := j.Latest(t.Context(), "Acme Sync")
+	if err != nil || len(latest) != 2 {
+		t.Fatalf("journal: %v, %v", latest, err)
+	}
+	for a, e := range latest {
+		if !e.Time.Equal(at) {
+			t.Errorf("%s recorded at %s, want the clock's %s", a, e.Time, at)
+		}
+	}
+	if !strings.Contains(logs.String(), "the distributor panicked") || !strings.Contains(logs.String(), "account=3") {
+		t.Errorf("log lacks the panic of account 3:\n%s", logs.String())
+	}
+	for _, bad := range []rollout.Option{rollout.WithClock(nil), rollout.WithLogger(nil)} {
+		if _, err := rollout.New(liar{}, bad); err == nil {
+			t.Error("a nil clock or logger was accepted")
+		}
+	}
+}
+
 func TestRolloutDistributorThatLies(t *testing.T) {
 	t.Parallel()
 	var seen atomic.Int32

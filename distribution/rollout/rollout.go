@@ -58,18 +58,6 @@ func WithConcurrency(n int) Option {
 	}
 }
 
-// WithPerAccountLimit bounds requests in flight per account (default 1:
-// NetSuite keeps one unallocated concurrency slot for installs).
-func WithPerAccountLimit(n int) Option {
-	return func(c *config) error {
-		if n < 1 {
-			return errors.New("rollout: per-account limit must be at least 1")
-		}
-		c.perAccount = n
-		return nil
-	}
-}
-
 // WithMaxAttempts bounds the attempts per target (default 10).
 func WithMaxAttempts(n int) Option {
 	return func(c *config) error {
