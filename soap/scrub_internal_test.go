@@ -1,8 +1,12 @@
 package soap
 
 import (
+	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -61,5 +65,102 @@ func TestScrubberHead(t *testing.T) {
 	}
 	if newScrubber("", "abc") != nil {
 		t.Error("newScrubber with no usable secret is not nil")
+	}
+}
+
+// TestSnippetScrubbedInOtherCharsets: a UTF-16 or Latin-1 body echoing a
+// secret does not show it in a DecodeError's or HTTPError's snippet once
+// redact.Snippet has dropped the NULs and invalid bytes.
+func TestSnippetScrubbedInOtherCharsets(t *testing.T) {
+	const pw = "HunterTwoSecret"
+	doc := `<?xml version="1.0" encoding="UTF-16"?><a>bad password ` + pw + ` <b></a>`
+	for name, enc := range map[string]func(uint16) []byte{
+		"le": func(c uint16) []byte { return []byte{byte(c), byte(c >> 8)} },
+		"be": func(c uint16) []byte { return []byte{byte(c >> 8), byte(c)} },
+	} {
+		var buf []byte
+		for _, c := range doc {
+			buf = append(buf, enc(uint16(c))...)
+		}
+		sc := newScrubber(pw)
+		_, err := decodeResponse(buf, DefaultMaxResponseSize, sc)
+		if err == nil || strings.Contains(err.Error(), "Hunter") {
+			t.Errorf("utf-16%s: %v", name, err)
+		}
+		if s := sc.snippet(buf); strings.Contains(s, "Hunter") {
+			t.Errorf("utf-16%s snippet: %q", name, s)
+		}
+	}
+	latin := []byte("<a>bad password p\xe4ssword1 <b></a>")
+	_, err := decodeResponse(latin, DefaultMaxResponseSize, newScrubber("pässword1"))
+	if err == nil || strings.Contains(err.Error(), "ssword1") {
+		t.Errorf("latin-1: %v", err)
+	}
+}
+
+// TestManyCookiesScrubCheaply: a server setting thousands of cookies
+// does not make every fault cost seconds of scrubbing; the session
+// cookie's value is still blanked, and short routing hints are not.
+func TestManyCookiesScrubCheaply(t *testing.T) {
+	var parts []string
+	for i := range 50000 {
+		parts = append(parts, fmt.Sprintf("c%d=v%05d", i, i))
+	}
+	parts = append(parts, "lb=Server", "JSESSIONID=abcdef0123456789XYZ")
+	cookie := strings.Join(parts, "; ")
+	secrets := requestSecrets(nil, slotValues{}, cookie)
+	if !slices.Contains(secrets, "abcdef0123456789XYZ") || slices.Contains(secrets, "Server") || len(secrets) > 3+16 {
+		t.Fatalf("secrets %d: %.200q", len(secrets), secrets)
+	}
+	field := strings.Repeat("lorem ipsum dolor sit amet ", 200) + " abcdef0123456789XYZ v00001"
+	body := reviewFault(field, field, `<ns:invalidCredentialsFault xmlns:ns="u"><ns:code>`+field+`</ns:code><ns:message>`+field+`</ns:message></ns:invalidCredentialsFault>`)
+	start := time.Now()
+	_, err := decodeResponse(body, DefaultMaxResponseSize, newScrubber(secrets...))
+	if d := time.Since(start); d > 500*time.Millisecond {
+		t.Errorf("decode with 50,000 cookies took %v", d)
+	}
+	var f *Fault
+	if !errors.As(err, &f) || strings.Contains(f.String, "abcdef0123456789XYZ") {
+		t.Errorf("%v", err)
+	}
+}
+
+// TestSecretEchoedInOtherEscapings: numeric character references in any
+// mix with named ones, JSON's \u0026 and \/ escapes, and a password
+// trimmed of its trailing space are all blanked.
+func TestSecretEchoedInOtherEscapings(t *testing.T) {
+	const pw = `Hunter'Two"Secret<&`
+	for name, echo := range map[string]string{
+		"python html.escape": `Hunter&#x27;Two&quot;Secret&lt;&amp;`,
+		"php ENT_QUOTES":     `Hunter&#039;Two&quot;Secret&lt;&amp;`,
+		"numeric amp":        `Hunter&apos;Two&quot;Secret&lt;&#38;`,
+		"hex lt":             `Hunter&apos;Two&quot;Secret&#x3C;&amp;`,
+		"all decimal":        `Hunter&#39;Two&#34;Secret&#60;&#38;`,
+	} {
+		_, err := decodeResponse(reviewFault("soapenv:Server", "x", `<ns:m xmlns:ns="u">`+echo+`</ns:m>`), DefaultMaxResponseSize, newScrubber(pw))
+		var f *Fault
+		if !errors.As(err, &f) || strings.Contains(f.Detail, "Secret") {
+			t.Errorf("%s: %v, Detail %q", name, err, f.Detail)
+		}
+	}
+	sig := "dGhpcy9pcytzaWc/Zm9yL3Rlc3Q9PQ+abc/def=="
+	pw2 := "Hunter&Two<Secret>"
+	for name, body := range map[string]string{
+		"go json":  `{"message":"refused Hunter\u0026Two\u003cSecret\u003e"}`,
+		"php json": `{"error":"bad signature ` + strings.ReplaceAll(sig, "/", `\/`) + `"}`,
+	} {
+		_, err := decodeResponse([]byte(body), DefaultMaxResponseSize, newScrubber(pw2, sig))
+		if err == nil || strings.Contains(err.Error(), "Secret") || strings.Contains(err.Error(), "Zm9y") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	_, err := decodeResponse(reviewFault("soapenv:Server", "wrong password Hunter2Secret ", ""), DefaultMaxResponseSize, newScrubber("Hunter2Secret "))
+	if err == nil || strings.Contains(err.Error(), "Hunter2") {
+		t.Errorf("trailing space: %v", err)
+	}
+	// A secret holding a numeric reference itself is still blanked raw.
+	_, err = decodeResponse(reviewFault("soapenv:Server", "pw a&amp;#39;bcdefg", ""), DefaultMaxResponseSize, newScrubber("a&#39;bcdefg"))
+	if err == nil || strings.Contains(err.Error(), "bcdefg") {
+		t.Errorf("secret with a reference: %v", err)
 	}
 }

@@ -1,17 +1,20 @@
 package soaptest_test
 
 import (
-	"encoding/json"
-	"io"
-	"net/http"
-	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/nsdist/nsdist"
-	"github.com/nsdist/nsdist/internal/oauth1"
 	"github.com/nsdist/nsdist/soap/soaptest"
+
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+
+	"github.com/nsdist/nsdist/internal/oauth1"
 )
 
 // issueTokenAnswer is what the fake's issuetoken endpoint answered.
@@ -154,6 +157,45 @@ func TestIssueTokenRefusals(t *testing.T) {
 			gotAudit := audit{a.Email, a.ApplicationID, a.Value(), a.Success, a.Origin}
 			if diff := cmp.Diff(tt.wantAudit(f), gotAudit); diff != "" {
 				t.Errorf("Login Audit Trail entry mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestIssueTokenRefusesBlocked: the access-token step of a record the
+// account Blocked fails with IntegrationBlocked (subsect_156934879823), and
+// no token is issued.
+func TestIssueTokenRefusesBlocked(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		state   nsdist.State
+		wantErr bool
+	}{
+		{"Enabled", nsdist.StateEnabled, false},
+		{"Blocked", nsdist.StateBlocked, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t, false)
+			first, err := f.fake.Connect(f.customer.ID(), f.rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := f.customer.SetState(f.rec.ApplicationID, tt.state); err != nil {
+				t.Fatal(err)
+			}
+			email := "admin@" + f.customer.ID().HostID() + ".example"
+			tok, err := f.fake.IssueToken(f.customer.ID(), email, soaptest.AdministratorRole.ID, first.ConsumerKey)
+			if gotErr := err != nil; gotErr != tt.wantErr {
+				t.Fatalf("IssueToken on a %s record: token %q, error %v; want error %v", tt.state, tok.ID, err, tt.wantErr)
+			}
+			if tt.wantErr && (!strings.Contains(err.Error(), "IntegrationBlocked") || tok.ID != "") {
+				t.Errorf("IssueToken on a Blocked record: token %q, error %v; want no token and IntegrationBlocked", tok.ID, err)
+			}
+			if inst, _ := f.customer.Install(f.rec.ApplicationID); inst.State != tt.state {
+				t.Errorf("State after IssueToken = %q, want %q unchanged", inst.State, tt.state)
 			}
 		})
 	}

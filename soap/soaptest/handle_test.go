@@ -2,18 +2,273 @@ package soaptest_test
 
 import (
 	"bytes"
-	"errors"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/nsdist/nsdist/soap"
+
+	"errors"
+	"regexp"
+
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/nsdist/nsdist"
-	"github.com/nsdist/nsdist/soap"
 	"github.com/nsdist/nsdist/soap/soaptest"
+
+	"net/http"
+	"strconv"
+	"sync"
 )
+
+// holds is a middleware that keeps a request marked with X-Hold inside
+// the fake, holding its concurrency slot, until the test releases it: the
+// fake has taken the slot when it writes the answer, and gives it back
+// when the handler returns.
+type holds struct {
+	mu    sync.Mutex
+	gates map[string]*gate
+	all   []*gate
+}
+
+type gate struct {
+	arrived, release, done chan struct{}
+	err                    chan error
+	once                   sync.Once
+}
+
+func (g *gate) let() { g.once.Do(func() { close(g.release) }) }
+
+type holdWriter struct {
+	http.ResponseWriter
+	g       *gate
+	written bool
+}
+
+func (w *holdWriter) Write(b []byte) (int, error) {
+	if !w.written {
+		w.written = true
+		close(w.g.arrived)
+		<-w.g.release
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (h *holds) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.mu.Lock()
+		g := h.gates[r.Header.Get("X-Hold")]
+		h.mu.Unlock()
+		if g == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(&holdWriter{ResponseWriter: w, g: g}, r)
+		close(g.done)
+	})
+}
+
+type markTransport struct {
+	rt http.RoundTripper
+	id string
+}
+
+func (m markTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("X-Hold", m.id)
+	return m.rt.RoundTrip(r)
+}
+
+// heldFixture is a fake whose requests can be held in flight.
+func heldFixture(t *testing.T, opts ...soaptest.Option) (*fixture, *holds) {
+	t.Helper()
+	h := &holds{gates: map[string]*gate{}}
+	f := setup(t, false, append(opts, soaptest.WithMiddleware(h.middleware))...)
+	t.Cleanup(func() { // before the fake closes: it waits for held requests
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		for _, g := range h.all {
+			g.let()
+		}
+	})
+	return f, h
+}
+
+// hold sends a getServerTime that stays in the fake until released.
+func (h *holds) hold(t *testing.T, f *fixture, auth soap.Auth, opts ...soap.Option) *gate {
+	t.Helper()
+	g := &gate{arrived: make(chan struct{}), release: make(chan struct{}), done: make(chan struct{}), err: make(chan error, 1)}
+	h.mu.Lock()
+	id := strconv.Itoa(len(h.all) + 1)
+	h.gates[id] = g
+	h.all = append(h.all, g)
+	h.mu.Unlock()
+	c := f.client(t, auth, append(opts, soap.WithTransport(markTransport{f.fake.Transport(), id}))...)
+	go func() {
+		_, err := c.Do(t.Context(), soap.OpGetServerTime)
+		g.err <- err
+	}()
+	select {
+	case <-g.arrived:
+	case err := <-g.err:
+		t.Fatalf("held request answered at once: %v", err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("held request never reached the fake's answer")
+	}
+	return g
+}
+
+// free lets a held request finish and checks that it succeeded.
+func free(t *testing.T, g *gate) {
+	t.Helper()
+	g.let()
+	<-g.done
+	if err := <-g.err; err != nil {
+		t.Errorf("held request: %v", err)
+	}
+}
+
+// faultCode returns the fault's NetSuite code and kind, or "ok".
+func faultCode(err error) string {
+	var fault *soap.Fault
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.As(err, &fault):
+		return fault.NSCode + " " + fault.Kind
+	}
+	return err.Error()
+}
+
+// TestConcurrencyLimitsHeld pins the limits with requests held in flight:
+// the account limit for TBA, one request per user for user credentials
+// and ten for a Concurrent Web Services User; a finished request gives
+// its slot back.
+func TestConcurrencyLimitsHeld(t *testing.T) {
+	t.Parallel()
+	const (
+		tbaBlocked  = "WS_REQUEST_BLOCKED exceededConcurrentRequestLimitFault"
+		userBlocked = "WS_CONCUR_SESSION_DISALLWD exceededRequestLimitFault"
+	)
+	tests := []struct {
+		name    string
+		tba     bool
+		cws     bool
+		slots   int
+		blocked string
+	}{
+		{"TBA, account limit 3", true, false, 3, tbaBlocked},
+		{"user credentials", false, false, 1, userBlocked},
+		{"Concurrent Web Services User", false, true, 10, userBlocked},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f, h := heldFixture(t)
+			var auth soap.Auth
+			var opts []soap.Option
+			if tt.tba {
+				f.customer.SetConcurrencyLimit(tt.slots)
+				a, err := f.fake.Connect(f.customer.ID(), f.rec)
+				if err != nil {
+					t.Fatal(err)
+				}
+				auth = a
+			} else {
+				f.customer.AddUser(soaptest.User{Email: "ann@customer.example", Password: "pw", ConcurrentWebServicesUser: tt.cws})
+				auth = &soap.Passport{Email: "ann@customer.example", Password: "pw", Account: f.customer.ID(), Role: "3", ApplicationID: f.rec.ApplicationID}
+				opts = []soap.Option{soap.WithVersion(soap.V2020_1)}
+			}
+			probe := func() string {
+				_, err := f.client(t, auth, opts...).Do(t.Context(), soap.OpGetServerTime)
+				return faultCode(err)
+			}
+			var held []*gate
+			for range tt.slots - 1 {
+				held = append(held, h.hold(t, f, auth, opts...))
+			}
+			got := []string{probe()} // one slot left
+			held = append(held, h.hold(t, f, auth, opts...))
+			got = append(got, probe()) // none left
+			free(t, held[0])
+			held = append(held[1:], h.hold(t, f, auth, opts...))
+			got = append(got, probe()) // a freed slot, taken again
+			for _, g := range held {
+				free(t, g)
+			}
+			got = append(got, probe(), probe()) // every slot back
+			if diff := cmp.Diff([]string{"ok", tt.blocked, tt.blocked, "ok", "ok"}, got); diff != "" {
+				t.Errorf("probes (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestUserConcurrencyIsPerUser: a user's request in flight blocks that
+// user's other requests, by passport (any case of the e-mail) or session,
+// and no one else's.
+func TestUserConcurrencyIsPerUser(t *testing.T) {
+	t.Parallel()
+	f, h := heldFixture(t)
+	pp := func(email string) *soap.Passport {
+		return &soap.Passport{Email: email, Password: "pw", Account: f.customer.ID(), Role: "3", ApplicationID: f.rec.ApplicationID}
+	}
+	f.customer.AddUser(soaptest.User{Email: "ann@customer.example", Password: "pw"})
+	f.customer.AddUser(soaptest.User{Email: "bob@customer.example", Password: "pw"})
+	v := soap.WithVersion(soap.V2020_1)
+	sess, err := f.client(t, pp("ann@customer.example"), v).Login(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := h.hold(t, f, pp("ann@customer.example"), v)
+	do := func(c *soap.Client) string { _, err := c.Do(t.Context(), soap.OpGetServerTime); return faultCode(err) }
+	_, serr := sess.Do(t.Context(), soap.OpGetServerTime)
+	got := map[string]string{
+		"ann":           do(f.client(t, pp("ann@customer.example"), v)),
+		"ANN":           do(f.client(t, pp("ANN@Customer.Example"), v)),
+		"ann's session": faultCode(serr),
+		"bob":           do(f.client(t, pp("bob@customer.example"), v)),
+	}
+	free(t, g)
+	_, serr = sess.Do(t.Context(), soap.OpGetServerTime)
+	got["ann's session after"] = faultCode(serr)
+	blocked := "WS_CONCUR_SESSION_DISALLWD exceededRequestLimitFault"
+	want := map[string]string{"ann": blocked, "ANN": blocked, "ann's session": blocked, "bob": "ok", "ann's session after": "ok"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("requests while ann's is in flight (-want +got):\n%s", diff)
+	}
+}
+
+// TestLoginRoleList: login answers with the user's roles, the first one
+// the default and the one the passport named the logged-in role, and with
+// an nsId in documentInfo; a fault carries no documentInfo.
+func TestLoginRoleList(t *testing.T) {
+	t.Parallel()
+	f, pp := legacySetup(t, false, true)
+	clerk := soaptest.Role{ID: "1001", Name: "Integration Clerk", WebServices: true}
+	f.customer.AddUser(soaptest.User{Email: "two@customer.example", Password: "pw2", Roles: []soaptest.Role{soaptest.AdministratorRole, clerk}})
+	pp.Email, pp.Password, pp.Role = "two@customer.example", "pw2", clerk.ID
+	s, err := f.client(t, pp, soap.WithVersion(soap.V2020_1)).Login(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []soap.Role{
+		{ID: "3", Name: "Administrator", IsDefault: true},
+		{ID: "1001", Name: "Integration Clerk", IsLoggedIn: true},
+	}
+	if diff := cmp.Diff(want, s.Session.Roles); diff != "" {
+		t.Errorf("wsRoleList (-want +got):\n%s", diff)
+	}
+	if s.Session.UserName != "two@customer.example" || s.NSID == "" {
+		t.Errorf("login answer: user %q, nsId %q; want the user's email and an nsId", s.Session.UserName, s.NSID)
+	}
+
+	// A refusal: a fault body and no header.
+	pp.Password = "wrong"
+	_, body := post(t, f, f.customer.ID().SuiteTalkHost(), soap.V2020_1, passportBody(t, pp, soap.V2020_1))
+	if !bytes.Contains(body, []byte("Fault>")) || bytes.Contains(body, []byte("documentInfo")) || bytes.Contains(body, []byte("Header")) {
+		t.Errorf("refusal = %s; want a fault without a SOAP header", body)
+	}
+}
 
 // faultOf returns the *soap.Fault inside err, or fails the test.
 func faultOf(t *testing.T, err error) *soap.Fault {
@@ -248,83 +503,6 @@ func TestLoginAuditDetails(t *testing.T) {
 	}
 }
 
-// TestIssueTokenRefusesBlocked: the access-token step of a record the
-// account Blocked fails with IntegrationBlocked (subsect_156934879823), and
-// no token is issued.
-func TestIssueTokenRefusesBlocked(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name    string
-		state   nsdist.State
-		wantErr bool
-	}{
-		{"Enabled", nsdist.StateEnabled, false},
-		{"Blocked", nsdist.StateBlocked, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			f := setup(t, false)
-			first, err := f.fake.Connect(f.customer.ID(), f.rec)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := f.customer.SetState(f.rec.ApplicationID, tt.state); err != nil {
-				t.Fatal(err)
-			}
-			email := "admin@" + f.customer.ID().HostID() + ".example"
-			tok, err := f.fake.IssueToken(f.customer.ID(), email, soaptest.AdministratorRole.ID, first.ConsumerKey)
-			if gotErr := err != nil; gotErr != tt.wantErr {
-				t.Fatalf("IssueToken on a %s record: token %q, error %v; want error %v", tt.state, tok.ID, err, tt.wantErr)
-			}
-			if tt.wantErr && (!strings.Contains(err.Error(), "IntegrationBlocked") || tok.ID != "") {
-				t.Errorf("IssueToken on a Blocked record: token %q, error %v; want no token and IntegrationBlocked", tok.ID, err)
-			}
-			if inst, _ := f.customer.Install(f.rec.ApplicationID); inst.State != tt.state {
-				t.Errorf("State after IssueToken = %q, want %q unchanged", inst.State, tt.state)
-			}
-		})
-	}
-}
-
-// TestBundleInstallKeepsExistingInstall: a bundle does not turn a Blocked
-// record Enabled, nor the owner's own record into a bundle install.
-func TestBundleInstallKeepsExistingInstall(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name    string
-		prepare func(t *testing.T, f *fixture) *soaptest.Account
-		want    soaptest.Install
-		msg     string // what the error says of the existing install
-	}{
-		{"Blocked after a token install", func(t *testing.T, f *fixture) *soaptest.Account {
-			if _, err := f.fake.Connect(f.customer.ID(), f.rec); err != nil {
-				t.Fatal(err)
-			}
-			if err := f.customer.Block(f.rec.ApplicationID); err != nil {
-				t.Fatal(err)
-			}
-			return f.customer
-		}, soaptest.Install{State: nsdist.StateBlocked, Channel: soaptest.ChannelToken}, `"Acme Sync" is installed in 123456_SB1 (token, Blocked)`},
-		{"the owner's own record", func(t *testing.T, f *fixture) *soaptest.Account { return f.vendor },
-			soaptest.Install{State: nsdist.StateEnabled, Channel: soaptest.ChannelCreated}, `TSTDRV1234567 owns "Acme Sync"`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			f := setup(t, false)
-			acct := tt.prepare(t, f)
-			if err := acct.InstallBundle(f.rec.ApplicationID, "installer"); !errors.Is(err, soaptest.ErrAlreadyInstalled) || !strings.Contains(err.Error(), tt.msg) {
-				t.Errorf("InstallBundle = %v, want ErrAlreadyInstalled saying %s", err, tt.msg)
-			}
-			inst, _ := acct.Install(f.rec.ApplicationID)
-			if diff := cmp.Diff(tt.want, soaptest.Install{State: inst.State, Channel: inst.Channel}); diff != "" {
-				t.Errorf("install after a bundle mismatch (-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
 // TestRequestShapeRules: two authentication headers are ambiguous
 // (section_1509544929), and a request nested deeper than the fake reads is
 // refused rather than walked.
@@ -365,6 +543,38 @@ func TestRequestShapeRules(t *testing.T) {
 		}
 		if got := faultOf(t, err).String; !strings.HasPrefix(got, tt.want) {
 			t.Errorf("%s: faultstring %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// The fake reads requests nested up to its bound and refuses one level
+// more: an envelope with 253 levels under getServerTime is answered, 254
+// get the "nested too deeply" fault (the bound counts the envelope's own
+// levels too).
+func TestNestingBoundIsExact(t *testing.T) {
+	t.Parallel()
+	f := setup(t, false)
+	auth, err := f.fake.Connect(f.customer.ID(), f.rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tc := range []struct {
+		depth   int
+		refused bool
+	}{{253, false}, {254, true}} {
+		r := &soap.Request{Operation: soap.OpGetServerTime, Version: soap.V2025_2, Auth: auth}
+		env, err := r.Encode("nonceNestingBound"+strings.Repeat("b", i+1), time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := bytes.Replace(env, []byte("<msg:getServerTime/>"),
+			[]byte("<msg:getServerTime>"+strings.Repeat("<x>", tc.depth)+strings.Repeat("</x>", tc.depth)+"</msg:getServerTime>"), 1)
+		_, err = raw(t, f, f.customer.ID().SuiteTalkHost(), soap.V2025_2, body)
+		switch {
+		case tc.refused && (err == nil || !strings.Contains(err.Error(), "nested too deeply")):
+			t.Errorf("depth %d: %v, want the nesting fault", tc.depth, err)
+		case !tc.refused && err != nil:
+			t.Errorf("depth %d: %v, want an answer", tc.depth, err)
 		}
 	}
 }
