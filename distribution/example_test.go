@@ -2,9 +2,11 @@ package distribution_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/distribution/oauth2"
@@ -49,4 +51,36 @@ func ExampleAutoInstaller_Distribute() {
 	// 123456 oauth2 awaiting_approval
 	//   next: an administrator of 123456 must open Setup > Integration > Manage Integrations, edit Acme Sync, and set State to Enabled
 	// 654321_SB1 tba enabled
+}
+
+// Result.Err unwraps to the channel's wire error. errors.As reaches it
+// through nsdist.WireError without naming the channel's package, or as the
+// channel's own type (*soap.Fault here) for the details only SOAP has.
+func ExampleResult_errorsAs() {
+	fake := soaptest.NewServer()
+	defer fake.Close()
+	vendor := fake.MustAddAccount("TSTDRV1234567", soaptest.AccountConfig{})
+	rec, _ := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true})
+	cust := fake.MustAddAccount("123456", soaptest.AccountConfig{})
+	auth, _ := fake.Connect(cust.ID(), rec)
+	_ = cust.SetState(rec.ApplicationID, nsdist.StateBlocked) // the customer's administrator blocks the record
+
+	ai, _ := distribution.NewAutoInstaller(approval.Record{Name: "Acme Sync", TBA: true, TBAAuthFlow: true},
+		tba.WithProber(soap.WithTransport(fake.Transport())))
+	res := ai.Distribute(context.Background(), distribution.Target{Account: "123456", Credential: tba.Credential{
+		Consumer: tba.Consumer{Key: auth.ConsumerKey, Secret: auth.ConsumerSecret}, Token: tba.Token{ID: auth.TokenID, Secret: auth.TokenSecret}}})
+
+	fmt.Println(res.Outcome)
+	var we nsdist.WireError
+	if errors.As(res.Err, &we) {
+		fmt.Println("NetSuite answered:", we.ErrorCode(), we.ErrorMessage(), "retry:", nsdist.Retryable(res.Err))
+	}
+	var f *soap.Fault
+	if errors.As(res.Err, &f) {
+		fmt.Println("fault detail:", f.Kind)
+	}
+	// Output:
+	// rejected
+	// NetSuite answered: USER_ERROR Invalid login attempt. retry: false
+	// fault detail: invalidCredentialsFault
 }
