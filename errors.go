@@ -103,12 +103,12 @@ func Classify(err error) ErrorClass {
 		return ClassDNSNotFound
 	case errors.As(err, &we):
 		return wireClass(we)
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return ClassTimeout
 	case errors.As(err, &conn) && conn.ConnectionError(),
 		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EPIPE),
 		errors.Is(err, io.ErrUnexpectedEOF):
 		return ClassConnection
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
-		return ClassTimeout
 	case errors.As(err, &op):
 		return ClassConnection // a network operation failed below HTTP: no answer came
 	}

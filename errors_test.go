@@ -2,21 +2,30 @@ package nsdist_test
 
 import (
 	"context"
-	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
-	"io"
 	"net"
-	"net/url"
+	"net/http"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/jarcoal/httpmock"
+
 	"github.com/nsdist/nsdist"
+	"github.com/nsdist/nsdist/approval"
+	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/distribution/oauth2"
+	"github.com/nsdist/nsdist/distribution/rollout"
+	"github.com/nsdist/nsdist/distribution/tba"
 	"github.com/nsdist/nsdist/soap"
+
+	"crypto/tls"
+	"errors"
+	"io"
+	"net/url"
 )
 
 // classifierCases holds one error of every kind the channels produce,
@@ -141,5 +150,133 @@ func TestWireErrorCause(t *testing.T) {
 		if got := tt.err.Cause(); got != tt.want {
 			t.Errorf("%T.Cause() = %q, want %q", tt.err, got, tt.want)
 		}
+	}
+}
+
+const (
+	pathsSOAPURL = "https://123456.suitetalk.api.netsuite.com/services/NetSuitePort_2025_2"
+	pathsRESTURL = "https://123456.suitetalk.api.netsuite.com/services/rest/system/v1/serverTime"
+	pathsTries   = 3
+)
+
+// answer is one kind of answer (or no answer) from NetSuite, as each
+// channel gets it.
+type answer struct {
+	name  string
+	retry bool // what the one classifier says, on every path
+	soap  httpmock.Responder
+	rest  httpmock.Responder
+}
+
+func pathAnswers(t *testing.T) []answer {
+	fault, err := os.ReadFile("soap/testdata/responses/fault-invalid-credentials.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := func(code int, hdr ...string) httpmock.Responder {
+		return func(*http.Request) (*http.Response, error) {
+			r := httpmock.NewStringResponse(code, "<html>busy</html>")
+			r.Header.Set("Content-Type", "text/html")
+			for i := 0; i+1 < len(hdr); i += 2 {
+				r.Header.Set(hdr[i], hdr[i+1])
+			}
+			return r, nil
+		}
+	}
+	same := func(name string, retry bool, r httpmock.Responder) answer { return answer{name, retry, r, r} }
+	concurrency := strings.Replace(strings.Replace(string(fault), "invalidCredentialsFault", "exceededConcurrentRequestLimitFault", 2), "USER_ERROR", "WS_CONCUR_SESSION_DISALLWD", 1)
+	soapFault := func(body string) httpmock.Responder {
+		return func(*http.Request) (*http.Response, error) {
+			r := httpmock.NewStringResponse(500, body)
+			r.Header.Set("Content-Type", "text/xml; charset=utf-8")
+			return r, nil
+		}
+	}
+	return []answer{
+		same("HTTP 429", true, status(429)),
+		same("HTTP 502", true, status(502)),
+		same("HTTP 503", true, status(503)),
+		same("HTTP 504", true, status(504)),
+		same("HTTP 500", false, status(500)),
+		same("HTTP 404", false, status(404)),
+		same("HTTP 302 redirect", false, status(302, "Location", "https://elsewhere.example/")),
+		{"concurrency limit", true, soapFault(concurrency), status(429)},
+		{"refused credentials", false, soapFault(string(fault)), status(401, "WWW-Authenticate", `Bearer error="invalid_token"`)},
+		same("connection refused", true, httpmock.NewErrorResponder(&net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)})),
+		same("connection reset", true, httpmock.NewErrorResponder(&net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)})),
+		same("timeout", true, httpmock.NewErrorResponder(timeoutError{})),
+		same("TLS unknown authority", false, httpmock.NewErrorResponder(x509.UnknownAuthorityError{})),
+	}
+}
+
+// pathInstallers returns an AutoInstaller whose SOAP and REST probers
+// retry fast, over mt.
+func pathInstaller(t *testing.T, mt http.RoundTripper) *distribution.AutoInstaller {
+	t.Helper()
+	client, err := oauth2.NewClient(oauth2.Config{ClientID: "client"}, oauth2.WithTransport(mt), oauth2.WithProbeRetry(pathsTries, time.Microsecond, time.Microsecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast := soap.RetryPolicy{MaxAttempts: pathsTries, InitialInterval: time.Microsecond, Multiplier: 1, MaxInterval: time.Microsecond,
+		MaxElapsedTime: time.Minute, MaxUnexpectedRetries: 2}
+	ai, err := distribution.NewAutoInstaller(approval.Record{Name: "Acme Sync", TBA: true, TBAAuthFlow: true, OAuth2CodeGrant: true},
+		tba.WithProber(soap.WithTransport(mt), soap.WithRetryPolicy(fast)), distribution.WithProber(oauth2.NewProber(client)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ai
+}
+
+// TestClassifierOnEveryPath: every kind of answer, on both channels (SOAP
+// and REST), through a single Distribute and through a rollout, is retried
+// exactly when nsdist.Retryable says so, and the four paths agree.
+func TestClassifierOnEveryPath(t *testing.T) {
+	t.Parallel()
+	targets := map[string]distribution.Target{
+		"soap": {Account: "123456", Credential: tba.Credential{Consumer: tba.Consumer{Key: strings.Repeat("c", 64), Secret: "cs"}, Token: tba.Token{ID: strings.Repeat("t", 64), Secret: "ts"}}},
+		"rest": {Account: "123456", Credential: oauth2.Grant{Token: &oauth2.Token{Account: "123456", AccessToken: "at", Expiry: time.Now().Add(time.Hour)}}},
+	}
+	for _, a := range pathAnswers(t) {
+		t.Run(a.name, func(t *testing.T) {
+			t.Parallel()
+			row := []string{a.name}
+			classes := map[nsdist.ErrorClass]bool{}
+			for _, ch := range []string{"soap", "rest"} {
+				for _, path := range []string{"direct", "rollout"} {
+					mt := httpmock.NewMockTransport()
+					mt.RegisterResponder(http.MethodPost, pathsSOAPURL, a.soap)
+					mt.RegisterResponder(http.MethodGet, pathsRESTURL, a.rest)
+					ai := pathInstaller(t, mt)
+					var res distribution.Result
+					if path == "direct" {
+						res = ai.Distribute(t.Context(), targets[ch])
+					} else {
+						r, err := rollout.New(ai, rollout.WithMaxAttempts(pathsTries), rollout.WithBackoff(time.Microsecond, time.Microsecond))
+						if err != nil {
+							t.Fatal(err)
+						}
+						rep, err := r.Run(context.Background(), []distribution.Target{targets[ch]})
+						if err != nil || len(rep.Results) != 1 {
+							t.Fatalf("%s %s: Run: %v", ch, path, err)
+						}
+						res = rep.Results[0]
+					}
+					sent := mt.GetTotalCallCount()
+					want := 1
+					if a.retry {
+						want = pathsTries
+					}
+					if res.Err == nil || nsdist.Retryable(res.Err) != a.retry || sent != want {
+						t.Errorf("%s %s: %d requests, Retryable(%v) = %v; want %d requests, %v", ch, path, sent, res.Err, nsdist.Retryable(res.Err), want, a.retry)
+					}
+					row = append(row, fmt.Sprintf("%s/%s %s %d", ch, path, nsdist.Classify(res.Err), sent))
+					classes[nsdist.Classify(res.Err)] = true
+				}
+			}
+			t.Log(strings.Join(row, " | "))
+			if len(classes) != 1 {
+				t.Errorf("the paths classify %s differently: %s", a.name, strings.Join(row, " | "))
+			}
+		})
 	}
 }

@@ -97,6 +97,7 @@ type Client struct {
 	now    func() time.Time
 	logger *slog.Logger
 	ahead  time.Duration
+	probe  probeRetry // the REST prober's retries
 
 	creds sync.Map // credential key → *credState
 }
@@ -165,6 +166,19 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
+// WithProbeRetry bounds the REST prober's own retries of what may work
+// later (429, 502-504, no answer): attempts in all, the first wait and the
+// longest (defaults: 4 attempts, 200 ms doubling to 2 s, ±50% jitter).
+func WithProbeRetry(attempts int, initial, longest time.Duration) Option {
+	return func(c *Client) error {
+		if attempts < 1 || initial <= 0 || longest < initial {
+			return fmt.Errorf("%w: probe retry wants at least 1 attempt and 0 < initial <= longest", ErrConfig)
+		}
+		c.probe = probeRetry{attempts: attempts, initial: initial, longest: longest}
+		return nil
+	}
+}
+
 // WithRefreshAhead refreshes an access token this long before it expires
 // (default 2 minutes).
 func WithRefreshAhead(d time.Duration) Option {
@@ -208,7 +222,7 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 	if cfg.MaxTokenRotation == 0 {
 		cfg.MaxTokenRotation = DefaultMaxTokenRotation
 	}
-	c := &Client{cfg: cfg, now: time.Now, ahead: 2 * time.Minute}
+	c := &Client{cfg: cfg, now: time.Now, ahead: 2 * time.Minute, probe: defaultProbeRetry}
 	for _, o := range opts {
 		if o == nil {
 			return nil, fmt.Errorf("%w: nil Option", ErrConfig)
@@ -378,7 +392,8 @@ func (c *Client) do(ctx context.Context, r *request) (*response, error) {
 	}
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		loc, _ := url.Parse(resp.Header.Get("Location"))
-		return nil, fmt.Errorf("%w: %s for account %s: NetSuite answered http %d to %s; nsdist never sends credentials on: check the account id and the endpoint", ErrRedirect, r.op, r.account, resp.StatusCode, redact.URL(loc))
+		return nil, stepped(&Error{Op: r.op, Account: r.account, HTTPStatus: resp.StatusCode,
+			Description: "NetSuite answered with a redirect to " + redact.URL(loc) + ", which nsdist never follows with credentials"})
 	}
 	return &response{status: resp.StatusCode, header: resp.Header, body: data}, nil
 }

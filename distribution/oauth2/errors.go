@@ -129,8 +129,11 @@ func (e *Error) Error() string {
 }
 
 // Is reports whether e matches target: ErrReauthorize for a refused
-// refresh or a denied authorization.
+// refresh or a denied authorization, ErrRedirect for a 3xx answer.
 func (e *Error) Is(target error) bool {
+	if target == ErrRedirect {
+		return e.redirect()
+	}
 	if target != ErrReauthorize {
 		return false
 	}
@@ -191,6 +194,8 @@ func (e *Error) Reauthorize() bool { return e.Is(ErrReauthorize) }
 
 const auditTrail = "the customer's Login Audit Trail shows why (Setup > Users/Roles > User Management > View Login Audit Trail, Use Advanced Search, add the Detail column)"
 
+func (e *Error) redirect() bool { return e.HTTPStatus >= 300 && e.HTTPStatus < 400 }
+
 // setNextStep fills NextStep from what e says.
 func (e *Error) setNextStep() { e.NextStep = e.nextStep() }
 
@@ -203,6 +208,9 @@ func stepped(e *Error) *Error {
 // nextStep says what the user, the customer's administrator or the vendor
 // should do about e.
 func (e *Error) nextStep() string {
+	if e.redirect() {
+		return "check the account id and the endpoint (WithBaseURL): NetSuite's own hosts answer these requests without a redirect"
+	}
 	switch e.Op {
 	case OpAuthorize:
 		return authorizeStep(e.Code)

@@ -20,7 +20,19 @@ import (
 // access token is refreshed first, through the client's single-flight
 // [Refresher]; an [M2MKey] signs a new assertion. Give it to an
 // AutoInstaller with distribution.WithProber.
-type Prober struct{ client *Client }
+type Prober struct {
+	client *Client
+	retry  probeRetry
+}
+
+type probeRetry struct {
+	attempts         int
+	initial, longest time.Duration
+}
+
+// defaultProbeRetry makes four attempts, as the SOAP prober's default
+// policy makes four too.
+var defaultProbeRetry = probeRetry{attempts: 4, initial: 200 * time.Millisecond, longest: 2 * time.Second}
 
 var (
 	_ distribution.SingleProber  = (*Prober)(nil)
@@ -30,16 +42,19 @@ var (
 // NewProber returns a prober that uses client, the record's OAuth 2.0
 // client, for targets whose credential carries none; client may be nil
 // when every credential carries its own.
-func NewProber(client *Client) *Prober { return &Prober{client: client} }
+// Its retries are the client's (WithProbeRetry).
+func NewProber(client *Client) *Prober {
+	p := &Prober{client: client, retry: defaultProbeRetry}
+	if client != nil {
+		p.retry = client.probe
+	}
+	return p
+}
 
 // Channels returns OAuth 2.0.
 func (p *Prober) Channels() []approval.Channel { return []approval.Channel{approval.ChannelOAuth2} }
 
 var errNoClient = fmt.Errorf("%w: no OAuth 2.0 client: give oauth2.NewProber the record's client, or set the credential's Client", distribution.ErrCredential)
-
-// maxRESTAttempts bounds Probe's own retries of 429s, 5xx and transport
-// failures (the SOAP prober's default policy makes four attempts too).
-const maxRESTAttempts = 4
 
 // ProbeOnce makes one attempt.
 func (p *Prober) ProbeOnce(ctx context.Context, t distribution.Target) distribution.Probe {
@@ -92,8 +107,8 @@ func (p *Prober) ProbeOnce(ctx context.Context, t distribution.Target) distribut
 // Probe retries what may work later (429, 5xx, no answer) with jittered
 // backoff, honouring Retry-After.
 func (p *Prober) Probe(ctx context.Context, t distribution.Target) distribution.Probe {
-	bo := backoff.WithContext(&backoff.ExponentialBackOff{InitialInterval: 200 * time.Millisecond, RandomizationFactor: 0.5, Multiplier: 2,
-		MaxInterval: 2 * time.Second, MaxElapsedTime: 30 * time.Second, Stop: backoff.Stop, Clock: backoff.SystemClock}, ctx)
+	bo := backoff.WithContext(&backoff.ExponentialBackOff{InitialInterval: p.retry.initial, RandomizationFactor: 0.5, Multiplier: 2,
+		MaxInterval: p.retry.longest, MaxElapsedTime: 30 * time.Second, Stop: backoff.Stop, Clock: backoff.SystemClock}, ctx)
 	bo.Reset()
 	total := 0
 	for {
@@ -103,7 +118,7 @@ func (p *Prober) Probe(ctx context.Context, t distribution.Target) distribution.
 		if !nsdist.Retryable(pr.Err) {
 			return pr
 		}
-		if total >= maxRESTAttempts || ctx.Err() != nil {
+		if total >= p.retry.attempts || ctx.Err() != nil {
 			return pr
 		}
 		wait := bo.NextBackOff()
