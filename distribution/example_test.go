@@ -26,8 +26,8 @@ func ExampleAutoInstaller_Distribute() {
 		OAuth2CodeGrant: true, PublicClient: true, RedirectURIs: []string{"https://app.acme.example/cb"}, Scopes: []string{"rest_webservices"}})
 	gated := fake.MustAddAccount("123456", soaptest.AccountConfig{RequireApproval: true})
 	open := fake.MustAddAccount("654321_SB1", soaptest.AccountConfig{})
-	grant, _ := fake.ConnectOAuth2(gated.ID(), rec) // the customer's Allow: installs the record
-	tbaAuth, _ := fake.Connect(open.ID(), rec)      // the customer's TBA token: installs it too
+	grant, _ := fake.AuthorizeOAuth2(gated.ID(), rec) // the customer's Allow: installs the record
+	tbaAuth, _ := fake.AuthorizeTBA(open.ID(), rec)      // the customer's TBA token: installs it too
 
 	client, _ := oauth2.NewClient(oauth2.Config{ClientID: rec.ClientID}, oauth2.WithTransport(fake.Transport()))
 	ai, _ := distribution.NewAutoInstaller(
@@ -62,7 +62,7 @@ func ExampleResult_errorsAs() {
 	vendor := fake.MustAddAccount("TSTDRV1234567", soaptest.AccountConfig{})
 	rec, _ := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true})
 	cust := fake.MustAddAccount("123456", soaptest.AccountConfig{})
-	auth, _ := fake.Connect(cust.ID(), rec)
+	auth, _ := fake.AuthorizeTBA(cust.ID(), rec)
 	_ = cust.SetState(rec.ApplicationID, nsdist.StateBlocked) // the customer's administrator blocks the record
 
 	ai, _ := distribution.NewAutoInstaller(approval.Record{Name: "Acme Sync", TBA: true, TBAAuthFlow: true},

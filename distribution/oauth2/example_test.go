@@ -159,7 +159,7 @@ func ExampleClient_Refresher() {
 	cust := fake.MustAddAccount("123456", soaptest.AccountConfig{})
 	rec, _ := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync", OAuth2CodeGrant: true, PublicClient: true,
 		RedirectURIs: []string{"https://app.example.com/cb"}, Scopes: []string{"rest_webservices"}})
-	g, _ := fake.ConnectOAuth2(cust.ID(), rec)
+	g, _ := fake.AuthorizeOAuth2(cust.ID(), rec)
 	c, _ := oauth2.NewClient(oauth2.Config{ClientID: rec.ClientID}, oauth2.WithTransport(fake.Transport()))
 	expired := &oauth2.Token{Account: "123456", AccessToken: g.AccessToken, RefreshToken: g.RefreshToken,
 		Expiry: time.Now().Add(-time.Minute), Public: true, Role: g.Role, Entity: g.Entity}

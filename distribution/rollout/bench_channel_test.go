@@ -68,13 +68,13 @@ func TestBenchFakeChild(t *testing.T) {
 		a := fake.MustAddAccount(string(id), soaptest.AccountConfig{RequireApproval: i%3 == 0, ConcurrencyLimit: 5})
 		bt := benchTarget{Account: id}
 		if os.Getenv("NSDIST_BENCH_CHANNEL") == "tba" {
-			auth, err := fake.Connect(a.ID(), rec)
+			auth, err := fake.AuthorizeTBA(a.ID(), rec)
 			if err != nil {
 				t.Fatal(err)
 			}
 			bt.ConsumerKey, bt.ConsumerSecret, bt.TokenID, bt.TokenSecret = auth.ConsumerKey, auth.ConsumerSecret, auth.TokenID, auth.TokenSecret
 		} else {
-			g, err := fake.ConnectOAuth2(a.ID(), rec)
+			g, err := fake.AuthorizeOAuth2(a.ID(), rec)
 			if err != nil {
 				t.Fatal(err)
 			}

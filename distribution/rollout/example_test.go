@@ -24,7 +24,7 @@ func ExampleRollout() {
 	var targets []distribution.Target
 	for i, gated := range []bool{false, true, false} {
 		acct := fake.MustAddAccount(fmt.Sprint(100001+i), soaptest.AccountConfig{RequireApproval: gated})
-		auth, _ := fake.Connect(acct.ID(), rec) // the customer's authorization installs the record
+		auth, _ := fake.AuthorizeTBA(acct.ID(), rec) // the customer's authorization installs the record
 		targets = append(targets, distribution.Target{Account: acct.ID(), TokenIssuedAt: time.Now(), Credential: tba.Credential{
 			Consumer: tba.Consumer{Key: auth.ConsumerKey, Secret: auth.ConsumerSecret}, Token: tba.Token{ID: auth.TokenID, Secret: auth.TokenSecret}}})
 	}

@@ -75,7 +75,7 @@ func simulate(t testing.TB, n, requireEvery int, faults soaptest.Faults) *sim {
 		req := requireEvery > 0 && i%requireEvery == 0
 		a := fake.MustAddAccount(string(id), soaptest.AccountConfig{RequireApproval: req})
 		s.requires[id] = req
-		auth, err := fake.Connect(a.ID(), rec)
+		auth, err := fake.AuthorizeTBA(a.ID(), rec)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -645,7 +645,7 @@ func simulateMixed(t testing.TB, n int, share float64, faults soaptest.Faults) *
 		now := time.Now()
 		switch i % 4 {
 		case 0, 2:
-			auth, err := fake.Connect(a.ID(), rec)
+			auth, err := fake.AuthorizeTBA(a.ID(), rec)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -657,7 +657,7 @@ func simulateMixed(t testing.TB, n int, share float64, faults soaptest.Faults) *
 			if i%4 == 3 {
 				in, client, kind = pub, public, "oauth2-public"
 			}
-			g, err := fake.ConnectOAuth2(a.ID(), in)
+			g, err := fake.AuthorizeOAuth2(a.ID(), in)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -49,5 +49,5 @@
 //
 // soap/soaptest serves the token endpoints and the consent page:
 // tba.NewClient(tba.WithTransport(fake.Transport())) talks to it, and
-// fake.Connect issues a token without a browser.
+// fake.AuthorizeTBA issues a token without a browser.
 package tba

@@ -91,7 +91,7 @@ Flags:
 			fmt.Fprintln(stderr, "autoinstall:", err)
 			return 1
 		}
-		auth, err := fake.Connect(cust.ID(), rec) // the customer authorizes: installs the record
+		auth, err := fake.AuthorizeTBA(cust.ID(), rec) // the customer authorizes: installs the record
 		if err != nil {
 			fmt.Fprintln(stderr, "autoinstall:", err)
 			return 1

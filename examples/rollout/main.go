@@ -554,7 +554,7 @@ func Simulate(n int, share, faultRate float64, latency time.Duration, seed uint6
 		t := distribution.Target{Account: id, TokenIssuedAt: now}
 		switch kind {
 		case "tba":
-			auth, err := fake.Connect(a.ID(), rec)
+			auth, err := fake.AuthorizeTBA(a.ID(), rec)
 			if err != nil {
 				return fail(err)
 			}
@@ -564,7 +564,7 @@ func Simulate(n int, share, faultRate float64, latency time.Duration, seed uint6
 			if kind == "oauth2-public" {
 				in, client = pub, public
 			}
-			g, err := fake.ConnectOAuth2(a.ID(), in)
+			g, err := fake.AuthorizeOAuth2(a.ID(), in)
 			if err != nil {
 				return fail(err)
 			}

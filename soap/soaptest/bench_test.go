@@ -51,7 +51,7 @@ func BenchmarkConcurrentRequests(b *testing.B) {
 	for i := range clients {
 		id := fmt.Sprintf("%d", 2000000+i)
 		a := fake.MustAddAccount(id, soaptest.AccountConfig{})
-		auth, err := fake.Connect(a.ID(), rec)
+		auth, err := fake.AuthorizeTBA(a.ID(), rec)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -13,7 +13,7 @@
 //	vendor := fake.MustAddAccount("TSTDRV1", soaptest.AccountConfig{})
 //	customer := fake.MustAddAccount("123456", soaptest.AccountConfig{RequireApproval: true})
 //	rec, _ := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "My App", TBA: true, TBAAuthFlow: true})
-//	auth, _ := fake.Connect(customer.ID(), rec) // the customer authorizes: installs the record
+//	auth, _ := fake.AuthorizeTBA(customer.ID(), rec) // the customer authorizes: installs the record
 //	c, _ := soap.NewClient("123456", append(fake.ClientOptions(), soap.WithAuth(auth))...)
 //	_, err := c.Do(ctx, soap.OpGetServerTime) // soap.ErrAuthRejected: Waiting for Approval
 //	customer.Approve(rec.ApplicationID)       // an administrator approves

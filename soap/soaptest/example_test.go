@@ -18,7 +18,7 @@ func Example() {
 	vendor := fake.MustAddAccount("TSTDRV1234567", soaptest.AccountConfig{})
 	customer := fake.MustAddAccount("123456", soaptest.AccountConfig{RequireApproval: true})
 	rec, _ := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true})
-	auth, _ := fake.Connect(customer.ID(), rec) // the customer authorizes: installs the record
+	auth, _ := fake.AuthorizeTBA(customer.ID(), rec) // the customer authorizes: installs the record
 
 	c, _ := soap.NewClient("123456", append(fake.ClientOptions(), soap.WithAuth(auth))...)
 	_, err := c.Do(context.Background(), soap.OpGetServerTime)

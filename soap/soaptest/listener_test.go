@@ -47,7 +47,7 @@ func TestWithListenerAndMiddleware(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	auth, err := fake.Connect(cust.ID(), rec)
+	auth, err := fake.AuthorizeTBA(cust.ID(), rec)
 	if err != nil {
 		t.Fatal(err)
 	}

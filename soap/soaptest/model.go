@@ -639,11 +639,11 @@ func findRole(u *User, roleID string) (Role, bool) {
 	return Role{}, false
 }
 
-// Connect stands in for a customer authorizing the integration: it issues
+// AuthorizeTBA stands in for a customer authorizing the integration: it issues
 // a token for an administrator of the target (created if the account has
 // none) and returns the credentials a soap.Client needs. Like NetSuite's
 // token issue, it installs the record in the target.
-func (s *Server) Connect(target nsdist.AccountID, in *Integration) (*soap.TokenAuth, error) {
+func (s *Server) AuthorizeTBA(target nsdist.AccountID, in *Integration) (*soap.TokenAuth, error) {
 	a, ok := s.Account(string(target))
 	if !ok {
 		return nil, fmt.Errorf("%w %s", ErrUnknownAccount, target)

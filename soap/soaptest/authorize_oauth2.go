@@ -20,7 +20,7 @@ type OAuth2Grant struct {
 	IssuedAt     time.Time
 }
 
-// ConnectOAuth2 stands in for a customer completing the authorization code
+// AuthorizeOAuth2 stands in for a customer completing the authorization code
 // grant without a browser: an administrator of the target (created if the
 // account has none) allows the integration, and the token endpoint answers.
 // As in NetSuite, that installs the record in the target with the State
@@ -28,7 +28,7 @@ type OAuth2Grant struct {
 // or, under WithCodeGrantApproval(CodeGrantNotInstalled) with approval
 // required, does not install it. The tokens work with the fake's token,
 // revoke and REST endpoints like any others.
-func (s *Server) ConnectOAuth2(target nsdist.AccountID, in *Integration) (OAuth2Grant, error) {
+func (s *Server) AuthorizeOAuth2(target nsdist.AccountID, in *Integration) (OAuth2Grant, error) {
 	a, ok := s.Account(string(target))
 	if !ok {
 		return OAuth2Grant{}, fmt.Errorf("%w %s", ErrUnknownAccount, target)
