@@ -27,7 +27,7 @@ func ExampleAutoInstaller_Distribute() {
 	gated := fake.MustAddAccount("123456", soaptest.AccountConfig{RequireApproval: true})
 	open := fake.MustAddAccount("654321_SB1", soaptest.AccountConfig{})
 	grant, _ := fake.AuthorizeOAuth2(gated.ID(), rec) // the customer's Allow: installs the record
-	tbaAuth, _ := fake.AuthorizeTBA(open.ID(), rec)      // the customer's TBA token: installs it too
+	tbaAuth, _ := fake.AuthorizeTBA(open.ID(), rec)   // the customer's TBA token: installs it too
 
 	client, _ := oauth2.NewClient(oauth2.Config{ClientID: rec.ClientID}, oauth2.WithTransport(fake.Transport()))
 	ai, _ := distribution.NewAutoInstaller(
