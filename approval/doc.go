@@ -18,10 +18,12 @@
 // code shows the same "Invalid login attempt." as for a wrong password,
 // and nsdist reads the answer that way (its reading, not Oracle's). The
 // decision's prediction and the token's age are what tell the causes
-// apart:
+// apart. Each channel turns its own answer into an [Observed]
+// (distribution/tba's Observe for SOAP, distribution/oauth2's for REST);
+// this package imports no wire types:
 //
 //	d := approval.Evaluate(approval.Input{Channel: approval.ChannelTBA, Record: rec,
 //		Target: approval.TargetAccount{Account: "123456", RequireApproval: approval.PreferenceRequired}})
-//	out := approval.Explain(d, approval.Observation{Observed: approval.Observe(err)})
+//	out := approval.Explain(d, approval.Observation{Observed: tba.Observe(err)})
 //	fmt.Println(out) // awaiting_approval: installed, waiting for approval: an administrator of 123456 must ...
 package approval
