@@ -46,7 +46,7 @@
 //     endpoint versions, token and passport authentication, schema-valid
 //     envelopes, response and fault decoding, a retrying client. SOAP is
 //     removed in 2028.2; nothing outside it and the SOAP channel needs it.
-//   - [github.com/nsdist/nsdist/soap/soaptest]: a fake NetSuite for tests.
+//   - [github.com/nsdist/nsdist/distribution/nstest]: a fake NetSuite for tests.
 package nsdist
 
 // Version is the version of this module.

@@ -9,23 +9,23 @@ import (
 	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/distribution/nstest"
 	"github.com/nsdist/nsdist/distribution/oauth2"
 	"github.com/nsdist/nsdist/distribution/tba"
 	"github.com/nsdist/nsdist/soap"
-	"github.com/nsdist/nsdist/soap/soaptest"
 )
 
 // One AutoInstaller, two channels: a customer who authorized with OAuth 2.0
 // in an account that requires approval, and one with a TBA token in an
 // account that does not.
 func ExampleAutoInstaller_Distribute() {
-	fake := soaptest.NewServer() // a fake NetSuite; real accounts need only other credentials
+	fake := nstest.NewServer() // a fake NetSuite; real accounts need only other credentials
 	defer fake.Close()
-	vendor := fake.MustAddAccount("TSTDRV1234567", soaptest.AccountConfig{})
-	rec, _ := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true,
+	vendor := fake.MustAddAccount("TSTDRV1234567", nstest.AccountConfig{})
+	rec, _ := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true,
 		OAuth2CodeGrant: true, PublicClient: true, RedirectURIs: []string{"https://app.acme.example/cb"}, Scopes: []string{"rest_webservices"}})
-	gated := fake.MustAddAccount("123456", soaptest.AccountConfig{RequireApproval: true})
-	open := fake.MustAddAccount("654321_SB1", soaptest.AccountConfig{})
+	gated := fake.MustAddAccount("123456", nstest.AccountConfig{RequireApproval: true})
+	open := fake.MustAddAccount("654321_SB1", nstest.AccountConfig{})
 	grant, _ := fake.AuthorizeOAuth2(gated.ID(), rec) // the customer's Allow: installs the record
 	tbaAuth, _ := fake.AuthorizeTBA(open.ID(), rec)   // the customer's TBA token: installs it too
 
@@ -57,11 +57,11 @@ func ExampleAutoInstaller_Distribute() {
 // through nsdist.WireError without naming the channel's package, or as the
 // channel's own type (*soap.Fault here) for the details only SOAP has.
 func ExampleResult_errorsAs() {
-	fake := soaptest.NewServer()
+	fake := nstest.NewServer()
 	defer fake.Close()
-	vendor := fake.MustAddAccount("TSTDRV1234567", soaptest.AccountConfig{})
-	rec, _ := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true})
-	cust := fake.MustAddAccount("123456", soaptest.AccountConfig{})
+	vendor := fake.MustAddAccount("TSTDRV1234567", nstest.AccountConfig{})
+	rec, _ := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true})
+	cust := fake.MustAddAccount("123456", nstest.AccountConfig{})
 	auth, _ := fake.AuthorizeTBA(cust.ID(), rec)
 	_ = cust.SetState(rec.ApplicationID, nsdist.StateBlocked) // the customer's administrator blocks the record
 

@@ -21,8 +21,8 @@ import (
 	"github.com/jarcoal/httpmock"
 
 	"github.com/nsdist/nsdist"
+	"github.com/nsdist/nsdist/distribution/nstest"
 	"github.com/nsdist/nsdist/soap"
-	"github.com/nsdist/nsdist/soap/soaptest"
 )
 
 const endpoint2025 = "https://123456-sb1.suitetalk.api.netsuite.com/services/NetSuitePort_2025_2"
@@ -404,9 +404,9 @@ func TestSecretsNeverPrinted(t *testing.T) {
 
 func TestDiscoveryCacheZeroValue(t *testing.T) {
 	t.Parallel()
-	fake := soaptest.NewServer()
+	fake := nstest.NewServer()
 	t.Cleanup(fake.Close)
-	fake.MustAddAccount("777777", soaptest.AccountConfig{DataCenterHost: "777777.suitetalk.eu2.netsuite.com"})
+	fake.MustAddAccount("777777", nstest.AccountConfig{DataCenterHost: "777777.suitetalk.eu2.netsuite.com"})
 	var cache soap.DiscoveryCache // zero value
 	c, err := soap.NewClient("777777", append(fake.ClientOptions(), soap.WithDiscoveryCache(&cache))...)
 	if err != nil {

@@ -77,7 +77,7 @@
 //
 // # Testing
 //
-// Package soaptest is a fake NetSuite that speaks this wire format; a
+// Package nstest is a fake NetSuite that speaks this wire format; a
 // client needs only its transport. For unit tests, [WithTransport] takes
 // any http.RoundTripper.
 package soap

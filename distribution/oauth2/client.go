@@ -118,7 +118,7 @@ func WithHTTPClient(hc *http.Client) Option {
 	}
 }
 
-// WithTransport sends requests through rt (soaptest's transport, for example).
+// WithTransport sends requests through rt (nstest's transport, for example).
 func WithTransport(rt http.RoundTripper) Option {
 	return func(c *Client) error {
 		if rt == nil {

@@ -15,8 +15,8 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/nsdist/nsdist/distribution/nstest"
 	"github.com/nsdist/nsdist/distribution/oauth2"
-	"github.com/nsdist/nsdist/soap/soaptest"
 )
 
 // A public client (no secret), as Oracle advises for an integration
@@ -113,17 +113,17 @@ func ExampleParseScopes() {
 }
 
 // The whole code grant against the fake NetSuite: Authorize, the user's
-// Allow (soaptest plays the browser), Complete, then ServerTime. The grant
+// Allow (nstest plays the browser), Complete, then ServerTime. The grant
 // installed the record; this account requires approval, so NetSuite does
 // not accept the token yet.
 func ExampleClient_Complete() {
 	ctx := context.Background()
-	fake := soaptest.NewServer()
+	fake := nstest.NewServer()
 	defer fake.Close()
-	vendor := fake.MustAddAccount("TSTDRV1234567", soaptest.AccountConfig{})
-	cust := fake.MustAddAccount("123456", soaptest.AccountConfig{RequireApproval: true})
-	cust.AddUser(soaptest.User{Email: "admin@customer.example", Password: "pw"})
-	rec, _ := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync", OAuth2CodeGrant: true, PublicClient: true,
+	vendor := fake.MustAddAccount("TSTDRV1234567", nstest.AccountConfig{})
+	cust := fake.MustAddAccount("123456", nstest.AccountConfig{RequireApproval: true})
+	cust.AddUser(nstest.User{Email: "admin@customer.example", Password: "pw"})
+	rec, _ := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "Acme Sync", OAuth2CodeGrant: true, PublicClient: true,
 		RedirectURIs: []string{"https://app.example.com/netsuite/callback"}, Scopes: []string{"rest_webservices"}})
 
 	c, _ := oauth2.NewClient(oauth2.Config{ClientID: rec.ClientID, RedirectURL: "https://app.example.com/netsuite/callback"},
@@ -153,11 +153,11 @@ func ExampleClient_Complete() {
 // goroutines ask, and saves the new token before anyone uses it.
 func ExampleClient_Refresher() {
 	ctx := context.Background()
-	fake := soaptest.NewServer()
+	fake := nstest.NewServer()
 	defer fake.Close()
-	vendor := fake.MustAddAccount("TSTDRV1234567", soaptest.AccountConfig{})
-	cust := fake.MustAddAccount("123456", soaptest.AccountConfig{})
-	rec, _ := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync", OAuth2CodeGrant: true, PublicClient: true,
+	vendor := fake.MustAddAccount("TSTDRV1234567", nstest.AccountConfig{})
+	cust := fake.MustAddAccount("123456", nstest.AccountConfig{})
+	rec, _ := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "Acme Sync", OAuth2CodeGrant: true, PublicClient: true,
 		RedirectURIs: []string{"https://app.example.com/cb"}, Scopes: []string{"rest_webservices"}})
 	g, _ := fake.AuthorizeOAuth2(cust.ID(), rec)
 	c, _ := oauth2.NewClient(oauth2.Config{ClientID: rec.ClientID}, oauth2.WithTransport(fake.Transport()))

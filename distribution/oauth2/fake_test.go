@@ -17,12 +17,12 @@ import (
 	"time"
 
 	"github.com/nsdist/nsdist"
+	"github.com/nsdist/nsdist/distribution/nstest"
 	"github.com/nsdist/nsdist/distribution/oauth2"
-	"github.com/nsdist/nsdist/soap/soaptest"
 )
 
 // These tests drive the fake NetSuite only through the public client API
-// (and soaptest's browser stand-in for the user's Allow or Deny).
+// (and nstest's browser stand-in for the user's Allow or Deny).
 
 const (
 	custEmail = "admin@customer.example"
@@ -43,9 +43,9 @@ func (c *clock) Add(d time.Duration) {
 }
 
 type fakeEnv struct {
-	fake   *soaptest.Server
-	cust   *soaptest.Account
-	rec    *soaptest.Integration
+	fake   *nstest.Server
+	cust   *nstest.Account
+	rec    *nstest.Integration
 	client *oauth2.Client
 	clock  *clock
 }
@@ -53,7 +53,7 @@ type fakeEnv struct {
 type envOpts struct {
 	public          bool
 	requireApproval bool
-	reading         soaptest.CodeGrantApproval
+	reading         nstest.CodeGrantApproval
 	m2m             bool
 	clientOpts      []oauth2.Option
 }
@@ -61,12 +61,12 @@ type envOpts struct {
 func newFakeEnv(t *testing.T, o envOpts) *fakeEnv {
 	t.Helper()
 	clk := &clock{now: time.Date(2027, 3, 2, 9, 0, 0, 0, time.UTC)}
-	fake := soaptest.NewServer(soaptest.WithClock(clk.Now), soaptest.WithCodeGrantApproval(o.reading))
+	fake := nstest.NewServer(nstest.WithClock(clk.Now), nstest.WithCodeGrantApproval(o.reading))
 	t.Cleanup(fake.Close)
-	vendor := fake.MustAddAccount("TSTDRV1234567", soaptest.AccountConfig{})
-	cust := fake.MustAddAccount("123456_SB1", soaptest.AccountConfig{RequireApproval: o.requireApproval})
-	cust.AddUser(soaptest.User{Email: custEmail, Password: custPass})
-	rec, err := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync", OAuth2CodeGrant: true, OAuth2ClientCredentials: o.m2m,
+	vendor := fake.MustAddAccount("TSTDRV1234567", nstest.AccountConfig{})
+	cust := fake.MustAddAccount("123456_SB1", nstest.AccountConfig{RequireApproval: o.requireApproval})
+	cust.AddUser(nstest.User{Email: custEmail, Password: custPass})
+	rec, err := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "Acme Sync", OAuth2CodeGrant: true, OAuth2ClientCredentials: o.m2m,
 		PublicClient: o.public, RedirectURIs: []string{appRedir}, Scopes: []string{"rest_webservices", "restlets"}})
 	if err != nil {
 		t.Fatal(err)
@@ -107,8 +107,8 @@ func TestCodeGrantInstalls(t *testing.T) {
 	t.Parallel()
 	for _, public := range []bool{false, true} {
 		for _, require := range []bool{false, true} {
-			for _, reading := range []soaptest.CodeGrantApproval{soaptest.CodeGrantInstallsWaiting, soaptest.CodeGrantNotInstalled} {
-				if !require && reading == soaptest.CodeGrantNotInstalled {
+			for _, reading := range []nstest.CodeGrantApproval{nstest.CodeGrantInstallsWaiting, nstest.CodeGrantNotInstalled} {
+				if !require && reading == nstest.CodeGrantNotInstalled {
 					continue
 				}
 				t.Run(fmt.Sprintf("public=%v require=%v %v", public, require, reading), func(t *testing.T) {
@@ -123,7 +123,7 @@ func TestCodeGrantInstalls(t *testing.T) {
 					}
 					_, err = e.client.ServerTime(t.Context(), tok)
 					want := map[bool]string{false: "Enabled", true: "Waiting for Approval"}[require]
-					if reading == soaptest.CodeGrantNotInstalled {
+					if reading == nstest.CodeGrantNotInstalled {
 						want = "not installed"
 					}
 					if got := string(e.state(t)); got != want {
@@ -146,7 +146,7 @@ func TestCodeGrantInstalls(t *testing.T) {
 						}
 					}
 					// what the administrator does under each reading
-					if reading == soaptest.CodeGrantInstallsWaiting {
+					if reading == nstest.CodeGrantInstallsWaiting {
 						if err := e.cust.Approve(e.rec.ApplicationID); err != nil {
 							t.Fatal(err)
 						}
@@ -386,7 +386,7 @@ func TestM2MAgainstFake(t *testing.T) {
 	// the EC keys as an administrator would, each for another user
 	for i, alg := range []string{"ES256", "ES384", "ES512"} {
 		email := fmt.Sprintf("m2m%d@customer.example", i)
-		e.cust.AddUser(soaptest.User{Email: email, Password: "x"})
+		e.cust.AddUser(nstest.User{Email: email, Password: "x"})
 		id, err := e.cust.AddCertificate(e.rec.ClientID, email, "3", selfSigned(t, keys[alg]))
 		if err != nil {
 			t.Fatalf("%s certificate: %v", alg, err)

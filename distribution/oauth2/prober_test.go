@@ -14,8 +14,8 @@ import (
 
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/distribution/nstest"
 	"github.com/nsdist/nsdist/distribution/oauth2"
-	"github.com/nsdist/nsdist/soap/soaptest"
 )
 
 func selfSignedCert(t *testing.T, key *ecdsa.PrivateKey) []byte {
@@ -33,16 +33,16 @@ func selfSignedCert(t *testing.T, key *ecdsa.PrivateKey) []byte {
 // takes the target's.
 func TestM2MAndAccountlessTargets(t *testing.T) {
 	t.Parallel()
-	fake := soaptest.NewServer()
+	fake := nstest.NewServer()
 	t.Cleanup(fake.Close)
-	vendor := fake.MustAddAccount("TSTDRV1234567", soaptest.AccountConfig{})
-	rec, err := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync", OAuth2CodeGrant: true, OAuth2ClientCredentials: true,
+	vendor := fake.MustAddAccount("TSTDRV1234567", nstest.AccountConfig{})
+	rec, err := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "Acme Sync", OAuth2CodeGrant: true, OAuth2ClientCredentials: true,
 		RedirectURIs: []string{"https://app.acme.example/cb"}, Scopes: []string{"rest_webservices"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	installed := fake.MustAddAccount("111111", soaptest.AccountConfig{RequireApproval: true})
-	fake.MustAddAccount("222222", soaptest.AccountConfig{})
+	installed := fake.MustAddAccount("111111", nstest.AccountConfig{RequireApproval: true})
+	fake.MustAddAccount("222222", nstest.AccountConfig{})
 	g, err := fake.AuthorizeOAuth2(installed.ID(), rec) // installs it Waiting for Approval
 	if err != nil {
 		t.Fatal(err)

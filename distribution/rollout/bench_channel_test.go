@@ -17,11 +17,11 @@ import (
 	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/distribution/nstest"
 	"github.com/nsdist/nsdist/distribution/oauth2"
 	"github.com/nsdist/nsdist/distribution/rollout"
 	"github.com/nsdist/nsdist/distribution/tba"
 	"github.com/nsdist/nsdist/soap"
-	"github.com/nsdist/nsdist/soap/soaptest"
 )
 
 // benchWorld is what the fake child process tells the benchmark: where it
@@ -53,10 +53,10 @@ func TestBenchFakeChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fake := soaptest.NewServer(soaptest.WithListener(ln), soaptest.WithSeed(9), soaptest.WithFaults(soaptest.Faults{Latency: latency}))
+	fake := nstest.NewServer(nstest.WithListener(ln), nstest.WithSeed(9), nstest.WithFaults(nstest.Faults{Latency: latency}))
 	defer fake.Close()
-	vendor := fake.MustAddAccount("TSTDRV1234567", soaptest.AccountConfig{})
-	rec, err := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true,
+	vendor := fake.MustAddAccount("TSTDRV1234567", nstest.AccountConfig{})
+	rec, err := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true,
 		OAuth2CodeGrant: true, RedirectURIs: []string{"https://app.acme.example/cb"}, Scopes: []string{"rest_webservices"}})
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +65,7 @@ func TestBenchFakeChild(t *testing.T) {
 		Record: approval.Record{Name: rec.Name, Owner: vendor.ID(), TBA: true, TBAAuthFlow: true, OAuth2CodeGrant: true}}
 	for i := range n {
 		id := nsdist.AccountID(fmt.Sprintf("%d", 5000000+i))
-		a := fake.MustAddAccount(string(id), soaptest.AccountConfig{RequireApproval: i%3 == 0, ConcurrencyLimit: 5})
+		a := fake.MustAddAccount(string(id), nstest.AccountConfig{RequireApproval: i%3 == 0, ConcurrencyLimit: 5})
 		bt := benchTarget{Account: id}
 		if os.Getenv("NSDIST_BENCH_CHANNEL") == "tba" {
 			auth, err := fake.AuthorizeTBA(a.ID(), rec)

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nsdist/nsdist/distribution/nstest"
 	"github.com/nsdist/nsdist/distribution/rollout"
-	"github.com/nsdist/nsdist/soap/soaptest"
 )
 
 func liveHeap() uint64 {
@@ -34,7 +34,7 @@ func BenchmarkRollout(b *testing.B) {
 	}{{"fault-free", 0}, {"faults-30pct", 0.3}} {
 		b.Run(bc.name, func(b *testing.B) {
 			const n, concurrency, latency = 10000, 256, 50 * time.Millisecond
-			s := simulate(b, n, 3, soaptest.Faults{Latency: latency, ConcurrencyFaultRate: bc.rate})
+			s := simulate(b, n, 3, nstest.Faults{Latency: latency, ConcurrencyFaultRate: bc.rate})
 			ai := s.installer(b)
 			ideal := time.Duration(n) * latency / concurrency
 			for b.Loop() {

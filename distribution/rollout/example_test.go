@@ -7,23 +7,23 @@ import (
 
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/distribution/nstest"
 	"github.com/nsdist/nsdist/distribution/rollout"
 	"github.com/nsdist/nsdist/distribution/tba"
 	"github.com/nsdist/nsdist/soap"
-	"github.com/nsdist/nsdist/soap/soaptest"
 )
 
 // A rollout of one record to three customers who just authorized with TBA;
 // one of them requires approval. The report counts the outcomes and
 // groups what is left to do.
 func ExampleRollout() {
-	fake := soaptest.NewServer() // a fake NetSuite; real accounts need only real credentials
+	fake := nstest.NewServer() // a fake NetSuite; real accounts need only real credentials
 	defer fake.Close()
-	vendor := fake.MustAddAccount("TSTDRV1234567", soaptest.AccountConfig{})
-	rec, _ := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true})
+	vendor := fake.MustAddAccount("TSTDRV1234567", nstest.AccountConfig{})
+	rec, _ := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true})
 	var targets []distribution.Target
 	for i, gated := range []bool{false, true, false} {
-		acct := fake.MustAddAccount(fmt.Sprint(100001+i), soaptest.AccountConfig{RequireApproval: gated})
+		acct := fake.MustAddAccount(fmt.Sprint(100001+i), nstest.AccountConfig{RequireApproval: gated})
 		auth, _ := fake.AuthorizeTBA(acct.ID(), rec) // the customer's authorization installs the record
 		targets = append(targets, distribution.Target{Account: acct.ID(), TokenIssuedAt: time.Now(), Credential: tba.Credential{
 			Consumer: tba.Consumer{Key: auth.ConsumerKey, Secret: auth.ConsumerSecret}, Token: tba.Token{ID: auth.TokenID, Secret: auth.TokenSecret}}})

@@ -10,10 +10,10 @@ import (
 	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/distribution/nstest"
 	"github.com/nsdist/nsdist/distribution/oauth2"
 	"github.com/nsdist/nsdist/distribution/rollout"
 	"github.com/nsdist/nsdist/distribution/tba"
-	"github.com/nsdist/nsdist/soap/soaptest"
 
 	"bytes"
 	"encoding/json"
@@ -33,10 +33,10 @@ import (
 	"github.com/nsdist/nsdist/soap"
 )
 
-var noFaults = soaptestFaults()
+var noFaults = fakeFaults()
 
 type sim struct {
-	fake     *soaptest.Server
+	fake     *nstest.Server
 	record   approval.Record
 	targets  []distribution.Target
 	requires map[nsdist.AccountID]bool
@@ -59,12 +59,12 @@ func (n *nonceLog) source() soap.NonceSource {
 	}
 }
 
-func simulate(t testing.TB, n, requireEvery int, faults soaptest.Faults) *sim {
+func simulate(t testing.TB, n, requireEvery int, faults nstest.Faults) *sim {
 	t.Helper()
-	fake := soaptest.NewServer(soaptest.WithSeed(3), soaptest.WithFaults(faults))
+	fake := nstest.NewServer(nstest.WithSeed(3), nstest.WithFaults(faults))
 	t.Cleanup(fake.Close)
-	vendor := fake.MustAddAccount("TSTDRV1234567", soaptest.AccountConfig{})
-	rec, err := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true})
+	vendor := fake.MustAddAccount("TSTDRV1234567", nstest.AccountConfig{})
+	rec, err := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func simulate(t testing.TB, n, requireEvery int, faults soaptest.Faults) *sim {
 	for i := range n {
 		id := nsdist.AccountID(fmt.Sprintf("%d", 3000000+i))
 		req := requireEvery > 0 && i%requireEvery == 0
-		a := fake.MustAddAccount(string(id), soaptest.AccountConfig{RequireApproval: req})
+		a := fake.MustAddAccount(string(id), nstest.AccountConfig{RequireApproval: req})
 		s.requires[id] = req
 		auth, err := fake.AuthorizeTBA(a.ID(), rec)
 		if err != nil {
@@ -105,7 +105,7 @@ func fastRollout(t testing.TB, d distribution.Distributor, opts ...rollout.Optio
 
 func TestRolloutMixedPreferences(t *testing.T) {
 	t.Parallel()
-	s := simulate(t, 120, 3, soaptest.Faults{})
+	s := simulate(t, 120, 3, nstest.Faults{})
 	rep, err := fastRollout(t, s.installer(t)).Run(t.Context(), s.targets)
 	if err != nil {
 		t.Fatal(err)
@@ -133,7 +133,7 @@ func TestRolloutMixedPreferences(t *testing.T) {
 
 func TestRolloutWithConcurrencyFaults(t *testing.T) {
 	t.Parallel()
-	s := simulate(t, 200, 4, soaptest.Faults{ConcurrencyFaultRate: 0.3})
+	s := simulate(t, 200, 4, nstest.Faults{ConcurrencyFaultRate: 0.3})
 	j := &rollout.MemoryJournal{}
 	var events []rollout.Event
 	var mu sync.Mutex
@@ -187,7 +187,7 @@ func TestRolloutWithConcurrencyFaults(t *testing.T) {
 
 func TestRolloutJournalRerun(t *testing.T) {
 	t.Parallel()
-	s := simulate(t, 30, 3, soaptest.Faults{})
+	s := simulate(t, 30, 3, nstest.Faults{})
 	path := filepath.Join(t.TempDir(), "rollout.jsonl")
 	run := func() *rollout.Report {
 		j, err := rollout.OpenJournal(path)
@@ -254,7 +254,7 @@ func TestRolloutJournalRerun(t *testing.T) {
 
 func TestRolloutCancel(t *testing.T) {
 	t.Parallel()
-	s := simulate(t, 60, 0, soaptest.Faults{Latency: 50 * time.Millisecond})
+	s := simulate(t, 60, 0, nstest.Faults{Latency: 50 * time.Millisecond})
 	ctx, cancel := context.WithCancel(t.Context())
 	var once sync.Once
 	j := &rollout.MemoryJournal{}
@@ -286,7 +286,7 @@ func TestRolloutCancel(t *testing.T) {
 
 func TestRolloutRetryBudget(t *testing.T) {
 	t.Parallel()
-	s := simulate(t, 20, 0, soaptest.Faults{ConcurrencyFaultRate: 1})
+	s := simulate(t, 20, 0, nstest.Faults{ConcurrencyFaultRate: 1})
 	rep, err := fastRollout(t, s.installer(t), rollout.WithRetryBudget(5)).Run(t.Context(), s.targets)
 	if err != nil {
 		t.Fatal(err)
@@ -305,7 +305,7 @@ func TestRolloutRetryBudget(t *testing.T) {
 
 func TestRolloutRefusesBadTargets(t *testing.T) {
 	t.Parallel()
-	s := simulate(t, 2, 0, soaptest.Faults{})
+	s := simulate(t, 2, 0, nstest.Faults{})
 	bad := append(append([]distribution.Target{}, s.targets...), s.targets[0], distribution.Target{Account: "not-an-id"})
 	before := s.fake.Requests()
 	_, err := fastRollout(t, s.installer(t)).Run(t.Context(), bad)
@@ -323,7 +323,7 @@ func TestRolloutRefusesBadTargets(t *testing.T) {
 
 func TestAutoInstallerPreflightSendsNothing(t *testing.T) {
 	t.Parallel()
-	s := simulate(t, 1, 0, soaptest.Faults{})
+	s := simulate(t, 1, 0, nstest.Faults{})
 	ai := s.installer(t)
 	before := s.fake.Requests()
 	pp := &soap.Passport{Email: "a@b.c", Password: "pw", Account: s.targets[0].Account, Role: "3", ApplicationID: "C4A2541D-16FB-4845-B8A2-8B8A34BDBB61"}
@@ -342,12 +342,12 @@ func TestAutoInstallerPreflightSendsNothing(t *testing.T) {
 
 func TestAutoInstallerLegacyPath(t *testing.T) {
 	t.Parallel()
-	fake := soaptest.NewServer()
+	fake := nstest.NewServer()
 	t.Cleanup(fake.Close)
-	vendor := fake.MustAddAccount("654321", soaptest.AccountConfig{})
-	cust := fake.MustAddAccount("123456_SB2", soaptest.AccountConfig{RequireApproval: true})
-	cust.AddUser(soaptest.User{Email: "ops@c.example", Password: "pw"})
-	rec, _ := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Legacy", UserCredentials: true})
+	vendor := fake.MustAddAccount("654321", nstest.AccountConfig{})
+	cust := fake.MustAddAccount("123456_SB2", nstest.AccountConfig{RequireApproval: true})
+	cust.AddUser(nstest.User{Email: "ops@c.example", Password: "pw"})
+	rec, _ := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "Legacy", UserCredentials: true})
 	ai, err := distribution.NewAutoInstaller(approval.Record{Name: "Legacy", Owner: vendor.ID(), UserCredentials: true},
 		tba.WithProber(soap.WithVersion(soap.V2020_1), soap.WithTransport(fake.Transport())))
 	if err != nil {
@@ -379,7 +379,7 @@ func TestMain(m *testing.M) {
 
 func childRollout(path string) {
 	t := &testing.T{}
-	s := simulate(t, 400, 0, soaptest.Faults{Latency: 5 * time.Millisecond})
+	s := simulate(t, 400, 0, nstest.Faults{Latency: 5 * time.Millisecond})
 	j, err := rollout.OpenJournal(path)
 	if err != nil {
 		os.Exit(3)
@@ -422,7 +422,7 @@ func TestKillAndResume(t *testing.T) {
 		t.Errorf("journal keeps %d of %d recorded results", len(prev), recorded)
 	}
 	// resume: the same accounts in a fresh fake
-	s := simulate(t, 400, 0, soaptest.Faults{})
+	s := simulate(t, 400, 0, nstest.Faults{})
 	before := s.fake.Requests()
 	rep, err := fastRollout(t, s.installer(t), rollout.WithJournal(j)).Run(t.Context(), s.targets)
 	j.Close()
@@ -481,7 +481,7 @@ func countResults(t *testing.T, path string) int {
 	return strings.Count(string(b), `"outcome"`)
 }
 
-func soaptestFaults() soaptest.Faults { return soaptest.Faults{} }
+func fakeFaults() nstest.Faults { return nstest.Faults{} }
 
 // A 429 with Retry-After holds the target that long in a rollout too, not
 // just the rollout's own short backoff.
@@ -607,23 +607,23 @@ type mixedSim struct {
 // simulateMixed: n accounts, half TBA and half OAuth 2.0 (of those, half
 // public clients, the rest confidential), exactly round(n×share) requiring
 // approval, spread over the channels.
-func simulateMixed(t testing.TB, n int, share float64, faults soaptest.Faults) *mixedSim {
+func simulateMixed(t testing.TB, n int, share float64, faults nstest.Faults) *mixedSim {
 	t.Helper()
-	fake := soaptest.NewServer(soaptest.WithSeed(5))
+	fake := nstest.NewServer(nstest.WithSeed(5))
 	t.Cleanup(fake.Close)
-	vendor := fake.MustAddAccount("TSTDRV1234567", soaptest.AccountConfig{})
+	vendor := fake.MustAddAccount("TSTDRV1234567", nstest.AccountConfig{})
 	redirect := []string{"https://app.acme.example/netsuite/callback"}
-	rec, err := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true,
+	rec, err := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true,
 		OAuth2CodeGrant: true, RedirectURIs: redirect, Scopes: []string{"rest_webservices"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub, err := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync Mobile", OAuth2CodeGrant: true, PublicClient: true,
+	pub, err := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "Acme Sync Mobile", OAuth2CodeGrant: true, PublicClient: true,
 		RedirectURIs: redirect, Scopes: []string{"rest_webservices"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	clientFor := func(in *soaptest.Integration) *oauth2.Client {
+	clientFor := func(in *nstest.Integration) *oauth2.Client {
 		c, err := oauth2.NewClient(oauth2.Config{ClientID: in.ClientID, ClientSecret: in.ClientSecret}, oauth2.WithTransport(fake.Transport()))
 		if err != nil {
 			t.Fatal(err)
@@ -639,7 +639,7 @@ func simulateMixed(t testing.TB, n int, share float64, faults soaptest.Faults) *
 		id := nsdist.AccountID(fmt.Sprintf("%d", 4000000+i))
 		// every channel gets its share of approval-gated accounts: gate by position in a stride
 		req := i*need/n != (i+1)*need/n
-		a := fake.MustAddAccount(string(id), soaptest.AccountConfig{RequireApproval: req})
+		a := fake.MustAddAccount(string(id), nstest.AccountConfig{RequireApproval: req})
 		a.SetFaults(faults)
 		s.requires[id] = req
 		now := time.Now()
@@ -677,7 +677,7 @@ func simulateMixed(t testing.TB, n int, share float64, faults soaptest.Faults) *
 func TestRolloutMixedChannels(t *testing.T) {
 	t.Parallel()
 	const n = 1000
-	s := simulateMixed(t, n, 0.3, soaptest.Faults{ConcurrencyFaultRate: 0.3})
+	s := simulateMixed(t, n, 0.3, nstest.Faults{ConcurrencyFaultRate: 0.3})
 	ai := s.installer(t, distribution.WithProber(oauth2.NewProber(s.confident)))
 	var mu sync.Mutex
 	seen := map[nsdist.AccountID]int{}

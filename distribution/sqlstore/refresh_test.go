@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nsdist/nsdist/distribution/nstest"
 	"github.com/nsdist/nsdist/distribution/oauth2"
 	"github.com/nsdist/nsdist/distribution/sqlstore"
-	"github.com/nsdist/nsdist/soap/soaptest"
 )
 
 const (
@@ -104,16 +104,16 @@ func TestRefresherTwoReplicas(t *testing.T) {
 // publicGrant runs a public client's code grant against a fake NetSuite:
 // the clock, the fake, a maker of clients for the same record, the client
 // that ran the grant, and its token.
-func publicGrant(t *testing.T) (*clock, *soaptest.Server, func() *oauth2.Client, *oauth2.Client, *oauth2.Token) {
+func publicGrant(t *testing.T) (*clock, *nstest.Server, func() *oauth2.Client, *oauth2.Client, *oauth2.Token) {
 	t.Helper()
 	ctx := t.Context()
 	clk := &clock{now: t0}
-	fake := soaptest.NewServer(soaptest.WithClock(clk.Now))
+	fake := nstest.NewServer(nstest.WithClock(clk.Now))
 	t.Cleanup(fake.Close)
-	vendor := fake.MustAddAccount("TSTDRV1234567", soaptest.AccountConfig{})
-	cust := fake.MustAddAccount("123456_SB1", soaptest.AccountConfig{})
-	cust.AddUser(soaptest.User{Email: custEmail, Password: custPass})
-	rec, err := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync", OAuth2CodeGrant: true,
+	vendor := fake.MustAddAccount("TSTDRV1234567", nstest.AccountConfig{})
+	cust := fake.MustAddAccount("123456_SB1", nstest.AccountConfig{})
+	cust.AddUser(nstest.User{Email: custEmail, Password: custPass})
+	rec, err := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "Acme Sync", OAuth2CodeGrant: true,
 		PublicClient: true, RedirectURIs: []string{appRedir}, Scopes: []string{"rest_webservices"}})
 	if err != nil {
 		t.Fatal(err)

@@ -47,7 +47,7 @@
 //
 // # Testing
 //
-// soap/soaptest serves the token endpoints and the consent page:
+// distribution/nstest serves the token endpoints and the consent page:
 // tba.NewClient(tba.WithTransport(fake.Transport())) talks to it, and
 // fake.AuthorizeTBA issues a token without a browser.
 package tba

@@ -24,7 +24,7 @@ var ErrFlow = errors.New("tba: token flow failed")
 // error codes for the issuetoken endpoint (chapter_157017286140) and says
 // only that a 2FA role without nlauth_otp gets an error saying 2FA is
 // required (section_1546447142). They are the codes the fake
-// (soap/soaptest) answers; NetSuite may send others, which get the generic
+// (distribution/nstest) answers; NetSuite may send others, which get the generic
 // NextStep. The last three are the client's own checks.
 const (
 	CodeIntegrationBlocked       = "IntegrationBlocked"

@@ -6,19 +6,19 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/nsdist/nsdist/distribution/nstest"
 	"github.com/nsdist/nsdist/distribution/tba"
-	"github.com/nsdist/nsdist/soap/soaptest"
 )
 
 // The issuetoken endpoint, for an integration that cannot open a browser:
 // issuing the token installs the record in the customer's account.
 func ExampleClient_IssueToken() {
-	fake := soaptest.NewServer()
+	fake := nstest.NewServer()
 	defer fake.Close()
-	vendor := fake.MustAddAccount("TSTDRV1234567", soaptest.AccountConfig{})
-	cust := fake.MustAddAccount("123456", soaptest.AccountConfig{RequireApproval: true})
-	cust.AddUser(soaptest.User{Email: "admin@customer.example", Password: "pw"})
-	rec, _ := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAIssueToken: true})
+	vendor := fake.MustAddAccount("TSTDRV1234567", nstest.AccountConfig{})
+	cust := fake.MustAddAccount("123456", nstest.AccountConfig{RequireApproval: true})
+	cust.AddUser(nstest.User{Email: "admin@customer.example", Password: "pw"})
+	rec, _ := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAIssueToken: true})
 
 	c, _ := tba.NewClient(tba.WithTransport(fake.Transport()))
 	tok, err := c.IssueToken(context.Background(), tba.UserCredentials{Account: "123456", Email: "admin@customer.example", Password: "pw", Role: "3"},
@@ -37,11 +37,11 @@ func ExampleClient_IssueToken() {
 
 // A refusal is a *FlowError with NetSuite's code and the next step.
 func ExampleFlowError() {
-	fake := soaptest.NewServer()
+	fake := nstest.NewServer()
 	defer fake.Close()
-	vendor := fake.MustAddAccount("TSTDRV1234567", soaptest.AccountConfig{})
-	fake.MustAddAccount("123456", soaptest.AccountConfig{}).AddUser(soaptest.User{Email: "admin@customer.example", Password: "pw"})
-	rec, _ := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true}) // no IssueToken box
+	vendor := fake.MustAddAccount("TSTDRV1234567", nstest.AccountConfig{})
+	fake.MustAddAccount("123456", nstest.AccountConfig{}).AddUser(nstest.User{Email: "admin@customer.example", Password: "pw"})
+	rec, _ := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true}) // no IssueToken box
 
 	c, _ := tba.NewClient(tba.WithTransport(fake.Transport()))
 	_, err := c.IssueToken(context.Background(), tba.UserCredentials{Account: "123456", Email: "admin@customer.example", Password: "pw", Role: "3"},

@@ -71,7 +71,7 @@ type Client struct {
 // Option configures a Client; NewClient refuses a bad one.
 type Option func(*Client) error
 
-// WithTransport uses rt (soaptest's transport, for example).
+// WithTransport uses rt (nstest's transport, for example).
 func WithTransport(rt http.RoundTripper) Option {
 	return func(c *Client) error {
 		if rt == nil {

@@ -6,8 +6,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/nsdist/nsdist/distribution/nstest"
 	"github.com/nsdist/nsdist/distribution/tba"
-	"github.com/nsdist/nsdist/soap/soaptest"
 
 	"fmt"
 	"io"
@@ -24,22 +24,22 @@ import (
 )
 
 type env struct {
-	fake     *soaptest.Server
-	customer *soaptest.Account
-	rec      *soaptest.Integration
+	fake     *nstest.Server
+	customer *nstest.Account
+	rec      *nstest.Integration
 	consumer tba.Consumer
 	client   *tba.Client
 }
 
-func setup(t *testing.T, requireApproval bool, spec soaptest.IntegrationSpec, opts ...tba.Option) *env {
+func setup(t *testing.T, requireApproval bool, spec nstest.IntegrationSpec, opts ...tba.Option) *env {
 	t.Helper()
-	fake := soaptest.NewServer()
+	fake := nstest.NewServer()
 	t.Cleanup(fake.Close)
-	vendor := fake.MustAddAccount("TSTDRV1234567", soaptest.AccountConfig{})
-	cust := fake.MustAddAccount("123456_SB1", soaptest.AccountConfig{RequireApproval: requireApproval})
-	cust.AddUser(soaptest.User{Email: "admin@customer.example", Password: "pw"})
+	vendor := fake.MustAddAccount("TSTDRV1234567", nstest.AccountConfig{})
+	cust := fake.MustAddAccount("123456_SB1", nstest.AccountConfig{RequireApproval: requireApproval})
+	cust.AddUser(nstest.User{Email: "admin@customer.example", Password: "pw"})
 	if spec.Name == "" {
-		spec = soaptest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true, TBAIssueToken: true, CallbackURL: "https://app.acme.example/netsuite/callback"}
+		spec = nstest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true, TBAIssueToken: true, CallbackURL: "https://app.acme.example/netsuite/callback"}
 	}
 	rec, err := fake.CreateIntegration(vendor.ID(), spec)
 	if err != nil {
@@ -83,7 +83,7 @@ func (e *env) consent(t *testing.T, authorizeURL, action, password string) url.V
 func TestThreeStepFlowInstalls(t *testing.T) {
 	t.Parallel()
 	for _, approvalRequired := range []bool{false, true} {
-		e := setup(t, approvalRequired, soaptest.IntegrationSpec{})
+		e := setup(t, approvalRequired, nstest.IntegrationSpec{})
 		rt, err := e.client.RequestToken(t.Context(), "", e.consumer, "https://app.acme.example/netsuite/callback", "")
 		if err != nil {
 			t.Fatalf("step one: %v", err)
@@ -141,18 +141,18 @@ func TestFlowErrors(t *testing.T) {
 	cb := "https://app.acme.example/netsuite/callback"
 	tests := []struct {
 		name string
-		spec soaptest.IntegrationSpec
+		spec nstest.IntegrationSpec
 		cb   string
 		prep func(*env)
 		want string
 	}{
-		{"authorization flow unchecked", soaptest.IntegrationSpec{Name: "X", TBA: true, TBAIssueToken: true, CallbackURL: cb}, cb, nil, tba.CodeAuthorizationFlowReq},
-		{"callback mismatch", soaptest.IntegrationSpec{}, "https://evil.example/netsuite/callback", nil, tba.CodeInvalidCallback},
-		{"localhost any port", soaptest.IntegrationSpec{Name: "X", TBA: true, TBAAuthFlow: true, CallbackURL: "http://localhost:*/cb"}, "http://localhost:7777/cb", nil, ""},
-		{"wildcard label", soaptest.IntegrationSpec{Name: "X", TBA: true, TBAAuthFlow: true, CallbackURL: "https://*.acme.example/cb"}, "https://eu.acme.example/cb", nil, ""},
-		{"wildcard is one label", soaptest.IntegrationSpec{Name: "X", TBA: true, TBAAuthFlow: true, CallbackURL: "https://*.acme.example/cb"}, "https://a.b.acme.example/cb", nil, tba.CodeInvalidCallback},
-		{"unknown consumer", soaptest.IntegrationSpec{}, cb, func(e *env) { e.consumer.Key = strings.Repeat("0", 64) }, tba.CodeUnknownIntegration},
-		{"bad secret", soaptest.IntegrationSpec{}, cb, func(e *env) { e.consumer.Secret = "wrong" }, tba.CodeInvalidSignature},
+		{"authorization flow unchecked", nstest.IntegrationSpec{Name: "X", TBA: true, TBAIssueToken: true, CallbackURL: cb}, cb, nil, tba.CodeAuthorizationFlowReq},
+		{"callback mismatch", nstest.IntegrationSpec{}, "https://evil.example/netsuite/callback", nil, tba.CodeInvalidCallback},
+		{"localhost any port", nstest.IntegrationSpec{Name: "X", TBA: true, TBAAuthFlow: true, CallbackURL: "http://localhost:*/cb"}, "http://localhost:7777/cb", nil, ""},
+		{"wildcard label", nstest.IntegrationSpec{Name: "X", TBA: true, TBAAuthFlow: true, CallbackURL: "https://*.acme.example/cb"}, "https://eu.acme.example/cb", nil, ""},
+		{"wildcard is one label", nstest.IntegrationSpec{Name: "X", TBA: true, TBAAuthFlow: true, CallbackURL: "https://*.acme.example/cb"}, "https://a.b.acme.example/cb", nil, tba.CodeInvalidCallback},
+		{"unknown consumer", nstest.IntegrationSpec{}, cb, func(e *env) { e.consumer.Key = strings.Repeat("0", 64) }, tba.CodeUnknownIntegration},
+		{"bad secret", nstest.IntegrationSpec{}, cb, func(e *env) { e.consumer.Secret = "wrong" }, tba.CodeInvalidSignature},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -175,7 +175,7 @@ func TestFlowErrors(t *testing.T) {
 	}
 	t.Run("blocked in the target", func(t *testing.T) {
 		t.Parallel()
-		e := setup(t, false, soaptest.IntegrationSpec{})
+		e := setup(t, false, nstest.IntegrationSpec{})
 		if _, err := e.fake.AuthorizeTBA("123456_SB1", e.rec); err != nil {
 			t.Fatal(err)
 		}
@@ -191,19 +191,19 @@ func TestFlowErrors(t *testing.T) {
 		// and a clock read twice could cross a second (it did, once in a
 		// full run)
 		now := time.Unix(time.Now().Unix(), 0)
-		e := setup(t, false, soaptest.IntegrationSpec{}, tba.WithNonceSource(fixed), tba.WithClock(func() time.Time { return now }))
+		e := setup(t, false, nstest.IntegrationSpec{}, tba.WithNonceSource(fixed), tba.WithClock(func() time.Time { return now }))
 		e.client.RequestToken(t.Context(), "", e.consumer, cb, "") //nolint:errcheck
 		if _, err := e.client.RequestToken(t.Context(), "", e.consumer, cb, ""); !isCode(err, tba.CodeNonceUsed) {
 			t.Errorf("reused nonce: %v", err)
 		}
-		late := setup(t, false, soaptest.IntegrationSpec{}, tba.WithClock(func() time.Time { return time.Now().Add(-10 * time.Minute) }))
+		late := setup(t, false, nstest.IntegrationSpec{}, tba.WithClock(func() time.Time { return time.Now().Add(-10 * time.Minute) }))
 		if _, err := late.client.RequestToken(t.Context(), "", late.consumer, cb, ""); !isCode(err, tba.CodeInvalidTimestamp) {
 			t.Errorf("clock 10 minutes late: %v", err)
 		}
 	})
 	t.Run("deny, state, verifier", func(t *testing.T) {
 		t.Parallel()
-		e := setup(t, false, soaptest.IntegrationSpec{})
+		e := setup(t, false, nstest.IntegrationSpec{})
 		rt, err := e.client.RequestToken(t.Context(), "", e.consumer, cb, "")
 		if err != nil {
 			t.Fatal(err)
@@ -233,9 +233,9 @@ func TestFlowErrors(t *testing.T) {
 
 func TestIssueToken(t *testing.T) {
 	t.Parallel()
-	e := setup(t, true, soaptest.IntegrationSpec{})
-	e.customer.AddUser(soaptest.User{Email: "ops@customer.example", Password: "p w&", OTP: "123456",
-		Roles: []soaptest.Role{{ID: "1001", Name: "Ops", WebServices: true, TwoFactor: true}}})
+	e := setup(t, true, nstest.IntegrationSpec{})
+	e.customer.AddUser(nstest.User{Email: "ops@customer.example", Password: "p w&", OTP: "123456",
+		Roles: []nstest.Role{{ID: "1001", Name: "Ops", WebServices: true, TwoFactor: true}}})
 	u := tba.UserCredentials{Account: "123456_SB1", Email: "ops@customer.example", Password: "p w&", Role: "1001"}
 	if _, err := e.client.IssueToken(t.Context(), u, e.consumer.Key, "nsdist"); !isCode(err, tba.CodeTwoFactorRequired) {
 		t.Errorf("without OTP: %v", err)
@@ -245,7 +245,7 @@ func TestIssueToken(t *testing.T) {
 	if err != nil || tok.ID == "" {
 		t.Fatalf("issuetoken: %v", err)
 	}
-	if inst, _ := e.customer.Install(e.rec.ApplicationID); inst.State != nsdist.StateWaitingForApproval || inst.Channel != soaptest.ChannelToken {
+	if inst, _ := e.customer.Install(e.rec.ApplicationID); inst.State != nsdist.StateWaitingForApproval || inst.Channel != nstest.ChannelToken {
 		t.Errorf("install = %+v", inst)
 	}
 	if _, err := e.client.IssueToken(t.Context(), u, e.consumer.Key, ""); !isCode(err, tba.CodeTwoFactorRequired) {
@@ -255,7 +255,7 @@ func TestIssueToken(t *testing.T) {
 	if _, err := e.client.IssueToken(t.Context(), u, e.consumer.Key, ""); !isCode(err, tba.CodeInvalidLogin) || strings.Contains(err.Error(), "wrong") {
 		t.Errorf("bad password: %v", err)
 	}
-	flowOnly := setup(t, false, soaptest.IntegrationSpec{Name: "F", TBA: true, TBAAuthFlow: true, CallbackURL: "https://x.example/cb"})
+	flowOnly := setup(t, false, nstest.IntegrationSpec{Name: "F", TBA: true, TBAAuthFlow: true, CallbackURL: "https://x.example/cb"})
 	if _, err := flowOnly.client.IssueToken(t.Context(), tba.UserCredentials{Account: "123456_SB1", Email: "admin@customer.example", Password: "pw"}, flowOnly.consumer.Key, ""); !isCode(err, tba.CodeIssueTokenRequired) {
 		t.Errorf("record without IssueToken box: %v", err)
 	}
@@ -280,7 +280,7 @@ func TestTimestampsNeverGoBackwards(t *testing.T) {
 	times := []time.Time{now, now.Add(-time.Hour)}
 	i := 0
 	var seen []string
-	e := setup(t, false, soaptest.IntegrationSpec{}, tba.WithClock(func() time.Time { i++; return times[min(i-1, 1)] }))
+	e := setup(t, false, nstest.IntegrationSpec{}, tba.WithClock(func() time.Time { i++; return times[min(i-1, 1)] }))
 	rec := &recorder{next: e.fake.Transport(), seen: &seen}
 	c, err := tba.NewClient(tba.WithTransport(rec), tba.WithClock(func() time.Time { i++; return times[min(i-1, 1)] }))
 	if err != nil {
@@ -315,7 +315,7 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 func TestConnectHandlers(t *testing.T) {
 	t.Parallel()
 	for _, approvalRequired := range []bool{false, true} {
-		e := setup(t, approvalRequired, soaptest.IntegrationSpec{})
+		e := setup(t, approvalRequired, nstest.IntegrationSpec{})
 		e.customer.SetConsentUser("admin@customer.example")
 		ai, err := distribution.NewAutoInstaller(approval.Record{Name: "Acme Sync", TBA: true, TBAAuthFlow: true}, tba.WithProber(e.fake.ClientOptions()...))
 		if err != nil {
@@ -417,7 +417,7 @@ func TestIssueTokenRefusedByTheAccount(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			e := setup(t, false, soaptest.IntegrationSpec{})
+			e := setup(t, false, nstest.IntegrationSpec{})
 			u := tba.UserCredentials{Account: "123456_SB1", Email: "admin@customer.example", Password: "pw"}
 			if _, err := e.client.IssueToken(t.Context(), u, e.consumer.Key, "first"); err != nil {
 				t.Fatalf("first issuetoken: %v", err)
@@ -446,21 +446,21 @@ func TestFlowRefusalAudited(t *testing.T) {
 	t.Parallel()
 	type got struct {
 		Code, Detail string
-		Origin       soaptest.DetailOrigin
+		Origin       nstest.DetailOrigin
 	}
 	tests := []struct {
 		name  string
 		apply func(e *env)
 		want  got
 	}{
-		{"Blocked", func(e *env) { _ = e.customer.Block(e.rec.ApplicationID) }, got{"IntegrationBlocked", "IntegrationBlocked", soaptest.DetailDocumented}},
-		{"TBA off", func(e *env) { e.customer.SetFeatures(true, false) }, got{"FeatureDisabled", "FeatureDisabled", soaptest.DetailDocumented}},
+		{"Blocked", func(e *env) { _ = e.customer.Block(e.rec.ApplicationID) }, got{"IntegrationBlocked", "IntegrationBlocked", nstest.DetailDocumented}},
+		{"TBA off", func(e *env) { e.customer.SetFeatures(true, false) }, got{"FeatureDisabled", "FeatureDisabled", nstest.DetailDocumented}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			cb := "https://app.acme.example/netsuite/callback"
-			e := setup(t, false, soaptest.IntegrationSpec{})
+			e := setup(t, false, nstest.IntegrationSpec{})
 			if _, err := e.fake.AuthorizeTBA("123456_SB1", e.rec); err != nil {
 				t.Fatal(err)
 			}

@@ -23,8 +23,8 @@ import (
 	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/distribution/nstest"
 	"github.com/nsdist/nsdist/distribution/tba"
-	"github.com/nsdist/nsdist/soap/soaptest"
 )
 
 func main() { os.Exit(run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr)) }
@@ -82,11 +82,11 @@ Flags:
 		}
 		target = distribution.Target{Account: acct, RequireApproval: p, Credential: tba.Credential{Consumer: tba.Consumer{Key: getenv("NETSUITE_CONSUMER_KEY"), Secret: getenv("NETSUITE_CONSUMER_SECRET")}, Token: tba.Token{ID: getenv("NETSUITE_TOKEN"), Secret: getenv("NETSUITE_TOKEN_SECRET")}}}
 	} else {
-		fake := soaptest.NewServer()
+		fake := nstest.NewServer()
 		defer fake.Close()
-		vendor := fake.MustAddAccount("TSTDRV1234567", soaptest.AccountConfig{})
-		cust := fake.MustAddAccount("123456", soaptest.AccountConfig{RequireApproval: true})
-		rec, err := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: *name, TBA: true, TBAAuthFlow: true})
+		vendor := fake.MustAddAccount("TSTDRV1234567", nstest.AccountConfig{})
+		cust := fake.MustAddAccount("123456", nstest.AccountConfig{RequireApproval: true})
+		rec, err := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: *name, TBA: true, TBAAuthFlow: true})
 		if err != nil {
 			fmt.Fprintln(stderr, "autoinstall:", err)
 			return 1

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/nsdist/nsdist"
-	"github.com/nsdist/nsdist/soap/soaptest"
+	"github.com/nsdist/nsdist/distribution/nstest"
 )
 
 // world is the fake and the config it was built from. The admin API reads
@@ -22,11 +22,11 @@ type world struct {
 	log *slog.Logger
 
 	mu   sync.RWMutex
-	fake *soaptest.Server // set once, before the ready line
+	fake *nstest.Server // set once, before the ready line
 	ids  map[string]string
 }
 
-func (w *world) server() *soaptest.Server {
+func (w *world) server() *nstest.Server {
 	w.mu.RLock()
 	defer w.mu.RUnlock()
 	return w.fake
@@ -64,7 +64,7 @@ var uiPages = map[string]bool{
 // system.netsuite.com, and <host id>.suitetalk.api.netsuite.com,
 // <host id>.restlets.api.netsuite.com and <host id>.app.netsuite.com.
 func netSuiteHost(host string) bool {
-	if host == soaptest.GenericHost || host == "system.netsuite.com" {
+	if host == nstest.GenericHost || host == "system.netsuite.com" {
 		return true
 	}
 	for _, suffix := range []string{".suitetalk.api.netsuite.com", ".restlets.api.netsuite.com", ".app.netsuite.com"} {
@@ -139,11 +139,11 @@ type recordJSON struct {
 	ClientSecret   string `json:"client_secret"`
 }
 
-func installedBy(c soaptest.Channel) string {
+func installedBy(c nstest.Channel) string {
 	switch c {
-	case soaptest.ChannelCreated:
+	case nstest.ChannelCreated:
 		return "created"
-	case soaptest.ChannelBundle:
+	case nstest.ChannelBundle:
 		return "bundle"
 	}
 	return "auto" // credentials, token, OAuth 2.0: auto-installation
@@ -172,7 +172,7 @@ func readBody(r *http.Request, v any) error {
 
 func (w *world) adminMux() *http.ServeMux {
 	mux := http.NewServeMux()
-	account := func(rw http.ResponseWriter, r *http.Request) (*soaptest.Account, bool) {
+	account := func(rw http.ResponseWriter, r *http.Request) (*nstest.Account, bool) {
 		a, ok := w.server().Account(r.PathValue("id"))
 		if !ok {
 			adminError(rw, http.StatusNotFound, "no account %q", r.PathValue("id"))
@@ -277,7 +277,7 @@ func (w *world) adminMux() *http.ServeMux {
 		}
 		if err := a.InstallBundle(appID, "bundle"); err != nil {
 			status := http.StatusNotFound
-			if errors.Is(err, soaptest.ErrAlreadyInstalled) {
+			if errors.Is(err, nstest.ErrAlreadyInstalled) {
 				status = http.StatusConflict // the record is left as it was
 			}
 			adminError(rw, status, "%s", trim(err))

@@ -11,8 +11,8 @@ import (
 	"strings"
 
 	"github.com/nsdist/nsdist"
+	"github.com/nsdist/nsdist/distribution/nstest"
 	"github.com/nsdist/nsdist/soap"
-	"github.com/nsdist/nsdist/soap/soaptest"
 )
 
 // config is the server's JSON configuration (DESIGN.md's contract), plus
@@ -322,13 +322,13 @@ func isHex(s string, n int) bool {
 	return len(s) == n && strings.Trim(strings.ToLower(s), "0123456789abcdef") == ""
 }
 
-func consentPolicy(s string) (soaptest.ConsentPolicy, error) {
-	var p soaptest.ConsentPolicy
+func consentPolicy(s string) (nstest.ConsentPolicy, error) {
+	var p nstest.ConsentPolicy
 	if s == "" {
 		return p, nil
 	}
 	if err := p.UnmarshalText([]byte(s)); err != nil {
-		return p, errors.New(strings.TrimPrefix(err.Error(), "soaptest: "))
+		return p, errors.New(strings.TrimPrefix(err.Error(), "nstest: "))
 	}
 	return p, nil
 }
@@ -336,33 +336,33 @@ func consentPolicy(s string) (soaptest.ConsentPolicy, error) {
 // role maps a config role id to the fake's role: 3 is NetSuite's
 // Administrator; any other id is a role with the SOAP Web Services
 // permission that is not an administrator.
-func role(id int) soaptest.Role {
+func role(id int) nstest.Role {
 	if id == 3 {
-		return soaptest.AdministratorRole
+		return nstest.AdministratorRole
 	}
-	return soaptest.Role{ID: strconv.Itoa(id), Name: "Role " + strconv.Itoa(id), WebServices: true}
+	return nstest.Role{ID: strconv.Itoa(id), Name: "Role " + strconv.Itoa(id), WebServices: true}
 }
 
 // apply builds the config's world in fake: accounts and users, then the
 // records in their owners, then the tokens, each issued as the issuetoken
 // endpoint would (installing the record with the preference's State).
 // It returns the application id of each record by name.
-func (c *config) apply(fake *soaptest.Server) (map[string]string, error) {
+func (c *config) apply(fake *nstest.Server) (map[string]string, error) {
 	for _, a := range c.Accounts {
-		acct, err := fake.AddAccount(a.ID, soaptest.AccountConfig{RequireApproval: a.RequireApproval, ConcurrencyLimit: a.ConcurrencyLimit})
+		acct, err := fake.AddAccount(a.ID, nstest.AccountConfig{RequireApproval: a.RequireApproval, ConcurrencyLimit: a.ConcurrencyLimit})
 		if err != nil {
 			return nil, bad("accounts: %s", trim(err))
 		}
 		for _, u := range a.Users {
-			acct.AddUser(soaptest.User{Email: u.Email, Password: u.Password, Roles: []soaptest.Role{role(userRole(&u))}})
+			acct.AddUser(nstest.User{Email: u.Email, Password: u.Password, Roles: []nstest.Role{role(userRole(&u))}})
 		}
 	}
-	byName := map[string]*soaptest.Integration{}
+	byName := map[string]*nstest.Integration{}
 	ids := map[string]string{}
 	for i, in := range c.Integrations {
 		owner, _ := nsdist.ParseAccountID(in.Owner)
 		policy, _ := consentPolicy(in.ConsentPolicy)
-		rec, err := fake.CreateIntegration(owner, soaptest.IntegrationSpec{
+		rec, err := fake.CreateIntegration(owner, nstest.IntegrationSpec{
 			Name: in.Name, UserCredentials: in.UserCredentials,
 			TBA: in.TBA, TBAIssueToken: in.TBA, TBAAuthFlow: in.TBA, CallbackURL: in.CallbackURL,
 			OAuth2CodeGrant: in.OAuth2CodeGrant, OAuth2ClientCredentials: in.OAuth2ClientCredentials, PublicClient: in.PublicClient,
@@ -393,4 +393,4 @@ func (c *config) apply(fake *soaptest.Server) (map[string]string, error) {
 	return ids, nil
 }
 
-func trim(err error) string { return strings.TrimPrefix(err.Error(), "soaptest: ") }
+func trim(err error) string { return strings.TrimPrefix(err.Error(), "nstest: ") }

@@ -1,4 +1,4 @@
-// Command fakenetsuite serves soaptest's fake NetSuite over real TCP, for
+// Command fakenetsuite serves nstest's fake NetSuite over real TCP, for
 // clients in any language: pytest with requests or zeep, Node, Postman, a
 // browser, Playwright.
 //
@@ -47,7 +47,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/nsdist/nsdist/soap/soaptest"
+	"github.com/nsdist/nsdist/distribution/nstest"
 )
 
 func main() {
@@ -93,12 +93,12 @@ Exit status: 0 stopped by SIGINT/SIGTERM, 1 cannot listen, 2 bad flags or config
 	case !(*faultRate >= 0 && *faultRate <= 1):
 		return usage("-fault-rate %v is not between 0 and 1", *faultRate)
 	}
-	var mode soaptest.CodeGrantApproval
+	var mode nstest.CodeGrantApproval
 	switch *codeGrant {
 	case "installs_waiting":
-		mode = soaptest.CodeGrantInstallsWaiting
+		mode = nstest.CodeGrantInstallsWaiting
 	case "not_installed":
-		mode = soaptest.CodeGrantNotInstalled
+		mode = nstest.CodeGrantNotInstalled
 	default:
 		return usage("-code-grant-approval %q: want installs_waiting or not_installed", *codeGrant)
 	}
@@ -122,8 +122,8 @@ Exit status: 0 stopped by SIGINT/SIGTERM, 1 cannot listen, 2 bad flags or config
 	if *verbose {
 		mw = func(next http.Handler) http.Handler { return logRequests(log, w.front(next)) }
 	}
-	fake := soaptest.NewServer(soaptest.WithListener(ln), soaptest.WithMiddleware(mw), soaptest.WithSeed(*seed),
-		soaptest.WithFaults(soaptest.Faults{Latency: *latency, ConcurrencyFaultRate: *faultRate}), soaptest.WithCodeGrantApproval(mode))
+	fake := nstest.NewServer(nstest.WithListener(ln), nstest.WithMiddleware(mw), nstest.WithSeed(*seed),
+		nstest.WithFaults(nstest.Faults{Latency: *latency, ConcurrencyFaultRate: *faultRate}), nstest.WithCodeGrantApproval(mode))
 	w.mu.Lock()
 	w.fake = fake
 	w.mu.Unlock()

@@ -25,23 +25,23 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/nsdist/nsdist/soap/soaptest"
+	"github.com/nsdist/nsdist/distribution/nstest"
 )
 
 type world struct {
-	fake *soaptest.Server
-	cust *soaptest.Account
-	rec  *soaptest.Integration
+	fake *nstest.Server
+	cust *nstest.Account
+	rec  *nstest.Integration
 }
 
 func newWorld(t *testing.T, public bool, redirects ...string) *world {
 	t.Helper()
-	fake := soaptest.NewServer()
+	fake := nstest.NewServer()
 	t.Cleanup(fake.Close)
-	vendor := fake.MustAddAccount("TSTDRV1234567", soaptest.AccountConfig{})
-	cust := fake.MustAddAccount("123456_SB1", soaptest.AccountConfig{})
-	cust.AddUser(soaptest.User{Email: "admin@customer.example", Password: "pw"})
-	rec, err := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync", OAuth2CodeGrant: true, OAuth2ClientCredentials: !public,
+	vendor := fake.MustAddAccount("TSTDRV1234567", nstest.AccountConfig{})
+	cust := fake.MustAddAccount("123456_SB1", nstest.AccountConfig{})
+	cust.AddUser(nstest.User{Email: "admin@customer.example", Password: "pw"})
+	rec, err := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "Acme Sync", OAuth2CodeGrant: true, OAuth2ClientCredentials: !public,
 		PublicClient: public, RedirectURIs: append([]string{"https://app.acme.example/cb"}, redirects...), Scopes: []string{"rest_webservices", "restlets"}})
 	if err != nil {
 		t.Fatal(err)

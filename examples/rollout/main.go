@@ -41,11 +41,11 @@ import (
 	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/distribution/nstest"
 	"github.com/nsdist/nsdist/distribution/oauth2"
 	"github.com/nsdist/nsdist/distribution/rollout"
 	"github.com/nsdist/nsdist/distribution/tba"
 	"github.com/nsdist/nsdist/soap"
-	"github.com/nsdist/nsdist/soap/soaptest"
 )
 
 func main() {
@@ -467,7 +467,7 @@ func writeReport(rep *rollout.Report, path string) error {
 
 // Simulation is the in-process fake NetSuite with its simulated customers.
 type Simulation struct {
-	Fake            *soaptest.Server
+	Fake            *nstest.Server
 	Record          approval.Record
 	Targets         []distribution.Target
 	Approval        map[nsdist.AccountID]bool // which accounts require approval
@@ -506,19 +506,19 @@ func AccountIDs(n int, seed uint64) []nsdist.AccountID {
 // 2.0 code grant, or (channel "mixed") half each, the OAuth 2.0 half split
 // between a confidential client and a public one.
 func Simulate(n int, share, faultRate float64, latency time.Duration, seed uint64, channel string) (*Simulation, error) {
-	fake := soaptest.NewServer(soaptest.WithSeed(seed), soaptest.WithFaults(soaptest.Faults{Latency: latency, ConcurrencyFaultRate: faultRate}))
+	fake := nstest.NewServer(nstest.WithSeed(seed), nstest.WithFaults(nstest.Faults{Latency: latency, ConcurrencyFaultRate: faultRate}))
 	fail := func(err error) (*Simulation, error) { fake.Close(); return nil, err }
-	vendor, err := fake.AddAccount("TSTDRV1234567", soaptest.AccountConfig{})
+	vendor, err := fake.AddAccount("TSTDRV1234567", nstest.AccountConfig{})
 	if err != nil {
 		return fail(err)
 	}
 	redirect := []string{"https://app.acme.example/netsuite/callback"}
-	rec, err := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true, TBAIssueToken: true,
+	rec, err := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true, TBAIssueToken: true,
 		CallbackURL: redirect[0], OAuth2CodeGrant: true, RedirectURIs: redirect, Scopes: []string{"rest_webservices"}})
 	if err != nil {
 		return fail(err)
 	}
-	pub, err := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync Mobile", OAuth2CodeGrant: true, PublicClient: true,
+	pub, err := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "Acme Sync Mobile", OAuth2CodeGrant: true, PublicClient: true,
 		RedirectURIs: redirect, Scopes: []string{"rest_webservices"}})
 	if err != nil {
 		return fail(err)
@@ -541,7 +541,7 @@ func Simulate(n int, share, faultRate float64, latency time.Duration, seed uint6
 	sim := &Simulation{Fake: fake, Approval: requires, RequireApproval: need, OAuth2Client: confidential, Channel: map[nsdist.AccountID]string{},
 		Record: approval.Record{Name: rec.Name, Owner: vendor.ID(), TBA: true, TBAAuthFlow: true, TBAIssueToken: true, OAuth2CodeGrant: true}}
 	for i, id := range ids {
-		a, err := fake.AddAccount(string(id), soaptest.AccountConfig{RequireApproval: requires[id]})
+		a, err := fake.AddAccount(string(id), nstest.AccountConfig{RequireApproval: requires[id]})
 		if err != nil {
 			return fail(err)
 		}

@@ -17,9 +17,9 @@ import (
 
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/distribution/nstest"
 	"github.com/nsdist/nsdist/distribution/oauth2"
 	"github.com/nsdist/nsdist/distribution/tba"
-	"github.com/nsdist/nsdist/soap/soaptest"
 )
 
 // Config chooses the channel and the stores.
@@ -40,7 +40,7 @@ type Config struct {
 // App is the example web app with its fake NetSuite.
 type App struct {
 	http.Handler
-	Fake *soaptest.Server
+	Fake *nstest.Server
 	// Tokens are the OAuth 2.0 tokens kept in memory, per tenant (when
 	// Config.OAuth2Tokens is nil).
 	Tokens *TenantTokens
@@ -92,10 +92,10 @@ func NewApp(base string, cfg Config) (*App, error) {
 		return nil, fmt.Errorf("connectapp: auth %q: want oauth2 or tba", cfg.Auth)
 	}
 	base = strings.Replace(base, "127.0.0.1", "localhost", 1)
-	fake := soaptest.NewServer()
-	vendor := fake.MustAddAccount("TSTDRV1234567", soaptest.AccountConfig{})
-	cust := fake.MustAddAccount("123456", soaptest.AccountConfig{RequireApproval: cfg.RequireApproval})
-	cust.AddUser(soaptest.User{Email: "admin@customer.example", Password: "demo-password"})
+	fake := nstest.NewServer()
+	vendor := fake.MustAddAccount("TSTDRV1234567", nstest.AccountConfig{})
+	cust := fake.MustAddAccount("123456", nstest.AccountConfig{RequireApproval: cfg.RequireApproval})
+	cust.AddUser(nstest.User{Email: "admin@customer.example", Password: "demo-password"})
 	cust.SetConsentUser("admin@customer.example") // the fake's stand-in for a logged-in browser
 	callback := base + "/netsuite/callback"
 	app := &App{Fake: fake, Tokens: &TenantTokens{}, TBAStore: &tba.MemoryStore{}}
@@ -120,7 +120,7 @@ func NewApp(base string, cfg Config) (*App, error) {
 	}
 	switch cfg.Auth {
 	case "oauth2":
-		rec, err := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync", OAuth2CodeGrant: true, PublicClient: true,
+		rec, err := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "Acme Sync", OAuth2CodeGrant: true, PublicClient: true,
 			RedirectURIs: []string{callback}, Scopes: []string{"rest_webservices"}})
 		if err != nil {
 			fake.Close()
@@ -149,7 +149,7 @@ func NewApp(base string, cfg Config) (*App, error) {
 		mux.Handle("GET /netsuite/callback", conn.Callback())
 		mux.Handle("/app/login/oauth2/authorize.nl", proxy)
 	case "tba":
-		rec, err := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true,
+		rec, err := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true,
 			CallbackURL: "http://localhost:*/netsuite/callback"})
 		if err != nil {
 			fake.Close()

@@ -1,4 +1,4 @@
-package soaptest_test
+package nstest_test
 
 import (
 	"errors"
@@ -8,7 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/nsdist/nsdist"
-	"github.com/nsdist/nsdist/soap/soaptest"
+	"github.com/nsdist/nsdist/distribution/nstest"
 )
 
 // TestLoginAuditKeepsTheLatest: the Login Audit Trail holds up to 1000
@@ -24,11 +24,11 @@ func TestLoginAuditKeepsTheLatest(t *testing.T) {
 		N           int
 		First, Last string
 	}
-	soaptest.AuditFailures(f.customer, 0, 1000)
+	nstest.AuditFailures(f.customer, 0, 1000)
 	var got []trail
 	n, first, last := emails()
 	got = append(got, trail{n, first, last})
-	soaptest.AuditFailures(f.customer, 1000, 1)
+	nstest.AuditFailures(f.customer, 1000, 1)
 	n, first, last = emails()
 	got = append(got, trail{n, first, last})
 	if diff := cmp.Diff([]trail{{1000, "0", "999"}, {501, "500", "1000"}}, got); diff != "" {
@@ -42,11 +42,11 @@ func TestBundleInstallKeepsExistingInstall(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name    string
-		prepare func(t *testing.T, f *fixture) *soaptest.Account
-		want    soaptest.Install
+		prepare func(t *testing.T, f *fixture) *nstest.Account
+		want    nstest.Install
 		msg     string // what the error says of the existing install
 	}{
-		{"Blocked after a token install", func(t *testing.T, f *fixture) *soaptest.Account {
+		{"Blocked after a token install", func(t *testing.T, f *fixture) *nstest.Account {
 			if _, err := f.fake.AuthorizeTBA(f.customer.ID(), f.rec); err != nil {
 				t.Fatal(err)
 			}
@@ -54,20 +54,20 @@ func TestBundleInstallKeepsExistingInstall(t *testing.T) {
 				t.Fatal(err)
 			}
 			return f.customer
-		}, soaptest.Install{State: nsdist.StateBlocked, Channel: soaptest.ChannelToken}, `"Acme Sync" is installed in 123456_SB1 (token, Blocked)`},
-		{"the owner's own record", func(t *testing.T, f *fixture) *soaptest.Account { return f.vendor },
-			soaptest.Install{State: nsdist.StateEnabled, Channel: soaptest.ChannelCreated}, `TSTDRV1234567 owns "Acme Sync"`},
+		}, nstest.Install{State: nsdist.StateBlocked, Channel: nstest.ChannelToken}, `"Acme Sync" is installed in 123456_SB1 (token, Blocked)`},
+		{"the owner's own record", func(t *testing.T, f *fixture) *nstest.Account { return f.vendor },
+			nstest.Install{State: nsdist.StateEnabled, Channel: nstest.ChannelCreated}, `TSTDRV1234567 owns "Acme Sync"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := setup(t, false)
 			acct := tt.prepare(t, f)
-			if err := acct.InstallBundle(f.rec.ApplicationID, "installer"); !errors.Is(err, soaptest.ErrAlreadyInstalled) || !strings.Contains(err.Error(), tt.msg) {
+			if err := acct.InstallBundle(f.rec.ApplicationID, "installer"); !errors.Is(err, nstest.ErrAlreadyInstalled) || !strings.Contains(err.Error(), tt.msg) {
 				t.Errorf("InstallBundle = %v, want ErrAlreadyInstalled saying %s", err, tt.msg)
 			}
 			inst, _ := acct.Install(f.rec.ApplicationID)
-			if diff := cmp.Diff(tt.want, soaptest.Install{State: inst.State, Channel: inst.Channel}); diff != "" {
+			if diff := cmp.Diff(tt.want, nstest.Install{State: inst.State, Channel: inst.Channel}); diff != "" {
 				t.Errorf("install after a bundle mismatch (-want +got):\n%s", diff)
 			}
 		})

@@ -1,4 +1,4 @@
-package soaptest
+package nstest
 
 import (
 	"context"
@@ -56,7 +56,7 @@ func (p ConsentPolicy) String() string {
 // MarshalText implements encoding.TextMarshaler.
 func (p ConsentPolicy) MarshalText() ([]byte, error) {
 	if p < 0 || int(p) >= len(consentNames) {
-		return nil, fmt.Errorf("soaptest: unknown consent policy %d", int(p))
+		return nil, fmt.Errorf("nstest: unknown consent policy %d", int(p))
 	}
 	return []byte(p.String()), nil
 }
@@ -65,7 +65,7 @@ func (p ConsentPolicy) MarshalText() ([]byte, error) {
 func (p *ConsentPolicy) UnmarshalText(b []byte) error {
 	i := slices.Index(consentNames[:], string(b))
 	if i < 0 {
-		return fmt.Errorf("soaptest: unknown consent policy %q (want always_ask, never_ask or ask_first_time)", b)
+		return fmt.Errorf("nstest: unknown consent policy %q (want always_ask, never_ask or ask_first_time)", b)
 	}
 	*p = ConsentPolicy(i)
 	return nil
@@ -139,7 +139,7 @@ const (
 // date on its clock.
 var pkceRequiredFrom = time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)
 
-var errOAuth2Spec = errors.New("soaptest: invalid OAuth 2.0 settings")
+var errOAuth2Spec = errors.New("nstest: invalid OAuth 2.0 settings")
 
 // setOAuth2Locked validates the OAuth 2.0 part of spec as the integration
 // record form does on save, and copies it into in.
@@ -784,7 +784,7 @@ var (
 
 // ErrAuthorizePage is returned by [Server.Consent] when NetSuite shows a
 // page (an error, or the login form again) instead of redirecting.
-var ErrAuthorizePage = errors.New("soaptest: the authorize endpoint answered with a page, not a redirect")
+var ErrAuthorizePage = errors.New("nstest: the authorize endpoint answered with a page, not a redirect")
 
 // Consent plays the user's browser on the authorize page: it GETs
 // authorizeURL through the fake's transport, and if the login or consent

@@ -1,4 +1,4 @@
-package soaptest_test
+package nstest_test
 
 import (
 	"crypto"
@@ -25,7 +25,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/nsdist/nsdist"
-	"github.com/nsdist/nsdist/soap/soaptest"
+	"github.com/nsdist/nsdist/distribution/nstest"
 )
 
 // Oracle's published samples (section_158081944642, section_158081952044).
@@ -58,27 +58,27 @@ func (c *clock) Add(d time.Duration) {
 }
 
 type o2fix struct {
-	fake   *soaptest.Server
+	fake   *nstest.Server
 	clk    *clock
-	vendor *soaptest.Account
-	cust   *soaptest.Account
+	vendor *nstest.Account
+	cust   *nstest.Account
 	hc     *http.Client
 }
 
-func newO2(t *testing.T, requireApproval bool, opts ...soaptest.Option) *o2fix {
+func newO2(t *testing.T, requireApproval bool, opts ...nstest.Option) *o2fix {
 	t.Helper()
 	clk := &clock{t: start}
-	fake := soaptest.NewServer(append([]soaptest.Option{soaptest.WithClock(clk.Now)}, opts...)...)
+	fake := nstest.NewServer(append([]nstest.Option{nstest.WithClock(clk.Now)}, opts...)...)
 	t.Cleanup(fake.Close)
 	f := &o2fix{fake: fake, clk: clk}
-	f.vendor = fake.MustAddAccount("TSTDRV1234567", soaptest.AccountConfig{})
-	f.cust = fake.MustAddAccount(custID, soaptest.AccountConfig{RequireApproval: requireApproval})
-	f.cust.AddUser(soaptest.User{Email: annEmail, Password: annPassword})
+	f.vendor = fake.MustAddAccount("TSTDRV1234567", nstest.AccountConfig{})
+	f.cust = fake.MustAddAccount(custID, nstest.AccountConfig{RequireApproval: requireApproval})
+	f.cust.AddUser(nstest.User{Email: annEmail, Password: annPassword})
 	f.hc = &http.Client{Transport: fake.Transport(), CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return f
 }
 
-func (f *o2fix) record(t *testing.T, spec soaptest.IntegrationSpec) *soaptest.Integration {
+func (f *o2fix) record(t *testing.T, spec nstest.IntegrationSpec) *nstest.Integration {
 	t.Helper()
 	if spec.Name == "" {
 		spec.Name = "Acme Sync"
@@ -96,7 +96,7 @@ func (f *o2fix) record(t *testing.T, spec soaptest.IntegrationSpec) *soaptest.In
 	return in
 }
 
-func authURL(host string, in *soaptest.Integration, mods ...func(url.Values)) string {
+func authURL(host string, in *nstest.Integration, mods ...func(url.Values)) string {
 	v := url.Values{
 		"response_type": {"code"}, "client_id": {in.ClientID}, "redirect_uri": {in.RedirectURIs[0]},
 		"scope": {"rest_webservices restlets"}, "state": {testState},
@@ -111,7 +111,7 @@ func authURL(host string, in *soaptest.Integration, mods ...func(url.Values)) st
 var custHost = nsdist.AccountID(custID).AppHost()
 
 // code runs Step One as ann and returns the code.
-func (f *o2fix) code(t *testing.T, in *soaptest.Integration, mods ...func(url.Values)) string {
+func (f *o2fix) code(t *testing.T, in *nstest.Integration, mods ...func(url.Values)) string {
 	t.Helper()
 	loc, err := f.fake.Consent(t.Context(), authURL(custHost, in, mods...), annEmail, annPassword, "allow")
 	if err != nil {
@@ -174,7 +174,7 @@ func basic(id, secret string) string {
 
 // auth returns how in authenticates: Basic for a confidential client,
 // client_id in the body for a public one.
-func auth(in *soaptest.Integration, form url.Values) (string, url.Values) {
+func auth(in *nstest.Integration, form url.Values) (string, url.Values) {
 	if in.PublicClient {
 		form.Set("client_id", in.ClientID)
 		return "", form
@@ -182,13 +182,13 @@ func auth(in *soaptest.Integration, form url.Values) (string, url.Values) {
 	return basic(in.ClientID, in.ClientSecret), form
 }
 
-func (f *o2fix) exchange(t *testing.T, in *soaptest.Integration, code string) tokenResp {
+func (f *o2fix) exchange(t *testing.T, in *nstest.Integration, code string) tokenResp {
 	t.Helper()
 	h, form := auth(in, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {in.RedirectURIs[0]}, "code_verifier": {oracleVerifier}})
 	return f.token(t, h, form)
 }
 
-func (f *o2fix) tokens(t *testing.T, in *soaptest.Integration) (access, refresh string) {
+func (f *o2fix) tokens(t *testing.T, in *nstest.Integration) (access, refresh string) {
 	t.Helper()
 	r := f.exchange(t, in, f.code(t, in))
 	if r.status != http.StatusOK {
@@ -199,7 +199,7 @@ func (f *o2fix) tokens(t *testing.T, in *soaptest.Integration) (access, refresh 
 	return access, refresh
 }
 
-func (f *o2fix) refresh(t *testing.T, in *soaptest.Integration, rt string) tokenResp {
+func (f *o2fix) refresh(t *testing.T, in *nstest.Integration, rt string) tokenResp {
 	t.Helper()
 	h, form := auth(in, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}})
 	return f.token(t, h, form)
@@ -227,7 +227,7 @@ func (f *o2fix) time(t *testing.T, token string) int {
 	return st
 }
 
-func lastDetail(t *testing.T, a *soaptest.Account) string {
+func lastDetail(t *testing.T, a *nstest.Account) string {
 	t.Helper()
 	return lastAudit(t, a).Detail
 }
@@ -240,23 +240,23 @@ func TestOAuth2CodeGrantInstalls(t *testing.T) {
 		name     string
 		public   bool
 		approval bool
-		mode     soaptest.CodeGrantApproval
+		mode     nstest.CodeGrantApproval
 		want     nsdist.State // "" = not installed
 		detail   string
 	}{
-		{"confidential/enabled", false, false, soaptest.CodeGrantInstallsWaiting, nsdist.StateEnabled, ""},
-		{"public/enabled", true, false, soaptest.CodeGrantInstallsWaiting, nsdist.StateEnabled, ""},
-		{"confidential/waiting", false, true, soaptest.CodeGrantInstallsWaiting, nsdist.StateWaitingForApproval, "IntegrationBlocked"},
-		{"public/waiting", true, true, soaptest.CodeGrantInstallsWaiting, nsdist.StateWaitingForApproval, "IntegrationBlocked"},
-		{"confidential/not-installed", false, true, soaptest.CodeGrantNotInstalled, "", "InvalidIntegration"},
-		{"public/not-installed", true, true, soaptest.CodeGrantNotInstalled, "", "InvalidIntegration"},
-		{"not-installed reading, no approval", false, false, soaptest.CodeGrantNotInstalled, nsdist.StateEnabled, ""},
+		{"confidential/enabled", false, false, nstest.CodeGrantInstallsWaiting, nsdist.StateEnabled, ""},
+		{"public/enabled", true, false, nstest.CodeGrantInstallsWaiting, nsdist.StateEnabled, ""},
+		{"confidential/waiting", false, true, nstest.CodeGrantInstallsWaiting, nsdist.StateWaitingForApproval, "IntegrationBlocked"},
+		{"public/waiting", true, true, nstest.CodeGrantInstallsWaiting, nsdist.StateWaitingForApproval, "IntegrationBlocked"},
+		{"confidential/not-installed", false, true, nstest.CodeGrantNotInstalled, "", "InvalidIntegration"},
+		{"public/not-installed", true, true, nstest.CodeGrantNotInstalled, "", "InvalidIntegration"},
+		{"not-installed reading, no approval", false, false, nstest.CodeGrantNotInstalled, nsdist.StateEnabled, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f := newO2(t, tt.approval, soaptest.WithCodeGrantApproval(tt.mode))
-			in := f.record(t, soaptest.IntegrationSpec{OAuth2CodeGrant: true, PublicClient: tt.public})
+			f := newO2(t, tt.approval, nstest.WithCodeGrantApproval(tt.mode))
+			in := f.record(t, nstest.IntegrationSpec{OAuth2CodeGrant: true, PublicClient: tt.public})
 			access, refresh := f.tokens(t, in)
 			if access == "" || refresh == "" {
 				t.Fatal("want an access and a refresh token")
@@ -265,7 +265,7 @@ func TestOAuth2CodeGrantInstalls(t *testing.T) {
 			if got := map[bool]nsdist.State{true: inst.State}[ok]; got != tt.want {
 				t.Fatalf("State after the grant = %q, want %q", got, tt.want)
 			}
-			if ok && inst.Channel != soaptest.ChannelOAuth2 {
+			if ok && inst.Channel != nstest.ChannelOAuth2 {
 				t.Errorf("Channel = %q, want oauth2", inst.Channel)
 			}
 			st, hdr, body := f.serverTime(t, nsdist.AccountID(custID).SuiteTalkHost(), access)
@@ -289,7 +289,7 @@ func TestOAuth2CodeGrantInstalls(t *testing.T) {
 					t.Fatal(err)
 				}
 			} else {
-				if err := f.cust.Approve(in.ApplicationID); !errors.Is(err, soaptest.ErrNotInstalled) {
+				if err := f.cust.Approve(in.ApplicationID); !errors.Is(err, nstest.ErrNotInstalled) {
 					t.Fatalf("Approve = %v, want ErrNotInstalled", err)
 				}
 				f.cust.SetRequireApproval(false) // section_158081952044: clear the box, authorize again
@@ -307,7 +307,7 @@ func TestOAuth2OracleSamples(t *testing.T) {
 	t.Run("confidential Basic header and PKCE pair", func(t *testing.T) {
 		t.Parallel()
 		f := newO2(t, false)
-		in := f.record(t, soaptest.IntegrationSpec{OAuth2CodeGrant: true, ClientID: oracleClientID, ClientSecret: oracleSecret})
+		in := f.record(t, nstest.IntegrationSpec{OAuth2CodeGrant: true, ClientID: oracleClientID, ClientSecret: oracleSecret})
 		r := f.token(t, oracleBasic, url.Values{"grant_type": {"authorization_code"}, "code": {f.code(t, in)}, "redirect_uri": {oracleRedirect}, "code_verifier": {oracleVerifier}})
 		if r.status != 200 {
 			t.Fatalf("token = %d %v", r.status, r.body)
@@ -341,7 +341,7 @@ func TestOAuth2OracleSamples(t *testing.T) {
 	t.Run("public Basic header with empty secret", func(t *testing.T) {
 		t.Parallel()
 		f := newO2(t, false)
-		in := f.record(t, soaptest.IntegrationSpec{OAuth2CodeGrant: true, PublicClient: true, ClientID: oracleClientID})
+		in := f.record(t, nstest.IntegrationSpec{OAuth2CodeGrant: true, PublicClient: true, ClientID: oracleClientID})
 		r := f.token(t, oraclePublic, url.Values{"grant_type": {"authorization_code"}, "code": {f.code(t, in)}, "redirect_uri": {oracleRedirect}, "code_verifier": {oracleVerifier}})
 		if r.status != 200 || r.body["refresh_token"] == nil {
 			t.Fatalf("token = %d %v", r.status, r.body)
@@ -354,36 +354,36 @@ func TestOAuth2ClientAuthentication(t *testing.T) {
 	tests := []struct {
 		name   string
 		public bool
-		authz  func(in *soaptest.Integration) string
-		body   func(in *soaptest.Integration, v url.Values)
+		authz  func(in *nstest.Integration) string
+		body   func(in *nstest.Integration, v url.Values)
 		status int
 		err    string
 		detail string
 	}{
-		{"confidential Basic", false, func(in *soaptest.Integration) string { return basic(in.ClientID, in.ClientSecret) }, nil, 200, "", ""},
-		{"wrong secret", false, func(in *soaptest.Integration) string { return basic(in.ClientID, strings.Repeat("0", 64)) }, nil, 401, "invalid_client", "ClientAuthenticationFailed"},
-		{"base64url instead of standard", false, func(in *soaptest.Integration) string {
+		{"confidential Basic", false, func(in *nstest.Integration) string { return basic(in.ClientID, in.ClientSecret) }, nil, 200, "", ""},
+		{"wrong secret", false, func(in *nstest.Integration) string { return basic(in.ClientID, strings.Repeat("0", 64)) }, nil, 401, "invalid_client", "ClientAuthenticationFailed"},
+		{"base64url instead of standard", false, func(in *nstest.Integration) string {
 			return "Basic " + base64.URLEncoding.EncodeToString([]byte(in.ClientID+":"+in.ClientSecret+"\xfb\xff"))
 		}, nil, 401, "invalid_client", "ClientAuthenticationFailed"},
-		{"confidential client_id in body only", false, nil, func(in *soaptest.Integration, v url.Values) { v.Set("client_id", in.ClientID) }, 401, "invalid_client", "ClientAuthenticationFailed"},
-		{"client_secret in body", false, nil, func(in *soaptest.Integration, v url.Values) {
+		{"confidential client_id in body only", false, nil, func(in *nstest.Integration, v url.Values) { v.Set("client_id", in.ClientID) }, 401, "invalid_client", "ClientAuthenticationFailed"},
+		{"client_secret in body", false, nil, func(in *nstest.Integration, v url.Values) {
 			v.Set("client_id", in.ClientID)
 			v.Set("client_secret", in.ClientSecret)
 		}, 401, "invalid_client", "ClientAuthenticationFailed"},
-		{"Basic and client_id in body", false, func(in *soaptest.Integration) string { return basic(in.ClientID, in.ClientSecret) },
-			func(in *soaptest.Integration, v url.Values) { v.Set("client_id", in.ClientID) }, 400, "invalid_request", "ClientAuthenticationFailed"},
+		{"Basic and client_id in body", false, func(in *nstest.Integration) string { return basic(in.ClientID, in.ClientSecret) },
+			func(in *nstest.Integration, v url.Values) { v.Set("client_id", in.ClientID) }, 400, "invalid_request", "ClientAuthenticationFailed"},
 		{"no client at all", false, nil, nil, 401, "invalid_client", "ClientAuthenticationFailed"},
-		{"public client_id in body", true, nil, func(in *soaptest.Integration, v url.Values) { v.Set("client_id", in.ClientID) }, 200, "", ""},
-		{"public Basic empty secret", true, func(in *soaptest.Integration) string { return basic(in.ClientID, "") }, nil, 200, "", ""},
-		{"public Basic and client_id in body", true, func(in *soaptest.Integration) string { return basic(in.ClientID, "") },
-			func(in *soaptest.Integration, v url.Values) { v.Set("client_id", in.ClientID) }, 400, "invalid_request", "ClientAuthenticationFailed"},
-		{"public with a secret", true, func(in *soaptest.Integration) string { return basic(in.ClientID, "x") }, nil, 401, "invalid_client", "ClientAuthenticationFailed"},
+		{"public client_id in body", true, nil, func(in *nstest.Integration, v url.Values) { v.Set("client_id", in.ClientID) }, 200, "", ""},
+		{"public Basic empty secret", true, func(in *nstest.Integration) string { return basic(in.ClientID, "") }, nil, 200, "", ""},
+		{"public Basic and client_id in body", true, func(in *nstest.Integration) string { return basic(in.ClientID, "") },
+			func(in *nstest.Integration, v url.Values) { v.Set("client_id", in.ClientID) }, 400, "invalid_request", "ClientAuthenticationFailed"},
+		{"public with a secret", true, func(in *nstest.Integration) string { return basic(in.ClientID, "x") }, nil, 401, "invalid_client", "ClientAuthenticationFailed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := newO2(t, false)
-			in := f.record(t, soaptest.IntegrationSpec{OAuth2CodeGrant: true, PublicClient: tt.public})
+			in := f.record(t, nstest.IntegrationSpec{OAuth2CodeGrant: true, PublicClient: tt.public})
 			form := url.Values{"grant_type": {"authorization_code"}, "code": {f.code(t, in)}, "redirect_uri": {oracleRedirect}, "code_verifier": {oracleVerifier}}
 			h := ""
 			if tt.authz != nil {
@@ -416,21 +416,21 @@ func TestOAuth2CodeRules(t *testing.T) {
 		name   string
 		form   func(f *o2fix, code string, v url.Values)
 		detail string
-		origin soaptest.DetailOrigin // Oracle lists InvalidGrant for a PKCE mismatch only
+		origin nstest.DetailOrigin // Oracle lists InvalidGrant for a PKCE mismatch only
 	}{
-		{"reused", nil, "InvalidGrant", soaptest.DetailInferred},
-		{"expired", func(f *o2fix, _ string, _ url.Values) { f.clk.Add(10*time.Minute + time.Second) }, "InvalidGrant", soaptest.DetailInferred},
-		{"redirect_uri differs", func(_ *o2fix, _ string, v url.Values) { v.Set("redirect_uri", "https://myapplication.com/other") }, "InvalidGrant", soaptest.DetailInferred},
-		{"PKCE mismatch", func(_ *o2fix, _ string, v url.Values) { v.Set("code_verifier", strings.Repeat("a", 43)) }, "InvalidGrant", soaptest.DetailDocumented},
-		{"verifier too short", func(_ *o2fix, _ string, v url.Values) { v.Set("code_verifier", oracleVerifier[:42]) }, "InvalidGrant", soaptest.DetailDocumented},
-		{"no verifier", func(_ *o2fix, _ string, v url.Values) { v.Del("code_verifier") }, "InvalidGrant", soaptest.DetailDocumented},
-		{"unknown code", func(_ *o2fix, _ string, v url.Values) { v.Set("code", strings.Repeat("0", 64)) }, "InvalidGrant", soaptest.DetailInferred},
+		{"reused", nil, "InvalidGrant", nstest.DetailInferred},
+		{"expired", func(f *o2fix, _ string, _ url.Values) { f.clk.Add(10*time.Minute + time.Second) }, "InvalidGrant", nstest.DetailInferred},
+		{"redirect_uri differs", func(_ *o2fix, _ string, v url.Values) { v.Set("redirect_uri", "https://myapplication.com/other") }, "InvalidGrant", nstest.DetailInferred},
+		{"PKCE mismatch", func(_ *o2fix, _ string, v url.Values) { v.Set("code_verifier", strings.Repeat("a", 43)) }, "InvalidGrant", nstest.DetailDocumented},
+		{"verifier too short", func(_ *o2fix, _ string, v url.Values) { v.Set("code_verifier", oracleVerifier[:42]) }, "InvalidGrant", nstest.DetailDocumented},
+		{"no verifier", func(_ *o2fix, _ string, v url.Values) { v.Del("code_verifier") }, "InvalidGrant", nstest.DetailDocumented},
+		{"unknown code", func(_ *o2fix, _ string, v url.Values) { v.Set("code", strings.Repeat("0", 64)) }, "InvalidGrant", nstest.DetailInferred},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := newO2(t, false)
-			in := f.record(t, soaptest.IntegrationSpec{OAuth2CodeGrant: true})
+			in := f.record(t, nstest.IntegrationSpec{OAuth2CodeGrant: true})
 			code := f.code(t, in)
 			form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {oracleRedirect}, "code_verifier": {oracleVerifier}}
 			if tt.form == nil { // reused
@@ -455,8 +455,8 @@ func TestOAuth2CodeRules(t *testing.T) {
 	t.Run("another client's code", func(t *testing.T) {
 		t.Parallel()
 		f := newO2(t, false)
-		a := f.record(t, soaptest.IntegrationSpec{OAuth2CodeGrant: true})
-		b := f.record(t, soaptest.IntegrationSpec{Name: "Other", OAuth2CodeGrant: true})
+		a := f.record(t, nstest.IntegrationSpec{OAuth2CodeGrant: true})
+		b := f.record(t, nstest.IntegrationSpec{Name: "Other", OAuth2CodeGrant: true})
 		r := f.exchange(t, b, f.code(t, a))
 		if diff := cmp.Diff([]any{400, "invalid_grant", "ClientIdMismatch"}, []any{r.status, r.body["error"], lastDetail(t, f.cust)}); diff != "" {
 			t.Fatalf("mismatch (-want +got):\n%s", diff)
@@ -468,15 +468,15 @@ func TestOAuth2AuthorizeErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name    string
-		spec    soaptest.IntegrationSpec
+		spec    nstest.IntegrationSpec
 		mods    func(v url.Values)
-		setup   func(f *o2fix, in *soaptest.Integration)
+		setup   func(f *o2fix, in *nstest.Integration)
 		host    string
 		action  string
 		pageErr bool   // an error page, no redirect
 		err     string // the redirect's error
 		detail  string
-		origin  soaptest.DetailOrigin // empty: documented
+		origin  nstest.DetailOrigin // empty: documented
 	}{
 		{name: "unknown client_id", mods: func(v url.Values) { v.Set("client_id", strings.Repeat("a", 64)) }, pageErr: true, detail: "UnknownIntegration"},
 		{name: "redirect_uri mismatch", mods: func(v url.Values) { v.Set("redirect_uri", "https://evil.example/cb") }, pageErr: true, detail: "InvalidRedirectURI"},
@@ -484,31 +484,31 @@ func TestOAuth2AuthorizeErrors(t *testing.T) {
 		{name: "short state", mods: func(v url.Values) { v.Set("state", "abc") }, err: "invalid_request", detail: "InvalidState"},
 		{name: "no state", mods: func(v url.Values) { v.Del("state") }, err: "invalid_request", detail: "InvalidState"},
 		{name: "plain PKCE", mods: func(v url.Values) { v.Set("code_challenge_method", "plain") }, err: "invalid_request", detail: "InvalidRequest"},
-		{name: "public client without PKCE", spec: soaptest.IntegrationSpec{PublicClient: true}, mods: func(v url.Values) { v.Del("code_challenge"); v.Del("code_challenge_method") }, err: "invalid_request", detail: "InvalidRequest"},
+		{name: "public client without PKCE", spec: nstest.IntegrationSpec{PublicClient: true}, mods: func(v url.Values) { v.Del("code_challenge"); v.Del("code_challenge_method") }, err: "invalid_request", detail: "InvalidRequest"},
 		{name: "2027.1 requires PKCE", mods: func(v url.Values) { v.Del("code_challenge"); v.Del("code_challenge_method") },
-			setup: func(f *o2fix, _ *soaptest.Integration) {
+			setup: func(f *o2fix, _ *nstest.Integration) {
 				f.clk.Add(time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC).Sub(start))
 			}, err: "invalid_request", detail: "InvalidRequest"},
 		{name: "scope not on the record", mods: func(v url.Values) { v.Set("scope", "suite_analytics") }, err: "invalid_scope", detail: "ScopeMismatched"},
 		{name: "unknown scope", mods: func(v url.Values) { v.Set("scope", "rest_webservices openid") }, err: "invalid_scope", detail: "ScopeMismatched"},
-		{name: "mcp with another scope", spec: soaptest.IntegrationSpec{Scopes: []string{"mcp"}}, mods: func(v url.Values) { v.Set("scope", "mcp restlets") }, err: "invalid_scope", detail: "ScopeMismatched"},
-		{name: "prompt=none with mcp", spec: soaptest.IntegrationSpec{Scopes: []string{"mcp"}}, mods: func(v url.Values) { v.Set("scope", "mcp"); v.Set("prompt", "none") }, err: "invalid_request", detail: "InvalidRequest", origin: soaptest.DetailInferred},
-		{name: "unknown prompt", mods: func(v url.Values) { v.Set("prompt", "select_account") }, err: "invalid_request", detail: "InvalidRequest", origin: soaptest.DetailInferred},
-		{name: "no scope", mods: func(v url.Values) { v.Del("scope") }, err: "invalid_request", detail: "InvalidRequest", origin: soaptest.DetailInferred},
-		{name: "state twice", mods: func(v url.Values) { v.Add("state", "ykv2XLx1BpT5Q0F3MRPHb94j") }, err: "invalid_request", detail: "InvalidRequest", origin: soaptest.DetailInferred},
+		{name: "mcp with another scope", spec: nstest.IntegrationSpec{Scopes: []string{"mcp"}}, mods: func(v url.Values) { v.Set("scope", "mcp restlets") }, err: "invalid_scope", detail: "ScopeMismatched"},
+		{name: "prompt=none with mcp", spec: nstest.IntegrationSpec{Scopes: []string{"mcp"}}, mods: func(v url.Values) { v.Set("scope", "mcp"); v.Set("prompt", "none") }, err: "invalid_request", detail: "InvalidRequest", origin: nstest.DetailInferred},
+		{name: "unknown prompt", mods: func(v url.Values) { v.Set("prompt", "select_account") }, err: "invalid_request", detail: "InvalidRequest", origin: nstest.DetailInferred},
+		{name: "no scope", mods: func(v url.Values) { v.Del("scope") }, err: "invalid_request", detail: "InvalidRequest", origin: nstest.DetailInferred},
+		{name: "state twice", mods: func(v url.Values) { v.Add("state", "ykv2XLx1BpT5Q0F3MRPHb94j") }, err: "invalid_request", detail: "InvalidRequest", origin: nstest.DetailInferred},
 		{name: "prompt=login on system.netsuite.com", mods: func(v url.Values) { v.Set("prompt", "login") }, host: "system.netsuite.com", err: "invalid_request"}, // no account known yet: no audit entry
 		{name: "user denies", action: "deny", err: "access_denied", detail: "AuthorizationExplicitlyDenied"},
-		{name: "record Blocked", setup: func(f *o2fix, in *soaptest.Integration) {
+		{name: "record Blocked", setup: func(f *o2fix, in *nstest.Integration) {
 			f.tokens(t, in)
 			if err := f.cust.Block(in.ApplicationID); err != nil {
 				t.Fatal(err)
 			}
 		}, err: "unauthorized_client", detail: "IntegrationBlocked"},
-		{name: "feature off", setup: func(f *o2fix, _ *soaptest.Integration) { f.cust.SetOAuth2Enabled(false) }, err: "unauthorized_client", detail: "FeatureDisabled"},
-		{name: "record without the code grant", spec: soaptest.IntegrationSpec{OAuth2ClientCredentials: true, RedirectURIs: []string{}},
+		{name: "feature off", setup: func(f *o2fix, _ *nstest.Integration) { f.cust.SetOAuth2Enabled(false) }, err: "unauthorized_client", detail: "FeatureDisabled"},
+		{name: "record without the code grant", spec: nstest.IntegrationSpec{OAuth2ClientCredentials: true, RedirectURIs: []string{}},
 			pageErr: true, detail: "InvalidRedirectURI"}, // no redirect URI can match
-		{name: "code grant box cleared by the owner", setup: func(f *o2fix, in *soaptest.Integration) {
-			err := f.vendor.EditShared(in.ApplicationID, func(i *soaptest.Integration) { i.OAuth2CodeGrant, i.OAuth2ClientCredentials = false, true })
+		{name: "code grant box cleared by the owner", setup: func(f *o2fix, in *nstest.Integration) {
+			err := f.vendor.EditShared(in.ApplicationID, func(i *nstest.Integration) { i.OAuth2CodeGrant, i.OAuth2ClientCredentials = false, true })
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -542,7 +542,7 @@ func TestOAuth2AuthorizeErrors(t *testing.T) {
 			}
 			loc, err := f.fake.Consent(t.Context(), authURL(host, in, mods...), annEmail, annPassword, action)
 			if tt.pageErr {
-				if !errors.Is(err, soaptest.ErrAuthorizePage) {
+				if !errors.Is(err, nstest.ErrAuthorizePage) {
 					t.Fatalf("Consent = %v, %v; want an error page", loc, err)
 				}
 			} else {
@@ -565,7 +565,7 @@ func TestOAuth2AuthorizeErrors(t *testing.T) {
 			if tt.detail != "" {
 				origin := tt.origin
 				if origin == "" {
-					origin = soaptest.DetailDocumented
+					origin = nstest.DetailDocumented
 				}
 				if a := lastAudit(t, f.cust); a.Detail != tt.detail || a.Origin != origin {
 					t.Errorf("audit Detail = %q (%s), want %q (%s)", a.Detail, a.Origin, tt.detail, origin)
@@ -586,9 +586,9 @@ func (f *o2fix) stateOf(mod func(url.Values)) string {
 func TestOAuth2SystemDomain(t *testing.T) {
 	t.Parallel()
 	f := newO2(t, false)
-	other := f.fake.MustAddAccount("7654321_SB1", soaptest.AccountConfig{})
-	other.AddUser(soaptest.User{Email: "bob@other.example", Password: "pw-bob", EntityID: "42", Roles: []soaptest.Role{{ID: "1000", Name: "Integrator"}}})
-	in := f.record(t, soaptest.IntegrationSpec{OAuth2CodeGrant: true})
+	other := f.fake.MustAddAccount("7654321_SB1", nstest.AccountConfig{})
+	other.AddUser(nstest.User{Email: "bob@other.example", Password: "pw-bob", EntityID: "42", Roles: []nstest.Role{{ID: "1000", Name: "Integrator"}}})
+	in := f.record(t, nstest.IntegrationSpec{OAuth2CodeGrant: true})
 	loc, err := f.fake.Consent(t.Context(), authURL("system.netsuite.com", in), "bob@other.example", "pw-bob", "allow")
 	if err != nil {
 		t.Fatal(err)
@@ -605,7 +605,7 @@ func TestOAuth2SystemDomain(t *testing.T) {
 	if _, ok := other.Install(in.ApplicationID); !ok {
 		t.Error("the record was not installed in the company's account")
 	}
-	if _, err := f.fake.Consent(t.Context(), authURL("system.netsuite.com", in), "bob@other.example", "wrong", "allow"); !errors.Is(err, soaptest.ErrAuthorizePage) {
+	if _, err := f.fake.Consent(t.Context(), authURL("system.netsuite.com", in), "bob@other.example", "wrong", "allow"); !errors.Is(err, nstest.ErrAuthorizePage) {
 		t.Errorf("bad password: %v, want the login page again", err)
 	}
 }
@@ -619,32 +619,32 @@ func TestOAuth2ConsentMatrix(t *testing.T) {
 		login    result = "login" // the login form only
 	)
 	tests := []struct {
-		policy  soaptest.ConsentPolicy
+		policy  nstest.ConsentPolicy
 		prompt  string
 		session bool
 		before  bool // the user consented before
 		want    result
 	}{
-		{soaptest.ConsentAlwaysAsk, "", true, true, consent},
-		{soaptest.ConsentAlwaysAsk, "none", true, true, consent},
-		{soaptest.ConsentAlwaysAsk, "", false, false, consent},
-		{soaptest.ConsentNeverAsk, "", true, false, redirect},
-		{soaptest.ConsentNeverAsk, "none", true, false, redirect},
-		{soaptest.ConsentNeverAsk, "consent", true, false, consent},
-		{soaptest.ConsentNeverAsk, "", false, false, login},
-		{soaptest.ConsentNeverAsk, "login", true, false, login},
-		{soaptest.ConsentNeverAsk, "login consent", true, false, consent},
-		{soaptest.ConsentAskFirstTime, "", true, false, consent},
-		{soaptest.ConsentAskFirstTime, "", true, true, redirect},
-		{soaptest.ConsentAskFirstTime, "consent", true, true, consent},
-		{soaptest.ConsentAskFirstTime, "consent login", true, true, consent},
-		{soaptest.ConsentAskFirstTime, "none", true, true, redirect},
+		{nstest.ConsentAlwaysAsk, "", true, true, consent},
+		{nstest.ConsentAlwaysAsk, "none", true, true, consent},
+		{nstest.ConsentAlwaysAsk, "", false, false, consent},
+		{nstest.ConsentNeverAsk, "", true, false, redirect},
+		{nstest.ConsentNeverAsk, "none", true, false, redirect},
+		{nstest.ConsentNeverAsk, "consent", true, false, consent},
+		{nstest.ConsentNeverAsk, "", false, false, login},
+		{nstest.ConsentNeverAsk, "login", true, false, login},
+		{nstest.ConsentNeverAsk, "login consent", true, false, consent},
+		{nstest.ConsentAskFirstTime, "", true, false, consent},
+		{nstest.ConsentAskFirstTime, "", true, true, redirect},
+		{nstest.ConsentAskFirstTime, "consent", true, true, consent},
+		{nstest.ConsentAskFirstTime, "consent login", true, true, consent},
+		{nstest.ConsentAskFirstTime, "none", true, true, redirect},
 	}
 	for _, tt := range tests {
 		t.Run(tt.policy.String()+"/"+tt.prompt+map[bool]string{true: "/session", false: ""}[tt.session]+map[bool]string{true: "/again", false: ""}[tt.before], func(t *testing.T) {
 			t.Parallel()
 			f := newO2(t, false)
-			in := f.record(t, soaptest.IntegrationSpec{OAuth2CodeGrant: true, ConsentPolicy: tt.policy})
+			in := f.record(t, nstest.IntegrationSpec{OAuth2CodeGrant: true, ConsentPolicy: tt.policy})
 			if tt.before {
 				f.code(t, in)
 			}
@@ -692,7 +692,7 @@ func TestOAuth2ConsentMatrix(t *testing.T) {
 	t.Run("prompt=none without a session", func(t *testing.T) {
 		t.Parallel()
 		f := newO2(t, false)
-		in := f.record(t, soaptest.IntegrationSpec{OAuth2CodeGrant: true, ConsentPolicy: soaptest.ConsentNeverAsk})
+		in := f.record(t, nstest.IntegrationSpec{OAuth2CodeGrant: true, ConsentPolicy: nstest.ConsentNeverAsk})
 		loc, err := f.fake.Consent(t.Context(), authURL(custHost, in, func(v url.Values) { v.Set("prompt", "none") }), "", "", "allow")
 		if err != nil || loc.Query().Get("error") != "access_denied" {
 			t.Fatalf("Consent = %v, %v; want error=access_denied", loc, err)
@@ -701,7 +701,7 @@ func TestOAuth2ConsentMatrix(t *testing.T) {
 	t.Run("new scopes ask again", func(t *testing.T) {
 		t.Parallel()
 		f := newO2(t, false)
-		in := f.record(t, soaptest.IntegrationSpec{OAuth2CodeGrant: true, ConsentPolicy: soaptest.ConsentAskFirstTime})
+		in := f.record(t, nstest.IntegrationSpec{OAuth2CodeGrant: true, ConsentPolicy: nstest.ConsentAskFirstTime})
 		f.code(t, in, func(v url.Values) { v.Set("scope", "restlets") })
 		f.cust.SetConsentUser(annEmail)
 		resp, err := f.hc.Get(authURL(custHost, in))
@@ -720,7 +720,7 @@ func TestOAuth2Refresh(t *testing.T) {
 	t.Run("public rotation", func(t *testing.T) {
 		t.Parallel()
 		f := newO2(t, false)
-		in := f.record(t, soaptest.IntegrationSpec{OAuth2CodeGrant: true, PublicClient: true})
+		in := f.record(t, nstest.IntegrationSpec{OAuth2CodeGrant: true, PublicClient: true})
 		_, rt1 := f.tokens(t, in)
 		r := f.refresh(t, in, rt1)
 		rt2, _ := r.body["refresh_token"].(string)
@@ -731,7 +731,7 @@ func TestOAuth2Refresh(t *testing.T) {
 			t.Errorf("serverTime with the refreshed token = %d", st)
 		}
 		again := f.refresh(t, in, rt1)
-		if diff := cmp.Diff([]any{400, "invalid_grant", "InvalidRefreshToken", soaptest.DetailInferred}, []any{again.status, again.body["error"], lastDetail(t, f.cust), lastAudit(t, f.cust).Origin}); diff != "" {
+		if diff := cmp.Diff([]any{400, "invalid_grant", "InvalidRefreshToken", nstest.DetailInferred}, []any{again.status, again.body["error"], lastDetail(t, f.cust), lastAudit(t, f.cust).Origin}); diff != "" {
 			t.Errorf("spent refresh token mismatch (-want +got):\n%s", diff)
 		}
 		if got := f.fake.TokenRequests("refresh_token"); got != 2 {
@@ -746,7 +746,7 @@ func TestOAuth2Refresh(t *testing.T) {
 	t.Run("public rotation window", func(t *testing.T) {
 		t.Parallel()
 		f := newO2(t, false)
-		in := f.record(t, soaptest.IntegrationSpec{OAuth2CodeGrant: true, PublicClient: true, RefreshTokenValidity: 2 * time.Hour, MaxTokenRotation: 5 * time.Hour})
+		in := f.record(t, nstest.IntegrationSpec{OAuth2CodeGrant: true, PublicClient: true, RefreshTokenValidity: 2 * time.Hour, MaxTokenRotation: 5 * time.Hour})
 		_, rt := f.tokens(t, in)
 		for i := range 4 {
 			f.clk.Add(time.Hour + time.Minute)
@@ -765,7 +765,7 @@ func TestOAuth2Refresh(t *testing.T) {
 	t.Run("confidential", func(t *testing.T) {
 		t.Parallel()
 		f := newO2(t, false)
-		in := f.record(t, soaptest.IntegrationSpec{OAuth2CodeGrant: true})
+		in := f.record(t, nstest.IntegrationSpec{OAuth2CodeGrant: true})
 		access, rt := f.tokens(t, in)
 		for range 2 {
 			r := f.refresh(t, in, rt)
@@ -790,10 +790,10 @@ func TestOAuth2Refresh(t *testing.T) {
 	t.Run("access token as refresh token", func(t *testing.T) {
 		t.Parallel()
 		f := newO2(t, false)
-		in := f.record(t, soaptest.IntegrationSpec{OAuth2CodeGrant: true})
+		in := f.record(t, nstest.IntegrationSpec{OAuth2CodeGrant: true})
 		access, rt := f.tokens(t, in)
 		r := f.refresh(t, in, access)
-		if diff := cmp.Diff([]any{400, "invalid_grant", "InvalidRefreshToken", soaptest.DetailDocumented}, []any{r.status, r.body["error"], lastDetail(t, f.cust), lastAudit(t, f.cust).Origin}); diff != "" {
+		if diff := cmp.Diff([]any{400, "invalid_grant", "InvalidRefreshToken", nstest.DetailDocumented}, []any{r.status, r.body["error"], lastDetail(t, f.cust), lastAudit(t, f.cust).Origin}); diff != "" {
 			t.Errorf("mismatch (-want +got):\n%s", diff)
 		}
 		if st := f.time(t, rt); st != 401 || lastDetail(t, f.cust) != "TokenRejected" {
@@ -806,10 +806,10 @@ func TestOAuth2RevokeAndResourceRefusals(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name   string
-		act    func(t *testing.T, f *o2fix, in *soaptest.Integration, access, refresh string)
+		act    func(t *testing.T, f *o2fix, in *nstest.Integration, access, refresh string)
 		detail string
 	}{
-		{"revoke endpoint", func(t *testing.T, f *o2fix, in *soaptest.Integration, _, refresh string) {
+		{"revoke endpoint", func(t *testing.T, f *o2fix, in *nstest.Integration, _, refresh string) {
 			r := f.post(t, nsdist.AccountID(custID).SuiteTalkHost(), "/services/rest/auth/oauth2/v1/revoke", basic(in.ClientID, in.ClientSecret), url.Values{"token": {refresh}})
 			if r.status != 200 || r.body != nil {
 				t.Fatalf("revoke = %d %v", r.status, r.body)
@@ -818,27 +818,27 @@ func TestOAuth2RevokeAndResourceRefusals(t *testing.T) {
 				t.Errorf("refresh after revoke = %d", r.status)
 			}
 		}, "TokenBlocked"},
-		{"administrator revokes", func(t *testing.T, f *o2fix, in *soaptest.Integration, _, _ string) {
+		{"administrator revokes", func(t *testing.T, f *o2fix, in *nstest.Integration, _, _ string) {
 			if n := f.fake.RevokeOAuth2(custID, in.ClientID); n != 1 {
 				t.Errorf("RevokeOAuth2 = %d, want 1", n)
 			}
 		}, "TokenBlocked"},
-		{"record Blocked", func(t *testing.T, f *o2fix, in *soaptest.Integration, _, refresh string) {
+		{"record Blocked", func(t *testing.T, f *o2fix, in *nstest.Integration, _, refresh string) {
 			f.cust.Block(in.ApplicationID) //nolint:errcheck
 			if r := f.refresh(t, in, refresh); r.status != 400 || r.body["error"] != "unauthorized_client" || lastDetail(t, f.cust) != "IntegrationBlocked" {
 				t.Errorf("refresh for a Blocked record = %d %v %s", r.status, r.body, lastDetail(t, f.cust))
 			}
 		}, "IntegrationBlocked"},
-		{"feature off", func(_ *testing.T, f *o2fix, _ *soaptest.Integration, _, _ string) { f.cust.SetOAuth2Enabled(false) }, "FeatureDisabled"},
-		{"user removed its role", func(_ *testing.T, f *o2fix, _ *soaptest.Integration, _, _ string) {
-			f.cust.AddUser(soaptest.User{Email: annEmail, Password: annPassword, EntityID: "7", Roles: []soaptest.Role{{ID: "1000"}}})
+		{"feature off", func(_ *testing.T, f *o2fix, _ *nstest.Integration, _, _ string) { f.cust.SetOAuth2Enabled(false) }, "FeatureDisabled"},
+		{"user removed its role", func(_ *testing.T, f *o2fix, _ *nstest.Integration, _, _ string) {
+			f.cust.AddUser(nstest.User{Email: annEmail, Password: annPassword, EntityID: "7", Roles: []nstest.Role{{ID: "1000"}}})
 		}, "EntityOrRoleDisabled"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := newO2(t, false)
-			in := f.record(t, soaptest.IntegrationSpec{OAuth2CodeGrant: true})
+			in := f.record(t, nstest.IntegrationSpec{OAuth2CodeGrant: true})
 			access, refresh := f.tokens(t, in)
 			tt.act(t, f, in, access, refresh)
 			st, hdr, _ := f.serverTime(t, nsdist.AccountID(custID).SuiteTalkHost(), access)
@@ -853,9 +853,9 @@ func TestOAuth2RevokeAndResourceRefusals(t *testing.T) {
 	t.Run("other account's host", func(t *testing.T) {
 		t.Parallel()
 		f := newO2(t, false)
-		in := f.record(t, soaptest.IntegrationSpec{OAuth2CodeGrant: true})
+		in := f.record(t, nstest.IntegrationSpec{OAuth2CodeGrant: true})
 		access, _ := f.tokens(t, in)
-		o := f.fake.MustAddAccount("555555", soaptest.AccountConfig{})
+		o := f.fake.MustAddAccount("555555", nstest.AccountConfig{})
 		st, hdr, _ := f.serverTime(t, o.ID().SuiteTalkHost(), access)
 		if st != 401 || !strings.Contains(hdr.Get("WWW-Authenticate"), `realm="555555"`) || lastDetail(t, o) != "InvalidSignature" {
 			t.Errorf("token on another account = %d %q %s", st, hdr.Get("WWW-Authenticate"), lastDetail(t, o))
@@ -864,7 +864,7 @@ func TestOAuth2RevokeAndResourceRefusals(t *testing.T) {
 	t.Run("restlets-only token", func(t *testing.T) {
 		t.Parallel()
 		f := newO2(t, false)
-		in := f.record(t, soaptest.IntegrationSpec{OAuth2CodeGrant: true})
+		in := f.record(t, nstest.IntegrationSpec{OAuth2CodeGrant: true})
 		r := f.exchange(t, in, f.code(t, in, func(v url.Values) { v.Set("scope", "restlets") }))
 		if st := f.time(t, r.body["access_token"].(string)); st != 401 || lastDetail(t, f.cust) != "ScopeMismatched" {
 			t.Errorf("serverTime = %d %s, want 401 ScopeMismatched", st, lastDetail(t, f.cust))
@@ -873,9 +873,9 @@ func TestOAuth2RevokeAndResourceRefusals(t *testing.T) {
 	t.Run("concurrency", func(t *testing.T) {
 		t.Parallel()
 		f := newO2(t, false)
-		in := f.record(t, soaptest.IntegrationSpec{OAuth2CodeGrant: true})
+		in := f.record(t, nstest.IntegrationSpec{OAuth2CodeGrant: true})
 		access, _ := f.tokens(t, in)
-		f.cust.SetFaults(soaptest.Faults{ConcurrencyFaultRate: 1})
+		f.cust.SetFaults(nstest.Faults{ConcurrencyFaultRate: 1})
 		if st := f.time(t, access); st != http.StatusTooManyRequests {
 			t.Errorf("serverTime = %d, want 429", st)
 		}
@@ -918,9 +918,9 @@ func certValid(t *testing.T, key crypto.Signer, from time.Time, d time.Duration)
 // m2mRecord creates a record with both grants, installs it in the
 // customer by a code grant (M2M cannot be the first touch), and returns
 // it with an access token.
-func (f *o2fix) m2mRecord(t *testing.T) (*soaptest.Integration, string) {
+func (f *o2fix) m2mRecord(t *testing.T) (*nstest.Integration, string) {
 	t.Helper()
-	in := f.record(t, soaptest.IntegrationSpec{OAuth2CodeGrant: true, OAuth2ClientCredentials: true})
+	in := f.record(t, nstest.IntegrationSpec{OAuth2CodeGrant: true, OAuth2ClientCredentials: true})
 	access, _ := f.tokens(t, in)
 	return in, access
 }
@@ -943,7 +943,7 @@ func (f *o2fix) m2m(t *testing.T, jwtStr string) tokenResp {
 	return f.token(t, "", url.Values{"grant_type": {"client_credentials"}, "client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}, "client_assertion": {jwtStr}})
 }
 
-func claimsFor(in *soaptest.Integration, now time.Time) jwt.MapClaims {
+func claimsFor(in *nstest.Integration, now time.Time) jwt.MapClaims {
 	return jwt.MapClaims{"iss": in.ClientID, "scope": "rest_webservices,restlets", "aud": "https://1234567.suitetalk.api.netsuite.com/services/rest/auth/oauth2/v1/token",
 		"iat": now.Unix() - 5, "exp": now.Unix() + 3000, "jti": "j1"}
 }
@@ -1043,7 +1043,7 @@ func TestOAuth2ClientCredentials(t *testing.T) {
 				t.Errorf("kid %q: %d %s, want MissingKey", k, r.status, lastDetail(t, f.cust))
 			}
 		}
-		if _, err := f.cust.AddCertificate(in.ClientID, annEmail, "3", pem); !errors.Is(err, soaptest.ErrCertificate) {
+		if _, err := f.cust.AddCertificate(in.ClientID, annEmail, "3", pem); !errors.Is(err, nstest.ErrCertificate) {
 			t.Errorf("re-adding a revoked certificate: %v", err)
 		}
 	})
@@ -1053,25 +1053,25 @@ func TestOAuth2CertificateRules(t *testing.T) {
 	t.Parallel()
 	f := newO2(t, false)
 	in, _ := f.m2mRecord(t)
-	codeOnly := f.record(t, soaptest.IntegrationSpec{Name: "Code only", OAuth2CodeGrant: true})
-	notHere := f.record(t, soaptest.IntegrationSpec{Name: "Not installed", OAuth2ClientCredentials: true})
-	if _, err := f.cust.AddCertificate(in.ClientID, annEmail, "3", certPEM(t, rsa2048())); !errors.Is(err, soaptest.ErrCertificate) {
+	codeOnly := f.record(t, nstest.IntegrationSpec{Name: "Code only", OAuth2CodeGrant: true})
+	notHere := f.record(t, nstest.IntegrationSpec{Name: "Not installed", OAuth2ClientCredentials: true})
+	if _, err := f.cust.AddCertificate(in.ClientID, annEmail, "3", certPEM(t, rsa2048())); !errors.Is(err, nstest.ErrCertificate) {
 		t.Errorf("RSA 2048: %v, want ErrCertificate", err)
 	}
-	if _, err := f.cust.AddCertificate(codeOnly.ClientID, annEmail, "3", certPEM(t, ecKey(t, elliptic.P256()))); !errors.Is(err, soaptest.ErrAuthBox) {
+	if _, err := f.cust.AddCertificate(codeOnly.ClientID, annEmail, "3", certPEM(t, ecKey(t, elliptic.P256()))); !errors.Is(err, nstest.ErrAuthBox) {
 		t.Errorf("record without M2M: %v, want ErrAuthBox", err)
 	}
-	if _, err := f.cust.AddCertificate(notHere.ClientID, annEmail, "3", certPEM(t, ecKey(t, elliptic.P256()))); !errors.Is(err, soaptest.ErrNotInstalled) {
+	if _, err := f.cust.AddCertificate(notHere.ClientID, annEmail, "3", certPEM(t, ecKey(t, elliptic.P256()))); !errors.Is(err, nstest.ErrNotInstalled) {
 		t.Errorf("record not installed: %v, want ErrNotInstalled", err)
 	}
 	for i := range 5 {
 		email := "u" + string(rune('a'+i)) + "@customer.example"
-		f.cust.AddUser(soaptest.User{Email: email, Password: "x"})
+		f.cust.AddUser(nstest.User{Email: email, Password: "x"})
 		if _, err := f.cust.AddCertificate(in.ClientID, email, "3", certPEM(t, ecKey(t, elliptic.P256()))); err != nil {
 			t.Fatalf("certificate %d: %v", i+1, err)
 		}
 	}
-	if _, err := f.cust.AddCertificate(in.ClientID, annEmail, "3", certPEM(t, ecKey(t, elliptic.P256()))); !errors.Is(err, soaptest.ErrTooManyCerts) {
+	if _, err := f.cust.AddCertificate(in.ClientID, annEmail, "3", certPEM(t, ecKey(t, elliptic.P256()))); !errors.Is(err, nstest.ErrTooManyCerts) {
 		t.Errorf("6th certificate: %v, want ErrTooManyCerts", err)
 	}
 	certs := f.cust.Certificates(in.ClientID)
@@ -1081,7 +1081,7 @@ func TestOAuth2CertificateRules(t *testing.T) {
 	if _, err := f.cust.AddCertificate(in.ClientID, annEmail, "3", certPEM(t, ecKey(t, elliptic.P256()))); err != nil {
 		t.Errorf("after a revoke: %v", err)
 	}
-	if _, err := f.cust.AddCertificate(in.ClientID, annEmail, "3", certPEM(t, ecKey(t, elliptic.P384()))); !errors.Is(err, soaptest.ErrCertificate) && !errors.Is(err, soaptest.ErrTooManyCerts) {
+	if _, err := f.cust.AddCertificate(in.ClientID, annEmail, "3", certPEM(t, ecKey(t, elliptic.P384()))); !errors.Is(err, nstest.ErrCertificate) && !errors.Is(err, nstest.ErrTooManyCerts) {
 		t.Errorf("second certificate for the same (record, role, entity): %v", err)
 	}
 }
@@ -1155,7 +1155,7 @@ func TestOAuth2CertificateEndpoint(t *testing.T) {
 
 func TestCreateIntegrationOAuth2(t *testing.T) {
 	t.Parallel()
-	ok := func(s soaptest.IntegrationSpec) soaptest.IntegrationSpec {
+	ok := func(s nstest.IntegrationSpec) nstest.IntegrationSpec {
 		s.Name = "X"
 		if s.Scopes == nil {
 			s.Scopes = []string{"rest_webservices"}
@@ -1164,24 +1164,24 @@ func TestCreateIntegrationOAuth2(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		spec soaptest.IntegrationSpec
+		spec nstest.IntegrationSpec
 		ok   bool
 	}{
-		{"https", ok(soaptest.IntegrationSpec{OAuth2CodeGrant: true, RedirectURIs: []string{"https://a.example/cb"}}), true},
-		{"custom scheme", ok(soaptest.IntegrationSpec{OAuth2CodeGrant: true, RedirectURIs: []string{"myapp://callback"}}), true},
-		{"loopback 127.0.0.1", ok(soaptest.IntegrationSpec{OAuth2CodeGrant: true, RedirectURIs: []string{"http://127.0.0.1:8123/cb"}}), true},
-		{"loopback localhost", ok(soaptest.IntegrationSpec{OAuth2CodeGrant: true, RedirectURIs: []string{"http://localhost/cb"}}), true},
-		{"loopback [::1]", ok(soaptest.IntegrationSpec{OAuth2CodeGrant: true, RedirectURIs: []string{"http://[::1]:9/cb"}}), true},
-		{"http refused", ok(soaptest.IntegrationSpec{OAuth2CodeGrant: true, RedirectURIs: []string{"http://a.example/cb"}}), false},
-		{"public M2M", ok(soaptest.IntegrationSpec{OAuth2CodeGrant: true, OAuth2ClientCredentials: true, PublicClient: true, RedirectURIs: []string{"https://a.example/cb"}}), false},
-		{"mcp alone", ok(soaptest.IntegrationSpec{OAuth2CodeGrant: true, Scopes: []string{"mcp"}, RedirectURIs: []string{"https://a.example/cb"}}), true},
-		{"mcp and restlets", ok(soaptest.IntegrationSpec{OAuth2CodeGrant: true, Scopes: []string{"mcp", "restlets"}, RedirectURIs: []string{"https://a.example/cb"}}), false},
-		{"mcp never ask", ok(soaptest.IntegrationSpec{OAuth2CodeGrant: true, Scopes: []string{"mcp"}, ConsentPolicy: soaptest.ConsentNeverAsk, RedirectURIs: []string{"https://a.example/cb"}}), false},
-		{"unknown scope", ok(soaptest.IntegrationSpec{OAuth2CodeGrant: true, Scopes: []string{"openid"}, RedirectURIs: []string{"https://a.example/cb"}}), false},
-		{"validity out of range", ok(soaptest.IntegrationSpec{OAuth2CodeGrant: true, PublicClient: true, RefreshTokenValidity: 721 * time.Hour, RedirectURIs: []string{"https://a.example/cb"}}), false},
-		{"validity on confidential", ok(soaptest.IntegrationSpec{OAuth2CodeGrant: true, RefreshTokenValidity: 2 * time.Hour, RedirectURIs: []string{"https://a.example/cb"}}), false},
-		{"code grant without redirect", ok(soaptest.IntegrationSpec{OAuth2CodeGrant: true}), false},
-		{"public with a secret", ok(soaptest.IntegrationSpec{OAuth2CodeGrant: true, PublicClient: true, ClientSecret: oracleSecret, RedirectURIs: []string{"https://a.example/cb"}}), false},
+		{"https", ok(nstest.IntegrationSpec{OAuth2CodeGrant: true, RedirectURIs: []string{"https://a.example/cb"}}), true},
+		{"custom scheme", ok(nstest.IntegrationSpec{OAuth2CodeGrant: true, RedirectURIs: []string{"myapp://callback"}}), true},
+		{"loopback 127.0.0.1", ok(nstest.IntegrationSpec{OAuth2CodeGrant: true, RedirectURIs: []string{"http://127.0.0.1:8123/cb"}}), true},
+		{"loopback localhost", ok(nstest.IntegrationSpec{OAuth2CodeGrant: true, RedirectURIs: []string{"http://localhost/cb"}}), true},
+		{"loopback [::1]", ok(nstest.IntegrationSpec{OAuth2CodeGrant: true, RedirectURIs: []string{"http://[::1]:9/cb"}}), true},
+		{"http refused", ok(nstest.IntegrationSpec{OAuth2CodeGrant: true, RedirectURIs: []string{"http://a.example/cb"}}), false},
+		{"public M2M", ok(nstest.IntegrationSpec{OAuth2CodeGrant: true, OAuth2ClientCredentials: true, PublicClient: true, RedirectURIs: []string{"https://a.example/cb"}}), false},
+		{"mcp alone", ok(nstest.IntegrationSpec{OAuth2CodeGrant: true, Scopes: []string{"mcp"}, RedirectURIs: []string{"https://a.example/cb"}}), true},
+		{"mcp and restlets", ok(nstest.IntegrationSpec{OAuth2CodeGrant: true, Scopes: []string{"mcp", "restlets"}, RedirectURIs: []string{"https://a.example/cb"}}), false},
+		{"mcp never ask", ok(nstest.IntegrationSpec{OAuth2CodeGrant: true, Scopes: []string{"mcp"}, ConsentPolicy: nstest.ConsentNeverAsk, RedirectURIs: []string{"https://a.example/cb"}}), false},
+		{"unknown scope", ok(nstest.IntegrationSpec{OAuth2CodeGrant: true, Scopes: []string{"openid"}, RedirectURIs: []string{"https://a.example/cb"}}), false},
+		{"validity out of range", ok(nstest.IntegrationSpec{OAuth2CodeGrant: true, PublicClient: true, RefreshTokenValidity: 721 * time.Hour, RedirectURIs: []string{"https://a.example/cb"}}), false},
+		{"validity on confidential", ok(nstest.IntegrationSpec{OAuth2CodeGrant: true, RefreshTokenValidity: 2 * time.Hour, RedirectURIs: []string{"https://a.example/cb"}}), false},
+		{"code grant without redirect", ok(nstest.IntegrationSpec{OAuth2CodeGrant: true}), false},
+		{"public with a secret", ok(nstest.IntegrationSpec{OAuth2CodeGrant: true, PublicClient: true, ClientSecret: oracleSecret, RedirectURIs: []string{"https://a.example/cb"}}), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1202,7 +1202,7 @@ func TestCreateIntegrationOAuth2(t *testing.T) {
 	t.Run("public defaults", func(t *testing.T) {
 		t.Parallel()
 		f := newO2(t, false)
-		in := f.record(t, soaptest.IntegrationSpec{OAuth2CodeGrant: true, PublicClient: true})
+		in := f.record(t, nstest.IntegrationSpec{OAuth2CodeGrant: true, PublicClient: true})
 		if diff := cmp.Diff([]time.Duration{48 * time.Hour, 168 * time.Hour, 0}, []time.Duration{in.RefreshTokenValidity, in.MaxTokenRotation, time.Duration(len(in.ClientSecret))}); diff != "" {
 			t.Errorf("public client defaults mismatch (-want +got):\n%s", diff)
 		}
@@ -1212,7 +1212,7 @@ func TestCreateIntegrationOAuth2(t *testing.T) {
 func TestOAuth2SecretsStayOut(t *testing.T) {
 	t.Parallel()
 	f := newO2(t, false)
-	in := f.record(t, soaptest.IntegrationSpec{OAuth2CodeGrant: true})
+	in := f.record(t, nstest.IntegrationSpec{OAuth2CodeGrant: true})
 	code := f.code(t, in)
 	r := f.token(t, basic(in.ClientID, strings.Repeat("1", 64)), url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {oracleRedirect}, "code_verifier": {oracleVerifier}})
 	_, err := f.fake.Consent(t.Context(), authURL(custHost, in, func(v url.Values) { v.Set("redirect_uri", "https://x.example/"+code) }), annEmail, annPassword, "allow")

@@ -1,4 +1,4 @@
-package soaptest
+package nstest
 
 import (
 	"fmt"
@@ -49,7 +49,7 @@ func (s *Server) AuthorizeOAuth2(target nsdist.AccountID, in *Integration) (OAut
 	u := a.users[strings.ToLower(email)]
 	role := u.Roles[0].ID
 	if f := s.grantChecksLocked(a, rec, u.Email, role); f != nil {
-		return OAuth2Grant{}, fmt.Errorf("soaptest: %s: the grant was refused (%s)", f.err, f.detail)
+		return OAuth2Grant{}, fmt.Errorf("nstest: %s: the grant was refused (%s)", f.err, f.detail)
 	}
 	now := s.now()
 	if !(s.codeGrant == CodeGrantNotInstalled && a.cfg.RequireApproval) {

@@ -1,4 +1,4 @@
-package soaptest
+package nstest
 
 import (
 	"crypto/rand"
@@ -15,17 +15,17 @@ import (
 
 // Errors of the fake's administration API.
 var (
-	ErrUnknownAccount     = errors.New("soaptest: unknown account")
-	ErrUnknownIntegration = errors.New("soaptest: unknown integration record")
-	ErrNotInstalled       = errors.New("soaptest: integration record not installed in this account")
-	ErrNotOwner           = errors.New("soaptest: only the owner account can do this")
-	ErrNotEditable        = errors.New("soaptest: field not editable in this account")
-	ErrUnknownUser        = errors.New("soaptest: unknown user or role")
-	ErrFeature            = errors.New("soaptest: feature disabled")
-	ErrAuthBox            = errors.New("soaptest: authentication box not checked on the integration record")
+	ErrUnknownAccount     = errors.New("nstest: unknown account")
+	ErrUnknownIntegration = errors.New("nstest: unknown integration record")
+	ErrNotInstalled       = errors.New("nstest: integration record not installed in this account")
+	ErrNotOwner           = errors.New("nstest: only the owner account can do this")
+	ErrNotEditable        = errors.New("nstest: field not editable in this account")
+	ErrUnknownUser        = errors.New("nstest: unknown user or role")
+	ErrFeature            = errors.New("nstest: feature disabled")
+	ErrAuthBox            = errors.New("nstest: authentication box not checked on the integration record")
 	// ErrIntegrationBlocked: the record is Blocked in the account, so no
 	// token is issued for it (subsect_156934879823).
-	ErrIntegrationBlocked = errors.New("soaptest: IntegrationBlocked")
+	ErrIntegrationBlocked = errors.New("nstest: IntegrationBlocked")
 )
 
 // Channel is how a record reached an account.
@@ -266,7 +266,7 @@ func newGUID() string {
 // State Enabled, with a new application id and consumer key and secret.
 func (s *Server) CreateIntegration(owner nsdist.AccountID, spec IntegrationSpec) (*Integration, error) {
 	if strings.TrimSpace(spec.Name) == "" {
-		return nil, errors.New("soaptest: an integration record needs a Name")
+		return nil, errors.New("nstest: an integration record needs a Name")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -297,26 +297,26 @@ func (s *Server) CreateIntegration(owner nsdist.AccountID, spec IntegrationSpec)
 func (s *Server) setCredentialsLocked(in *Integration, spec IntegrationSpec) error {
 	if spec.ApplicationID != "" {
 		if err := soap.CheckApplicationID(spec.ApplicationID); err != nil {
-			return fmt.Errorf("soaptest: ApplicationID: %w", err) // NetSuite generates 32 hex digits
+			return fmt.Errorf("nstest: ApplicationID: %w", err) // NetSuite generates 32 hex digits
 		}
 		id, _ := soap.NormalizeApplicationID(spec.ApplicationID)
 		if s.integrations[id] != nil {
-			return fmt.Errorf("soaptest: another record has application id %s", id)
+			return fmt.Errorf("nstest: another record has application id %s", id)
 		}
 		in.ApplicationID = id
 	}
 	if spec.ConsumerKey != "" {
 		if !isHex64(spec.ConsumerKey) {
-			return errors.New("soaptest: ConsumerKey must be 64 hex digits")
+			return errors.New("nstest: ConsumerKey must be 64 hex digits")
 		}
 		if s.byConsumerKey[spec.ConsumerKey] != nil {
-			return errors.New("soaptest: another record has this consumer key")
+			return errors.New("nstest: another record has this consumer key")
 		}
 		in.ConsumerKey = spec.ConsumerKey
 	}
 	if spec.ConsumerSecret != "" {
 		if !isHex64(spec.ConsumerSecret) {
-			return errors.New("soaptest: ConsumerSecret must be 64 hex digits")
+			return errors.New("nstest: ConsumerSecret must be 64 hex digits")
 		}
 		in.ConsumerSecret = spec.ConsumerSecret
 	}
@@ -499,7 +499,7 @@ func (a *Account) ResetCredentials(appID string) (key, secret string, err error)
 
 // ErrAlreadyInstalled is returned by [Account.InstallBundle] for a record
 // the account already has: its owner's own record, or one installed before.
-var ErrAlreadyInstalled = errors.New("soaptest: integration record already in this account")
+var ErrAlreadyInstalled = errors.New("nstest: integration record already in this account")
 
 // InstallBundle installs the record as a SuiteBundler bundle would: State
 // is always Enabled, whatever the preference (section_4431829430). A record
@@ -530,7 +530,7 @@ func (a *Account) InstallBundle(appID string, by string) error {
 // section_1515141510).
 func (a *Account) Refresh() error {
 	if !a.id.IsSandbox() {
-		return fmt.Errorf("soaptest: %s is not a sandbox", a.id)
+		return fmt.Errorf("nstest: %s is not a sandbox", a.id)
 	}
 	a.s.mu.Lock()
 	defer a.s.mu.Unlock()
@@ -568,7 +568,7 @@ func (s *Server) IssueToken(account nsdist.AccountID, email, roleID, consumerKey
 // their tokens in advance. It refuses an id the account already has.
 func (s *Server) IssueTokenWith(account nsdist.AccountID, email, roleID, consumerKey, tokenID, tokenSecret string) (Token, error) {
 	if !isHex64(tokenID) || !isHex64(tokenSecret) {
-		return Token{}, errors.New("soaptest: a token id and secret are 64 hex digits each")
+		return Token{}, errors.New("nstest: a token id and secret are 64 hex digits each")
 	}
 	return s.issueToken(account, email, roleID, consumerKey, tokenID, tokenSecret)
 }
@@ -598,7 +598,7 @@ func (s *Server) issueToken(account nsdist.AccountID, email, roleID, consumerKey
 		return Token{}, fmt.Errorf("%w: %q is Blocked in %s", ErrIntegrationBlocked, in.Name, account)
 	}
 	if a.tokens[tokenID] != nil {
-		return Token{}, fmt.Errorf("soaptest: %s already has token %.8s…", account, tokenID)
+		return Token{}, fmt.Errorf("nstest: %s already has token %.8s…", account, tokenID)
 	}
 	a.autoInstallLocked(in, ChannelToken, email)
 	t := &Token{ID: tokenID, Secret: tokenSecret, Account: account, Email: u.Email, RoleID: roleID, ApplicationID: in.ApplicationID}
@@ -619,7 +619,7 @@ func (s *Server) RevokeToken(account nsdist.AccountID, tokenID string) error {
 	}
 	t, ok := a.tokens[tokenID]
 	if !ok {
-		return errors.New("soaptest: unknown token")
+		return errors.New("nstest: unknown token")
 	}
 	t.Revoked = true
 	return nil

@@ -1,4 +1,4 @@
-// Package soaptest is a fake NetSuite for tests: many accounts in one
+// Package nstest is a fake NetSuite for tests: many accounts in one
 // in-process server, integration records with their owner, the Require
 // Approval preference, States, TBA and user-credential checks, concurrency
 // limits, NetSuite's faults, and deterministic fault injection. It is to
@@ -8,11 +8,11 @@
 // routes every <hostid>.suitetalk.api.netsuite.com host (and the generic
 // webservices.netsuite.com) to the fake:
 //
-//	fake := soaptest.NewServer()
+//	fake := nstest.NewServer()
 //	defer fake.Close()
-//	vendor := fake.MustAddAccount("TSTDRV1", soaptest.AccountConfig{})
-//	customer := fake.MustAddAccount("123456", soaptest.AccountConfig{RequireApproval: true})
-//	rec, _ := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "My App", TBA: true, TBAAuthFlow: true})
+//	vendor := fake.MustAddAccount("TSTDRV1", nstest.AccountConfig{})
+//	customer := fake.MustAddAccount("123456", nstest.AccountConfig{RequireApproval: true})
+//	rec, _ := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "My App", TBA: true, TBAAuthFlow: true})
 //	auth, _ := fake.AuthorizeTBA(customer.ID(), rec) // the customer authorizes: installs the record
 //	c, _ := soap.NewClient("123456", append(fake.ClientOptions(), soap.WithAuth(auth))...)
 //	_, err := c.Do(ctx, soap.OpGetServerTime) // soap.ErrAuthRejected: Waiting for Approval
@@ -124,4 +124,4 @@
 //     certificate rotation endpoint an Administrator manages every
 //     certificate while other users manage only their own (Oracle names
 //     only the "Manage own" permission), and its error bodies.
-package soaptest
+package nstest

@@ -1,4 +1,4 @@
-package soaptest
+package nstest
 
 import (
 	"context"
@@ -59,7 +59,7 @@ func WithTLS() Option { return func(s *Server) { s.tls = true } }
 // bad setup, rather than failing on the first request.
 func WithClock(now func() time.Time) Option {
 	if now == nil {
-		panic("soaptest: WithClock(nil): pass a func() time.Time, e.g. time.Now")
+		panic("nstest: WithClock(nil): pass a func() time.Time, e.g. time.Now")
 	}
 	return func(s *Server) { s.clock = now }
 }
@@ -77,7 +77,7 @@ func WithFaults(f Faults) Option { return func(s *Server) { s.faults = f } }
 // fake owns l from then on: Close closes it.
 func WithListener(l net.Listener) Option {
 	if l == nil {
-		panic("soaptest: WithListener(nil): pass an open net.Listener")
+		panic("nstest: WithListener(nil): pass an open net.Listener")
 	}
 	return func(s *Server) { s.listener = l }
 }
@@ -224,7 +224,7 @@ func (s *Server) AddAccount(id string, cfg AccountConfig) (*Account, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.accounts[aid]; ok {
-		return nil, fmt.Errorf("soaptest: account %s exists", aid)
+		return nil, fmt.Errorf("nstest: account %s exists", aid)
 	}
 	a := &Account{s: s, id: aid, cfg: cfg}
 	s.accounts[aid] = a

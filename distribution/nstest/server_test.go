@@ -1,4 +1,4 @@
-package soaptest_test
+package nstest_test
 
 import (
 	"bytes"
@@ -11,8 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/nsdist/nsdist/distribution/nstest"
 	"github.com/nsdist/nsdist/soap"
-	"github.com/nsdist/nsdist/soap/soaptest"
 )
 
 // TestInjectionRateIsStrict: a fault is injected when the request's draw
@@ -29,29 +29,29 @@ func TestInjectionRateIsStrict(t *testing.T) {
 		name     string
 		salt     byte
 		passport bool
-		set      func(rate float64) soaptest.Faults
+		set      func(rate float64) nstest.Faults
 		injected func(error) bool
 	}{
-		{"reset", 'r', false, func(r float64) soaptest.Faults { return soaptest.Faults{ResetRate: r} }, transport},
-		{"503", '5', false, func(r float64) soaptest.Faults { return soaptest.Faults{HTTP503Rate: r} }, func(err error) bool {
+		{"reset", 'r', false, func(r float64) nstest.Faults { return nstest.Faults{ResetRate: r} }, transport},
+		{"503", '5', false, func(r float64) nstest.Faults { return nstest.Faults{HTTP503Rate: r} }, func(err error) bool {
 			var h *soap.HTTPError
 			return errors.As(err, &h) && h.StatusCode == http.StatusServiceUnavailable
 		}},
-		{"truncate", 't', false, func(r float64) soaptest.Faults { return soaptest.Faults{TruncateRate: r} }, transport},
-		{"TBA concurrency", 'c', false, func(r float64) soaptest.Faults { return soaptest.Faults{ConcurrencyFaultRate: r} }, func(err error) bool {
+		{"truncate", 't', false, func(r float64) nstest.Faults { return nstest.Faults{TruncateRate: r} }, transport},
+		{"TBA concurrency", 'c', false, func(r float64) nstest.Faults { return nstest.Faults{ConcurrencyFaultRate: r} }, func(err error) bool {
 			return faultCode(err) == "WS_REQUEST_BLOCKED exceededConcurrentRequestLimitFault"
 		}},
-		{"user concurrency", 'c', true, func(r float64) soaptest.Faults { return soaptest.Faults{ConcurrencyFaultRate: r} }, func(err error) bool {
+		{"user concurrency", 'c', true, func(r float64) nstest.Faults { return nstest.Faults{ConcurrencyFaultRate: r} }, func(err error) bool {
 			return faultCode(err) == "WS_CONCUR_SESSION_DISALLWD exceededRequestLimitFault"
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f := setup(t, false, soaptest.WithSeed(seed))
+			f := setup(t, false, nstest.WithSeed(seed))
 			var c *soap.Client
 			if tt.passport {
-				f.customer.AddUser(soaptest.User{Email: "ann@customer.example", Password: "pw"})
+				f.customer.AddUser(nstest.User{Email: "ann@customer.example", Password: "pw"})
 				c = f.client(t, &soap.Passport{Email: "ann@customer.example", Password: "pw", Account: f.customer.ID(), Role: "3", ApplicationID: f.rec.ApplicationID}, soap.WithVersion(soap.V2020_1))
 			} else {
 				auth, err := f.fake.AuthorizeTBA(f.customer.ID(), f.rec)
@@ -61,7 +61,7 @@ func TestInjectionRateIsStrict(t *testing.T) {
 				c = f.client(t, auth)
 			}
 			for n := uint64(1); n <= 4; n++ {
-				draw := soaptest.Roll(seed, f.customer.ID(), n, tt.salt)
+				draw := nstest.Roll(seed, f.customer.ID(), n, tt.salt)
 				rate, want := draw, false // on the draw: not injected
 				if n%2 == 0 {
 					rate, want = math.Nextafter(draw, 1), true // just above it
@@ -83,16 +83,16 @@ func TestJitterDelaysByTheDraw(t *testing.T) {
 	const jitter = 300 * time.Millisecond
 	seed, draw := uint64(0), 0.0
 	for seed = 1; ; seed++ { // a seed whose first draw waits 150 to 210 ms
-		if draw = soaptest.Roll(seed, "123456_SB1", 1, 'j'); draw >= 0.5 && draw <= 0.7 {
+		if draw = nstest.Roll(seed, "123456_SB1", 1, 'j'); draw >= 0.5 && draw <= 0.7 {
 			break
 		}
 	}
-	f := setup(t, false, soaptest.WithSeed(seed))
+	f := setup(t, false, nstest.WithSeed(seed))
 	auth, err := f.fake.AuthorizeTBA(f.customer.ID(), f.rec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.customer.SetFaults(soaptest.Faults{Jitter: jitter})
+	f.customer.SetFaults(nstest.Faults{Jitter: jitter})
 	start := time.Now()
 	if _, err := f.client(t, auth).Do(t.Context(), soap.OpGetServerTime); err != nil {
 		t.Fatal(err)
@@ -123,7 +123,7 @@ func TestTruncatedAnswerIsHalf(t *testing.T) {
 		abort   bool
 	}
 	got := make(chan seen, 1)
-	f := setup(t, false, soaptest.WithMiddleware(func(next http.Handler) http.Handler {
+	f := setup(t, false, nstest.WithMiddleware(func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			rw := &recordWriter{ResponseWriter: w}
 			defer func() {
@@ -140,7 +140,7 @@ func TestTruncatedAnswerIsHalf(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.customer.SetFaults(soaptest.Faults{TruncateRate: 1})
+	f.customer.SetFaults(nstest.Faults{TruncateRate: 1})
 	if _, err := f.client(t, auth).Do(t.Context(), soap.OpGetServerTime); err == nil {
 		t.Error("a truncated answer was taken")
 	}
@@ -157,7 +157,7 @@ func TestUnavailableWindow(t *testing.T) {
 	t.Parallel()
 	base := time.Now()
 	clk := &clock{t: base}
-	f := setup(t, false, soaptest.WithClock(clk.Now))
+	f := setup(t, false, nstest.WithClock(clk.Now))
 	auth, err := f.fake.AuthorizeTBA(f.customer.ID(), f.rec)
 	if err != nil {
 		t.Fatal(err)

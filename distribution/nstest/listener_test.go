@@ -1,4 +1,4 @@
-package soaptest_test
+package nstest_test
 
 import (
 	"io"
@@ -13,9 +13,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/nsdist/nsdist"
+	"github.com/nsdist/nsdist/distribution/nstest"
 	"github.com/nsdist/nsdist/internal/oauth1"
 	"github.com/nsdist/nsdist/soap"
-	"github.com/nsdist/nsdist/soap/soaptest"
 )
 
 // A client outside the process reaches the fake over real TCP on the
@@ -36,14 +36,14 @@ func TestWithListenerAndMiddleware(t *testing.T) {
 			next.ServeHTTP(w, r)
 		})
 	}
-	fake := soaptest.NewServer(soaptest.WithListener(l), soaptest.WithMiddleware(mw))
+	fake := nstest.NewServer(nstest.WithListener(l), nstest.WithMiddleware(mw))
 	t.Cleanup(fake.Close)
 	if got, want := fake.URL(), "http://"+l.Addr().String(); got != want {
 		t.Errorf("URL() = %q, want %q", got, want)
 	}
-	vendor := fake.MustAddAccount("TSTDRV1", soaptest.AccountConfig{})
-	cust := fake.MustAddAccount("123456", soaptest.AccountConfig{})
-	rec, err := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme", TBA: true, TBAIssueToken: true})
+	vendor := fake.MustAddAccount("TSTDRV1", nstest.AccountConfig{})
+	cust := fake.MustAddAccount("123456", nstest.AccountConfig{})
+	rec, err := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "Acme", TBA: true, TBAIssueToken: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,8 +92,8 @@ func TestReset(t *testing.T) {
 		t.Error("record still there after Reset")
 	}
 	// the same ids and credentials can be set up again
-	v := f.fake.MustAddAccount("TSTDRV1234567", soaptest.AccountConfig{})
-	if _, err := f.fake.CreateIntegration(v.ID(), soaptest.IntegrationSpec{Name: "Acme Sync", TBA: true, ApplicationID: f.rec.ApplicationID, ConsumerKey: f.rec.ConsumerKey}); err != nil {
+	v := f.fake.MustAddAccount("TSTDRV1234567", nstest.AccountConfig{})
+	if _, err := f.fake.CreateIntegration(v.ID(), nstest.IntegrationSpec{Name: "Acme Sync", TBA: true, ApplicationID: f.rec.ApplicationID, ConsumerKey: f.rec.ConsumerKey}); err != nil {
 		t.Errorf("CreateIntegration after Reset: %v", err)
 	}
 }
@@ -107,12 +107,12 @@ func TestCredentialOverrides(t *testing.T) {
 		tokID  = "3333333333333333333333333333333333333333333333333333333333333333"
 		tokSec = "4444444444444444444444444444444444444444444444444444444444444444"
 	)
-	fake := soaptest.NewServer()
+	fake := nstest.NewServer()
 	t.Cleanup(fake.Close)
-	v := fake.MustAddAccount("TSTDRV1", soaptest.AccountConfig{})
-	cust := fake.MustAddAccount("123456", soaptest.AccountConfig{RequireApproval: true})
-	cust.AddUser(soaptest.User{Email: "admin@customer.example", Password: "pw"})
-	rec, err := fake.CreateIntegration(v.ID(), soaptest.IntegrationSpec{Name: "Acme", TBA: true, TBAIssueToken: true, ApplicationID: appID, ConsumerKey: key, ConsumerSecret: secret})
+	v := fake.MustAddAccount("TSTDRV1", nstest.AccountConfig{})
+	cust := fake.MustAddAccount("123456", nstest.AccountConfig{RequireApproval: true})
+	cust.AddUser(nstest.User{Email: "admin@customer.example", Password: "pw"})
+	rec, err := fake.CreateIntegration(v.ID(), nstest.IntegrationSpec{Name: "Acme", TBA: true, TBAIssueToken: true, ApplicationID: appID, ConsumerKey: key, ConsumerSecret: secret})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func TestCredentialOverrides(t *testing.T) {
 	if tok.ID != tokID || tok.Secret != tokSec {
 		t.Errorf("IssueTokenWith = %+v", tok)
 	}
-	if inst, _ := cust.Install(appID); inst.State != nsdist.StateWaitingForApproval || inst.Channel != soaptest.ChannelToken {
+	if inst, _ := cust.Install(appID); inst.State != nsdist.StateWaitingForApproval || inst.Channel != nstest.ChannelToken {
 		t.Errorf("install = %+v, want Waiting for Approval by token", inst)
 	}
 	if _, err := fake.IssueTokenWith(cust.ID(), "admin@customer.example", "3", key, tokID, tokSec); err == nil {
@@ -136,13 +136,13 @@ func TestCredentialOverrides(t *testing.T) {
 
 	bad := []struct {
 		name string
-		spec soaptest.IntegrationSpec
+		spec nstest.IntegrationSpec
 	}{
-		{"application id in use", soaptest.IntegrationSpec{Name: "B", ApplicationID: appID}},
-		{"application id not hex", soaptest.IntegrationSpec{Name: "B", ApplicationID: "xyz"}},
-		{"consumer key in use", soaptest.IntegrationSpec{Name: "B", ConsumerKey: key}},
-		{"consumer key short", soaptest.IntegrationSpec{Name: "B", ConsumerKey: "abc"}},
-		{"consumer secret short", soaptest.IntegrationSpec{Name: "B", ConsumerSecret: "abc"}},
+		{"application id in use", nstest.IntegrationSpec{Name: "B", ApplicationID: appID}},
+		{"application id not hex", nstest.IntegrationSpec{Name: "B", ApplicationID: "xyz"}},
+		{"consumer key in use", nstest.IntegrationSpec{Name: "B", ConsumerKey: key}},
+		{"consumer key short", nstest.IntegrationSpec{Name: "B", ConsumerKey: "abc"}},
+		{"consumer secret short", nstest.IntegrationSpec{Name: "B", ConsumerSecret: "abc"}},
 	}
 	for _, tt := range bad {
 		if _, err := fake.CreateIntegration(v.ID(), tt.spec); err == nil {
@@ -156,8 +156,8 @@ func TestCredentialOverrides(t *testing.T) {
 func TestTBAConsentOnSystemHostPicksAccount(t *testing.T) {
 	t.Parallel()
 	f := setup(t, false)
-	f.customer.AddUser(soaptest.User{Email: "admin@customer.example", Password: "pw"})
-	if err := f.vendor.EditShared(f.rec.ApplicationID, func(in *soaptest.Integration) { in.CallbackURL = "https://app.example/cb" }); err != nil {
+	f.customer.AddUser(nstest.User{Email: "admin@customer.example", Password: "pw"})
+	if err := f.vendor.EditShared(f.rec.ApplicationID, func(in *nstest.Integration) { in.CallbackURL = "https://app.example/cb" }); err != nil {
 		t.Fatal(err)
 	}
 	c := &http.Client{Transport: f.fake.Transport(), CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

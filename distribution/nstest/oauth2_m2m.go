@@ -1,4 +1,4 @@
-package soaptest
+package nstest
 
 import (
 	"crypto/ecdsa"
@@ -54,9 +54,9 @@ type Certificate struct {
 
 // Errors of the M2M setup.
 var (
-	ErrCertificate      = errors.New("soaptest: certificate refused")
-	ErrTooManyCerts     = errors.New("soaptest: an integration record has at most 5 active certificates")
-	ErrUnknownCert      = errors.New("soaptest: unknown certificate")
+	ErrCertificate      = errors.New("nstest: certificate refused")
+	ErrTooManyCerts     = errors.New("nstest: an integration record has at most 5 active certificates")
+	ErrUnknownCert      = errors.New("nstest: unknown certificate")
 	maxActiveCerts      = 5
 	maxCertValidity     = 2 * 365 * 24 * time.Hour
 	assertionMaxLife    = time.Hour

@@ -1,4 +1,4 @@
-package soaptest_test
+package nstest_test
 
 import (
 	"strings"
@@ -7,7 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/nsdist/nsdist"
-	"github.com/nsdist/nsdist/soap/soaptest"
+	"github.com/nsdist/nsdist/distribution/nstest"
 
 	"encoding/json"
 	"io"
@@ -73,7 +73,7 @@ func TestIssueTokenRefusals(t *testing.T) {
 	type audit struct {
 		Email, ApplicationID, Value string
 		Success                     bool
-		Origin                      soaptest.DetailOrigin
+		Origin                      nstest.DetailOrigin
 	}
 	tests := []struct {
 		name            string
@@ -97,7 +97,7 @@ func TestIssueTokenRefusals(t *testing.T) {
 			email: email, password: password,
 			want: issueTokenAnswer{http.StatusBadRequest, "IntegrationBlocked"},
 			wantAudit: func(f *fixture) audit {
-				return audit{email, f.rec.ApplicationID, "IntegrationBlocked", false, soaptest.DetailInferred}
+				return audit{email, f.rec.ApplicationID, "IntegrationBlocked", false, nstest.DetailInferred}
 			},
 		},
 		{
@@ -106,7 +106,7 @@ func TestIssueTokenRefusals(t *testing.T) {
 			email: email, password: password,
 			want: issueTokenAnswer{http.StatusBadRequest, "FeatureDisabled"},
 			wantAudit: func(f *fixture) audit {
-				return audit{email, f.rec.ApplicationID, "FeatureDisabled", false, soaptest.DetailInferred}
+				return audit{email, f.rec.ApplicationID, "FeatureDisabled", false, nstest.DetailInferred}
 			},
 		},
 		{
@@ -114,7 +114,7 @@ func TestIssueTokenRefusals(t *testing.T) {
 			email: "nobody@customer.example", password: password,
 			want: issueTokenAnswer{http.StatusUnauthorized, "INVALID_LOGIN_ATTEMPT"},
 			wantAudit: func(*fixture) audit {
-				return audit{"nobody@customer.example", "", "fake:InvalidLogin", false, soaptest.DetailFake}
+				return audit{"nobody@customer.example", "", "fake:InvalidLogin", false, nstest.DetailFake}
 			},
 		},
 		{
@@ -122,12 +122,12 @@ func TestIssueTokenRefusals(t *testing.T) {
 			email: email, password: password, role: "1001",
 			want: issueTokenAnswer{http.StatusUnauthorized, "INVALID_LOGIN_ATTEMPT"},
 			wantAudit: func(*fixture) audit {
-				return audit{email, "", "fake:InvalidLogin", false, soaptest.DetailFake}
+				return audit{email, "", "fake:InvalidLogin", false, nstest.DetailFake}
 			},
 		},
 		{
 			name:  "success",
-			email: email, password: password, role: soaptest.AdministratorRole.ID,
+			email: email, password: password, role: nstest.AdministratorRole.ID,
 			want: issueTokenAnswer{http.StatusOK, ""},
 		},
 	}
@@ -135,7 +135,7 @@ func TestIssueTokenRefusals(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := setup(t, false)
-			f.customer.AddUser(soaptest.User{Email: email, Password: password})
+			f.customer.AddUser(nstest.User{Email: email, Password: password})
 			if tt.prep != nil {
 				tt.prep(t, f)
 			}
@@ -187,7 +187,7 @@ func TestIssueTokenRefusesBlocked(t *testing.T) {
 				t.Fatal(err)
 			}
 			email := "admin@" + f.customer.ID().HostID() + ".example"
-			tok, err := f.fake.IssueToken(f.customer.ID(), email, soaptest.AdministratorRole.ID, first.ConsumerKey)
+			tok, err := f.fake.IssueToken(f.customer.ID(), email, nstest.AdministratorRole.ID, first.ConsumerKey)
 			if gotErr := err != nil; gotErr != tt.wantErr {
 				t.Fatalf("IssueToken on a %s record: token %q, error %v; want error %v", tt.state, tok.ID, err, tt.wantErr)
 			}

@@ -1,4 +1,4 @@
-package soaptest_test
+package nstest_test
 
 import (
 	"net/http"
@@ -6,7 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/nsdist/nsdist/soap/soaptest"
+	"github.com/nsdist/nsdist/distribution/nstest"
 )
 
 // TestBearerRefusalOrigin: a Bearer token of a Blocked record is refused
@@ -17,7 +17,7 @@ func TestBearerRefusalOrigin(t *testing.T) {
 	type got struct {
 		Status int
 		Value  string
-		Origin soaptest.DetailOrigin
+		Origin nstest.DetailOrigin
 	}
 	tests := []struct {
 		name            string
@@ -26,14 +26,14 @@ func TestBearerRefusalOrigin(t *testing.T) {
 		want            got
 	}{
 		{"Enabled", false, false, got{http.StatusOK, "", ""}},
-		{"Blocked", false, true, got{http.StatusUnauthorized, "IntegrationBlocked", soaptest.DetailDocumented}},
-		{"Waiting for Approval", true, false, got{http.StatusUnauthorized, "IntegrationBlocked", soaptest.DetailInferred}},
+		{"Blocked", false, true, got{http.StatusUnauthorized, "IntegrationBlocked", nstest.DetailDocumented}},
+		{"Waiting for Approval", true, false, got{http.StatusUnauthorized, "IntegrationBlocked", nstest.DetailInferred}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := newO2(t, tt.requireApproval)
-			in := f.record(t, soaptest.IntegrationSpec{OAuth2CodeGrant: true})
+			in := f.record(t, nstest.IntegrationSpec{OAuth2CodeGrant: true})
 			access, _ := f.tokens(t, in)
 			if tt.block {
 				if err := f.cust.Block(in.ApplicationID); err != nil {

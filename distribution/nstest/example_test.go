@@ -1,23 +1,23 @@
-package soaptest_test
+package nstest_test
 
 import (
 	"context"
 	"errors"
 	"fmt"
 
+	"github.com/nsdist/nsdist/distribution/nstest"
 	"github.com/nsdist/nsdist/soap"
-	"github.com/nsdist/nsdist/soap/soaptest"
 )
 
 // A vendor tests its own code against the fake: the customer requires
 // approval, so the first request after the install is rejected until an
 // administrator approves.
 func Example() {
-	fake := soaptest.NewServer()
+	fake := nstest.NewServer()
 	defer fake.Close()
-	vendor := fake.MustAddAccount("TSTDRV1234567", soaptest.AccountConfig{})
-	customer := fake.MustAddAccount("123456", soaptest.AccountConfig{RequireApproval: true})
-	rec, _ := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true})
+	vendor := fake.MustAddAccount("TSTDRV1234567", nstest.AccountConfig{})
+	customer := fake.MustAddAccount("123456", nstest.AccountConfig{RequireApproval: true})
+	rec, _ := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true})
 	auth, _ := fake.AuthorizeTBA(customer.ID(), rec) // the customer authorizes: installs the record
 
 	c, _ := soap.NewClient("123456", append(fake.ClientOptions(), soap.WithAuth(auth))...)

@@ -1,4 +1,4 @@
-package soaptest
+package nstest
 
 import (
 	"strconv"

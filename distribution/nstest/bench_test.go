@@ -1,4 +1,4 @@
-package soaptest_test
+package nstest_test
 
 import (
 	"fmt"
@@ -6,14 +6,14 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/nsdist/nsdist/distribution/nstest"
 	"github.com/nsdist/nsdist/soap"
-	"github.com/nsdist/nsdist/soap/soaptest"
 )
 
 // BenchmarkIdleAccounts adds 10,000 accounts and reports the heap each
 // idle account takes (target: under 2 KiB).
 //
-//	go test ./soap/soaptest -run '^$' -bench . -benchmem
+//	go test ./distribution/nstest -run '^$' -bench . -benchmem
 func BenchmarkIdleAccounts(b *testing.B) {
 	const n = 10000
 	var perAccount float64
@@ -21,9 +21,9 @@ func BenchmarkIdleAccounts(b *testing.B) {
 		runtime.GC()
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		fake := soaptest.NewServer()
+		fake := nstest.NewServer()
 		for i := range n {
-			fake.MustAddAccount(fmt.Sprintf("%d", 1000000+i), soaptest.AccountConfig{RequireApproval: i%3 == 0})
+			fake.MustAddAccount(fmt.Sprintf("%d", 1000000+i), nstest.AccountConfig{RequireApproval: i%3 == 0})
 		}
 		runtime.GC()
 		runtime.ReadMemStats(&after)
@@ -40,17 +40,17 @@ func BenchmarkIdleAccounts(b *testing.B) {
 // against 10,000 accounts (each request to a different account).
 func BenchmarkConcurrentRequests(b *testing.B) {
 	const accounts, workers = 10000, 500
-	fake := soaptest.NewServer()
+	fake := nstest.NewServer()
 	defer fake.Close()
-	vendor := fake.MustAddAccount("TSTDRV1", soaptest.AccountConfig{})
-	rec, err := fake.CreateIntegration(vendor.ID(), soaptest.IntegrationSpec{Name: "bench", TBA: true, TBAIssueToken: true})
+	vendor := fake.MustAddAccount("TSTDRV1", nstest.AccountConfig{})
+	rec, err := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "bench", TBA: true, TBAIssueToken: true})
 	if err != nil {
 		b.Fatal(err)
 	}
 	clients := make([]*soap.Client, accounts)
 	for i := range clients {
 		id := fmt.Sprintf("%d", 2000000+i)
-		a := fake.MustAddAccount(id, soaptest.AccountConfig{})
+		a := fake.MustAddAccount(id, nstest.AccountConfig{})
 		auth, err := fake.AuthorizeTBA(a.ID(), rec)
 		if err != nil {
 			b.Fatal(err)

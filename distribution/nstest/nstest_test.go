@@ -1,4 +1,4 @@
-package soaptest_test
+package nstest_test
 
 import (
 	"bytes"
@@ -14,26 +14,26 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/nsdist/nsdist"
+	"github.com/nsdist/nsdist/distribution/nstest"
 	"github.com/nsdist/nsdist/internal/xsdcheck"
 	"github.com/nsdist/nsdist/soap"
-	"github.com/nsdist/nsdist/soap/soaptest"
 )
 
 type fixture struct {
-	fake     *soaptest.Server
-	vendor   *soaptest.Account
-	customer *soaptest.Account
-	rec      *soaptest.Integration
+	fake     *nstest.Server
+	vendor   *nstest.Account
+	customer *nstest.Account
+	rec      *nstest.Integration
 }
 
-func setup(t *testing.T, requireApproval bool, opts ...soaptest.Option) *fixture {
+func setup(t *testing.T, requireApproval bool, opts ...nstest.Option) *fixture {
 	t.Helper()
-	fake := soaptest.NewServer(opts...)
+	fake := nstest.NewServer(opts...)
 	t.Cleanup(fake.Close)
 	f := &fixture{fake: fake}
-	f.vendor = fake.MustAddAccount("TSTDRV1234567", soaptest.AccountConfig{})
-	f.customer = fake.MustAddAccount("123456_SB1", soaptest.AccountConfig{RequireApproval: requireApproval})
-	rec, err := fake.CreateIntegration(f.vendor.ID(), soaptest.IntegrationSpec{Name: "Acme Sync", UserCredentials: true, TBA: true, TBAAuthFlow: true, TBAIssueToken: true})
+	f.vendor = fake.MustAddAccount("TSTDRV1234567", nstest.AccountConfig{})
+	f.customer = fake.MustAddAccount("123456_SB1", nstest.AccountConfig{RequireApproval: requireApproval})
+	rec, err := fake.CreateIntegration(f.vendor.ID(), nstest.IntegrationSpec{Name: "Acme Sync", UserCredentials: true, TBA: true, TBAAuthFlow: true, TBAIssueToken: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func (f *fixture) client(t *testing.T, auth soap.Auth, opts ...soap.Option) *soa
 	return c
 }
 
-func lastAudit(t *testing.T, a *soaptest.Account) soaptest.AuditEntry {
+func lastAudit(t *testing.T, a *nstest.Account) nstest.AuditEntry {
 	t.Helper()
 	log := a.LoginAudit()
 	if len(log) == 0 {
@@ -74,7 +74,7 @@ func TestTokenIssueInstallsEnabled(t *testing.T) {
 		t.Fatal(err)
 	}
 	inst, ok := f.customer.Install(f.rec.ApplicationID)
-	if !ok || inst.State != nsdist.StateEnabled || inst.Channel != soaptest.ChannelToken || inst.InitialState != nsdist.StateEnabled {
+	if !ok || inst.State != nsdist.StateEnabled || inst.Channel != nstest.ChannelToken || inst.InitialState != nsdist.StateEnabled {
 		t.Fatalf("install = %+v, %v; want Enabled by token", inst, ok)
 	}
 	resp, err := f.client(t, auth).Do(t.Context(), soap.OpGetServerTime)
@@ -129,7 +129,7 @@ func TestBundleInstallIsAlwaysEnabled(t *testing.T) {
 		t.Fatal(err)
 	}
 	inst, _ := f.customer.Install(f.rec.ApplicationID)
-	if inst.State != nsdist.StateEnabled || inst.Channel != soaptest.ChannelBundle {
+	if inst.State != nsdist.StateEnabled || inst.Channel != nstest.ChannelBundle {
 		t.Errorf("bundle install = %+v, want Enabled", inst)
 	}
 }
@@ -144,13 +144,13 @@ func TestOnlyStateAndNoteEditableOutsideOwner(t *testing.T) {
 	if err := f.customer.SetNote(f.rec.ApplicationID, "ok by IT"); err != nil {
 		t.Errorf("SetNote: %v", err)
 	}
-	if err := f.customer.SetState(f.rec.ApplicationID, nsdist.StateWaitingForApproval); !errors.Is(err, soaptest.ErrNotEditable) {
+	if err := f.customer.SetState(f.rec.ApplicationID, nsdist.StateWaitingForApproval); !errors.Is(err, nstest.ErrNotEditable) {
 		t.Errorf("setting Waiting for Approval by hand: %v", err)
 	}
-	if err := f.customer.EditShared(f.rec.ApplicationID, func(in *soaptest.Integration) { in.Name = "hijack" }); !errors.Is(err, soaptest.ErrNotEditable) {
+	if err := f.customer.EditShared(f.rec.ApplicationID, func(in *nstest.Integration) { in.Name = "hijack" }); !errors.Is(err, nstest.ErrNotEditable) {
 		t.Errorf("EditShared in target: %v", err)
 	}
-	if _, _, err := f.customer.ResetCredentials(f.rec.ApplicationID); !errors.Is(err, soaptest.ErrNotOwner) {
+	if _, _, err := f.customer.ResetCredentials(f.rec.ApplicationID); !errors.Is(err, nstest.ErrNotOwner) {
 		t.Errorf("ResetCredentials in target: %v", err)
 	}
 	key, secret, err := f.vendor.ResetCredentials(f.rec.ApplicationID)
@@ -177,8 +177,8 @@ func TestOnlyStateAndNoteEditableOutsideOwner(t *testing.T) {
 func TestSandboxRefresh(t *testing.T) {
 	t.Parallel()
 	f := setup(t, false)
-	prod := f.fake.MustAddAccount("123456", soaptest.AccountConfig{})
-	other, err := f.fake.CreateIntegration(f.vendor.ID(), soaptest.IntegrationSpec{Name: "Prod App", TBA: true, TBAIssueToken: true})
+	prod := f.fake.MustAddAccount("123456", nstest.AccountConfig{})
+	other, err := f.fake.CreateIntegration(f.vendor.ID(), nstest.IntegrationSpec{Name: "Prod App", TBA: true, TBAIssueToken: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,13 +217,13 @@ func TestSandboxRefresh(t *testing.T) {
 
 func legacySetup(t *testing.T, requireApproval, userCredentials bool) (*fixture, *soap.Passport) {
 	t.Helper()
-	fake := soaptest.NewServer()
+	fake := nstest.NewServer()
 	t.Cleanup(fake.Close)
 	f := &fixture{fake: fake}
-	f.vendor = fake.MustAddAccount("654321", soaptest.AccountConfig{})
-	f.customer = fake.MustAddAccount("123456", soaptest.AccountConfig{RequireApproval: requireApproval})
-	f.customer.AddUser(soaptest.User{Email: "ops@customer.example", Password: "pw1"})
-	rec, err := fake.CreateIntegration(f.vendor.ID(), soaptest.IntegrationSpec{Name: "Legacy", UserCredentials: userCredentials})
+	f.vendor = fake.MustAddAccount("654321", nstest.AccountConfig{})
+	f.customer = fake.MustAddAccount("123456", nstest.AccountConfig{RequireApproval: requireApproval})
+	f.customer.AddUser(nstest.User{Email: "ops@customer.example", Password: "pw1"})
+	rec, err := fake.CreateIntegration(f.vendor.ID(), nstest.IntegrationSpec{Name: "Legacy", UserCredentials: userCredentials})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +238,7 @@ func TestPassportLoginInstalls(t *testing.T) {
 		c := f.client(t, pp, soap.WithVersion(soap.V2020_1))
 		s, err := c.Login(t.Context())
 		inst, ok := f.customer.Install(f.rec.ApplicationID)
-		if !ok || inst.Channel != soaptest.ChannelCredentials {
+		if !ok || inst.Channel != nstest.ChannelCredentials {
 			t.Fatalf("login did not install the record: %+v", inst)
 		}
 		if approval {
@@ -376,7 +376,7 @@ func TestTBAConcurrencyLimit(t *testing.T) {
 	t.Parallel()
 	f := setup(t, false)
 	f.customer.SetConcurrencyLimit(2)
-	f.customer.SetFaults(soaptest.Faults{Latency: 100 * time.Millisecond})
+	f.customer.SetFaults(nstest.Faults{Latency: 100 * time.Millisecond})
 	auth, err := f.fake.AuthorizeTBA(f.customer.ID(), f.rec)
 	if err != nil {
 		t.Fatal(err)
@@ -412,7 +412,7 @@ func TestTBAConcurrencyLimit(t *testing.T) {
 func TestUserCredentialConcurrencyPerUser(t *testing.T) {
 	t.Parallel()
 	f, pp := legacySetup(t, false, true)
-	f.customer.SetFaults(soaptest.Faults{Latency: 100 * time.Millisecond})
+	f.customer.SetFaults(nstest.Faults{Latency: 100 * time.Millisecond})
 	c := f.client(t, pp, soap.WithVersion(soap.V2020_1))
 	errs := make([]error, 3)
 	var wg sync.WaitGroup
@@ -437,7 +437,7 @@ func TestUserCredentialConcurrencyPerUser(t *testing.T) {
 func TestGovernanceAdministratorsOnly(t *testing.T) {
 	t.Parallel()
 	f := setup(t, false)
-	f.customer.AddUser(soaptest.User{Email: "clerk@example.com", Password: "x", Roles: []soaptest.Role{{ID: "1001", Name: "Clerk", WebServices: true}}})
+	f.customer.AddUser(nstest.User{Email: "clerk@example.com", Password: "x", Roles: []nstest.Role{{ID: "1001", Name: "Clerk", WebServices: true}}})
 	admin, err := f.fake.AuthorizeTBA(f.customer.ID(), f.rec)
 	if err != nil {
 		t.Fatal(err)
@@ -474,7 +474,7 @@ func TestFeatureSwitches(t *testing.T) {
 	if _, err := f.client(t, auth).Do(t.Context(), soap.OpGetServerTime); !errors.Is(err, soap.ErrAuthRejected) {
 		t.Errorf("TBA off: %v", err)
 	}
-	if _, err := f.fake.IssueToken(f.customer.ID(), "x", "3", f.rec.ConsumerKey); !errors.Is(err, soaptest.ErrFeature) {
+	if _, err := f.fake.IssueToken(f.customer.ID(), "x", "3", f.rec.ConsumerKey); !errors.Is(err, nstest.ErrFeature) {
 		t.Errorf("IssueToken with TBA off: %v", err)
 	}
 }
@@ -482,7 +482,7 @@ func TestFeatureSwitches(t *testing.T) {
 func TestDataCenterDiscovery(t *testing.T) {
 	t.Parallel()
 	f := setup(t, false)
-	moved := f.fake.MustAddAccount("777777", soaptest.AccountConfig{DataCenterHost: "777777.suitetalk.eu2.netsuite.com"})
+	moved := f.fake.MustAddAccount("777777", nstest.AccountConfig{DataCenterHost: "777777.suitetalk.eu2.netsuite.com"})
 	c, err := soap.NewClient("123456_SB1", f.fake.ClientOptions()...)
 	if err != nil {
 		t.Fatal(err)
@@ -497,7 +497,7 @@ func TestDataCenterDiscovery(t *testing.T) {
 	}
 	// The derived host of the moved account does not resolve: the client
 	// falls back to discovery and reaches the other data center.
-	rec, _ := f.fake.CreateIntegration(f.vendor.ID(), soaptest.IntegrationSpec{Name: "x", TBA: true, TBAIssueToken: true})
+	rec, _ := f.fake.CreateIntegration(f.vendor.ID(), nstest.IntegrationSpec{Name: "x", TBA: true, TBAIssueToken: true})
 	auth, err := f.fake.AuthorizeTBA(moved.ID(), rec)
 	if err != nil {
 		t.Fatal(err)
@@ -515,19 +515,19 @@ func TestFaultInjection(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name   string
-		faults soaptest.Faults
+		faults nstest.Faults
 		check  func(error) bool
 	}{
-		{"503 html", soaptest.Faults{HTTP503Rate: 1}, func(err error) bool {
+		{"503 html", nstest.Faults{HTTP503Rate: 1}, func(err error) bool {
 			var h *soap.HTTPError
 			return errors.As(err, &h) && h.StatusCode == 503 && errors.Is(err, soap.ErrNotSOAP)
 		}},
-		{"truncated", soaptest.Faults{TruncateRate: 1}, func(err error) bool {
+		{"truncated", nstest.Faults{TruncateRate: 1}, func(err error) bool {
 			var te *soap.TransportError
 			return errors.As(err, &te) || errors.Is(err, soap.ErrTruncated)
 		}},
-		{"reset", soaptest.Faults{ResetRate: 1}, func(err error) bool { var te *soap.TransportError; return errors.As(err, &te) }},
-		{"concurrency", soaptest.Faults{ConcurrencyFaultRate: 1}, func(err error) bool { return errors.Is(err, soap.ErrConcurrencyLimited) }},
+		{"reset", nstest.Faults{ResetRate: 1}, func(err error) bool { var te *soap.TransportError; return errors.As(err, &te) }},
+		{"concurrency", nstest.Faults{ConcurrencyFaultRate: 1}, func(err error) bool { return errors.Is(err, soap.ErrConcurrencyLimited) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -559,7 +559,7 @@ func TestFaultInjection(t *testing.T) {
 func TestFaultInjectionDeterministic(t *testing.T) {
 	t.Parallel()
 	outcomes := func(seed uint64) string {
-		f := setup(t, false, soaptest.WithSeed(seed), soaptest.WithFaults(soaptest.Faults{ConcurrencyFaultRate: 0.5}))
+		f := setup(t, false, nstest.WithSeed(seed), nstest.WithFaults(nstest.Faults{ConcurrencyFaultRate: 0.5}))
 		auth, err := f.fake.AuthorizeTBA(f.customer.ID(), f.rec)
 		if err != nil {
 			t.Fatal(err)
@@ -589,7 +589,7 @@ func TestFaultInjectionDeterministic(t *testing.T) {
 
 func TestTLS(t *testing.T) {
 	t.Parallel()
-	f := setup(t, false, soaptest.WithTLS())
+	f := setup(t, false, nstest.WithTLS())
 	auth, err := f.fake.AuthorizeTBA(f.customer.ID(), f.rec)
 	if err != nil {
 		t.Fatal(err)
@@ -639,7 +639,7 @@ func TestResponsesValidate(t *testing.T) {
 		}
 		f.customer.Block(f.rec.ApplicationID)   //nolint:errcheck
 		c.Do(t.Context(), soap.OpGetServerTime) //nolint:errcheck
-		f.customer.SetFaults(soaptest.Faults{ConcurrencyFaultRate: 1})
+		f.customer.SetFaults(nstest.Faults{ConcurrencyFaultRate: 1})
 		c.Do(t.Context(), soap.OpGetServerTime) //nolint:errcheck
 	}
 	lf, pp := legacySetup(t, false, true)
@@ -659,7 +659,7 @@ func TestCancelledRequestReturnsPromptly(t *testing.T) {
 	t.Parallel()
 	f := setup(t, false)
 	auth, _ := f.fake.AuthorizeTBA(f.customer.ID(), f.rec)
-	f.customer.SetFaults(soaptest.Faults{Latency: 10 * time.Second})
+	f.customer.SetFaults(nstest.Faults{Latency: 10 * time.Second})
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -676,7 +676,7 @@ func TestTimestampWindowEdges(t *testing.T) {
 	t.Parallel()
 	now := time.Now().Truncate(time.Second)
 	clk := &clock{t: now}
-	f := setup(t, false, soaptest.WithClock(clk.Now))
+	f := setup(t, false, nstest.WithClock(clk.Now))
 	auth, err := f.fake.AuthorizeTBA(f.customer.ID(), f.rec)
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package soaptest_test
+package nstest_test
 
 import (
 	"crypto/elliptic"
@@ -13,7 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/nsdist/nsdist"
-	"github.com/nsdist/nsdist/soap/soaptest"
+	"github.com/nsdist/nsdist/distribution/nstest"
 )
 
 // TestCertificateValidityCap: a certificate valid for longer than two
@@ -28,7 +28,7 @@ func TestCertificateValidityCap(t *testing.T) {
 	got := map[string]time.Duration{}
 	for i, d := range []time.Duration{year, 3 * year} {
 		email := []string{"one@customer.example", "three@customer.example"}[i]
-		f.cust.AddUser(soaptest.User{Email: email, Password: "x"})
+		f.cust.AddUser(nstest.User{Email: email, Password: "x"})
 		id, err := f.cust.AddCertificate(in.ClientID, email, "3", certValid(t, ecKey(t, elliptic.P256()), from, d))
 		if err != nil {
 			t.Fatal(err)
@@ -52,8 +52,8 @@ func TestCertificatePerRoleAndEntity(t *testing.T) {
 	t.Parallel()
 	f := newO2(t, false)
 	in, _ := f.m2mRecord(t)
-	clerk := soaptest.Role{ID: "1003", Name: "Clerk", WebServices: true}
-	f.cust.AddUser(soaptest.User{Email: "bob@customer.example", Password: "x", Roles: []soaptest.Role{soaptest.AdministratorRole, clerk}})
+	clerk := nstest.Role{ID: "1003", Name: "Clerk", WebServices: true}
+	f.cust.AddUser(nstest.User{Email: "bob@customer.example", Password: "x", Roles: []nstest.Role{nstest.AdministratorRole, clerk}})
 	add := func(email, role string) error {
 		_, err := f.cust.AddCertificate(in.ClientID, email, role, certPEM(t, ecKey(t, elliptic.P256())))
 		return err
@@ -75,7 +75,7 @@ func TestCertificatesOrder(t *testing.T) {
 	in, _ := f.m2mRecord(t)
 	for i := range 4 {
 		email := "u" + string(rune('a'+i)) + "@customer.example"
-		f.cust.AddUser(soaptest.User{Email: email, Password: "x"})
+		f.cust.AddUser(nstest.User{Email: email, Password: "x"})
 		if _, err := f.cust.AddCertificate(in.ClientID, email, "3", certPEM(t, ecKey(t, elliptic.P256()))); err != nil {
 			t.Fatal(err)
 		}
@@ -127,8 +127,8 @@ func TestCertificateEndpointOwnOnly(t *testing.T) {
 	t.Parallel()
 	f := newO2(t, false)
 	in, adminToken := f.m2mRecord(t)
-	clerk := soaptest.Role{ID: "1003", Name: "Clerk", WebServices: true}
-	f.cust.AddUser(soaptest.User{Email: "bob@customer.example", Password: "pw-bob", EntityID: "21", Roles: []soaptest.Role{clerk}})
+	clerk := nstest.Role{ID: "1003", Name: "Clerk", WebServices: true}
+	f.cust.AddUser(nstest.User{Email: "bob@customer.example", Password: "pw-bob", EntityID: "21", Roles: []nstest.Role{clerk}})
 	loc, err := f.fake.Consent(t.Context(), authURL(custHost, in), "bob@customer.example", "pw-bob", "allow")
 	if err != nil || loc.Query().Get("code") == "" {
 		t.Fatalf("bob's consent: %v %v", loc, err)

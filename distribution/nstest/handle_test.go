@@ -1,4 +1,4 @@
-package soaptest_test
+package nstest_test
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/nsdist/nsdist/soap/soaptest"
+	"github.com/nsdist/nsdist/distribution/nstest"
 
 	"net/http"
 	"strconv"
@@ -79,10 +79,10 @@ func (m markTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // heldFixture is a fake whose requests can be held in flight.
-func heldFixture(t *testing.T, opts ...soaptest.Option) (*fixture, *holds) {
+func heldFixture(t *testing.T, opts ...nstest.Option) (*fixture, *holds) {
 	t.Helper()
 	h := &holds{gates: map[string]*gate{}}
-	f := setup(t, false, append(opts, soaptest.WithMiddleware(h.middleware))...)
+	f := setup(t, false, append(opts, nstest.WithMiddleware(h.middleware))...)
 	t.Cleanup(func() { // before the fake closes: it waits for held requests
 		h.mu.Lock()
 		defer h.mu.Unlock()
@@ -174,7 +174,7 @@ func TestConcurrencyLimitsHeld(t *testing.T) {
 				}
 				auth = a
 			} else {
-				f.customer.AddUser(soaptest.User{Email: "ann@customer.example", Password: "pw", ConcurrentWebServicesUser: tt.cws})
+				f.customer.AddUser(nstest.User{Email: "ann@customer.example", Password: "pw", ConcurrentWebServicesUser: tt.cws})
 				auth = &soap.Passport{Email: "ann@customer.example", Password: "pw", Account: f.customer.ID(), Role: "3", ApplicationID: f.rec.ApplicationID}
 				opts = []soap.Option{soap.WithVersion(soap.V2020_1)}
 			}
@@ -212,8 +212,8 @@ func TestUserConcurrencyIsPerUser(t *testing.T) {
 	pp := func(email string) *soap.Passport {
 		return &soap.Passport{Email: email, Password: "pw", Account: f.customer.ID(), Role: "3", ApplicationID: f.rec.ApplicationID}
 	}
-	f.customer.AddUser(soaptest.User{Email: "ann@customer.example", Password: "pw"})
-	f.customer.AddUser(soaptest.User{Email: "bob@customer.example", Password: "pw"})
+	f.customer.AddUser(nstest.User{Email: "ann@customer.example", Password: "pw"})
+	f.customer.AddUser(nstest.User{Email: "bob@customer.example", Password: "pw"})
 	v := soap.WithVersion(soap.V2020_1)
 	sess, err := f.client(t, pp("ann@customer.example"), v).Login(t.Context())
 	if err != nil {
@@ -244,8 +244,8 @@ func TestUserConcurrencyIsPerUser(t *testing.T) {
 func TestLoginRoleList(t *testing.T) {
 	t.Parallel()
 	f, pp := legacySetup(t, false, true)
-	clerk := soaptest.Role{ID: "1001", Name: "Integration Clerk", WebServices: true}
-	f.customer.AddUser(soaptest.User{Email: "two@customer.example", Password: "pw2", Roles: []soaptest.Role{soaptest.AdministratorRole, clerk}})
+	clerk := nstest.Role{ID: "1001", Name: "Integration Clerk", WebServices: true}
+	f.customer.AddUser(nstest.User{Email: "two@customer.example", Password: "pw2", Roles: []nstest.Role{nstest.AdministratorRole, clerk}})
 	pp.Email, pp.Password, pp.Role = "two@customer.example", "pw2", clerk.ID
 	s, err := f.client(t, pp, soap.WithVersion(soap.V2020_1)).Login(t.Context())
 	if err != nil {
@@ -338,7 +338,7 @@ func TestLoginAuditDetails(t *testing.T) {
 	type result struct {
 		FaultString string
 		Value       string
-		Origin      soaptest.DetailOrigin
+		Origin      nstest.DetailOrigin
 	}
 	tokenReq := func(t *testing.T, requireApproval bool, prepare func(*fixture), edit func([]byte) []byte, nonce string) (*fixture, []byte) {
 		t.Helper()
@@ -395,54 +395,54 @@ func TestLoginAuditDetails(t *testing.T) {
 		{"tba: Blocked", func(t *testing.T) (*fixture, []byte, soap.Version) {
 			f, b := tokenReq(t, false, block, nil, "nonceBlockedaaaaaaaa")
 			return f, b, soap.V2025_2
-		}, result{invalid, "consumer_key_refused", soaptest.DetailDocumented}},
+		}, result{invalid, "consumer_key_refused", nstest.DetailDocumented}},
 		{"tba: Waiting for Approval", func(t *testing.T) (*fixture, []byte, soap.Version) {
 			f, b := tokenReq(t, true, nil, nil, "nonceWaitingaaaaaaaa")
 			return f, b, soap.V2025_2
-		}, result{invalid, "consumer_key_refused", soaptest.DetailInferred}},
+		}, result{invalid, "consumer_key_refused", nstest.DetailInferred}},
 		{"tba: nonce of 5 characters", func(t *testing.T) (*fixture, []byte, soap.Version) {
 			f, b := tokenReq(t, false, nil, nil, "abcde")
 			return f, b, soap.V2025_2
-		}, result{invalid, "nonce_rejected", soaptest.DetailInferred}},
+		}, result{invalid, "nonce_rejected", nstest.DetailInferred}},
 		{"tba: nonce of 65 characters", func(t *testing.T) (*fixture, []byte, soap.Version) {
 			f, b := tokenReq(t, false, nil, nil, strings.Repeat("n", 65))
 			return f, b, soap.V2025_2
-		}, result{invalid, "nonce_rejected", soaptest.DetailInferred}},
+		}, result{invalid, "nonce_rejected", nstest.DetailInferred}},
 		{"tba: nonce of 64 characters is fine, the signature is not", func(t *testing.T) (*fixture, []byte, soap.Version) {
 			f, b := tokenReq(t, false, nil, func(b []byte) []byte {
 				return bytes.Replace(b, []byte(`HMAC-SHA256">`), []byte(`HMAC-SHA256">AAAA`), 1)
 			}, strings.Repeat("n", 64))
 			return f, b, soap.V2025_2
-		}, result{invalid, "InvalidSignature", soaptest.DetailDocumented}},
+		}, result{invalid, "InvalidSignature", nstest.DetailDocumented}},
 		{"tba: nonce of 6 characters is fine, the signature is not", func(t *testing.T) (*fixture, []byte, soap.Version) {
 			f, b := tokenReq(t, false, nil, func(b []byte) []byte {
 				return bytes.Replace(b, []byte(`HMAC-SHA256">`), []byte(`HMAC-SHA256">AAAA`), 1)
 			}, "nnnnnn")
 			return f, b, soap.V2025_2
-		}, result{invalid, "InvalidSignature", soaptest.DetailDocumented}},
+		}, result{invalid, "InvalidSignature", nstest.DetailDocumented}},
 		{"tba: lower-case sandbox id", func(t *testing.T) (*fixture, []byte, soap.Version) {
 			f, b := tokenReq(t, false, nil, func(b []byte) []byte { return bytes.Replace(b, []byte(">123456_SB1<"), []byte(">123456_sb1<"), 1) }, "nonceLowerCaseaaaaaa")
 			return f, b, soap.V2025_2
-		}, result{invalid, "fake:InvalidAccount", soaptest.DetailFake}},
+		}, result{invalid, "fake:InvalidAccount", nstest.DetailFake}},
 		{"tba: bad signature", func(t *testing.T) (*fixture, []byte, soap.Version) {
 			f, b := tokenReq(t, false, nil, func(b []byte) []byte {
 				return bytes.Replace(b, []byte(`HMAC-SHA256">`), []byte(`HMAC-SHA256">AAAA`), 1)
 			}, "nonceSignatureaaaaaa")
 			return f, b, soap.V2025_2
-		}, result{invalid, "InvalidSignature", soaptest.DetailDocumented}},
+		}, result{invalid, "InvalidSignature", nstest.DetailDocumented}},
 		{"tba: no timestamp", func(t *testing.T) (*fixture, []byte, soap.Version) {
 			f, b := tokenReq(t, false, nil, func(b []byte) []byte {
 				return regexp.MustCompile(`(<core:timestamp>)[^<]*`).ReplaceAll(b, []byte("$1"))
 			}, "nonceNoTimestampaaaa")
 			return f, b, soap.V2025_2
-		}, result{invalid, "MissingTokenPassportRequiredFields", soaptest.DetailDocumented}},
+		}, result{invalid, "MissingTokenPassportRequiredFields", nstest.DetailDocumented}},
 		{"tba: record no longer installed", func(t *testing.T) (*fixture, []byte, soap.Version) {
-			f, b := tokenReq(t, false, func(f *fixture) { soaptest.DropInstall(f.customer, f.rec.ApplicationID) }, nil, "nonceUninstalledaaaa")
+			f, b := tokenReq(t, false, func(f *fixture) { nstest.DropInstall(f.customer, f.rec.ApplicationID) }, nil, "nonceUninstalledaaaa")
 			return f, b, soap.V2025_2
-		}, result{invalid, "consumer_key_unknown", soaptest.DetailInferred}},
+		}, result{invalid, "consumer_key_unknown", nstest.DetailInferred}},
 		{"tba: role without SOAP Web Services", func(t *testing.T) (*fixture, []byte, soap.Version) {
 			f := setup(t, false)
-			f.customer.AddUser(soaptest.User{Email: "clerk@customer.example", Roles: []soaptest.Role{{ID: "1002", Name: "Clerk"}}})
+			f.customer.AddUser(nstest.User{Email: "clerk@customer.example", Roles: []nstest.Role{{ID: "1002", Name: "Clerk"}}})
 			tok, err := f.fake.IssueToken(f.customer.ID(), "clerk@customer.example", "1002", f.rec.ConsumerKey)
 			if err != nil {
 				t.Fatal(err)
@@ -454,37 +454,37 @@ func TestLoginAuditDetails(t *testing.T) {
 				t.Fatal(err)
 			}
 			return f, b, soap.V2025_2
-		}, result{"You do not have permission to access SOAP web services feature.", "permission_denied", soaptest.DetailDocumented}},
+		}, result{"You do not have permission to access SOAP web services feature.", "permission_denied", nstest.DetailDocumented}},
 		{"passport: role without SOAP Web Services", func(t *testing.T) (*fixture, []byte, soap.Version) {
 			f, b := passReq(t, false, func(f *fixture) {
-				f.customer.AddUser(soaptest.User{Email: "ops@customer.example", Password: "pw1", Roles: []soaptest.Role{{ID: "1002", Name: "Clerk"}}})
+				f.customer.AddUser(nstest.User{Email: "ops@customer.example", Password: "pw1", Roles: []nstest.Role{{ID: "1002", Name: "Clerk"}}})
 			}, func(p *soap.Passport) { p.Role = "1002" }, false)
 			return f, b, soap.V2020_1
-		}, result{"You do not have permission to access SOAP web services feature.", "permission_denied", soaptest.DetailInferred}},
+		}, result{"You do not have permission to access SOAP web services feature.", "permission_denied", nstest.DetailInferred}},
 		{"passport: no application id", func(t *testing.T) (*fixture, []byte, soap.Version) {
 			f, b := passReq(t, false, nil, nil, true)
 			return f, b, soap.V2020_1
-		}, result{"Application ID mandatory but missing.", "fake:MissingApplicationId", soaptest.DetailFake}},
+		}, result{"Application ID mandatory but missing.", "fake:MissingApplicationId", nstest.DetailFake}},
 		{"passport: wrong password", func(t *testing.T) (*fixture, []byte, soap.Version) {
 			f, b := passReq(t, false, nil, func(p *soap.Passport) { p.Password = "wrong" }, false)
 			return f, b, soap.V2020_1
-		}, result{invalid, "fake:InvalidCredentials", soaptest.DetailFake}},
+		}, result{invalid, "fake:InvalidCredentials", nstest.DetailFake}},
 		{"passport: unknown role", func(t *testing.T) (*fixture, []byte, soap.Version) {
 			f, b := passReq(t, false, nil, func(p *soap.Passport) { p.Role = "1001" }, false)
 			return f, b, soap.V2020_1
-		}, result{invalid, "fake:InvalidRole", soaptest.DetailFake}},
+		}, result{invalid, "fake:InvalidRole", nstest.DetailFake}},
 		{"passport: unknown application id", func(t *testing.T) (*fixture, []byte, soap.Version) {
 			f, b := passReq(t, false, nil, func(p *soap.Passport) { p.ApplicationID = "00000000-0000-0000-0000-000000000000" }, false)
 			return f, b, soap.V2020_1
-		}, result{invalid, "fake:InvalidApplicationId", soaptest.DetailFake}},
+		}, result{invalid, "fake:InvalidApplicationId", nstest.DetailFake}},
 		{"passport: Waiting for Approval", func(t *testing.T) (*fixture, []byte, soap.Version) {
 			f, b := passReq(t, true, nil, nil, false)
 			return f, b, soap.V2020_1
-		}, result{invalid, "fake:RecordWaitingForApproval", soaptest.DetailFake}},
+		}, result{invalid, "fake:RecordWaitingForApproval", nstest.DetailFake}},
 		{"passport: Blocked", func(t *testing.T) (*fixture, []byte, soap.Version) {
 			f, b := passReq(t, false, bundle, nil, false)
 			return f, b, soap.V2020_1
-		}, result{invalid, "fake:RecordBlocked", soaptest.DetailFake}},
+		}, result{invalid, "fake:RecordBlocked", nstest.DetailFake}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -496,7 +496,7 @@ func TestLoginAuditDetails(t *testing.T) {
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("refusal mismatch (-want +got):\n%s", diff)
 			}
-			if a.Success || (a.Origin == soaptest.DetailFake) != strings.HasPrefix(a.Detail, "fake:") {
+			if a.Success || (a.Origin == nstest.DetailFake) != strings.HasPrefix(a.Detail, "fake:") {
 				t.Errorf("audit entry %+v: a value the fake made up must start with fake:, and only such a value", a)
 			}
 		})
