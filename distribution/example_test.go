@@ -26,8 +26,8 @@ func ExampleAutoInstaller_Distribute() {
 		OAuth2CodeGrant: true, PublicClient: true, RedirectURIs: []string{"https://app.acme.example/cb"}, Scopes: []string{"rest_webservices"}})
 	gated := fake.MustAddAccount("123456", nstest.AccountConfig{RequireApproval: true})
 	open := fake.MustAddAccount("654321_SB1", nstest.AccountConfig{})
-	grant, _ := fake.AuthorizeOAuth2(gated.ID(), rec) // the customer's Allow: installs the record
-	tbaAuth, _ := fake.AuthorizeTBA(open.ID(), rec)   // the customer's TBA token: installs it too
+	grant, _ := fake.CompleteCodeGrant(gated.ID(), rec) // the customer's Allow: installs the record
+	tbaCred, _ := fake.IssueTBAToken(open.ID(), rec)    // the customer's TBA token: installs it too
 
 	client, _ := oauth2.NewClient(oauth2.Config{ClientID: rec.ClientID}, oauth2.WithTransport(fake.Transport()))
 	ai, _ := distribution.NewAutoInstaller(
@@ -36,9 +36,8 @@ func ExampleAutoInstaller_Distribute() {
 
 	now := time.Now()
 	targets := []distribution.Target{
-		{Account: "123456", TokenIssuedAt: now, Credential: oauth2.Grant{Token: &oauth2.Token{
-			Account: "123456", AccessToken: grant.AccessToken, RefreshToken: grant.RefreshToken, Expiry: now.Add(time.Hour), Public: true}}},
-		{Account: "654321_SB1", TokenIssuedAt: now, Credential: tba.Credential{Consumer: tba.Consumer{Key: tbaAuth.ConsumerKey, Secret: tbaAuth.ConsumerSecret}, Token: tba.Token{ID: tbaAuth.TokenID, Secret: tbaAuth.TokenSecret}}},
+		{Account: "123456", TokenIssuedAt: now, Credential: oauth2.Grant{Token: grant}},
+		{Account: "654321_SB1", TokenIssuedAt: now, Credential: tbaCred},
 	}
 	for _, t := range targets {
 		res := ai.Distribute(context.Background(), t)
@@ -62,13 +61,12 @@ func ExampleResult_errorsAs() {
 	vendor := fake.MustAddAccount("TSTDRV1234567", nstest.AccountConfig{})
 	rec, _ := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true})
 	cust := fake.MustAddAccount("123456", nstest.AccountConfig{})
-	auth, _ := fake.AuthorizeTBA(cust.ID(), rec)
+	auth, _ := fake.IssueTBAToken(cust.ID(), rec)
 	_ = cust.SetState(rec.ApplicationID, nsdist.StateBlocked) // the customer's administrator blocks the record
 
 	ai, _ := distribution.NewAutoInstaller(approval.Record{Name: "Acme Sync", TBA: true, TBAAuthFlow: true},
 		tba.WithProber(soap.WithTransport(fake.Transport())))
-	res := ai.Distribute(context.Background(), distribution.Target{Account: "123456", Credential: tba.Credential{
-		Consumer: tba.Consumer{Key: auth.ConsumerKey, Secret: auth.ConsumerSecret}, Token: tba.Token{ID: auth.TokenID, Secret: auth.TokenSecret}}})
+	res := ai.Distribute(context.Background(), distribution.Target{Account: "123456", Credential: auth})
 
 	fmt.Println(res.Outcome)
 	var we nsdist.WireError

@@ -51,7 +51,7 @@ func BenchmarkConcurrentRequests(b *testing.B) {
 	for i := range clients {
 		id := fmt.Sprintf("%d", 2000000+i)
 		a := fake.MustAddAccount(id, nstest.AccountConfig{})
-		auth, err := fake.AuthorizeTBA(a.ID(), rec)
+		auth, err := tokenAuth(fake, a.ID(), rec)
 		if err != nil {
 			b.Fatal(err)
 		}

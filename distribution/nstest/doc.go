@@ -13,8 +13,8 @@
 //	vendor := fake.MustAddAccount("TSTDRV1", nstest.AccountConfig{})
 //	customer := fake.MustAddAccount("123456", nstest.AccountConfig{RequireApproval: true})
 //	rec, _ := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "My App", TBA: true, TBAAuthFlow: true})
-//	auth, _ := fake.AuthorizeTBA(customer.ID(), rec) // the customer authorizes: installs the record
-//	c, _ := soap.NewClient("123456", append(fake.ClientOptions(), soap.WithAuth(auth))...)
+//	cred, _ := fake.IssueTBAToken(customer.ID(), rec) // the customer authorizes: installs the record
+//	c, _ := soap.NewClient("123456", append(fake.ClientOptions(), soap.WithAuth(cred.TokenAuth(customer.ID())))...)
 //	_, err := c.Do(ctx, soap.OpGetServerTime) // soap.ErrAuthRejected: Waiting for Approval
 //	customer.Approve(rec.ApplicationID)       // an administrator approves
 //

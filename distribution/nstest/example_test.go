@@ -18,9 +18,9 @@ func Example() {
 	vendor := fake.MustAddAccount("TSTDRV1234567", nstest.AccountConfig{})
 	customer := fake.MustAddAccount("123456", nstest.AccountConfig{RequireApproval: true})
 	rec, _ := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true})
-	auth, _ := fake.AuthorizeTBA(customer.ID(), rec) // the customer authorizes: installs the record
+	cred, _ := fake.IssueTBAToken(customer.ID(), rec) // the customer authorizes: installs the record
 
-	c, _ := soap.NewClient("123456", append(fake.ClientOptions(), soap.WithAuth(auth))...)
+	c, _ := soap.NewClient("123456", append(fake.ClientOptions(), soap.WithAuth(cred.TokenAuth(customer.ID())))...)
 	_, err := c.Do(context.Background(), soap.OpGetServerTime)
 	inst, _ := customer.Install(rec.ApplicationID)
 	fmt.Println(inst.State, errors.Is(err, soap.ErrAuthRejected))

@@ -168,7 +168,7 @@ func TestConcurrencyLimitsHeld(t *testing.T) {
 			var opts []soap.Option
 			if tt.tba {
 				f.customer.SetConcurrencyLimit(tt.slots)
-				a, err := f.fake.AuthorizeTBA(f.customer.ID(), f.rec)
+				a, err := tokenAuth(f.fake, f.customer.ID(), f.rec)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -343,7 +343,7 @@ func TestLoginAuditDetails(t *testing.T) {
 	tokenReq := func(t *testing.T, requireApproval bool, prepare func(*fixture), edit func([]byte) []byte, nonce string) (*fixture, []byte) {
 		t.Helper()
 		f := setup(t, requireApproval)
-		auth, err := f.fake.AuthorizeTBA(f.customer.ID(), f.rec)
+		auth, err := tokenAuth(f.fake, f.customer.ID(), f.rec)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -509,7 +509,7 @@ func TestLoginAuditDetails(t *testing.T) {
 func TestRequestShapeRules(t *testing.T) {
 	t.Parallel()
 	f := setup(t, false)
-	auth, err := f.fake.AuthorizeTBA(f.customer.ID(), f.rec)
+	auth, err := tokenAuth(f.fake, f.customer.ID(), f.rec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -554,7 +554,7 @@ func TestRequestShapeRules(t *testing.T) {
 func TestNestingBoundIsExact(t *testing.T) {
 	t.Parallel()
 	f := setup(t, false)
-	auth, err := f.fake.AuthorizeTBA(f.customer.ID(), f.rec)
+	auth, err := tokenAuth(f.fake, f.customer.ID(), f.rec)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -179,7 +179,7 @@ func TestIssueTokenRefusesBlocked(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := setup(t, false)
-			first, err := f.fake.AuthorizeTBA(f.customer.ID(), f.rec)
+			first, err := tokenAuth(f.fake, f.customer.ID(), f.rec)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -47,7 +47,7 @@ func TestWithListenerAndMiddleware(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	auth, err := fake.AuthorizeTBA(cust.ID(), rec)
+	auth, err := tokenAuth(fake, cust.ID(), rec)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nsdist/nsdist"
+	"github.com/nsdist/nsdist/distribution/tba"
 	"github.com/nsdist/nsdist/soap"
 )
 
@@ -639,14 +640,15 @@ func findRole(u *User, roleID string) (Role, bool) {
 	return Role{}, false
 }
 
-// AuthorizeTBA stands in for a customer authorizing the integration: it issues
-// a token for an administrator of the target (created if the account has
-// none) and returns the credentials a soap.Client needs. Like NetSuite's
-// token issue, it installs the record in the target.
-func (s *Server) AuthorizeTBA(target nsdist.AccountID, in *Integration) (*soap.TokenAuth, error) {
+// IssueTBAToken stands in for a customer authorizing the integration with
+// TBA: it issues a token for an administrator of the target (created if
+// the account has none) and returns it as the SDK's credential, ready for
+// a distribution.Target (or, as TokenAuth, for a soap.Client). Like
+// NetSuite's token issue, it installs the record in the target.
+func (s *Server) IssueTBAToken(target nsdist.AccountID, in *Integration) (tba.Credential, error) {
 	a, ok := s.Account(string(target))
 	if !ok {
-		return nil, fmt.Errorf("%w %s", ErrUnknownAccount, target)
+		return tba.Credential{}, fmt.Errorf("%w %s", ErrUnknownAccount, target)
 	}
 	email := "admin@" + a.id.HostID() + ".example"
 	s.mu.RLock()
@@ -657,11 +659,11 @@ func (s *Server) AuthorizeTBA(target nsdist.AccountID, in *Integration) (*soap.T
 	}
 	cur, ok := s.Integration(in.ApplicationID)
 	if !ok {
-		return nil, ErrUnknownIntegration
+		return tba.Credential{}, ErrUnknownIntegration
 	}
 	t, err := s.IssueToken(target, email, AdministratorRole.ID, cur.ConsumerKey)
 	if err != nil {
-		return nil, err
+		return tba.Credential{}, err
 	}
-	return &soap.TokenAuth{Account: target, ConsumerKey: cur.ConsumerKey, ConsumerSecret: cur.ConsumerSecret, TokenID: t.ID, TokenSecret: t.Secret}, nil
+	return tba.Credential{Consumer: tba.Consumer{Key: cur.ConsumerKey, Secret: cur.ConsumerSecret}, Token: tba.Token{ID: t.ID, Secret: t.Secret}}, nil
 }

@@ -47,7 +47,7 @@ func TestBundleInstallKeepsExistingInstall(t *testing.T) {
 		msg     string // what the error says of the existing install
 	}{
 		{"Blocked after a token install", func(t *testing.T, f *fixture) *nstest.Account {
-			if _, err := f.fake.AuthorizeTBA(f.customer.ID(), f.rec); err != nil {
+			if _, err := tokenAuth(f.fake, f.customer.ID(), f.rec); err != nil {
 				t.Fatal(err)
 			}
 			if err := f.customer.Block(f.rec.ApplicationID); err != nil {

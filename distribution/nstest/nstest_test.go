@@ -69,7 +69,7 @@ func TestTokenIssueInstallsEnabled(t *testing.T) {
 	if _, ok := f.customer.Install(f.rec.ApplicationID); ok {
 		t.Fatal("record installed before any contact")
 	}
-	auth, err := f.fake.AuthorizeTBA(f.customer.ID(), f.rec)
+	auth, err := tokenAuth(f.fake, f.customer.ID(), f.rec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestTokenIssueInstallsEnabled(t *testing.T) {
 func TestRequireApprovalWaitsUntilApproved(t *testing.T) {
 	t.Parallel()
 	f := setup(t, true)
-	auth, err := f.fake.AuthorizeTBA(f.customer.ID(), f.rec)
+	auth, err := tokenAuth(f.fake, f.customer.ID(), f.rec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +137,7 @@ func TestBundleInstallIsAlwaysEnabled(t *testing.T) {
 func TestOnlyStateAndNoteEditableOutsideOwner(t *testing.T) {
 	t.Parallel()
 	f := setup(t, false)
-	auth, err := f.fake.AuthorizeTBA(f.customer.ID(), f.rec)
+	auth, err := tokenAuth(f.fake, f.customer.ID(), f.rec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,11 +182,11 @@ func TestSandboxRefresh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.fake.AuthorizeTBA(prod.ID(), other); err != nil {
+	if _, err := tokenAuth(f.fake, prod.ID(), other); err != nil {
 		t.Fatal(err)
 	}
 	prod.SetNote(other.ApplicationID, "prod note") //nolint:errcheck
-	auth, err := f.fake.AuthorizeTBA(f.customer.ID(), f.rec)
+	auth, err := tokenAuth(f.fake, f.customer.ID(), f.rec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +204,7 @@ func TestSandboxRefresh(t *testing.T) {
 		t.Errorf("token survived the refresh: %v", err)
 	}
 	// Re-installing restores the record with State, Note and log cleared.
-	if _, err := f.fake.AuthorizeTBA(f.customer.ID(), f.rec); err != nil {
+	if _, err := tokenAuth(f.fake, f.customer.ID(), f.rec); err != nil {
 		t.Fatal(err)
 	}
 	if inst, _ := f.customer.Install(f.rec.ApplicationID); inst.Note != "" || inst.State != nsdist.StateEnabled {
@@ -318,7 +318,7 @@ func post(t *testing.T, f *fixture, host string, v soap.Version, body []byte) (i
 func TestAuthenticationRules(t *testing.T) {
 	t.Parallel()
 	f := setup(t, false)
-	auth, err := f.fake.AuthorizeTBA(f.customer.ID(), f.rec)
+	auth, err := tokenAuth(f.fake, f.customer.ID(), f.rec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -377,7 +377,7 @@ func TestTBAConcurrencyLimit(t *testing.T) {
 	f := setup(t, false)
 	f.customer.SetConcurrencyLimit(2)
 	f.customer.SetFaults(nstest.Faults{Latency: 100 * time.Millisecond})
-	auth, err := f.fake.AuthorizeTBA(f.customer.ID(), f.rec)
+	auth, err := tokenAuth(f.fake, f.customer.ID(), f.rec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -438,7 +438,7 @@ func TestGovernanceAdministratorsOnly(t *testing.T) {
 	t.Parallel()
 	f := setup(t, false)
 	f.customer.AddUser(nstest.User{Email: "clerk@example.com", Password: "x", Roles: []nstest.Role{{ID: "1001", Name: "Clerk", WebServices: true}}})
-	admin, err := f.fake.AuthorizeTBA(f.customer.ID(), f.rec)
+	admin, err := tokenAuth(f.fake, f.customer.ID(), f.rec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -462,7 +462,7 @@ func TestGovernanceAdministratorsOnly(t *testing.T) {
 func TestFeatureSwitches(t *testing.T) {
 	t.Parallel()
 	f := setup(t, false)
-	auth, err := f.fake.AuthorizeTBA(f.customer.ID(), f.rec)
+	auth, err := tokenAuth(f.fake, f.customer.ID(), f.rec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -498,7 +498,7 @@ func TestDataCenterDiscovery(t *testing.T) {
 	// The derived host of the moved account does not resolve: the client
 	// falls back to discovery and reaches the other data center.
 	rec, _ := f.fake.CreateIntegration(f.vendor.ID(), nstest.IntegrationSpec{Name: "x", TBA: true, TBAIssueToken: true})
-	auth, err := f.fake.AuthorizeTBA(moved.ID(), rec)
+	auth, err := tokenAuth(f.fake, moved.ID(), rec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -533,7 +533,7 @@ func TestFaultInjection(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := setup(t, false)
-			auth, err := f.fake.AuthorizeTBA(f.customer.ID(), f.rec)
+			auth, err := tokenAuth(f.fake, f.customer.ID(), f.rec)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -547,7 +547,7 @@ func TestFaultInjection(t *testing.T) {
 	t.Run("unavailable window", func(t *testing.T) {
 		t.Parallel()
 		f := setup(t, false)
-		auth, _ := f.fake.AuthorizeTBA(f.customer.ID(), f.rec)
+		auth, _ := tokenAuth(f.fake, f.customer.ID(), f.rec)
 		f.customer.SetUnavailable(time.Now().Add(-time.Minute), time.Now().Add(time.Minute))
 		if _, err := f.client(t, auth).Do(t.Context(), soap.OpGetServerTime); !errors.Is(err, soap.ErrTemporarilyUnavailable) {
 			t.Errorf("error = %v", err)
@@ -560,7 +560,7 @@ func TestFaultInjectionDeterministic(t *testing.T) {
 	t.Parallel()
 	outcomes := func(seed uint64) string {
 		f := setup(t, false, nstest.WithSeed(seed), nstest.WithFaults(nstest.Faults{ConcurrencyFaultRate: 0.5}))
-		auth, err := f.fake.AuthorizeTBA(f.customer.ID(), f.rec)
+		auth, err := tokenAuth(f.fake, f.customer.ID(), f.rec)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -590,7 +590,7 @@ func TestFaultInjectionDeterministic(t *testing.T) {
 func TestTLS(t *testing.T) {
 	t.Parallel()
 	f := setup(t, false, nstest.WithTLS())
-	auth, err := f.fake.AuthorizeTBA(f.customer.ID(), f.rec)
+	auth, err := tokenAuth(f.fake, f.customer.ID(), f.rec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -630,7 +630,7 @@ func TestResponsesValidate(t *testing.T) {
 	rec := &recorder{docs: map[string][]byte{}}
 	for _, v := range []soap.Version{soap.V2025_2, soap.V2023_2} {
 		f := setup(t, false)
-		auth, _ := f.fake.AuthorizeTBA(f.customer.ID(), f.rec)
+		auth, _ := tokenAuth(f.fake, f.customer.ID(), f.rec)
 		c, _ := soap.NewClient("123456_SB1", soap.WithTransport(&recorder{rt: f.fake.Transport(), docs: rec.docs}), soap.WithAuth(auth), soap.WithVersion(v), soap.WithRetryPolicy(soap.NoRetry()))
 		for _, op := range []soap.Operation{soap.OpGetServerTime, soap.OpGetDataCenterUrls, soap.OpGetAccountGovernanceInfo, soap.OpGetIntegrationGovernanceInfo} {
 			if _, err := c.Do(t.Context(), op); err != nil {
@@ -658,7 +658,7 @@ func TestResponsesValidate(t *testing.T) {
 func TestCancelledRequestReturnsPromptly(t *testing.T) {
 	t.Parallel()
 	f := setup(t, false)
-	auth, _ := f.fake.AuthorizeTBA(f.customer.ID(), f.rec)
+	auth, _ := tokenAuth(f.fake, f.customer.ID(), f.rec)
 	f.customer.SetFaults(nstest.Faults{Latency: 10 * time.Second})
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
@@ -677,7 +677,7 @@ func TestTimestampWindowEdges(t *testing.T) {
 	now := time.Now().Truncate(time.Second)
 	clk := &clock{t: now}
 	f := setup(t, false, nstest.WithClock(clk.Now))
-	auth, err := f.fake.AuthorizeTBA(f.customer.ID(), f.rec)
+	auth, err := tokenAuth(f.fake, f.customer.ID(), f.rec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -708,4 +708,14 @@ func TestTimestampWindowEdges(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("answers by timestamp offset (-want +got):\n%s", diff)
 	}
+}
+
+// tokenAuth issues a TBA token in target and returns it as a soap.Client
+// takes it.
+func tokenAuth(s *nstest.Server, target nsdist.AccountID, in *nstest.Integration) (*soap.TokenAuth, error) {
+	c, err := s.IssueTBAToken(target, in)
+	if err != nil {
+		return nil, err
+	}
+	return c.TokenAuth(target), nil
 }

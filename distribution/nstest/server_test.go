@@ -54,7 +54,7 @@ func TestInjectionRateIsStrict(t *testing.T) {
 				f.customer.AddUser(nstest.User{Email: "ann@customer.example", Password: "pw"})
 				c = f.client(t, &soap.Passport{Email: "ann@customer.example", Password: "pw", Account: f.customer.ID(), Role: "3", ApplicationID: f.rec.ApplicationID}, soap.WithVersion(soap.V2020_1))
 			} else {
-				auth, err := f.fake.AuthorizeTBA(f.customer.ID(), f.rec)
+				auth, err := tokenAuth(f.fake, f.customer.ID(), f.rec)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -88,7 +88,7 @@ func TestJitterDelaysByTheDraw(t *testing.T) {
 		}
 	}
 	f := setup(t, false, nstest.WithSeed(seed))
-	auth, err := f.fake.AuthorizeTBA(f.customer.ID(), f.rec)
+	auth, err := tokenAuth(f.fake, f.customer.ID(), f.rec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestTruncatedAnswerIsHalf(t *testing.T) {
 			next.ServeHTTP(rw, r)
 		})
 	}))
-	auth, err := f.fake.AuthorizeTBA(f.customer.ID(), f.rec)
+	auth, err := tokenAuth(f.fake, f.customer.ID(), f.rec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func TestUnavailableWindow(t *testing.T) {
 	base := time.Now()
 	clk := &clock{t: base}
 	f := setup(t, false, nstest.WithClock(clk.Now))
-	auth, err := f.fake.AuthorizeTBA(f.customer.ID(), f.rec)
+	auth, err := tokenAuth(f.fake, f.customer.ID(), f.rec)
 	if err != nil {
 		t.Fatal(err)
 	}

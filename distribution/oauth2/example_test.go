@@ -159,16 +159,16 @@ func ExampleClient_Refresher() {
 	cust := fake.MustAddAccount("123456", nstest.AccountConfig{})
 	rec, _ := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "Acme Sync", OAuth2CodeGrant: true, PublicClient: true,
 		RedirectURIs: []string{"https://app.example.com/cb"}, Scopes: []string{"rest_webservices"}})
-	g, _ := fake.AuthorizeOAuth2(cust.ID(), rec)
+	g, _ := fake.CompleteCodeGrant(cust.ID(), rec)
 	c, _ := oauth2.NewClient(oauth2.Config{ClientID: rec.ClientID}, oauth2.WithTransport(fake.Transport()))
-	expired := &oauth2.Token{Account: "123456", AccessToken: g.AccessToken, RefreshToken: g.RefreshToken,
-		Expiry: time.Now().Add(-time.Minute), Public: true, Role: g.Role, Entity: g.Entity}
+	expired := *g
+	expired.Expiry = time.Now().Add(-time.Minute)
 
 	saveToVault := func(_ context.Context, t *oauth2.Token) error {
 		fmt.Println("saved a new refresh token:", t.RefreshToken != g.RefreshToken)
 		return nil
 	}
-	cred := c.Refresher(expired, saveToVault)
+	cred := c.Refresher(&expired, saveToVault)
 	tok, err := cred.Token(ctx)
 	if err != nil {
 		fmt.Println(err)

@@ -43,7 +43,7 @@ func TestM2MAndAccountlessTargets(t *testing.T) {
 	}
 	installed := fake.MustAddAccount("111111", nstest.AccountConfig{RequireApproval: true})
 	fake.MustAddAccount("222222", nstest.AccountConfig{})
-	g, err := fake.AuthorizeOAuth2(installed.ID(), rec) // installs it Waiting for Approval
+	g, err := fake.CompleteCodeGrant(installed.ID(), rec) // installs it Waiting for Approval
 	if err != nil {
 		t.Fatal(err)
 	}

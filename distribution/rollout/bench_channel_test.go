@@ -68,13 +68,13 @@ func TestBenchFakeChild(t *testing.T) {
 		a := fake.MustAddAccount(string(id), nstest.AccountConfig{RequireApproval: i%3 == 0, ConcurrencyLimit: 5})
 		bt := benchTarget{Account: id}
 		if os.Getenv("NSDIST_BENCH_CHANNEL") == "tba" {
-			auth, err := fake.AuthorizeTBA(a.ID(), rec)
+			auth, err := fake.IssueTBAToken(a.ID(), rec)
 			if err != nil {
 				t.Fatal(err)
 			}
-			bt.ConsumerKey, bt.ConsumerSecret, bt.TokenID, bt.TokenSecret = auth.ConsumerKey, auth.ConsumerSecret, auth.TokenID, auth.TokenSecret
+			bt.ConsumerKey, bt.ConsumerSecret, bt.TokenID, bt.TokenSecret = auth.Consumer.Key, auth.Consumer.Secret, auth.Token.ID, auth.Token.Secret
 		} else {
-			g, err := fake.AuthorizeOAuth2(a.ID(), rec)
+			g, err := fake.CompleteCodeGrant(a.ID(), rec)
 			if err != nil {
 				t.Fatal(err)
 			}

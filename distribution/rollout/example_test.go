@@ -24,9 +24,8 @@ func ExampleRollout() {
 	var targets []distribution.Target
 	for i, gated := range []bool{false, true, false} {
 		acct := fake.MustAddAccount(fmt.Sprint(100001+i), nstest.AccountConfig{RequireApproval: gated})
-		auth, _ := fake.AuthorizeTBA(acct.ID(), rec) // the customer's authorization installs the record
-		targets = append(targets, distribution.Target{Account: acct.ID(), TokenIssuedAt: time.Now(), Credential: tba.Credential{
-			Consumer: tba.Consumer{Key: auth.ConsumerKey, Secret: auth.ConsumerSecret}, Token: tba.Token{ID: auth.TokenID, Secret: auth.TokenSecret}}})
+		auth, _ := fake.IssueTBAToken(acct.ID(), rec) // the customer's authorization installs the record
+		targets = append(targets, distribution.Target{Account: acct.ID(), TokenIssuedAt: time.Now(), Credential: auth})
 	}
 
 	ai, _ := distribution.NewAutoInstaller(approval.Record{Name: "Acme Sync", TBA: true, TBAAuthFlow: true},

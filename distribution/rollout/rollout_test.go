@@ -75,11 +75,11 @@ func simulate(t testing.TB, n, requireEvery int, faults nstest.Faults) *sim {
 		req := requireEvery > 0 && i%requireEvery == 0
 		a := fake.MustAddAccount(string(id), nstest.AccountConfig{RequireApproval: req})
 		s.requires[id] = req
-		auth, err := fake.AuthorizeTBA(a.ID(), rec)
+		auth, err := fake.IssueTBAToken(a.ID(), rec)
 		if err != nil {
 			t.Fatal(err)
 		}
-		s.targets = append(s.targets, distribution.Target{Account: id, Credential: credentialOf(auth), TokenIssuedAt: time.Now()})
+		s.targets = append(s.targets, distribution.Target{Account: id, Credential: auth, TokenIssuedAt: time.Now()})
 	}
 	return s
 }
@@ -645,24 +645,22 @@ func simulateMixed(t testing.TB, n int, share float64, faults nstest.Faults) *mi
 		now := time.Now()
 		switch i % 4 {
 		case 0, 2:
-			auth, err := fake.AuthorizeTBA(a.ID(), rec)
+			auth, err := fake.IssueTBAToken(a.ID(), rec)
 			if err != nil {
 				t.Fatal(err)
 			}
 			s.channel[id] = "tba"
 			s.targets = append(s.targets, distribution.Target{Account: id, TokenIssuedAt: now,
-				Credential: tba.Credential{Consumer: tba.Consumer{Key: auth.ConsumerKey, Secret: auth.ConsumerSecret}, Token: tba.Token{ID: auth.TokenID, Secret: auth.TokenSecret}}})
+				Credential: auth})
 		default:
 			in, client, kind := rec, confidential, "oauth2"
 			if i%4 == 3 {
 				in, client, kind = pub, public, "oauth2-public"
 			}
-			g, err := fake.AuthorizeOAuth2(a.ID(), in)
+			tok, err := fake.CompleteCodeGrant(a.ID(), in)
 			if err != nil {
 				t.Fatal(err)
 			}
-			tok := &oauth2.Token{Account: id, ClientID: in.ClientID, AccessToken: g.AccessToken, RefreshToken: g.RefreshToken, TokenType: "bearer",
-				Expiry: now.Add(g.ExpiresIn), Scopes: []oauth2.Scope{oauth2.ScopeRESTWebServices}, Role: g.Role, Entity: g.Entity, Public: in.PublicClient, IssuedAt: now}
 			if !req && i%8 < 4 { // an access token that expired: the prober refreshes it once
 				tok.Expiry = now.Add(-time.Minute)
 				s.expired++

@@ -57,7 +57,9 @@ func (c Credential) LogValue() slog.Value { return slog.StringValue(c.String()) 
 // encoded never carries the secrets along.
 func (c Credential) MarshalJSON() ([]byte, error) { return json.Marshal(c.String()) }
 
-func (c Credential) auth(a nsdist.AccountID) soap.Auth {
+// TokenAuth returns the credential as the SOAP wire layer takes it, for
+// account (soap.WithAuth).
+func (c Credential) TokenAuth(a nsdist.AccountID) *soap.TokenAuth {
 	return &soap.TokenAuth{Account: a, ConsumerKey: c.Consumer.Key, ConsumerSecret: c.Consumer.Secret, TokenID: c.Token.ID, TokenSecret: c.Token.Secret}
 }
 
@@ -81,7 +83,9 @@ func (u UserCredentials) LogValue() slog.Value { return slog.StringValue(u.Strin
 // MarshalJSON writes the redacted form.
 func (u UserCredentials) MarshalJSON() ([]byte, error) { return json.Marshal(u.String()) }
 
-func (u UserCredentials) auth(a nsdist.AccountID) soap.Auth {
+// Passport returns the user credentials as the SOAP wire layer takes them,
+// for account (soap.WithAuth).
+func (u UserCredentials) Passport(a nsdist.AccountID) *soap.Passport {
 	return &soap.Passport{Account: a, Email: u.Email, Password: u.Password, Role: u.Role, ApplicationID: u.ApplicationID}
 }
 

@@ -49,5 +49,5 @@
 //
 // distribution/nstest serves the token endpoints and the consent page:
 // tba.NewClient(tba.WithTransport(fake.Transport())) talks to it, and
-// fake.AuthorizeTBA issues a token without a browser.
+// fake.IssueTBAToken issues a token without a browser.
 package tba

@@ -73,9 +73,9 @@ func (p *Prober) probe(ctx context.Context, t distribution.Target, opts ...soap.
 	var auth soap.Auth
 	switch c := t.Credential.(type) {
 	case Credential:
-		auth = c.auth(t.Account)
+		auth = c.TokenAuth(t.Account)
 	case UserCredentials:
-		auth = c.auth(t.Account)
+		auth = c.Passport(t.Account)
 	default:
 		return distribution.Probe{Err: fmt.Errorf("%w: %T is no SOAP credential", distribution.ErrCredential, t.Credential)}
 	}

@@ -122,7 +122,7 @@ func (e secretEntry) credential(ref distribution.CredentialRef) (distribution.Cr
 		check = soap.DefaultVersion
 	}
 	u := UserCredentials{Email: e.Email, Password: e.Password, Role: e.Role, ApplicationID: e.AppID, Version: v}
-	if err := u.auth(ref.Account).Check(check); err != nil {
+	if err := u.Passport(ref.Account).Check(check); err != nil {
 		if v.IsZero() {
 			err = fmt.Errorf("%w (set the version column to 2020_1 or older for user credentials)", err)
 		}

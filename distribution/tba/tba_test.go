@@ -176,7 +176,7 @@ func TestFlowErrors(t *testing.T) {
 	t.Run("blocked in the target", func(t *testing.T) {
 		t.Parallel()
 		e := setup(t, false, nstest.IntegrationSpec{})
-		if _, err := e.fake.AuthorizeTBA("123456_SB1", e.rec); err != nil {
+		if _, err := e.fake.IssueTBAToken("123456_SB1", e.rec); err != nil {
 			t.Fatal(err)
 		}
 		e.customer.Block(e.rec.ApplicationID) //nolint:errcheck
@@ -461,7 +461,7 @@ func TestFlowRefusalAudited(t *testing.T) {
 			t.Parallel()
 			cb := "https://app.acme.example/netsuite/callback"
 			e := setup(t, false, nstest.IntegrationSpec{})
-			if _, err := e.fake.AuthorizeTBA("123456_SB1", e.rec); err != nil {
+			if _, err := e.fake.IssueTBAToken("123456_SB1", e.rec); err != nil {
 				t.Fatal(err)
 			}
 			rt, err := e.client.RequestToken(t.Context(), "", e.consumer, cb, "")

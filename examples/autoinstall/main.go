@@ -91,13 +91,13 @@ Flags:
 			fmt.Fprintln(stderr, "autoinstall:", err)
 			return 1
 		}
-		auth, err := fake.AuthorizeTBA(cust.ID(), rec) // the customer authorizes: installs the record
+		auth, err := fake.IssueTBAToken(cust.ID(), rec) // the customer authorizes: installs the record
 		if err != nil {
 			fmt.Fprintln(stderr, "autoinstall:", err)
 			return 1
 		}
 		fmt.Fprintln(stderr, "no NETSUITE_CONSUMER_KEY: using a fake NetSuite whose account 123456 requires approval")
-		target = distribution.Target{Account: cust.ID(), TokenIssuedAt: time.Now(), RequireApproval: p, Credential: tba.Credential{Consumer: tba.Consumer{Key: auth.ConsumerKey, Secret: auth.ConsumerSecret}, Token: tba.Token{ID: auth.TokenID, Secret: auth.TokenSecret}}}
+		target = distribution.Target{Account: cust.ID(), TokenIssuedAt: time.Now(), RequireApproval: p, Credential: auth}
 		opts = append(opts, tba.WithProber(fake.ClientOptions()...))
 		record.Owner = vendor.ID()
 	}

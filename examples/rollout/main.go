@@ -554,22 +554,21 @@ func Simulate(n int, share, faultRate float64, latency time.Duration, seed uint6
 		t := distribution.Target{Account: id, TokenIssuedAt: now}
 		switch kind {
 		case "tba":
-			auth, err := fake.AuthorizeTBA(a.ID(), rec)
+			auth, err := fake.IssueTBAToken(a.ID(), rec)
 			if err != nil {
 				return fail(err)
 			}
-			t.Credential = tba.Credential{Consumer: tba.Consumer{Key: auth.ConsumerKey, Secret: auth.ConsumerSecret}, Token: tba.Token{ID: auth.TokenID, Secret: auth.TokenSecret}}
+			t.Credential = auth
 		default:
 			in, client := rec, confidential
 			if kind == "oauth2-public" {
 				in, client = pub, public
 			}
-			g, err := fake.AuthorizeOAuth2(a.ID(), in)
+			tok, err := fake.CompleteCodeGrant(a.ID(), in)
 			if err != nil {
 				return fail(err)
 			}
-			t.Credential = oauth2.Grant{Client: client, Token: &oauth2.Token{Account: id, ClientID: in.ClientID, AccessToken: g.AccessToken,
-				RefreshToken: g.RefreshToken, TokenType: "bearer", Expiry: now.Add(g.ExpiresIn), Role: g.Role, Entity: g.Entity, Public: in.PublicClient, IssuedAt: now}}
+			t.Credential = oauth2.Grant{Client: client, Token: tok}
 		}
 		sim.Channel[id] = kind
 		sim.Targets = append(sim.Targets, t)
