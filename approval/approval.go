@@ -401,9 +401,17 @@ func (b *builder) targetEditing() {
 	if owner {
 		b.d.EditableInTarget = []string{"State", "Note", "Name", "Description", "Authentication"}
 	}
-	// section_4395597766: Reset Credentials appears only on TBA records, and
-	// only in the owner account, whatever channel brought the record there.
-	b.d.CredentialsResettableInTarget = owner && in.Record.TBA
+	// Only the owner account resets a record's credentials, whatever channel
+	// brought the record elsewhere: a TBA record's consumer key and secret
+	// (Reset Credentials, section_4395597766), an OAuth 2.0 record's client
+	// ID and secret (section_157771733782: shown once, reset when lost).
+	b.d.CredentialsResettableInTarget = owner && in.Record.hasCredentials()
+}
+
+// hasCredentials reports whether the record has credentials of its own to
+// reset: a TBA consumer, or an OAuth 2.0 client.
+func (r Record) hasCredentials() bool {
+	return r.TBA || r.OAuth2 || r.OAuth2CodeGrant || r.OAuth2ClientCredentials
 }
 
 // predict sets the predicted State, whether requests are accepted, and
@@ -516,8 +524,8 @@ func (d Decision) Consistent() error {
 		return fmt.Errorf("approval: inconsistent decision: a bundle predicts %q", d.InitialState)
 	case d.CredentialsResettableInTarget && (d.Input.Target.Account == "" || !sameAccount(d.Input.Target.Account, d.Input.Record.Owner)):
 		return fmt.Errorf("approval: inconsistent decision: credentials resettable outside the owner")
-	case d.CredentialsResettableInTarget && !d.Input.Record.TBA:
-		return fmt.Errorf("approval: inconsistent decision: credentials resettable on a record without TBA")
+	case d.CredentialsResettableInTarget && !d.Input.Record.hasCredentials():
+		return fmt.Errorf("approval: inconsistent decision: credentials resettable on a record with neither TBA nor OAuth 2.0")
 	}
 	if d.InitialState == StateEnabled {
 		for _, s := range d.AdminSteps {

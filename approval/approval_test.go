@@ -209,7 +209,9 @@ func TestEvaluateTargetRules(t *testing.T) {
 		{"bundle in the owner", approval.ChannelBundle, tbaRecord(), "TSTDRV1234567", nsdist.Release{Year: 2025, Number: 2}, true},
 		{"bundle elsewhere", approval.ChannelBundle, tbaRecord(), "123456", nsdist.Release{Year: 2025, Number: 2}, false},
 		{"credentials record without TBA in the owner", approval.ChannelCredentials, legacy, "TSTDRV1234567", nsdist.Release{Year: 2020, Number: 1}, false},
-		{"oauth2 record without TBA in the owner", approval.ChannelOAuth2, oauthOnly, "TSTDRV1234567", nsdist.Release{Year: 2025, Number: 2}, false},
+		// section_157771733782: an OAuth 2.0 record's client ID and secret are reset in its owner
+		{"oauth2 record without TBA in the owner", approval.ChannelOAuth2, oauthOnly, "TSTDRV1234567", nsdist.Release{Year: 2025, Number: 2}, true},
+		{"oauth2 record without TBA elsewhere", approval.ChannelOAuth2, oauthOnly, "123456", nsdist.Release{Year: 2025, Number: 2}, false},
 		{"no target account", approval.ChannelTBA, tbaRecord(), "", nsdist.Release{Year: 2025, Number: 2}, false},
 	}
 	for _, tt := range resettable {
@@ -502,7 +504,9 @@ func TestConsistentRefuses(t *testing.T) {
 			d.InitialState, d.RequestsAccepted = approval.StateWaitingForApproval, approval.No
 		}, "a bundle predicts"},
 		{"resettable outside the owner", func(d *approval.Decision) { d.Input.Target.Account = "123456" }, "resettable outside the owner"},
-		{"resettable without TBA", func(d *approval.Decision) { d.Input.Record.TBA = false }, "resettable on a record without TBA"},
+		{"resettable with neither TBA nor OAuth 2.0", func(d *approval.Decision) {
+			d.Input.Record.TBA, d.Input.Record.OAuth2, d.Input.Record.OAuth2CodeGrant, d.Input.Record.OAuth2ClientCredentials = false, false, false, false
+		}, "resettable on a record with neither TBA nor OAuth 2.0"},
 		{"approval step while enabled", func(d *approval.Decision) {
 			d.AdminSteps = []approval.Step{{Text: "Set State to Enabled and save"}}
 		}, "predicted Enabled but an approval step"},

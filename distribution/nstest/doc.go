@@ -104,7 +104,16 @@
 //     and a verifier sent without a challenge (documented for a PKCE
 //     mismatch), and InvalidRefreshToken for a spent or revoked refresh
 //     token (documented for an access token sent as a refresh token)
-//     (subsect_158711892221, subsect_158711928134).
+//     (subsect_158711892221, subsect_158711928134); and, where Oracle's
+//     table lists a value without its cause (subsect_158324637123):
+//     TokenNotAcceptable for an assertion with a wrong aud or without
+//     iat or exp, SignatureValidation for an assertion that cannot be
+//     read, ClientIdMismatch for an assertion whose iss is another
+//     client, InvalidIntegration for a record without the client
+//     credentials box (documented for one not installed),
+//     ClientAuthenticationFailed for two client-authentication methods at
+//     once, and TokenBlocked (a revoked token) and ScopeMismatched (a token
+//     without rest_webservices) on REST.
 //   - A bundle install of a record the account already has changes
 //     nothing and returns [ErrAlreadyInstalled]; Oracle documents only a
 //     fresh bundle install (always Enabled, section_4431829430).
@@ -119,9 +128,28 @@
 //     which Oracle does not document (only their Detail values; it gives
 //     invalid_grant for an expired assertion); the authorization code's
 //     lifetime of 10 minutes (Oracle: "limited time validity"); the consent
-//     page's HTML form; http:// loopback redirect URIs; HTTP 429 for
-//     "Too Many Requests" (section_0827103226 gives the words only); on the
-//     certificate rotation endpoint an Administrator manages every
-//     certificate while other users manage only their own (Oracle names
-//     only the "Manage own" permission), and its error bodies.
+//     page's HTML form; http:// loopback redirect URIs, which a real
+//     record refuses (section_157771733782: https:// or a custom scheme
+//     only); HTTP 429 for "Too Many Requests" (section_0827103226 gives the
+//     words only); on the certificate rotation endpoint an Administrator
+//     manages every certificate while other users manage only their own
+//     (Oracle names only the "Manage own" permission), and its error
+//     bodies.
+//   - OAuth 2.0 client-visible errors Oracle does not document:
+//     unauthorized_client at the authorize step and at the code exchange
+//     for a Blocked record, OAuth 2.0 turned off or no code-grant box;
+//     access_denied for prompt=none without a session; invalid_request for
+//     prompt=login on system.netsuite.com.
+//   - PKCE is required for every record (Oracle requires it for new
+//     integrations); the token endpoint is also served on the restlets
+//     host; revoke accepts an access token too (Oracle's token parameter is
+//     the refresh token).
+//   - Client credentials: an assertion's iat may be up to 10 seconds in
+//     the future (Oracle documents no tolerance; TokenNotAcceptable
+//     beyond); neither the assertion's typ header nor a reused jti is
+//     checked; one certificate per (record, role, entity) is checked within
+//     one account (Oracle does not say whether the rule spans accounts).
+//   - [Account.ResetClientCredentials]: access tokens issued before keep
+//     working until they expire, while refresh tokens issued to the old
+//     client ID no longer refresh (Oracle does not say).
 package nstest

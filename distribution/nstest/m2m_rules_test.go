@@ -3,6 +3,7 @@ package nstest_test
 import (
 	"crypto/elliptic"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -54,16 +55,39 @@ func TestCertificatePerRoleAndEntity(t *testing.T) {
 	in, _ := f.m2mRecord(t)
 	clerk := nstest.Role{ID: "1003", Name: "Clerk", WebServices: true}
 	f.cust.AddUser(nstest.User{Email: "bob@customer.example", Password: "x", Roles: []nstest.Role{nstest.AdministratorRole, clerk}})
-	add := func(email, role string) error {
-		_, err := f.cust.AddCertificate(in.ClientID, email, role, certPEM(t, ecKey(t, elliptic.P256())))
+	shared := certPEM(t, ecKey(t, elliptic.P256()))
+	add := func(email, role string, pem []byte) error {
+		_, err := f.cust.AddCertificate(in.ClientID, email, role, pem)
 		return err
 	}
-	var got []bool
-	for _, c := range [][2]string{{annEmail, "3"}, {"bob@customer.example", "3"}, {"bob@customer.example", "1003"}, {"bob@customer.example", "1003"}} {
-		got = append(got, add(c[0], c[1]) == nil)
+	// subsect_162755332391: one certificate per (record, role, entity); a
+	// combination may hold several certificates (a rotation adds before it
+	// revokes, section_162686838198)
+	tests := []struct {
+		email, role string
+		pem         []byte
+		ok          bool
+	}{
+		{annEmail, "3", shared, true},
+		{"bob@customer.example", "3", shared, false}, // the same certificate for another entity
+		{annEmail, "3", shared, false},               // the same certificate for the same combination again
+		{"bob@customer.example", "1003", certPEM(t, ecKey(t, elliptic.P256())), true},
+		{"bob@customer.example", "1003", certPEM(t, ecKey(t, elliptic.P256())), true}, // a second one for bob/1003: rotation
+		{annEmail, "3", certPEM(t, ecKey(t, elliptic.P256())), true},                  // a second one for ann/3
 	}
-	if diff := cmp.Diff([]bool{true, true, true, false}, got); diff != "" {
-		t.Errorf("certificates accepted: ann/3, bob/3, bob/1003, bob/1003 again (-want +got):\n%s", diff)
+	var got, want []bool
+	for _, tt := range tests {
+		got, want = append(got, add(tt.email, tt.role, tt.pem) == nil), append(want, tt.ok)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("certificates accepted (-want +got):\n%s", diff)
+	}
+	// five active per record: the fifth is accepted, the sixth refused
+	if err := add("bob@customer.example", "3", certPEM(t, ecKey(t, elliptic.P256()))); err != nil {
+		t.Errorf("fifth active certificate: %v", err)
+	}
+	if err := add("bob@customer.example", "3", certPEM(t, ecKey(t, elliptic.P256()))); !errors.Is(err, nstest.ErrTooManyCerts) {
+		t.Errorf("sixth active certificate: %v, want ErrTooManyCerts", err)
 	}
 }
 
@@ -175,5 +199,42 @@ func TestCertificateEndpointOwnOnly(t *testing.T) {
 	want := []step{{"admin adds ann's", 200}, {"bob adds ann's", 403}, {"bob adds his own", 200}, {"bob revokes ann's", 403}, {"bob revokes his own", 200}, {"admin adds bob's", 200}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("certificate endpoint (-want +got):\n%s", diff)
+	}
+}
+
+// TestResetClientCredentials: only the owner resets an OAuth 2.0 record's
+// client ID and secret (section_157771733782); after it, assertions must
+// name the new client ID, and the certificate mapping still holds.
+func TestResetClientCredentials(t *testing.T) {
+	t.Parallel()
+	f := newO2(t, false)
+	in, _ := f.m2mRecord(t)
+	key := ecKey(t, elliptic.P256())
+	kid, err := f.cust.AddCertificate(in.ClientID, annEmail, "3", certPEM(t, key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.cust.ResetClientCredentials(in.ApplicationID); !errors.Is(err, nstest.ErrNotOwner) {
+		t.Errorf("reset in the customer account: %v, want ErrNotOwner", err)
+	}
+	id, secret, err := f.vendor.ResetClientCredentials(in.ApplicationID)
+	if err != nil || id == in.ClientID || secret == "" || secret == in.ClientSecret {
+		t.Fatalf("reset in the owner: %.8s… %v; want a new client ID and secret", id, err)
+	}
+	old := claimsFor(in, f.clk.Now())
+	if r := f.m2m(t, assertion(t, jwt.SigningMethodES256, key, kid, old)); r.status != 400 {
+		t.Errorf("assertion naming the old client ID: %d, want 400", r.status)
+	}
+	renewed := claimsFor(in, f.clk.Now())
+	renewed["iss"] = id
+	if r := f.m2m(t, assertion(t, jwt.SigningMethodES256, key, kid, renewed)); r.status != 200 {
+		t.Errorf("assertion naming the new client ID: %d %v, want 200", r.status, r.body)
+	}
+	tbaOnly, err := f.fake.CreateIntegration(f.vendor.ID(), nstest.IntegrationSpec{Name: "SOAP Sync", TBA: true, TBAAuthFlow: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.vendor.ResetClientCredentials(tbaOnly.ApplicationID); !errors.Is(err, nstest.ErrAuthBox) {
+		t.Errorf("reset of a record without OAuth 2.0: %v, want ErrAuthBox", err)
 	}
 }

@@ -498,6 +498,33 @@ func (a *Account) ResetCredentials(appID string) (key, secret string, err error)
 	return in.ConsumerKey, in.ConsumerSecret, nil
 }
 
+// ResetClientCredentials regenerates an OAuth 2.0 record's client ID and
+// secret (a public client has no secret). Only the owner account can; the
+// page shows them once, and a lost pair is reset there
+// (section_157771733782). Access tokens already issued keep working until
+// they expire; refresh tokens issued to the old client ID no longer
+// refresh, and client-credentials assertions must name the new one: the
+// fake's reading, since Oracle does not say.
+func (a *Account) ResetClientCredentials(appID string) (clientID, secret string, err error) {
+	id, _ := soap.NormalizeApplicationID(appID)
+	a.s.mu.Lock()
+	defer a.s.mu.Unlock()
+	in, ok := a.s.integrations[id]
+	switch {
+	case !ok:
+		return "", "", ErrUnknownIntegration
+	case in.Owner != a.id:
+		return "", "", fmt.Errorf("%w: client credentials of %q can be reset only in %s", ErrNotOwner, in.Name, in.Owner)
+	case !in.OAuth2CodeGrant && !in.OAuth2ClientCredentials:
+		return "", "", fmt.Errorf("%w: %q has no OAuth 2.0 grant, so no client credentials", ErrAuthBox, in.Name)
+	}
+	in.ClientID = randomHex(64)
+	if !in.PublicClient {
+		in.ClientSecret = randomHex(64)
+	}
+	return in.ClientID, in.ClientSecret, nil
+}
+
 // ErrAlreadyInstalled is returned by [Account.InstallBundle] for a record
 // the account already has: its owner's own record, or one installed before.
 var ErrAlreadyInstalled = errors.New("nstest: integration record already in this account")

@@ -59,7 +59,7 @@ var (
 	ErrUnknownCert      = errors.New("nstest: unknown certificate")
 	maxActiveCerts      = 5
 	maxCertValidity     = 2 * 365 * 24 * time.Hour
-	assertionMaxLife    = time.Hour
+	assertionMaxLife    = time.Hour // exp - iat must be less than this (section_162790605110)
 	assertionFutureSkew = 10 * time.Second
 )
 
@@ -131,14 +131,25 @@ func (a *Account) addCertificateLocked(clientID string, u *User, roleID string, 
 	if a.o2.revokedFP[c.fp] {
 		return nil, fmt.Errorf("%w: a revoked certificate cannot be used again", ErrCertificate)
 	}
+	// subsect_162755332391: one certificate serves one (record, role,
+	// entity) combination; a combination may have several certificates,
+	// within the record's five active ones (section_162686838198), which is
+	// how a rotation adds the new certificate before revoking the old. The
+	// fake checks the rule within one account (its reading: Oracle does not
+	// say whether it spans accounts).
 	active := 0
 	for _, o := range a.o2.certs {
-		if o.ApplicationID != in.ApplicationID || !o.activeAt(now) {
+		if !o.activeAt(now) {
 			continue
 		}
-		active++
-		if o.RoleID == roleID && o.EntityID == u.EntityID {
-			return nil, fmt.Errorf("%w: %s with role %s already has an active certificate for %q; revoke it first", ErrCertificate, u.Email, roleID, in.Name)
+		if o.fp == c.fp {
+			if o.ApplicationID == in.ApplicationID && o.RoleID == roleID && o.EntityID == u.EntityID {
+				return nil, fmt.Errorf("%w: this certificate is already mapped for %s with role %s on %q", ErrCertificate, u.Email, roleID, in.Name)
+			}
+			return nil, fmt.Errorf("%w: this certificate already serves another integration, role or entity; one certificate serves one combination, so make a new one", ErrCertificate)
+		}
+		if o.ApplicationID == in.ApplicationID {
+			active++
 		}
 	}
 	if active >= maxActiveCerts {
@@ -231,7 +242,7 @@ func (s *Server) clientCredentialsLocked(a *Account, form url.Values, host strin
 	raw := form.Get("client_assertion")
 	unverified, _, err := jwt.NewParser().ParseUnverified(raw, &assertionClaims{})
 	if err != nil {
-		return nil, nil, invalidGrant("InvalidSignature")
+		return nil, nil, inferredGrant("SignatureValidation") // Oracle's Detail for a signature that fails, here for one that cannot be read
 	}
 	if alg, _ := unverified.Header["alg"].(string); !slices.Contains(assertionAlgs, alg) {
 		return nil, nil, invalidGrant("UnsupportedAlgo")
@@ -250,43 +261,48 @@ func (s *Server) clientCredentialsLocked(a *Account, form url.Values, host strin
 	_, err = jwt.ParseWithClaims(raw, &claims, func(*jwt.Token) (any, error) { return cert.key, nil },
 		jwt.WithValidMethods(assertionAlgs), jwt.WithoutClaimsValidation())
 	if err != nil {
-		return nil, in, invalidGrant("InvalidSignature")
+		return nil, in, invalidGrant("SignatureValidation") // the client credentials flow's Detail (subsect_158324637123)
 	}
 	aud := func(h string) string { return "https://" + h + tokenPath }
 	switch {
 	case claims.Issuer == "" || s.byClientIDLocked(claims.Issuer) == nil:
 		return nil, in, invalidGrant("InvalidIssuer")
-	case claims.Issuer != cert.ClientID:
-		return nil, in, invalidGrant("ClientIdMismatch")
+	case claims.Issuer != cert.app.ClientID:
+		return nil, in, inferredGrant("ClientIdMismatch") // listed without its cause
 	case !slices.Contains(claims.Audience, aud(a.id.SuiteTalkHost())) && !slices.Contains(claims.Audience, aud(a.id.RESTletsHost())) &&
 		!slices.Contains(claims.Audience, aud(host)):
 		// no Detail names a wrong audience; TokenNotAcceptable is the closest
-		return nil, in, invalidGrant("TokenNotAcceptable")
+		return nil, in, inferredGrant("TokenNotAcceptable")
 	case claims.IssuedAt == nil || claims.ExpiresAt == nil:
-		return nil, in, invalidGrant("TokenNotAcceptable")
-	case claims.ExpiresAt.Sub(claims.IssuedAt.Time) > assertionMaxLife:
+		return nil, in, inferredGrant("TokenNotAcceptable")
+	case claims.ExpiresAt.Sub(claims.IssuedAt.Time) >= assertionMaxLife:
 		// "less than 60 minutes" (section_162790605110); the Login Audit
 		// Trail row says two hours: the fake holds to the stricter page
 		return nil, in, invalidGrant("TokenValidityTooBroad")
 	case claims.IssuedAt.After(now.Add(assertionFutureSkew)):
+		// Oracle documents no tolerance; the fake's 10 seconds are its own
 		return nil, in, invalidGrant("TokenNotAcceptable")
 	case !now.Before(claims.ExpiresAt.Time):
 		return nil, in, invalidGrant("TokenExpired")
 	}
+	// subsect_158324637123: InvalidScope for no scope, ScopeMismatched for
+	// a scope the record does not have
 	scopes, ok := assertionScopes(claims.Scope)
 	if !ok {
 		return nil, in, &tokenFail{status: http.StatusBadRequest, err: "invalid_scope", detail: "InvalidScope"}
 	}
 	for _, sc := range scopes {
 		if sc == scopeMCP || !slices.Contains(in.Scopes, sc) {
-			return nil, in, &tokenFail{status: http.StatusBadRequest, err: "invalid_scope", detail: "InvalidScope"}
+			return nil, in, &tokenFail{status: http.StatusBadRequest, err: "invalid_scope", detail: "ScopeMismatched"}
 		}
 	}
 	switch {
 	case a.cfg.OAuth2Disabled:
 		return nil, in, unauthorizedClient("FeatureDisabled")
 	case !in.OAuth2ClientCredentials:
-		return nil, in, unauthorizedClient("InvalidIntegration")
+		// documented for a record that is not installed; here for one
+		// without the client credentials box
+		return nil, in, &tokenFail{status: http.StatusBadRequest, err: "unauthorized_client", detail: "InvalidIntegration", origin: DetailInferred}
 	}
 	inst := a.installs[in.ApplicationID]
 	switch {

@@ -957,6 +957,7 @@ func TestOAuth2ClientCredentials(t *testing.T) {
 		alg    jwt.SigningMethod
 		mod    func(c jwt.MapClaims)
 		nokid  bool
+		signer crypto.Signer // signs instead of key, whose certificate is mapped
 		status int
 		detail string
 	}{
@@ -982,7 +983,19 @@ func TestOAuth2ClientCredentials(t *testing.T) {
 			mod: func(c jwt.MapClaims) {
 				c["aud"] = "https://555555.suitetalk.api.netsuite.com/services/rest/auth/oauth2/v1/token"
 			}},
-		{name: "scope not on the record", key: p256, alg: jwt.SigningMethodES256, status: 400, detail: "InvalidScope",
+		// section_162790605110: exp - iat "less than 60 minutes"
+		{name: "exp-iat exactly 60 minutes", key: p256, alg: jwt.SigningMethodES256, status: 400, detail: "TokenValidityTooBroad",
+			mod: func(c jwt.MapClaims) { c["exp"] = c["iat"].(int64) + 3600 }},
+		{name: "exp-iat a second under 60 minutes", key: p256, alg: jwt.SigningMethodES256, status: 200,
+			mod: func(c jwt.MapClaims) { c["exp"] = c["iat"].(int64) + 3599 }},
+		// the fake's own tolerance for an iat in the future: 10 seconds
+		{name: "iat 10 s in the future", key: p256, alg: jwt.SigningMethodES256, status: 200,
+			mod: func(c jwt.MapClaims) { c["iat"] = c["iat"].(int64) + 15 }},
+		{name: "iat 11 s in the future", key: p256, alg: jwt.SigningMethodES256, status: 400, detail: "TokenNotAcceptable",
+			mod: func(c jwt.MapClaims) { c["iat"] = c["iat"].(int64) + 16 }},
+		// subsect_158324637123: the client credentials flow's Details
+		{name: "signed by another key", key: p256, signer: ecKey(t, elliptic.P256()), alg: jwt.SigningMethodES256, status: 400, detail: "SignatureValidation"},
+		{name: "scope not on the record", key: p256, alg: jwt.SigningMethodES256, status: 400, detail: "ScopeMismatched",
 			mod: func(c jwt.MapClaims) { c["scope"] = "suite_analytics" }},
 	}
 	for _, tt := range tests {
@@ -1002,7 +1015,11 @@ func TestOAuth2ClientCredentials(t *testing.T) {
 				kid = ""
 			}
 			before := len(f.cust.Installs())
-			r := f.m2m(t, assertion(t, tt.alg, tt.key, kid, c))
+			signer := tt.key
+			if tt.signer != nil {
+				signer = tt.signer
+			}
+			r := f.m2m(t, assertion(t, tt.alg, signer, kid, c))
 			if r.status != tt.status {
 				t.Fatalf("client_credentials = %d %v, want %d", r.status, r.body, tt.status)
 			}

@@ -269,7 +269,10 @@ func (s *Server) clientAuthLocked(r *http.Request, form url.Values) (*Integratio
 	h := r.Header.Get("Authorization")
 	bodyID, bodySecret := form.Get("client_id"), form.Has("client_secret")
 	if h != "" && (bodyID != "" || bodySecret) {
-		return nil, badRequest("ClientAuthenticationFailed")
+		// Oracle lists ClientAuthenticationFailed without naming two methods at once
+		f := badRequest("ClientAuthenticationFailed")
+		f.origin = DetailInferred
+		return nil, f
 	}
 	if bodySecret {
 		return nil, clientAuthFailed
@@ -488,14 +491,18 @@ func (s *Server) bearerLocked(r *http.Request, a *Account) (*o2Token, bool) {
 		return nil, false
 	}
 	t := s.lookupLocked(strings.TrimSpace(raw))
-	fail := func(detail string) (*o2Token, bool) {
+	failAs := func(detail string, origin DetailOrigin) (*o2Token, bool) {
 		email, appID := "", ""
 		if t != nil {
 			email, appID = t.chain.email, t.chain.appID
 		}
-		a.auditLocked(email, appID, "", false, detail)
+		if origin == "" {
+			origin = a.originLocked(appID, detail)
+		}
+		a.auditAsLocked(email, appID, "", detail, origin)
 		return nil, false
 	}
+	fail := func(detail string) (*o2Token, bool) { return failAs(detail, "") }
 	if t == nil || t.chain.account != a.id {
 		t = nil
 		return fail("InvalidSignature")
@@ -504,7 +511,7 @@ func (s *Server) bearerLocked(r *http.Request, a *Account) (*o2Token, bool) {
 	case t.refresh:
 		return fail("TokenRejected")
 	case t.revoked || t.chain.revoked:
-		return fail("TokenBlocked")
+		return failAs("TokenBlocked", DetailInferred) // listed without its cause
 	case !s.now().Before(t.exp):
 		return fail("AccessTokenExpired")
 	case a.cfg.OAuth2Disabled:
@@ -521,7 +528,7 @@ func (s *Server) bearerLocked(r *http.Request, a *Account) (*o2Token, bool) {
 		return fail("EntityOrRoleDisabled")
 	}
 	if !slices.Contains(t.chain.scopes, scopeREST) {
-		return fail("ScopeMismatched")
+		return failAs("ScopeMismatched", DetailInferred) // listed without its cause
 	}
 	a.auditLocked(t.chain.email, t.chain.appID, "", true, "")
 	return t, true

@@ -273,9 +273,9 @@ func (c *Client) GoString() string { return c.String() }
 func (c *Client) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()) } //nolint:errcheck
 
 // checkRedirectURL accepts https, a custom scheme (myapp://callback), and
-// http only on a loopback address (RFC 8252 §7.3, for native apps and the
-// examples); NetSuite refuses plain http:// on the record
-// (section_157771733782).
+// http only on a loopback address, for tests against a fake: a real
+// NetSuite record refuses every http:// redirect URI (section_157771733782),
+// loopback included, although RFC 8252 §7.3 would allow one.
 func checkRedirectURL(s string) error {
 	u, err := url.Parse(s)
 	if err != nil || u.Scheme == "" {
@@ -291,7 +291,7 @@ func checkRedirectURL(s string) error {
 		}
 	case "http":
 		if !isLoopback(u.Hostname()) {
-			return fmt.Errorf("%w: RedirectURL %q: NetSuite refuses http:// redirect URIs; use https://, a custom scheme, or a loopback address for a native app", ErrConfig, redact.URL(u))
+			return fmt.Errorf("%w: RedirectURL %q: NetSuite refuses http:// redirect URIs (section_157771733782); use https:// or a custom scheme such as myapp://callback", ErrConfig, redact.URL(u))
 		}
 	}
 	return nil

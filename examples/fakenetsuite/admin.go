@@ -126,6 +126,9 @@ type auditJSON struct {
 	Status      string `json:"status"`
 	Detail      string `json:"detail"`
 	Application string `json:"application"`
+	// Origin says how far Oracle documents the Detail for its cause:
+	// documented, inferred or fake ("" for a success).
+	Origin string `json:"origin"`
 }
 
 // recordJSON is a record with its credentials (GET /_fake/integrations).
@@ -241,7 +244,8 @@ func (w *world) adminMux() *http.ServeMux {
 			if in, ok := fake.Integration(e.ApplicationID); ok {
 				app = in.Name
 			}
-			out = append(out, auditJSON{Time: e.Time.UTC().Format(time.RFC3339Nano), User: e.Email, Status: status, Detail: e.Detail, Application: app})
+			out = append(out, auditJSON{Time: e.Time.UTC().Format(time.RFC3339Nano), User: e.Email, Status: status, Detail: e.Detail, Application: app,
+				Origin: string(e.Origin)})
 		}
 		writeAdmin(rw, http.StatusOK, out)
 	})

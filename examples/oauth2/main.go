@@ -12,9 +12,11 @@
 // No -client-secret (and no $NETSUITE_CLIENT_SECRET) means a public client:
 // client_id goes in the body, never also a Basic header. The command prints
 // "open: <authorize URL>" on stderr. With -listen it serves the redirect
-// URI's path on ADDR over plain HTTP (a loopback http://127.0.0.1:PORT/...
-// redirect is fine for this command, RFC 8252; an https redirect needs a
-// TLS tunnel to ADDR) and goes on when the browser arrives; without
+// URI's path on ADDR over plain HTTP and goes on when the browser arrives
+// (a loopback http://127.0.0.1:PORT/... redirect works with the fake
+// NetSuite, -netsuite-base; a real record refuses http:// redirect URIs,
+// section_157771733782, so there the redirect is https:// with a TLS
+// tunnel to ADDR, or a custom scheme pasted on stdin); without
 // it, paste the whole redirect URL on stdin. Without -account the authorize
 // URL is on system.netsuite.com and the account comes from the redirect.
 //
@@ -145,6 +147,10 @@ Exit status: 0 token printed, 1 NetSuite refused or the run failed, 2 bad flags.
 	var opts []oauth2.Option
 	if *base != "" {
 		opts = append(opts, oauth2.WithBaseURL(*base))
+	}
+	if !*m2m && *base == "" && strings.HasPrefix(strings.ToLower(*redirect), "http://") {
+		// section_157771733782: the record's Redirect URI must be https:// or a custom scheme
+		fmt.Fprintln(stderr, "oauth2: warning: a real NetSuite record refuses http:// redirect URIs; use https:// or a custom scheme there (http://127.0.0.1 works only with the fake, -netsuite-base)")
 	}
 	var tok *oauth2.Token
 	if *m2m {

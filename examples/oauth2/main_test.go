@@ -247,6 +247,28 @@ func TestDenyExitsOne(t *testing.T) {
 	}
 }
 
+// A real record refuses http:// redirect URIs (section_157771733782): without
+// -netsuite-base (real NetSuite), an http:// -redirect gets a warning that
+// says so; with the fake it does not.
+func TestHTTPRedirectWarning(t *testing.T) {
+	t.Parallel()
+	denied := "http://127.0.0.1:1/cb?error=access_denied&state=x\n"
+	for _, tt := range []struct {
+		args []string
+		warn bool
+	}{
+		{[]string{"-client-id", "c", "-account", "123456", "-redirect", "http://127.0.0.1:1/cb"}, true},
+		{[]string{"-client-id", "c", "-account", "123456", "-redirect", "http://127.0.0.1:1/cb", "-netsuite-base", "http://127.0.0.1:1"}, false},
+		{[]string{"-client-id", "c", "-account", "123456", "-redirect", "https://app.acme.example/cb"}, false},
+	} {
+		var stdout, stderr strings.Builder
+		run(t.Context(), tt.args, strings.NewReader(denied), &stdout, &stderr)
+		if got := strings.Contains(stderr.String(), "refuses http:// redirect URIs"); got != tt.warn {
+			t.Errorf("%v: warning %v, want %v; stderr:\n%s", tt.args, got, tt.warn, stderr.String())
+		}
+	}
+}
+
 func TestBadFlagsExitTwo(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

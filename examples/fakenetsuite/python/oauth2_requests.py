@@ -130,7 +130,8 @@ def main():
             check("  GET serverTime", server_time(base_url, acct["id"], tok["access_token"]), not waiting)
             if waiting:
                 audit = admin.get(base_url + "/_fake/accounts/%s/audit" % acct["id"]).json()
-                print("  Login Audit Trail: %s %s (%s)" % (audit[-1]["status"], audit[-1]["detail"], audit[-1]["application"]))
+                print("  Login Audit Trail: %s %s (%s, %s)" % (audit[-1]["status"], audit[-1]["detail"], audit[-1]["application"], audit[-1]["origin"]))
+                check("  its Detail marked", ("origin " + audit[-1]["origin"], audit[-1]["origin"] == "inferred"), True)
                 r = admin.post(base_url + "/_fake/accounts/%s/integrations/%s/state" % (acct["id"], urllib.parse.quote(rec["name"])),
                                json={"state": "Enabled"})
                 print("  admin: %s set Enabled -> %d" % (rec["name"], r.status_code))
