@@ -5,8 +5,11 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/distribution/nstest"
+	"github.com/nsdist/nsdist/distribution/oauth2"
 	"github.com/nsdist/nsdist/soap"
 )
 
@@ -86,4 +89,91 @@ func BenchmarkConcurrentRequests(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(accounts), "requests/op")
+}
+
+// BenchmarkCustomerSetup sets up simulated customers on each channel in
+// the same run: a TBA token issue (the baseline) and a whole OAuth 2.0
+// code grant. It reports the time per customer for each and their ratio
+// (the goal: OAuth 2.0 at most twice TBA).
+func BenchmarkCustomerSetup(b *testing.B) {
+	const n = 2000
+	fake := nstest.NewServer()
+	defer fake.Close()
+	vendor := fake.MustAddAccount("TSTDRV1", nstest.AccountConfig{})
+	rec, err := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "bench", TBA: true, TBAIssueToken: true,
+		OAuth2CodeGrant: true, RedirectURIs: []string{"https://app.example.com/cb"}, Scopes: []string{"rest_webservices"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	accts := make([]nsdist.AccountID, n)
+	for i := range accts {
+		accts[i] = fake.MustAddAccount(fmt.Sprintf("%d", 3000000+i), nstest.AccountConfig{}).ID()
+	}
+	var tbaNs, oauthNs float64
+	for b.Loop() {
+		start := time.Now()
+		for _, a := range accts {
+			if _, err := fake.IssueTBAToken(a, rec); err != nil {
+				b.Fatal(err)
+			}
+		}
+		mid := time.Now()
+		for _, a := range accts {
+			if _, err := fake.CompleteCodeGrant(a, rec); err != nil {
+				b.Fatal(err)
+			}
+		}
+		tbaNs += float64(mid.Sub(start).Nanoseconds()) / n
+		oauthNs += float64(time.Since(mid).Nanoseconds()) / n
+	}
+	b.ReportMetric(tbaNs/float64(b.N), "tba-ns/customer")
+	b.ReportMetric(oauthNs/float64(b.N), "oauth2-ns/customer")
+	b.ReportMetric(oauthNs/tbaNs, "oauth2/tba")
+}
+
+// BenchmarkTokenRequest is the fake's cost of one token endpoint request
+// (a confidential client's refresh), beside one SOAP getServerTime as the
+// baseline, each over the in-process transport.
+func BenchmarkTokenRequest(b *testing.B) {
+	fake := nstest.NewServer()
+	defer fake.Close()
+	vendor := fake.MustAddAccount("TSTDRV1", nstest.AccountConfig{})
+	rec, err := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "bench", TBA: true, TBAIssueToken: true,
+		OAuth2CodeGrant: true, RedirectURIs: []string{"https://app.example.com/cb"}, Scopes: []string{"rest_webservices"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cust := fake.MustAddAccount("4000000", nstest.AccountConfig{})
+	auth, err := tokenAuth(fake, cust.ID(), rec)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sc, err := soap.NewClient("4000000", append(fake.ClientOptions(), soap.WithAuth(auth))...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	oc, err := oauth2.NewClient(oauth2.Config{ClientID: rec.ClientID, ClientSecret: rec.ClientSecret}, oauth2.WithTransport(fake.Transport()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok, err := fake.CompleteCodeGrant(cust.ID(), rec)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var soapNs, refreshNs float64
+	for b.Loop() {
+		start := time.Now()
+		if _, err := sc.Do(b.Context(), soap.OpGetServerTime); err != nil {
+			b.Fatal(err)
+		}
+		mid := time.Now()
+		if _, err := oc.Refresh(b.Context(), tok); err != nil {
+			b.Fatal(err)
+		}
+		soapNs += float64(mid.Sub(start).Nanoseconds())
+		refreshNs += float64(time.Since(mid).Nanoseconds())
+	}
+	b.ReportMetric(soapNs/float64(b.N), "soap-ns/op")
+	b.ReportMetric(refreshNs/float64(b.N), "refresh-ns/op")
+	b.ReportMetric(refreshNs/soapNs, "refresh/soap")
 }

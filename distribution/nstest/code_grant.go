@@ -29,16 +29,27 @@ func (s *Server) CompleteCodeGrant(target nsdist.AccountID, in *Integration) (*o
 	if !has {
 		a.AddUser(User{Email: email, Password: randomHex(16)})
 	}
+	tok, access, refresh, err := s.codeGrantLocking(a, email, in.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	tok.AccessToken, tok.RefreshToken = s.seal(access), s.seal(refresh)
+	return tok, nil
+}
+
+// codeGrantLocking runs the grant under the server's lock; the tokens it
+// returns are still to be sealed.
+func (s *Server) codeGrantLocking(a *Account, email, clientID string) (*oauth2.Token, *o2Token, *o2Token, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec := s.byClientIDLocked(in.ClientID)
+	rec := s.byClientIDLocked(clientID)
 	if rec == nil {
-		return nil, fmt.Errorf("%w: no record has client id %s…", ErrUnknownIntegration, in.ClientID[:min(8, len(in.ClientID))])
+		return nil, nil, nil, fmt.Errorf("%w: no record has client id %s…", ErrUnknownIntegration, clientID[:min(8, len(clientID))])
 	}
 	u := a.users[strings.ToLower(email)]
 	role := u.Roles[0].ID
 	if f := s.grantChecksLocked(a, rec, u.Email, role); f != nil {
-		return nil, fmt.Errorf("nstest: %s: the grant was refused (%s)", f.err, f.detail)
+		return nil, nil, nil, fmt.Errorf("nstest: %s: the grant was refused (%s)", f.err, f.detail)
 	}
 	now := s.now()
 	if !(s.codeGrant == CodeGrantNotInstalled && a.cfg.RequireApproval) {
@@ -47,9 +58,8 @@ func (s *Server) CompleteCodeGrant(target nsdist.AccountID, in *Integration) (*o
 	ch := &o2Chain{account: a.id, clientID: rec.ClientID, appID: rec.ApplicationID, email: u.Email, role: role, entity: u.EntityID,
 		scopes: append([]string(nil), rec.Scopes...), public: rec.PublicClient, oit: now}
 	a.auditLocked(u.Email, rec.ApplicationID, "", true, "")
-	tok := &oauth2.Token{Account: a.id, ClientID: rec.ClientID, TokenType: "bearer",
-		AccessToken: s.mintLocked(ch, false, now.Add(accessLifetime)), Expiry: now.Add(accessLifetime),
-		RefreshToken: s.mintLocked(ch, true, s.refreshExpiry(ch, rec, now)), RefreshExpiry: s.refreshExpiry(ch, rec, now),
+	refreshExp := s.refreshExpiry(ch, rec, now)
+	tok := &oauth2.Token{Account: a.id, ClientID: rec.ClientID, TokenType: "bearer", Expiry: now.Add(accessLifetime), RefreshExpiry: refreshExp,
 		Role: role, Entity: u.EntityID, Public: rec.PublicClient, IssuedAt: now, GrantedAt: now}
 	if rec.PublicClient {
 		tok.RotationDeadline = now.Add(rec.MaxTokenRotation)
@@ -57,5 +67,5 @@ func (s *Server) CompleteCodeGrant(target nsdist.AccountID, in *Integration) (*o
 	for _, sc := range ch.scopes {
 		tok.Scopes = append(tok.Scopes, oauth2.Scope(sc))
 	}
-	return tok, nil
+	return tok, s.mintLocked(ch, false, now.Add(accessLifetime)), s.mintLocked(ch, true, refreshExp), nil
 }

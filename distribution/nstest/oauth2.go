@@ -17,6 +17,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nsdist/nsdist"
@@ -307,6 +308,8 @@ func (s *Server) byClientIDLocked(id string) *Integration {
 type oauth2State struct {
 	codes    map[string]*authCode
 	tokens   map[string]*o2Token // by jti
+	sweepAt  int                 // len(tokens) at which the next mint sweeps
+	byRaw    sync.Map            // signed text → *o2Token; filled by seal, outside Server.mu
 	requests map[string]int      // token endpoint requests by grant_type
 }
 

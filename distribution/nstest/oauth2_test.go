@@ -325,8 +325,13 @@ func TestOAuth2OracleSamples(t *testing.T) {
 			Iat   int64    `json:"iat"`
 			Oit   int64    `json:"oit"`
 		}
-		if _, _, err := jwt.NewParser().ParseUnverified(r.body["access_token"].(string), jwt.MapClaims{}); err != nil {
+		jt, _, err := jwt.NewParser().ParseUnverified(r.body["access_token"].(string), jwt.MapClaims{})
+		if err != nil {
 			t.Fatal(err)
+		}
+		// the header NetSuite's tokens carry, signed with the fake's own HS256
+		if kid, _ := jt.Header["kid"].(string); jt.Header["alg"] != "HS256" || jt.Header["typ"] != "JWT" || !strings.HasPrefix(kid, "c.1234567.") {
+			t.Errorf("access token header = %v, want alg HS256 (the fake's), typ JWT, kid c.1234567.<time>", jt.Header)
 		}
 		payload, _ := base64.RawURLEncoding.DecodeString(strings.Split(r.body["access_token"].(string), ".")[1])
 		if err := json.Unmarshal(payload, &claims); err != nil {

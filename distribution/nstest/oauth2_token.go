@@ -1,17 +1,19 @@
 package nstest
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
-	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
+	"hash"
 	"mime"
 	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -31,12 +33,14 @@ const (
 	clientsPrefix  = "/services/rest/auth/oauth2/v1/clients/"
 )
 
-// signingKey signs the fake's tokens. NetSuite signs with company-specific
-// certificates (section_158255317571); one key per process is enough for a
-// fake, since every token is also looked up by its jti.
-var signingKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
+// signingKey signs the fake's tokens with HS256. NetSuite signs with
+// company-specific certificates (section_158255317571; PS256 in Oracle's
+// table, RS256 in 2026 samples): the fake's HMAC is its own, chosen so
+// that a token costs microseconds, not an RSA signature, and every token
+// is looked up by its exact text, never by its signature alone.
+var signingKey = sync.OnceValue(func() []byte {
+	k := make([]byte, 32)
+	if _, err := rand.Read(k); err != nil {
 		panic(err)
 	}
 	return k
@@ -62,8 +66,10 @@ type o2Token struct {
 	jti     string
 	refresh bool
 	chain   *o2Chain
+	iat     time.Time
 	exp     time.Time
-	used    bool // a public client's refresh token works once
+	raw     string // the signed text, once sealed
+	used    bool   // a public client's refresh token works once
 	revoked bool
 }
 
@@ -73,53 +79,138 @@ type tokenClaims struct {
 	jwt.RegisteredClaims
 }
 
-// mintLocked issues a token in the chain, shaped like NetSuite's
-// (section_158255317571): sub "<role>;<entity>", aud
-// ["<ApplicationID>;<company>", "<client_id>"], scope, iss, oit, iat, exp,
-// and a jti "<company>.a.<id>" or "<company>.r.<id>". Clients must treat
-// it as opaque.
-func (s *Server) mintLocked(c *o2Chain, refresh bool, exp time.Time) string {
+// mintLocked issues a token in the chain: it registers the token under
+// the server's lock and leaves the signing to seal, after the lock is
+// released.
+func (s *Server) mintLocked(c *o2Chain, refresh bool, exp time.Time) *o2Token {
 	kind := ".a."
 	if refresh {
 		kind = ".r."
 	}
-	now := s.now()
-	t := &o2Token{jti: string(c.account) + kind + newGUID(), refresh: refresh, chain: c, exp: exp}
-	claims := tokenClaims{
-		Scope: c.scopes, OIT: c.oit.Unix(),
-		RegisteredClaims: jwt.RegisteredClaims{
-			Subject: c.role + ";" + c.entity, Audience: jwt.ClaimStrings{c.appID + ";" + string(c.account), c.clientID},
-			Issuer: "https://system.netsuite.com", IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(exp), ID: t.jti,
-		},
-	}
-	tok := jwt.NewWithClaims(jwt.SigningMethodPS256, claims)
-	tok.Header["kid"] = "c." + string(c.account) + "." + now.UTC().Format("2006-01-02_15-04-05")
-	raw, err := tok.SignedString(signingKey())
-	if err != nil {
-		panic(err)
-	}
+	t := &o2Token{jti: string(c.account) + kind + newGUID(), refresh: refresh, chain: c, iat: s.now(), exp: exp}
 	if s.o2.tokens == nil {
 		s.o2.tokens = map[string]*o2Token{}
 	}
-	for k, old := range s.o2.tokens { // forget tokens long dead
-		if now.After(old.exp.Add(24 * time.Hour)) {
-			delete(s.o2.tokens, k)
-		}
+	if len(s.o2.tokens) >= s.o2.sweepAt {
+		s.sweepLocked(t.iat)
 	}
 	s.o2.tokens[t.jti] = t
+	return t
+}
+
+// sweepLocked forgets tokens long dead. It runs when the token map has
+// doubled since the last sweep, so a mint costs O(1) amortized.
+func (s *Server) sweepLocked(now time.Time) {
+	for k, old := range s.o2.tokens {
+		if now.After(old.exp.Add(24 * time.Hour)) {
+			delete(s.o2.tokens, k)
+			if old.raw != "" {
+				s.o2.byRaw.Delete(old.raw)
+			}
+		}
+	}
+	s.o2.sweepAt = max(4096, 2*len(s.o2.tokens))
+}
+
+// seal signs t, shaped like NetSuite's tokens (section_158255317571): sub
+// "<role>;<entity>", aud ["<ApplicationID>;<company>", "<client_id>"],
+// scope, iss, oit, iat, exp, and a jti "<company>.a.<id>" or
+// "<company>.r.<id>". Clients must treat it as opaque. It needs no lock:
+// what it reads of t and its chain never changes.
+func (s *Server) seal(t *o2Token) string {
+	raw := signedJWT(t)
+	s.mu.Lock()
+	t.raw = raw
+	s.mu.Unlock()
+	s.o2.byRaw.Store(raw, t)
 	return raw
 }
 
-// lookupLocked finds the fake's token behind raw, or nil when it is not
-// one the fake signed.
-func (s *Server) lookupLocked(raw string) *o2Token {
-	var claims tokenClaims
-	_, err := jwt.ParseWithClaims(raw, &claims, func(*jwt.Token) (any, error) { return &signingKey().PublicKey, nil },
-		jwt.WithValidMethods([]string{"PS256"}), jwt.WithoutClaimsValidation())
-	if err != nil {
-		return nil
+// signedJWT writes t as a compact JWS by hand: the claims are a fixed set
+// of strings and numbers, and encoding/json's reflection was most of a
+// token's cost. tokenClaims decodes it (the tests check that it does).
+func signedJWT(t *o2Token) string {
+	c := t.chain
+	h := make([]byte, 0, 96)
+	h = append(h, `{"alg":"HS256","kid":`...)
+	h = appendJSONString(h, "c."+string(c.account)+"."+t.iat.UTC().Format("2006-01-02_15-04-05"))
+	h = append(h, `,"typ":"JWT"}`...)
+	p := make([]byte, 0, 384)
+	p = append(p, `{"scope":[`...)
+	for i, sc := range c.scopes {
+		if i > 0 {
+			p = append(p, ',')
+		}
+		p = appendJSONString(p, sc)
 	}
-	return s.o2.tokens[claims.ID]
+	p = append(p, `],"oit":`...)
+	p = strconv.AppendInt(p, c.oit.Unix(), 10)
+	p = append(p, `,"iss":"https://system.netsuite.com","sub":`...)
+	p = appendJSONString(p, c.role+";"+c.entity)
+	p = append(p, `,"aud":[`...)
+	p = appendJSONString(p, c.appID+";"+string(c.account))
+	p = append(p, ',')
+	p = appendJSONString(p, c.clientID)
+	p = append(p, `],"exp":`...)
+	p = strconv.AppendInt(p, t.exp.Unix(), 10)
+	p = append(p, `,"iat":`...)
+	p = strconv.AppendInt(p, t.iat.Unix(), 10)
+	p = append(p, `,"jti":`...)
+	p = appendJSONString(p, t.jti)
+	p = append(p, '}')
+	enc := base64.RawURLEncoding
+	out := make([]byte, 0, enc.EncodedLen(len(h))+enc.EncodedLen(len(p))+45)
+	out = enc.AppendEncode(out, h)
+	out = append(out, '.')
+	out = enc.AppendEncode(out, p)
+	mac := macs.Get().(hash.Hash) //nolint:forcetypeassert // the pool holds only HMACs
+	mac.Reset()
+	mac.Write(out) //nolint:errcheck // a hash never fails to write
+	var sum [sha256.Size]byte
+	out = append(out, '.')
+	out = enc.AppendEncode(out, mac.Sum(sum[:0]))
+	macs.Put(mac)
+	return string(out)
+}
+
+// macs reuses the HMAC state keyed with signingKey.
+var macs = sync.Pool{New: func() any { return hmac.New(sha256.New, signingKey()) }}
+
+// appendJSONString appends s as a JSON string.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		switch ch := s[i]; {
+		case ch == '"' || ch == '\\':
+			b = append(b, '\\', ch)
+		case ch < 0x20:
+			b = append(b, `\u00`...)
+			b = append(b, "0123456789abcdef"[ch>>4], "0123456789abcdef"[ch&0xF])
+		default:
+			b = append(b, ch)
+		}
+	}
+	return append(b, '"')
+}
+
+// sealAll replaces the pending tokens of a token endpoint answer with
+// their signed text.
+func (s *Server) sealAll(out map[string]any) map[string]any {
+	for _, k := range []string{"access_token", "refresh_token"} {
+		if t, ok := out[k].(*o2Token); ok {
+			out[k] = s.seal(t)
+		}
+	}
+	return out
+}
+
+// lookupLocked finds the fake's token behind raw, or nil when it is not
+// one the fake issued: O(1), by the token's exact text.
+func (s *Server) lookupLocked(raw string) *o2Token {
+	if v, ok := s.o2.byRaw.Load(raw); ok {
+		return v.(*o2Token) //nolint:forcetypeassert // only *o2Token is stored
+	}
+	return nil
 }
 
 // serveOAuth2REST routes /services/rest/ on the suitetalk.api and
@@ -214,6 +305,17 @@ func readForm(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
 
 func (s *Server) tokenEndpoint(w http.ResponseWriter, r *http.Request, a *Account, host string) {
 	form, ok := readForm(w, r)
+	out, fail := s.grantLocking(r, a, form, ok, host)
+	if fail != nil {
+		tokenError(w, fail.status, fail.err, a.id)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.sealAll(out))
+}
+
+// grantLocking runs a token request under the server's lock, auditing a
+// refusal; the tokens it returns are still to be sealed.
+func (s *Server) grantLocking(r *http.Request, a *Account, form url.Values, ok bool, host string) (map[string]any, *tokenFail) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	gt := form.Get("grant_type")
@@ -252,10 +354,9 @@ func (s *Server) tokenEndpoint(w http.ResponseWriter, r *http.Request, a *Accoun
 				a.auditLocked("", appID, "", false, fail.detail)
 			}
 		}
-		tokenError(w, fail.status, fail.err, a.id)
-		return
+		return nil, fail
 	}
-	writeJSON(w, http.StatusOK, out)
+	return out, nil
 }
 
 // clientAuthLocked authenticates the client of a code or refresh request
