@@ -127,7 +127,7 @@ func TestCredentialOverrides(t *testing.T) {
 	if tok.ID != tokID || tok.Secret != tokSec {
 		t.Errorf("IssueTokenWith = %+v", tok)
 	}
-	if inst, _ := cust.Install(appID); inst.State != nsdist.StateWaitingForApproval || inst.Channel != nstest.ChannelToken {
+	if inst, _ := cust.Install(appID); inst.State != nsdist.StateWaitingForApproval || inst.Channel != nstest.ChannelTBA {
 		t.Errorf("install = %+v, want Waiting for Approval by token", inst)
 	}
 	if _, err := fake.IssueTokenWith(cust.ID(), "admin@customer.example", "3", key, tokID, tokSec); err == nil {

@@ -36,7 +36,7 @@ type Channel string
 const (
 	ChannelCreated     Channel = "created"      // created here: the owner
 	ChannelCredentials Channel = "credentials"  // auto-install by user credentials + application id
-	ChannelToken       Channel = "token"        // auto-install by issuing a TBA token
+	ChannelTBA         Channel = "tba"          // auto-install by issuing a TBA token, as approval names the channel
 	ChannelBundle      Channel = "bundle"       // SuiteBundler bundle install
 	ChannelSandboxCopy Channel = "sandbox-copy" // copied from production by a sandbox refresh
 	ChannelOAuth2      Channel = "oauth2"       // auto-install by an OAuth 2.0 authorization code grant
@@ -628,7 +628,7 @@ func (s *Server) issueToken(account nsdist.AccountID, email, roleID, consumerKey
 	if a.tokens[tokenID] != nil {
 		return Token{}, fmt.Errorf("nstest: %s already has token %.8s…", account, tokenID)
 	}
-	a.autoInstallLocked(in, ChannelToken, email)
+	a.autoInstallLocked(in, ChannelTBA, email)
 	t := &Token{ID: tokenID, Secret: tokenSecret, Account: account, Email: u.Email, RoleID: roleID, ApplicationID: in.ApplicationID}
 	if a.tokens == nil {
 		a.tokens = map[string]*Token{}

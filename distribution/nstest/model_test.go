@@ -54,7 +54,7 @@ func TestBundleInstallKeepsExistingInstall(t *testing.T) {
 				t.Fatal(err)
 			}
 			return f.customer
-		}, nstest.Install{State: nsdist.StateBlocked, Channel: nstest.ChannelToken}, `"Acme Sync" is installed in 123456_SB1 (token, Blocked)`},
+		}, nstest.Install{State: nsdist.StateBlocked, Channel: nstest.ChannelTBA}, `"Acme Sync" is installed in 123456_SB1 (tba, Blocked)`},
 		{"the owner's own record", func(t *testing.T, f *fixture) *nstest.Account { return f.vendor },
 			nstest.Install{State: nsdist.StateEnabled, Channel: nstest.ChannelCreated}, `TSTDRV1234567 owns "Acme Sync"`},
 	}

@@ -74,7 +74,7 @@ func TestTokenIssueInstallsEnabled(t *testing.T) {
 		t.Fatal(err)
 	}
 	inst, ok := f.customer.Install(f.rec.ApplicationID)
-	if !ok || inst.State != nsdist.StateEnabled || inst.Channel != nstest.ChannelToken || inst.InitialState != nsdist.StateEnabled {
+	if !ok || inst.State != nsdist.StateEnabled || inst.Channel != nstest.ChannelTBA || inst.InitialState != nsdist.StateEnabled {
 		t.Fatalf("install = %+v, %v; want Enabled by token", inst, ok)
 	}
 	resp, err := f.client(t, auth).Do(t.Context(), soap.OpGetServerTime)

@@ -245,7 +245,7 @@ func TestIssueToken(t *testing.T) {
 	if err != nil || tok.ID == "" {
 		t.Fatalf("issuetoken: %v", err)
 	}
-	if inst, _ := e.customer.Install(e.rec.ApplicationID); inst.State != nsdist.StateWaitingForApproval || inst.Channel != nstest.ChannelToken {
+	if inst, _ := e.customer.Install(e.rec.ApplicationID); inst.State != nsdist.StateWaitingForApproval || inst.Channel != nstest.ChannelTBA {
 		t.Errorf("install = %+v", inst)
 	}
 	if _, err := e.client.IssueToken(t.Context(), u, e.consumer.Key, ""); !isCode(err, tba.CodeTwoFactorRequired) {

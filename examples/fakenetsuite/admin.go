@@ -149,7 +149,7 @@ func installedBy(c nstest.Channel) string {
 	case nstest.ChannelBundle:
 		return "bundle"
 	}
-	return "auto" // credentials, token, OAuth 2.0: auto-installation
+	return "auto" // credentials, TBA, OAuth 2.0: auto-installation
 }
 
 func writeAdmin(rw http.ResponseWriter, status int, v any) {

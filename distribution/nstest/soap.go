@@ -58,7 +58,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveOAuth2REST(w, r, a, host)
 		return
 	} else if isRESTHost(host) {
-		s.serveREST(w, r, host)
+		s.serveTBAEndpoints(w, r, host)
 		return
 	}
 	if r.Method != http.MethodPost {
