@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -117,32 +118,13 @@ func (a *Account) ID() nsdist.AccountID { return a.id }
 // are shared by every account that has it installed (section_1515139626,
 // section_4389727047).
 type Integration struct {
-	Name            string
-	Description     string
-	ApplicationID   string // upper-case GUID
-	ConsumerKey     string // 64 hex
-	ConsumerSecret  string // 64 hex
-	Owner           nsdist.AccountID
-	UserCredentials bool
-	TBA             bool
-	TBAIssueToken   bool
-	TBAAuthFlow     bool
-	CallbackURL     string
-	// OAuth 2.0 (section_157771733782): the grant boxes, Public Client,
-	// Redirect URIs, scopes (restlets, rest_webservices, suite_analytics,
-	// or mcp alone), Consent Policy, and for public clients Refresh Token
-	// Validity (default 48h, 1h–720h) and Maximum Time For Token Rotation
-	// (default 168h, 1h–720h).
-	OAuth2CodeGrant         bool
-	OAuth2ClientCredentials bool
-	PublicClient            bool
-	RedirectURIs            []string
-	Scopes                  []string
-	ConsentPolicy           ConsentPolicy
-	RefreshTokenValidity    time.Duration
-	MaxTokenRotation        time.Duration
-	ClientID                string // OAuth 2.0 client ID, 64 hex; set with a grant box
-	ClientSecret            string // 64 hex; empty for a public client
+	// IntegrationSpec holds the form's fields as created, with the
+	// generated ones filled in: ApplicationID (upper-case GUID),
+	// ConsumerKey and ConsumerSecret (64 hex), and with an OAuth 2.0 grant
+	// ClientID (64 hex) and ClientSecret (64 hex; empty for a public
+	// client), RefreshTokenValidity and MaxTokenRotation (public clients).
+	IntegrationSpec
+	Owner nsdist.AccountID
 }
 
 // IntegrationSpec is what the New Integration form asks for.
@@ -275,12 +257,10 @@ func (s *Server) CreateIntegration(owner nsdist.AccountID, spec IntegrationSpec)
 	if !ok {
 		return nil, fmt.Errorf("%w %s", ErrUnknownAccount, owner)
 	}
-	in := &Integration{
-		Name: spec.Name, Description: spec.Description, ApplicationID: newGUID(),
-		ConsumerKey: randomHex(64), ConsumerSecret: randomHex(64), Owner: owner,
-		UserCredentials: spec.UserCredentials, TBA: spec.TBA || spec.TBAIssueToken || spec.TBAAuthFlow,
-		TBAIssueToken: spec.TBAIssueToken, TBAAuthFlow: spec.TBAAuthFlow, CallbackURL: spec.CallbackURL,
-	}
+	in := &Integration{IntegrationSpec: spec, Owner: owner}
+	in.ApplicationID, in.ConsumerKey, in.ConsumerSecret = newGUID(), randomHex(64), randomHex(64)
+	in.TBA = spec.TBA || spec.TBAIssueToken || spec.TBAAuthFlow
+	in.RedirectURIs, in.Scopes = slices.Clone(spec.RedirectURIs), slices.Clone(spec.Scopes)
 	if err := s.setCredentialsLocked(in, spec); err != nil {
 		return nil, err
 	}

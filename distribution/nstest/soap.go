@@ -89,24 +89,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	a := s.byHost[host]
+	s.mu.Unlock()
 	if a == nil {
-		s.mu.Unlock()
 		htmlError(w, http.StatusNotFound, "Unknown host")
 		return
 	}
-	a.seq++
-	n := a.seq
-	f := s.faults
-	if a.inject != nil {
-		f = *a.inject
-	}
-	s.mu.Unlock()
-
+	n, f, delay := s.draw(a)
 	ctx := r.Context()
-	delay := f.Latency
-	if f.Jitter > 0 {
-		delay += time.Duration(s.roll(a.id, n, 'j') * float64(f.Jitter))
-	}
 	switch {
 	case s.roll(a.id, n, 'r') < f.ResetRate:
 		sleepCtx(ctx, delay)
@@ -135,6 +124,25 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		panic(http.ErrAbortHandler)
 	}
 	writeXML(w, status, out)
+}
+
+// draw numbers a request of account a and says what the fault injection
+// does with it: the account's faults (or the server's) and the latency
+// with its jitter. SOAP and REST requests share it, and the sequence.
+func (s *Server) draw(a *Account) (n uint64, f Faults, delay time.Duration) {
+	s.mu.Lock()
+	a.seq++
+	n = a.seq
+	f = s.faults
+	if a.inject != nil {
+		f = *a.inject
+	}
+	s.mu.Unlock()
+	delay = f.Latency
+	if f.Jitter > 0 {
+		delay += time.Duration(s.roll(a.id, n, 'j') * float64(f.Jitter))
+	}
+	return n, f, delay
 }
 
 // acquire applies the concurrency limits (section_1500275531): the account
