@@ -103,3 +103,20 @@ func (e *FieldError) Error() string { return e.Field + ": " + e.Err.Error() }
 
 // Unwrap returns Err.
 func (e *FieldError) Unwrap() error { return e.Err }
+
+// Secrets are the values one credential reference names, wherever they are
+// kept: NETSUITE_<REF>_* variables, a secrets file, a vault. Keys are lower
+// case with underscores (consumer_key, token_secret, email, app_id, ...).
+type Secrets interface {
+	// Get returns the key's value, or "".
+	Get(key string) string
+	// Missing returns nil when every key has a value, or else an error
+	// wrapping ErrNoCredentials that names the empty ones as the store
+	// names them (NETSUITE_ACME_TOKEN_SECRET, or the file entry's key).
+	Missing(keys ...string) error
+}
+
+// A CredentialBuilder makes one channel's credential from the secrets a
+// targets-file row's reference names; tba.BuildCredential builds TBA
+// tokens and user credentials.
+type CredentialBuilder func(ref CredentialRef, s Secrets) (Credential, error)

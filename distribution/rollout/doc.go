@@ -28,7 +28,8 @@
 //
 // Targets come from code or from a CSV or JSON file ([LoadTargets]) that
 // names a credentials reference, never a secret; a distribution.CredentialSource
-// (tba.EnvCredentials, tba.FileCredentials for a secrets file only its
-// owner can read, or the vendor's vault) resolves it into a channel's
-// credential.
+// resolves it into a channel's credential: [Credentials] reads the secrets
+// from NETSUITE_<REF>_* variables or a secrets file only its owner can read
+// ([OpenSecretsFile]) and lets each channel's builder (tba.BuildCredential)
+// make the credential; a vendor's vault can take its place.
 package rollout

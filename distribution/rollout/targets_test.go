@@ -18,8 +18,10 @@ import (
 	"github.com/nsdist/nsdist/soap"
 )
 
-func env(m map[string]string) tba.EnvCredentials {
-	return tba.EnvCredentials{Lookup: func(k string) (string, bool) { v, ok := m[k]; return v, ok }}
+var soapBuilders = map[string]distribution.CredentialBuilder{"tba": tba.BuildCredential, "passport": tba.BuildCredential}
+
+func env(m map[string]string) rollout.Credentials {
+	return rollout.Credentials{Builders: soapBuilders, Lookup: func(k string) (string, bool) { v, ok := m[k]; return v, ok }}
 }
 
 var tbaEnv = map[string]string{
@@ -106,13 +108,13 @@ func flatten(err error) []error {
 	return []error{err}
 }
 
-func TestFileCredentials(t *testing.T) {
+func TestCredentialsFromSecretsFile(t *testing.T) {
 	t.Parallel()
 	body := `{"acme": {"consumer_key": "ck", "consumer_secret": "cs-secret", "token": "tk", "token_secret": "ts-secret"}}`
-	if _, err := tba.OpenFileCredentials(writeFile(t, "open.json", body, 0o644)); !errors.Is(err, tba.ErrInsecureFile) {
+	if _, err := openSecrets(writeFile(t, "open.json", body, 0o644)); !errors.Is(err, rollout.ErrInsecureFile) {
 		t.Errorf("world-readable secrets file: %v", err)
 	}
-	fc, err := tba.OpenFileCredentials(writeFile(t, "ok.json", body, 0o600))
+	fc, err := openSecrets(writeFile(t, "ok.json", body, 0o600))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +122,7 @@ func TestFileCredentials(t *testing.T) {
 	if err != nil || a.Channel() != approval.ChannelTBA {
 		t.Fatalf("%v %v", a, err)
 	}
-	for _, s := range []string{fmt.Sprintf("%v %+v %#v %s", fc, fc, fc, fc), fmt.Sprintf("%v %+v %#v", a, a, a)} {
+	for _, s := range []string{fmt.Sprintf("%v %+v %#v %s %v %+v %#v", fc.File, fc.File, fc.File, fc.File, fc, fc, fc), fmt.Sprintf("%v %+v %#v", a, a, a)} {
 		if strings.Contains(s, "cs-secret") || strings.Contains(s, "ts-secret") {
 			t.Errorf("printed secret: %s", s)
 		}
@@ -129,7 +131,7 @@ func TestFileCredentials(t *testing.T) {
 		t.Errorf("unknown ref: %v", err)
 	}
 	bad := writeFile(t, "bad.json", "{\n\"acme\": {\"consumer_secret\": \"hunter2\",}\n}", 0o600)
-	if _, err := tba.OpenFileCredentials(bad); err == nil || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "line 2") {
+	if _, err := openSecrets(bad); err == nil || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "line 2") {
 		t.Errorf("malformed secrets: %v", err)
 	}
 }
@@ -248,7 +250,7 @@ func FuzzLoadTargets(f *testing.F) {
 }
 
 // Incomplete NETSUITE_* variables name the variables to set, not Go fields.
-func TestEnvCredentialsNameMissingVariables(t *testing.T) {
+func TestCredentialsNameMissingVariables(t *testing.T) {
 	t.Parallel()
 	e := env(map[string]string{"NETSUITE_ACME_CONSUMER_KEY": "ck", "NETSUITE_ACME_TOKEN": "tok", "NETSUITE_OLD_EMAIL": "a@b.c"})
 	_, err := e.Credential(t.Context(), distribution.CredentialRef{Account: "123456", Auth: "tba", Ref: "acme"})
@@ -260,4 +262,10 @@ func TestEnvCredentialsNameMissingVariables(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "NETSUITE_OLD_PASSWORD, NETSUITE_OLD_APP_ID") {
 		t.Errorf("passport: %v", err)
 	}
+}
+
+// openSecrets opens a secrets file as the SOAP channel's credential source.
+func openSecrets(path string) (rollout.Credentials, error) {
+	sf, err := rollout.OpenSecretsFile(path)
+	return rollout.Credentials{Builders: soapBuilders, File: sf}, err
 }

@@ -207,13 +207,13 @@ func runRollout(ctx context.Context, o options, stdout, stderr io.Writer) error 
 		aiOpts    []distribution.Option
 	)
 	if o.targets != "" {
-		var creds distribution.CredentialSource = tba.EnvCredentials{}
+		creds := rollout.Credentials{Builders: map[string]distribution.CredentialBuilder{"tba": tba.BuildCredential, "passport": tba.BuildCredential}}
 		if o.secrets != "" {
-			fc, err := tba.OpenFileCredentials(o.secrets)
+			sf, err := rollout.OpenSecretsFile(o.secrets)
 			if err != nil {
 				return &exitError{2, err}
 			}
-			creds = fc
+			creds.File = sf
 		}
 		t, err := rollout.LoadTargets(ctx, o.targets, creds)
 		if err != nil {

@@ -1,6 +1,6 @@
 //go:build unix
 
-package tba_test
+package rollout_test
 
 import (
 	"errors"
@@ -10,12 +10,13 @@ import (
 	"testing"
 
 	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/distribution/rollout"
 	"github.com/nsdist/nsdist/distribution/tba"
 )
 
-// TestOpenFileCredentialsRefusesUnsafeFiles: a secrets file must be a
+// TestOpenSecretsFileRefusesUnsafeFiles: a secrets file must be a
 // regular file of this user, private to it, and named directly.
-func TestOpenFileCredentialsRefusesUnsafeFiles(t *testing.T) {
+func TestOpenSecretsFileRefusesUnsafeFiles(t *testing.T) {
 	t.Parallel()
 	const body = `{"acme":{"consumer_key":"k","consumer_secret":"s","token":"t","token_secret":"ts"}}`
 	write := func(t *testing.T, dir string, mode os.FileMode) string {
@@ -35,8 +36,8 @@ func TestOpenFileCredentialsRefusesUnsafeFiles(t *testing.T) {
 		wantErr error
 	}{
 		{"private regular file", func(t *testing.T, dir string) string { return write(t, dir, 0o600) }, nil},
-		{"readable by others", func(t *testing.T, dir string) string { return write(t, dir, 0o644) }, tba.ErrInsecureFile},
-		{"writable by the group", func(t *testing.T, dir string) string { return write(t, dir, 0o620) }, tba.ErrInsecureFile},
+		{"readable by others", func(t *testing.T, dir string) string { return write(t, dir, 0o644) }, rollout.ErrInsecureFile},
+		{"writable by the group", func(t *testing.T, dir string) string { return write(t, dir, 0o620) }, rollout.ErrInsecureFile},
 		{"symlink to a private file", func(t *testing.T, dir string) string {
 			target := write(t, dir, 0o600)
 			link := filepath.Join(dir, "link.json")
@@ -44,21 +45,21 @@ func TestOpenFileCredentialsRefusesUnsafeFiles(t *testing.T) {
 				t.Fatal(err)
 			}
 			return link
-		}, tba.ErrInsecureFile},
+		}, rollout.ErrInsecureFile},
 		{"a directory", func(t *testing.T, dir string) string {
 			d := filepath.Join(dir, "d")
 			if err := os.Mkdir(d, 0o700); err != nil {
 				t.Fatal(err)
 			}
 			return d
-		}, tba.ErrInsecureFile},
+		}, rollout.ErrInsecureFile},
 		{"a FIFO (would block a plain read)", func(t *testing.T, dir string) string {
 			p := filepath.Join(dir, "fifo")
 			if err := syscall.Mkfifo(p, 0o600); err != nil {
 				t.Skip("mkfifo:", err)
 			}
 			return p
-		}, tba.ErrInsecureFile},
+		}, rollout.ErrInsecureFile},
 		{"owned by another user", func(t *testing.T, dir string) string {
 			p := write(t, dir, 0o600)
 			if os.Geteuid() != 0 {
@@ -68,14 +69,15 @@ func TestOpenFileCredentialsRefusesUnsafeFiles(t *testing.T) {
 				t.Fatal(err)
 			}
 			return p
-		}, tba.ErrInsecureFile},
+		}, rollout.ErrInsecureFile},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			fc, err := tba.OpenFileCredentials(tt.path(t, t.TempDir()))
+			sf, err := rollout.OpenSecretsFile(tt.path(t, t.TempDir()))
+			fc := rollout.Credentials{Builders: map[string]distribution.CredentialBuilder{"tba": tba.BuildCredential}, File: sf}
 			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
-				t.Fatalf("OpenFileCredentials() = %v, %v; want error %v", fc, err, tt.wantErr)
+				t.Fatalf("OpenSecretsFile() = %v, %v; want error %v", sf, err, tt.wantErr)
 			}
 			if err == nil {
 				if _, err := fc.Credential(t.Context(), distribution.CredentialRef{Account: "123456", Auth: "tba", Ref: "acme"}); err != nil {

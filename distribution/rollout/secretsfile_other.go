@@ -1,6 +1,6 @@
 //go:build !unix
 
-package tba
+package rollout
 
 import (
 	"fmt"
