@@ -22,37 +22,116 @@ import (
 // where it works and how long. Every string but Account, ClientID, Role
 // and Entity is a secret: String, GoString, Format and LogValue hide them.
 // Store a Token encrypted.
+//
+// Its JSON form is the one examples/oauth2 prints and the stores keep:
+// account, client_id, access_token, refresh_token, token_type, expires_at
+// (RFC 3339), scope (space-separated), role, entity, issued_at, and where
+// known refresh_expires_at, rotation_deadline, granted_at, client_type
+// ("public") and grant ("client_credentials"). Every value is a string.
 type Token struct {
-	Account     nsdist.AccountID `json:"account"`
-	ClientID    string           `json:"client_id"`
-	AccessToken string           `json:"access_token"`
+	Account     nsdist.AccountID
+	ClientID    string
+	AccessToken string
 	// RefreshToken is empty for client credentials. Public clients get a
 	// new one on every refresh, and each works once.
-	RefreshToken string    `json:"refresh_token,omitempty"`
-	TokenType    string    `json:"token_type"`
-	Expiry       time.Time `json:"expiry"`
+	RefreshToken string
+	TokenType    string
+	Expiry       time.Time
 	// RefreshExpiry is when the refresh token stops working, as NetSuite
 	// documents it: 7 days for confidential clients, the record's Refresh
 	// Token Validity (48 h by default) for public ones.
-	RefreshExpiry time.Time `json:"refresh_expiry,omitzero"`
+	RefreshExpiry time.Time
 	// RotationDeadline (public clients) is when the token chain ends and
 	// the user must authorize again: the first grant plus the record's
 	// Maximum Time For Token Rotation (168 h by default).
-	RotationDeadline time.Time `json:"rotation_deadline,omitzero"`
-	Scopes           []Scope   `json:"scopes"`
+	RotationDeadline time.Time
+	Scopes           []Scope
 	// Role and Entity come from the authorize redirect: the role the
 	// tokens were granted for and the user who authorized.
-	Role   string `json:"role,omitempty"`
-	Entity string `json:"entity,omitempty"`
+	Role   string
+	Entity string
 	// Public is true for a public client's token (one-time refresh tokens).
-	Public bool `json:"public,omitempty"`
+	Public bool
 	// M2M is true for a client-credentials token: it installs nothing and
 	// has no refresh token.
-	M2M bool `json:"m2m,omitempty"`
+	M2M bool
 	// IssuedAt is when nsdist received the access token; GrantedAt when
 	// the chain's first token was granted (the code exchange).
-	IssuedAt  time.Time `json:"issued_at"`
-	GrantedAt time.Time `json:"granted_at,omitzero"`
+	IssuedAt  time.Time
+	GrantedAt time.Time
+}
+
+// tokenJSON is Token's JSON form.
+type tokenJSON struct {
+	Account          nsdist.AccountID `json:"account"`
+	ClientID         string           `json:"client_id"`
+	AccessToken      string           `json:"access_token"`
+	RefreshToken     string           `json:"refresh_token"`
+	TokenType        string           `json:"token_type"`
+	ExpiresAt        string           `json:"expires_at"`
+	Scope            string           `json:"scope"`
+	Role             string           `json:"role"`
+	Entity           string           `json:"entity"`
+	IssuedAt         string           `json:"issued_at"`
+	RefreshExpiresAt string           `json:"refresh_expires_at,omitempty"`
+	RotationDeadline string           `json:"rotation_deadline,omitempty"`
+	GrantedAt        string           `json:"granted_at,omitempty"`
+	ClientType       string           `json:"client_type,omitempty"` // "public"
+	Grant            string           `json:"grant,omitempty"`       // "client_credentials"
+}
+
+// MarshalJSON writes the token's JSON form, secrets included: it is what
+// a store seals and what examples/oauth2 prints. Log a Token through
+// LogValue or String, never as JSON.
+func (t Token) MarshalJSON() ([]byte, error) {
+	return json.Marshal(tokenJSON{Account: t.Account, ClientID: t.ClientID, AccessToken: t.AccessToken, RefreshToken: t.RefreshToken,
+		TokenType: t.TokenType, ExpiresAt: rfc3339(t.Expiry), Scope: joinScopes(t.Scopes, " "), Role: t.Role, Entity: t.Entity,
+		IssuedAt: rfc3339(t.IssuedAt), RefreshExpiresAt: rfc3339(t.RefreshExpiry), RotationDeadline: rfc3339(t.RotationDeadline),
+		GrantedAt: rfc3339(t.GrantedAt), ClientType: ifTrue(t.Public, "public"), Grant: ifTrue(t.M2M, "client_credentials")})
+}
+
+func ifTrue(b bool, s string) string {
+	if b {
+		return s
+	}
+	return ""
+}
+
+// UnmarshalJSON reads the token's JSON form; a time that is no RFC 3339
+// time is an error naming the key.
+func (t *Token) UnmarshalJSON(b []byte) error {
+	var j tokenJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	out := Token{Account: j.Account, ClientID: j.ClientID, AccessToken: j.AccessToken, RefreshToken: j.RefreshToken, TokenType: j.TokenType,
+		Role: j.Role, Entity: j.Entity, Public: j.ClientType == "public", M2M: j.Grant == "client_credentials"}
+	for _, f := range []struct {
+		key, v string
+		to     *time.Time
+	}{{"expires_at", j.ExpiresAt, &out.Expiry}, {"issued_at", j.IssuedAt, &out.IssuedAt}, {"refresh_expires_at", j.RefreshExpiresAt, &out.RefreshExpiry},
+		{"rotation_deadline", j.RotationDeadline, &out.RotationDeadline}, {"granted_at", j.GrantedAt, &out.GrantedAt}} {
+		if f.v == "" {
+			continue
+		}
+		v, err := time.Parse(time.RFC3339, f.v)
+		if err != nil {
+			return fmt.Errorf("%w: %s %q is no RFC 3339 time", ErrResponse, f.key, truncate(f.v, 40))
+		}
+		*f.to = v
+	}
+	for _, sc := range strings.Fields(j.Scope) {
+		out.Scopes = append(out.Scopes, Scope(sc))
+	}
+	*t = out
+	return nil
+}
+
+func rfc3339(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 // Valid reports whether the access token is present and not expired at now.

@@ -222,7 +222,7 @@ func (t *OAuth2Tokens) SaveToken(ctx context.Context, tok *oauth2.Token) error {
 	if tok.ClientID == "" {
 		return errors.New("sqlstore: save token: the token has no ClientID")
 	}
-	b, err := json.Marshal(tok) //nolint:gosec // G117: the plaintext is sealed with AES-GCM right below, never stored or logged
+	b, err := json.Marshal(tok) // the plaintext is sealed with AES-GCM right below, never stored or logged
 	if err != nil {
 		return fmt.Errorf("sqlstore: save token: %w", err)
 	}

@@ -63,17 +63,6 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-type output struct {
-	Account      string `json:"account"`
-	AccessToken  string `json:"access_token"`
-	RefreshToken string `json:"refresh_token"`
-	TokenType    string `json:"token_type"`
-	ExpiresAt    string `json:"expires_at"`
-	Scope        string `json:"scope"`
-	Role         string `json:"role"`
-	Entity       string `json:"entity"`
-}
-
 type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
@@ -87,35 +76,57 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return runWith(ctx, net.Listen, args, stdin, stdout, stderr)
 }
 
-// runWith is run with -listen's address opened by netListen.
-func runWith(ctx context.Context, netListen listenFunc, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// flags are the command's flags, parsed.
+type flags struct {
+	clientID, secret, account, redirect, listen, scope, base, out string
+	certID, keyFile, alg, store, tenant                           string
+	m2m                                                           bool
+	timeout                                                       time.Duration
+}
+
+func newFlagSet(stderr io.Writer) (*flag.FlagSet, *flags) {
 	fs := flag.NewFlagSet("oauth2", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `usage:
   oauth2 -client-id ID [-client-secret S] [-account ACCT] -redirect URI [-listen ADDR]
          [-scope "rest_webservices restlets"] [-netsuite-base URL] [-out FILE]
+         [-store sqlite:PATH|postgres://URL -tenant NAME]
   oauth2 -m2m -account ACCT -client-id ID -cert-id KID -key FILE.pem [-alg PS256]
          [-scope rest_webservices] [-netsuite-base URL] [-out FILE]
 Without -client-secret the client is public. Environment: NETSUITE_CLIENT_ID,
-NETSUITE_CLIENT_SECRET and NETSUITE_ACCOUNT are the defaults of their flags.
-Exit status: 0 token printed, 1 NetSuite refused or the run failed, 2 bad flags.
+NETSUITE_CLIENT_SECRET and NETSUITE_ACCOUNT are the defaults of their flags;
+NSDIST_STORE_KEY (32 bytes, base64) encrypts the tokens -store keeps.
+After a code grant the record's State is checked with REST serverTime and
+written on stderr ("state: Enabled", or "state: not enabled: ..." with the
+administrator's step).
+Exit status: 0 token obtained (and the record Enabled), 3 token obtained but
+the record not Enabled, 1 NetSuite refused or the run failed, 2 bad flags.
 `)
 		fs.PrintDefaults()
 	}
-	clientID := fs.String("client-id", os.Getenv("NETSUITE_CLIENT_ID"), "the integration record's client ID ($NETSUITE_CLIENT_ID)")
-	secret := fs.String("client-secret", os.Getenv("NETSUITE_CLIENT_SECRET"), "client secret of a confidential client ($NETSUITE_CLIENT_SECRET); none: a public client")
-	account := fs.String("account", os.Getenv("NETSUITE_ACCOUNT"), "the customer's account id ($NETSUITE_ACCOUNT); none: system.netsuite.com")
-	redirect := fs.String("redirect", "", "one of the record's Redirect URIs")
-	listen := fs.String("listen", "", "serve the redirect URI's path on this address (e.g. 127.0.0.1:8910)")
-	scope := fs.String("scope", "rest_webservices", "space-separated scopes")
-	base := fs.String("netsuite-base", "", "send every request to this scheme://host:port (the fake server)")
-	out := fs.String("out", "", "write the JSON to this file (mode 0600) instead of stdout")
-	m2m := fs.Bool("m2m", false, "client credentials grant instead of the code grant")
-	certID := fs.String("cert-id", "", "M2M: the certificate id (the assertion's kid)")
-	keyFile := fs.String("key", "", "M2M: the PEM private key (RSA 3072/4096 or EC P-256/384/521)")
-	alg := fs.String("alg", "", "M2M: PS256, PS384, PS512, ES256, ES384 or ES512 (default from the key)")
-	timeout := fs.Duration("timeout", 10*time.Minute, "how long to wait for the browser")
+	f := &flags{}
+	fs.StringVar(&f.clientID, "client-id", os.Getenv("NETSUITE_CLIENT_ID"), "the integration record's client ID ($NETSUITE_CLIENT_ID)")
+	fs.StringVar(&f.secret, "client-secret", os.Getenv("NETSUITE_CLIENT_SECRET"), "client secret of a confidential client ($NETSUITE_CLIENT_SECRET); none: a public client")
+	fs.StringVar(&f.account, "account", os.Getenv("NETSUITE_ACCOUNT"), "the customer's account id ($NETSUITE_ACCOUNT); none: system.netsuite.com")
+	fs.StringVar(&f.redirect, "redirect", "", "one of the record's Redirect URIs")
+	fs.StringVar(&f.listen, "listen", "", "serve the redirect URI's path on this address (e.g. 127.0.0.1:8910)")
+	fs.StringVar(&f.scope, "scope", "rest_webservices", "space-separated scopes")
+	fs.StringVar(&f.base, "netsuite-base", "", "send every request to this scheme://host:port (the fake server)")
+	fs.StringVar(&f.out, "out", "", "write the JSON to this file (mode 0600) instead of stdout")
+	fs.BoolVar(&f.m2m, "m2m", false, "client credentials grant instead of the code grant")
+	fs.StringVar(&f.certID, "cert-id", "", "M2M: the certificate id (the assertion's kid)")
+	fs.StringVar(&f.keyFile, "key", "", "M2M: the PEM private key (RSA 3072/4096 or EC P-256/384/521)")
+	fs.StringVar(&f.alg, "alg", "", "M2M: PS256, PS384, PS512, ES256, ES384 or ES512 (default from the key)")
+	fs.StringVar(&f.store, "store", "", "save the token in this store: sqlite:PATH or postgres://URL (key in $NSDIST_STORE_KEY)")
+	fs.StringVar(&f.tenant, "tenant", "", "the vendor tenant the token is saved under (with -store)")
+	fs.DurationVar(&f.timeout, "timeout", 10*time.Minute, "how long to wait for the browser")
+	return fs, f
+}
+
+// runWith is run with -listen's address opened by netListen.
+func runWith(ctx context.Context, netListen listenFunc, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs, f := newFlagSet(stderr)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -129,35 +140,27 @@ Exit status: 0 token printed, 1 NetSuite refused or the run failed, 2 bad flags.
 	if fs.NArg() > 0 {
 		return fail(2, fmt.Errorf("unexpected argument %q", fs.Arg(0)))
 	}
-	scopes, err := oauth2.ParseScopes(*scope)
+	acct, scopes, st, err := f.check(ctx)
 	if err != nil {
-		return fail(2, fmt.Errorf("-scope: %w", err))
+		return fail(2, err)
 	}
-	var acct nsdist.AccountID
-	if *account != "" {
-		if acct, err = nsdist.ParseAccountID(*account); err != nil {
-			return fail(2, fmt.Errorf("-account: %w", err))
-		}
-	}
-	if *out != "" {
-		if err := checkWritable(*out); err != nil {
-			return fail(2, fmt.Errorf("-out: %w", err))
-		}
+	if st != nil {
+		defer st.close()
 	}
 	var opts []oauth2.Option
-	if *base != "" {
-		opts = append(opts, oauth2.WithBaseURL(*base))
+	if f.base != "" {
+		opts = append(opts, oauth2.WithBaseURL(f.base))
 	}
-	if !*m2m && *base == "" && strings.HasPrefix(strings.ToLower(*redirect), "http://") {
+	if !f.m2m && f.base == "" && strings.HasPrefix(strings.ToLower(f.redirect), "http://") {
 		// section_157771733782: the record's Redirect URI must be https:// or a custom scheme
 		fmt.Fprintln(stderr, "oauth2: warning: a real NetSuite record refuses http:// redirect URIs; use https:// or a custom scheme there (http://127.0.0.1 works only with the fake, -netsuite-base)")
 	}
 	var tok *oauth2.Token
-	if *m2m {
-		tok, err = clientCredentials(ctx, *clientID, acct, *certID, *keyFile, *alg, scopes, opts)
+	if f.m2m {
+		tok, err = clientCredentials(ctx, f.clientID, acct, f.certID, f.keyFile, f.alg, scopes, opts)
 	} else {
-		tok, err = codeGrant(ctx, codeArgs{clientID: *clientID, secret: *secret, account: acct, redirect: *redirect, listen: *listen,
-			netListen: netListen, scopes: scopes, timeout: *timeout, opts: opts, stdin: stdin, stderr: stderr})
+		tok, err = codeGrant(ctx, codeArgs{clientID: f.clientID, secret: f.secret, account: acct, redirect: f.redirect, listen: f.listen,
+			netListen: netListen, scopes: scopes, timeout: f.timeout, opts: opts, stdin: stdin, stderr: stderr})
 	}
 	if err != nil {
 		var ue usageError
@@ -166,26 +169,54 @@ Exit status: 0 token printed, 1 NetSuite refused or the run failed, 2 bad flags.
 		}
 		return fail(1, err)
 	}
-	o := output{Account: string(tok.Account), AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, TokenType: tok.TokenType,
-		ExpiresAt: tok.Expiry.UTC().Format(time.RFC3339), Role: tok.Role, Entity: tok.Entity}
-	for i, s := range tok.Scopes {
-		if i > 0 {
-			o.Scope += " "
-		}
-		o.Scope += string(s)
+	return deliver(ctx, f, tok, st, opts, stdout, stderr, fail)
+}
+
+// check validates the flags that need no network and opens the store.
+func (f *flags) check(ctx context.Context) (nsdist.AccountID, []oauth2.Scope, *tokenStore, error) {
+	scopes, err := oauth2.ParseScopes(f.scope)
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("-scope: %w", err)
 	}
-	data, _ := json.Marshal(o) //nolint:gosec // G117: printing the token is this command's job (stdout, or -out with mode 0600)
+	var acct nsdist.AccountID
+	if f.account != "" {
+		if acct, err = nsdist.ParseAccountID(f.account); err != nil {
+			return "", nil, nil, fmt.Errorf("-account: %w", err)
+		}
+	}
+	if f.out != "" {
+		if err := checkWritable(f.out); err != nil {
+			return "", nil, nil, fmt.Errorf("-out: %w", err)
+		}
+	}
+	st, err := openStore(ctx, f.store, f.tenant)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	return acct, scopes, st, nil
+}
+
+// deliver saves the token, prints it, and after a code grant checks the
+// record's State: 0 Enabled (or M2M), 3 not Enabled, 1 a failure.
+func deliver(ctx context.Context, f *flags, tok *oauth2.Token, st *tokenStore, opts []oauth2.Option, stdout, stderr io.Writer, fail func(int, error) int) int {
+	if st != nil {
+		if err := st.save(ctx, tok); err != nil {
+			return fail(1, fmt.Errorf("-store: %w (the token was issued; run again to get another)", err))
+		}
+	}
+	data, _ := json.Marshal(tok) // printing the token is this command's job (stdout, or -out with mode 0600)
 	data = append(data, '\n')
-	if *out != "" {
-		if err := writeFile(*out, data); err != nil {
+	if f.out != "" {
+		if err := writeFile(f.out, data); err != nil {
 			return fail(1, fmt.Errorf("-out: %w (the token was issued; run again to get another)", err))
 		}
-		return 0
-	}
-	if _, err := stdout.Write(data); err != nil {
+	} else if _, err := stdout.Write(data); err != nil {
 		return fail(1, err)
 	}
-	return 0
+	if f.m2m {
+		return 0
+	}
+	return checkState(ctx, f.clientID, tok, opts, stderr)
 }
 
 type codeArgs struct {

@@ -26,6 +26,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/nsdist/nsdist/distribution/nstest"
+	"github.com/nsdist/nsdist/distribution/oauth2"
+	"github.com/nsdist/nsdist/distribution/sqlstore"
 )
 
 type world struct {
@@ -377,5 +379,65 @@ func TestListenIgnoresStrayRequests(t *testing.T) {
 	}
 	if strings.Contains(stderr.String(), "oauth2: oauth2:") {
 		t.Errorf("doubled prefix: %s", stderr.String())
+	}
+}
+
+// -store and -tenant keep the token encrypted where the rollout reads it,
+// and after the grant the State check says the record is not Enabled in an
+// account that requires approval: exit 3 with the administrator's step.
+// Not parallel: NSDIST_STORE_KEY is the process's environment.
+func TestStoreAndState(t *testing.T) {
+	key, err := sqlstore.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("NSDIST_STORE_KEY", key.Base64())
+	w := newWorld(t, true)
+	w.cust.SetRequireApproval(true)
+	dbFile := filepath.Join(t.TempDir(), "tokens.db")
+	pr, pw := io.Pipe()
+	u, done, stdout, stderr := start(t, []string{"-client-id", w.rec.ClientID, "-account", "123456_SB1", "-redirect", "https://app.acme.example/cb",
+		"-netsuite-base", w.fake.URL(), "-store", "sqlite:" + dbFile, "-tenant", "acme"}, pr)
+	loc := w.consent(t, u, "123456-sb1.app.netsuite.com", "allow")
+	io.WriteString(pw, loc.String()+"\n") //nolint:errcheck
+	if code := wait(t, done); code != 3 {
+		t.Fatalf("exit %d, want 3 (token obtained, record Waiting for Approval): %s", code, stderr.all.String())
+	}
+	if s := stderr.all.String(); !strings.Contains(s, "state: not enabled: ") || !strings.Contains(s, "Setup > Integration > Manage Integrations") {
+		t.Errorf("stderr lacks the state line with the administrator's step:\n%s", s)
+	}
+	var printed oauth2.Token
+	if err := json.Unmarshal(stdout.Bytes(), &printed); err != nil || printed.AccessToken == "" || printed.ClientID != w.rec.ClientID || printed.IssuedAt.IsZero() {
+		t.Fatalf("stdout does not load as an oauth2.Token: %v %v", printed, err)
+	}
+	db, err := sqlstore.Open(t.Context(), "sqlite:"+dbFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	kr, _ := sqlstore.NewKeyring(key)
+	ts, err := sqlstore.NewTokenStore(t.Context(), db, kr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := ts.OAuth2("acme").Keys(t.Context())
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("stored keys %v, %v; want one", keys, err)
+	}
+	stored, err := ts.OAuth2("acme").Load(t.Context(), keys[0])
+	if err != nil || stored.AccessToken != printed.AccessToken || stored.RefreshToken != printed.RefreshToken {
+		t.Errorf("stored token differs from the printed one (%v)", err)
+	}
+	files, _ := filepath.Glob(dbFile + "*") // the database and its -wal/-shm companions
+	for _, f := range files {
+		raw, _ := os.ReadFile(f)
+		if bytes.Contains(raw, []byte(printed.AccessToken)) || bytes.Contains(raw, []byte(printed.RefreshToken)) {
+			t.Errorf("%s holds a token in clear", filepath.Base(f))
+		}
+	}
+	// -store without -tenant is refused before anything is sent
+	var out, errb strings.Builder
+	if code := run(t.Context(), []string{"-client-id", "c", "-redirect", "https://app.acme.example/cb", "-store", "sqlite:" + dbFile}, strings.NewReader(""), &out, &errb); code != 2 {
+		t.Errorf("-store without -tenant: exit %d, want 2 (%s)", code, errb.String())
 	}
 }

@@ -1,0 +1,46 @@
+package oauth2_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/nsdist/nsdist/distribution/oauth2"
+)
+
+// A Token's JSON form is the one examples/oauth2 prints (its keys are a
+// contract), and it reads back as the same Token.
+func TestTokenJSON(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2027, 3, 2, 9, 0, 0, 0, time.UTC)
+	tok := oauth2.Token{Account: "123456_SB1", ClientID: "cid", AccessToken: "at", RefreshToken: "rt", TokenType: "bearer",
+		Expiry: at.Add(time.Hour), RefreshExpiry: at.Add(48 * time.Hour), RotationDeadline: at.Add(168 * time.Hour),
+		Scopes: []oauth2.Scope{oauth2.ScopeRESTWebServices, oauth2.ScopeRESTlets}, Role: "3", Entity: "7", Public: true, IssuedAt: at, GrantedAt: at}
+	b, err := json.Marshal(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys map[string]any
+	if err := json.Unmarshal(b, &keys); err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]any{"account": "123456_SB1", "client_id": "cid", "access_token": "at", "refresh_token": "rt", "token_type": "bearer",
+		"expires_at": "2027-03-02T10:00:00Z", "scope": "rest_webservices restlets", "role": "3", "entity": "7", "issued_at": "2027-03-02T09:00:00Z"} {
+		if keys[k] != want {
+			t.Errorf("JSON %s = %v, want %v", k, keys[k], want)
+		}
+	}
+	var back oauth2.Token
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(tok, back); diff != "" {
+		t.Errorf("round trip mismatch (-want +got):\n%s", diff)
+	}
+	if err := json.Unmarshal([]byte(`{"expires_at":"tomorrow"}`), &back); err == nil || !strings.Contains(err.Error(), "expires_at") {
+		t.Errorf("a bad expires_at: %v, want an error naming it", err)
+	}
+}
