@@ -26,11 +26,18 @@
 //	go run ./examples/oauth2 -m2m -account ACCT -client-id ID -cert-id KID \
 //	    -key FILE.pem [-alg PS256] [-scope rest_webservices] [-netsuite-base URL] [-out FILE]
 //
-// Output: one JSON object on stdout (or in -out FILE, mode 0600) with
-// account, access_token, refresh_token (empty for M2M), token_type,
-// expires_at (RFC 3339), scope, role and entity. Exit status: 0 with a
-// token; 1 when NetSuite refuses (the OAuth error value is in the one-line
-// reason on stderr) or the run cannot finish; 2 for bad flags.
+// Output: one JSON object on stdout (or in -out FILE, mode 0600), an
+// oauth2.Token's JSON form: account, client_id, access_token,
+// refresh_token (empty for M2M), token_type, expires_at (RFC 3339), scope,
+// role, entity, issued_at. With -store sqlite:PATH|postgres://URL and
+// -tenant NAME the token is also saved, encrypted with NSDIST_STORE_KEY,
+// under (tenant, account). After a code grant the record's State is
+// checked with REST serverTime and said on stderr: "state: Enabled" or
+// "state: not enabled: <reason and the administrator's step>". Exit
+// status: 0 token obtained (and the record Enabled); 3 token obtained but
+// the record not Enabled; 1 when NetSuite refuses (the OAuth error value
+// is in the one-line reason on stderr) or the run cannot finish; 2 for
+// bad flags.
 //
 // -netsuite-base URL sends every request (and points the authorize URL) to
 // URL's scheme, host and port, with the Host header of the NetSuite host it
@@ -264,6 +271,7 @@ func codeGrant(ctx context.Context, a codeArgs) (*oauth2.Token, error) {
 	fmt.Fprintln(a.stderr, "open:", auth.URL)
 	var redirect string
 	if ln != nil {
+		fmt.Fprintf(a.stderr, "waiting %s for the browser at %s (if NetSuite shows \"Invalid redirect_uri\" instead, this URI is not one of the record's Redirect URIs)\n", a.timeout, a.redirect)
 		redirect, err = waitForBrowser(ctx, ln, a.redirect, a.timeout)
 	} else {
 		fmt.Fprintln(a.stderr, "then paste the whole URL NetSuite redirected to:")
