@@ -30,6 +30,7 @@ type Entry struct {
 	Record    string                  `json:"record"`
 	Time      time.Time               `json:"time"`
 	Account   nsdist.AccountID        `json:"account"`
+	Label     string                  `json:"label,omitempty"` // the target's label, for the report of a re-run
 	Outcome   distribution.Outcome    `json:"outcome"`
 	Attempts  int                     `json:"attempts"`
 	NextStep  string                  `json:"next_step"`

@@ -576,7 +576,7 @@ func (s *scheduler) record(res distribution.Result) error {
 	if j == nil {
 		return nil
 	}
-	e := Entry{Run: s.run, Record: s.r.cfg.record, Time: s.r.cfg.clock().UTC(), Account: res.Account, Outcome: res.Outcome, Attempts: res.Attempts,
+	e := Entry{Run: s.run, Record: s.r.cfg.record, Time: s.r.cfg.clock().UTC(), Account: res.Account, Label: res.Label, Outcome: res.Outcome, Attempts: res.Attempts,
 		NextStep: res.Explanation.NextStep, Channel: res.Channel, Predicted: res.Decision.InitialState, Sentence: res.Explanation.Sentence, NSID: res.NSID}
 	if res.Err != nil {
 		e.Error = res.Err.Error()
@@ -632,7 +632,7 @@ func (s *scheduler) eventLocked(t EventType, a nsdist.AccountID, attempt int) Ev
 }
 
 func fromEntry(e Entry) distribution.Result {
-	return distribution.Result{Account: e.Account, Channel: e.Channel, Attempts: e.Attempts, NSID: e.NSID, FromJournal: true,
+	return distribution.Result{Account: e.Account, Label: e.Label, Channel: e.Channel, Attempts: e.Attempts, NSID: e.NSID, FromJournal: true,
 		Outcome: e.Outcome, Decision: approval.Decision{InitialState: e.Predicted},
 		Explanation: approval.Explanation{Kind: approval.Enabled, Report: e.Outcome.String(), Sentence: e.Sentence, NextStep: e.NextStep, LessLikely: []string{}}}
 }

@@ -791,3 +791,38 @@ func TestForeignAttempterRetriesOffTheWorkers(t *testing.T) {
 		}
 	}
 }
+
+// enabler enables every target.
+type enabler struct{}
+
+func (enabler) Distribute(_ context.Context, t distribution.Target) distribution.Result {
+	return distribution.Result{Account: t.Account, Label: t.Label, Outcome: distribution.OutcomeEnabled}
+}
+
+// A re-run takes enabled targets from the journal with their labels, so
+// its report still names the customers.
+func TestRerunKeepsLabels(t *testing.T) {
+	t.Parallel()
+	j := &rollout.MemoryJournal{}
+	targets := []distribution.Target{{Account: "1", Label: "Acme Ltd"}, {Account: "2", Label: "=Globex"}}
+	for run := range 2 {
+		r, err := rollout.New(enabler{}, rollout.WithJournal(j), rollout.WithRecordName("Acme Sync"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := r.Run(t.Context(), targets)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[nsdist.AccountID]string{}
+		for _, res := range rep.Results {
+			if run == 1 && !res.FromJournal {
+				t.Errorf("re-run: %s was sent again", res.Account)
+			}
+			got[res.Account] = res.Label
+		}
+		if got["1"] != "Acme Ltd" || got["2"] != "=Globex" {
+			t.Errorf("run %d: labels %v, want the targets' labels", run+1, got)
+		}
+	}
+}
