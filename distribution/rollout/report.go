@@ -36,6 +36,10 @@ type Report struct {
 	// Settings are the run's parameters as the caller wants them shown
 	// (flags, never secrets); WriteJSON and WriteHTML list them in order.
 	Settings []Setting
+	// Rechecked counts targets the journal had as enabled through another
+	// channel than the credential they have now (a move from TBA to OAuth
+	// 2.0, say): they were checked again.
+	Rechecked int
 }
 
 // Setting is one of a run's parameters, e.g. {"concurrency", "32"}.
@@ -289,6 +293,10 @@ func (r *Report) Summary() string {
 	if fj := r.FromJournal(); fj > 0 {
 		fmt.Fprintf(&b, "%d %s from the journal (enabled in an earlier run, not sent again); %d checked in this run\n",
 			fj, plural(fj, "target", "targets"), len(r.Results)-fj)
+	}
+	if r.Rechecked > 0 {
+		fmt.Fprintf(&b, "%d %s enabled before through another channel, checked again with the credential they have now\n",
+			r.Rechecked, plural(r.Rechecked, "target", "targets"))
 	}
 	if n := r.Retries(); n > 0 {
 		fmt.Fprintf(&b, "%d %s beyond each target's first attempt\n", n, plural(n, "retry", "retries"))

@@ -338,9 +338,12 @@ func (r *Rollout) Run(ctx context.Context, targets []distribution.Target) (*Repo
 		}
 	}
 	for _, t := range targets {
-		if e, ok := prev[t.Account]; ok && distribution.Outcome(e.Outcome).Final() {
-			s.finishLocked(fromEntry(e), false)
-			continue
+		if e, ok := prev[t.Account]; ok && e.Outcome.Final() {
+			if sameChannel(e, t) {
+				s.finishLocked(fromEntry(e), false)
+				continue
+			}
+			rep.Rechecked++
 		}
 		s.ready = append(s.ready, &task{t: t})
 		s.open++
@@ -629,6 +632,13 @@ func (s *scheduler) eventLocked(t EventType, a nsdist.AccountID, attempt int) Ev
 		eta = time.Duration(float64(elapsed) / float64(s.done) * float64(s.total-s.done))
 	}
 	return Event{Type: t, Account: a, Attempt: attempt, Done: s.done, Total: s.total, Counts: counts, Elapsed: elapsed, ETA: eta, Dropped: s.dropped}
+}
+
+// sameChannel reports whether the journal's result came through the
+// channel of the target's credential now: an account enabled under TBA
+// whose customer has since authorized with OAuth 2.0 is checked again.
+func sameChannel(e Entry, t distribution.Target) bool {
+	return e.Channel == "" || t.Credential == nil || e.Channel == t.Credential.Channel()
 }
 
 func fromEntry(e Entry) distribution.Result {

@@ -796,7 +796,11 @@ func TestForeignAttempterRetriesOffTheWorkers(t *testing.T) {
 type enabler struct{}
 
 func (enabler) Distribute(_ context.Context, t distribution.Target) distribution.Result {
-	return distribution.Result{Account: t.Account, Label: t.Label, Outcome: distribution.OutcomeEnabled}
+	res := distribution.Result{Account: t.Account, Label: t.Label, Outcome: distribution.OutcomeEnabled}
+	if t.Credential != nil {
+		res.Channel = t.Credential.Channel()
+	}
+	return res
 }
 
 // A re-run takes enabled targets from the journal with their labels, so
@@ -824,5 +828,35 @@ func TestRerunKeepsLabels(t *testing.T) {
 		if got["1"] != "Acme Ltd" || got["2"] != "=Globex" {
 			t.Errorf("run %d: labels %v, want the targets' labels", run+1, got)
 		}
+	}
+}
+
+// chanCred is a credential of a given channel.
+type chanCred approval.Channel
+
+func (c chanCred) Channel() approval.Channel       { return approval.Channel(c) }
+func (c chanCred) Validate(nsdist.AccountID) error { return nil }
+
+// A re-run checks again a target the journal has as enabled through
+// another channel: its customer moved from TBA to OAuth 2.0.
+func TestRerunChecksAnotherChannel(t *testing.T) {
+	t.Parallel()
+	j := &rollout.MemoryJournal{}
+	run := func(ch approval.Channel) *rollout.Report {
+		t.Helper()
+		r, err := rollout.New(enabler{}, rollout.WithJournal(j), rollout.WithRecordName("Acme Sync"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := r.Run(t.Context(), []distribution.Target{{Account: "1", Credential: chanCred(approval.ChannelTBA)}, {Account: "2", Credential: chanCred(ch)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	run(approval.ChannelTBA)
+	rep := run(approval.ChannelOAuth2)
+	if rep.FromJournal() != 1 || rep.Rechecked != 1 || !strings.Contains(rep.Summary(), "1 target enabled before through another channel") {
+		t.Errorf("from journal %d, rechecked %d; want 1 and 1\n%s", rep.FromJournal(), rep.Rechecked, rep.Summary())
 	}
 }
