@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
@@ -33,6 +34,15 @@ type Credential interface {
 type Confirmer interface {
 	Credential
 	InstallsNothing() bool
+}
+
+// Authorized is implemented by a credential that knows when the customer's
+// authorization produced it (an OAuth 2.0 grant's time): a Target without
+// TokenIssuedAt takes it from there, since a refusal right after the
+// authorization most likely means the record waits for approval.
+type Authorized interface {
+	Credential
+	AuthorizedAt() time.Time
 }
 
 // ErrCredential is wrapped by every error about a target's credential found

@@ -293,7 +293,11 @@ func (a *AutoInstaller) run(ctx context.Context, t Target, probe func(Prober) Pr
 	if errors.Is(pr.Err, ErrCredential) {
 		return misconfigured(res, pr.Err, "fix the target's credential: "+strings.TrimPrefix(pr.Err.Error(), ErrCredential.Error()+": "))
 	}
-	res.Explanation = approval.Explain(d, approval.Observation{Observed: pr.observed(), TokenIssuedAt: t.TokenIssuedAt, At: a.cfg.clock()})
+	issued := t.TokenIssuedAt
+	if az, ok := cred.(Authorized); ok && issued.IsZero() {
+		issued = az.AuthorizedAt()
+	}
+	res.Explanation = approval.Explain(d, approval.Observation{Observed: pr.observed(), TokenIssuedAt: issued, At: a.cfg.clock()})
 	if ctx.Err() != nil && pr.Err != nil {
 		res.Explanation = approval.Explanation{Kind: approval.UnknownOutcome, Report: "failed", Observed: approval.ObservedTransport,
 			Sentence: "stopped before " + string(t.Account) + " answered", NextStep: "run again to check it", LessLikely: []string{}}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
@@ -40,9 +41,21 @@ type M2MKey struct {
 }
 
 var (
-	_ distribution.Credential = Grant{}
+	_ distribution.Authorized = Grant{}
 	_ distribution.Confirmer  = M2MKey{}
 )
+
+// AuthorizedAt is when the customer's authorization produced the token's
+// chain (its GrantedAt, else its IssuedAt), or the zero time.
+func (g Grant) AuthorizedAt() time.Time {
+	if g.Token == nil {
+		return time.Time{}
+	}
+	if !g.Token.GrantedAt.IsZero() {
+		return g.Token.GrantedAt
+	}
+	return g.Token.IssuedAt
+}
 
 // Channel returns approval.ChannelOAuth2.
 func (Grant) Channel() approval.Channel { return approval.ChannelOAuth2 }

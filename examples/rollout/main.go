@@ -66,6 +66,9 @@ type options struct {
 	dump          string
 	targets       string
 	secrets       string
+	tokens        string
+	clientID      string
+	base          string
 	recordName    string
 	channel       string
 	quiet         bool
@@ -87,6 +90,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.targets, "targets", "", "distribute to real accounts listed in this CSV or JSON file instead of the fake")
 	fs.StringVar(&o.secrets, "secrets", "", "with -targets: JSON secrets file (mode 600); default: environment variables")
 	fs.StringVar(&o.recordName, "record-name", "", "with -targets: the integration record's name, for messages")
+	fs.StringVar(&o.tokens, "tokens", "", "with -targets: the OAuth 2.0 token store for oauth2 rows, sqlite:PATH or postgres://URL (key in $NSDIST_STORE_KEY)")
+	fs.StringVar(&o.clientID, "client-id", os.Getenv("NETSUITE_CLIENT_ID"), "with -targets: the integration record's OAuth 2.0 client ID ($NETSUITE_CLIENT_ID); a confidential client's secret comes from $NETSUITE_CLIENT_SECRET")
+	fs.StringVar(&o.base, "netsuite-base", "", "with -targets: send every request to this scheme://host:port (the fake server), with NetSuite's Host header")
 	fs.StringVar(&o.channel, "channel", "mixed", "simulated customers' channel: tba, oauth2, or mixed (half each; the OAuth 2.0 half split between confidential and public clients)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress on stderr")
 	fs.Usage = func() { usage(fs) }
@@ -147,10 +153,20 @@ objects with the same keys), recognised by content:
   123456,Acme Corp,tba,unknown,acme,2026-11-26T19:00:00Z,
   654321_SB1,Globex sandbox,,true,globex,,2025_2
 account is the Account ID (123456 or 123456_SB1); label is your name for
-the customer, carried into the reports; auth is tba (default) or passport
-(endpoints up to 2020_1); require_approval is true, false or unknown
-(default); credentials names a reference, never a secret; version is the
-SOAP endpoint (default the SDK's). An unknown column is an error.
+the customer, carried into the reports; auth is tba (default), passport
+(endpoints up to 2020_1) or oauth2; require_approval is true, false or
+unknown (default); credentials names a reference, never a secret (for
+oauth2, the vendor tenant the customer's token was stored under);
+version is the SOAP endpoint (default the SDK's). An unknown column is an
+error.
+
+OAuth 2.0 rows (auth oauth2) read the customer's token from -tokens
+sqlite:PATH|postgres://URL, the store that examples/oauth2 -store and
+examples/connect -db write, encrypted with $NSDIST_STORE_KEY; the
+record's client is -client-id (or $NETSUITE_CLIENT_ID), a confidential
+client's secret $NETSUITE_CLIENT_SECRET. A refreshed token is saved back.
+-netsuite-base URL sends every request to a fake NetSuite server
+(examples/fakenetsuite) with NetSuite's Host header.
 
 Credentials: without -secrets, environment variables named after the
 reference REF (upper case, other characters as _):
@@ -189,6 +205,10 @@ func (o options) validate() error {
 		return errors.New("-latency must not be negative")
 	case o.secrets != "" && o.targets == "":
 		return errors.New("-secrets goes with -targets")
+	case (o.tokens != "" || o.base != "") && o.targets == "":
+		return errors.New("-tokens and -netsuite-base go with -targets")
+	case o.tokens != "" && o.clientID == "":
+		return errors.New("-tokens needs -client-id (or $NETSUITE_CLIENT_ID): the integration record's OAuth 2.0 client")
 	case o.recordName != "" && o.targets == "":
 		return errors.New("-record-name goes with -targets (the simulation's record is Acme Sync)")
 	case o.targets != "" && strings.TrimSpace(o.recordName) == "":
@@ -207,20 +227,12 @@ func runRollout(ctx context.Context, o options, stdout, stderr io.Writer) error 
 		aiOpts    []distribution.Option
 	)
 	if o.targets != "" {
-		creds := rollout.Credentials{Builders: map[string]distribution.CredentialBuilder{"tba": tba.BuildCredential, "passport": tba.BuildCredential}}
-		if o.secrets != "" {
-			sf, err := rollout.OpenSecretsFile(o.secrets)
-			if err != nil {
-				return &exitError{2, err}
-			}
-			creds.File = sf
-		}
-		t, err := rollout.LoadTargets(ctx, o.targets, creds)
+		rm, err := realMode(ctx, o)
 		if err != nil {
-			return &exitError{2, fmt.Errorf("%w\nnothing sent; rollout -h describes the targets file", err)}
+			return err
 		}
-		targets = t
-		record = approval.Record{Name: o.recordName, TBA: true, TBAAuthFlow: true, TBAIssueToken: true, UserCredentials: true}
+		defer rm.close()
+		record, targets, transport, aiOpts = rm.record, rm.targets, rm.transport, rm.aiOpts
 	} else {
 		if !o.quiet {
 			fmt.Fprintf(stderr, "fake NetSuite: setting up %d simulated %s…\n", o.accounts, plural(o.accounts, "customer", "customers"))

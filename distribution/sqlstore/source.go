@@ -1,0 +1,59 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/distribution/oauth2"
+)
+
+// OAuth2Source is a distribution.CredentialSource for targets-file rows
+// whose auth is oauth2: the row's credentials column names the vendor
+// tenant under which the customer's token was stored (by a Connect app or
+// examples/oauth2 -store), and the source loads the one token of that
+// tenant for the row's account. A refreshed token is saved back to the
+// store before it is used.
+type OAuth2Source struct {
+	Tokens *TokenStore
+	// ClientID, if set, keeps only tokens of this integration record's
+	// client.
+	ClientID string
+}
+
+var _ distribution.CredentialSource = OAuth2Source{}
+
+// Credential implements distribution.CredentialSource. No token for the
+// account, or several (other clients, roles or users), refuse the row and
+// say which.
+func (s OAuth2Source) Credential(ctx context.Context, ref distribution.CredentialRef) (distribution.Credential, error) {
+	tenant := s.Tokens.OAuth2(ref.Ref)
+	keys, err := tenant.Keys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var mine []OAuth2Key
+	for _, k := range keys {
+		if k.Account == ref.Account && (s.ClientID == "" || k.ClientID == s.ClientID) {
+			mine = append(mine, k)
+		}
+	}
+	switch len(mine) {
+	case 0:
+		return nil, fmt.Errorf("%w: tenant %q has no OAuth 2.0 token for %s: a user of %s must authorize the integration (examples/oauth2 -store … -tenant %s, or the Connect app)",
+			distribution.ErrNoCredentials, ref.Ref, ref.Account, ref.Account, ref.Ref)
+	case 1:
+	default:
+		names := make([]string, len(mine))
+		for i, k := range mine {
+			names[i] = fmt.Sprintf("client %.8s… role %s entity %s", k.ClientID, k.Role, k.Entity)
+		}
+		return nil, fmt.Errorf("%w: tenant %q holds %d tokens for %s (%s): delete all but one", distribution.ErrNoCredentials, ref.Ref, len(mine), ref.Account, strings.Join(names, "; "))
+	}
+	tok, err := tenant.Load(ctx, mine[0])
+	if err != nil {
+		return nil, err
+	}
+	return oauth2.Grant{Token: tok, Save: tenant.SaveToken}, nil
+}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+
+	"github.com/nsdist/nsdist/approval"
+	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/distribution/oauth2"
+	"github.com/nsdist/nsdist/distribution/rollout"
+	"github.com/nsdist/nsdist/distribution/sqlstore"
+	"github.com/nsdist/nsdist/distribution/tba"
+	"github.com/nsdist/nsdist/internal/nsbase"
+	"github.com/nsdist/nsdist/soap"
+)
+
+// real is what -targets sets up: the targets with their credentials, the
+// transport (to -netsuite-base, if given) and the OAuth 2.0 prober.
+type real struct {
+	record    approval.Record
+	targets   []distribution.Target
+	transport http.RoundTripper
+	aiOpts    []distribution.Option
+	close     func()
+}
+
+// bySource sends each targets-file row to the source of its auth column.
+type bySource map[string]distribution.CredentialSource
+
+func (b bySource) Credential(ctx context.Context, ref distribution.CredentialRef) (distribution.Credential, error) {
+	if src, ok := b[ref.Auth]; ok {
+		return src.Credential(ctx, ref)
+	}
+	switch ref.Auth {
+	case "oauth2":
+		return nil, &distribution.FieldError{Field: "auth", Err: fmt.Errorf("oauth2 rows need -tokens sqlite:PATH|postgres://URL (the store examples/oauth2 -store and examples/connect -db write) and -client-id")}
+	case "m2m":
+		return nil, &distribution.FieldError{Field: "auth", Err: fmt.Errorf("m2m rows are not read by this command yet; authorize with the code grant (auth oauth2)")}
+	}
+	return b["tba"].Credential(ctx, ref) // its builders name the auth values it knows
+}
+
+// realMode loads -targets and everything the rows need; every error is
+// found before anything is sent (exit 2).
+func realMode(ctx context.Context, o options) (*real, error) {
+	r := &real{close: func() {}, record: approval.Record{Name: o.recordName, TBA: true, TBAAuthFlow: true, TBAIssueToken: true,
+		UserCredentials: true, OAuth2CodeGrant: o.clientID != ""}}
+	if o.base != "" {
+		rt, err := nsbase.Transport(o.base, soap.DefaultHTTPClient().Transport)
+		if err != nil {
+			return nil, &exitError{2, err}
+		}
+		r.transport = rt
+	}
+	soapCreds := rollout.Credentials{Builders: map[string]distribution.CredentialBuilder{"tba": tba.BuildCredential, "passport": tba.BuildCredential}}
+	if o.secrets != "" {
+		sf, err := rollout.OpenSecretsFile(o.secrets)
+		if err != nil {
+			return nil, &exitError{2, err}
+		}
+		soapCreds.File = sf
+	}
+	src := bySource{"tba": soapCreds, "passport": soapCreds}
+	if o.clientID != "" {
+		var opts []oauth2.Option
+		if r.transport != nil {
+			opts = append(opts, oauth2.WithTransport(r.transport))
+		}
+		client, err := oauth2.NewClient(oauth2.Config{ClientID: o.clientID, ClientSecret: os.Getenv("NETSUITE_CLIENT_SECRET")}, opts...)
+		if err != nil {
+			return nil, &exitError{2, err}
+		}
+		r.aiOpts = append(r.aiOpts, distribution.WithProber(oauth2.NewProber(client)))
+	}
+	if o.tokens != "" {
+		store, closeStore, err := openTokens(ctx, o.tokens)
+		if err != nil {
+			return nil, &exitError{2, err}
+		}
+		r.close = closeStore
+		src["oauth2"] = sqlstore.OAuth2Source{Tokens: store, ClientID: o.clientID}
+	}
+	t, err := rollout.LoadTargets(ctx, o.targets, src)
+	if err != nil {
+		r.close()
+		return nil, &exitError{2, fmt.Errorf("%w\nnothing sent; rollout -h describes the targets file", err)}
+	}
+	r.targets = t
+	return r, nil
+}
+
+// openTokens opens -tokens with the key in NSDIST_STORE_KEY.
+func openTokens(ctx context.Context, dsn string) (*sqlstore.TokenStore, func(), error) {
+	key, err := sqlstore.ParseKey(os.Getenv("NSDIST_STORE_KEY"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("-tokens: NSDIST_STORE_KEY: %w", err)
+	}
+	keys, err := sqlstore.NewKeyring(key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("-tokens: %w", err)
+	}
+	db, err := sqlstore.Open(ctx, dsn)
+	if err != nil {
+		return nil, nil, fmt.Errorf("-tokens: %w", err)
+	}
+	ts, err := sqlstore.NewTokenStore(ctx, db, keys)
+	if err != nil {
+		_ = db.Close()
+		return nil, nil, fmt.Errorf("-tokens: %w", err)
+	}
+	return ts, func() { _ = db.Close() }, nil
+}

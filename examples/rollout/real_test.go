@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/nsdist/nsdist"
+	"github.com/nsdist/nsdist/distribution/nstest"
+	"github.com/nsdist/nsdist/distribution/sqlstore"
+)
+
+// The operator's OAuth 2.0 path end to end, over real TCP: customers'
+// code grants are in the store, `rollout -targets` with oauth2 rows and
+// -netsuite-base finds one Enabled and one Waiting for Approval; after the
+// administrator approves, a re-run with the journal takes the first from
+// the journal and finds the second Enabled. Not parallel: the store key and
+// client secret are environment variables.
+func TestRealModeOAuth2(t *testing.T) {
+	fake := nstest.NewServer()
+	t.Cleanup(fake.Close)
+	vendor := fake.MustAddAccount("TSTDRV1234567", nstest.AccountConfig{})
+	rec, err := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "Acme Sync", OAuth2CodeGrant: true,
+		RedirectURIs: []string{"https://app.acme.example/cb"}, Scopes: []string{"rest_webservices"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := fake.MustAddAccount("111111", nstest.AccountConfig{})
+	gated := fake.MustAddAccount("222222", nstest.AccountConfig{RequireApproval: true})
+	key, _ := sqlstore.GenerateKey()
+	t.Setenv("NSDIST_STORE_KEY", key.Base64())
+	t.Setenv("NETSUITE_CLIENT_SECRET", rec.ClientSecret)
+	dir := t.TempDir()
+	dsn := "sqlite:" + filepath.Join(dir, "tokens.db")
+	store, closeStore, err := openTokens(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []nsdist.AccountID{open.ID(), gated.ID()} {
+		tok, err := fake.CompleteCodeGrant(a, rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := store.OAuth2("acme").SaveToken(t.Context(), tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	closeStore()
+	targets := filepath.Join(dir, "targets.csv")
+	if err := os.WriteFile(targets, []byte("account,label,auth,credentials\n111111,Acme Ltd,oauth2,acme\n222222,Globex,oauth2,acme\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"-targets", targets, "-record-name", "Acme Sync", "-tokens", dsn, "-client-id", rec.ClientID,
+		"-netsuite-base", fake.URL(), "-journal", filepath.Join(dir, "journal.jsonl"), "-report", filepath.Join(dir, "report.json"), "-quiet"}
+	runOnce := func(want map[string]string, fromJournal int) {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		if code := run(t.Context(), args, &stdout, &stderr); code != 0 {
+			t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+		}
+		var rep struct {
+			Results []struct {
+				Account, Outcome, Channel, Label string
+				FromJournal                      bool `json:"from_journal"`
+			} `json:"results"`
+		}
+		b, _ := os.ReadFile(filepath.Join(dir, "report.json"))
+		if err := json.Unmarshal(b, &rep); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, r := range rep.Results {
+			if want[r.Account] != r.Outcome || r.Channel != "oauth2" || r.Label == "" {
+				t.Errorf("%s: %s via %s (label %q), want %s via oauth2", r.Account, r.Outcome, r.Channel, r.Label, want[r.Account])
+			}
+			if r.FromJournal {
+				n++
+			}
+		}
+		if len(rep.Results) != 2 || n != fromJournal {
+			t.Errorf("%d results, %d from the journal; want 2 and %d\n%s", len(rep.Results), n, fromJournal, stdout.String())
+		}
+		if strings.Contains(string(b), rec.ClientSecret) {
+			t.Error("the report holds the client secret")
+		}
+	}
+	runOnce(map[string]string{"111111": "enabled", "222222": "awaiting_approval"}, 0)
+	if err := gated.Approve(rec.ApplicationID); err != nil {
+		t.Fatal(err)
+	}
+	runOnce(map[string]string{"111111": "enabled", "222222": "enabled"}, 1)
+}
+
+// oauth2 rows are refused before anything is sent when the command cannot
+// read them: no -tokens, -tokens without a client, no token for the
+// account.
+func TestRealModeOAuth2Refusals(t *testing.T) {
+	key, _ := sqlstore.GenerateKey()
+	t.Setenv("NSDIST_STORE_KEY", key.Base64())
+	dir := t.TempDir()
+	targets := filepath.Join(dir, "targets.csv")
+	if err := os.WriteFile(targets, []byte("account,auth,credentials\n333333,oauth2,acme\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dsn := "sqlite:" + filepath.Join(dir, "tokens.db")
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "oauth2 rows need -tokens"},
+		{[]string{"-tokens", dsn}, "-tokens needs -client-id"},
+		{[]string{"-tokens", dsn, "-client-id", strings.Repeat("a", 64)}, `tenant "acme" has no OAuth 2.0 token for 333333`},
+	} {
+		var stdout, stderr bytes.Buffer
+		args := append([]string{"-targets", targets, "-record-name", "Acme Sync", "-quiet", "-client-id", ""}, tt.args...)
+		if code := run(t.Context(), args, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), tt.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tt.args, code, stderr.String(), tt.want)
+		}
+	}
+}
