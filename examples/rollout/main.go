@@ -226,8 +226,16 @@ func runRollout(ctx context.Context, o options, stdout, stderr io.Writer) error 
 		transport http.RoundTripper
 		aiOpts    []distribution.Option
 	)
+	var wrap func(http.RoundTripper) http.RoundTripper
+	if o.dump != "" {
+		if err := os.MkdirAll(o.dump, 0o755); err != nil {
+			return err
+		}
+		d := &dumper{dir: o.dump}
+		wrap = func(rt http.RoundTripper) http.RoundTripper { d.next = rt; return d }
+	}
 	if o.targets != "" {
-		rm, err := realMode(ctx, o)
+		rm, err := realMode(ctx, o, wrap)
 		if err != nil {
 			return err
 		}
@@ -237,27 +245,18 @@ func runRollout(ctx context.Context, o options, stdout, stderr io.Writer) error 
 		if !o.quiet {
 			fmt.Fprintf(stderr, "fake NetSuite: setting up %d simulated %s…\n", o.accounts, plural(o.accounts, "customer", "customers"))
 		}
-		sim, err := Simulate(o.accounts, o.approvalShare, o.faultRate, o.latency, o.seed, o.channel)
+		sim, err := Simulate(o.accounts, o.approvalShare, o.faultRate, o.latency, o.seed, o.channel, wrap)
 		if err != nil {
 			return err
 		}
 		defer sim.Fake.Close()
 		record, targets = sim.Record, sim.Targets
-		transport = sim.Fake.Transport()
+		transport = sim.Transport
 		aiOpts = append(aiOpts, distribution.WithProber(oauth2.NewProber(sim.OAuth2Client)))
 		if !o.quiet {
 			fmt.Fprintf(stderr, "fake NetSuite: %d accounts (%d require approval; channel %s), latency %v, concurrency-fault rate %.0f%%\n",
 				len(targets), sim.RequireApproval, o.channel, o.latency, 100*o.faultRate)
 		}
-	}
-	if o.dump != "" {
-		if err := os.MkdirAll(o.dump, 0o755); err != nil {
-			return err
-		}
-		if transport == nil {
-			transport = soap.DefaultHTTPClient().Transport
-		}
-		transport = &dumper{dir: o.dump, next: transport}
 	}
 	var soapOpt []soap.Option
 	if transport != nil {
@@ -490,6 +489,8 @@ type Simulation struct {
 	// Channel says how each simulated customer authorized: tba, oauth2
 	// (confidential client) or oauth2-public.
 	Channel map[nsdist.AccountID]string
+	// Transport reaches the fake, through wrap when Simulate was given one.
+	Transport http.RoundTripper
 }
 
 // AccountIDs returns n distinct simulated account ids that depend only on n
@@ -517,7 +518,8 @@ func AccountIDs(n int, seed uint64) []nsdist.AccountID {
 // and installed the record, as on real NetSuite: with TBA, with an OAuth
 // 2.0 code grant, or (channel "mixed") half each, the OAuth 2.0 half split
 // between a confidential client and a public one.
-func Simulate(n int, share, faultRate float64, latency time.Duration, seed uint64, channel string) (*Simulation, error) {
+// wrap, if set, wraps the fake's transport for every client (-dump).
+func Simulate(n int, share, faultRate float64, latency time.Duration, seed uint64, channel string, wrap func(http.RoundTripper) http.RoundTripper) (*Simulation, error) {
 	fake := nstest.NewServer(nstest.WithSeed(seed), nstest.WithFaults(nstest.Faults{Latency: latency, ConcurrencyFaultRate: faultRate}))
 	fail := func(err error) (*Simulation, error) { fake.Close(); return nil, err }
 	vendor, err := fake.AddAccount("TSTDRV1234567", nstest.AccountConfig{})
@@ -535,11 +537,15 @@ func Simulate(n int, share, faultRate float64, latency time.Duration, seed uint6
 	if err != nil {
 		return fail(err)
 	}
-	confidential, err := oauth2.NewClient(oauth2.Config{ClientID: rec.ClientID, ClientSecret: rec.ClientSecret}, oauth2.WithTransport(fake.Transport()))
+	rt := fake.Transport()
+	if wrap != nil {
+		rt = wrap(rt)
+	}
+	confidential, err := oauth2.NewClient(oauth2.Config{ClientID: rec.ClientID, ClientSecret: rec.ClientSecret}, oauth2.WithTransport(rt))
 	if err != nil {
 		return fail(err)
 	}
-	public, err := oauth2.NewClient(oauth2.Config{ClientID: pub.ClientID}, oauth2.WithTransport(fake.Transport()))
+	public, err := oauth2.NewClient(oauth2.Config{ClientID: pub.ClientID}, oauth2.WithTransport(rt))
 	if err != nil {
 		return fail(err)
 	}
@@ -550,7 +556,7 @@ func Simulate(n int, share, faultRate float64, latency time.Duration, seed uint6
 	for _, i := range order[:need] {
 		requires[ids[i]] = true
 	}
-	sim := &Simulation{Fake: fake, Approval: requires, RequireApproval: need, OAuth2Client: confidential, Channel: map[nsdist.AccountID]string{},
+	sim := &Simulation{Fake: fake, Approval: requires, RequireApproval: need, OAuth2Client: confidential, Channel: map[nsdist.AccountID]string{}, Transport: rt,
 		Record: approval.Record{Name: rec.Name, Owner: vendor.ID(), TBA: true, TBAAuthFlow: true, TBAIssueToken: true, OAuth2CodeGrant: true}}
 	for i, id := range ids {
 		a, err := fake.AddAccount(string(id), nstest.AccountConfig{RequireApproval: requires[id]})

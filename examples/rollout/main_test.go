@@ -130,6 +130,29 @@ func TestDump(t *testing.T) {
 	xsdcheck.Validate(t, docs) // the placeholders keep every envelope valid
 }
 
+// -dump writes REST exchanges too, with every token replaced.
+func TestDumpREST(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	runOK(t, "-accounts", "4", "-latency", "0s", "-fault-rate", "0", "-dump", dir, "-quiet", "-channel", "oauth2")
+	entries, _ := os.ReadDir(dir)
+	name := regexp.MustCompile(`^\d{6}-\d+(_SB1)?-(serverTime|token)-(request|response)\.txt$`)
+	sawBearer := false
+	for _, e := range entries {
+		if !name.MatchString(e.Name()) {
+			t.Errorf("dump file %s", e.Name())
+		}
+		b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+		if bytes.Contains(b, []byte("eyJ")) { // every token the fake mints is a JWT
+			t.Errorf("%s holds a token:\n%s", e.Name(), b)
+		}
+		sawBearer = sawBearer || bytes.Contains(b, []byte("Authorization: Bearer REDACTED"))
+	}
+	if len(entries) < 8 || !sawBearer {
+		t.Errorf("%d dump files (want at least 8: serverTime for each of 4), Bearer request seen %v", len(entries), sawBearer)
+	}
+}
+
 // The default is a mixed rollout: the report says each target's channel,
 // and exactly round(N×F) accounts await approval across channels.
 func TestChannels(t *testing.T) {
@@ -182,5 +205,19 @@ func TestRedactEnvelope(t *testing.T) {
 	want := `<a:password>REDACTED</a:password><password>REDACTED</password><core:signature algorithm="HMAC-SHA256">UkVEQUNURUQ=</core:signature>`
 	if got != want {
 		t.Errorf("redactEnvelope = %s", got)
+	}
+}
+
+func TestRedactREST(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"grant_type=refresh_token&refresh_token=rt-SECRET&client_id=abc":                "grant_type=refresh_token&refresh_token=REDACTED&client_id=abc",
+		"code=c-SECRET&code_verifier=v-SECRET&redirect_uri=x":                           "code=REDACTED&code_verifier=REDACTED&redirect_uri=x",
+		"client_assertion_type=jwt&client_assertion=a-SECRET":                           "client_assertion_type=jwt&client_assertion=REDACTED",
+		`{"access_token":"at-SECRET","refresh_token": "rt-SECRET","expires_in":"3600"}`: `{"access_token":"REDACTED","refresh_token": "REDACTED","expires_in":"3600"}`,
+	} {
+		if got := string(redactREST([]byte(in))); got != want || strings.Contains(got, "SECRET") {
+			t.Errorf("redactREST(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -44,7 +44,7 @@ func (b bySource) Credential(ctx context.Context, ref distribution.CredentialRef
 
 // realMode loads -targets and everything the rows need; every error is
 // found before anything is sent (exit 2).
-func realMode(ctx context.Context, o options) (*real, error) {
+func realMode(ctx context.Context, o options, wrap func(http.RoundTripper) http.RoundTripper) (*real, error) {
 	r := &real{close: func() {}, record: approval.Record{Name: o.recordName, TBA: true, TBAAuthFlow: true, TBAIssueToken: true,
 		UserCredentials: true, OAuth2CodeGrant: o.clientID != ""}}
 	if o.base != "" {
@@ -53,6 +53,12 @@ func realMode(ctx context.Context, o options) (*real, error) {
 			return nil, &exitError{2, err}
 		}
 		r.transport = rt
+	}
+	if wrap != nil {
+		if r.transport == nil {
+			r.transport = soap.DefaultHTTPClient().Transport
+		}
+		r.transport = wrap(r.transport)
 	}
 	soapCreds := rollout.Credentials{Builders: map[string]distribution.CredentialBuilder{"tba": tba.BuildCredential, "passport": tba.BuildCredential}}
 	if o.secrets != "" {
