@@ -48,6 +48,10 @@ type Result struct {
 	Account nsdist.AccountID
 	Label   string // the target's Label
 	Channel approval.Channel
+	// Auth names how the credential authenticated, as reports show it:
+	// tba, passport (user credentials), oauth2 (a code-grant token), m2m
+	// (client credentials), or the channel for bundles and SuiteApps.
+	Auth string
 	// Outcome is the verdict: enabled, awaiting_approval, rejected,
 	// misconfigured, failed, or planned.
 	Outcome Outcome
@@ -237,6 +241,17 @@ func (a *AutoInstaller) Attempt(ctx context.Context, t Target) Result {
 	})
 }
 
+// authName is how reports name the credential's way in.
+func authName(c Credential) string {
+	switch {
+	case installsNothing(c):
+		return "m2m"
+	case c.Channel() == approval.ChannelCredentials:
+		return "passport"
+	}
+	return string(c.Channel())
+}
+
 func (a *AutoInstaller) prober(ch approval.Channel) Prober {
 	if p, ok := a.cfg.probers[ch]; ok {
 		return p
@@ -263,7 +278,7 @@ func (a *AutoInstaller) run(ctx context.Context, t Target, probe func(Prober) Pr
 	}
 	cred, err := t.credential()
 	if cred != nil {
-		res.Channel = cred.Channel()
+		res.Channel, res.Auth = cred.Channel(), authName(cred)
 	}
 	if err != nil {
 		return misconfigured(res, err, "fix the target's credential: "+strings.TrimPrefix(err.Error(), ErrCredential.Error()+": "))

@@ -178,3 +178,31 @@ func TestCredentialErrors(t *testing.T) {
 		t.Errorf("prober's credential error: %s, want misconfigured", res.Outcome)
 	}
 }
+
+// Reports name a credential's way in: passport for user credentials, m2m
+// for a credential that installs nothing.
+func TestResultAuth(t *testing.T) {
+	t.Parallel()
+	ai, err := distribution.NewAutoInstaller(record, distribution.WithProber(&prober{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		cred distribution.Credential
+		want string
+	}{
+		{cred{ch: approval.ChannelTBA}, "tba"},
+		{cred{ch: approval.ChannelCredentials}, "passport"},
+		{cred{ch: approval.ChannelOAuth2}, "oauth2"},
+		{confirmer{cred{ch: approval.ChannelOAuth2}}, "m2m"},
+	} {
+		res := ai.Distribute(t.Context(), distribution.Target{Account: "123456", Credential: tt.cred})
+		if res.Auth != tt.want || res.Row().Channel != tt.want {
+			t.Errorf("%v: Auth %q, report channel %q; want %q", tt.cred.Channel(), res.Auth, res.Row().Channel, tt.want)
+		}
+	}
+}
+
+type confirmer struct{ cred }
+
+func (confirmer) InstallsNothing() bool { return true }

@@ -121,7 +121,7 @@ type Row struct {
 // Row returns the result as reports show it.
 func (r Result) Row() Row {
 	j := Row{Account: string(r.Account), Label: r.Label, Outcome: string(r.Outcome), Attempts: r.Attempts, NextStep: r.Explanation.NextStep,
-		Channel: string(r.Channel), Cause: r.Cause(), Predicted: string(r.Decision.InitialState), Observed: string(r.Explanation.Observed),
+		Channel: r.authName(), Cause: r.Cause(), Predicted: string(r.Decision.InitialState), Observed: string(r.Explanation.Observed),
 		Sentence: r.Explanation.Sentence, LessLikely: r.Explanation.LessLikely,
 		NSID: r.NSID, DurationMS: r.Duration.Milliseconds(), FromJournal: r.FromJournal, Note: r.Note}
 	if j.LessLikely == nil {
@@ -146,4 +146,16 @@ func (r Result) MarshalJSON() ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// authName is the report's channel: Auth, or the channel named as reports
+// name it when a Distributor left Auth empty.
+func (r Result) authName() string {
+	switch {
+	case r.Auth != "":
+		return r.Auth
+	case r.Channel == approval.ChannelCredentials:
+		return "passport"
+	}
+	return string(r.Channel)
 }

@@ -35,6 +35,7 @@ type Entry struct {
 	Attempts  int                     `json:"attempts"`
 	NextStep  string                  `json:"next_step"`
 	Channel   approval.Channel        `json:"channel,omitempty"`
+	Auth      string                  `json:"auth,omitempty"` // Result.Auth: tba, passport, oauth2, m2m
 	Predicted approval.PredictedState `json:"predicted_state,omitempty"`
 	Sentence  string                  `json:"sentence,omitempty"`
 	NSID      string                  `json:"nsid,omitempty"`
