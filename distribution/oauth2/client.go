@@ -191,6 +191,17 @@ func WithRefreshAhead(d time.Duration) Option {
 	}
 }
 
+// withClientID returns c, or a client like c for another record's client
+// ID, without a secret (client credentials need none); nil for a nil c.
+func (c *Client) withClientID(id string) *Client {
+	if c == nil || id == "" || id == c.cfg.ClientID {
+		return c
+	}
+	cfg := c.cfg
+	cfg.ClientID, cfg.ClientSecret = id, ""
+	return &Client{cfg: cfg, http: c.http, base: c.base, now: c.now, logger: c.logger, ahead: c.ahead, probe: c.probe}
+}
+
 // NewClient checks cfg and returns a client. Nothing is sent.
 func NewClient(cfg Config, opts ...Option) (*Client, error) {
 	if cfg.ClientID == "" {

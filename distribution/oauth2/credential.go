@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/nsdist/nsdist"
@@ -38,6 +39,10 @@ type M2MKey struct {
 	Algorithm     string // default from the key
 	// Client is the record's OAuth 2.0 client; nil uses the prober's.
 	Client *Client
+	// ClientID, when set and Client is nil, is the record's client ID: the
+	// prober's client is used with this ID (client credentials need no
+	// secret).
+	ClientID string
 }
 
 var (
@@ -121,3 +126,27 @@ func (k M2MKey) LogValue() slog.Value { return slog.StringValue(k.String()) }
 
 // MarshalJSON writes the redacted form.
 func (k M2MKey) MarshalJSON() ([]byte, error) { return json.Marshal(k.String()) }
+
+var _ distribution.CredentialBuilder = BuildM2MKey
+
+// BuildM2MKey is the OAuth 2.0 channel's distribution.CredentialBuilder for
+// targets-file rows with auth m2m: the secrets client_id, certificate_id
+// and private_key_file (a PEM private key: PKCS#8, PKCS#1 RSA or SEC 1 EC)
+// make an [M2MKey].
+func BuildM2MKey(ref distribution.CredentialRef, s distribution.Secrets) (distribution.Credential, error) {
+	if ref.Auth != "m2m" {
+		return nil, &distribution.FieldError{Field: "auth", Err: fmt.Errorf("%q: the M2M builder reads m2m rows", ref.Auth)}
+	}
+	if err := s.Missing("client_id", "certificate_id", "private_key_file"); err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(s.Get("private_key_file"))
+	if err != nil {
+		return nil, fmt.Errorf("%w for %q: private_key_file: %w", distribution.ErrCredential, ref.Ref, err)
+	}
+	key, err := ParsePrivateKey(b)
+	if err != nil {
+		return nil, fmt.Errorf("%w for %q: private_key_file: %w", distribution.ErrCredential, ref.Ref, err)
+	}
+	return M2MKey{CertificateID: s.Get("certificate_id"), Key: key, ClientID: s.Get("client_id")}, nil
+}

@@ -85,7 +85,7 @@ func (p *Prober) ProbeOnce(ctx context.Context, t distribution.Target) distribut
 	case M2MKey:
 		client := c.Client
 		if client == nil {
-			client = p.client
+			client = p.client.withClientID(c.ClientID)
 		}
 		if client == nil {
 			return distribution.Probe{Err: errNoClient}

@@ -165,6 +165,11 @@ sqlite:PATH|postgres://URL, the store that examples/oauth2 -store and
 examples/connect -db write, encrypted with $NSDIST_STORE_KEY; the
 record's client is -client-id (or $NETSUITE_CLIENT_ID), a confidential
 client's secret $NETSUITE_CLIENT_SECRET. A refreshed token is saved back.
+M2M rows (auth m2m) name a reference whose client ID, certificate ID and
+PEM private key file come from NETSUITE_<REF>_CLIENT_ID, _CERTIFICATE_ID
+and _PRIVATE_KEY_FILE, or from the secrets file's client_id,
+certificate_id and private_key_file; the record must already be in the
+account (client credentials install nothing).
 -netsuite-base URL sends every request to a fake NetSuite server
 (examples/fakenetsuite) with NetSuite's Host header.
 

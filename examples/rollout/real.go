@@ -36,8 +36,6 @@ func (b bySource) Credential(ctx context.Context, ref distribution.CredentialRef
 	switch ref.Auth {
 	case "oauth2":
 		return nil, &distribution.FieldError{Field: "auth", Err: fmt.Errorf("oauth2 rows need -tokens sqlite:PATH|postgres://URL (the store examples/oauth2 -store and examples/connect -db write) and -client-id")}
-	case "m2m":
-		return nil, &distribution.FieldError{Field: "auth", Err: fmt.Errorf("m2m rows are not read by this command yet; authorize with the code grant (auth oauth2)")}
 	}
 	return b["tba"].Credential(ctx, ref) // its builders name the auth values it knows
 }
@@ -68,18 +66,22 @@ func realMode(ctx context.Context, o options, wrap func(http.RoundTripper) http.
 		}
 		soapCreds.File = sf
 	}
-	src := bySource{"tba": soapCreds, "passport": soapCreds}
-	if o.clientID != "" {
-		var opts []oauth2.Option
-		if r.transport != nil {
-			opts = append(opts, oauth2.WithTransport(r.transport))
-		}
-		client, err := oauth2.NewClient(oauth2.Config{ClientID: o.clientID, ClientSecret: os.Getenv("NETSUITE_CLIENT_SECRET")}, opts...)
-		if err != nil {
-			return nil, &exitError{2, err}
-		}
-		r.aiOpts = append(r.aiOpts, distribution.WithProber(oauth2.NewProber(client)))
+	m2mCreds := soapCreds
+	m2mCreds.Builders = map[string]distribution.CredentialBuilder{"m2m": oauth2.BuildM2MKey}
+	src := bySource{"tba": soapCreds, "passport": soapCreds, "m2m": m2mCreds}
+	var opts []oauth2.Option
+	if r.transport != nil {
+		opts = append(opts, oauth2.WithTransport(r.transport))
 	}
+	id := o.clientID
+	if id == "" {
+		id = "m2m-rows" // never sent: an m2m row's own client_id replaces it
+	}
+	client, err := oauth2.NewClient(oauth2.Config{ClientID: id, ClientSecret: os.Getenv("NETSUITE_CLIENT_SECRET")}, opts...)
+	if err != nil {
+		return nil, &exitError{2, err}
+	}
+	r.aiOpts = append(r.aiOpts, distribution.WithProber(oauth2.NewProber(client)))
 	if o.tokens != "" {
 		store, closeStore, err := openTokens(ctx, o.tokens)
 		if err != nil {

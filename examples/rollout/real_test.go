@@ -2,11 +2,19 @@ package main
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/distribution/nstest"
@@ -23,7 +31,7 @@ func TestRealModeOAuth2(t *testing.T) {
 	fake := nstest.NewServer()
 	t.Cleanup(fake.Close)
 	vendor := fake.MustAddAccount("TSTDRV1234567", nstest.AccountConfig{})
-	rec, err := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "Acme Sync", OAuth2CodeGrant: true,
+	rec, err := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "Acme Sync", OAuth2CodeGrant: true, OAuth2ClientCredentials: true,
 		RedirectURIs: []string{"https://app.acme.example/cb"}, Scopes: []string{"rest_webservices"}})
 	if err != nil {
 		t.Fatal(err)
@@ -49,8 +57,22 @@ func TestRealModeOAuth2(t *testing.T) {
 		}
 	}
 	closeStore()
+	// a third customer authorized once with the code grant, then mapped the
+	// vendor's certificate: its row is m2m
+	robot := fake.MustAddAccount("333333", nstest.AccountConfig{})
+	if _, err := fake.CompleteCodeGrant(robot.ID(), rec); err != nil {
+		t.Fatal(err)
+	}
+	keyFile, certPEM := m2mKey(t, dir)
+	kid, err := robot.AddCertificate(rec.ClientID, "admin@333333.example", "3", certPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("NETSUITE_ROBOT_CLIENT_ID", rec.ClientID)
+	t.Setenv("NETSUITE_ROBOT_CERTIFICATE_ID", kid)
+	t.Setenv("NETSUITE_ROBOT_PRIVATE_KEY_FILE", keyFile)
 	targets := filepath.Join(dir, "targets.csv")
-	if err := os.WriteFile(targets, []byte("account,label,auth,credentials\n111111,Acme Ltd,oauth2,acme\n222222,Globex,oauth2,acme\n"), 0o600); err != nil {
+	if err := os.WriteFile(targets, []byte("account,label,auth,credentials\n111111,Acme Ltd,oauth2,acme\n222222,Globex,oauth2,acme\n333333,Initech,m2m,robot\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	args := []string{"-targets", targets, "-record-name", "Acme Sync", "-tokens", dsn, "-client-id", rec.ClientID,
@@ -73,25 +95,29 @@ func TestRealModeOAuth2(t *testing.T) {
 		}
 		n := 0
 		for _, r := range rep.Results {
-			if want[r.Account] != r.Outcome || r.Channel != "oauth2" || r.Label == "" {
-				t.Errorf("%s: %s via %s (label %q), want %s via oauth2", r.Account, r.Outcome, r.Channel, r.Label, want[r.Account])
+			wantCh := "oauth2"
+			if r.Account == "333333" {
+				wantCh = "m2m"
+			}
+			if want[r.Account] != r.Outcome || r.Channel != wantCh || r.Label == "" {
+				t.Errorf("%s: %s via %s (label %q), want %s via %s", r.Account, r.Outcome, r.Channel, r.Label, want[r.Account], wantCh)
 			}
 			if r.FromJournal {
 				n++
 			}
 		}
-		if len(rep.Results) != 2 || n != fromJournal {
-			t.Errorf("%d results, %d from the journal; want 2 and %d\n%s", len(rep.Results), n, fromJournal, stdout.String())
+		if len(rep.Results) != 3 || n != fromJournal {
+			t.Errorf("%d results, %d from the journal; want 3 and %d\n%s", len(rep.Results), n, fromJournal, stdout.String())
 		}
 		if strings.Contains(string(b), rec.ClientSecret) {
 			t.Error("the report holds the client secret")
 		}
 	}
-	runOnce(map[string]string{"111111": "enabled", "222222": "awaiting_approval"}, 0)
+	runOnce(map[string]string{"111111": "enabled", "222222": "awaiting_approval", "333333": "enabled"}, 0)
 	if err := gated.Approve(rec.ApplicationID); err != nil {
 		t.Fatal(err)
 	}
-	runOnce(map[string]string{"111111": "enabled", "222222": "enabled"}, 1)
+	runOnce(map[string]string{"111111": "enabled", "222222": "enabled", "333333": "enabled"}, 2)
 }
 
 // oauth2 rows are refused before anything is sent when the command cannot
@@ -120,4 +146,28 @@ func TestRealModeOAuth2Refusals(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tt.args, code, stderr.String(), tt.want)
 		}
 	}
+}
+
+// m2mKey writes an EC P-256 private key file and returns it with a
+// self-signed certificate for it.
+func m2mKey(t *testing.T, dir string) (string, []byte) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "acme"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(365 * 24 * time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(dir, "m2m.pem")
+	if err := os.WriteFile(f, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return f, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
