@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"sort"
 	"strings"
 	"time"
 
@@ -42,12 +43,20 @@ type htmlGroup struct {
 	Accounts                 []string
 }
 
+type htmlChannel struct {
+	Name   string
+	Counts []int // per Outcomes, in the chart's order
+	Total  int
+}
+
 type htmlData struct {
 	Record, Run, Started, Finished, Duration string
 	Total, NotReached, FromJournal, Retries  int
 	Interrupted, OK                          bool
 	Verdict                                  string
 	Bars                                     []htmlBar
+	Outcomes                                 []string
+	Channels                                 []htmlChannel
 	ChartHeight                              int
 	ChartLabel                               string
 	Awaiting                                 []htmlAwaiting
@@ -106,6 +115,7 @@ func (r *Report) htmlData() htmlData {
 			parts = append(parts, fmt.Sprintf("%d %s", b.n, strings.ReplaceAll(b.label, "_", " ")))
 		}
 	}
+	d.Outcomes, d.Channels = channelCounts(r, rows)
 	d.ChartHeight = 16 + 30*len(bars)
 	d.ChartLabel = "outcome counts: " + strings.Join(parts, ", ")
 	d.Verdict = fmt.Sprintf("%d %s: %s.", d.Total, plural(d.Total, "target", "targets"), strings.Join(parts, ", "))
@@ -137,6 +147,40 @@ func (r *Report) htmlData() htmlData {
 }
 
 // menuPath is where in NetSuite the administrator takes the target's step.
+// channelCounts counts the results per channel (as reports name it: tba,
+// passport, oauth2, m2m, ...) and outcome.
+func channelCounts(r *Report, rows []distribution.Outcome) ([]string, []htmlChannel) {
+	names := make([]string, len(rows))
+	col := map[distribution.Outcome]int{}
+	for i, o := range rows {
+		names[i], col[o] = string(o), i
+	}
+	by := map[string]*htmlChannel{}
+	var order []string
+	for _, res := range r.Results {
+		ch := res.Row().Channel
+		if ch == "" {
+			ch = "unknown"
+		}
+		c := by[ch]
+		if c == nil {
+			c = &htmlChannel{Name: ch, Counts: make([]int, len(rows))}
+			by[ch] = c
+			order = append(order, ch)
+		}
+		if i, ok := col[res.Outcome]; ok {
+			c.Counts[i]++
+		}
+		c.Total++
+	}
+	sort.Strings(order)
+	out := make([]htmlChannel, 0, len(order))
+	for _, ch := range order {
+		out = append(out, *by[ch])
+	}
+	return names, out
+}
+
 func menuPath(r distribution.Result) string {
 	for _, s := range r.Decision.AdminSteps {
 		if s.MenuPath != "" && strings.Contains(r.Explanation.NextStep, s.MenuPath) {
@@ -182,7 +226,7 @@ svg text { font: 13px system-ui, sans-serif; }
 <p id="verdict" class="verdict {{if .OK}}ok{{else}}attention{{end}}">{{.Verdict}}{{if .Interrupted}} The run was interrupted: run it again with the same journal to reach the rest.{{end}}</p>
 
 <section id="outcomes">
-<h2>distribution.Outcomes</h2>
+<h2>Outcomes</h2>
 <svg id="chart" xmlns="http://www.w3.org/2000/svg" width="640" height="{{.ChartHeight}}" viewBox="0 0 640 {{.ChartHeight}}" role="img" aria-label="{{.ChartLabel}}">
 {{range .Bars}}<g class="bar {{.Class}}"><text x="0" y="{{.Y}}" dy="15">{{.Label}}</text><rect x="140" y="{{.Y}}" width="{{.Width}}" height="22" fill="{{.Color}}"{{if eq .Count 0}} fill-opacity="0.25"{{end}}></rect><text class="count" x="{{.Width}}" dx="148" y="{{.Y}}" dy="15">{{.Count}} ({{.Share}})</text></g>
 {{end}}</svg>
@@ -191,6 +235,10 @@ svg text { font: 13px system-ui, sans-serif; }
 <tbody>{{range .Bars}}<tr class="{{.Class}}"><td>{{.Label}}</td><td>{{.Count}}</td><td>{{.Share}}</td></tr>{{end}}
 <tr><td><b>total</b></td><td><b>{{.Total}}</b></td><td></td></tr></tbody>
 </table>
+{{if .Channels}}<table id="by-channel">
+<thead><tr><th>channel</th>{{range .Outcomes}}<th>{{.}}</th>{{end}}<th>total</th></tr></thead>
+<tbody>{{range .Channels}}<tr><td>{{.Name}}</td>{{range .Counts}}<td>{{.}}</td>{{end}}<td>{{.Total}}</td></tr>{{end}}</tbody>
+</table>{{end}}
 </section>
 
 <section id="awaiting">

@@ -181,6 +181,14 @@ func TestReportHTML(t *testing.T) {
 	if strings.Contains(page, "Globex <EU>") {
 		t.Error("HTML report does not escape a label")
 	}
+	if !strings.Contains(page, "<h2>Outcomes</h2>") || strings.Contains(page, "distribution.") {
+		t.Error("HTML report's headings are not plain words")
+	}
+	// the counts per channel: one row per channel, one column per outcome
+	by := regexp.MustCompile(`(?s)<table id="by-channel">.*?</table>`).FindString(page)
+	if by == "" || !strings.Contains(by, "<td>tba</td>") || strings.Count(by, "<tr>") < 2 {
+		t.Errorf("HTML report lacks the counts per channel:\n%s", by)
+	}
 	// no src=, href= or url() that would fetch something; the SVG namespace is not a fetch
 	if m := regexp.MustCompile(`(?i)(src|href)\s*=|url\(|@import`).FindString(page); m != "" {
 		t.Errorf("HTML report refers to an external resource: %q", m)

@@ -169,7 +169,7 @@ func WithRecordName(name string) Option {
 // New returns a rollout over d.
 func New(d distribution.Distributor, opts ...Option) (*Rollout, error) {
 	if d == nil {
-		return nil, errors.New("rollout: nil distribution.Distributor")
+		return nil, errors.New("rollout: nil Distributor")
 	}
 	cfg := config{concurrency: 32, perAccount: 1, maxAttempts: 10, budget: -1,
 		initial: 100 * time.Millisecond, maxInterval: 500 * time.Millisecond, clock: time.Now, logger: slog.New(slog.DiscardHandler)}
