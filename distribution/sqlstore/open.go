@@ -63,11 +63,32 @@ func Open(ctx context.Context, dsn string) (*sql.DB, error) {
 	}
 	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if err := db.PingContext(pctx); err != nil {
+	if err := ping(pctx, db); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("sqlstore: open %s: %w", redactDSN(dsn), scrubDSN(err, dsn))
 	}
 	return db, nil
+}
+
+// ping connects, waiting while another process holds an SQLite file's
+// lock: switching a file to WAL (the first connection's pragma) can answer
+// SQLITE_BUSY at once, without the busy timeout's wait, when another
+// process opens the same file at that moment.
+func ping(ctx context.Context, db *sql.DB) error {
+	wait := 10 * time.Millisecond
+	for {
+		err := db.PingContext(ctx)
+		var coded interface{ Code() int }
+		if err == nil || !errors.As(err, &coded) || coded.Code()&0xff != 5 { // SQLITE_BUSY, with or without an extended code
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 500*time.Millisecond)
+	}
 }
 
 // DSNKind tells what a DSN names: "postgres" for a postgres:// or
