@@ -1,6 +1,7 @@
 package oauth2
 
 import (
+	"context"
 	"crypto"
 	"encoding/json"
 	"fmt"
@@ -27,6 +28,16 @@ type Grant struct {
 	// Save, if set, persists every refreshed token before it is used (a
 	// public client's refresh token works once).
 	Save SaveFunc
+	// Source, if set, hands out the access token instead of the client's
+	// Refresher: a store's refresher that takes a lease across processes
+	// (distribution/sqlstore), so that a Connect app and a rollout
+	// refreshing one public token at once spend it once.
+	Source TokenSource
+}
+
+// TokenSource hands out a valid access token, refreshing it if needed.
+type TokenSource interface {
+	Token(ctx context.Context) (*Token, error)
 }
 
 // M2MKey is the client credentials (machine to machine) grant: a private

@@ -71,7 +71,11 @@ func (p *Prober) ProbeOnce(ctx context.Context, t distribution.Target) distribut
 		if given.Account == "" { // the target names the account
 			given = cloneWithAccount(given, t.Account)
 		}
-		tok, err := client.Refresher(given, c.Save).Token(ctx)
+		var src TokenSource = client.Refresher(given, c.Save)
+		if c.Source != nil {
+			src = c.Source
+		}
+		tok, err := src.Token(ctx)
 		note := ""
 		var se *SaveError
 		if errors.As(err, &se) {

@@ -20,6 +20,11 @@ type OAuth2Source struct {
 	// ClientID, if set, keeps only tokens of this integration record's
 	// client.
 	ClientID string
+	// Refresher, if set, refreshes through the store's cross-process lease
+	// (NewRefresher over the same tenant's tokens and Leases): a Connect app
+	// and a rollout refreshing one public token at once make one refresh.
+	// Without it the credential's client refreshes and Save stores it.
+	Refresher func(tenant string) *Refresher
 }
 
 var _ distribution.CredentialSource = OAuth2Source{}
@@ -55,5 +60,19 @@ func (s OAuth2Source) Credential(ctx context.Context, ref distribution.Credentia
 	if err != nil {
 		return nil, err
 	}
-	return oauth2.Grant{Token: tok, Save: tenant.SaveToken}, nil
+	g := oauth2.Grant{Token: tok, Save: tenant.SaveToken}
+	if s.Refresher != nil {
+		if r := s.Refresher(ref.Ref); r != nil {
+			g.Source = keySource{r: r, k: mine[0]}
+		}
+	}
+	return g, nil
 }
+
+// keySource is a Refresher bound to one stored credential.
+type keySource struct {
+	r *Refresher
+	k OAuth2Key
+}
+
+func (s keySource) Token(ctx context.Context) (*oauth2.Token, error) { return s.r.Token(ctx, s.k) }

@@ -83,12 +83,18 @@ func realMode(ctx context.Context, o options, wrap func(http.RoundTripper) http.
 	}
 	r.aiOpts = append(r.aiOpts, distribution.WithProber(oauth2.NewProber(client)))
 	if o.tokens != "" {
-		store, closeStore, err := openTokens(ctx, o.tokens)
+		store, leases, closeStore, err := openTokens(ctx, o.tokens)
 		if err != nil {
 			return nil, &exitError{2, err}
 		}
 		r.close = closeStore
-		src["oauth2"] = sqlstore.OAuth2Source{Tokens: store, ClientID: o.clientID}
+		src["oauth2"] = sqlstore.OAuth2Source{Tokens: store, ClientID: o.clientID, Refresher: func(tenant string) *sqlstore.Refresher {
+			rf, err := sqlstore.NewRefresher(client, store.OAuth2(tenant), leases)
+			if err != nil {
+				return nil // the credential's client refreshes then, and Save stores the token
+			}
+			return rf
+		}}
 	}
 	t, err := rollout.LoadTargets(ctx, o.targets, src)
 	if err != nil {
@@ -99,24 +105,28 @@ func realMode(ctx context.Context, o options, wrap func(http.RoundTripper) http.
 	return r, nil
 }
 
-// openTokens opens -tokens with the key in NSDIST_STORE_KEY.
-func openTokens(ctx context.Context, dsn string) (*sqlstore.TokenStore, func(), error) {
+// openTokens opens -tokens with the key in NSDIST_STORE_KEY, and the
+// leases that make a refresh single across processes.
+func openTokens(ctx context.Context, dsn string) (*sqlstore.TokenStore, *sqlstore.Leases, func(), error) {
 	key, err := sqlstore.ParseKey(os.Getenv("NSDIST_STORE_KEY"))
 	if err != nil {
-		return nil, nil, fmt.Errorf("-tokens: NSDIST_STORE_KEY: %w", err)
+		return nil, nil, nil, fmt.Errorf("-tokens: NSDIST_STORE_KEY: %w", err)
 	}
 	keys, err := sqlstore.NewKeyring(key)
 	if err != nil {
-		return nil, nil, fmt.Errorf("-tokens: %w", err)
+		return nil, nil, nil, fmt.Errorf("-tokens: %w", err)
 	}
 	db, err := sqlstore.Open(ctx, dsn)
 	if err != nil {
-		return nil, nil, fmt.Errorf("-tokens: %w", err)
+		return nil, nil, nil, fmt.Errorf("-tokens: %w", err)
 	}
 	ts, err := sqlstore.NewTokenStore(ctx, db, keys)
-	if err != nil {
-		_ = db.Close()
-		return nil, nil, fmt.Errorf("-tokens: %w", err)
+	if err == nil {
+		var leases *sqlstore.Leases
+		if leases, err = sqlstore.NewLeases(ctx, db); err == nil {
+			return ts, leases, func() { _ = db.Close() }, nil
+		}
 	}
-	return ts, func() { _ = db.Close() }, nil
+	_ = db.Close()
+	return nil, nil, nil, fmt.Errorf("-tokens: %w", err)
 }

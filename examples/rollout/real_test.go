@@ -43,14 +43,18 @@ func TestRealModeOAuth2(t *testing.T) {
 	t.Setenv("NETSUITE_CLIENT_SECRET", rec.ClientSecret)
 	dir := t.TempDir()
 	dsn := "sqlite:" + filepath.Join(dir, "tokens.db")
-	store, closeStore, err := openTokens(t.Context(), dsn)
+	store, _, closeStore, err := openTokens(t.Context(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
+	var expired string
 	for _, a := range []nsdist.AccountID{open.ID(), gated.ID()} {
 		tok, err := fake.CompleteCodeGrant(a, rec)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if a == open.ID() { // an access token that has expired: the rollout refreshes it through the store
+			tok.Expiry, expired = time.Now().Add(-time.Minute), tok.AccessToken
 		}
 		if err := store.OAuth2("acme").SaveToken(t.Context(), tok); err != nil {
 			t.Fatal(err)
@@ -114,6 +118,20 @@ func TestRealModeOAuth2(t *testing.T) {
 		}
 	}
 	runOnce(map[string]string{"111111": "enabled", "222222": "awaiting_approval", "333333": "enabled"}, 0)
+	store, _, closeStore, err = openTokens(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := store.OAuth2("acme").Keys(t.Context())
+	for _, k := range keys {
+		if tok, err := store.OAuth2("acme").Load(t.Context(), k); k.Account == open.ID() && (err != nil || tok.AccessToken == expired || !tok.Valid(time.Now())) {
+			t.Errorf("the refreshed token of 111111 was not saved back (%v)", err)
+		}
+	}
+	closeStore()
+	if n := fake.TokenRequests("refresh_token"); n != 1 {
+		t.Errorf("%d refresh requests, want 1", n)
+	}
 	if err := gated.Approve(rec.ApplicationID); err != nil {
 		t.Fatal(err)
 	}
