@@ -123,47 +123,43 @@ func (s *Server) seal(t *o2Token) string {
 // token's cost (TestOAuth2OracleSamples decodes its header and claims).
 func signedJWT(t *o2Token) string {
 	c := t.chain
-	h := make([]byte, 0, 96)
-	h = append(h, `{"alg":"HS256","kid":`...)
-	h = appendJSONString(h, "c."+string(c.account)+"."+t.iat.UTC().Format("2006-01-02_15-04-05"))
-	h = append(h, `,"typ":"JWT"}`...)
-	p := make([]byte, 0, 384)
-	p = append(p, `{"scope":[`...)
+	bp := jwtBufs.Get().(*[2][]byte) //nolint:forcetypeassert // the pool holds only these
+	defer jwtBufs.Put(bp)
+	raw, out := bp[0][:0], bp[1][:0]
+	raw = append(raw, `{"alg":"HS256","kid":"c.`...)
+	raw = append(raw, c.account...)
+	raw = t.iat.UTC().AppendFormat(append(raw, '.'), "2006-01-02_15-04-05")
+	raw = append(raw, `","typ":"JWT"}`...)
+	h := len(raw)
+	raw = append(raw, `{"scope":[`...)
 	for i, sc := range c.scopes {
 		if i > 0 {
-			p = append(p, ',')
+			raw = append(raw, ',')
 		}
-		p = appendJSONString(p, sc)
+		raw = appendJSONString(raw, sc)
 	}
-	p = append(p, `],"oit":`...)
-	p = strconv.AppendInt(p, c.oit.Unix(), 10)
-	p = append(p, `,"iss":"https://system.netsuite.com","sub":`...)
-	p = appendJSONString(p, c.role+";"+c.entity)
-	p = append(p, `,"aud":[`...)
-	p = appendJSONString(p, c.appID+";"+string(c.account))
-	p = append(p, ',')
-	p = appendJSONString(p, c.clientID)
-	p = append(p, `],"exp":`...)
-	p = strconv.AppendInt(p, t.exp.Unix(), 10)
-	p = append(p, `,"iat":`...)
-	p = strconv.AppendInt(p, t.iat.Unix(), 10)
-	p = append(p, `,"jti":`...)
-	p = appendJSONString(p, t.jti)
-	p = append(p, '}')
+	raw = strconv.AppendInt(append(raw, `],"oit":`...), c.oit.Unix(), 10)
+	raw = appendJSONString(append(raw, `,"iss":"https://system.netsuite.com","sub":`...), c.role+";"+c.entity)
+	raw = appendJSONString(append(raw, `,"aud":[`...), c.appID+";"+string(c.account))
+	raw = appendJSONString(append(raw, ','), c.clientID)
+	raw = strconv.AppendInt(append(raw, `],"exp":`...), t.exp.Unix(), 10)
+	raw = strconv.AppendInt(append(raw, `,"iat":`...), t.iat.Unix(), 10)
+	raw = append(appendJSONString(append(raw, `,"jti":`...), t.jti), '}')
 	enc := base64.RawURLEncoding
-	out := make([]byte, 0, enc.EncodedLen(len(h))+enc.EncodedLen(len(p))+45)
-	out = enc.AppendEncode(out, h)
-	out = append(out, '.')
-	out = enc.AppendEncode(out, p)
+	out = enc.AppendEncode(out, raw[:h])
+	out = enc.AppendEncode(append(out, '.'), raw[h:])
 	mac := macs.Get().(hash.Hash) //nolint:forcetypeassert // the pool holds only HMACs
 	mac.Reset()
 	mac.Write(out)
 	var sum [sha256.Size]byte
-	out = append(out, '.')
-	out = enc.AppendEncode(out, mac.Sum(sum[:0]))
+	out = enc.AppendEncode(append(out, '.'), mac.Sum(sum[:0]))
 	macs.Put(mac)
+	bp[0], bp[1] = raw, out
 	return string(out)
 }
+
+// jwtBufs reuses the scratch of signedJWT: the claims, and the token.
+var jwtBufs = sync.Pool{New: func() any { return &[2][]byte{make([]byte, 0, 512), make([]byte, 0, 1024)} }}
 
 // macs reuses the HMAC state keyed with signingKey.
 var macs = sync.Pool{New: func() any { return hmac.New(sha256.New, signingKey()) }}
