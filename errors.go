@@ -52,8 +52,8 @@ const (
 	ClassRedirect    ErrorClass = "redirect"      // an HTTP redirect, never followed with credentials
 	ClassTemporary   ErrorClass = "temporary"     // NetSuite said: wait and try again
 	ClassRefused     ErrorClass = "refused"       // NetSuite answered with a lasting refusal
+	ClassTimeout     ErrorClass = "timeout"       // no answer in time (a retry loop stops at the caller's own deadline anyway)
 	ClassConnection  ErrorClass = "connection"    // no answer: connect failed, reset, cut short
-	ClassTimeout     ErrorClass = "timeout"       // no answer in time (not the caller's deadline)
 	ClassUnknown     ErrorClass = "unknown"       // nothing known about it
 )
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -180,7 +181,7 @@ func WithClock(now func() time.Time) Option {
 // names, and any other prober every channel that has none of its own.
 func WithProber(p Prober, channels ...approval.Channel) Option {
 	return func(c *config) error {
-		if p == nil {
+		if p == nil || isNilPointer(p) {
 			return errors.New("distribution: nil prober")
 		}
 		if cp, ok := p.(ChannelProber); ok && len(channels) == 0 {
@@ -195,6 +196,13 @@ func WithProber(p Prober, channels ...approval.Channel) Option {
 		}
 		return nil
 	}
+}
+
+// isNilPointer reports a typed nil pointer inside an interface, such as a
+// (*tba.Prober)(nil), which a nil check does not catch.
+func isNilPointer(v any) bool {
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.Pointer && rv.IsNil()
 }
 
 // WithProberFrom is WithProber for a constructor's results, as in

@@ -58,6 +58,9 @@ func TestNewAutoInstallerNeedsAProber(t *testing.T) {
 	if _, err := distribution.NewAutoInstaller(record, distribution.WithProber(nil)); err == nil {
 		t.Error("WithProber(nil) accepted")
 	}
+	if _, err := distribution.NewAutoInstaller(record, distribution.WithProber((*prober)(nil))); err == nil {
+		t.Error("WithProber with a typed nil accepted: Distribute would panic")
+	}
 	boom := errors.New("bad soap option")
 	if _, err := distribution.NewAutoInstaller(record, distribution.WithProberFrom(nil, boom)); !errors.Is(err, boom) {
 		t.Errorf("WithProberFrom(nil, err) = %v, want %v", err, boom)

@@ -88,7 +88,12 @@ func (g Grant) Validate(account nsdist.AccountID) error {
 }
 
 // String never shows the tokens.
-func (g Grant) String() string { return "oauth2.Grant{" + g.Token.String() + "}" }
+func (g Grant) String() string {
+	if g.Token == nil {
+		return "oauth2.Grant{no token}"
+	}
+	return "oauth2.Grant{" + g.Token.String() + "}"
+}
 
 // GoString never shows the tokens.
 func (g Grant) GoString() string { return g.String() }

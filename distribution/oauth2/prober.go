@@ -54,12 +54,18 @@ func NewProber(client *Client) *Prober {
 // Channels returns OAuth 2.0.
 func (p *Prober) Channels() []approval.Channel { return []approval.Channel{approval.ChannelOAuth2} }
 
+// maxProbeRetryAfter is the longest Retry-After Probe waits for itself.
+const maxProbeRetryAfter = 30 * time.Second
+
 var errNoClient = fmt.Errorf("%w: no OAuth 2.0 client: give oauth2.NewProber the record's client, or set the credential's Client", distribution.ErrCredential)
 
 // ProbeOnce makes one attempt.
 func (p *Prober) ProbeOnce(ctx context.Context, t distribution.Target) distribution.Probe {
 	switch c := t.Credential.(type) {
 	case Grant:
+		if err := c.Validate(t.Account); err != nil {
+			return distribution.Probe{Err: err}
+		}
 		client := c.Client
 		if client == nil {
 			client = p.client
@@ -126,11 +132,14 @@ func (p *Prober) Probe(ctx context.Context, t distribution.Target) distribution.
 			return pr
 		}
 		wait := bo.NextBackOff()
-		if ra := nsdist.RetryAfter(pr.Err, time.Now()); ra > wait {
-			wait = ra
-		}
 		if wait == backoff.Stop {
 			return pr
+		}
+		if ra := nsdist.RetryAfter(pr.Err, time.Now()); ra > wait {
+			if ra > maxProbeRetryAfter { // a wait this long is the rollout's to schedule, not one call's
+				return pr
+			}
+			wait = ra
 		}
 		tm := time.NewTimer(wait)
 		select {

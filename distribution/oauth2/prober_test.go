@@ -1,17 +1,21 @@
 package oauth2_test
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"math/big"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jarcoal/httpmock"
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/distribution/nstest"
@@ -29,7 +33,7 @@ func selfSignedCert(t *testing.T, key *ecdsa.PrivateKey) []byte {
 }
 
 // M2M targets: installed and mapped → enabled; not installed → rejected
-// with the install and mapping steps; an OAuth2Token without an account
+// with the install and mapping steps; a Grant without an account
 // takes the target's.
 func TestM2MAndAccountlessTargets(t *testing.T) {
 	t.Parallel()
@@ -72,6 +76,35 @@ func TestM2MAndAccountlessTargets(t *testing.T) {
 	tok := &oauth2.Token{AccessToken: g.AccessToken, RefreshToken: g.RefreshToken, Expiry: time.Now().Add(time.Hour), Role: g.Role, Entity: g.Entity}
 	res = ai.Distribute(t.Context(), distribution.Target{Account: "111111", Credential: oauth2.Grant{Token: tok}})
 	if res.Outcome != distribution.OutcomeEnabled {
-		t.Errorf("an OAuth2Token without an account: %s (%v)", res.Outcome, res.Err)
+		t.Errorf("a Grant without an account: %s (%v)", res.Outcome, res.Err)
+	}
+}
+
+// Probe retries a 429 itself only when its Retry-After is short: a long one
+// is returned at once, for a rollout to schedule, never slept through.
+func TestProbeLongRetryAfter(t *testing.T) {
+	t.Parallel()
+	mt := httpmock.NewMockTransport()
+	mt.RegisterResponder(http.MethodGet, "https://123456.suitetalk.api.netsuite.com/services/rest/system/v1/serverTime",
+		func(*http.Request) (*http.Response, error) {
+			r := httpmock.NewStringResponse(429, "")
+			r.Header.Set("Retry-After", "3000")
+			return r, nil
+		})
+	c, err := oauth2.NewClient(oauth2.Config{ClientID: "client"}, oauth2.WithTransport(mt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	pr := oauth2.NewProber(c).Probe(ctx, distribution.Target{Account: "123456",
+		Credential: oauth2.Grant{Token: &oauth2.Token{Account: "123456", AccessToken: "at", Expiry: time.Now().Add(time.Hour)}}})
+	if pr.Err == nil || mt.GetTotalCallCount() != 1 || time.Since(start) > 5*time.Second {
+		t.Errorf("Probe: %v after %d requests in %s; want the 429 back after 1 request, at once", pr.Err, mt.GetTotalCallCount(), time.Since(start))
+	}
+	// a Grant without a token is refused, not dereferenced
+	if pr := oauth2.NewProber(c).ProbeOnce(ctx, distribution.Target{Account: "123456", Credential: oauth2.Grant{}}); !errors.Is(pr.Err, distribution.ErrCredential) {
+		t.Errorf("ProbeOnce(Grant{}) = %v, want ErrCredential", pr.Err)
 	}
 }

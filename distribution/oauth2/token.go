@@ -23,7 +23,8 @@ import (
 // and Entity is a secret: String, GoString, Format and LogValue hide them.
 // Store a Token encrypted.
 //
-// Its JSON form is the one examples/oauth2 prints and the stores keep:
+// Its JSON form ([Token.JSON]) is the one examples/oauth2 prints and the
+// stores keep (json.Marshal writes it with the tokens replaced):
 // account, client_id, access_token, refresh_token, token_type, expires_at
 // (RFC 3339), scope (space-separated), role, entity, issued_at, and where
 // known refresh_expires_at, rotation_deadline, granted_at, client_type
@@ -80,14 +81,20 @@ type tokenJSON struct {
 	Grant            string           `json:"grant,omitempty"`       // "client_credentials"
 }
 
-// MarshalJSON writes the token's JSON form, secrets included: it is what
-// a store seals and what examples/oauth2 prints. Log a Token through
-// LogValue or String, never as JSON.
+// JSON writes the token's JSON form, secrets included: what a store seals
+// and what examples/oauth2 prints. UnmarshalJSON reads it back.
+func (t Token) JSON() ([]byte, error) {
+	return json.Marshal(t.form()) //nolint:gosec // G117: the secret form on purpose; MarshalJSON is the redacted one
+}
+
+// MarshalJSON writes the JSON form with the access and refresh tokens
+// replaced, so that a Token logged or encoded by accident (inside a struct
+// that a JSON log handler encodes, say) never carries them; [Token.JSON]
+// writes them.
 func (t Token) MarshalJSON() ([]byte, error) {
-	return json.Marshal(tokenJSON{Account: t.Account, ClientID: t.ClientID, AccessToken: t.AccessToken, RefreshToken: t.RefreshToken,
-		TokenType: t.TokenType, ExpiresAt: rfc3339(t.Expiry), Scope: joinScopes(t.Scopes, " "), Role: t.Role, Entity: t.Entity,
-		IssuedAt: rfc3339(t.IssuedAt), RefreshExpiresAt: rfc3339(t.RefreshExpiry), RotationDeadline: rfc3339(t.RotationDeadline),
-		GrantedAt: rfc3339(t.GrantedAt), ClientType: ifTrue(t.Public, "public"), Grant: ifTrue(t.M2M, "client_credentials")})
+	f := t.form()
+	f.AccessToken, f.RefreshToken = redactIf(f.AccessToken), redactIf(f.RefreshToken)
+	return json.Marshal(f)
 }
 
 func ifTrue(b bool, s string) string {
@@ -95,6 +102,20 @@ func ifTrue(b bool, s string) string {
 		return s
 	}
 	return ""
+}
+
+func redactIf(s string) string {
+	if s == "" {
+		return ""
+	}
+	return redact.Placeholder
+}
+
+func (t Token) form() tokenJSON {
+	return tokenJSON{Account: t.Account, ClientID: t.ClientID, AccessToken: t.AccessToken, RefreshToken: t.RefreshToken,
+		TokenType: t.TokenType, ExpiresAt: rfc3339(t.Expiry), Scope: joinScopes(t.Scopes, " "), Role: t.Role, Entity: t.Entity,
+		IssuedAt: rfc3339(t.IssuedAt), RefreshExpiresAt: rfc3339(t.RefreshExpiry), RotationDeadline: rfc3339(t.RotationDeadline),
+		GrantedAt: rfc3339(t.GrantedAt), ClientType: ifTrue(t.Public, "public"), Grant: ifTrue(t.M2M, "client_credentials")}
 }
 
 // UnmarshalJSON reads the token's JSON form; a time that is no RFC 3339
@@ -151,11 +172,9 @@ func (t *Token) clone() *Token {
 	return &cp
 }
 
-// String never shows the tokens.
-func (t *Token) String() string {
-	if t == nil {
-		return "oauth2.Token(nil)"
-	}
+// String never shows the tokens. The methods that print a Token are on
+// the value, so a Token printed by value or inside a struct hides them too.
+func (t Token) String() string {
 	kind := "code grant"
 	switch {
 	case t.M2M:
@@ -172,16 +191,13 @@ func (t *Token) String() string {
 }
 
 // GoString never shows the tokens.
-func (t *Token) GoString() string { return t.String() }
+func (t Token) GoString() string { return t.String() }
 
 // Format prints the redacted form for every verb.
-func (t *Token) Format(f fmt.State, _ rune) { io.WriteString(f, t.String()) } //nolint:errcheck
+func (t Token) Format(f fmt.State, _ rune) { io.WriteString(f, t.String()) } //nolint:errcheck
 
 // LogValue never shows the tokens.
-func (t *Token) LogValue() slog.Value {
-	if t == nil {
-		return slog.StringValue("nil")
-	}
+func (t Token) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("account", string(t.Account)), slog.Time("expiry", t.Expiry), slog.Bool("public", t.Public), slog.Bool("m2m", t.M2M))
 }
 
@@ -244,11 +260,19 @@ func parseExpiresIn(raw json.RawMessage) (time.Duration, error) {
 		return AccessTokenLifetime, nil
 	}
 	s = strings.Trim(s, `"`)
+	// RFC 6749 §5.1: a number of seconds. Only plain decimals are read:
+	// ParseFloat would also take NaN, Inf, hex floats and exponents.
 	n, err := strconv.ParseFloat(s, 64)
-	if err != nil || n <= 0 || n > 366*24*3600 {
-		return 0, fmt.Errorf("expires_in %q is no positive number of seconds", truncate(s, 20))
+	if !plainDecimal(s) || err != nil || n < 1 || n > 366*24*3600 {
+		return 0, fmt.Errorf("expires_in %q is no number of seconds from 1 to a year", truncate(s, 20))
 	}
 	return time.Duration(n * float64(time.Second)), nil
+}
+
+// plainDecimal reports whether s is digits with at most one fraction part.
+func plainDecimal(s string) bool {
+	whole, frac, dot := strings.Cut(s, ".")
+	return whole != "" && len(s) <= 20 && strings.Trim(whole, "0123456789") == "" && (!dot || (frac != "" && strings.Trim(frac, "0123456789") == ""))
 }
 
 func describeBody(resp *response) string {

@@ -1,7 +1,10 @@
 package oauth2_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -19,9 +22,12 @@ func TestTokenJSON(t *testing.T) {
 	tok := oauth2.Token{Account: "123456_SB1", ClientID: "cid", AccessToken: "at", RefreshToken: "rt", TokenType: "bearer",
 		Expiry: at.Add(time.Hour), RefreshExpiry: at.Add(48 * time.Hour), RotationDeadline: at.Add(168 * time.Hour),
 		Scopes: []oauth2.Scope{oauth2.ScopeRESTWebServices, oauth2.ScopeRESTlets}, Role: "3", Entity: "7", Public: true, IssuedAt: at, GrantedAt: at}
-	b, err := json.Marshal(tok)
+	b, err := tok.JSON()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if red, _ := json.Marshal(tok); strings.Contains(string(red), `"at"`) || strings.Contains(string(red), `"rt"`) {
+		t.Errorf("json.Marshal wrote the tokens: %s", red)
 	}
 	var keys map[string]any
 	if err := json.Unmarshal(b, &keys); err != nil {
@@ -42,5 +48,20 @@ func TestTokenJSON(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(`{"expires_at":"tomorrow"}`), &back); err == nil || !strings.Contains(err.Error(), "expires_at") {
 		t.Errorf("a bad expires_at: %v, want an error naming it", err)
+	}
+}
+
+// A Token printed or logged by value, by pointer or inside a struct never
+// shows its access or refresh token.
+func TestTokenNeverPrintsSecrets(t *testing.T) {
+	t.Parallel()
+	tok := oauth2.Token{Account: "123456", AccessToken: "SECRET-AT", RefreshToken: "SECRET-RT"}
+	var logs bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&logs, nil))
+	log.Info("x", "tok", tok, "ptr", &tok, "in", struct{ T oauth2.Token }{tok})
+	var nilTok *oauth2.Token
+	out := fmt.Sprintf("%v %+v %#v %s %q %v %+v %#v %v %+v %v", tok, tok, tok, tok, tok, &tok, &tok, &tok, struct{ T oauth2.Token }{tok}, struct{ T *oauth2.Token }{&tok}, nilTok) + logs.String()
+	if strings.Contains(out, "SECRET") {
+		t.Errorf("a token was printed:\n%s", out)
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/internal/text"
 )
@@ -60,14 +59,16 @@ func (r *Report) Counts() map[distribution.Outcome]int {
 	return c
 }
 
-// CountsByChannel returns the number of targets per outcome, per channel.
-func (r *Report) CountsByChannel() map[approval.Channel]map[distribution.Outcome]int {
-	c := map[approval.Channel]map[distribution.Outcome]int{}
+// CountsByChannel returns the number of targets per outcome, per channel as
+// reports name it (tba, passport, oauth2, m2m, bundle, sdf).
+func (r *Report) CountsByChannel() map[string]map[distribution.Outcome]int {
+	c := map[string]map[distribution.Outcome]int{}
 	for _, res := range r.Results {
-		if c[res.Channel] == nil {
-			c[res.Channel] = map[distribution.Outcome]int{}
+		ch := res.Row().Channel
+		if c[ch] == nil {
+			c[ch] = map[distribution.Outcome]int{}
 		}
-		c[res.Channel][res.Outcome]++
+		c[ch][res.Outcome]++
 	}
 	return c
 }
@@ -123,7 +124,7 @@ func (r *Report) OK() bool {
 // Group is the targets that share an outcome, a cause and a next step.
 type Group struct {
 	Outcome distribution.Outcome
-	// Cause is the short reason shared by the group ([Result.Cause]); empty
+	// Cause is the short reason shared by the group (distribution.Result.Cause); empty
 	// for awaiting_approval, whose cause is the approval itself.
 	Cause string
 	// NextStep is the group's next step, with each account's id replaced
@@ -133,7 +134,7 @@ type Group struct {
 }
 
 // Groups returns the targets that did not end enabled, grouped by outcome
-// (in the order of [Outcomes]), then by cause and next step, largest group
+// (in the order of distribution.Outcomes), then by cause and next step, largest group
 // first.
 func (r *Report) Groups() []Group {
 	type key struct {
@@ -304,12 +305,12 @@ func (r *Report) Summary() string {
 	if byCh := r.CountsByChannel(); len(byCh) > 1 {
 		chans := make([]string, 0, len(byCh))
 		for ch := range byCh {
-			chans = append(chans, string(ch))
+			chans = append(chans, ch)
 		}
 		sort.Strings(chans)
 		b.WriteString("by channel:\n")
 		for _, ch := range chans {
-			c := byCh[approval.Channel(ch)]
+			c := byCh[ch]
 			n := 0
 			var parts []string
 			for _, o := range rows {

@@ -729,7 +729,7 @@ func TestRolloutMixedChannels(t *testing.T) {
 			t.Errorf("nonce %s used %d times", nonce, k)
 		}
 	}
-	if c := rep.CountsByChannel(); c[approval.ChannelOAuth2][distribution.OutcomeEnabled]+c[approval.ChannelTBA][distribution.OutcomeEnabled] != rep.Counts()[distribution.OutcomeEnabled] {
+	if c := rep.CountsByChannel(); c["oauth2"][distribution.OutcomeEnabled]+c["tba"][distribution.OutcomeEnabled] != rep.Counts()[distribution.OutcomeEnabled] {
 		t.Errorf("CountsByChannel %v disagrees with Counts %v", c, rep.Counts())
 	}
 }

@@ -42,7 +42,7 @@ func NewTokenStore(ctx context.Context, db *sql.DB, keys *Keyring, opts ...Optio
 
 // OAuth2 returns tenant's OAuth 2.0 tokens; it satisfies oauth2.TokenStore,
 // and its SaveToken method is an oauth2.SaveFunc (give it to
-// oauth2.Client.Credential).
+// oauth2.Client.Refresher).
 func (s *TokenStore) OAuth2(tenant string) *OAuth2Tokens { return &OAuth2Tokens{s: s, tenant: tenant} }
 
 // TBA returns tenant's TBA access tokens; it satisfies tba.TokenStore.
@@ -180,7 +180,7 @@ func (s *TokenStore) Reseal(ctx context.Context) (int, error) {
 
 // OAuth2Key names one OAuth 2.0 credential of a tenant: the account, the
 // integration record's client id, and the role and entity the user
-// authorized with (the same key oauth2.Client.Credential shares a refresh by).
+// authorized with (the same key oauth2.Client.Refresher shares a refresh by).
 type OAuth2Key struct {
 	Account  nsdist.AccountID
 	ClientID string
@@ -222,7 +222,7 @@ func (t *OAuth2Tokens) SaveToken(ctx context.Context, tok *oauth2.Token) error {
 	if tok.ClientID == "" {
 		return errors.New("sqlstore: save token: the token has no ClientID")
 	}
-	b, err := json.Marshal(tok) // the plaintext is sealed with AES-GCM right below, never stored or logged
+	b, err := tok.JSON() // the plaintext is sealed with AES-GCM right below, never stored or logged
 	if err != nil {
 		return fmt.Errorf("sqlstore: save token: %w", err)
 	}

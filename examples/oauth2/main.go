@@ -47,7 +47,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -196,6 +195,9 @@ func (f *flags) check(ctx context.Context) (nsdist.AccountID, []oauth2.Scope, *t
 			return "", nil, nil, fmt.Errorf("-out: %w", err)
 		}
 	}
+	if f.m2m && f.store != "" {
+		return "", nil, nil, errors.New("-store keeps code-grant tokens; a client-credentials (M2M) target names its key instead (NETSUITE_<REF>_CLIENT_ID, _CERTIFICATE_ID, _PRIVATE_KEY_FILE)")
+	}
 	st, err := openStore(ctx, f.store, f.tenant)
 	if err != nil {
 		return "", nil, nil, err
@@ -211,7 +213,7 @@ func deliver(ctx context.Context, f *flags, tok *oauth2.Token, st *tokenStore, o
 			return fail(1, fmt.Errorf("-store: %w (the token was issued; run again to get another)", err))
 		}
 	}
-	data, _ := json.Marshal(tok) // printing the token is this command's job (stdout, or -out with mode 0600)
+	data, _ := tok.JSON() // printing the token is this command's job (stdout, or -out with mode 0600)
 	data = append(data, '\n')
 	if f.out != "" {
 		if err := writeFile(f.out, data); err != nil {

@@ -154,7 +154,7 @@ objects with the same keys), recognised by content:
   654321_SB1,Globex sandbox,,true,globex,,2025_2
 account is the Account ID (123456 or 123456_SB1); label is your name for
 the customer, carried into the reports; auth is tba (default), passport
-(endpoints up to 2020_1) or oauth2; require_approval is true, false or
+(endpoints up to 2020_1), oauth2 or m2m; require_approval is true, false or
 unknown (default); credentials names a reference, never a secret (for
 oauth2, the vendor tenant the customer's token was stored under);
 version is the SOAP endpoint (default the SDK's). An unknown column is an

@@ -43,8 +43,10 @@ func (b bySource) Credential(ctx context.Context, ref distribution.CredentialRef
 // realMode loads -targets and everything the rows need; every error is
 // found before anything is sent (exit 2).
 func realMode(ctx context.Context, o options, wrap func(http.RoundTripper) http.RoundTripper) (*real, error) {
+	// the record's boxes are not known here; every channel a row may name
+	// is allowed, and NetSuite's answer says the rest
 	r := &real{close: func() {}, record: approval.Record{Name: o.recordName, TBA: true, TBAAuthFlow: true, TBAIssueToken: true,
-		UserCredentials: true, OAuth2CodeGrant: o.clientID != ""}}
+		UserCredentials: true, OAuth2CodeGrant: true, OAuth2ClientCredentials: true}}
 	if o.base != "" {
 		rt, err := nsbase.Transport(o.base, soap.DefaultHTTPClient().Transport)
 		if err != nil {

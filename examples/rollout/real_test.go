@@ -136,6 +136,16 @@ func TestRealModeOAuth2(t *testing.T) {
 		t.Fatal(err)
 	}
 	runOnce(map[string]string{"111111": "enabled", "222222": "enabled", "333333": "enabled"}, 2)
+	// a targets file of m2m rows alone needs neither -tokens nor -client-id
+	only := filepath.Join(dir, "m2m.csv")
+	if err := os.WriteFile(only, []byte("account,label,auth,credentials\n333333,Initech,m2m,robot\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run(t.Context(), []string{"-targets", only, "-record-name", "Acme Sync", "-netsuite-base", fake.URL(), "-quiet", "-client-id", ""}, &stdout, &stderr); code != 0 ||
+		!strings.Contains(stdout.String(), "enabled                  1") {
+		t.Errorf("m2m rows alone: exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
 }
 
 // oauth2 rows are refused before anything is sent when the command cannot
