@@ -149,6 +149,11 @@
 //     beyond); neither the assertion's typ header nor a reused jti is
 //     checked; one certificate per (record, role, entity) is checked within
 //     one account (Oracle does not say whether the rule spans accounts).
+//   - OAuth 2.0 tokens more than 24 hours past their expiry are forgotten
+//     once the fake holds twice as many tokens as at its last sweep (at
+//     least 4,096); a forgotten token is then refused as one the account
+//     never issued (Detail InvalidSignature, not RefreshTokenExpired or
+//     AccessTokenExpired).
 //   - [Account.ResetClientCredentials]: access tokens issued before keep
 //     working until they expire, while refresh tokens issued to the old
 //     client ID no longer refresh (Oracle does not say).

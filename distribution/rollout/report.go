@@ -302,29 +302,7 @@ func (r *Report) Summary() string {
 	if n := r.Retries(); n > 0 {
 		fmt.Fprintf(&b, "%d %s beyond each target's first attempt\n", n, plural(n, "retry", "retries"))
 	}
-	if byCh := r.CountsByChannel(); len(byCh) > 1 {
-		chans := make([]string, 0, len(byCh))
-		for ch := range byCh {
-			chans = append(chans, ch)
-		}
-		sort.Strings(chans)
-		b.WriteString("by channel:\n")
-		for _, ch := range chans {
-			c := byCh[ch]
-			n := 0
-			var parts []string
-			for _, o := range rows {
-				n += c[o]
-				if c[o] > 0 {
-					parts = append(parts, fmt.Sprintf("%s %d", o, c[o]))
-				}
-			}
-			if ch == "" {
-				ch = "(none)"
-			}
-			fmt.Fprintf(&b, "  %-16s %7d  (%s)\n", ch, n, strings.Join(parts, ", "))
-		}
-	}
+	r.writeByChannel(&b, rows)
 	if n := r.NotReached(); n > 0 {
 		fmt.Fprintf(&b, "interrupted: %d %s not reached; run again with the same journal to continue where this run stopped\n", n, plural(n, "target", "targets"))
 	} else if r.Interrupted {
@@ -367,6 +345,35 @@ func display(r distribution.Result) string {
 		return string(r.Account)
 	}
 	return fmt.Sprintf("%s (%s)", r.Account, text.Truncate(r.Label, 40))
+}
+
+// writeByChannel writes the counts per channel when there are two or more.
+func (r *Report) writeByChannel(b *strings.Builder, rows []distribution.Outcome) {
+	byCh := r.CountsByChannel()
+	if len(byCh) < 2 {
+		return
+	}
+	chans := make([]string, 0, len(byCh))
+	for ch := range byCh {
+		chans = append(chans, ch)
+	}
+	sort.Strings(chans)
+	b.WriteString("by channel:\n")
+	for _, ch := range chans {
+		c := byCh[ch]
+		n := 0
+		var parts []string
+		for _, o := range rows {
+			n += c[o]
+			if c[o] > 0 {
+				parts = append(parts, fmt.Sprintf("%s %d", o, c[o]))
+			}
+		}
+		if ch == "" {
+			ch = "(none)"
+		}
+		fmt.Fprintf(b, "  %-16s %7d  (%s)\n", ch, n, strings.Join(parts, ", "))
+	}
 }
 
 func plural(n int, one, many string) string {

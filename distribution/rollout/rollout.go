@@ -302,20 +302,8 @@ type scheduler struct {
 // validated before anything is sent. When ctx ends, Run stops promptly and
 // returns the results finished so far with ctx's error.
 func (r *Rollout) Run(ctx context.Context, targets []distribution.Target) (*Report, error) {
-	seen := map[nsdist.AccountID]int{}
-	var bad []*TargetError
-	for i, t := range targets {
-		if err := t.Account.Validate(); err != nil {
-			bad = append(bad, &TargetError{Index: i + 1, Account: t.Account, Err: err})
-			continue
-		}
-		if j, dup := seen[t.Account]; dup {
-			bad = append(bad, &TargetError{Index: i + 1, Account: t.Account, Err: fmt.Errorf("%w: also target %d", ErrDuplicateTarget, j+1)})
-		}
-		seen[t.Account] = i
-	}
-	if len(bad) > 0 {
-		return nil, &TargetsError{Targets: bad}
+	if err := checkTargets(targets); err != nil {
+		return nil, err
 	}
 	s := &scheduler{r: r, ctx: ctx, wait: map[nsdist.AccountID][]*task{}, busy: map[nsdist.AccountID]int{},
 		timers: map[*time.Timer]struct{}{}, counts: map[distribution.Outcome]int{}, total: len(targets), start: r.cfg.clock()}
@@ -397,6 +385,26 @@ func (r *Rollout) Run(ctx context.Context, targets []distribution.Target) (*Repo
 		return rep, ctx.Err()
 	}
 	return rep, nil
+}
+
+// checkTargets refuses invalid and duplicate accounts, naming every one.
+func checkTargets(targets []distribution.Target) error {
+	seen := map[nsdist.AccountID]int{}
+	var bad []*TargetError
+	for i, t := range targets {
+		if err := t.Account.Validate(); err != nil {
+			bad = append(bad, &TargetError{Index: i + 1, Account: t.Account, Err: err})
+			continue
+		}
+		if j, dup := seen[t.Account]; dup {
+			bad = append(bad, &TargetError{Index: i + 1, Account: t.Account, Err: fmt.Errorf("%w: also target %d", ErrDuplicateTarget, j+1)})
+		}
+		seen[t.Account] = i
+	}
+	if len(bad) > 0 {
+		return &TargetsError{Targets: bad}
+	}
+	return nil
 }
 
 // maxRetryAfter bounds how long a server's Retry-After can hold a target.
