@@ -97,14 +97,7 @@ func BenchmarkConcurrentRequests(b *testing.B) {
 // (the goal: OAuth 2.0 at most twice TBA).
 func BenchmarkCustomerSetup(b *testing.B) {
 	const n = 2000
-	fake := nstest.NewServer()
-	defer fake.Close()
-	vendor := fake.MustAddAccount("TSTDRV1", nstest.AccountConfig{})
-	rec, err := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "bench", TBA: true, TBAIssueToken: true,
-		OAuth2CodeGrant: true, RedirectURIs: []string{"https://app.example.com/cb"}, Scopes: []string{"rest_webservices"}})
-	if err != nil {
-		b.Fatal(err)
-	}
+	fake, rec := benchRecord(b)
 	accts := make([]nsdist.AccountID, n)
 	for i := range accts {
 		accts[i] = fake.MustAddAccount(fmt.Sprintf("%d", 3000000+i), nstest.AccountConfig{}).ID()
@@ -135,14 +128,7 @@ func BenchmarkCustomerSetup(b *testing.B) {
 // (a confidential client's refresh), beside one SOAP getServerTime as the
 // baseline, each over the in-process transport.
 func BenchmarkTokenRequest(b *testing.B) {
-	fake := nstest.NewServer()
-	defer fake.Close()
-	vendor := fake.MustAddAccount("TSTDRV1", nstest.AccountConfig{})
-	rec, err := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "bench", TBA: true, TBAIssueToken: true,
-		OAuth2CodeGrant: true, RedirectURIs: []string{"https://app.example.com/cb"}, Scopes: []string{"rest_webservices"}})
-	if err != nil {
-		b.Fatal(err)
-	}
+	fake, rec := benchRecord(b)
 	cust := fake.MustAddAccount("4000000", nstest.AccountConfig{})
 	auth, err := tokenAuth(fake, cust.ID(), rec)
 	if err != nil {
@@ -176,4 +162,18 @@ func BenchmarkTokenRequest(b *testing.B) {
 	b.ReportMetric(soapNs/float64(b.N), "soap-ns/op")
 	b.ReportMetric(refreshNs/float64(b.N), "refresh-ns/op")
 	b.ReportMetric(refreshNs/soapNs, "refresh/soap")
+}
+
+// benchRecord is a fake with a record that both channels can install.
+func benchRecord(b *testing.B) (*nstest.Server, *nstest.Integration) {
+	b.Helper()
+	fake := nstest.NewServer()
+	b.Cleanup(fake.Close)
+	vendor := fake.MustAddAccount("TSTDRV1", nstest.AccountConfig{})
+	rec, err := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "bench", TBA: true, TBAIssueToken: true,
+		OAuth2CodeGrant: true, RedirectURIs: []string{"https://app.example.com/cb"}, Scopes: []string{"rest_webservices"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return fake, rec
 }

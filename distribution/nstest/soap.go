@@ -48,14 +48,9 @@ var nsidSeq atomic.Uint64
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.requests.Add(1)
 	if host := hostOnly(r.Host); strings.HasSuffix(host, ".suitetalk.api.netsuite.com") && strings.HasPrefix(r.URL.Path, "/services/rest/") {
-		s.mu.RLock()
-		a := s.byHost[host]
-		s.mu.RUnlock()
-		if a == nil {
-			htmlError(w, http.StatusNotFound, "Unknown host")
-			return
+		if a, ok := s.hostAccount(w, host); ok {
+			s.serveOAuth2REST(w, r, a, host)
 		}
-		s.serveOAuth2REST(w, r, a, host)
 		return
 	} else if isRESTHost(host) {
 		s.serveTBAEndpoints(w, r, host)
@@ -87,11 +82,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveGeneric(w, req)
 		return
 	}
-	s.mu.Lock()
-	a := s.byHost[host]
-	s.mu.Unlock()
-	if a == nil {
-		htmlError(w, http.StatusNotFound, "Unknown host")
+	a, ok := s.hostAccount(w, host)
+	if !ok {
 		return
 	}
 	n, f, delay := s.draw(a)
@@ -124,6 +116,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		panic(http.ErrAbortHandler)
 	}
 	writeXML(w, status, out)
+}
+
+// hostAccount finds the account a SuiteTalk host names, or answers 404.
+func (s *Server) hostAccount(w http.ResponseWriter, host string) (*Account, bool) {
+	s.mu.RLock()
+	a := s.byHost[host]
+	s.mu.RUnlock()
+	if a == nil {
+		htmlError(w, http.StatusNotFound, "Unknown host")
+	}
+	return a, a != nil
 }
 
 // draw numbers a request of account a and says what the fault injection
