@@ -305,25 +305,11 @@ func (r *Rollout) Run(ctx context.Context, targets []distribution.Target) (*Repo
 	if err := checkTargets(targets); err != nil {
 		return nil, err
 	}
-	s := &scheduler{r: r, ctx: ctx, wait: map[nsdist.AccountID][]*task{}, busy: map[nsdist.AccountID]int{},
-		timers: map[*time.Timer]struct{}{}, counts: map[distribution.Outcome]int{}, total: len(targets), start: r.cfg.clock()}
-	s.cond = sync.NewCond(&s.mu)
-	s.rcond = sync.NewCond(&s.rmu)
-	s.budget = r.cfg.budget
-	if s.budget < 0 {
-		s.budget = 3 * len(targets)
-	}
-	s.run = newRunID()
+	s := r.newScheduler(ctx, len(targets))
 	rep := &Report{Record: r.cfg.record, Run: s.run, Started: s.start, Targets: len(targets)}
-	var prev map[nsdist.AccountID]Entry
-	if j := r.cfg.journal; j != nil {
-		var err error
-		if prev, err = j.Latest(ctx, r.cfg.record); err != nil {
-			return nil, fmt.Errorf("rollout: journal: %w", err)
-		}
-		if err := j.Begin(ctx, s.run, r.cfg.record); err != nil {
-			return nil, fmt.Errorf("rollout: journal: %w", err)
-		}
+	prev, err := r.journalBegin(ctx, s.run)
+	if err != nil {
+		return nil, err
 	}
 	for _, t := range targets {
 		if e, ok := prev[t.Account]; ok && e.Outcome.Final() {
@@ -385,6 +371,36 @@ func (r *Rollout) Run(ctx context.Context, targets []distribution.Target) (*Repo
 		return rep, ctx.Err()
 	}
 	return rep, nil
+}
+
+// newScheduler is a run's scheduler for n targets.
+func (r *Rollout) newScheduler(ctx context.Context, n int) *scheduler {
+	s := &scheduler{r: r, ctx: ctx, wait: map[nsdist.AccountID][]*task{}, busy: map[nsdist.AccountID]int{},
+		timers: map[*time.Timer]struct{}{}, counts: map[distribution.Outcome]int{}, total: n, start: r.cfg.clock()}
+	s.cond = sync.NewCond(&s.mu)
+	s.rcond = sync.NewCond(&s.rmu)
+	s.budget = r.cfg.budget
+	if s.budget < 0 {
+		s.budget = 3 * n
+	}
+	s.run = newRunID()
+	return s
+}
+
+// journalBegin reads the journal's latest results and starts the run in it.
+func (r *Rollout) journalBegin(ctx context.Context, run string) (map[nsdist.AccountID]Entry, error) {
+	j := r.cfg.journal
+	if j == nil {
+		return nil, nil
+	}
+	prev, err := j.Latest(ctx, r.cfg.record)
+	if err != nil {
+		return nil, fmt.Errorf("rollout: journal: %w", err)
+	}
+	if err := j.Begin(ctx, run, r.cfg.record); err != nil {
+		return nil, fmt.Errorf("rollout: journal: %w", err)
+	}
+	return prev, nil
 }
 
 // checkTargets refuses invalid and duplicate accounts, naming every one.
@@ -498,27 +514,8 @@ func (s *scheduler) worker() {
 		}
 		s.mu.Unlock()
 
-		res := s.attempt(tk.t)
+		res := normalize(s.attempt(tk.t), tk.t)
 		tk.attempts += max(res.Attempts, 1)
-		if res.Account != tk.t.Account { // a result is the target's, whatever a distribution.Distributor says
-			if res.Account != "" {
-				res.Note = strings.TrimSpace(res.Note + " (the distributor answered for account " + text.Truncate(string(res.Account), 40) + ")")
-			}
-			res.Account = tk.t.Account
-		}
-		if res.Outcome != "" && !res.Outcome.Valid() {
-			res.Note = strings.TrimSpace(res.Note + " (unknown outcome " + text.Truncate(string(res.Outcome), 40) + ")")
-			res.Outcome = distribution.OutcomeFailed
-		}
-		if res.Label == "" {
-			res.Label = tk.t.Label
-		}
-		if res.Outcome == "" { // a foreign distribution.Distributor that left it empty
-			if res.Explanation.Kind == "" {
-				res.Explanation = approval.Explanation{Kind: approval.UnknownOutcome, Report: string(distribution.OutcomeFailed), Sentence: "the distributor gave no outcome", LessLikely: []string{}}
-			}
-			res.Outcome = distribution.OutcomeOf(res.Explanation.Kind)
-		}
 
 		s.mu.Lock()
 		s.releaseLocked(tk.t.Account)
@@ -526,27 +523,7 @@ func (s *scheduler) worker() {
 		case s.ctx.Err() != nil:
 			// stopped mid-attempt: not a result; a re-run checks the target again
 		case retryable(res) && tk.tries < s.r.cfg.maxAttempts && s.budget > 0:
-			s.budget--
-			if tk.bo == nil {
-				tk.bo = &backoff.ExponentialBackOff{InitialInterval: s.r.cfg.initial, RandomizationFactor: 0.5, Multiplier: 2,
-					MaxInterval: s.r.cfg.maxInterval, MaxElapsedTime: 0, Stop: backoff.Stop, Clock: backoff.SystemClock}
-				tk.bo.Reset()
-			}
-			wait := max(tk.bo.NextBackOff(), retryAfter(res.Err, s.r.cfg.clock()))
-			e := s.eventLocked(EventRetrying, tk.t.Account, tk.tries)
-			e.Wait = wait
-			s.sendLocked(e)
-			var tm *time.Timer
-			tm = time.AfterFunc(wait, func() {
-				s.mu.Lock()
-				delete(s.timers, tm)
-				// a retry goes ahead of the targets not yet started, so that
-				// its wait is the backoff and not the length of the queue
-				s.ready = append([]*task{tk}, s.ready...)
-				s.cond.Signal()
-				s.mu.Unlock()
-			})
-			s.timers[tm] = struct{}{}
+			s.retryLocked(tk, res)
 		default:
 			res.Attempts = tk.attempts
 			res.Duration = s.r.cfg.clock().Sub(tk.started)
@@ -564,6 +541,57 @@ func (s *scheduler) worker() {
 		}
 		s.mu.Unlock()
 	}
+}
+
+// normalize makes a Distributor's result the target's: its account and
+// label, a known outcome (an unknown or empty one is failed, with a note).
+func normalize(res distribution.Result, t distribution.Target) distribution.Result {
+	if res.Account != t.Account { // a result is the target's, whatever a Distributor says
+		if res.Account != "" {
+			res.Note = strings.TrimSpace(res.Note + " (the distributor answered for account " + text.Truncate(string(res.Account), 40) + ")")
+		}
+		res.Account = t.Account
+	}
+	if res.Outcome != "" && !res.Outcome.Valid() {
+		res.Note = strings.TrimSpace(res.Note + " (unknown outcome " + text.Truncate(string(res.Outcome), 40) + ")")
+		res.Outcome = distribution.OutcomeFailed
+	}
+	if res.Label == "" {
+		res.Label = t.Label
+	}
+	if res.Outcome == "" { // a foreign Distributor that left it empty
+		if res.Explanation.Kind == "" {
+			res.Explanation = approval.Explanation{Kind: approval.UnknownOutcome, Report: string(distribution.OutcomeFailed), Sentence: "the distributor gave no outcome", LessLikely: []string{}}
+		}
+		res.Outcome = distribution.OutcomeOf(res.Explanation.Kind)
+	}
+	return res
+}
+
+// retryLocked schedules tk's next attempt after its jittered backoff (or
+// the server's Retry-After, if longer), off the worker slots.
+func (s *scheduler) retryLocked(tk *task, res distribution.Result) {
+	s.budget--
+	if tk.bo == nil {
+		tk.bo = &backoff.ExponentialBackOff{InitialInterval: s.r.cfg.initial, RandomizationFactor: 0.5, Multiplier: 2,
+			MaxInterval: s.r.cfg.maxInterval, MaxElapsedTime: 0, Stop: backoff.Stop, Clock: backoff.SystemClock}
+		tk.bo.Reset()
+	}
+	wait := max(tk.bo.NextBackOff(), retryAfter(res.Err, s.r.cfg.clock()))
+	e := s.eventLocked(EventRetrying, tk.t.Account, tk.tries)
+	e.Wait = wait
+	s.sendLocked(e)
+	var tm *time.Timer
+	tm = time.AfterFunc(wait, func() {
+		s.mu.Lock()
+		delete(s.timers, tm)
+		// a retry goes ahead of the targets not yet started, so that its
+		// wait is the backoff and not the length of the queue
+		s.ready = append([]*task{tk}, s.ready...)
+		s.cond.Signal()
+		s.mu.Unlock()
+	})
+	s.timers[tm] = struct{}{}
 }
 
 func (s *scheduler) releaseLocked(a nsdist.AccountID) {
