@@ -156,48 +156,8 @@ func (s *Server) setOAuth2Locked(in *Integration, spec IntegrationSpec) error {
 		}
 		return nil
 	}
-	if spec.PublicClient && spec.OAuth2ClientCredentials {
-		return bad("a Public Client cannot use the Client Credentials (Machine to Machine) Grant")
-	}
-	if spec.PublicClient && !spec.OAuth2CodeGrant {
-		return bad("Public Client applies to the Authorization Code Grant")
-	}
-	if spec.ConsentPolicy < ConsentAlwaysAsk || spec.ConsentPolicy > ConsentAskFirstTime {
-		return bad("unknown consent policy %d", int(spec.ConsentPolicy))
-	}
-	if spec.OAuth2CodeGrant && len(spec.RedirectURIs) == 0 {
-		return bad("the Authorization Code Grant needs a Redirect URI")
-	}
-	if !spec.OAuth2CodeGrant && len(spec.RedirectURIs) > 0 {
-		return bad("Redirect URIs belong to the Authorization Code Grant")
-	}
-	for _, u := range spec.RedirectURIs {
-		if err := checkRedirectURI(u); err != nil {
-			return bad("redirect URI %q: %v", u, err)
-		}
-	}
-	if len(spec.Scopes) == 0 {
-		return bad("check at least one scope")
-	}
-	seen := map[string]bool{}
-	for _, sc := range spec.Scopes {
-		if !knownScope(sc) {
-			return bad("unknown scope %q (want restlets, rest_webservices, suite_analytics or mcp)", sc)
-		}
-		if seen[sc] {
-			return bad("scope %q twice", sc)
-		}
-		seen[sc] = true
-	}
-	if seen[scopeMCP] {
-		switch {
-		case len(spec.Scopes) > 1:
-			return bad("NetSuite AI Connector Service (mcp) must be the only scope")
-		case spec.OAuth2ClientCredentials || in.TBA || in.UserCredentials:
-			return bad("with NetSuite AI Connector Service (mcp), clear the TBA, user credentials and client credentials boxes")
-		case spec.ConsentPolicy == ConsentNeverAsk:
-			return bad("Never Ask is unavailable for NetSuite AI Connector Service (mcp)") // section_162626471013
-		}
+	if err := checkOAuth2Spec(in, spec); err != nil {
+		return bad("%s", err.Error())
 	}
 	public := spec.PublicClient
 	hours := func(name string, d, def time.Duration) (time.Duration, error) {
@@ -242,6 +202,58 @@ func (s *Server) setOAuth2Locked(in *Integration, spec IntegrationSpec) error {
 	in.OAuth2CodeGrant, in.OAuth2ClientCredentials, in.PublicClient = spec.OAuth2CodeGrant, spec.OAuth2ClientCredentials, public
 	in.RedirectURIs, in.Scopes = slices.Clone(spec.RedirectURIs), slices.Clone(spec.Scopes)
 	in.ConsentPolicy = spec.ConsentPolicy
+	return nil
+}
+
+// checkOAuth2Spec applies the record page's OAuth 2.0 rules
+// (section_157771733782): the grants, redirect URIs, scopes, mcp and the
+// consent policy. Its error is the sentence after "invalid OAuth 2.0
+// settings: ".
+func checkOAuth2Spec(in *Integration, spec IntegrationSpec) error {
+	bad := func(format string, args ...any) error { return fmt.Errorf(format, args...) }
+	if spec.PublicClient && spec.OAuth2ClientCredentials {
+		return bad("a Public Client cannot use the Client Credentials (Machine to Machine) Grant")
+	}
+	if spec.PublicClient && !spec.OAuth2CodeGrant {
+		return bad("Public Client applies to the Authorization Code Grant")
+	}
+	if spec.ConsentPolicy < ConsentAlwaysAsk || spec.ConsentPolicy > ConsentAskFirstTime {
+		return bad("unknown consent policy %d", int(spec.ConsentPolicy))
+	}
+	if spec.OAuth2CodeGrant && len(spec.RedirectURIs) == 0 {
+		return bad("the Authorization Code Grant needs a Redirect URI")
+	}
+	if !spec.OAuth2CodeGrant && len(spec.RedirectURIs) > 0 {
+		return bad("Redirect URIs belong to the Authorization Code Grant")
+	}
+	for _, u := range spec.RedirectURIs {
+		if err := checkRedirectURI(u); err != nil {
+			return bad("redirect URI %q: %v", u, err)
+		}
+	}
+	if len(spec.Scopes) == 0 {
+		return bad("check at least one scope")
+	}
+	seen := map[string]bool{}
+	for _, sc := range spec.Scopes {
+		if !knownScope(sc) {
+			return bad("unknown scope %q (want restlets, rest_webservices, suite_analytics or mcp)", sc)
+		}
+		if seen[sc] {
+			return bad("scope %q twice", sc)
+		}
+		seen[sc] = true
+	}
+	if seen[scopeMCP] {
+		switch {
+		case len(spec.Scopes) > 1:
+			return bad("NetSuite AI Connector Service (mcp) must be the only scope")
+		case spec.OAuth2ClientCredentials || in.TBA || in.UserCredentials:
+			return bad("with NetSuite AI Connector Service (mcp), clear the TBA, user credentials and client credentials boxes")
+		case spec.ConsentPolicy == ConsentNeverAsk:
+			return bad("Never Ask is unavailable for NetSuite AI Connector Service (mcp)") // section_162626471013
+		}
+	}
 	return nil
 }
 
