@@ -502,6 +502,13 @@ func (a *Account) ResetClientCredentials(appID string) (clientID, secret string,
 	if !in.PublicClient {
 		in.ClientSecret = randomHex(64)
 	}
+	for _, acct := range a.s.accounts { // the certificate mappings follow the record
+		for _, c := range acct.o2.certs {
+			if c.ApplicationID == in.ApplicationID {
+				c.ClientID = in.ClientID
+			}
+		}
+	}
 	return in.ClientID, in.ClientSecret, nil
 }
 

@@ -432,33 +432,7 @@ func (s *Server) certEndpoint(w http.ResponseWriter, r *http.Request, a *Account
 		}
 		writeJSON(w, http.StatusOK, out)
 	case len(parts) == 2 && r.Method == http.MethodPost:
-		var req struct {
-			FileContent string          `json:"fileContent"`
-			Role        json.RawMessage `json:"role"`
-			Entity      json.RawMessage `json:"entity"`
-		}
-		if err := json.Unmarshal(body, &req); err != nil || req.FileContent == "" {
-			writeREST(w, http.StatusBadRequest, "INVALID_REQUEST", "Send JSON with fileContent, role and entity.")
-			return
-		}
-		role, entity := jsonID(req.Role), jsonID(req.Entity)
-		if !admin && (entity != t.chain.entity || role != t.chain.role) {
-			writeREST(w, http.StatusForbidden, "INSUFFICIENT_PERMISSION", "You can manage only your own certificates.")
-			return
-		}
-		var u *User
-		for _, cand := range a.users {
-			if cand.EntityID == entity {
-				u = cand
-			}
-		}
-		c, err := a.addCertificateLocked(in.ClientID, u, role, []byte(req.FileContent))
-		if err != nil {
-			writeREST(w, http.StatusBadRequest, "INVALID_REQUEST", err.Error())
-			return
-		}
-		cp := *c
-		writeJSON(w, http.StatusOK, toCertJSON(cp, in.Name))
+		a.uploadCertLocked(w, in, t, admin, body)
 	case len(parts) == 4 && r.Method == http.MethodPost:
 		c := a.o2.certs[parts[2]]
 		if c == nil || c.ClientID != in.ClientID {
@@ -475,6 +449,39 @@ func (s *Server) certEndpoint(w http.ResponseWriter, r *http.Request, a *Account
 	default:
 		writeREST(w, http.StatusMethodNotAllowed, "INVALID_REQUEST", "Method not allowed.")
 	}
+}
+
+// uploadCertLocked is POST .../clients/<id>/certificates: it maps the
+// uploaded certificate for the role and entity the request names, which a
+// user who is not an Administrator may do only for their own.
+func (a *Account) uploadCertLocked(w http.ResponseWriter, in *Integration, t *o2Token, admin bool, body []byte) {
+	var req struct {
+		FileContent string          `json:"fileContent"`
+		Role        json.RawMessage `json:"role"`
+		Entity      json.RawMessage `json:"entity"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil || req.FileContent == "" {
+		writeREST(w, http.StatusBadRequest, "INVALID_REQUEST", "Send JSON with fileContent, role and entity.")
+		return
+	}
+	role, entity := jsonID(req.Role), jsonID(req.Entity)
+	if !admin && (entity != t.chain.entity || role != t.chain.role) {
+		writeREST(w, http.StatusForbidden, "INSUFFICIENT_PERMISSION", "You can manage only your own certificates.")
+		return
+	}
+	var u *User
+	for _, cand := range a.users {
+		if cand.EntityID == entity {
+			u = cand
+		}
+	}
+	c, err := a.addCertificateLocked(in.ClientID, u, role, []byte(req.FileContent))
+	if err != nil {
+		writeREST(w, http.StatusBadRequest, "INVALID_REQUEST", err.Error())
+		return
+	}
+	cp := *c
+	writeJSON(w, http.StatusOK, toCertJSON(cp, in.Name))
 }
 
 // jsonID reads an id sent as a JSON number or string.
