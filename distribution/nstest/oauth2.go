@@ -597,18 +597,7 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request, a *Accou
 		return
 	}
 	if r.Method == http.MethodGet {
-		if session != nil && !s.consentNeededLocked(ar, a, session) {
-			s.issueCodeLocked(w, r, ar, a, session)
-			return
-		}
-		if session == nil && ar.prompt["none"] {
-			// prompt=none and no session: OIDC's login_required is not among
-			// NetSuite's documented errors (subsect_158521823069), so the
-			// fake answers access_denied.
-			s.authorizeFail(w, r, ar, &authzFail{err: "access_denied"}, company, nil)
-			return
-		}
-		s.renderAuthorizeLocked(w, ar, a, session, "", false)
+		s.authorizeGetLocked(w, r, ar, a, session)
 		return
 	}
 	email, password := strings.ToLower(strings.TrimSpace(v.Get("email"))), v.Get("password")
@@ -621,17 +610,7 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request, a *Accou
 			u = cand
 		}
 	default:
-		var matches []*Account
-		for _, acct := range s.accounts {
-			if cand := acct.users[email]; cand != nil && cand.Password == password {
-				matches = append(matches, acct)
-			}
-		}
-		sort.Slice(matches, func(i, j int) bool { return matches[i].id < matches[j].id })
-		if c := v.Get("company"); c != "" {
-			id, _ := nsdist.ParseAccountID(c)
-			matches = slices.DeleteFunc(matches, func(x *Account) bool { return x.id != id })
-		}
+		matches := s.loginAccountsLocked(email, password, v.Get("company"))
 		switch len(matches) {
 		case 1:
 			company, u = matches[0], matches[0].users[email]
@@ -658,6 +637,41 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request, a *Accou
 		return
 	}
 	s.issueCodeLocked(w, r, ar, company, u)
+}
+
+// authorizeGetLocked answers the authorize page's GET: a code at once for
+// a session that needs no consent, the login and consent page otherwise.
+func (s *Server) authorizeGetLocked(w http.ResponseWriter, r *http.Request, ar *authzReq, a *Account, session *User) {
+	if session != nil && !s.consentNeededLocked(ar, a, session) {
+		s.issueCodeLocked(w, r, ar, a, session)
+		return
+	}
+	if session == nil && ar.prompt["none"] {
+		// prompt=none and no session: OIDC's login_required is not among
+		// NetSuite's documented errors (subsect_158521823069), so the fake
+		// answers access_denied.
+		s.authorizeFail(w, r, ar, &authzFail{err: "access_denied"}, a, nil)
+		return
+	}
+	s.renderAuthorizeLocked(w, ar, a, session, "", false)
+}
+
+// loginAccountsLocked is a login on system.netsuite.com: the accounts where
+// email and password sign in, in id order, narrowed to company when the
+// page asked for one.
+func (s *Server) loginAccountsLocked(email, password, company string) []*Account {
+	var matches []*Account
+	for _, acct := range s.accounts {
+		if cand := acct.users[email]; cand != nil && cand.Password == password {
+			matches = append(matches, acct)
+		}
+	}
+	sort.Slice(matches, func(i, j int) bool { return matches[i].id < matches[j].id })
+	if company != "" {
+		id, _ := nsdist.ParseAccountID(company)
+		matches = slices.DeleteFunc(matches, func(x *Account) bool { return x.id != id })
+	}
+	return matches
 }
 
 // consentNeededLocked applies section_162626471013's matrix. u is nil when
