@@ -394,7 +394,6 @@ func (s *Server) serve(a *Account, req *request) (int, []byte, string) {
 	var (
 		user *User
 		role Role
-		nsOp = req.op
 	)
 	switch {
 	case req.token != nil:
@@ -435,6 +434,13 @@ func (s *Server) serve(a *Account, req *request) (int, []byte, string) {
 		a.auditAsLocked(user.Email, "", "", "permission_denied: the role lacks the SOAP Web Services permission", origin)
 		return fault(faultSpec{"insufficientPermissionFault", "WS_PERMISSION_REQD", "You do not have permission to access SOAP web services feature."})
 	}
+	return a.operateLocked(req, user, role, now)
+}
+
+// operateLocked answers an authenticated request's operation.
+func (a *Account) operateLocked(req *request, user *User, role Role, now time.Time) (int, []byte, string) {
+	v, nsOp := req.version, req.op
+	fault := func(f faultSpec) (int, []byte, string) { return http.StatusInternalServerError, faultBody(v, f), "" }
 	nsid := fmt.Sprintf("WEBSERVICES_%s_%s%06d", a.id, now.UTC().Format("010220061504"), nsidSeq.Add(1))
 	switch nsOp {
 	case "getServerTime":
