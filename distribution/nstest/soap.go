@@ -205,6 +205,52 @@ func passportNotSupported(v soap.Version) faultSpec {
 	return faultSpec{"invalidCredentialsFault", "USER_ERROR", "Request-level credentials are not supported on endpoint " + v.String() + "; use token-based authentication."}
 }
 
+// attr returns the element's attribute of that local name, or def.
+func attr(t xml.StartElement, local, def string) string {
+	for _, a := range t.Attr {
+		if a.Name.Local == local {
+			def = a.Value
+		}
+	}
+	return def
+}
+
+// setField keeps the value of a request element that the fake reads: a
+// tokenPassport's or passport's fields, the application id, the
+// getDataCenterUrls account.
+func (req *request) setField(tp *tokenPassport, pp *passport, parent, local, val string) {
+	switch {
+	case parent == "tokenPassport" && tp != nil:
+		switch local {
+		case "account":
+			tp.account = val
+		case "consumerKey":
+			tp.consumerKey = val
+		case "token":
+			tp.token = val
+		case "nonce":
+			tp.nonce = val
+		case "timestamp":
+			tp.timestamp = val
+		case "signature":
+			tp.signature = val
+		}
+	case parent == "passport" && pp != nil:
+		switch local {
+		case "email":
+			pp.email = val
+		case "password":
+			pp.password = val
+		case "account":
+			pp.account = val
+		}
+	case parent == "applicationInfo" && local == "applicationId":
+		req.appID = strings.TrimSpace(val)
+	case parent == "getDataCenterUrls" && local == "account":
+		req.account = strings.TrimSpace(val)
+	}
+}
+
 // parseRequest reads what the fake needs from a request envelope in one
 // streaming pass (encoding/xml resolves the namespaces).
 func parseRequest(body []byte, v soap.Version) (*request, *faultSpec) {
@@ -257,17 +303,9 @@ func parseRequest(body []byte, v soap.Version) (*request, *faultSpec) {
 				pp = &passport{}
 				req.pass = pp
 			case t.Name.Local == "signature" && tp != nil:
-				for _, a := range t.Attr {
-					if a.Name.Local == "algorithm" {
-						tp.algorithm = a.Value
-					}
-				}
+				tp.algorithm = attr(t, "algorithm", tp.algorithm)
 			case t.Name.Local == "role" && pp != nil:
-				for _, a := range t.Attr {
-					if a.Name.Local == "internalId" {
-						pp.role = a.Value
-					}
-				}
+				pp.role = attr(t, "internalId", pp.role)
 			}
 		case xml.CharData:
 			text = append(text, t...)
@@ -279,37 +317,7 @@ func parseRequest(body []byte, v soap.Version) (*request, *faultSpec) {
 			if len(stack) >= 2 {
 				parent = stack[len(stack)-2].Local
 			}
-			val := string(text)
-			switch {
-			case parent == "tokenPassport" && tp != nil:
-				switch local {
-				case "account":
-					tp.account = val
-				case "consumerKey":
-					tp.consumerKey = val
-				case "token":
-					tp.token = val
-				case "nonce":
-					tp.nonce = val
-				case "timestamp":
-					tp.timestamp = val
-				case "signature":
-					tp.signature = val
-				}
-			case parent == "passport" && pp != nil:
-				switch local {
-				case "email":
-					pp.email = val
-				case "password":
-					pp.password = val
-				case "account":
-					pp.account = val
-				}
-			case parent == "applicationInfo" && local == "applicationId":
-				req.appID = strings.TrimSpace(val)
-			case parent == "getDataCenterUrls" && local == "account":
-				req.account = strings.TrimSpace(val)
-			}
+			req.setField(tp, pp, parent, local, string(text))
 			stack = stack[:len(stack)-1]
 			text = text[:0]
 		}
