@@ -46,9 +46,10 @@ func TestCertificateValidityCap(t *testing.T) {
 	}
 }
 
-// TestCertificatePerRoleAndEntity: one active certificate per (record,
-// role, entity): another entity with the same role, or the same entity
-// with another role, gets its own (subsect_162755332391).
+// TestCertificatePerRoleAndEntity: one certificate serves one (record,
+// role, entity) combination; a combination may hold several certificates,
+// within the record's five active ones (subsect_162755332391,
+// section_162686838198).
 func TestCertificatePerRoleAndEntity(t *testing.T) {
 	t.Parallel()
 	f := newO2(t, false)
