@@ -359,6 +359,29 @@ func (p *parser) start(t xml.StartElement, off int64) (error, error) {
 	if depth > maxDepth {
 		return ErrMalformed, fmt.Errorf("elements nested deeper than %d", maxDepth)
 	}
+	if kind, cause := p.declare(t, depth); kind != nil {
+		return kind, cause
+	}
+	p.stack = append(p.stack, frame{t.Name.Space, t.Name.Local})
+	p.text = p.text[:0]
+	if depth <= 3 {
+		return p.startTop(t, depth)
+	}
+	if p.fault != nil {
+		p.startFault(t, depth, off)
+		return nil, nil
+	}
+	if p.resp == nil || !p.inBody {
+		return nil, nil
+	}
+	p.startBody(t)
+	return nil, nil
+}
+
+// declare records the namespaces an element declares, within the bounds
+// (maxNSPerElement, maxNSInScope); over one, it returns the error class
+// and cause.
+func (p *parser) declare(t xml.StartElement, depth int) (error, error) {
 	declared := 0
 	for _, a := range t.Attr {
 		var prefix string
@@ -377,8 +400,12 @@ func (p *parser) start(t xml.StartElement, off int64) (error, error) {
 		}
 		p.ns = append(p.ns, nsBinding{prefix, a.Value, depth})
 	}
-	p.stack = append(p.stack, frame{t.Name.Space, t.Name.Local})
-	p.text = p.text[:0]
+	return nil, nil
+}
+
+// startTop reads the envelope, Header, Body and the operation's element or
+// Fault (depths 1 to 3).
+func (p *parser) startTop(t xml.StartElement, depth int) (error, error) {
 	local := t.Name.Local
 	switch depth {
 	case 1:
@@ -407,13 +434,12 @@ func (p *parser) start(t xml.StartElement, off int64) (error, error) {
 		}
 		return nil, nil
 	}
-	if p.fault != nil {
-		p.startFault(t, depth, off)
-		return nil, nil
-	}
-	if p.resp == nil || !p.inBody {
-		return nil, nil
-	}
+	return nil, nil
+}
+
+// startBody notes the response elements nsdist reads inside the Body.
+func (p *parser) startBody(t xml.StartElement) {
+	local := t.Name.Local
 	switch local {
 	case "status":
 		v, _ := attr(t, "isSuccess")
@@ -449,7 +475,6 @@ func (p *parser) start(t xml.StartElement, off int64) (error, error) {
 	case "getAccountGovernanceInfoResult":
 		p.resp.AccountGovernance = &AccountGovernance{}
 	}
-	return nil, nil
 }
 
 func (p *parser) startFault(t xml.StartElement, depth int, off int64) {
@@ -480,7 +505,6 @@ func (p *parser) end(local string) {
 	if depth == 3 && p.resp.NSID == "" {
 		p.resp.NSID = p.pendingNSID
 	}
-	txt := func() string { return string(bytes.TrimSpace(p.text)) }
 	parent := p.parent()
 	switch local {
 	case "status":
@@ -496,15 +520,15 @@ func (p *parser) end(local string) {
 		if p.detail != nil && parent == "statusDetail" {
 			// A StatusError shows them: scrubbed and cut like a fault's texts.
 			if local == "code" {
-				p.detail.Code = p.clean(txt())
+				p.detail.Code = p.clean(p.txt())
 			} else {
-				p.detail.Message = p.clean(txt())
+				p.detail.Message = p.clean(p.txt())
 			}
 		}
 	case "statusDetail":
 		p.detail = nil
 	case "serverTime":
-		v := txt()
+		v := p.txt()
 		ts, err := time.Parse(time.RFC3339Nano, v)
 		if err != nil { // time.Parse's error quotes the text: it is left out
 			p.err = fmt.Errorf("serverTime: not an RFC 3339 time (%d bytes)", len(v))
@@ -515,23 +539,32 @@ func (p *parser) end(local string) {
 		if d := p.resp.DataCenterURLs; d != nil && parent == "dataCenterUrls" {
 			switch local {
 			case "restDomain":
-				d.RESTDomain = txt()
+				d.RESTDomain = p.txt()
 			case "webservicesDomain":
-				d.WebservicesDomain = txt()
+				d.WebservicesDomain = p.txt()
 			default:
-				d.SystemDomain = txt()
+				d.SystemDomain = p.txt()
 			}
 		}
+	default:
+		p.endSessionOrGovernance(local, parent)
+	}
+}
+
+// endSessionOrGovernance keeps the text of a login's session and roles and
+// of the governance queries' limits.
+func (p *parser) endSessionOrGovernance(local, parent string) {
+	switch local {
 	case "name":
 		switch {
 		case parent == "userId" && p.resp.Session != nil:
-			p.resp.Session.UserName = txt()
+			p.resp.Session.UserName = p.txt()
 		case parent == "role" && p.role != nil:
-			p.role.Name = txt()
+			p.role.Name = p.txt()
 		}
 	case "isDefault", "isInactive", "isLoggedInRole":
 		if p.role != nil && parent == "wsRole" {
-			b := txt() == "true"
+			b := p.txt() == "true"
 			switch local {
 			case "isDefault":
 				p.role.IsDefault = b
@@ -545,22 +578,25 @@ func (p *parser) end(local string) {
 		p.role = nil
 	case "integrationConcurrencyLimit":
 		if g := p.resp.IntegrationGovernance; g != nil {
-			g.ConcurrencyLimit = p.long(local, txt())
+			g.ConcurrencyLimit = p.long(local, p.txt())
 		}
 	case "limitType":
 		if g := p.resp.IntegrationGovernance; g != nil {
-			g.LimitType = txt()
+			g.LimitType = p.txt()
 		}
 	case "accountConcurrencyLimit", "unallocatedConcurrencyLimit":
 		if g := p.resp.AccountGovernance; g != nil {
 			if local == "accountConcurrencyLimit" {
-				g.ConcurrencyLimit = p.long(local, txt())
+				g.ConcurrencyLimit = p.long(local, p.txt())
 			} else {
-				g.UnallocatedConcurrencyLimit = p.long(local, txt())
+				g.UnallocatedConcurrencyLimit = p.long(local, p.txt())
 			}
 		}
 	}
 }
+
+// txt is the current element's text, trimmed.
+func (p *parser) txt() string { return string(bytes.TrimSpace(p.text)) }
 
 func (p *parser) long(name, s string) int64 {
 	n, err := strconv.ParseInt(s, 10, 64)
@@ -639,17 +675,16 @@ func capText(s string) string {
 
 func (p *parser) endFault(local string, depth int) {
 	ft := &p.faultText
-	txt := func() string { return string(bytes.TrimSpace(p.text)) }
 	parent := p.parent()
 	switch {
 	case depth == 4 && local == "faultcode":
-		ft.code = txt()
+		ft.code = p.txt()
 	case depth == 4 && local == "faultstring":
-		ft.str = txt()
+		ft.str = p.txt()
 	case depth == 4 && local == "faultactor", depth == 4 && local == "Role":
-		ft.actor = txt()
+		ft.actor = p.txt()
 	case depth == 5 && local == "Value" && parent == "Code":
-		ft.code, ft.subcodes = txt(), ft.subcodes[:0]
+		ft.code, ft.subcodes = p.txt(), ft.subcodes[:0]
 	case depth == 6 && local == "Value" && parent == "Subcode":
 		// Appended in place, not ft.code += (a copy of the whole code per
 		// Subcode), and only while it may still be shown: it is cut at
@@ -658,13 +693,13 @@ func (p *parser) endFault(local string, depth int) {
 			ft.subcodes = append(append(ft.subcodes, '.'), bytes.TrimSpace(p.text)...)
 		}
 	case depth == 5 && local == "Text" && parent == "Reason":
-		ft.str = txt()
+		ft.str = p.txt()
 	case depth == 5 && local == "hostname":
-		ft.hostname = txt()
+		ft.hostname = p.txt()
 	case depth == 6 && p.kindAt == 5 && local == "code":
-		ft.nsCode = txt()
+		ft.nsCode = p.txt()
 	case depth == 6 && p.kindAt == 5 && local == "message":
-		ft.nsMessage = txt()
+		ft.nsMessage = p.txt()
 	case depth == 4 && (local == "detail" || local == "Detail") && p.detailAt > 0:
 		if end := p.dec.InputOffset(); end > p.detailAt && end <= int64(len(p.data)) {
 			ft.detailAt, ft.detailEnd = p.detailAt, end
