@@ -16,3 +16,13 @@ func credentialOf(a soap.Auth) distribution.Credential {
 	}
 	return nil
 }
+
+// Tests that fork a child process (TestKillAndResume,
+// TestJournalTwoProcessesKill, TestJournalWriteFailure) do not call
+// t.Parallel. Between fork and exec a child holds a copy of every open file
+// of this process, close-on-exec or not, and with it the flock of any
+// journal a parallel test has open: that test's Close then leaves the
+// journal locked until the child execs, and its reopen fails with
+// ErrJournalLocked (seen once in CI, TestJournalLocked). Sequential tests
+// run before any parallel test's body, and exec.Cmd.Start returns after
+// the exec, so no copy outlives them.

@@ -461,7 +461,10 @@ func (j *FileJournal) flushLocked() {
 	j.cond.Broadcast()
 }
 
-// Close releases the lock and closes the file.
+// Close releases the lock and closes the file. A child process that this
+// process is starting at that moment holds the lock until it has exec'd
+// (an flock follows the open file into a fork): reopening right away can
+// then get ErrJournalLocked for that instant.
 func (j *FileJournal) Close() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()

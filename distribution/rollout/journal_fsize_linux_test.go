@@ -74,8 +74,7 @@ func fullDisk(path string) error {
 
 // TestJournalWriteFailure: a write the file system refuses fails Record
 // (and every later one), and the entry is not taken as recorded.
-func TestJournalWriteFailure(t *testing.T) {
-	t.Parallel()
+func TestJournalWriteFailure(t *testing.T) { //nolint:paralleltest // forks a child: see helpers_test.go
 	path := filepath.Join(t.TempDir(), "j.jsonl")
 	cmd := exec.Command(os.Args[0], "-test.run=^TestJournalFullDiskProcess$")
 	cmd.Env = append(os.Environ(), fsizeEnv+"="+path,

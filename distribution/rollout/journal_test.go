@@ -469,11 +469,10 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // meanwhile, is refused with A's pid and waits; A is killed with SIGKILL
 // mid-way; B takes the journal over and finishes. Every result either
 // acknowledged is in the journal exactly once.
-func TestJournalTwoProcessesKill(t *testing.T) {
+func TestJournalTwoProcessesKill(t *testing.T) { //nolint:paralleltest // forks a child: see helpers_test.go
 	if testing.Short() {
 		t.Skip("re-executes the test binary")
 	}
-	t.Parallel()
 	const n = 600
 	path := filepath.Join(t.TempDir(), "two.jsonl")
 	a := startWriter(t, path, n, 250) // killed after 150, in the middle of 250

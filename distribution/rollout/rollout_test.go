@@ -389,11 +389,10 @@ func childRollout(path string) {
 	os.Exit(0)
 }
 
-func TestKillAndResume(t *testing.T) {
+func TestKillAndResume(t *testing.T) { //nolint:paralleltest // forks a child: see helpers_test.go
 	if testing.Short() {
 		t.Skip("re-executes the test binary")
 	}
-	t.Parallel()
 	path := filepath.Join(t.TempDir(), "crash.jsonl")
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), childEnv+"="+path)
