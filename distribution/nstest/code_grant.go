@@ -33,7 +33,8 @@ func (s *Server) CompleteCodeGrant(target nsdist.AccountID, in *Integration) (*o
 	if err != nil {
 		return nil, err
 	}
-	tok.AccessToken, tok.RefreshToken = s.seal(access), s.seal(refresh)
+	raws := s.seal(access, refresh)
+	tok.AccessToken, tok.RefreshToken = raws[0], raws[1]
 	return tok, nil
 }
 

@@ -241,8 +241,25 @@ func randomHex(n int) string {
 }
 
 func newGUID() string {
-	h := strings.ToUpper(randomHex(32))
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+	var buf [36]byte
+	return string(appendGUID(buf[:0]))
+}
+
+// appendGUID appends 16 random bytes as an upper-case GUID,
+// 8-4-4-4-12 hex digits.
+func appendGUID(b []byte) []byte {
+	var r [16]byte
+	if _, err := rand.Read(r[:]); err != nil {
+		panic(err)
+	}
+	const digits = "0123456789ABCDEF"
+	for i, x := range r {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			b = append(b, '-')
+		}
+		b = append(b, digits[x>>4], digits[x&0xF])
+	}
+	return b
 }
 
 // CreateIntegration creates an integration record in its owner account,

@@ -17,7 +17,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/nsdist/nsdist"
@@ -319,9 +318,9 @@ func (s *Server) byClientIDLocked(id string) *Integration {
 // oauth2State is the server's OAuth 2.0 state, guarded by Server.mu.
 type oauth2State struct {
 	codes    map[string]*authCode
-	tokens   map[string]*o2Token // by jti
-	sweepAt  int                 // len(tokens) at which the next mint sweeps
-	byRaw    sync.Map            // signed text → *o2Token; filled by seal, outside Server.mu
+	chains   []*o2Chain          // every authorization not yet swept, for RevokeOAuth2
+	bySig    map[string]*o2Token // the signature segment of a sealed token's text → the token
+	sweepAt  int                 // len(bySig) at which the next seal sweeps
 	requests map[string]int      // token endpoint requests by grant_type
 }
 
@@ -331,6 +330,7 @@ type acctOAuth2 struct {
 	consents  map[consentKey][]string // scopes a user consented to
 	certs     map[string]*Certificate // M2M mappings by certificate id
 	revokedFP map[[32]byte]bool       // revoked certificates cannot be reused
+	jwtHeader string                  // its tokens' encoded JOSE header
 }
 
 type consentKey struct{ email, role, appID string }
@@ -371,11 +371,8 @@ func (s *Server) RevokeOAuth2(account nsdist.AccountID, clientID string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
-	seen := map[*o2Chain]bool{}
-	for _, t := range s.o2.tokens {
-		c := t.chain
-		if c.account == account && c.clientID == clientID && !c.revoked && !seen[c] {
-			seen[c] = true
+	for _, c := range s.o2.chains {
+		if c.account == account && c.clientID == clientID && !c.revoked {
 			c.revoked = true
 			n++
 		}

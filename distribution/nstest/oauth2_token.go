@@ -7,7 +7,6 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
-	"hash"
 	"mime"
 	"net/http"
 	"net/url"
@@ -44,6 +43,12 @@ var signingKey = sync.OnceValue(func() []byte {
 	return k
 })
 
+// keyMadeAt is when the process made signingKey: the date in the kid.
+var keyMadeAt = sync.OnceValue(func() time.Time {
+	signingKey()
+	return time.Now()
+})
+
 // o2Chain is one authorization: the tokens of one code grant (with their
 // public-client rotations) or of one client credentials exchange.
 type o2Chain struct {
@@ -57,6 +62,8 @@ type o2Chain struct {
 	public   bool
 	m2m      bool
 	oit      time.Time
+	lastExp  time.Time // the latest expiry of its tokens; zero until the first is minted
+	header   string    // the tokens' encoded JOSE header, set by mintLocked
 	revoked  bool
 }
 
@@ -66,56 +73,103 @@ type o2Token struct {
 	chain   *o2Chain
 	iat     time.Time
 	exp     time.Time
-	raw     string // the signed text, once sealed
-	used    bool   // a public client's refresh token works once
+	used    bool // a public client's refresh token works once
 	revoked bool
 }
 
-// mintLocked issues a token in the chain: it registers the token under
-// the server's lock and leaves the signing to seal, after the lock is
-// released.
+// mintLocked issues a token in the chain under the server's lock: it
+// gives the token its jti and registers the chain (for RevokeOAuth2), and
+// leaves the signing and the token's registration to seal, after the lock
+// is released.
 func (s *Server) mintLocked(c *o2Chain, refresh bool, exp time.Time) *o2Token {
 	kind := ".a."
 	if refresh {
 		kind = ".r."
 	}
-	t := &o2Token{jti: string(c.account) + kind + newGUID(), refresh: refresh, chain: c, iat: s.now(), exp: exp}
-	if s.o2.tokens == nil {
-		s.o2.tokens = map[string]*o2Token{}
+	var buf [64]byte
+	jti := appendGUID(append(append(buf[:0], c.account...), kind...))
+	if c.header == "" {
+		c.header = s.jwtHeaderLocked(c.account)
 	}
-	if len(s.o2.tokens) >= s.o2.sweepAt {
-		s.sweepLocked(t.iat)
+	t := &o2Token{jti: string(jti), refresh: refresh, chain: c, iat: s.now(), exp: exp}
+	if c.lastExp.IsZero() {
+		s.o2.chains = append(s.o2.chains, c)
 	}
-	s.o2.tokens[t.jti] = t
+	if exp.After(c.lastExp) {
+		c.lastExp = exp
+	}
 	return t
 }
 
-// sweepLocked forgets tokens long dead. It runs when the token map has
-// doubled since the last sweep, so a mint costs O(1) amortized.
-func (s *Server) sweepLocked(now time.Time) {
-	for k, old := range s.o2.tokens {
-		if now.After(old.exp.Add(24 * time.Hour)) {
-			delete(s.o2.tokens, k)
-			if old.raw != "" {
-				s.o2.byRaw.Delete(old.raw)
-			}
-		}
+// jwtHeaderLocked is the encoded JOSE header of the account's tokens,
+// made once per account. Its kid names the signing certificate,
+// "c.<company>.<date>" as in Oracle's samples (article_11111634165): the
+// fake's one key, dated when the process made it.
+func (s *Server) jwtHeaderLocked(id nsdist.AccountID) string {
+	a := s.accounts[id]
+	if a != nil && a.o2.jwtHeader != "" {
+		return a.o2.jwtHeader
 	}
-	s.o2.sweepAt = max(4096, 2*len(s.o2.tokens))
+	var buf [128]byte
+	h := append(append(buf[:0], `{"alg":"HS256","kid":"c.`...), id...)
+	h = keyMadeAt().UTC().AppendFormat(append(h, '.'), "2006-01-02_15-04-05")
+	enc := base64.RawURLEncoding.EncodeToString(append(h, `","typ":"JWT"}`...))
+	if a != nil {
+		a.o2.jwtHeader = enc
+	}
+	return enc
 }
 
-// seal signs t, shaped like NetSuite's tokens (section_158255317571): sub
-// "<role>;<entity>", aud ["<ApplicationID>;<company>", "<client_id>"],
+// sweepLocked forgets tokens and authorizations long dead. It runs when
+// the token map has doubled since the last sweep, so a seal costs O(1)
+// amortized.
+func (s *Server) sweepLocked(now time.Time) {
+	for k, old := range s.o2.bySig {
+		if now.After(old.exp.Add(24 * time.Hour)) {
+			delete(s.o2.bySig, k)
+		}
+	}
+	live := s.o2.chains[:0]
+	for _, c := range s.o2.chains {
+		if !now.After(c.lastExp.Add(24 * time.Hour)) {
+			live = append(live, c)
+		}
+	}
+	clear(s.o2.chains[len(live):])
+	s.o2.chains = live
+	s.o2.sweepAt = max(4096, 2*len(s.o2.bySig))
+}
+
+// seal signs ts, shaped like NetSuite's tokens (section_158255317571):
+// sub "<role>;<entity>", aud ["<ApplicationID>;<company>", "<client_id>"],
 // scope, iss, oit, iat, exp, and a jti "<company>.a.<id>" or
-// "<company>.r.<id>". Clients must treat it as opaque. It needs no lock:
-// what it reads of t and its chain never changes.
-func (s *Server) seal(t *o2Token) string {
-	raw := signedJWT(t)
+// "<company>.r.<id>". Clients must treat them as opaque. It signs without
+// the lock (what it reads of a token and its chain never changes), then
+// registers each token under its signature, and returns their text. The
+// fake keeps only the signature: lookupLocked verifies the rest.
+func (s *Server) seal(ts ...*o2Token) []string {
+	raws := make([]string, len(ts))
+	for i, t := range ts {
+		raws[i] = signedJWT(t)
+	}
 	s.mu.Lock()
-	t.raw = raw
-	s.mu.Unlock()
-	s.o2.byRaw.Store(raw, t)
-	return raw
+	defer s.mu.Unlock()
+	if s.o2.bySig == nil {
+		s.o2.bySig = map[string]*o2Token{}
+	}
+	for i, t := range ts {
+		if len(s.o2.bySig) >= s.o2.sweepAt {
+			s.sweepLocked(t.iat)
+		}
+		s.o2.bySig[strings.Clone(signature(raws[i]))] = t
+	}
+	return raws
+}
+
+// signature is the last segment of a compact JWS, the map key of a
+// sealed token.
+func signature(raw string) string {
+	return raw[strings.LastIndexByte(raw, '.')+1:]
 }
 
 // signedJWT writes t as a compact JWS by hand: the claims are a fixed set
@@ -126,11 +180,6 @@ func signedJWT(t *o2Token) string {
 	bp := jwtBufs.Get().(*[2][]byte) //nolint:forcetypeassert // the pool holds only these
 	defer jwtBufs.Put(bp)
 	raw, out := bp[0][:0], bp[1][:0]
-	raw = append(raw, `{"alg":"HS256","kid":"c.`...)
-	raw = append(raw, c.account...)
-	raw = t.iat.UTC().AppendFormat(append(raw, '.'), "2006-01-02_15-04-05")
-	raw = append(raw, `","typ":"JWT"}`...)
-	h := len(raw)
 	raw = append(raw, `{"scope":[`...)
 	for i, sc := range c.scopes {
 		if i > 0 {
@@ -139,34 +188,66 @@ func signedJWT(t *o2Token) string {
 		raw = appendJSONString(raw, sc)
 	}
 	raw = strconv.AppendInt(append(raw, `],"oit":`...), c.oit.Unix(), 10)
-	raw = appendJSONString(append(raw, `,"iss":"https://system.netsuite.com","sub":`...), c.role+";"+c.entity)
-	raw = appendJSONString(append(raw, `,"aud":[`...), c.appID+";"+string(c.account))
+	raw = appendJSONPair(append(raw, `,"iss":"https://system.netsuite.com","sub":`...), c.role, c.entity)
+	raw = appendJSONPair(append(raw, `,"aud":[`...), c.appID, string(c.account))
 	raw = appendJSONString(append(raw, ','), c.clientID)
 	raw = strconv.AppendInt(append(raw, `],"exp":`...), t.exp.Unix(), 10)
 	raw = strconv.AppendInt(append(raw, `,"iat":`...), t.iat.Unix(), 10)
 	raw = append(appendJSONString(append(raw, `,"jti":`...), t.jti), '}')
 	enc := base64.RawURLEncoding
-	out = enc.AppendEncode(out, raw[:h])
-	out = enc.AppendEncode(append(out, '.'), raw[h:])
-	mac := macs.Get().(hash.Hash) //nolint:forcetypeassert // the pool holds only HMACs
-	mac.Reset()
-	mac.Write(out)
-	var sum [sha256.Size]byte
-	out = enc.AppendEncode(append(out, '.'), mac.Sum(sum[:0]))
-	macs.Put(mac)
+	out = enc.AppendEncode(append(append(out, c.header...), '.'), raw)
+	raw, sum := hmacSHA256(raw[:0], out)
+	out = enc.AppendEncode(append(out, '.'), sum[:])
 	bp[0], bp[1] = raw, out
 	return string(out)
 }
 
 // jwtBufs reuses the scratch of signedJWT: the claims, and the token.
-var jwtBufs = sync.Pool{New: func() any { return &[2][]byte{make([]byte, 0, 512), make([]byte, 0, 1024)} }}
+var jwtBufs = sync.Pool{New: func() any { return &[2][]byte{make([]byte, 0, 2048), make([]byte, 0, 2048)} }}
 
-// macs reuses the HMAC state keyed with signingKey.
-var macs = sync.Pool{New: func() any { return hmac.New(sha256.New, signingKey()) }}
+// hmacSHA256 is HMAC-SHA256 of msg under signingKey (RFC 2104), using
+// scratch for its input and returning it for reuse: crypto/hmac's state
+// is an interface and escapes to the heap, and this runs twice per token.
+func hmacSHA256(scratch, msg []byte) ([]byte, [sha256.Size]byte) {
+	pads := hmacPads()
+	scratch = append(append(scratch, pads[0][:]...), msg...)
+	inner := sha256.Sum256(scratch)
+	scratch = append(append(scratch[:0], pads[1][:]...), inner[:]...)
+	return scratch, sha256.Sum256(scratch)
+}
+
+// hmacPads are signingKey's inner and outer HMAC pads.
+var hmacPads = sync.OnceValue(func() (p [2][sha256.BlockSize]byte) {
+	for i, k := range signingKey() {
+		p[0][i], p[1][i] = k, k
+	}
+	for i := range sha256.BlockSize {
+		p[0][i] ^= 0x36
+		p[1][i] ^= 0x5c
+	}
+	return p
+})
+
+// appendJSONPair appends x and y joined by ';' as one JSON string.
+func appendJSONPair(b []byte, x, y string) []byte {
+	b = appendJSONChars(append(b, '"'), x)
+	return append(appendJSONChars(append(b, ';'), y), '"')
+}
 
 // appendJSONString appends s as a JSON string.
 func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
+	return append(appendJSONChars(append(b, '"'), s), '"')
+}
+
+// appendJSONChars appends s escaped for the inside of a JSON string.
+func appendJSONChars(b []byte, s string) []byte {
+	plain := true
+	for i := 0; i < len(s) && plain; i++ {
+		plain = s[i] >= 0x20 && s[i] != '"' && s[i] != '\\'
+	}
+	if plain {
+		return append(b, s...)
+	}
 	for i := 0; i < len(s); i++ {
 		switch ch := s[i]; {
 		case ch == '"' || ch == '\\':
@@ -178,7 +259,7 @@ func appendJSONString(b []byte, s string) []byte {
 			b = append(b, ch)
 		}
 	}
-	return append(b, '"')
+	return b
 }
 
 // sealAll replaces the pending tokens of a token endpoint answer with
@@ -186,19 +267,35 @@ func appendJSONString(b []byte, s string) []byte {
 func (s *Server) sealAll(out map[string]any) map[string]any {
 	for _, k := range []string{"access_token", "refresh_token"} {
 		if t, ok := out[k].(*o2Token); ok {
-			out[k] = s.seal(t)
+			out[k] = s.seal(t)[0]
 		}
 	}
 	return out
 }
 
 // lookupLocked finds the fake's token behind raw, or nil when it is not
-// one the fake issued: O(1), by the token's exact text.
+// one the fake issued: O(1), by its signature, and only when the
+// signature is that of raw's own header and claims, so the whole text is
+// the one the fake issued.
 func (s *Server) lookupLocked(raw string) *o2Token {
-	if v, ok := s.o2.byRaw.Load(raw); ok {
-		return v.(*o2Token) //nolint:forcetypeassert // only *o2Token is stored
+	dot := strings.LastIndexByte(raw, '.')
+	t := s.o2.bySig[raw[dot+1:]]
+	if t == nil {
+		return nil
 	}
-	return nil
+	sig, err := base64.RawURLEncoding.DecodeString(raw[dot+1:])
+	if err != nil {
+		return nil
+	}
+	bp := jwtBufs.Get().(*[2][]byte) //nolint:forcetypeassert // the pool holds only these
+	defer jwtBufs.Put(bp)
+	bp[0] = append(bp[0][:0], raw[:dot]...)
+	var want [sha256.Size]byte
+	bp[1], want = hmacSHA256(bp[1][:0], bp[0])
+	if !hmac.Equal(sig, want[:]) {
+		return nil // the signature of another text
+	}
+	return t
 }
 
 // tokenFail is a token endpoint refusal: {"error": err} with status, and
