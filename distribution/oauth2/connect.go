@@ -2,188 +2,118 @@ package oauth2
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
-	"net/url"
 	"sync"
 	"time"
 
-	"github.com/nsdist/nsdist/internal/connectpage"
+	"github.com/nsdist/nsdist/approval"
+	"github.com/nsdist/nsdist/distribution"
+	"github.com/nsdist/nsdist/internal/connectflow"
 )
-
-// Pending is a started authorization waiting for its callback, bound to
-// the browser session that started it.
-type Pending struct {
-	Authorization *Authorization
-	// Session is a hash of the browser's binding cookie, never the cookie.
-	Session string
-	// Tenant is the vendor's own customer that started the flow.
-	Tenant  string
-	Created time.Time
-}
-
-// ErrNoPending is returned by a PendingStore for a state it does not hold
-// (unknown, expired, or already taken).
-var ErrNoPending = errors.New("oauth2: no pending authorization for this state (unknown, expired, or used already)")
-
-// PendingStore keeps started authorizations by state. Take must be single
-// use across every replica that shares the store: the first Take of a state
-// gets it, every later one gets ErrNoPending. distribution/sqlstore has a
-// database-backed one; MemoryPending serves one process.
-type PendingStore interface {
-	Put(ctx context.Context, state string, p Pending) error
-	Take(ctx context.Context, state string) (Pending, error)
-}
 
 // TokenStore keeps customers' tokens; a vendor plugs in its vault.
 type TokenStore interface {
 	SaveToken(ctx context.Context, tok *Token) error
 }
 
-// MemoryPending is a PendingStore in memory, for one process. The zero
-// value is ready to use: entries live 15 minutes (TTL), at most 10,000 are
-// kept (Max), and the oldest go first.
-type MemoryPending struct {
-	TTL time.Duration
-	Max int
-
-	mu    sync.Mutex
-	m     map[string]Pending
-	order []string
-}
-
-func (s *MemoryPending) ttl() time.Duration {
-	if s.TTL > 0 {
-		return s.TTL
-	}
-	return 15 * time.Minute
-}
-
-// Put implements PendingStore.
-func (s *MemoryPending) Put(_ context.Context, state string, p Pending) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.m == nil {
-		s.m = map[string]Pending{}
-	}
-	limit := s.Max
-	if limit <= 0 {
-		limit = 10000
-	}
-	for len(s.order) > 0 && (len(s.m) >= limit || time.Since(s.m[s.order[0]].Created) > s.ttl()) {
-		delete(s.m, s.order[0])
-		s.order = s.order[1:]
-	}
-	if _, dup := s.m[state]; dup {
-		return fmt.Errorf("oauth2: state already pending")
-	}
-	s.m[state] = p
-	s.order = append(s.order, state)
-	return nil
-}
-
-// Take implements PendingStore.
-func (s *MemoryPending) Take(_ context.Context, state string) (Pending, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, ok := s.m[state]
-	delete(s.m, state) // single use, whatever happens next
-	if !ok || time.Since(p.Created) > s.ttl() {
-		return Pending{}, ErrNoPending
-	}
-	return p, nil
-}
-
-// Connect is a "Connect NetSuite" button for a vendor's web app: Start
-// sends the browser to NetSuite's authorize page, Callback finishes the
-// code grant (which installs the record), stores the token and checks it
-// with REST serverTime. The state is unguessable, single use, and bound to
-// the browser that started the flow by an HttpOnly cookie; a callback from
-// another browser is refused (RFC 6749 §10.12).
+// Connect is a "Connect NetSuite" button for a vendor's web app, with the
+// design tba.Connect shares: Start sends the browser to NetSuite's
+// authorize page, Callback finishes the code grant (which installs the
+// record), stores the token for the vendor's tenant and checks it with
+// REST serverTime, and the page explains the State in approval's words.
+// Start refuses a request another site made the browser send (403), and
+// answers 429 when the browser, its source or the store has too many
+// flows in progress. The state is unguessable and single use, and each
+// flow is bound to the browser that started it by its own HttpOnly
+// cookie: a callback from another browser takes nothing and is refused
+// (RFC 6749 §10.12).
 type Connect struct {
 	Client *Client
 	// Options tune the authorize request (Account empty: system.netsuite.com).
 	Options AuthorizeOptions
-	// Pending defaults to a MemoryPending; use a shared store with several replicas.
-	Pending PendingStore
-	// Store keeps the tokens. With Tenant set, StoreFor (when set) gives the
-	// store of the tenant that started the flow, so that two of the vendor's
-	// customers connecting the same NetSuite account never overwrite each
-	// other's token.
+	// Installer checks the token and explains the outcome; nil builds one
+	// for a code-grant record named RecordName, probing with Client, on
+	// Client's clock.
+	Installer *distribution.AutoInstaller
+	// Pending defaults to a distribution.MemoryPending; use a shared store
+	// (distribution/sqlstore) with several replicas.
+	Pending distribution.PendingStore[*Authorization]
+	// Store keeps the tokens. StoreFor, when set, gives the store of the
+	// tenant that started the flow, so that two of the vendor's customers
+	// connecting the same NetSuite account never overwrite each other's
+	// token.
 	Store    TokenStore
 	StoreFor func(tenant string) TokenStore
 	// Tenant names the vendor's customer behind a request to Start, from the
 	// vendor's own session; an error refuses the request (401). Nil: one tenant.
 	Tenant func(r *http.Request) (string, error)
-	// CookieName defaults to "nsdist_oauth2". The cookie is Secure when the
-	// request came over TLS or SecureCookie is set.
+	// Source keys the per-source limit; nil uses the client's address.
+	// Behind a proxy, return the address the proxy vouches for.
+	Source func(r *http.Request) string
+	// CookieName prefixes the binding cookies (default "nsdist_oauth2").
+	// They are Secure when the request came over TLS or SecureCookie is set.
 	CookieName   string
 	SecureCookie bool
-	// RecordName names the integration record on the default page.
+	// RecordName names the integration record in the explanations.
 	RecordName string
 	// Render writes the outcome page; the default is a small HTML page.
-	Render func(w http.ResponseWriter, r *http.Request, o ConnectOutcome)
+	Render func(w http.ResponseWriter, r *http.Request, o distribution.ConnectOutcome)
 
-	mem MemoryPending
+	once      sync.Once
+	installer *distribution.AutoInstaller
+	setupErr  error
+	mem       distribution.MemoryPending[*Authorization]
 }
 
-// ConnectOutcome is what Callback learned.
-type ConnectOutcome struct {
-	Token *Token // nil when no token was obtained
-	// Enabled is true when serverTime answered: the record is installed and Enabled.
-	Enabled bool
-	Err     error // the refusal, or the serverTime error when Token is set
+// String never shows the flows in progress or the client's secret.
+func (c *Connect) String() string { return "oauth2.Connect" }
+
+// GoString never shows the flows in progress.
+func (c *Connect) GoString() string { return c.String() }
+
+// Format prints the redacted form for every verb.
+func (c *Connect) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()) } //nolint:errcheck
+
+func (c *Connect) setup() error {
+	c.once.Do(func() {
+		c.installer = c.Installer
+		if c.installer == nil {
+			c.installer, c.setupErr = distribution.NewAutoInstaller(approval.Record{Name: c.RecordName, OAuth2: true, OAuth2CodeGrant: true},
+				distribution.WithProber(NewProber(c.Client)), distribution.WithClock(c.Client.now))
+		}
+	})
+	return c.setupErr
 }
 
-func (c *Connect) pending() PendingStore {
+func (c *Connect) pending() distribution.PendingStore[*Authorization] {
 	if c.Pending != nil {
 		return c.Pending
 	}
 	return &c.mem
 }
 
-func (c *Connect) cookie() string {
-	if c.CookieName != "" {
-		return c.CookieName
+func (c *Connect) binding() connectflow.Binding {
+	name := c.CookieName
+	if name == "" {
+		name = "nsdist_oauth2"
 	}
-	return "nsdist_oauth2"
+	return connectflow.Binding{Prefix: name, Secure: c.SecureCookie}
 }
 
-func sessionHash(v string) string {
-	h := sha256.Sum256([]byte("nsdist-oauth2-session\x00" + v))
-	return hex.EncodeToString(h[:])
+func (c *Connect) source(r *http.Request) string {
+	if c.Source != nil {
+		return c.Source(r)
+	}
+	return connectflow.Source(r)
 }
 
-// crossSite reports a request another site made the browser send: the
-// Fetch Metadata header says so, or an Origin that is not the request's own.
-func crossSite(r *http.Request) bool {
-	switch r.Header.Get("Sec-Fetch-Site") {
-	case "cross-site", "same-site":
-		return true
-	}
-	if o := r.Header.Get("Origin"); o != "" && o != "null" {
-		u, err := url.Parse(o)
-		return err != nil || u.Host != r.Host
-	}
-	return false
-}
-
-// Start is the handler behind the button. It refuses a request another
-// site made the browser send (403): only the vendor's own page, or the user
-// typing the address, starts a flow.
+// Start is the handler behind the button.
 func (c *Connect) Start() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodPost {
-			w.Header().Set("Allow", "GET, POST")
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-			return
-		}
-		if crossSite(r) {
-			http.Error(w, "refused: a connection to NetSuite starts from this app's own page", http.StatusForbidden)
+		if connectflow.Refuse(w, r) {
 			return
 		}
 		tenant := ""
@@ -195,108 +125,110 @@ func (c *Connect) Start() http.Handler {
 			}
 			tenant = t
 		}
+		b := c.binding()
+		if b.Full(r) {
+			connectflow.TooMany(w)
+			return
+		}
 		a, err := c.Client.Authorize(c.Options)
 		if err != nil {
-			c.render(w, r, ConnectOutcome{Err: err})
+			c.render(w, r, distribution.ConnectOutcome{Tenant: tenant, Err: err})
 			return
 		}
-		// one session per browser: a second tab or a double click keeps the
-		// cookie, so the first flow still finishes
-		session := NewState()
-		if ck, err := r.Cookie(c.cookie()); err == nil && ValidState(ck.Value) && len(ck.Value) <= 64 {
-			session = ck.Value
-		}
-		if err := c.pending().Put(r.Context(), a.State, Pending{Authorization: a, Session: sessionHash(session), Tenant: tenant, Created: time.Now()}); err != nil {
-			c.render(w, r, ConnectOutcome{Err: err})
+		cookie, session := b.Cookie(r, a.State)
+		p := distribution.Pending[*Authorization]{Flow: a, Session: session, Tenant: tenant, Source: c.source(r), Created: time.Now()}
+		if err := c.pending().Put(r.Context(), connectflow.PutKey(a.State, session), p); err != nil {
+			if errors.Is(err, distribution.ErrTooManyPending) {
+				connectflow.TooMany(w)
+				return
+			}
+			c.render(w, r, distribution.ConnectOutcome{Tenant: tenant, Err: err})
 			return
 		}
-		// Secure whenever the app is served over TLS; a local http:// app
-		// (the examples) needs the cookie without it.
-		http.SetCookie(w, &http.Cookie{Name: c.cookie(), Value: session, Path: "/", MaxAge: 900, HttpOnly: true, //nolint:gosec // G124: Secure is set below whenever the request came over TLS or SecureCookie says so
-			Secure: c.SecureCookie || r.TLS != nil, SameSite: http.SameSiteLaxMode})
+		http.SetCookie(w, cookie)
 		w.Header().Set("Cache-Control", "no-store")
 		http.Redirect(w, r, a.URL, http.StatusFound)
 	})
 }
 
+// take finds the flow of the callback's state for this browser. A
+// callback without the flow's cookie takes nothing.
+func (c *Connect) take(w http.ResponseWriter, r *http.Request) (distribution.Pending[*Authorization], error) {
+	state := r.URL.Query().Get("state")
+	b := c.binding()
+	key, session, ok := b.Key(r, state)
+	if state == "" || !ok {
+		return distribution.Pending[*Authorization]{}, fmt.Errorf("%w: this authorization was not started in this browser, or took over 15 minutes: start again from this browser", ErrCallback)
+	}
+	p, err := c.pending().Take(r.Context(), key)
+	b.Clear(w, state)
+	if err != nil {
+		return p, fmt.Errorf("%w: %w", ErrCallback, err)
+	}
+	if !connectflow.Matches(p.Session, session) {
+		return distribution.Pending[*Authorization]{}, fmt.Errorf("%w: %w", ErrCallback, distribution.ErrNoPending)
+	}
+	return p, nil
+}
+
 // Callback is the handler at the redirect URI.
 func (c *Connect) Callback() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-store")
 		cb, err := ParseCallbackRequest(r)
-		state := r.URL.Query().Get("state")
-		var p Pending
-		if state != "" {
-			// take it even on an error redirect: a state is used once
-			var terr error
-			p, terr = c.pending().Take(r.Context(), state)
-			if err == nil && terr != nil {
-				err = fmt.Errorf("%w: %w: start again", ErrCallback, terr)
-			}
+		p, terr := c.take(w, r) // taken even on an error redirect: a state is used once
+		if err == nil {
+			err = terr
+		}
+		if err == nil {
+			err = c.setup()
 		}
 		if err != nil {
-			c.render(w, r, ConnectOutcome{Err: err})
-			return
-		}
-		ck, cerr := r.Cookie(c.cookie())
-		if cerr != nil || subtle.ConstantTimeCompare([]byte(sessionHash(ck.Value)), []byte(p.Session)) != 1 {
-			c.render(w, r, ConnectOutcome{Err: fmt.Errorf("%w: this authorization was started in another browser session: start again from this browser", ErrCallback)})
+			c.render(w, r, distribution.ConnectOutcome{Tenant: p.Tenant, Err: err})
 			return
 		}
 		// the code is spent once sent: finish even if the browser goes away
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 2*time.Minute)
 		defer cancel()
-		tok, err := c.Client.Exchange(ctx, p.Authorization, cb)
+		tok, err := c.Client.Exchange(ctx, p.Flow, cb)
 		if err != nil {
-			c.render(w, r, ConnectOutcome{Err: err})
+			c.render(w, r, distribution.ConnectOutcome{Tenant: p.Tenant, Err: err})
 			return
 		}
-		store := c.Store
-		if c.StoreFor != nil {
-			store = c.StoreFor(p.Tenant)
-		}
-		if store != nil {
-			if err := store.SaveToken(ctx, tok); err != nil {
-				c.render(w, r, ConnectOutcome{Token: tok, Err: fmt.Errorf("oauth2: the record is installed but the token could not be stored: %w", err)})
-				return
-			}
-		}
-		_, err = c.Client.ServerTime(ctx, tok)
-		c.render(w, r, ConnectOutcome{Token: tok, Enabled: err == nil, Err: err})
+		c.render(w, r, c.finish(ctx, p.Tenant, tok))
 	})
 }
 
-func (c *Connect) render(w http.ResponseWriter, r *http.Request, o ConnectOutcome) {
+// finish stores the token for the tenant and checks it.
+func (c *Connect) finish(ctx context.Context, tenant string, tok *Token) distribution.ConnectOutcome {
+	store := c.Store
+	if c.StoreFor != nil {
+		store = c.StoreFor(tenant)
+	}
+	var saveErr error
+	g := Grant{Token: tok, Client: c.Client}
+	if store != nil {
+		g.Save = store.SaveToken
+		if err := store.SaveToken(ctx, tok); err != nil {
+			saveErr = fmt.Errorf("oauth2: the record is installed but the token could not be stored: %w", err)
+		}
+	}
+	res := c.installer.Distribute(ctx, distribution.Target{Account: tok.Account, Credential: g, TokenIssuedAt: tok.IssuedAt})
+	return distribution.ConnectOutcome{Connected: true, Result: res, Tenant: tenant, Err: saveErr}
+}
+
+func (c *Connect) render(w http.ResponseWriter, r *http.Request, o distribution.ConnectOutcome) {
 	if c.Render != nil {
 		c.Render(w, r, o)
 		return
 	}
-	data := connectpage.Data{}
-	status := http.StatusOK
+	ref := connectflow.Refusal{Status: http.StatusBadRequest}
 	var oe *Error
-	switch {
-	case o.Token != nil && o.Enabled:
-		data.Headline, data.Detail = "Connected: Enabled", fmt.Sprintf("NetSuite account %s accepted the token", o.Token.Account)
-	case o.Token != nil && errors.As(o.Err, &oe) && oe.Code == CodeInvalidToken:
-		name := c.RecordName
-		if name == "" {
-			name = "the integration record"
+	if errors.As(o.Err, &oe) {
+		ref.Next = oe.NextStep
+		if oe.Op != OpAuthorize {
+			ref.Status = http.StatusBadGateway
 		}
-		data.Headline = "Connected: most likely waiting for approval"
-		data.Detail = fmt.Sprintf("authorizing installed the integration in %s, but NetSuite does not accept its token yet: an account that requires approval of new integrations installs them Waiting for Approval", o.Token.Account)
-		// section_4429293934; section_158081952044 for the not-installed reading
-		data.Next = fmt.Sprintf("ask your administrator to open Setup > Integration > Manage Integrations, edit %s, and set State to Enabled; if it is not listed, to clear Require Approval during Auto-Installation of Integration (Setup > Integration > SOAP Web Services Preferences), then connect again", name)
-	case o.Token != nil:
-		data.Headline, data.Detail = "Connected, but the check failed", o.Err.Error()
-	case errors.As(o.Err, &oe):
-		status = http.StatusBadGateway
-		if oe.Op == OpAuthorize {
-			status = http.StatusBadRequest
-		}
-		data.Headline, data.Detail, data.Next = "Not connected", oe.Error(), oe.NextStep
-	default:
-		status = http.StatusBadRequest
-		data.Headline, data.Detail = "Not connected", fmt.Sprint(o.Err)
 	}
-	connectpage.Write(w, status, data)
+	status, d := connectflow.Outcome(o, ref)
+	connectflow.Write(w, status, d)
 }

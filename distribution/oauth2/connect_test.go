@@ -5,11 +5,12 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
+	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/distribution/oauth2"
 )
 
@@ -62,24 +63,28 @@ func TestConnectBindsTheBrowser(t *testing.T) {
 		store := &memTokens{}
 		c := &oauth2.Connect{Client: e.client, Store: store}
 
-		// the callback reaches a browser that did not start the flow
+		// the callback reaches a browser that did not start the flow: with
+		// another value in the flow's cookie, or without the cookie
 		target, ck := connectRound(t, e, c)
-		if rec := callback(c, target, &http.Cookie{Name: ck.Name, Value: "someone-else"}); rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "another browser") {
-			t.Errorf("foreign browser: %d %s", rec.Code, rec.Body)
-		}
-		// the state was spent by that attempt: the right browser must start again
-		if rec := callback(c, target, ck); rec.Code != http.StatusBadRequest {
-			t.Errorf("replayed state: %d", rec.Code)
+		for _, other := range []*http.Cookie{{Name: ck.Name, Value: "someone-else"}, nil} {
+			if rec := callback(c, target, other); rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "browser") {
+				t.Errorf("foreign browser: %d %s", rec.Code, rec.Body)
+			}
 		}
 		if len(store.toks) != 0 {
 			t.Fatal("a token was stored from a refused callback")
 		}
+		// ... which took nothing: the browser that started it still finishes
+		if rec := callback(c, target, ck); rec.Code != http.StatusOK {
+			t.Errorf("the right browser after a wrong one: %d %s", rec.Code, rec.Body)
+		}
+		store.toks = nil
 
 		target, ck = connectRound(t, e, c)
 		rec := callback(c, target, ck)
 		want := "Connected: Enabled"
 		if require {
-			want = "Connected: most likely waiting for approval"
+			want = "Connected: waiting for approval"
 		}
 		if !strings.Contains(rec.Body.String(), want) {
 			t.Errorf("require=%v: page %s, want %q", require, rec.Body, want)
@@ -101,28 +106,6 @@ func TestConnectBindsTheBrowser(t *testing.T) {
 	}
 }
 
-func TestMemoryPendingZeroValue(t *testing.T) {
-	t.Parallel()
-	var m oauth2.MemoryPending
-	m.Max = 3
-	for _, s := range []string{"a", "b", "c", "d"} {
-		if err := m.Put(t.Context(), s, oauth2.Pending{Created: timeNow()}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := m.Take(t.Context(), "a"); err == nil {
-		t.Error("the oldest entry survived the cap")
-	}
-	if _, err := m.Take(t.Context(), "d"); err != nil {
-		t.Errorf("Take(d): %v", err)
-	}
-	if _, err := m.Take(t.Context(), "d"); err == nil {
-		t.Error("a state was taken twice")
-	}
-}
-
-var timeNow = func() time.Time { return time.Now() }
-
 // Two tabs (or a double click) in one browser: both flows finish.
 func TestConnectTwoTabsOneBrowser(t *testing.T) {
 	t.Parallel()
@@ -142,15 +125,81 @@ func TestConnectTwoTabsOneBrowser(t *testing.T) {
 		cks := rec.Result().Cookies()
 		return loc.String(), cks[0]
 	}
-	first, ck := start(nil)
+	// the browser already holds a cookie of the right shape, planted by
+	// someone else: it is never adopted
+	planted := &http.Cookie{Name: "nsdist_oauth2_000000000000", Value: strings.Repeat("a", 64)}
+	first, ck := start(planted)
 	second, ck2 := start(ck)
-	if ck2.Value != ck.Value {
-		t.Fatal("a second Start in the same browser replaced its session")
+	if ck2.Name == ck.Name || ck2.Value == ck.Value || ck.Value == planted.Value {
+		t.Fatal("a Start reused a cookie the browser sent")
 	}
-	for _, target := range []string{first, second} {
-		if rec := callback(c, target, ck); !strings.Contains(rec.Body.String(), "Connected: Enabled") {
+	for _, f := range []struct {
+		target string
+		ck     *http.Cookie
+	}{{first, ck}, {second, ck2}} {
+		if rec := callback(c, f.target, f.ck); !strings.Contains(rec.Body.String(), "Connected: Enabled") {
 			t.Errorf("callback: %d %s", rec.Code, rec.Body)
 		}
+	}
+}
+
+// A flood of anonymous starts from one source is refused once the source
+// has 20 flows in progress, and from many sources once the store is full:
+// the flows real users started are never pushed out.
+func TestConnectStartFlood(t *testing.T) {
+	t.Parallel()
+	e := newFakeEnv(t, envOpts{public: true})
+	pend := &distribution.MemoryPending[*oauth2.Authorization]{Max: 100}
+	c := &oauth2.Connect{Client: e.client, Pending: pend}
+	target, ck := connectRound(t, e, c) // a real user, from 192.0.2.1
+	codes := map[int]int{}
+	for i := range 1000 {
+		req := httptest.NewRequest(http.MethodGet, "https://app.acme.example/connect", nil)
+		req.RemoteAddr = "198.51.100.7:" + strconv.Itoa(1024+i)
+		rec := httptest.NewRecorder()
+		c.Start().ServeHTTP(rec, req)
+		codes[rec.Code]++
+		if rec.Code == http.StatusTooManyRequests && rec.Header().Get("Retry-After") == "" {
+			t.Fatal("429 without Retry-After")
+		}
+	}
+	if codes[http.StatusFound] != 20 || codes[http.StatusTooManyRequests] != 980 {
+		t.Errorf("one source, 1000 starts: %v, want 20 started and 980 refused", codes)
+	}
+	for i := range 200 { // many sources fill the store
+		req := httptest.NewRequest(http.MethodGet, "https://app.acme.example/connect", nil)
+		req.RemoteAddr = "203.0.113." + strconv.Itoa(i%250) + ":1"
+		c.Start().ServeHTTP(httptest.NewRecorder(), req)
+	}
+	if n := pend.Len(); n != 100 {
+		t.Errorf("the store holds %d flows, want its Max 100", n)
+	}
+	if rec := callback(c, target, ck); !strings.Contains(rec.Body.String(), "Connected: Enabled") {
+		t.Errorf("the real user's flow after the flood: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// A browser with five flows in progress must finish one first.
+func TestConnectPerBrowser(t *testing.T) {
+	t.Parallel()
+	e := newFakeEnv(t, envOpts{public: true})
+	c := &oauth2.Connect{Client: e.client}
+	var jar []*http.Cookie
+	for i := range 6 {
+		req := httptest.NewRequest(http.MethodGet, "https://app.acme.example/connect", nil)
+		for _, ck := range jar {
+			req.AddCookie(ck)
+		}
+		rec := httptest.NewRecorder()
+		c.Start().ServeHTTP(rec, req)
+		want := http.StatusFound
+		if i == 5 {
+			want = http.StatusTooManyRequests
+		}
+		if rec.Code != want {
+			t.Fatalf("start %d: %d, want %d", i+1, rec.Code, want)
+		}
+		jar = append(jar, rec.Result().Cookies()...)
 	}
 }
 

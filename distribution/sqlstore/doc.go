@@ -10,8 +10,8 @@
 //	keys, err := sqlstore.NewKeyring(key)
 //
 //	tokens, err := sqlstore.NewTokenStore(ctx, db, keys)
-//	pending, err := sqlstore.NewPendingStore(ctx, db, keys)
-//	connect := &oauth2.Connect{Client: client, Pending: pending, Store: tokens.OAuth2(tenant)}
+//	pending, err := sqlstore.NewPendingStore[*oauth2.Authorization](ctx, db, keys)
+//	connect := &oauth2.Connect{Client: client, Pending: pending, StoreFor: func(t string) oauth2.TokenStore { return tokens.OAuth2(t) }}
 //
 //	leases, err := sqlstore.NewLeases(ctx, db)
 //	refresher, err := sqlstore.NewRefresher(client, tokens.OAuth2(tenant), leases)

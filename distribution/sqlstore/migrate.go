@@ -197,6 +197,7 @@ type options struct {
 	ahead    time.Duration
 	leaseTTL time.Duration
 	owner    string
+	max      int
 }
 
 // WithClock sets the clock the store uses for expiry and timestamps
@@ -211,8 +212,21 @@ func WithClock(now func() time.Time) Option {
 	}
 }
 
+// WithMaxPending sets how many flows a PendingStore keeps in progress
+// (default 10,000); past it, Put refuses with
+// distribution.ErrTooManyPending.
+func WithMaxPending(n int) Option {
+	return func(o *options) error {
+		if n <= 0 {
+			return fmt.Errorf("sqlstore: max pending %d must be positive", n)
+		}
+		o.max = n
+		return nil
+	}
+}
+
 // WithTTL sets how long a pending authorization may wait for its
-// callback (default 15 minutes, as oauth2.MemoryPending).
+// callback (default 15 minutes, as distribution.MemoryPending).
 func WithTTL(d time.Duration) Option {
 	return func(o *options) error {
 		if d <= 0 {

@@ -10,28 +10,38 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/distribution/oauth2"
+	"github.com/nsdist/nsdist/distribution/tba"
 )
 
-// PendingStore keeps started OAuth 2.0 authorizations (state → flow) in
-// the table nsdist_pending, for replicas behind a load balancer: the
-// callback may reach another replica than the one that started the flow.
-// A state is kept as its SHA-256 only; the flow (with its PKCE verifier)
-// is sealed like a token, bound to that hash. Take deletes the row in the
+// PendingStore keeps started Connect flows (state → flow) in the table
+// nsdist_pending, for replicas behind a load balancer: the callback may
+// reach another replica than the one that started the flow. F is the
+// channel's flow: *oauth2.Authorization for oauth2.Connect, tba.Token
+// (the request token) for tba.Connect. A state is kept as its SHA-256
+// only; the flow (with its PKCE verifier or request token secret) is
+// sealed like a token, bound to that hash. Take deletes the row in the
 // statement that reads it, so a state is used once across every replica.
-// Rows live the TTL (default 15 minutes); Put clears expired ones. Use
+// Rows live the TTL (default 15 minutes); Put clears expired ones, and
+// refuses with distribution.ErrTooManyPending when 10,000 are in
+// progress (WithMaxPending), rather than evicting any. Use
 // NewPendingStore.
-type PendingStore struct {
+type PendingStore[F any] struct {
 	base
 	keys *Keyring
 	ttl  time.Duration
+	max  int
 }
 
-var _ oauth2.PendingStore = (*PendingStore)(nil)
+var (
+	_ distribution.PendingStore[*oauth2.Authorization] = (*PendingStore[*oauth2.Authorization])(nil)
+	_ distribution.PendingStore[tba.Token]             = (*PendingStore[tba.Token])(nil)
+)
 
 // NewPendingStore migrates db's schema and returns the store. Options:
-// [WithTTL], [WithClock].
-func NewPendingStore(ctx context.Context, db *sql.DB, keys *Keyring, opts ...Option) (*PendingStore, error) {
+// [WithTTL], [WithMaxPending], [WithClock].
+func NewPendingStore[F any](ctx context.Context, db *sql.DB, keys *Keyring, opts ...Option) (*PendingStore[F], error) {
 	if keys == nil {
 		return nil, errors.New("sqlstore: nil Keyring: use NewKeyring(ParseKey(NSDIST_STORE_KEY))")
 	}
@@ -43,7 +53,11 @@ func NewPendingStore(ctx context.Context, db *sql.DB, keys *Keyring, opts ...Opt
 	if ttl == 0 {
 		ttl = 15 * time.Minute
 	}
-	return &PendingStore{base: b, keys: keys, ttl: ttl}, nil
+	limit := o.max
+	if limit == 0 {
+		limit = 10000
+	}
+	return &PendingStore[F]{base: b, keys: keys, ttl: ttl, max: limit}, nil
 }
 
 func stateHash(state string) string {
@@ -51,15 +65,16 @@ func stateHash(state string) string {
 	return hex.EncodeToString(h[:])
 }
 
-type pendingSealed struct {
-	Authorization *oauth2.Authorization `json:"authorization"`
-	Session       string                `json:"session"`
-	Tenant        string                `json:"tenant,omitempty"`
-	Created       time.Time             `json:"created"`
+type pendingSealed[F any] struct {
+	Flow    F         `json:"flow"`
+	Session string    `json:"session"`
+	Tenant  string    `json:"tenant,omitempty"`
+	Source  string    `json:"source,omitempty"`
+	Created time.Time `json:"created"`
 }
 
-// Put implements oauth2.PendingStore. A state already pending is refused.
-func (s *PendingStore) Put(ctx context.Context, state string, p oauth2.Pending) error {
+// Put implements distribution.PendingStore. A state already pending is refused.
+func (s *PendingStore[F]) Put(ctx context.Context, state string, p distribution.Pending[F]) error {
 	if state == "" {
 		return errors.New("sqlstore: empty state")
 	}
@@ -67,7 +82,14 @@ func (s *PendingStore) Put(ctx context.Context, state string, p oauth2.Pending) 
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM nsdist_pending WHERE expires_ms < $1`, now.UnixMilli()); err != nil {
 		return fmt.Errorf("sqlstore: pending: clear expired: %w", err)
 	}
-	b, err := json.Marshal(pendingSealed{Authorization: p.Authorization, Session: p.Session, Tenant: p.Tenant, Created: p.Created})
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM nsdist_pending`).Scan(&n); err != nil {
+		return fmt.Errorf("sqlstore: pending: count: %w", err)
+	}
+	if n >= s.max {
+		return distribution.ErrTooManyPending
+	}
+	b, err := json.Marshal(pendingSealed[F]{Flow: p.Flow, Session: p.Session, Tenant: p.Tenant, Source: p.Source, Created: p.Created})
 	if err != nil {
 		return fmt.Errorf("sqlstore: pending: %w", err)
 	}
@@ -87,10 +109,10 @@ func (s *PendingStore) Put(ctx context.Context, state string, p oauth2.Pending) 
 	return nil
 }
 
-// Take implements oauth2.PendingStore: the first Take of a state, on any
-// replica, gets the flow; every later one, and any after the TTL, gets
-// oauth2.ErrNoPending.
-func (s *PendingStore) Take(ctx context.Context, state string) (oauth2.Pending, error) {
+// Take implements distribution.PendingStore: the first Take of a state,
+// on any replica, gets the flow; every later one, and any after the TTL,
+// gets distribution.ErrNoPending.
+func (s *PendingStore[F]) Take(ctx context.Context, state string) (distribution.Pending[F], error) {
 	h := stateHash(state)
 	var keyID string
 	var sealed []byte
@@ -98,21 +120,21 @@ func (s *PendingStore) Take(ctx context.Context, state string) (oauth2.Pending, 
 	err := s.db.QueryRowContext(ctx, `DELETE FROM nsdist_pending WHERE state_hash = $1 RETURNING key_id, sealed, expires_ms`, h).
 		Scan(&keyID, &sealed, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
-		return oauth2.Pending{}, oauth2.ErrNoPending
+		return distribution.Pending[F]{}, distribution.ErrNoPending
 	}
 	if err != nil {
-		return oauth2.Pending{}, fmt.Errorf("sqlstore: pending: %w", err)
+		return distribution.Pending[F]{}, fmt.Errorf("sqlstore: pending: %w", err)
 	}
 	if s.now().UnixMilli() > expires {
-		return oauth2.Pending{}, oauth2.ErrNoPending
+		return distribution.Pending[F]{}, distribution.ErrNoPending
 	}
 	pt, err := s.keys.open("nsdist_pending", "state "+h[:12]+"…", keyID, sealed, assocData("nsdist_pending", h))
 	if err != nil {
-		return oauth2.Pending{}, err
+		return distribution.Pending[F]{}, err
 	}
-	var v pendingSealed
+	var v pendingSealed[F]
 	if err := json.Unmarshal(pt, &v); err != nil {
-		return oauth2.Pending{}, fmt.Errorf("sqlstore: pending: decrypted but not a flow: %w", err)
+		return distribution.Pending[F]{}, fmt.Errorf("sqlstore: pending: decrypted but not a flow: %w", err)
 	}
-	return oauth2.Pending{Authorization: v.Authorization, Session: v.Session, Tenant: v.Tenant, Created: v.Created}, nil
+	return distribution.Pending[F]{Flow: v.Flow, Session: v.Session, Tenant: v.Tenant, Source: v.Source, Created: v.Created}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/nsdist/nsdist"
+	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/distribution/oauth2"
 	"github.com/nsdist/nsdist/distribution/sqlstore"
 	"github.com/nsdist/nsdist/distribution/tba"
@@ -128,7 +130,7 @@ func TestSecretsNeverInClear(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ps, err := sqlstore.NewPendingStore(ctx, db, kr)
+		ps, err := sqlstore.NewPendingStore[*oauth2.Authorization](ctx, db, kr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,7 +142,14 @@ func TestSecretsNeverInClear(t *testing.T) {
 			t.Fatal(err)
 		}
 		a := &oauth2.Authorization{State: secrets[5], Verifier: secrets[4], URL: "https://system.netsuite.com/app/login/oauth2/authorize.nl?state=" + secrets[5]}
-		if err := ps.Put(ctx, secrets[5], oauth2.Pending{Authorization: a, Session: "s", Created: t0}); err != nil {
+		if err := ps.Put(ctx, secrets[5], distribution.Pending[*oauth2.Authorization]{Flow: a, Session: "s", Created: t0}); err != nil {
+			t.Fatal(err)
+		}
+		pt, err := sqlstore.NewPendingStore[tba.Token](ctx, db, kr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := pt.Put(ctx, "tba-state-0123456789", distribution.Pending[tba.Token]{Flow: tba.Token{ID: secrets[3] + "R", Secret: secrets[2] + "R"}, Created: t0}); err != nil {
 			t.Fatal(err)
 		}
 		raw := b.raw(t)
@@ -306,9 +315,9 @@ func TestPendingStore(t *testing.T) {
 		ctx := t.Context()
 		clk := &clock{now: t0}
 		kr := mustKeyring(t, mustKey(t))
-		replicas := make([]*sqlstore.PendingStore, 2)
+		replicas := make([]*sqlstore.PendingStore[*oauth2.Authorization], 2)
 		for i := range replicas {
-			s, err := sqlstore.NewPendingStore(ctx, b.open(t), kr, sqlstore.WithClock(clk.Now), sqlstore.WithTTL(10*time.Minute))
+			s, err := sqlstore.NewPendingStore[*oauth2.Authorization](ctx, b.open(t), kr, sqlstore.WithClock(clk.Now), sqlstore.WithTTL(10*time.Minute))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -317,7 +326,7 @@ func TestPendingStore(t *testing.T) {
 		a := &oauth2.Authorization{URL: "https://123456.app.netsuite.com/app/login/oauth2/authorize.nl", State: oauth2.NewState(),
 			Verifier: "v3rifier-0123456789012345678901234567890123", Account: "123456", RedirectURL: "https://app.example/cb",
 			Scopes: []oauth2.Scope{oauth2.ScopeRESTWebServices}, Created: t0}
-		want := oauth2.Pending{Authorization: a, Session: "hash", Tenant: "acme-eu", Created: t0}
+		want := distribution.Pending[*oauth2.Authorization]{Flow: a, Session: "hash", Tenant: "acme-eu", Source: "192.0.2.1", Created: t0}
 		if err := replicas[0].Put(ctx, a.State, want); err != nil {
 			t.Fatal(err)
 		}
@@ -336,7 +345,7 @@ func TestPendingStore(t *testing.T) {
 					if diff := cmp.Diff(want, p, cmpopts.IgnoreUnexported(oauth2.Authorization{})); diff != "" {
 						t.Errorf("Take mismatch (-want +got):\n%s", diff)
 					}
-				case !errors.Is(err, oauth2.ErrNoPending):
+				case !errors.Is(err, distribution.ErrNoPending):
 					t.Errorf("Take = %v", err)
 				}
 			})
@@ -350,11 +359,27 @@ func TestPendingStore(t *testing.T) {
 			t.Fatal(err)
 		}
 		clk.Add(10*time.Minute + time.Second)
-		if _, err := replicas[1].Take(ctx, "state-expiring-0123456789"); !errors.Is(err, oauth2.ErrNoPending) {
+		if _, err := replicas[1].Take(ctx, "state-expiring-0123456789"); !errors.Is(err, distribution.ErrNoPending) {
 			t.Errorf("Take after the TTL = %v, want ErrNoPending", err)
 		}
-		if _, err := replicas[1].Take(ctx, "never-put-0123456789012345"); !errors.Is(err, oauth2.ErrNoPending) {
+		if _, err := replicas[1].Take(ctx, "never-put-0123456789012345"); !errors.Is(err, distribution.ErrNoPending) {
 			t.Errorf("Take of an unknown state = %v, want ErrNoPending", err)
+		}
+		// full: a new flow is refused, the ones in progress stay
+		small, err := sqlstore.NewPendingStore[*oauth2.Authorization](ctx, b.open(t), kr, sqlstore.WithClock(clk.Now), sqlstore.WithMaxPending(3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 3 {
+			if err := small.Put(ctx, "full-"+strconv.Itoa(i), want); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := small.Put(ctx, "full-3", want); !errors.Is(err, distribution.ErrTooManyPending) {
+			t.Errorf("Put past WithMaxPending = %v, want ErrTooManyPending", err)
+		}
+		if _, err := small.Take(ctx, "full-0"); err != nil {
+			t.Errorf("a flow in progress after the refusal: %v", err)
 		}
 	})
 }

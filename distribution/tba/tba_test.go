@@ -12,14 +12,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/nsdist/nsdist"
-	"github.com/nsdist/nsdist/approval"
-	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/soap"
 )
 
@@ -310,66 +307,6 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	return r.next.RoundTrip(req)
 }
 
-// The Connect handlers end to end: a browser that follows redirects and
-// submits the consent form lands on a page saying Enabled or waiting.
-func TestConnectHandlers(t *testing.T) {
-	t.Parallel()
-	for _, approvalRequired := range []bool{false, true} {
-		e := setup(t, approvalRequired, nstest.IntegrationSpec{})
-		e.customer.SetConsentUser("admin@customer.example")
-		ai, err := distribution.NewAutoInstaller(approval.Record{Name: "Acme Sync", TBA: true, TBAAuthFlow: true}, tba.WithProber(e.fake.ClientOptions()...))
-		if err != nil {
-			t.Fatal(err)
-		}
-		store := &tba.MemoryStore{}
-		conn := &tba.Connect{Client: e.client, Consumer: e.consumer, Store: store, Installer: ai}
-		mux := http.NewServeMux()
-		mux.Handle("/connect", conn.Start())
-		mux.Handle("/netsuite/callback", conn.Callback())
-		app := httptest.NewServer(mux)
-		t.Cleanup(app.Close)
-		// the record's callback is the app's public URL; route it to the test server
-		conn.CallbackURL = "https://app.acme.example/netsuite/callback"
-		browser := &http.Client{Transport: routeApp{app: app, fake: e.fake.Transport()}}
-		resp, err := browser.Get("https://app.acme.example/connect")
-		if err != nil {
-			t.Fatal(err)
-		}
-		page, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		form := url.Values{"oauth_token": {between(string(page), `name="oauth_token" value="`, `"`)}, "state": {between(string(page), `name="state" value="`, `"`)},
-			"company": {"123456_SB1"}, "email": {"admin@customer.example"}, "password": {"pw"}, "action": {"allow"}}
-		resp, err = browser.PostForm("https://system.netsuite.com/app/login/secure/authorizetoken.nl", form)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		want := "Connected: Enabled"
-		if approvalRequired {
-			want = "Connected: waiting for approval"
-		}
-		if !strings.Contains(string(out), want) {
-			t.Errorf("result page (approval %v):\n%s", approvalRequired, out)
-		}
-		if approvalRequired && !strings.Contains(string(out), "ask your administrator to open Setup &gt; Integration &gt; Manage Integrations") {
-			t.Errorf("no administrator step:\n%s", out)
-		}
-		if _, ok := store.Get("123456_SB1"); !ok {
-			t.Error("token not stored")
-		}
-		// the state is single use
-		resp, err = browser.Get("https://app.acme.example/netsuite/callback?" + resp.Request.URL.RawQuery)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if resp.StatusCode != http.StatusBadRequest {
-			t.Errorf("replayed callback: status %d", resp.StatusCode)
-		}
-		resp.Body.Close()
-	}
-}
-
 func between(s, a, b string) string {
 	i := strings.Index(s, a)
 	if i < 0 {
@@ -380,20 +317,6 @@ func between(s, a, b string) string {
 }
 
 // routeApp sends app.acme.example to the test app and NetSuite hosts to the fake.
-type routeApp struct {
-	app  *httptest.Server
-	fake http.RoundTripper
-}
-
-func (r routeApp) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.Hostname() == "app.acme.example" {
-		c := req.Clone(req.Context())
-		c.URL.Scheme, c.URL.Host = "http", strings.TrimPrefix(r.app.URL, "http://")
-		return http.DefaultTransport.RoundTrip(c)
-	}
-	return r.fake.RoundTrip(req)
-}
-
 // TestIssueTokenRefusedByTheAccount: once the record is Blocked in the
 // account, or Token-Based Authentication is off there, issuetoken answers
 // with the code for that cause, and NextStep sends the administrator to

@@ -25,6 +25,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -129,17 +130,28 @@ func openStores(ctx context.Context, dsn string, key sqlstore.Key, cfg *connecta
 	}
 	keys, err := sqlstore.NewKeyring(key)
 	if err == nil {
-		var tokens *sqlstore.TokenStore
-		if tokens, err = sqlstore.NewTokenStore(ctx, db, keys); err == nil {
-			var pending *sqlstore.PendingStore
-			if pending, err = sqlstore.NewPendingStore(ctx, db, keys); err == nil {
-				cfg.Pending = pending
-				cfg.OAuth2Tokens = func(tenant string) oauth2.TokenStore { return tokens.OAuth2(tenant) }
-				cfg.TBATokens = func(tenant string) tba.TokenStore { return tokens.TBA(tenant) }
-				return func() { _ = db.Close() }, nil
-			}
-		}
+		err = sqlStores(ctx, db, keys, cfg)
+	}
+	if err == nil {
+		return func() { _ = db.Close() }, nil
 	}
 	_ = db.Close()
 	return nil, err
+}
+
+// sqlStores points cfg's token and pending stores at db.
+func sqlStores(ctx context.Context, db *sql.DB, keys *sqlstore.Keyring, cfg *connectapp.Config) error {
+	tokens, err := sqlstore.NewTokenStore(ctx, db, keys)
+	if err != nil {
+		return err
+	}
+	if cfg.OAuth2Pending, err = sqlstore.NewPendingStore[*oauth2.Authorization](ctx, db, keys); err != nil {
+		return err
+	}
+	if cfg.TBAPending, err = sqlstore.NewPendingStore[tba.Token](ctx, db, keys); err != nil {
+		return err
+	}
+	cfg.OAuth2Tokens = func(tenant string) oauth2.TokenStore { return tokens.OAuth2(tenant) }
+	cfg.TBATokens = func(tenant string) tba.TokenStore { return tokens.TBA(tenant) }
+	return nil
 }

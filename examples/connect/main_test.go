@@ -68,6 +68,11 @@ func TestConnectWithSQLite(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the app did not come up: %v; %s", err, stderr.String())
 	}
+	if resp, err := browser.PostForm(base+"/login", url.Values{"user": {"demo"}, "password": {"demo"}}); err != nil {
+		t.Fatal(err)
+	} else {
+		resp.Body.Close()
+	}
 	consent, err := get(browser, base+"/connect")
 	if err != nil {
 		t.Fatal(err)

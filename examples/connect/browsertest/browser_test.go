@@ -62,6 +62,8 @@ func TestConnectInChromium(t *testing.T) {
 		var shot []byte
 		err = chromedp.Do(ctx,
 			chromedp.Navigate(base+"/"),
+			chromedp.Click(chromedp.ID("signin")),
+			chromedp.WaitVisible(chromedp.ID("connect")),
 			chromedp.Click(chromedp.ID("connect")),
 			chromedp.WaitVisible(chromedp.ID("allow")),
 			chromedp.Click(chromedp.ID("allow")),
@@ -85,13 +87,13 @@ func TestConnectInChromium(t *testing.T) {
 			t.Fatalf("%s approval=%v: %v", auth, approval, err)
 		}
 		want := map[string]map[bool]string{
-			"oauth2": {false: "Connected: Enabled", true: "Connected: most likely waiting for approval"},
+			"oauth2": {false: "Connected: Enabled", true: "Connected: waiting for approval"},
 			"tba":    {false: "Connected: Enabled", true: "Connected: waiting for approval"},
 		}[auth][approval]
 		if headline != want {
 			t.Errorf("%s approval=%v: headline %q, want %q", auth, approval, headline, want)
 		}
-		if approval && !strings.Contains(next, "ask your administrator to open Setup > Integration > Manage Integrations, edit Acme Sync") {
+		if approval && !strings.Contains(next, "must open Setup > Integration > Manage Integrations") {
 			t.Errorf("%s: next step %q", auth, next)
 		}
 		if len(shot) < 1000 {

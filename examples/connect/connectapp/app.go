@@ -20,6 +20,7 @@ import (
 	"github.com/nsdist/nsdist/distribution/nstest"
 	"github.com/nsdist/nsdist/distribution/oauth2"
 	"github.com/nsdist/nsdist/distribution/tba"
+	"github.com/nsdist/nsdist/internal/connectflow"
 )
 
 // Config chooses the channel and the stores.
@@ -29,12 +30,17 @@ type Config struct {
 	Auth            string
 	RequireApproval bool
 	// OAuth2Tokens gives the token store of a vendor tenant; nil keeps
-	// tokens in memory. Pending is shared by replicas; nil is in memory.
-	OAuth2Tokens func(tenant string) oauth2.TokenStore
-	Pending      oauth2.PendingStore
+	// tokens in memory. The pending stores are shared by replicas; nil
+	// keeps flows in memory.
+	OAuth2Tokens  func(tenant string) oauth2.TokenStore
+	OAuth2Pending distribution.PendingStore[*oauth2.Authorization]
 	// TBATokens gives the TBA token store of a vendor tenant; nil keeps
-	// them in memory (App.TBAStore).
-	TBATokens func(tenant string) tba.TokenStore
+	// them in memory (App.TBAStore, one tenant's).
+	TBATokens  func(tenant string) tba.TokenStore
+	TBAPending distribution.PendingStore[tba.Token]
+	// NetSuiteBase, when set, is a NetSuite (examples/fakenetsuite) the app
+	// talks to instead of its own in-process fake; see NewApp.
+	NetSuiteBase string
 }
 
 // App is the example web app with its fake NetSuite.
@@ -79,9 +85,66 @@ func (s tenantStore) SaveToken(_ context.Context, tok *oauth2.Token) error {
 	return nil
 }
 
-// TenantCookie names the vendor's tenant in this demo: the home page sets
-// it, as the vendor's own login would.
-const TenantCookie = "acme_tenant"
+// SessionCookie is the vendor app's own sign-in session. Its value is a
+// random id the app maps to the tenant: the browser cannot choose its
+// tenant. The demo has one user, "demo" with password "demo", of the
+// tenant "demo-tenant"; a real app has its own login here.
+const SessionCookie = "acme_session"
+
+// logins stands in for the vendor's own login: session id → tenant.
+type logins struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (l *logins) tenant(r *http.Request) (string, error) {
+	c, err := r.Cookie(SessionCookie)
+	if err != nil {
+		return "", errors.New("not signed in")
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	t, ok := l.m[c.Value]
+	if !ok {
+		return "", errors.New("not signed in")
+	}
+	return t, nil
+}
+
+func (l *logins) login(w http.ResponseWriter, r *http.Request) {
+	if connectflow.CrossSite(r) {
+		http.Error(w, "refused: sign in from this app's own page", http.StatusForbidden)
+		return
+	}
+	if r.PostFormValue("user") != "demo" || r.PostFormValue("password") != "demo" {
+		http.Error(w, "unknown user or wrong password (the demo user is demo / demo)", http.StatusUnauthorized)
+		return
+	}
+	id := oauth2.NewState()
+	l.mu.Lock()
+	if l.m == nil {
+		l.m = map[string]string{}
+	}
+	l.m[id] = "demo-tenant"
+	l.mu.Unlock()
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: id, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, //nolint:gosec // G124: the demo serves plain http on localhost; a real app sets Secure
+		Secure: r.TLS != nil})
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+func (l *logins) home(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if _, err := l.tenant(r); err != nil {
+		_, _ = io.WriteString(w, `<!DOCTYPE html><html><head><title>Acme Sync</title></head><body>
+<h1>Acme Sync</h1><p>Sign in (demo / demo) to connect your NetSuite account.</p>
+<form method="post" action="/login" id="login"><input name="user" value="demo"> <input type="password" name="password" value="demo">
+<button id="signin" type="submit">Sign in</button></form></body></html>`)
+		return
+	}
+	_, _ = io.WriteString(w, `<!DOCTYPE html><html><head><title>Acme Sync</title></head><body>
+<h1>Acme Sync</h1><p>Connect your NetSuite account to start syncing.</p>
+<p><a id="connect" href="/connect">Connect NetSuite</a></p></body></html>`)
+}
 
 // NewApp builds the app for its public base URL (scheme://host:port).
 func NewApp(base string, cfg Config) (*App, error) {
@@ -100,17 +163,9 @@ func NewApp(base string, cfg Config) (*App, error) {
 	callback := base + "/netsuite/callback"
 	app := &App{Fake: fake, Tokens: &TenantTokens{}, TBAStore: &tba.MemoryStore{}}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		// the vendor's own login stands behind this; the demo has one tenant
-		if _, err := r.Cookie(TenantCookie); err != nil {
-			http.SetCookie(w, &http.Cookie{Name: TenantCookie, Value: "demo-tenant", Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, //nolint:gosec // G124: the demo serves plain http on localhost; a real app sets Secure
-				Secure: r.TLS != nil})
-		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_, _ = io.WriteString(w, `<!DOCTYPE html><html><head><title>Acme Sync</title></head><body>
-<h1>Acme Sync</h1><p>Connect your NetSuite account to start syncing.</p>
-<p><a id="connect" href="/connect">Connect NetSuite</a></p></body></html>`)
-	})
+	users := &logins{}
+	mux.HandleFunc("GET /{$}", users.home)
+	mux.HandleFunc("POST /login", users.login)
 	uiHost := cust.ID().AppHost()
 	proxy := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
@@ -135,14 +190,8 @@ func NewApp(base string, cfg Config) (*App, error) {
 		if storeFor == nil {
 			storeFor = app.Tokens.For
 		}
-		conn := &oauth2.Connect{Client: client, Options: oauth2.AuthorizeOptions{Account: cust.ID()}, Pending: cfg.Pending, StoreFor: storeFor, RecordName: rec.Name,
-			Tenant: func(r *http.Request) (string, error) {
-				c, err := r.Cookie(TenantCookie)
-				if err != nil || c.Value == "" {
-					return "", errors.New("no tenant")
-				}
-				return c.Value, nil
-			}}
+		conn := &oauth2.Connect{Client: client, Options: oauth2.AuthorizeOptions{Account: cust.ID()}, Pending: cfg.OAuth2Pending, StoreFor: storeFor,
+			RecordName: rec.Name, Tenant: users.tenant}
 		// a browser cannot reach the fake's NetSuite host names: the authorize
 		// page is served through the app
 		mux.Handle("GET /connect", rewriteLocation(conn.Start(), base))
@@ -166,15 +215,17 @@ func NewApp(base string, cfg Config) (*App, error) {
 			fake.Close()
 			return nil, err
 		}
-		var store tba.TokenStore = app.TBAStore
-		if cfg.TBATokens != nil {
-			store = cfg.TBATokens("demo-tenant") // tba.Connect has one tenant
+		storeFor := cfg.TBATokens
+		if storeFor == nil {
+			storeFor = func(string) tba.TokenStore { return app.TBAStore }
 		}
 		conn := &tba.Connect{
 			Client:        tc,
 			Consumer:      tba.Consumer{Key: rec.ConsumerKey, Secret: rec.ConsumerSecret},
 			CallbackURL:   callback,
-			Store:         store,
+			StoreFor:      storeFor,
+			Pending:       cfg.TBAPending,
+			Tenant:        users.tenant,
 			Installer:     ai,
 			AuthorizeBase: base,
 		}

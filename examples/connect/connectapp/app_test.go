@@ -78,8 +78,10 @@ func TestConnectEndToEnd(t *testing.T) {
 			base, app := serve(t, Config{Auth: auth, RequireApproval: approval})
 			jar, _ := cookiejar.New(nil)
 			browser := &http.Client{Jar: jar}
-			home := get(t, browser, base+"/")
-			if !strings.Contains(home, `href="/connect"`) {
+			if home := get(t, browser, base+"/"); !strings.Contains(home, `id="signin"`) || strings.Contains(home, `href="/connect"`) {
+				t.Fatalf("home page before signing in:\n%s", home)
+			}
+			if home := signIn(t, browser, base); !strings.Contains(home, `href="/connect"`) {
 				t.Fatalf("home page:\n%s", home)
 			}
 			consent := get(t, browser, base+"/connect")
@@ -89,13 +91,13 @@ func TestConnectEndToEnd(t *testing.T) {
 			_, b := submit(t, browser, base, consent, "allow")
 			b = html.UnescapeString(b)
 			want := map[string]map[bool]string{
-				"oauth2": {false: "Connected: Enabled", true: "Connected: most likely waiting for approval"},
+				"oauth2": {false: "Connected: Enabled", true: "Connected: waiting for approval"},
 				"tba":    {false: "Connected: Enabled", true: "Connected: waiting for approval"},
 			}[auth][approval]
 			if !strings.Contains(b, want) {
 				t.Errorf("%s approval=%v result:\n%s", auth, approval, b)
 			}
-			if approval && !strings.Contains(b, "ask your administrator to open Setup > Integration > Manage Integrations, edit Acme Sync") {
+			if approval && !strings.Contains(b, "must open Setup > Integration > Manage Integrations") {
 				t.Errorf("%s: no administrator's step:\n%s", auth, b)
 			}
 			switch auth {
@@ -104,7 +106,7 @@ func TestConnectEndToEnd(t *testing.T) {
 					t.Errorf("oauth2 tokens of the tenant: %v", toks)
 				}
 			case "tba":
-				if _, ok := app.TBAStore.Get("123456"); !ok {
+				if _, ok := app.TBAStore.Get("123456"); !ok { // the in-memory store is one tenant's
 					t.Error("tba token not stored")
 				}
 			}
@@ -122,7 +124,7 @@ func TestConnectDeny(t *testing.T) {
 		base, _ := serve(t, Config{Auth: auth})
 		jar, _ := cookiejar.New(nil)
 		browser := &http.Client{Jar: jar}
-		get(t, browser, base+"/")
+		signIn(t, browser, base)
 		consent := get(t, browser, base+"/connect")
 		status, b := submit(t, browser, base, consent, "deny")
 		b = html.UnescapeString(b)
@@ -139,7 +141,12 @@ func TestConnectStartGuards(t *testing.T) {
 	base, _ := serve(t, Config{})
 	req, _ := http.NewRequest(http.MethodGet, base+"/connect", nil)
 	req.Header.Set("Sec-Fetch-Site", "cross-site")
-	req.AddCookie(&http.Cookie{Name: TenantCookie, Value: "demo-tenant"})
+	jar, _ := cookiejar.New(nil)
+	signIn(t, &http.Client{Jar: jar}, base)
+	u, _ := url.Parse(base)
+	for _, c := range jar.Cookies(u) {
+		req.AddCookie(c)
+	}
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := noRedirect.Do(req)
 	if err != nil {
@@ -157,6 +164,55 @@ func TestConnectStartGuards(t *testing.T) {
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("Start without the vendor's session: %d", resp.StatusCode)
 	}
+	// a session id the browser makes up names no tenant
+	req, _ = http.NewRequest(http.MethodGet, base+"/connect", nil)
+	req.AddCookie(&http.Cookie{Name: SessionCookie, Value: "demo-tenant"})
+	if resp, err = noRedirect.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("Start with a made-up session: %d", resp.StatusCode)
+	}
+	// a wrong password, and a sign-in another site posts, are refused
+	for _, h := range []map[string]string{{}, {"Origin": "https://evil.example"}} {
+		body := "user=demo&password=demo"
+		if len(h) == 0 {
+			body = "user=demo&password=guess"
+		}
+		req, _ := http.NewRequest(http.MethodPost, base+"/login", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		want := http.StatusSeeOther
+		for k, v := range h {
+			req.Header.Set(k, v)
+			want = http.StatusForbidden
+		}
+		if len(h) == 0 {
+			want = http.StatusUnauthorized
+		}
+		if resp, err = noRedirect.Do(req); err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("login %v: %d, want %d", h, resp.StatusCode, want)
+		}
+	}
+}
+
+// signIn signs the browser in as the demo user and returns the home page.
+func signIn(t *testing.T, browser *http.Client, base string) string {
+	t.Helper()
+	resp, err := browser.PostForm(base+"/login", url.Values{"user": {"demo"}, "password": {"demo"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("sign in: %d %s", resp.StatusCode, b)
+	}
+	return string(b)
 }
 
 func get(t *testing.T, c *http.Client, u string) string {
