@@ -11,7 +11,19 @@
 // NetSuite host names:
 //
 //	go run ./examples/connect -addr localhost:8080 -require-approval
-//	open http://localhost:8080, click Connect NetSuite, then Allow
+//	open http://localhost:8080, sign in (demo / demo), click Connect NetSuite, then Allow
+//
+// -netsuite-base URL runs it against a NetSuite at URL instead, such as
+// examples/fakenetsuite: every request goes there with NetSuite's host in
+// the Host header, and the browser is sent there for NetSuite's pages.
+// The record is then the server's: -client-id ($NETSUITE_CLIENT_ID, with
+// $NETSUITE_CLIENT_SECRET for a confidential client), or for -auth tba
+// $NETSUITE_CONSUMER_KEY and $NETSUITE_CONSUMER_SECRET; -account names the
+// customer ($NETSUITE_ACCOUNT; empty lets the user choose). Its redirect
+// URI (callback URL) must be http://<addr>/netsuite/callback.
+//
+// The app's own sign-in (demo / demo) stands in for the vendor's login:
+// the tokens are stored for its tenant, "demo-tenant".
 //
 // -db keeps tokens (encrypted with AES-256-GCM) and pending authorizations
 // in a database, so that the app survives restarts and several replicas can
@@ -37,10 +49,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/distribution/oauth2"
 	"github.com/nsdist/nsdist/distribution/sqlstore"
 	"github.com/nsdist/nsdist/distribution/tba"
 	"github.com/nsdist/nsdist/examples/connect/connectapp"
+	"github.com/nsdist/nsdist/internal/nsbase"
 )
 
 func main() {
@@ -56,15 +70,24 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	auth := fs.String("auth", "oauth2", "oauth2 (the authorization code grant with PKCE) or tba (the three-step flow)")
 	requireApproval := fs.Bool("require-approval", false, "the fake customer account requires approval of new integrations")
 	dsn := fs.String("db", "", "keep tokens and pending authorizations in sqlite:PATH or postgres://…; key from $NSDIST_STORE_KEY")
+	base := fs.String("netsuite-base", "", "talk to the NetSuite at this scheme://host:port (examples/fakenetsuite) instead of the in-process fake")
+	clientID := fs.String("client-id", os.Getenv("NETSUITE_CLIENT_ID"), "with -netsuite-base: the record's client ID ($NETSUITE_CLIENT_ID)")
+	account := fs.String("account", os.Getenv("NETSUITE_ACCOUNT"), "with -netsuite-base: the customer's account id ($NETSUITE_ACCOUNT); empty: the user chooses")
+	recordName := fs.String("record-name", "", "with -netsuite-base: the record's name, for the explanations")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, `usage: connect [-addr HOST:PORT] [-auth oauth2|tba] [-require-approval] [-db sqlite:PATH|postgres://URL]
+               [-netsuite-base URL [-client-id ID] [-account ID] [-record-name NAME]]
 
 A "Connect NetSuite" web app on a fake NetSuite: the OAuth 2.0 code grant
 (or -auth tba, the TBA three-step flow) installs the integration record,
 the token is stored for the vendor's tenant, and the page says Enabled or
-waiting for approval. Environment: NSDIST_STORE_KEY (with -db) is 32
-random bytes in base64. Exit: 0 after Ctrl-C, 1 when it cannot serve, 2
-for bad flags.`)
+waiting for approval. Sign in as demo / demo (the vendor's login stand-in).
+With -netsuite-base it talks to that NetSuite (examples/fakenetsuite)
+instead; the record's redirect URI must be http://<addr>/netsuite/callback.
+Environment: NSDIST_STORE_KEY (with -db) is 32 random bytes in base64;
+NETSUITE_CLIENT_SECRET, NETSUITE_CONSUMER_KEY and NETSUITE_CONSUMER_SECRET
+(with -netsuite-base) are the record's secrets, never flags. Exit: 0 after
+Ctrl-C, 1 when it cannot serve, 2 for bad flags.`)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -82,6 +105,12 @@ for bad flags.`)
 		return 2
 	}
 	cfg := connectapp.Config{Auth: *auth, RequireApproval: *requireApproval}
+	if *base != "" {
+		if err := externalRecord(&cfg, *base, *clientID, *account, *recordName); err != nil {
+			fmt.Fprintln(stderr, "connect:", err)
+			return 2
+		}
+	}
 	if *dsn != "" {
 		keyText := os.Getenv("NSDIST_STORE_KEY")
 		if keyText == "" {
@@ -114,7 +143,11 @@ for bad flags.`)
 	defer app.Close()
 	srv := &http.Server{Handler: app, ReadHeaderTimeout: 10 * time.Second}
 	go func() { <-ctx.Done(); _ = srv.Close() }()
-	fmt.Fprintf(stderr, "open http://%s and click Connect NetSuite (%s on a fake NetSuite; approval required: %v)\n", ln.Addr(), *auth, *requireApproval)
+	where := fmt.Sprintf("on a fake NetSuite; approval required: %v", *requireApproval)
+	if *base != "" {
+		where = "on the NetSuite at " + *base
+	}
+	fmt.Fprintf(stderr, "open http://%s, sign in as demo / demo and click Connect NetSuite (%s %s)\n", ln.Addr(), *auth, where)
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		fmt.Fprintln(stderr, "connect:", err)
 		return 1
@@ -153,5 +186,30 @@ func sqlStores(ctx context.Context, db *sql.DB, keys *sqlstore.Keyring, cfg *con
 	}
 	cfg.OAuth2Tokens = func(tenant string) oauth2.TokenStore { return tokens.OAuth2(tenant) }
 	cfg.TBATokens = func(tenant string) tba.TokenStore { return tokens.TBA(tenant) }
+	return nil
+}
+
+// externalRecord points cfg at the NetSuite at base and the record the
+// flags and environment name.
+func externalRecord(cfg *connectapp.Config, base, clientID, account, name string) error {
+	if _, err := nsbase.Transport(base, http.DefaultTransport); err != nil {
+		return err
+	}
+	cfg.NetSuiteBase, cfg.ClientID, cfg.RecordName = base, clientID, name
+	cfg.ClientSecret = os.Getenv("NETSUITE_CLIENT_SECRET")
+	cfg.ConsumerKey, cfg.ConsumerSecret = os.Getenv("NETSUITE_CONSUMER_KEY"), os.Getenv("NETSUITE_CONSUMER_SECRET")
+	if account != "" {
+		id, err := nsdist.ParseAccountID(account)
+		if err != nil {
+			return fmt.Errorf("-account: %w", err)
+		}
+		cfg.Account = id
+	}
+	switch {
+	case cfg.Auth == "oauth2" && clientID == "":
+		return errors.New("-netsuite-base needs the record's -client-id (or $NETSUITE_CLIENT_ID)")
+	case cfg.Auth == "tba" && (cfg.ConsumerKey == "" || cfg.ConsumerSecret == ""):
+		return errors.New("-netsuite-base -auth tba needs $NETSUITE_CONSUMER_KEY and $NETSUITE_CONSUMER_SECRET")
+	}
 	return nil
 }

@@ -15,12 +15,15 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/distribution/nstest"
 	"github.com/nsdist/nsdist/distribution/oauth2"
 	"github.com/nsdist/nsdist/distribution/tba"
 	"github.com/nsdist/nsdist/internal/connectflow"
+	"github.com/nsdist/nsdist/internal/nsbase"
+	"github.com/nsdist/nsdist/soap"
 )
 
 // Config chooses the channel and the stores.
@@ -39,8 +42,19 @@ type Config struct {
 	TBATokens  func(tenant string) tba.TokenStore
 	TBAPending distribution.PendingStore[tba.Token]
 	// NetSuiteBase, when set, is a NetSuite (examples/fakenetsuite) the app
-	// talks to instead of its own in-process fake; see NewApp.
+	// talks to instead of its own in-process fake: every request goes to
+	// its scheme, host and port with NetSuite's host in the Host header,
+	// and the browser is sent there for NetSuite's pages. The record is
+	// then the one these fields name.
 	NetSuiteBase string
+	// Account is the customer's account; empty lets the user choose it on
+	// system.netsuite.com.
+	Account nsdist.AccountID
+	// ClientID and ClientSecret (empty: a public client) are the OAuth 2.0
+	// record's client; ConsumerKey and ConsumerSecret the TBA record's.
+	ClientID, ClientSecret      string
+	ConsumerKey, ConsumerSecret string
+	RecordName                  string
 }
 
 // App is the example web app with its fake NetSuite.
@@ -155,86 +169,137 @@ func NewApp(base string, cfg Config) (*App, error) {
 		return nil, fmt.Errorf("connectapp: auth %q: want oauth2 or tba", cfg.Auth)
 	}
 	base = strings.Replace(base, "127.0.0.1", "localhost", 1)
+	callback := base + "/netsuite/callback"
+	app := &App{Tokens: &TenantTokens{}, TBAStore: &tba.MemoryStore{}}
+	ns, err := external(cfg)
+	if cfg.NetSuiteBase == "" {
+		ns, err = inProcess(app, cfg, base, callback)
+	}
+	if err != nil {
+		return nil, err
+	}
+	users := &logins{}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", users.home)
+	mux.HandleFunc("POST /login", users.login)
+	if ns.pages != nil {
+		// a browser cannot reach the in-process fake's NetSuite host names:
+		// its pages are served through the app
+		mux.Handle("/app/login/", ns.pages)
+	}
+	if cfg.Auth == "oauth2" {
+		err = mountOAuth2(mux, ns, cfg, app, users, callback)
+	} else {
+		err = mountTBA(mux, ns, cfg, app, users, callback)
+	}
+	if err != nil {
+		app.Close()
+		return nil, err
+	}
+	app.Handler = mux
+	return app, nil
+}
+
+// netsuite is the NetSuite the app talks to: its in-process fake, or a
+// server at Config.NetSuiteBase (examples/fakenetsuite).
+type netsuite struct {
+	transport http.RoundTripper
+	pageBase  string       // where the browser reaches NetSuite's pages
+	pages     http.Handler // the in-process fake's pages, served by the app
+	account   nsdist.AccountID
+	clientID  string
+	secret    string
+	consumer  tba.Consumer
+	record    approval.Record
+}
+
+// external is the NetSuite at cfg.NetSuiteBase, with the record cfg names.
+func external(cfg Config) (*netsuite, error) {
+	if cfg.NetSuiteBase == "" {
+		return nil, nil
+	}
+	rt, err := nsbase.Transport(cfg.NetSuiteBase, http.DefaultTransport)
+	if err != nil {
+		return nil, err
+	}
+	name := cfg.RecordName
+	if name == "" {
+		name = "the integration record"
+	}
+	ns := &netsuite{transport: rt, pageBase: strings.TrimSuffix(cfg.NetSuiteBase, "/"), account: cfg.Account, clientID: cfg.ClientID, secret: cfg.ClientSecret,
+		consumer: tba.Consumer{Key: cfg.ConsumerKey, Secret: cfg.ConsumerSecret}, record: approval.Record{Name: name, TBA: true, TBAAuthFlow: true}}
+	if cfg.Auth == "oauth2" && ns.clientID == "" {
+		return nil, errors.New("connectapp: with a NetSuite base, the record's client ID is required")
+	}
+	if cfg.Auth == "tba" && (ns.consumer.Key == "" || ns.consumer.Secret == "") {
+		return nil, errors.New("connectapp: with a NetSuite base, the record's consumer key and secret are required")
+	}
+	return ns, nil
+}
+
+// inProcess starts the app's own fake with one customer and the record.
+func inProcess(app *App, cfg Config, base, callback string) (*netsuite, error) {
 	fake := nstest.NewServer()
+	app.Fake = fake
 	vendor := fake.MustAddAccount("TSTDRV1234567", nstest.AccountConfig{})
 	cust := fake.MustAddAccount("123456", nstest.AccountConfig{RequireApproval: cfg.RequireApproval})
 	cust.AddUser(nstest.User{Email: "admin@customer.example", Password: "demo-password"})
 	cust.SetConsentUser("admin@customer.example") // the fake's stand-in for a logged-in browser
-	callback := base + "/netsuite/callback"
-	app := &App{Fake: fake, Tokens: &TenantTokens{}, TBAStore: &tba.MemoryStore{}}
-	mux := http.NewServeMux()
-	users := &logins{}
-	mux.HandleFunc("GET /{$}", users.home)
-	mux.HandleFunc("POST /login", users.login)
+	spec := nstest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true, CallbackURL: "http://localhost:*/netsuite/callback"}
+	if cfg.Auth == "oauth2" {
+		spec = nstest.IntegrationSpec{Name: "Acme Sync", OAuth2CodeGrant: true, PublicClient: true, RedirectURIs: []string{callback}, Scopes: []string{"rest_webservices"}}
+	}
+	rec, err := fake.CreateIntegration(vendor.ID(), spec)
+	if err != nil {
+		fake.Close()
+		return nil, err
+	}
 	uiHost := cust.ID().AppHost()
-	proxy := &httputil.ReverseProxy{
+	pages := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.Out.URL.Scheme, r.Out.URL.Host, r.Out.Host = "https", uiHost, uiHost
 		},
 		Transport: fake.Transport(),
 	}
-	switch cfg.Auth {
-	case "oauth2":
-		rec, err := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "Acme Sync", OAuth2CodeGrant: true, PublicClient: true,
-			RedirectURIs: []string{callback}, Scopes: []string{"rest_webservices"}})
-		if err != nil {
-			fake.Close()
-			return nil, err
-		}
-		client, err := oauth2.NewClient(oauth2.Config{ClientID: rec.ClientID, RedirectURL: callback}, oauth2.WithTransport(fake.Transport()))
-		if err != nil {
-			fake.Close()
-			return nil, err
-		}
-		storeFor := cfg.OAuth2Tokens
-		if storeFor == nil {
-			storeFor = app.Tokens.For
-		}
-		conn := &oauth2.Connect{Client: client, Options: oauth2.AuthorizeOptions{Account: cust.ID()}, Pending: cfg.OAuth2Pending, StoreFor: storeFor,
-			RecordName: rec.Name, Tenant: users.tenant}
-		// a browser cannot reach the fake's NetSuite host names: the authorize
-		// page is served through the app
-		mux.Handle("GET /connect", rewriteLocation(conn.Start(), base))
-		mux.Handle("GET /netsuite/callback", conn.Callback())
-		mux.Handle("/app/login/oauth2/authorize.nl", proxy)
-	case "tba":
-		rec, err := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true,
-			CallbackURL: "http://localhost:*/netsuite/callback"})
-		if err != nil {
-			fake.Close()
-			return nil, err
-		}
-		ai, err := distribution.NewAutoInstaller(approval.Record{Name: rec.Name, Owner: vendor.ID(), TBA: true, TBAAuthFlow: true},
-			tba.WithProber(fake.ClientOptions()...))
-		if err != nil {
-			fake.Close()
-			return nil, err
-		}
-		tc, err := tba.NewClient(tba.WithTransport(fake.Transport()))
-		if err != nil {
-			fake.Close()
-			return nil, err
-		}
-		storeFor := cfg.TBATokens
-		if storeFor == nil {
-			storeFor = func(string) tba.TokenStore { return app.TBAStore }
-		}
-		conn := &tba.Connect{
-			Client:        tc,
-			Consumer:      tba.Consumer{Key: rec.ConsumerKey, Secret: rec.ConsumerSecret},
-			CallbackURL:   callback,
-			StoreFor:      storeFor,
-			Pending:       cfg.TBAPending,
-			Tenant:        users.tenant,
-			Installer:     ai,
-			AuthorizeBase: base,
-		}
-		mux.Handle("GET /connect", conn.Start())
-		mux.Handle("GET /netsuite/callback", conn.Callback())
-		mux.Handle("/app/login/secure/authorizetoken.nl", proxy)
+	return &netsuite{transport: fake.Transport(), pageBase: base, pages: pages, account: cust.ID(), clientID: rec.ClientID,
+		consumer: tba.Consumer{Key: rec.ConsumerKey, Secret: rec.ConsumerSecret},
+		record:   approval.Record{Name: rec.Name, Owner: vendor.ID(), TBA: true, TBAAuthFlow: true}}, nil
+}
+
+func mountOAuth2(mux *http.ServeMux, ns *netsuite, cfg Config, app *App, users *logins, callback string) error {
+	client, err := oauth2.NewClient(oauth2.Config{ClientID: ns.clientID, ClientSecret: ns.secret, RedirectURL: callback}, oauth2.WithTransport(ns.transport))
+	if err != nil {
+		return err
 	}
-	app.Handler = mux
-	return app, nil
+	storeFor := cfg.OAuth2Tokens
+	if storeFor == nil {
+		storeFor = app.Tokens.For
+	}
+	conn := &oauth2.Connect{Client: client, Options: oauth2.AuthorizeOptions{Account: ns.account}, Pending: cfg.OAuth2Pending, StoreFor: storeFor,
+		RecordName: ns.record.Name, Tenant: users.tenant}
+	mux.Handle("GET /connect", rewriteLocation(conn.Start(), ns.pageBase))
+	mux.Handle("GET /netsuite/callback", conn.Callback())
+	return nil
+}
+
+func mountTBA(mux *http.ServeMux, ns *netsuite, cfg Config, app *App, users *logins, callback string) error {
+	ai, err := distribution.NewAutoInstaller(ns.record, tba.WithProber(soap.WithTransport(ns.transport)))
+	if err != nil {
+		return err
+	}
+	tc, err := tba.NewClient(tba.WithTransport(ns.transport))
+	if err != nil {
+		return err
+	}
+	storeFor := cfg.TBATokens
+	if storeFor == nil {
+		storeFor = func(string) tba.TokenStore { return app.TBAStore }
+	}
+	conn := &tba.Connect{Client: tc, Consumer: ns.consumer, CallbackURL: callback, Account: ns.account, StoreFor: storeFor, Pending: cfg.TBAPending,
+		Tenant: users.tenant, Installer: ai, AuthorizeBase: ns.pageBase}
+	mux.Handle("GET /connect", conn.Start())
+	mux.Handle("GET /netsuite/callback", conn.Callback())
+	return nil
 }
 
 // rewriteLocation sends a redirect to NetSuite's UI host to the same path
@@ -257,5 +322,9 @@ func (l *locationWriter) WriteHeader(code int) {
 	l.ResponseWriter.WriteHeader(code)
 }
 
-// Close stops the fake.
-func (a *App) Close() { a.Fake.Close() }
+// Close stops the in-process fake, if any.
+func (a *App) Close() {
+	if a.Fake != nil {
+		a.Fake.Close()
+	}
+}
