@@ -108,3 +108,64 @@ func TestProbeLongRetryAfter(t *testing.T) {
 		t.Errorf("ProbeOnce(Grant{}) = %v, want ErrCredential", pr.Err)
 	}
 }
+
+// What a direct Distribute of an OAuth 2.0 target must do, each pinned:
+// a 429 with no Retry-After is retried; a token for another account, or
+// no client, is misconfigured with nothing sent; a refreshed token whose
+// save failed still proves the State, with a note.
+func TestDistributeOAuth2Target(t *testing.T) {
+	t.Parallel()
+	var calls, refreshes int
+	mt := httpmock.NewMockTransport()
+	mt.RegisterResponder(http.MethodGet, "https://123456.suitetalk.api.netsuite.com/services/rest/system/v1/serverTime",
+		func(*http.Request) (*http.Response, error) {
+			if calls++; calls <= 2 {
+				return httpmock.NewStringResponse(429, ""), nil
+			}
+			return httpmock.NewStringResponse(200, `{"serverTime":"2027-03-02T09:00:00Z"}`), nil
+		})
+	mt.RegisterResponder(http.MethodPost, "https://123456.suitetalk.api.netsuite.com/services/rest/auth/oauth2/v1/token",
+		func(*http.Request) (*http.Response, error) {
+			refreshes++
+			r := httpmock.NewStringResponse(200, `{"access_token":"at-2","refresh_token":"rt-2","expires_in":3600,"token_type":"bearer"}`)
+			r.Header.Set("Content-Type", "application/json")
+			return r, nil
+		})
+	c, err := oauth2.NewClient(oauth2.Config{ClientID: "client"}, oauth2.WithTransport(mt), oauth2.WithProbeRetry(4, time.Millisecond, 5*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := approval.Record{Name: "Acme Sync", OAuth2CodeGrant: true}
+	ai, err := distribution.NewAutoInstaller(rec, distribution.WithProber(oauth2.NewProber(c)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := &oauth2.Token{Account: "123456", AccessToken: "at", RefreshToken: "rt", Expiry: time.Now().Add(time.Hour)}
+	res := ai.Distribute(t.Context(), distribution.Target{Account: "123456", Credential: oauth2.Grant{Token: fresh}})
+	if res.Outcome != distribution.OutcomeEnabled || calls != 3 {
+		t.Errorf("two 429s then 200: %s after %d requests (%v), want enabled after 3", res.Outcome, calls, res.Err)
+	}
+
+	calls = 2 // answer 200 from now on
+	before := mt.GetTotalCallCount()
+	res = ai.Distribute(t.Context(), distribution.Target{Account: "654321", Credential: oauth2.Grant{Token: fresh}})
+	if res.Outcome != distribution.OutcomeMisconfigured || !strings.Contains(res.Err.Error(), "is for account 123456") || mt.GetTotalCallCount() != before {
+		t.Errorf("account A's token for target B: %s (%v), %d requests", res.Outcome, res.Err, mt.GetTotalCallCount()-before)
+	}
+
+	noClient, err := distribution.NewAutoInstaller(rec, distribution.WithProber(oauth2.NewProber(nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res = noClient.Distribute(t.Context(), distribution.Target{Account: "123456", Credential: oauth2.Grant{Token: fresh}})
+	if res.Outcome != distribution.OutcomeMisconfigured || mt.GetTotalCallCount() != before {
+		t.Errorf("no client: %s (%v)", res.Outcome, res.Err)
+	}
+
+	expired := &oauth2.Token{Account: "123456", AccessToken: "at-old", RefreshToken: "rt-other", Role: "1001", Entity: "77", Expiry: time.Now().Add(-time.Minute)}
+	failSave := func(context.Context, *oauth2.Token) error { return errors.New("vault offline") }
+	res = ai.Distribute(t.Context(), distribution.Target{Account: "123456", Credential: oauth2.Grant{Token: expired, Save: failSave}})
+	if res.Outcome != distribution.OutcomeEnabled || refreshes != 1 || !strings.Contains(res.Note, "could not be saved") || !strings.Contains(res.Note, "vault offline") {
+		t.Errorf("refreshed, save failed: %s, %d refreshes, note %q (%v)", res.Outcome, refreshes, res.Note, res.Err)
+	}
+}

@@ -3,6 +3,7 @@ package oauth2
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -241,15 +242,35 @@ func decodeTokenResponse(op string, account nsdist.AccountID, resp *response, se
 	if tr.AccessToken == "" {
 		return nil, 0, fmt.Errorf("%w: %s for account %s: the answer has no access_token", ErrResponse, op, account)
 	}
+	if len(tr.AccessToken) > MaxTokenBytes || len(tr.RefreshToken) > MaxTokenBytes {
+		return nil, 0, fmt.Errorf("%w: %s for account %s: a token of %d bytes is over the %d a NetSuite token fits in: not kept", ErrResponse, op, account,
+			max(len(tr.AccessToken), len(tr.RefreshToken)), MaxTokenBytes)
+	}
 	if tr.TokenType != "" && !strings.EqualFold(tr.TokenType, "bearer") {
 		return nil, 0, fmt.Errorf("%w: %s for account %s: token_type %q, want bearer", ErrResponse, op, account, clean(tr.TokenType, secrets))
 	}
 	life, err := parseExpiresIn(tr.ExpiresIn)
 	if err != nil {
-		return nil, 0, fmt.Errorf("%w: %s for account %s: expires_in %q is no positive number of seconds", ErrResponse, op, account, clean(string(tr.ExpiresIn), secrets))
+		return nil, 0, fmt.Errorf("%w: %s for account %s: expires_in %q %w", ErrResponse, op, account, clean(truncate(string(tr.ExpiresIn), 24), secrets), err)
 	}
 	return &tr, life, nil
 }
+
+// MaxTokenBytes is the longest access or refresh token nsdist keeps.
+// NetSuite's are JWTs of one to two kilobytes.
+const MaxTokenBytes = 16 << 10
+
+// An access token's lifetime must be between MinAccessLifetime and
+// MaxAccessLifetime: NetSuite documents 3600 seconds, always
+// (section_158081952044). A shorter one would make every call refresh (a
+// public client spends its refresh token each time); a longer one would
+// keep a revoked token in use.
+const (
+	MinAccessLifetime = time.Minute
+	MaxAccessLifetime = 24 * time.Hour
+)
+
+var errLifetime = errors.New("is no number of seconds from 60 (a minute) to 86400 (a day); NetSuite sends 3600")
 
 // parseExpiresIn accepts a number or a numeric string: NetSuite documents
 // "always 3600" and its OIDC sample sends the string "3600"
@@ -263,8 +284,8 @@ func parseExpiresIn(raw json.RawMessage) (time.Duration, error) {
 	// RFC 6749 §5.1: a number of seconds. Only plain decimals are read:
 	// ParseFloat would also take NaN, Inf, hex floats and exponents.
 	n, err := strconv.ParseFloat(s, 64)
-	if !plainDecimal(s) || err != nil || n < 1 || n > 366*24*3600 {
-		return 0, fmt.Errorf("expires_in %q is no number of seconds from 1 to a year", truncate(s, 20))
+	if !plainDecimal(s) || err != nil || n < MinAccessLifetime.Seconds() || n > MaxAccessLifetime.Seconds() {
+		return 0, errLifetime
 	}
 	return time.Duration(n * float64(time.Second)), nil
 }
