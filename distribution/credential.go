@@ -52,15 +52,15 @@ type Authorized interface {
 // Identified is implemented by a credential that can tell which
 // authorization it is: a rollout's journal keeps its [Fingerprint], so that
 // a re-run checks again an account whose customer has since given another
-// credential of the same channel (a new TBA token, another OAuth 2.0
-// grant, another M2M certificate) and skips it only when the credential is
-// the one already proven.
+// credential of the same channel (a new TBA token, an OAuth 2.0 grant of
+// another user or role, another M2M certificate) and skips it only when
+// the credential is the one already proven.
 type Identified interface {
 	Credential
 	// Identity returns the fields that tell this credential from another
 	// of its channel for the same account: identifiers (a token id, a
-	// consumer key, a client and certificate id, when a grant was made),
-	// never a secret. It is input for Fingerprint, not for display: a
+	// consumer key, a user and role, a client and certificate id), never
+	// a secret. It is input for Fingerprint, not for display: a
 	// field may be one that String abbreviates. Empty means unknown.
 	Identity() []string
 }
