@@ -2,6 +2,10 @@ package distribution
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -43,6 +47,48 @@ type Confirmer interface {
 type Authorized interface {
 	Credential
 	AuthorizedAt() time.Time
+}
+
+// Identified is implemented by a credential that can tell which
+// authorization it is: a rollout's journal keeps its [Fingerprint], so that
+// a re-run checks again an account whose customer has since given another
+// credential of the same channel (a new TBA token, an OAuth 2.0 grant of
+// another user or role, another M2M certificate) and skips it only when
+// the credential is the one already proven.
+type Identified interface {
+	Credential
+	// Identity returns the fields that tell this credential from another
+	// of its channel for the same account: identifiers (a token id, a
+	// consumer key, a user and role, a client and certificate id), never
+	// a secret. It is input for Fingerprint, not for display: a
+	// field may be one that String abbreviates. Empty means unknown.
+	Identity() []string
+}
+
+// fingerprintKey separates credential fingerprints from every other
+// HMAC-SHA-256 nsdist computes: it is a domain label, not a secret.
+const fingerprintKey = "nsdist credential fingerprint v1"
+
+// Fingerprint is a non-reversible digest of c's channel and [Identified]
+// identity: 32 hex digits of HMAC-SHA-256, equal for two credentials of
+// the same authorization and, short of a collision, different otherwise.
+// It is "" when c is nil, is not Identified, or has no identity.
+func Fingerprint(c Credential) string {
+	ic, ok := c.(Identified)
+	if !ok {
+		return ""
+	}
+	fields := ic.Identity()
+	if len(fields) == 0 {
+		return ""
+	}
+	m := hmac.New(sha256.New, []byte(fingerprintKey))
+	for _, f := range append([]string{string(c.Channel())}, fields...) {
+		// each field's length first: ("ab", "c") and ("a", "bc") differ
+		m.Write(binary.AppendUvarint(nil, uint64(len(f))))
+		m.Write([]byte(f))
+	}
+	return hex.EncodeToString(m.Sum(nil)[:16])
 }
 
 // ErrCredential is wrapped by every error about a target's credential found

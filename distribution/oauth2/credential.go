@@ -3,11 +3,14 @@ package oauth2
 import (
 	"context"
 	"crypto"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/nsdist/nsdist"
@@ -58,8 +61,33 @@ type M2MKey struct {
 
 var (
 	_ distribution.Authorized = Grant{}
+	_ distribution.Identified = Grant{}
 	_ distribution.Confirmer  = M2MKey{}
+	_ distribution.Identified = M2MKey{}
 )
+
+// Identity is the token's account, client ID, role, entity and scopes:
+// who authorized which client, for which role and scopes (what
+// distribution/sqlstore keys a stored token by, scopes aside). A refreshed
+// token, or the same user's new grant for the same role and scopes, is
+// the same credential; another user, role, client or scope set is
+// another. The tokens and their times are not part of it. Nil without a
+// token.
+func (g Grant) Identity() []string {
+	if g.Token == nil {
+		return nil
+	}
+	client := g.Token.ClientID
+	if client == "" && g.Client != nil {
+		client = g.Client.cfg.ClientID
+	}
+	scopes := make([]string, len(g.Token.Scopes))
+	for i, sc := range g.Token.Scopes {
+		scopes[i] = string(sc)
+	}
+	sort.Strings(scopes)
+	return []string{string(g.Token.Account), client, g.Token.Role, g.Token.Entity, strings.Join(scopes, " ")}
+}
 
 // AuthorizedAt is when the customer's authorization produced the token's
 // chain (its GrantedAt, else its IssuedAt), or the zero time.
@@ -124,6 +152,21 @@ func (k M2MKey) Validate(nsdist.AccountID) error {
 		return fmt.Errorf("%w: the M2M key has no private key", distribution.ErrCredential)
 	}
 	return nil
+}
+
+// Identity is the client ID, the certificate id and the public half of
+// the key (its PKIX DER): another certificate, or another key under the
+// same id, is another credential. The private key is not part of it.
+func (k M2MKey) Identity() []string {
+	client := k.ClientID // as the prober: Client, if set, wins
+	if k.Client != nil {
+		client = k.Client.cfg.ClientID
+	}
+	var pub []byte
+	if k.Key != nil {
+		pub, _ = x509.MarshalPKIXPublicKey(k.Key.Public()) // an unknown key type: nil, the id still tells
+	}
+	return []string{client, k.CertificateID, string(pub)}
 }
 
 // String never shows the key.

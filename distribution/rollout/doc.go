@@ -21,8 +21,11 @@
 // drops one; progress events may be dropped. The journal is an
 // append-only JSON Lines file: each target's result is durable once
 // recorded (concurrent results share one fsync), a re-run skips targets
-// whose latest result is enabled and checks the others again, and a line
-// torn by a crash is cut off when the journal is opened.
+// whose latest result is enabled through the channel and credential they
+// have now and checks the others again, and a line torn by a crash is cut
+// off when the journal is opened. The journal names a credential by its
+// distribution.Fingerprint, a digest that holds no secret; a line without
+// one (from an older nsdist) counts as another credential.
 //
 // # Targets files
 //

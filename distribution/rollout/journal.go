@@ -40,6 +40,10 @@ type Entry struct {
 	Sentence  string                  `json:"sentence,omitempty"`
 	NSID      string                  `json:"nsid,omitempty"`
 	Error     string                  `json:"error,omitempty"`
+	// Fingerprint is the target's credential's [distribution.Fingerprint]:
+	// a digest of its identity, never a secret. Empty is unknown: a line
+	// an older nsdist wrote, or a credential that is not Identified.
+	Fingerprint string `json:"credential_fingerprint,omitempty"`
 }
 
 // Journal records each target's terminal result durably, so that a re-run

@@ -23,8 +23,10 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
+	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
 )
 
@@ -750,5 +752,56 @@ func TestJournalHolderNoteTempFile(t *testing.T) {
 	_, err = rollout.OpenJournal(path)
 	if err == nil || !strings.Contains(err.Error(), "held by another process") {
 		t.Errorf("second OpenJournal = %v, want the holder unnamed", err)
+	}
+}
+
+// tokenCred is an Identified credential of the TBA channel: its value is
+// its identity.
+type tokenCred string
+
+func (tokenCred) Channel() approval.Channel       { return approval.ChannelTBA }
+func (tokenCred) Validate(nsdist.AccountID) error { return nil }
+func (c tokenCred) Identity() []string            { return []string{string(c)} }
+
+// countingEnabler enables every target and counts them.
+type countingEnabler struct{ n atomic.Int64 }
+
+func (c *countingEnabler) Distribute(ctx context.Context, t distribution.Target) distribution.Result {
+	c.n.Add(1)
+	return enabler{}.Distribute(ctx, t)
+}
+
+// A journal line written before nsdist kept credential fingerprints still
+// loads. It names no credential, so a target whose credential has an
+// identity is checked again, once: its new line names the credential. A
+// credential without an identity is compared by channel alone, as before.
+func TestJournalLineWithoutFingerprint(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "rollout.jsonl")
+	writeJournal(t, path, "old", 2)
+	if b, _ := os.ReadFile(path); bytes.Contains(b, []byte("credential_fingerprint")) {
+		t.Fatalf("the old journal names a credential:\n%s", b)
+	}
+	latest, ps := openLatest(t, path, testRecord)
+	if len(latest) != 2 || len(ps) != 0 || latest["3000000"].Fingerprint != "" {
+		t.Fatalf("old journal: %d entries, problems %v, fingerprint %q", len(latest), ps, latest["3000000"].Fingerprint)
+	}
+	targets := []distribution.Target{{Account: "3000000", Credential: tokenCred("T1")}, {Account: "3000001", Credential: chanCred(approval.ChannelTBA)}}
+	d := &countingEnabler{}
+	for _, want := range []struct{ sent, rechecked, fromJournal int }{{1, 1, 1}, {0, 0, 2}} {
+		j, err := rollout.OpenJournal(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := d.n.Load()
+		rep, err := fastRollout(t, d, rollout.WithJournal(j), rollout.WithRecordName(testRecord)).Run(t.Context(), targets)
+		j.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := struct{ sent, rechecked, fromJournal int }{int(d.n.Load() - before), rep.Rechecked, rep.FromJournal()}
+		if got != want {
+			t.Errorf("run: {sent rechecked fromJournal} = %+v, want %+v", got, want)
+		}
 	}
 }

@@ -36,8 +36,10 @@ type Report struct {
 	// (flags, never secrets); WriteJSON and WriteHTML list them in order.
 	Settings []Setting
 	// Rechecked counts targets the journal had as enabled through another
-	// channel than the credential they have now (a move from TBA to OAuth
-	// 2.0, say): they were checked again.
+	// channel or credential than they have now (a move from TBA to OAuth
+	// 2.0, a new TBA token, another M2M certificate), or through a
+	// credential its line does not name (one an older nsdist wrote): they
+	// were checked again. WriteJSON writes it as rechecked.
 	Rechecked int
 }
 
@@ -202,13 +204,14 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		Targets     int                          `json:"targets"`
 		NotReached  int                          `json:"not_reached"`
 		FromJournal int                          `json:"from_journal"`
+		Rechecked   int                          `json:"rechecked"`
 		Retries     int                          `json:"retries"`
 		Settings    map[string]string            `json:"settings,omitempty"`
 		Counts      map[distribution.Outcome]int `json:"counts"`
 		Groups      []groupJSON                  `json:"groups"`
 		Results     []distribution.Row           `json:"results"`
 	}{Record: r.Record, Run: r.Run, Started: r.Started.UTC(), Finished: r.Finished.UTC(), Interrupted: r.Interrupted, Targets: r.Total(),
-		NotReached: r.NotReached(), FromJournal: r.FromJournal(), Retries: r.Retries(), Counts: r.Counts(),
+		NotReached: r.NotReached(), FromJournal: r.FromJournal(), Rechecked: r.Rechecked, Retries: r.Retries(), Counts: r.Counts(),
 		Groups: []groupJSON{}, Results: make([]distribution.Row, 0, len(r.Results))}
 	if len(r.Settings) > 0 {
 		out.Settings = map[string]string{}
@@ -296,8 +299,8 @@ func (r *Report) Summary() string {
 			fj, plural(fj, "target", "targets"), len(r.Results)-fj)
 	}
 	if r.Rechecked > 0 {
-		fmt.Fprintf(&b, "%d %s enabled before through another channel, checked again with the credential they have now\n",
-			r.Rechecked, plural(r.Rechecked, "target", "targets"))
+		fmt.Fprintf(&b, "%d %s enabled before through another channel or credential (or one the journal does not name), checked again with the one %s now\n",
+			r.Rechecked, plural(r.Rechecked, "target", "targets"), plural(r.Rechecked, "it has", "they have"))
 	}
 	if n := r.Retries(); n > 0 {
 		fmt.Fprintf(&b, "%d %s beyond each target's first attempt\n", n, plural(n, "retry", "retries"))

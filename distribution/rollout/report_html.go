@@ -52,6 +52,7 @@ type htmlChannel struct {
 type htmlData struct {
 	Record, Run, Started, Finished, Duration string
 	Total, NotReached, FromJournal, Retries  int
+	Rechecked                                int
 	Interrupted, OK                          bool
 	Verdict                                  string
 	Bars                                     []htmlBar
@@ -72,7 +73,7 @@ var outcomeColors = map[distribution.Outcome]string{
 
 func (r *Report) htmlData() htmlData {
 	d := htmlData{Record: r.Record, Run: r.Run, Total: r.Total(), NotReached: r.NotReached(), FromJournal: r.FromJournal(),
-		Retries: r.Retries(), Interrupted: r.Interrupted || r.NotReached() > 0, OK: r.OK(), Settings: r.Settings}
+		Rechecked: r.Rechecked, Retries: r.Retries(), Interrupted: r.Interrupted || r.NotReached() > 0, OK: r.OK(), Settings: r.Settings}
 	if d.Record == "" {
 		d.Record = "(unnamed record)"
 	}
@@ -276,6 +277,7 @@ svg text { font: 13px system-ui, sans-serif; }
 <tr><th>targets</th><td>{{.Total}}</td></tr>
 {{if .NotReached}}<tr><th>not reached</th><td>{{.NotReached}}</td></tr>{{end}}
 <tr><th>from the journal</th><td>{{.FromJournal}} (enabled in an earlier run, not sent again)</td></tr>
+{{if .Rechecked}}<tr><th>checked again</th><td>{{.Rechecked}} (enabled in an earlier run through another channel or credential, or one the journal does not name)</td></tr>{{end}}
 <tr><th>retries</th><td>{{.Retries}}</td></tr>
 {{range .Settings}}<tr><th>{{.Name}}</th><td>{{.Value}}</td></tr>
 {{end}}</table>

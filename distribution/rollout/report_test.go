@@ -3,6 +3,7 @@ package rollout_test
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"flag"
 	"net"
@@ -96,6 +97,7 @@ func TestSummaryGolden(t *testing.T) {
 	for i := range resumed.Results[:2] {
 		resumed.Results[i].FromJournal = true
 	}
+	resumed.Rechecked = 1
 	tests := []struct {
 		name string
 		rep  *rollout.Report
@@ -192,5 +194,48 @@ func TestReportHTML(t *testing.T) {
 	// no src=, href= or url() that would fetch something; the SVG namespace is not a fetch
 	if m := regexp.MustCompile(`(?i)(src|href)\s*=|url\(|@import`).FindString(page); m != "" {
 		t.Errorf("HTML report refers to an external resource: %q", m)
+	}
+}
+
+// The targets checked again (another channel or credential than the
+// journal's) are counted alike in the summary, the JSON and the HTML.
+func TestReportRechecked(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		rechecked int
+		summary   string // "" when the summary must say nothing
+		html      string
+	}{
+		{"none", 0, "", ""},
+		{"one", 1, "1 target enabled before through another channel or credential", "<th>checked again</th><td>1 "},
+		{"two", 2, "2 targets enabled before through another channel or credential", "<th>checked again</th><td>2 "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := sampleReport()
+			r.Rechecked = tt.rechecked
+			var js, page bytes.Buffer
+			if err := r.WriteJSON(&js); err != nil {
+				t.Fatal(err)
+			}
+			if err := r.WriteHTML(&page); err != nil {
+				t.Fatal(err)
+			}
+			var got struct {
+				Rechecked *int `json:"rechecked"`
+			}
+			if err := json.Unmarshal(js.Bytes(), &got); err != nil || got.Rechecked == nil || *got.Rechecked != tt.rechecked {
+				t.Errorf("WriteJSON rechecked = %v (err %v), want %d", got.Rechecked, err, tt.rechecked)
+			}
+			sum := r.Summary()
+			if tt.summary == "" && strings.Contains(sum, "checked again") || tt.summary != "" && !strings.Contains(sum, tt.summary) {
+				t.Errorf("Summary() want %q:\n%s", tt.summary, sum)
+			}
+			if has := strings.Contains(page.String(), "<th>checked again</th>"); has != (tt.html != "") || !strings.Contains(page.String(), tt.html) {
+				t.Errorf("WriteHTML: checked-again row %v, want %q", has, tt.html)
+			}
+		})
 	}
 }

@@ -97,7 +97,8 @@ func WithBackoff(initial, longest time.Duration) Option {
 }
 
 // WithJournal records each target's result durably; a re-run with the same
-// journal skips targets whose latest result is enabled.
+// journal skips targets whose latest result is enabled through the channel
+// and credential they have now (Report.Rechecked counts the others).
 func WithJournal(j Journal) Option {
 	return func(c *config) error {
 		if j == nil {
@@ -263,6 +264,7 @@ var ErrDuplicateTarget = errors.New("rollout: duplicate target")
 
 type task struct {
 	t        distribution.Target
+	fp       string // the credential's fingerprint, for the journal
 	attempts int
 	tries    int
 	bo       *backoff.ExponentialBackOff
@@ -312,14 +314,15 @@ func (r *Rollout) Run(ctx context.Context, targets []distribution.Target) (*Repo
 		return nil, err
 	}
 	for _, t := range targets {
+		fp := distribution.Fingerprint(t.Credential)
 		if e, ok := prev[t.Account]; ok && e.Outcome.Final() {
-			if sameChannel(e, t) {
+			if sameChannel(e, t) && sameCredential(e, fp) {
 				s.finishLocked(fromEntry(e), false)
 				continue
 			}
 			rep.Rechecked++
 		}
-		s.ready = append(s.ready, &task{t: t})
+		s.ready = append(s.ready, &task{t: t, fp: fp})
 		s.open++
 	}
 	var evWG, resWG sync.WaitGroup
@@ -529,7 +532,7 @@ func (s *scheduler) worker() {
 			res.Duration = s.r.cfg.clock().Sub(tk.started)
 			s.open--
 			s.mu.Unlock()
-			jerr := s.record(res)
+			jerr := s.record(res, tk.fp)
 			s.mu.Lock()
 			if jerr != nil && s.jerr == nil {
 				s.jerr = jerr
@@ -610,13 +613,13 @@ func (s *scheduler) releaseLocked(a nsdist.AccountID) {
 	}
 }
 
-func (s *scheduler) record(res distribution.Result) error {
+func (s *scheduler) record(res distribution.Result, fp string) error {
 	j := s.r.cfg.journal
 	if j == nil {
 		return nil
 	}
 	e := Entry{Run: s.run, Record: s.r.cfg.record, Time: s.r.cfg.clock().UTC(), Account: res.Account, Label: res.Label, Outcome: res.Outcome, Attempts: res.Attempts,
-		NextStep: res.Explanation.NextStep, Channel: res.Channel, Auth: res.Auth, Predicted: res.Decision.InitialState, Sentence: res.Explanation.Sentence, NSID: res.NSID}
+		NextStep: res.Explanation.NextStep, Channel: res.Channel, Auth: res.Auth, Predicted: res.Decision.InitialState, Sentence: res.Explanation.Sentence, NSID: res.NSID, Fingerprint: fp}
 	if res.Err != nil {
 		e.Error = res.Err.Error()
 	}
@@ -675,6 +678,17 @@ func (s *scheduler) eventLocked(t EventType, a nsdist.AccountID, attempt int) Ev
 // whose customer has since authorized with OAuth 2.0 is checked again.
 func sameChannel(e Entry, t distribution.Target) bool {
 	return e.Channel == "" || t.Credential == nil || e.Channel == t.Credential.Channel()
+}
+
+// sameCredential reports whether the journal's result came through the
+// credential whose fingerprint is fp: a new TBA token, grant or M2M
+// certificate has never been proven, so its account is checked again. A
+// line that names no credential (written before nsdist kept fingerprints,
+// or for a credential that was not Identified) is checked again too, once:
+// its new line names one. A credential that is not Identified (fp empty)
+// has only its channel compared.
+func sameCredential(e Entry, fp string) bool {
+	return fp == "" || e.Fingerprint == fp
 }
 
 func fromEntry(e Entry) distribution.Result {

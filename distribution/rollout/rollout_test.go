@@ -2,10 +2,14 @@ package rollout_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
@@ -38,6 +42,7 @@ var noFaults = fakeFaults()
 type sim struct {
 	fake     *nstest.Server
 	record   approval.Record
+	in       *nstest.Integration
 	targets  []distribution.Target
 	requires map[nsdist.AccountID]bool
 	nonces   *nonceLog
@@ -64,24 +69,36 @@ func simulate(t testing.TB, n, requireEvery int, faults nstest.Faults) *sim {
 	fake := nstest.NewServer(nstest.WithSeed(3), nstest.WithFaults(faults))
 	t.Cleanup(fake.Close)
 	vendor := fake.MustAddAccount("TSTDRV1234567", nstest.AccountConfig{})
-	rec, err := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true})
+	rec, err := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true,
+		ConsumerKey: fixedHex("consumer key"), ConsumerSecret: fixedHex("consumer secret")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &sim{fake: fake, requires: map[nsdist.AccountID]bool{}, nonces: &nonceLog{seen: map[string]int{}},
+	s := &sim{fake: fake, in: rec, requires: map[nsdist.AccountID]bool{}, nonces: &nonceLog{seen: map[string]int{}},
 		record: approval.Record{Name: rec.Name, Owner: vendor.ID(), TBA: true, TBAAuthFlow: true}}
 	for i := range n {
 		id := nsdist.AccountID(fmt.Sprintf("%d", 3000000+i))
 		req := requireEvery > 0 && i%requireEvery == 0
 		a := fake.MustAddAccount(string(id), nstest.AccountConfig{RequireApproval: req})
 		s.requires[id] = req
-		auth, err := fake.IssueTBAToken(a.ID(), rec)
+		a.AddUser(nstest.User{Email: "admin@customer.example", Password: "pw"})
+		tok, err := fake.IssueTokenWith(a.ID(), "admin@customer.example", nstest.AdministratorRole.ID, rec.ConsumerKey, fixedHex("token id", string(id)), fixedHex("token secret", string(id)))
 		if err != nil {
 			t.Fatal(err)
 		}
+		auth := tba.Credential{Consumer: tba.Consumer{Key: rec.ConsumerKey, Secret: rec.ConsumerSecret}, Token: tba.Token{ID: tok.ID, Secret: tok.Secret}}
 		s.targets = append(s.targets, distribution.Target{Account: id, Credential: auth, TokenIssuedAt: time.Now()})
 	}
 	return s
+}
+
+// fixedHex is 64 hex digits that depend on parts alone: every simulation
+// names the same record and tokens, as a vendor's re-run does, so that a
+// resume in a fresh fake (TestKillAndResume) presents the credentials the
+// killed run recorded.
+func fixedHex(parts ...string) string {
+	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return hex.EncodeToString(h[:])
 }
 
 func (s *sim) installer(t testing.TB, opts ...distribution.Option) *distribution.AutoInstaller {
@@ -855,7 +872,87 @@ func TestRerunChecksAnotherChannel(t *testing.T) {
 	}
 	run(approval.ChannelTBA)
 	rep := run(approval.ChannelOAuth2)
-	if rep.FromJournal() != 1 || rep.Rechecked != 1 || !strings.Contains(rep.Summary(), "1 target enabled before through another channel") {
+	if rep.FromJournal() != 1 || rep.Rechecked != 1 || !strings.Contains(rep.Summary(), "1 target enabled before through another channel or credential") {
 		t.Errorf("from journal %d, rechecked %d; want 1 and 1\n%s", rep.FromJournal(), rep.Rechecked, rep.Summary())
+	}
+}
+
+// A re-run checks again an account whose customer has given a new
+// credential of the same channel (a new TBA token): it has never been
+// proven. The credential already proven is skipped. Both journals keep a
+// fingerprint, and the file holds neither a token's secret nor its id.
+func TestRerunChecksAnotherCredential(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		journal func(t *testing.T) (open func() rollout.Journal, path string)
+	}{
+		{"file", func(t *testing.T) (func() rollout.Journal, string) {
+			path := filepath.Join(t.TempDir(), "rollout.jsonl")
+			return func() rollout.Journal {
+				j, err := rollout.OpenJournal(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return j
+			}, path
+		}},
+		{"memory", func(*testing.T) (func() rollout.Journal, string) {
+			m := &rollout.MemoryJournal{}
+			return func() rollout.Journal { return m }, ""
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := simulate(t, 1, 0, nstest.Faults{})
+			open, path := tt.journal(t)
+			target := s.targets[0]
+			t1 := target.Credential.(tba.Credential)
+			t2, err := s.fake.IssueTBAToken(target.Account, s.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			steps := []struct {
+				name      string
+				cred      tba.Credential
+				sent      uint64
+				rechecked int
+			}{
+				{"first run", t1, 1, 0},
+				{"the same token is skipped", t1, 0, 0},
+				{"a new token is checked again", t2, 1, 1},
+				{"the new token, proven, is skipped", t2, 0, 0},
+			}
+			for _, st := range steps {
+				j := open()
+				target.Credential = st.cred
+				before := s.fake.Requests()
+				rep, err := fastRollout(t, s.installer(t), rollout.WithJournal(j)).Run(t.Context(), []distribution.Target{target})
+				j.Close()
+				if err != nil {
+					t.Fatalf("%s: %v", st.name, err)
+				}
+				got := []any{s.fake.Requests() - before, rep.Rechecked, rep.Counts()[distribution.OutcomeEnabled]}
+				if diff := cmp.Diff([]any{st.sent, st.rechecked, 1}, got); diff != "" {
+					t.Errorf("%s: [requests, rechecked, enabled] mismatch (-want +got):\n%s", st.name, diff)
+				}
+			}
+			if path == "" {
+				return
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, secret := range []string{t1.Token.Secret, t1.Token.ID, t2.Token.Secret, t2.Token.ID, t1.Consumer.Secret, t1.Consumer.Key} {
+				if bytes.Contains(b, []byte(secret)) {
+					t.Errorf("the journal holds a credential's %.4s…:\n%s", secret, b)
+				}
+			}
+			if n := bytes.Count(b, []byte(`"credential_fingerprint":"`+distribution.Fingerprint(t2)+`"`)); n != 1 {
+				t.Errorf("%d lines carry the new token's fingerprint, want 1:\n%s", n, b)
+			}
+		})
 	}
 }

@@ -22,7 +22,9 @@ import (
 // account, the entry of the given record with the latest Time (then the
 // first recorded). Concurrent Record calls share one transaction (group
 // commit). A database can hold many journals, each under its own name.
-// Use NewJournal.
+// Each row keeps the whole entry as JSON, its credential fingerprint
+// included (no column of its own); a row an older nsdist wrote without
+// one reads as an entry without a fingerprint. Use NewJournal.
 type Journal struct {
 	base
 	name string

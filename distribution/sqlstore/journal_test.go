@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/nsdist/nsdist"
+	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/distribution/rollout"
 	"github.com/nsdist/nsdist/distribution/sqlstore"
@@ -379,4 +380,81 @@ func BenchmarkJournal(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "entries/s")
 		})
 	}
+}
+
+// tokenCred is an Identified credential of the TBA channel: its value is
+// its identity (a token id).
+type tokenCred string
+
+func (tokenCred) Channel() approval.Channel       { return approval.ChannelTBA }
+func (tokenCred) Validate(nsdist.AccountID) error { return nil }
+func (c tokenCred) Identity() []string            { return []string{string(c)} }
+
+// enabler enables every target and counts them.
+type enabler struct{ n atomic.Int64 }
+
+func (d *enabler) Distribute(_ context.Context, t distribution.Target) distribution.Result {
+	d.n.Add(1)
+	return distribution.Result{Account: t.Account, Outcome: distribution.OutcomeEnabled, Channel: t.Credential.Channel()}
+}
+
+// The SQL journal keeps each result's credential fingerprint (in the
+// entry's JSON, so the table needs no column), and reads a row an older
+// nsdist wrote without one: a re-run checks again a target whose
+// credential changed or is not named, and skips the one already proven.
+// The database holds the fingerprint, not the credential's identity.
+func TestJournalCredentialFingerprint(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, b backend) {
+		ctx := t.Context()
+		db := b.open(t)
+		j, err := sqlstore.NewJournal(ctx, db, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// a row as an older nsdist wrote it: no credential_fingerprint
+		if _, err := db.ExecContext(ctx, `INSERT INTO nsdist_journal (journal, run, account, record, time_ms, outcome, entry)
+		VALUES ('default', 'old', '3000000', 'Acme Sync', 1, 'enabled', $1)`,
+			`{"run":"old","record":"Acme Sync","time":"2026-01-01T00:00:00Z","account":"3000000","outcome":"enabled","attempts":1,"next_step":"","channel":"tba"}`); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := j.Latest(ctx, "Acme Sync"); err != nil || len(got) != 1 || got["3000000"].Fingerprint != "" {
+			t.Fatalf("Latest of an old row = %v, %v; want it, without a fingerprint", got, err)
+		}
+		const t1, t2 = "token-id-4f0c9d2e7b1a6358", "token-id-9a8b7c6d5e4f3021"
+		d := &enabler{}
+		steps := []struct {
+			name            string
+			cred            tokenCred
+			sent, rechecked int
+		}{
+			{"an old row names no credential", t1, 1, 1},
+			{"the same credential is skipped", t1, 0, 0},
+			{"another credential is checked again", t2, 1, 1},
+			{"and then skipped", t2, 0, 0},
+		}
+		for _, st := range steps {
+			r, err := rollout.New(d, rollout.WithJournal(j), rollout.WithRecordName("Acme Sync"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := d.n.Load()
+			rep, err := r.Run(ctx, []distribution.Target{{Account: "3000000", Credential: st.cred}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sent := int(d.n.Load() - before); sent != st.sent || rep.Rechecked != st.rechecked {
+				t.Errorf("%s: sent %d, rechecked %d; want %d, %d", st.name, sent, rep.Rechecked, st.sent, st.rechecked)
+			}
+		}
+		got, err := j.Latest(ctx, "Acme Sync")
+		if err != nil || got["3000000"].Fingerprint != distribution.Fingerprint(tokenCred(t2)) {
+			t.Errorf("Latest fingerprint = %q (%v), want the second credential's", got["3000000"].Fingerprint, err)
+		}
+		if b.raw != nil {
+			if s := containsAny(b.raw(t), t1, t2); s != "" {
+				t.Errorf("the database holds a credential's identity %q", s)
+			}
+		}
+	})
 }

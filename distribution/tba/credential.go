@@ -26,8 +26,8 @@ type Credential struct {
 }
 
 var (
-	_ distribution.Credential = Credential{}
-	_ distribution.Credential = UserCredentials{}
+	_ distribution.Identified = Credential{}
+	_ distribution.Identified = UserCredentials{}
 )
 
 // Channel returns approval.ChannelTBA.
@@ -38,6 +38,10 @@ func (c Credential) Validate(nsdist.AccountID) error {
 	return missing("TBA token", map[string]string{"consumer key": c.Consumer.Key, "consumer secret": c.Consumer.Secret, "token id": c.Token.ID, "token secret": c.Token.Secret},
 		"consumer key", "consumer secret", "token id", "token secret")
 }
+
+// Identity is the consumer key and the token id: a token the customer
+// issued anew is another credential. The secrets are not part of it.
+func (c Credential) Identity() []string { return []string{c.Consumer.Key, c.Token.ID} }
 
 // String never shows the secrets.
 func (c Credential) String() string {
@@ -75,6 +79,12 @@ func (u UserCredentials) Validate(account nsdist.AccountID) error {
 	}
 	return missing("user credentials", map[string]string{"email": u.Email, "password": u.Password, "application id": u.ApplicationID},
 		"email", "password", "application id")
+}
+
+// Identity is the account, the user's email, the role and the record's
+// application id; the password and OTP are not part of it.
+func (u UserCredentials) Identity() []string {
+	return []string{string(u.Account), u.Email, u.Role, u.ApplicationID}
 }
 
 // LogValue never shows the password.

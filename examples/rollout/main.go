@@ -22,6 +22,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -289,7 +291,7 @@ func runRollout(ctx context.Context, o options, stdout, stderr io.Writer) error 
 					enabled++
 				}
 			}
-			fmt.Fprintf(stderr, "journal %s: %d targets recorded before, %d enabled (skipped), the rest checked again\n", o.journal, len(prev), enabled)
+			fmt.Fprintf(stderr, "journal %s: %d targets recorded before, %d enabled (skipped unless their channel or credential changed), the rest checked again\n", o.journal, len(prev), enabled)
 		}
 		ropts = append(ropts, rollout.WithJournal(j))
 	}
@@ -517,12 +519,33 @@ func AccountIDs(n int, seed uint64) []nsdist.AccountID {
 	return ids
 }
 
+// simHex is 64 hex digits that depend only on seed and parts.
+func simHex(seed uint64, parts ...string) string {
+	h := sha256.Sum256(fmt.Appendf(nil, "nsdist simulation %d\x00%s", seed, strings.Join(parts, "\x00")))
+	return hex.EncodeToString(h[:])
+}
+
+// simTBAToken is an administrator's TBA token for the account, the same
+// for every simulation of seed: issuing it installs the record.
+func simTBAToken(fake *nstest.Server, a *nstest.Account, rec *nstest.Integration, seed uint64) (tba.Credential, error) {
+	const email = "admin@customer.example"
+	a.AddUser(nstest.User{Email: email, Password: simHex(seed, "password", string(a.ID()))})
+	tok, err := fake.IssueTokenWith(a.ID(), email, nstest.AdministratorRole.ID, rec.ConsumerKey,
+		simHex(seed, "token id", string(a.ID())), simHex(seed, "token secret", string(a.ID())))
+	if err != nil {
+		return tba.Credential{}, err
+	}
+	return tba.Credential{Consumer: tba.Consumer{Key: rec.ConsumerKey, Secret: rec.ConsumerSecret}, Token: tba.Token{ID: tok.ID, Secret: tok.Secret}}, nil
+}
+
 // Simulate builds the fake: a vendor account owning the record, and n
 // customer accounts of which exactly round(n×share) require approval.
 // Each customer has just authorized the integration, which issued a token
 // and installed the record, as on real NetSuite: with TBA, with an OAuth
 // 2.0 code grant, or (channel "mixed") half each, the OAuth 2.0 half split
-// between a confidential client and a public one.
+// between a confidential client and a public one. The record's keys and
+// the TBA tokens depend only on seed, so that a re-run presents the
+// credentials an earlier run's journal recorded, as a vendor's does.
 // wrap, if set, wraps the fake's transport for every client (-dump).
 func Simulate(n int, share, faultRate float64, latency time.Duration, seed uint64, channel string, wrap func(http.RoundTripper) http.RoundTripper) (*Simulation, error) {
 	fake := nstest.NewServer(nstest.WithSeed(seed), nstest.WithFaults(nstest.Faults{Latency: latency, ConcurrencyFaultRate: faultRate}))
@@ -533,12 +556,14 @@ func Simulate(n int, share, faultRate float64, latency time.Duration, seed uint6
 	}
 	redirect := []string{"https://app.acme.example/netsuite/callback"}
 	rec, err := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true, TBAIssueToken: true,
-		CallbackURL: redirect[0], OAuth2CodeGrant: true, RedirectURIs: redirect, Scopes: []string{"rest_webservices"}})
+		CallbackURL: redirect[0], OAuth2CodeGrant: true, RedirectURIs: redirect, Scopes: []string{"rest_webservices"},
+		ConsumerKey: simHex(seed, "consumer key"), ConsumerSecret: simHex(seed, "consumer secret"),
+		ClientID: simHex(seed, "client id"), ClientSecret: simHex(seed, "client secret")})
 	if err != nil {
 		return fail(err)
 	}
 	pub, err := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "Acme Sync Mobile", OAuth2CodeGrant: true, PublicClient: true,
-		RedirectURIs: redirect, Scopes: []string{"rest_webservices"}})
+		RedirectURIs: redirect, Scopes: []string{"rest_webservices"}, ClientID: simHex(seed, "public client id")})
 	if err != nil {
 		return fail(err)
 	}
@@ -577,7 +602,7 @@ func Simulate(n int, share, faultRate float64, latency time.Duration, seed uint6
 		t := distribution.Target{Account: id, TokenIssuedAt: now}
 		switch kind {
 		case "tba":
-			auth, err := fake.IssueTBAToken(a.ID(), rec)
+			auth, err := simTBAToken(fake, a, rec, seed)
 			if err != nil {
 				return fail(err)
 			}

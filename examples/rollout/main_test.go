@@ -69,7 +69,7 @@ func TestMainJob(t *testing.T) {
 	}
 	// a re-run with the journal skips enabled targets; the report still covers all
 	_, errOut = runOK(t, args...)
-	if !strings.Contains(errOut, "40 targets recorded before, 30 enabled (skipped)") {
+	if !strings.Contains(errOut, "40 targets recorded before, 30 enabled (skipped unless their channel or credential changed)") {
 		t.Errorf("re-run stderr:\n%s", errOut)
 	}
 	if r2 := readReport(t, rep); len(r2.Results) != 40 || r2.Results[0].Account != r.Results[0].Account {
