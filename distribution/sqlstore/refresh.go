@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/distribution/oauth2"
 )
 
@@ -162,16 +163,14 @@ func (r *Refresher) Token(ctx context.Context, k OAuth2Key) (*oauth2.Token, erro
 		}
 		return nil, fmt.Errorf("sqlstore: the access token of account %s expired and it has no refresh token (client credentials: get a new one with a fresh assertion)", k.Account)
 	}
-	// The request runs to its end even if ctx ends: a spent refresh
-	// token's successor must not be dropped.
-	detached := context.WithoutCancel(ctx)
+	// The request runs to its end even if ctx ends (a spent refresh
+	// token's successor must not be dropped), but within half the lease:
+	// past the lease, another replica may refresh the same token.
+	detached, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.leaseTTL/2)
+	defer cancel()
 	nt, err := r.client.Refresh(detached, tok)
 	if err != nil {
-		var oe *oauth2.Error
-		if tok.Valid(now) && errors.As(err, &oe) && oe.Temporary() {
-			return tok, nil
-		}
-		return nil, err
+		return r.refreshFailed(context.WithoutCancel(ctx), k, tok, now, err)
 	}
 	if err := r.tokens.SaveToken(detached, nt); err != nil {
 		r.mu.Lock()
@@ -180,6 +179,23 @@ func (r *Refresher) Token(ctx context.Context, k OAuth2Key) (*oauth2.Token, erro
 		return nt, &oauth2.SaveError{Token: nt, Err: err}
 	}
 	return nt, nil
+}
+
+// refreshFailed decides what a failed refresh gives the caller. A refresh
+// ahead of expiry that failed for a passing cause keeps the old token,
+// still valid. A refused refresh token may have been spent by another
+// replica whose lease this one outlived: when the store now holds a newer
+// valid token, that one is the answer, not ErrReauthorize.
+func (r *Refresher) refreshFailed(ctx context.Context, k OAuth2Key, tok *oauth2.Token, now time.Time, err error) (*oauth2.Token, error) {
+	if nsdist.Retryable(err) && tok.Valid(now) {
+		return tok, nil
+	}
+	if errors.Is(err, oauth2.ErrReauthorize) {
+		if cur, lerr := r.tokens.Load(ctx, k); lerr == nil && cur.RefreshToken != tok.RefreshToken && cur.Valid(r.now()) {
+			return cur, nil
+		}
+	}
+	return nil, err
 }
 
 func (r *Refresher) pendingSave(k OAuth2Key) *oauth2.Token {

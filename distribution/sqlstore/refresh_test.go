@@ -1,7 +1,13 @@
 package sqlstore_test
 
 import (
+	"context"
+	"database/sql"
+	"errors"
+	"net/http"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -191,5 +197,186 @@ func TestRefresherRefreshAhead(t *testing.T) {
 				t.Error("a refresh-ahead or lease TTL that cannot work was accepted")
 			}
 		}
+	}
+}
+
+// refresherFor stores tok in a fresh SQLite store and returns a Refresher
+// of it through c, the store, and the database.
+func refresherFor(t *testing.T, clk *clock, c *oauth2.Client, tok *oauth2.Token) (*sqlstore.Refresher, *sqlstore.OAuth2Tokens, *sql.DB) {
+	t.Helper()
+	ctx := t.Context()
+	db := newBackend(t, "sqlite").open(t)
+	st, err := sqlstore.NewTokenStore(ctx, db, mustKeyring(t, mustKey(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	leases, err := sqlstore.NewLeases(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.OAuth2("acme").SaveToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	r, err := sqlstore.NewRefresher(c, st.OAuth2("acme"), leases, sqlstore.WithClock(clk.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, st.OAuth2("acme"), db
+}
+
+// A refreshed public token whose save failed is kept and saved on the
+// next call: its refresh token, the only one that still works, is never
+// lost, and no second refresh is sent.
+func TestRefresherKeepsUnsavedToken(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	clk, fake, _, c, tok := publicGrant(t)
+	r, store, db := refresherFor(t, clk, c, tok)
+	if _, err := db.ExecContext(ctx, `CREATE TRIGGER no_save BEFORE UPDATE ON nsdist_tokens BEGIN SELECT RAISE(ABORT, 'disk full'); END`); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(59 * time.Minute)
+	nt, err := r.Token(ctx, sqlstore.KeyOf(tok))
+	var se *oauth2.SaveError
+	if !errors.As(err, &se) || nt == nil || nt.AccessToken == tok.AccessToken {
+		t.Fatalf("Token with the store failing = %v, %v; want the new token and a SaveError", nt, err)
+	}
+	if _, err := db.ExecContext(ctx, `DROP TRIGGER no_save`); err != nil {
+		t.Fatal(err)
+	}
+	again, err := r.Token(ctx, sqlstore.KeyOf(tok))
+	if err != nil || again.RefreshToken != nt.RefreshToken {
+		t.Fatalf("the next call = %v, %v; want the unsaved token", again, err)
+	}
+	if n := fake.TokenRequests("refresh_token"); n != 1 {
+		t.Errorf("%d refresh requests, want 1", n)
+	}
+	if stored, err := store.Load(ctx, sqlstore.KeyOf(tok)); err != nil || stored.RefreshToken != nt.RefreshToken {
+		t.Errorf("the store holds %v (%v), want the refreshed token", stored, err)
+	}
+}
+
+// failToken fails every token request with err, and passes the rest.
+type failToken struct {
+	next http.RoundTripper
+	err  error
+	hook func()
+}
+
+func (f failToken) RoundTrip(r *http.Request) (*http.Response, error) {
+	if strings.HasSuffix(r.URL.Path, "/token") {
+		if f.hook != nil {
+			f.hook()
+		}
+		if f.err != nil {
+			return nil, f.err
+		}
+	}
+	return f.next.RoundTrip(r)
+}
+
+// A refresh ahead of expiry that fails for a passing cause (no answer)
+// gives the caller the old token, still valid; once it has expired, the
+// error.
+func TestRefresherTemporaryFailure(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	clk, fake, _, _, tok := publicGrant(t)
+	c, err := oauth2.NewClient(oauth2.Config{ClientID: tok.ClientID, RedirectURL: appRedir}, oauth2.WithClock(clk.Now),
+		oauth2.WithTransport(failToken{next: fake.Transport(), err: syscall.ECONNRESET}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _, _ := refresherFor(t, clk, c, tok)
+	clk.Add(59 * time.Minute)
+	got, err := r.Token(ctx, sqlstore.KeyOf(tok))
+	if err != nil || got.AccessToken != tok.AccessToken {
+		t.Errorf("inside the refresh-ahead window, no answer: %v, %v; want the old token", got, err)
+	}
+	clk.Add(2 * time.Minute)
+	if got, err := r.Token(ctx, sqlstore.KeyOf(tok)); err == nil {
+		t.Errorf("expired, no answer: %v, want an error", got)
+	}
+}
+
+// Another replica refreshed the token after this one's lease expired:
+// this one's refresh of the spent token is refused, and the caller gets
+// the newer token from the store, not ErrReauthorize.
+func TestRefresherOutlivedLease(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	clk, fake, _, c0, tok := publicGrant(t)
+	var store *sqlstore.OAuth2Tokens
+	var newer *oauth2.Token
+	hook := func() { // the other replica, between this one's Load and its request
+		if newer != nil {
+			return
+		}
+		nt, err := c0.Refresh(context.WithoutCancel(ctx), tok)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		newer = nt
+		if err := store.SaveToken(context.WithoutCancel(ctx), nt); err != nil {
+			t.Error(err)
+		}
+	}
+	c, err := oauth2.NewClient(oauth2.Config{ClientID: tok.ClientID, RedirectURL: appRedir}, oauth2.WithClock(clk.Now),
+		oauth2.WithTransport(failToken{next: fake.Transport(), hook: hook}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r *sqlstore.Refresher
+	r, store, _ = refresherFor(t, clk, c, tok)
+	clk.Add(59 * time.Minute)
+	got, err := r.Token(ctx, sqlstore.KeyOf(tok))
+	if err != nil || newer == nil || got.RefreshToken != newer.RefreshToken {
+		t.Errorf("Token = %v, %v; want the other replica's token %v", got, err, newer)
+	}
+}
+
+// hang never answers a token request; it gives up when the request's
+// context ends.
+type hang struct{ next http.RoundTripper }
+
+func (h hang) RoundTrip(r *http.Request) (*http.Response, error) {
+	if strings.HasSuffix(r.URL.Path, "/token") {
+		<-r.Context().Done()
+		return nil, r.Context().Err()
+	}
+	return h.next.RoundTrip(r)
+}
+
+// A refresh that gets no answer ends within half the lease, even for a
+// caller without a deadline: the lease is never outlived by this replica.
+func TestRefresherTimeout(t *testing.T) {
+	t.Parallel()
+	clk, fake, _, _, tok := publicGrant(t)
+	c, err := oauth2.NewClient(oauth2.Config{ClientID: tok.ClientID, RedirectURL: appRedir}, oauth2.WithClock(clk.Now),
+		oauth2.WithTransport(hang{fake.Transport()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := newBackend(t, "sqlite").open(t)
+	st, _ := sqlstore.NewTokenStore(t.Context(), db, mustKeyring(t, mustKey(t)))
+	leases, _ := sqlstore.NewLeases(t.Context(), db)
+	if err := st.OAuth2("acme").SaveToken(t.Context(), tok); err != nil {
+		t.Fatal(err)
+	}
+	r, err := sqlstore.NewRefresher(c, st.OAuth2("acme"), leases, sqlstore.WithClock(clk.Now), sqlstore.WithLeaseTTL(200*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(61 * time.Minute) // expired: the old token cannot stand in
+	done := make(chan error, 1)
+	go func() { _, err := r.Token(context.Background(), sqlstore.KeyOf(tok)); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Error("a refresh with no answer succeeded")
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Token still waits for a refresh that never answers")
 	}
 }
