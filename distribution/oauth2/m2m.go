@@ -79,6 +79,11 @@ func checkKey(k crypto.Signer) error {
 		if n := k.N.BitLen(); n != 3072 && n != 4096 {
 			return fmt.Errorf("%w: an RSA key of %d bits; NetSuite takes 3072 or 4096 (subsect_162755332391)", ErrKey, n)
 		}
+		// Oracle names no exponent; 65537 is what every tool makes and what
+		// RFC 8017 implementations expect. A small one (e=3) is refused.
+		if k.E != 65537 {
+			return fmt.Errorf("%w: an RSA key with public exponent %d; make one with 65537 (openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072)", ErrKey, k.E)
+		}
 	case *ecdsa.PrivateKey:
 		if k == nil || k.Curve == nil {
 			return fmt.Errorf("%w: nil EC key", ErrKey)

@@ -896,6 +896,14 @@ func TestM2MKeysRefused(t *testing.T) {
 			t.Errorf("ParsePrivateKey(%.20q) error = %v, want ErrKey", bad, err)
 		}
 	}
+	// a 3072-bit key with e=3: the math is not checked here, only that a
+	// key with a public exponent other than 65537 is refused before use
+	e3, _ := rsa.GenerateKey(rand.Reader, 3072)
+	e3.E = 3
+	if _, err := newClient(t, oauth2.Config{ClientID: "cid"}).ClientCredentials(oauth2.M2MConfig{Account: "123456", CertificateID: "kid", Key: e3}); !errors.Is(err, oauth2.ErrKey) ||
+		!strings.Contains(err.Error(), "exponent 3") {
+		t.Errorf("an RSA key with e=3: %v, want ErrKey naming the exponent", err)
+	}
 	keys := genKeys(t)
 	c := newClient(t, oauth2.Config{ClientID: "cid"})
 	for _, tc := range []struct {
