@@ -515,3 +515,46 @@ func TestOpen(t *testing.T) {
 }
 
 var _ = nsdist.AccountID("") // soap names the account type the TBA store takes
+
+// A ciphertext is bound to its row's version: an older one put back after
+// a later save does not open (a spent refresh token cannot be restored
+// that way), and a NUL in a key column is refused on every backend.
+func TestTokenRollbackAndNUL(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, b backend) {
+		ctx := t.Context()
+		db := b.open(t)
+		st, err := sqlstore.NewTokenStore(ctx, db, mustKeyring(t, mustKey(t)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tenant := "rollback-" + randomHex(8)
+		first := oauthToken("7654321", "3", "ACCESS-1", "REFRESH-1", t0)
+		if err := st.OAuth2(tenant).SaveToken(ctx, first); err != nil {
+			t.Fatal(err)
+		}
+		var keyID string
+		var sealed []byte
+		if err := db.QueryRowContext(ctx, `SELECT key_id, sealed FROM nsdist_tokens WHERE tenant = $1`, tenant).Scan(&keyID, &sealed); err != nil {
+			t.Fatal(err)
+		}
+		second := oauthToken("7654321", "3", "ACCESS-2", "REFRESH-2", t0.Add(time.Hour))
+		if err := st.OAuth2(tenant).SaveToken(ctx, second); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, `UPDATE nsdist_tokens SET key_id = $1, sealed = $2 WHERE tenant = $3`, keyID, sealed, tenant); err != nil {
+			t.Fatal(err)
+		}
+		if tok, err := st.OAuth2(tenant).Load(ctx, sqlstore.KeyOf(first)); !errors.Is(err, sqlstore.ErrDecrypt) {
+			t.Errorf("the first ciphertext put back over the second: %v, %v; want ErrDecrypt", tok, err)
+		}
+		for _, bad := range []string{"acme\x00", "\x00"} {
+			if err := st.OAuth2(bad).SaveToken(ctx, first); err == nil || !strings.Contains(err.Error(), "NUL") {
+				t.Errorf("tenant %q: %v, want a refusal naming the NUL", bad, err)
+			}
+			if _, err := st.OAuth2(bad).Load(ctx, sqlstore.KeyOf(first)); err == nil || !strings.Contains(err.Error(), "NUL") {
+				t.Errorf("load tenant %q: %v", bad, err)
+			}
+		}
+	})
+}

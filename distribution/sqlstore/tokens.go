@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nsdist/nsdist"
@@ -58,8 +60,22 @@ type rowKey struct {
 	tenant, kind, account, clientID, role, entity string
 }
 
-func (k rowKey) ad() []byte {
-	return assocData("nsdist_tokens", k.tenant, k.kind, k.account, k.clientID, k.role, k.entity)
+// ad is the associated data of the row's ciphertext at version: the key
+// columns and the row's version, so that a ciphertext opens only in its
+// own row, and an older one put back after a later save does not open.
+func (k rowKey) ad(version int64) []byte {
+	return assocData("nsdist_tokens", k.tenant, k.kind, k.account, k.clientID, k.role, k.entity, strconv.FormatInt(version, 10))
+}
+
+// check refuses a key PostgreSQL cannot store (a NUL in a text column) on
+// every backend alike.
+func (k rowKey) check() error {
+	for _, f := range []string{k.tenant, k.account, k.clientID, k.role, k.entity} {
+		if strings.ContainsRune(f, 0) {
+			return fmt.Errorf("sqlstore: token %s: a NUL character in the tenant, account, client id, role or entity: remove it", k)
+		}
+	}
+	return nil
 }
 
 func (k rowKey) String() string {
@@ -78,20 +94,52 @@ func abbrev(s string) string {
 }
 
 // save seals plaintext and writes it, unless the row holds a value issued
-// later (issued); it reports whether the row was written.
+// later (issued); it reports whether the row was written. The ciphertext
+// is bound to the version it is written at: the row is read, then
+// updated only if its version has not moved, else read again.
 func (s *TokenStore) save(ctx context.Context, k rowKey, plaintext []byte, issued time.Time) (bool, error) {
-	keyID, sealed, err := s.keys.seal(plaintext, k.ad())
+	if err := k.check(); err != nil {
+		return false, err
+	}
+	for range 8 {
+		var version, issuedMS int64
+		err := s.db.QueryRowContext(ctx, `SELECT version, issued_ms FROM nsdist_tokens
+		WHERE tenant = $1 AND kind = $2 AND account = $3 AND client_id = $4 AND role = $5 AND entity = $6`,
+			k.tenant, k.kind, k.account, k.clientID, k.role, k.entity).Scan(&version, &issuedMS)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			version = 0
+		case err != nil:
+			return false, fmt.Errorf("sqlstore: save token %s: %w", k, err)
+		case issuedMS > issued.UnixMilli():
+			return false, nil // a token issued later is stored
+		}
+		written, err := s.write(ctx, k, plaintext, issued, version)
+		if err != nil || written {
+			return written, err
+		}
+	}
+	return false, fmt.Errorf("sqlstore: save token %s: other saves kept changing the row; try again", k)
+}
+
+// write puts the row at version+1 if it is still at version (0: absent).
+func (s *TokenStore) write(ctx context.Context, k rowKey, plaintext []byte, issued time.Time, version int64) (bool, error) {
+	keyID, sealed, err := s.keys.seal(plaintext, k.ad(version+1))
 	if err != nil {
 		return false, err
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO nsdist_tokens
-	(tenant, kind, account, client_id, role, entity, key_id, sealed, issued_ms, version, updated_ms)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10)
-	ON CONFLICT (tenant, kind, account, client_id, role, entity) DO UPDATE SET
-		key_id = excluded.key_id, sealed = excluded.sealed, issued_ms = excluded.issued_ms,
-		version = nsdist_tokens.version + 1, updated_ms = excluded.updated_ms
-	WHERE nsdist_tokens.issued_ms <= excluded.issued_ms`,
-		k.tenant, k.kind, k.account, k.clientID, k.role, k.entity, keyID, sealed, issued.UnixMilli(), s.now().UnixMilli())
+	var res sql.Result
+	if version == 0 {
+		res, err = s.db.ExecContext(ctx, `INSERT INTO nsdist_tokens
+		(tenant, kind, account, client_id, role, entity, key_id, sealed, issued_ms, version, updated_ms)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10)
+		ON CONFLICT (tenant, kind, account, client_id, role, entity) DO NOTHING`,
+			k.tenant, k.kind, k.account, k.clientID, k.role, k.entity, keyID, sealed, issued.UnixMilli(), s.now().UnixMilli())
+	} else {
+		res, err = s.db.ExecContext(ctx, `UPDATE nsdist_tokens SET key_id = $1, sealed = $2, issued_ms = $3, version = version + 1, updated_ms = $4
+		WHERE tenant = $5 AND kind = $6 AND account = $7 AND client_id = $8 AND role = $9 AND entity = $10 AND version = $11`,
+			keyID, sealed, issued.UnixMilli(), s.now().UnixMilli(), k.tenant, k.kind, k.account, k.clientID, k.role, k.entity, version)
+	}
 	if err != nil {
 		return false, fmt.Errorf("sqlstore: save token %s: %w", k, err)
 	}
@@ -101,18 +149,22 @@ func (s *TokenStore) save(ctx context.Context, k rowKey, plaintext []byte, issue
 
 // load reads and opens one row.
 func (s *TokenStore) load(ctx context.Context, k rowKey) ([]byte, error) {
+	if err := k.check(); err != nil {
+		return nil, err
+	}
 	var keyID string
 	var sealed []byte
-	err := s.db.QueryRowContext(ctx, `SELECT key_id, sealed FROM nsdist_tokens
+	var version int64
+	err := s.db.QueryRowContext(ctx, `SELECT key_id, sealed, version FROM nsdist_tokens
 	WHERE tenant = $1 AND kind = $2 AND account = $3 AND client_id = $4 AND role = $5 AND entity = $6`,
-		k.tenant, k.kind, k.account, k.clientID, k.role, k.entity).Scan(&keyID, &sealed)
+		k.tenant, k.kind, k.account, k.clientID, k.role, k.entity).Scan(&keyID, &sealed, &version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%w: token %s", ErrNotFound, k)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: load token %s: %w", k, err)
 	}
-	return s.keys.open("nsdist_tokens", k.String(), keyID, sealed, k.ad())
+	return s.keys.open("nsdist_tokens", k.String(), keyID, sealed, k.ad(version))
 }
 
 func (s *TokenStore) delete(ctx context.Context, k rowKey) error {
@@ -157,11 +209,11 @@ func (s *TokenStore) Reseal(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, r := range old {
-		pt, err := s.keys.open("nsdist_tokens", r.k.String(), r.keyID, r.sealed, r.k.ad())
+		pt, err := s.keys.open("nsdist_tokens", r.k.String(), r.keyID, r.sealed, r.k.ad(r.version))
 		if err != nil {
 			return n, err
 		}
-		keyID, sealed, err := s.keys.seal(pt, r.k.ad())
+		keyID, sealed, err := s.keys.seal(pt, r.k.ad(r.version+1))
 		if err != nil {
 			return n, err
 		}
