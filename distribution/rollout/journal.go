@@ -162,7 +162,7 @@ func OpenJournal(path string) (*FileJournal, error) {
 			if h := readHolder(lockPath); h != "" {
 				holder = h
 			}
-			return nil, fmt.Errorf("%w: %s is held by %s; wait for it to end, or give each process a journal of its own (or a SQL journal, which takes several writers)", ErrJournalLocked, path, holder)
+			return nil, fmt.Errorf("%w: %s is held by %s; wait for it to end, or give each process a journal of its own (a SQL journal takes rollouts of several records at once)", ErrJournalLocked, path, holder)
 		}
 		return nil, fmt.Errorf("rollout: journal %s: lock: %w", path, err)
 	}

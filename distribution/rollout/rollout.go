@@ -390,17 +390,19 @@ func (r *Rollout) newScheduler(ctx context.Context, n int) *scheduler {
 	return s
 }
 
-// journalBegin reads the journal's latest results and starts the run in it.
+// journalBegin starts the run in the journal and reads its latest results.
 func (r *Rollout) journalBegin(ctx context.Context, run string) (map[nsdist.AccountID]Entry, error) {
 	j := r.cfg.journal
 	if j == nil {
 		return nil, nil
 	}
-	prev, err := j.Latest(ctx, r.cfg.record)
-	if err != nil {
+	// Begin first: a journal that refuses a second rollout of the record
+	// does so before this one reads results the other is still writing.
+	if err := j.Begin(ctx, run, r.cfg.record); err != nil {
 		return nil, fmt.Errorf("rollout: journal: %w", err)
 	}
-	if err := j.Begin(ctx, run, r.cfg.record); err != nil {
+	prev, err := j.Latest(ctx, r.cfg.record)
+	if err != nil {
 		return nil, fmt.Errorf("rollout: journal: %w", err)
 	}
 	return prev, nil

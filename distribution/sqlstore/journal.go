@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -24,10 +25,23 @@ import (
 // commit). A database can hold many journals, each under its own name.
 // Each row keeps the whole entry as JSON, its credential fingerprint
 // included (no column of its own); a row an older nsdist wrote without
-// one reads as an entry without a fingerprint. Use NewJournal.
+// one reads as an entry without a fingerprint.
+//
+// One rollout of a record at a time: Begin takes the lease
+// "journal:<name>:<record>" (nsdist_leases) and keeps it, renewed, until
+// Close; a second rollout of the same record on the same journal, from
+// any process, gets rollout.ErrJournalLocked naming the holder. A holder
+// that dies without Close loses the lease after its TTL (WithLeaseTTL,
+// default 30 s). Rollouts of other records share the journal freely. Use
+// NewJournal.
 type Journal struct {
 	base
-	name string
+	name     string
+	leases   *Leases
+	owner    string
+	leaseTTL time.Duration
+	held     []string      // the leases Begin took
+	stop     chan struct{} // ends the renewal
 
 	mu       sync.Mutex
 	queue    []*journalWrite
@@ -54,11 +68,19 @@ func NewJournal(ctx context.Context, db *sql.DB, name string, opts ...Option) (*
 	if name == "" {
 		name = "default"
 	}
-	b, _, err := newBase(ctx, db, opts)
+	b, o, err := newBase(ctx, db, opts)
 	if err != nil {
 		return nil, err
 	}
-	return &Journal{base: b, name: name}, nil
+	ttl := o.leaseTTL
+	if ttl == 0 {
+		ttl = 30 * time.Second
+	}
+	owner := NewOwner()
+	if o.owner != "" {
+		owner = o.owner + "/" + owner
+	}
+	return &Journal{base: b, name: name, leases: &Leases{base: b}, owner: owner, leaseTTL: ttl, stop: make(chan struct{})}, nil
 }
 
 // Name returns the journal's name.
@@ -90,10 +112,15 @@ func (j *Journal) Latest(ctx context.Context, record string) (map[nsdist.Account
 	return out, nil
 }
 
-// Begin implements rollout.Journal.
+// Begin implements rollout.Journal. It takes the record's lease first: a
+// second rollout of the record on this journal is refused with
+// rollout.ErrJournalLocked.
 func (j *Journal) Begin(ctx context.Context, run, record string) error {
 	if run == "" {
 		return errors.New("sqlstore: journal: empty run")
+	}
+	if err := j.lock(ctx, record); err != nil {
+		return err
 	}
 	_, err := j.db.ExecContext(ctx, `INSERT INTO nsdist_journal_runs (journal, run, record, started_ms) VALUES ($1, $2, $3, $4)
 	ON CONFLICT (journal, run) DO NOTHING`, j.name, run, record, j.now().UnixMilli())
@@ -204,10 +231,61 @@ func (j *Journal) write(batch []*journalWrite) error {
 	return nil
 }
 
-// Close stops further writes; it does not close the database.
+// Close stops further writes and gives up the journal's leases; it does
+// not close the database.
 func (j *Journal) Close() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if j.closed {
+		return nil
+	}
 	j.closed = true
+	close(j.stop)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var errs []error
+	for _, name := range j.held {
+		errs = append(errs, j.leases.Release(ctx, name, j.owner))
+	}
+	return errors.Join(errs...)
+}
+
+// lock takes the record's lease, and renews it every third of its TTL
+// until Close.
+func (j *Journal) lock(ctx context.Context, record string) error {
+	name := "journal:" + j.name + ":" + record
+	ok, err := j.leases.TryAcquire(ctx, name, j.owner, j.leaseTTL)
+	if err != nil {
+		return fmt.Errorf("sqlstore: journal %s: %w", j.name, err)
+	}
+	if !ok {
+		holder, until, _ := j.leases.Holder(ctx, name)
+		return fmt.Errorf("%w: journal %s has a rollout of %q running, held by %s until %s unless renewed; wait for it to end (a holder that died lets go after %s)",
+			rollout.ErrJournalLocked, j.name, record, holder, until.UTC().Format(time.RFC3339), j.leaseTTL)
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.closed {
+		return fmt.Errorf("sqlstore: journal %s is closed", j.name)
+	}
+	if !slices.Contains(j.held, name) {
+		j.held = append(j.held, name)
+		go j.renew(name)
+	}
 	return nil
+}
+
+func (j *Journal) renew(name string) {
+	t := time.NewTicker(j.leaseTTL / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-j.stop:
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(context.Background(), j.leaseTTL/3)
+			_, _ = j.leases.TryAcquire(ctx, name, j.owner, j.leaseTTL) // a failed renewal is tried again at the next tick
+			cancel()
+		}
+	}
 }

@@ -2,7 +2,9 @@ package sqlstore_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -137,6 +139,10 @@ const (
 	sqlWriterN   = "NSDIST_SQLJOURNAL_N"
 	// after this many results the writer waits to be killed (0: never)
 	sqlWriterStop = "NSDIST_SQLJOURNAL_STOP"
+	// the record (default "Acme Sync"), and "wait" to retry a Begin the
+	// lease refuses, for up to 30 s
+	sqlWriterRecord = "NSDIST_SQLJOURNAL_RECORD"
+	sqlWriterWait   = "NSDIST_SQLJOURNAL_WAIT"
 )
 
 func TestMain(m *testing.M) {
@@ -158,15 +164,29 @@ func sqlJournalWriter(dsn, run string, n, stop int) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 3
 	}
-	j, err := sqlstore.NewJournal(ctx, db, "kill")
+	j, err := sqlstore.NewJournal(ctx, db, "kill", sqlstore.WithLeaseTTL(time.Second))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 3
 	}
-	if err := j.Begin(ctx, run, "Acme Sync"); err != nil {
+	record := os.Getenv(sqlWriterRecord)
+	if record == "" {
+		record = "Acme Sync"
+	}
+	err = j.Begin(ctx, run, record)
+	for deadline := time.Now().Add(30 * time.Second); errors.Is(err, rollout.ErrJournalLocked) && os.Getenv(sqlWriterWait) != "" && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+		err = j.Begin(ctx, run, record)
+	}
+	if errors.Is(err, rollout.ErrJournalLocked) {
+		fmt.Println("locked:", err)
+		return 4
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 3
 	}
+	defer j.Close()
 	var mu sync.Mutex
 	out := bufio.NewWriter(os.Stdout)
 	next := make(chan int)
@@ -175,7 +195,7 @@ func sqlJournalWriter(dsn, run string, n, stop int) int {
 	for range 4 {
 		wg.Go(func() {
 			for i := range next {
-				if err := j.Record(ctx, jentry(run, "Acme Sync", i, "enabled", time.Now())); err != nil {
+				if err := j.Record(ctx, jentry(run, record, i, "enabled", time.Now())); err != nil {
 					fmt.Fprintln(os.Stderr, err)
 					failed.Store(true)
 					continue
@@ -209,10 +229,10 @@ type writer struct {
 	done chan struct{}
 }
 
-func startSQLWriter(t *testing.T, dsn, run string, n, stop int) *writer {
+func startSQLWriter(t *testing.T, dsn, run string, n, stop int, env ...string) *writer {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), sqlWriterDSN+"="+dsn, sqlWriterRun+"="+run, sqlWriterN+"="+strconv.Itoa(n), sqlWriterStop+"="+strconv.Itoa(stop),
+	cmd.Env = append(append(os.Environ(), env...), sqlWriterDSN+"="+dsn, sqlWriterRun+"="+run, sqlWriterN+"="+strconv.Itoa(n), sqlWriterStop+"="+strconv.Itoa(stop),
 		// the race detector otherwise waits a second when the child exits
 		"GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 	cmd.Stderr = os.Stderr
@@ -256,8 +276,9 @@ func TestJournalTwoProcessesKill(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		ctx := t.Context()
 		const n = 300
-		a := startSQLWriter(t, b.dsn, "A", n, 150) // killed after 100, in the middle of 150
-		bw := startSQLWriter(t, b.dsn, "B", n, 0)
+		// two rollouts of two records: one journal takes both at once
+		a := startSQLWriter(t, b.dsn, "A", n, 150, sqlWriterRecord+"=Acme Sync") // killed after 100, in the middle of 150
+		bw := startSQLWriter(t, b.dsn, "B", n, 0, sqlWriterRecord+"=Acme Cloud")
 		deadline := time.Now().Add(60 * time.Second)
 		for a.count() < 100 {
 			if time.Now().After(deadline) {
@@ -313,8 +334,9 @@ func TestJournalTwoProcessesKill(t *testing.T) {
 		if bc := bw.count(); bc != n {
 			t.Errorf("B acknowledged %d of %d", bc, n)
 		}
-		// A's run resumes in a new process: recording again is idempotent
-		a2 := startSQLWriter(t, b.dsn, "A", n, 0)
+		// A's run resumes in a new process once the dead one's lease has
+		// expired: recording again is idempotent
+		a2 := startSQLWriter(t, b.dsn, "A", n, 0, sqlWriterRecord+"=Acme Sync", sqlWriterWait+"=1")
 		if err := a2.cmd.Wait(); err != nil {
 			t.Fatalf("A resumed: %v", err)
 		}
@@ -329,6 +351,44 @@ func TestJournalTwoProcessesKill(t *testing.T) {
 			b.name, a.count(), bw.count(), lost, dup, len(gotA), n)
 		if lost != 0 || dup != 0 || len(gotA) != n {
 			t.Errorf("lost %d acknowledged results, %d duplicated; run A has %d targets, want %d", lost, dup, len(gotA), n)
+		}
+	})
+}
+
+// TestJournalOneRolloutPerRecord: while process A runs a rollout of a
+// record on a SQL journal, process B's rollout of the same record is
+// refused before it records anything; once A is killed, its lease expires
+// and B's run goes through.
+func TestJournalOneRolloutPerRecord(t *testing.T) {
+	if testing.Short() {
+		t.Skip("re-executes the test binary")
+	}
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, b backend) {
+		rec := sqlWriterRecord + "=Solo " + b.name + randomHex(4)
+		a := startSQLWriter(t, b.dsn, "A", 10, 5, rec)
+		for deadline := time.Now().Add(30 * time.Second); a.count() < 5; time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("timed out waiting for A's results")
+			}
+		}
+		var out bytes.Buffer
+		second := exec.Command(os.Args[0], "-test.run=^$")
+		second.Env = append(os.Environ(), rec, sqlWriterDSN+"="+b.dsn, sqlWriterRun+"=B", sqlWriterN+"=10", sqlWriterStop+"=0")
+		second.Stdout = &out
+		if err := second.Run(); second.ProcessState.ExitCode() != 4 || !strings.Contains(out.String(), "rollout: journal in use") || !strings.Contains(out.String(), "held by") {
+			t.Fatalf("a second rollout of the record: exit %d (%v): %s", second.ProcessState.ExitCode(), err, out.String())
+		}
+		a.cmd.Process.Signal(syscall.SIGKILL) //nolint:errcheck
+		_ = a.cmd.Wait()
+		<-a.done
+		bw := startSQLWriter(t, b.dsn, "B", 10, 0, rec, sqlWriterWait+"=1")
+		if err := bw.cmd.Wait(); err != nil {
+			t.Fatalf("B after A's lease expired: %v", err)
+		}
+		<-bw.done
+		if bw.count() != 10 {
+			t.Errorf("B recorded %d of 10", bw.count())
 		}
 	})
 }

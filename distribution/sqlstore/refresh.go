@@ -50,7 +50,9 @@ func WithRefreshAhead(d time.Duration) Option {
 
 // WithLeaseTTL sets how long a refresh may hold its lease before another
 // replica may take over (default 2 minutes: longer than a token request
-// with its retries). A refresh that outlives it may be repeated elsewhere.
+// with its retries; the refresh itself ends within half of it). For a
+// Journal, it is how long a rollout that died keeps its record's lease
+// (default 30 s; a live one renews it every third).
 func WithLeaseTTL(d time.Duration) Option {
 	return func(o *options) error {
 		if d <= 0 {
