@@ -440,10 +440,12 @@ func scrub(s string, secrets []string) string {
 	return s
 }
 
-// snippet is a short, single-line, secret-free view of a body.
+// snippet is a short, single-line, secret-free view of a body. It scrubs
+// before cutting, so that a secret cut in half cannot survive, and again
+// after: Snippet drops control characters, invalid UTF-8 and U+FFFD, and
+// a secret echoed with one of them inside comes together there.
 func snippet(body []byte, secrets []string) string {
-	// scrub before cutting, so a secret cut in half cannot survive
-	return redact.Snippet([]byte(scrub(string(body), secrets)), 200)
+	return scrub(redact.Snippet([]byte(scrub(string(body), secrets)), 200), secrets)
 }
 
 func abbrev(s string) string {

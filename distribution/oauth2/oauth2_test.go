@@ -431,34 +431,6 @@ func TestTokenResponses(t *testing.T) {
 	}
 }
 
-func FuzzTokenResponse(f *testing.F) {
-	for _, s := range []string{`{"access_token":"a","expires_in":"3600"}`, `{"error":"invalid_grant"}`, `<html>`, `{"access_token":1}`, `{"expires_in":-1,"access_token":"a"}`} {
-		f.Add(200, s)
-		f.Add(400, s)
-	}
-	f.Fuzz(func(t *testing.T, status int, body string) {
-		if status < 200 || status > 599 {
-			status = 200 + (status&0xff)%300
-		}
-		if status >= 300 && status < 400 {
-			status = 400
-		}
-		n := newNS(t, func(w http.ResponseWriter, r *http.Request, _ url.Values) {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(status)
-			io.WriteString(w, body) //nolint:errcheck
-		})
-		c := newClient(t, oauth2.Config{ClientID: "cid", RedirectURL: redirectURL}, oauth2.WithBaseURL(n.srv.URL))
-		tok, err := flow(t, c, "123456")
-		if (tok == nil) == (err == nil) {
-			t.Fatalf("exchange = %v, %v: want exactly one", tok, err)
-		}
-		if tok != nil && (tok.AccessToken == "" || !tok.Expiry.After(tok.IssuedAt)) {
-			t.Fatalf("accepted a token without access token or expiry: %v", tok)
-		}
-	})
-}
-
 func TestExchangeChecks(t *testing.T) {
 	t.Parallel()
 	n := newNS(t, func(w http.ResponseWriter, r *http.Request, _ url.Values) {

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	xoauth2 "golang.org/x/oauth2"
 
@@ -332,18 +333,24 @@ func errorCode(s string, secrets []string) ErrorCode {
 // characters dropped, at most 80 bytes.
 func clean(s string, secrets []string) string {
 	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
 			return -1
 		}
 		return r
-	}, scrub(s, secrets))
-	return truncate(s, 80)
+	}, scrub(strings.ToValidUTF8(s, ""), secrets))
+	// dropping characters may join a secret echoed with one inside
+	return truncate(scrub(s, secrets), 80)
 }
 
 func newError(op string, account nsdist.AccountID, resp *response, code ErrorCode, desc string, secrets []string) *Error {
 	e := &Error{Op: op, Account: account, Code: code, Description: truncate(clean(desc, secrets), 200), HTTPStatus: resp.status, Body: snippet(resp.body, secrets)}
 	if h := resp.header.Get("WWW-Authenticate"); h != "" {
 		e.Challenge = ParseChallenge(scrub(h, secrets))
+		if e.Challenge != nil { // unescaping a quoted-string may join a secret
+			for k, v := range e.Challenge.Params {
+				e.Challenge.Params[k] = scrub(v, secrets)
+			}
+		}
 	}
 	if ra := resp.header.Get("Retry-After"); ra != "" {
 		if n, err := strconv.Atoi(ra); err == nil && n >= 0 && n < 3600 {
