@@ -72,6 +72,10 @@ type Result struct {
 	FromJournal bool
 	// Note says what nsdist could not do itself (e.g. SuiteBundler has no API).
 	Note string
+	// ReauthorizeBy is when the customer must authorize again: set for a
+	// result that rests on an OAuth 2.0 code-grant token, zero for M2M,
+	// TBA and bundles.
+	ReauthorizeBy time.Time
 }
 
 // NextStep is what to do about the target, or "".
@@ -120,6 +124,9 @@ type Probe struct {
 	// Observed is what the channel made of its answer; empty, it is read
 	// from Err by the one classifier (nsdist.Classify) alone.
 	Observed approval.Observed
+	// ReauthorizeBy is when the customer must authorize again, for a
+	// credential that ends (an OAuth 2.0 code grant); zero otherwise.
+	ReauthorizeBy time.Time
 }
 
 // observed is the probe's observation, or the classifier's reading of its
@@ -312,7 +319,7 @@ func (a *AutoInstaller) run(ctx context.Context, t Target, probe func(Prober) Pr
 		return res
 	}
 	pr := probe(p)
-	res.Attempts, res.NSID, res.Err, res.Note = pr.Attempts, pr.NSID, pr.Err, pr.Note
+	res.Attempts, res.NSID, res.Err, res.Note, res.ReauthorizeBy = pr.Attempts, pr.NSID, pr.Err, pr.Note, pr.ReauthorizeBy
 	if errors.Is(pr.Err, ErrCredential) {
 		return misconfigured(res, pr.Err, "fix the target's credential: "+strings.TrimPrefix(pr.Err.Error(), ErrCredential.Error()+": "))
 	}

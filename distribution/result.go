@@ -7,6 +7,7 @@ import (
 	"net"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
@@ -116,6 +117,9 @@ type Row struct {
 	Error       string   `json:"error,omitempty"`
 	FromJournal bool     `json:"from_journal,omitempty"`
 	Note        string   `json:"note,omitempty"`
+	// ReauthorizeBy (RFC 3339) is when the customer must authorize again,
+	// for a result that rests on a code-grant token; empty for M2M and TBA.
+	ReauthorizeBy string `json:"reauthorize_by"`
 }
 
 // Row returns the result as reports show it.
@@ -124,6 +128,9 @@ func (r Result) Row() Row {
 		Channel: r.authName(), Cause: r.Cause(), Predicted: string(r.Decision.InitialState), Observed: string(r.Explanation.Observed),
 		Sentence: r.Explanation.Sentence, LessLikely: r.Explanation.LessLikely,
 		NSID: r.NSID, DurationMS: r.Duration.Milliseconds(), FromJournal: r.FromJournal, Note: r.Note}
+	if !r.ReauthorizeBy.IsZero() {
+		j.ReauthorizeBy = r.ReauthorizeBy.UTC().Format(time.RFC3339)
+	}
 	if j.LessLikely == nil {
 		j.LessLikely = []string{}
 	}

@@ -91,7 +91,7 @@ func (p *Prober) ProbeOnce(ctx context.Context, t distribution.Target) distribut
 			return distribution.Probe{Err: err, Attempts: 1, Observed: Observe(err)}
 		}
 		_, err = client.ServerTime(ctx, tok)
-		return distribution.Probe{Err: err, Attempts: 1, Note: note, Observed: Observe(err)}
+		return distribution.Probe{Err: err, Attempts: 1, Note: note, Observed: Observe(err), ReauthorizeBy: tok.ReauthorizeBy()}
 	case M2MKey:
 		client := c.Client
 		if client == nil {

@@ -288,14 +288,3 @@ func (s credSource) Token() (*xoauth2.Token, error) {
 	}
 	return t.OAuth2(), nil
 }
-
-// ReauthorizeBy is when the user must authorize again at the latest:
-// the refresh token's expiry or the rotation deadline, whichever is first
-// (zero when unknown, as for client credentials).
-func (t *Token) ReauthorizeBy() time.Time {
-	d := t.RefreshExpiry
-	if !t.RotationDeadline.IsZero() && (d.IsZero() || t.RotationDeadline.Before(d)) {
-		d = t.RotationDeadline
-	}
-	return d
-}

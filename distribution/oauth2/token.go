@@ -64,6 +64,26 @@ type Token struct {
 	GrantedAt time.Time
 }
 
+// ReauthorizeBy is when the customer must authorize again, unless an
+// administrator hands the integration off to M2M first: for a public
+// client, the end of its token chain (RotationDeadline: the first grant's
+// oit plus Maximum Time For Token Rotation, at most 720 h,
+// section_157771733782), provided each refresh token is used within its
+// validity, as a Refresher does; for a confidential client, when its
+// refresh token expires (7 days, section_158081952044). Client
+// credentials (M2M) need no consent: the zero time.
+func (t *Token) ReauthorizeBy() time.Time {
+	switch {
+	case t == nil || t.M2M:
+		return time.Time{}
+	case t.RefreshToken == "":
+		return t.Expiry // nothing to refresh with: a new grant when it expires
+	case t.Public && !t.RotationDeadline.IsZero():
+		return t.RotationDeadline
+	}
+	return t.RefreshExpiry
+}
+
 // tokenJSON is Token's JSON form.
 type tokenJSON struct {
 	Account          nsdist.AccountID `json:"account"`

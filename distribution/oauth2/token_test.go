@@ -65,3 +65,28 @@ func TestTokenNeverPrintsSecrets(t *testing.T) {
 		t.Errorf("a token was printed:\n%s", out)
 	}
 }
+
+// ReauthorizeBy: a public client's chain ends at its rotation deadline
+// (its refresh token's expiry when that is unknown); a confidential
+// client's refresh token lasts 7 days; M2M has no deadline.
+func TestTokenReauthorizeBy(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2027, 3, 2, 9, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name string
+		tok  *oauth2.Token
+		want time.Time
+	}{
+		{"public", &oauth2.Token{RefreshToken: "r", Public: true, RefreshExpiry: t0.Add(48 * time.Hour), RotationDeadline: t0.Add(168 * time.Hour)}, t0.Add(168 * time.Hour)},
+		{"public, no rotation known", &oauth2.Token{RefreshToken: "r", Public: true, RefreshExpiry: t0.Add(48 * time.Hour)}, t0.Add(48 * time.Hour)},
+		{"public, rotation only", &oauth2.Token{RefreshToken: "r", Public: true, RotationDeadline: t0.Add(720 * time.Hour)}, t0.Add(720 * time.Hour)},
+		{"confidential", &oauth2.Token{RefreshToken: "r", RefreshExpiry: t0.Add(7 * 24 * time.Hour)}, t0.Add(7 * 24 * time.Hour)},
+		{"no refresh token", &oauth2.Token{Expiry: t0.Add(time.Hour)}, t0.Add(time.Hour)},
+		{"m2m", &oauth2.Token{M2M: true, Expiry: t0.Add(time.Hour)}, time.Time{}},
+		{"nil", nil, time.Time{}},
+	} {
+		if got := c.tok.ReauthorizeBy(); !got.Equal(c.want) {
+			t.Errorf("%s: ReauthorizeBy = %s, want %s", c.name, got, c.want)
+		}
+	}
+}

@@ -44,6 +44,8 @@ type Entry struct {
 	// a digest of its identity, never a secret. Empty is unknown: a line
 	// an older nsdist wrote, or a credential that is not Identified.
 	Fingerprint string `json:"credential_fingerprint,omitempty"`
+	// ReauthorizeBy is the result's [distribution.Result.ReauthorizeBy].
+	ReauthorizeBy time.Time `json:"reauthorize_by,omitzero"`
 }
 
 // Journal records each target's terminal result durably, so that a re-run

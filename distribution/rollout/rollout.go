@@ -621,7 +621,8 @@ func (s *scheduler) record(res distribution.Result, fp string) error {
 		return nil
 	}
 	e := Entry{Run: s.run, Record: s.r.cfg.record, Time: s.r.cfg.clock().UTC(), Account: res.Account, Label: res.Label, Outcome: res.Outcome, Attempts: res.Attempts,
-		NextStep: res.Explanation.NextStep, Channel: res.Channel, Auth: res.Auth, Predicted: res.Decision.InitialState, Sentence: res.Explanation.Sentence, NSID: res.NSID, Fingerprint: fp}
+		NextStep: res.Explanation.NextStep, Channel: res.Channel, Auth: res.Auth, Predicted: res.Decision.InitialState, Sentence: res.Explanation.Sentence, NSID: res.NSID, Fingerprint: fp,
+		ReauthorizeBy: res.ReauthorizeBy}
 	if res.Err != nil {
 		e.Error = res.Err.Error()
 	}
@@ -695,6 +696,7 @@ func sameCredential(e Entry, fp string) bool {
 
 func fromEntry(e Entry) distribution.Result {
 	return distribution.Result{Account: e.Account, Label: e.Label, Channel: e.Channel, Auth: e.Auth, Attempts: e.Attempts, NSID: e.NSID, FromJournal: true,
+		ReauthorizeBy: e.ReauthorizeBy,
 		Outcome: e.Outcome, Decision: approval.Decision{InitialState: e.Predicted},
 		Explanation: approval.Explanation{Kind: approval.Enabled, Report: e.Outcome.String(), Sentence: e.Sentence, NextStep: e.NextStep, LessLikely: []string{}}}
 }
