@@ -33,7 +33,9 @@
 // -tenant NAME the token is also saved, encrypted with NSDIST_STORE_KEY,
 // under (tenant, account). After a code grant the record's State is
 // checked with REST serverTime and said on stderr: "state: Enabled" or
-// "state: not enabled: <reason and the administrator's step>". Exit
+// "state: not enabled: <reason and the administrator's step>", then
+// "reauthorize by: <RFC 3339> (<why>)", when the customer must authorize
+// again (a public client's chain end, a confidential client's 7 days). Exit
 // status: 0 token obtained (and the record Enabled); 3 token obtained but
 // the record not Enabled; 1 when NetSuite refuses (the OAuth error value
 // is in the one-line reason on stderr) or the run cannot finish; 2 for
@@ -225,7 +227,22 @@ func deliver(ctx context.Context, f *flags, tok *oauth2.Token, st *tokenStore, o
 	if f.m2m {
 		return 0
 	}
-	return checkState(ctx, f.clientID, tok, opts, stderr)
+	code := checkState(ctx, f.clientID, tok, opts, stderr)
+	reauthorizeBy(tok, stderr)
+	return code
+}
+
+// reauthorizeBy says on stderr when the customer must authorize again.
+func reauthorizeBy(tok *oauth2.Token, stderr io.Writer) {
+	by := tok.ReauthorizeBy()
+	if by.IsZero() {
+		return
+	}
+	why := "the confidential client's refresh token expires"
+	if tok.Public {
+		why = "the public client's token chain ends (Maximum Time For Token Rotation); refresh within each refresh token's validity until then"
+	}
+	fmt.Fprintf(stderr, "reauthorize by: %s (%s)\n", by.UTC().Format(time.RFC3339), why)
 }
 
 type codeArgs struct {

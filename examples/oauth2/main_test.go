@@ -410,6 +410,9 @@ func TestStoreAndState(t *testing.T) {
 	if err := json.Unmarshal(stdout.Bytes(), &printed); err != nil || printed.AccessToken == "" || printed.ClientID != w.rec.ClientID || printed.IssuedAt.IsZero() {
 		t.Fatalf("stdout does not load as an oauth2.Token: %v %v", printed, err)
 	}
+	if want := "reauthorize by: " + printed.ReauthorizeBy().UTC().Format(time.RFC3339) + " ("; printed.ReauthorizeBy().IsZero() || !strings.Contains(stderr.all.String(), want) {
+		t.Errorf("stderr lacks %q:\n%s", want, stderr.all.String())
+	}
 	db, err := sqlstore.Open(t.Context(), "sqlite:"+dbFile)
 	if err != nil {
 		t.Fatal(err)
