@@ -558,3 +558,36 @@ func TestTokenRollbackAndNUL(t *testing.T) {
 		}
 	})
 }
+
+// Reauthorizations lists the authorizations that end before a time,
+// soonest first, across tenants; M2M tokens never appear.
+func TestReauthorizations(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	st, err := sqlstore.NewTokenStore(ctx, newBackend(t, "sqlite").open(t), mustKeyring(t, mustKey(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	public := oauthToken("1111111", "3", "A1", "R1", t0) // public, chain ends in 168 h
+	public.RotationDeadline = t0.Add(168 * time.Hour)
+	confidential := oauthToken("2222222", "3", "A2", "R2", t0)
+	confidential.Public, confidential.RefreshExpiry = false, t0.Add(7*24*time.Hour+time.Hour)
+	m2m := oauthToken("3333333", "3", "A3", "", t0)
+	m2m.M2M, m2m.Public = true, false
+	for tenant, tok := range map[string]*oauth2.Token{"acme-eu": public, "acme-us": confidential, "acme-m2m": m2m} {
+		if err := st.OAuth2(tenant).SaveToken(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := st.Reauthorizations(ctx, t0.Add(30*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Tenant != "acme-eu" || !got[0].By.Equal(public.RotationDeadline) || !got[0].Public ||
+		got[1].Tenant != "acme-us" || !got[1].By.Equal(confidential.RefreshExpiry) || got[1].Public || got[1].Key.Account != "2222222" {
+		t.Fatalf("Reauthorizations = %+v", got)
+	}
+	if got, err := st.Reauthorizations(ctx, t0.Add(7*24*time.Hour+time.Minute)); err != nil || len(got) != 1 || got[0].Tenant != "acme-eu" {
+		t.Errorf("within a week: %+v, %v; want the public one only", got, err)
+	}
+}
