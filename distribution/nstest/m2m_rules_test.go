@@ -239,3 +239,24 @@ func TestResetClientCredentials(t *testing.T) {
 		t.Errorf("reset of a record without OAuth 2.0: %v, want ErrAuthBox", err)
 	}
 }
+
+// FuzzCertificateUpload: any body posted to the Certificate Rotation
+// Endpoint gets a JSON answer, 200 or 4xx, never a panic or a 5xx, and
+// the fake keeps serving.
+func FuzzCertificateUpload(f *testing.F) {
+	pemText := `-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n`
+	for _, s := range []string{`{"fileContent":"` + pemText + `","role":3,"entity":"7"}`, `{"fileContent":"","role":"3"}`, `{}`, `[]`, `null`, `{"fileContent":1}`,
+		`{"fileContent":"x","role":{"a":1},"entity":[1]}`, `{"fileContent":"-----BEGIN CERTIFICATE-----\n\n-----END CERTIFICATE-----","role":"3","entity":"7"}`} {
+		f.Add([]byte(s))
+	}
+	// one fake for every input: the endpoint, not the set-up, is fuzzed
+	fix := newO2(f, false)
+	in, token := fix.m2mRecord(f)
+	base := "https://" + nsdist.AccountID(custID).RESTletsHost() + "/services/rest/auth/oauth2/v1/clients/" + in.ClientID + "/certificates"
+	f.Fuzz(func(t *testing.T, body []byte) {
+		st, out := fix.rest(t, http.MethodPost, base, token, string(body))
+		if st >= 500 || (st != http.StatusOK && st/100 != 4) || !json.Valid([]byte(out)) {
+			t.Fatalf("POST %q = %d %s", body, st, out)
+		}
+	})
+}

@@ -65,7 +65,7 @@ type o2fix struct {
 	hc     *http.Client
 }
 
-func newO2(t *testing.T, requireApproval bool, opts ...nstest.Option) *o2fix {
+func newO2(t testing.TB, requireApproval bool, opts ...nstest.Option) *o2fix {
 	t.Helper()
 	clk := &clock{t: start}
 	fake := nstest.NewServer(append([]nstest.Option{nstest.WithClock(clk.Now)}, opts...)...)
@@ -78,7 +78,7 @@ func newO2(t *testing.T, requireApproval bool, opts ...nstest.Option) *o2fix {
 	return f
 }
 
-func (f *o2fix) record(t *testing.T, spec nstest.IntegrationSpec) *nstest.Integration {
+func (f *o2fix) record(t testing.TB, spec nstest.IntegrationSpec) *nstest.Integration {
 	t.Helper()
 	if spec.Name == "" {
 		spec.Name = "Acme Sync"
@@ -111,7 +111,7 @@ func authURL(host string, in *nstest.Integration, mods ...func(url.Values)) stri
 var custHost = nsdist.AccountID(custID).AppHost()
 
 // code runs Step One as ann and returns the code.
-func (f *o2fix) code(t *testing.T, in *nstest.Integration, mods ...func(url.Values)) string {
+func (f *o2fix) code(t testing.TB, in *nstest.Integration, mods ...func(url.Values)) string {
 	t.Helper()
 	loc, err := f.fake.Consent(t.Context(), authURL(custHost, in, mods...), annEmail, annPassword, "allow")
 	if err != nil {
@@ -138,7 +138,7 @@ type tokenResp struct {
 	hdr    http.Header
 }
 
-func (f *o2fix) post(t *testing.T, host, path, authz string, form url.Values) tokenResp {
+func (f *o2fix) post(t testing.TB, host, path, authz string, form url.Values) tokenResp {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, "https://"+host+path, strings.NewReader(form.Encode()))
 	if err != nil {
@@ -163,7 +163,7 @@ func (f *o2fix) post(t *testing.T, host, path, authz string, form url.Values) to
 	return out
 }
 
-func (f *o2fix) token(t *testing.T, authz string, form url.Values) tokenResp {
+func (f *o2fix) token(t testing.TB, authz string, form url.Values) tokenResp {
 	t.Helper()
 	return f.post(t, nsdist.AccountID(custID).SuiteTalkHost(), "/services/rest/auth/oauth2/v1/token", authz, form)
 }
@@ -182,13 +182,13 @@ func auth(in *nstest.Integration, form url.Values) (string, url.Values) {
 	return basic(in.ClientID, in.ClientSecret), form
 }
 
-func (f *o2fix) exchange(t *testing.T, in *nstest.Integration, code string) tokenResp {
+func (f *o2fix) exchange(t testing.TB, in *nstest.Integration, code string) tokenResp {
 	t.Helper()
 	h, form := auth(in, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {in.RedirectURIs[0]}, "code_verifier": {oracleVerifier}})
 	return f.token(t, h, form)
 }
 
-func (f *o2fix) tokens(t *testing.T, in *nstest.Integration) (access, refresh string) {
+func (f *o2fix) tokens(t testing.TB, in *nstest.Integration) (access, refresh string) {
 	t.Helper()
 	r := f.exchange(t, in, f.code(t, in))
 	if r.status != http.StatusOK {
@@ -199,13 +199,13 @@ func (f *o2fix) tokens(t *testing.T, in *nstest.Integration) (access, refresh st
 	return access, refresh
 }
 
-func (f *o2fix) refresh(t *testing.T, in *nstest.Integration, rt string) tokenResp {
+func (f *o2fix) refresh(t testing.TB, in *nstest.Integration, rt string) tokenResp {
 	t.Helper()
 	h, form := auth(in, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}})
 	return f.token(t, h, form)
 }
 
-func (f *o2fix) serverTime(t *testing.T, host, token string) (int, http.Header, string) {
+func (f *o2fix) serverTime(t testing.TB, host, token string) (int, http.Header, string) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, "https://"+host+"/services/rest/system/v1/serverTime", nil)
 	if err != nil {
@@ -221,7 +221,7 @@ func (f *o2fix) serverTime(t *testing.T, host, token string) (int, http.Header, 
 	return resp.StatusCode, resp.Header, string(b)
 }
 
-func (f *o2fix) time(t *testing.T, token string) int {
+func (f *o2fix) time(t testing.TB, token string) int {
 	t.Helper()
 	st, _, _ := f.serverTime(t, nsdist.AccountID(custID).SuiteTalkHost(), token)
 	return st
@@ -923,7 +923,7 @@ func certValid(t *testing.T, key crypto.Signer, from time.Time, d time.Duration)
 // m2mRecord creates a record with both grants, installs it in the
 // customer by a code grant (M2M cannot be the first touch), and returns
 // it with an access token.
-func (f *o2fix) m2mRecord(t *testing.T) (*nstest.Integration, string) {
+func (f *o2fix) m2mRecord(t testing.TB) (*nstest.Integration, string) {
 	t.Helper()
 	in := f.record(t, nstest.IntegrationSpec{OAuth2CodeGrant: true, OAuth2ClientCredentials: true})
 	access, _ := f.tokens(t, in)
@@ -943,7 +943,7 @@ func assertion(t *testing.T, alg jwt.SigningMethod, key any, kid string, claims 
 	return s
 }
 
-func (f *o2fix) m2m(t *testing.T, jwtStr string) tokenResp {
+func (f *o2fix) m2m(t testing.TB, jwtStr string) tokenResp {
 	t.Helper()
 	return f.token(t, "", url.Values{"grant_type": {"client_credentials"}, "client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}, "client_assertion": {jwtStr}})
 }
@@ -1110,7 +1110,7 @@ func TestOAuth2CertificateRules(t *testing.T) {
 
 // rest sends a REST request with a Bearer token and a JSON body, and
 // returns the status and the body of the answer.
-func (f *o2fix) rest(t *testing.T, method, u, bearer, body string) (int, string) {
+func (f *o2fix) rest(t testing.TB, method, u, bearer, body string) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequestWithContext(t.Context(), method, u, strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+bearer)

@@ -433,10 +433,21 @@ func ParseChallenge(h string) *Challenge {
 			}
 			val, rest = rest[:end], rest[end:]
 		}
-		if strings.ContainsAny(name, " \t\"") {
-			break // a second challenge ("Basic realm=x, Bearer ...") starts here
+		if !isToken(name) {
+			break // a second challenge ("Basic realm=x, Bearer ...") starts here, or garbage
 		}
 		c.Params[name] = truncate(val, 200)
 	}
 	return c
+}
+
+// isToken reports whether s is an RFC 9110 token, as an auth-param name is.
+func isToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if !(ch >= 'a' && ch <= 'z' || ch >= '0' && ch <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", ch) >= 0) {
+			return false // upper case was lowered already
+		}
+	}
+	return s != ""
 }

@@ -90,3 +90,24 @@ func TestTokenReauthorizeBy(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseChallenge: any WWW-Authenticate value parses without a panic,
+// into at most 16 parameters with lower-case names, none longer than the
+// value itself.
+func FuzzParseChallenge(f *testing.F) {
+	for _, s := range []string{`Bearer realm="123456", error="invalid_token", error_description="The access token expired"`,
+		`Basic realm=x, Bearer error=invalid_token`, `Bearer error="a\"b\\c"`, `Bearer`, ``, `Bearer ="x"`, `Bearer a=`, `Bearer a="unterminated`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		c := oauth2.ParseChallenge(h)
+		if c == nil || len(c.Params) > 16 {
+			t.Fatalf("ParseChallenge(%q) = %+v", h, c)
+		}
+		for k, v := range c.Params {
+			if k != strings.ToLower(k) || len(v) > len(h) || len(k) > len(h) {
+				t.Fatalf("ParseChallenge(%q): param %q = %q", h, k, v)
+			}
+		}
+	})
+}

@@ -805,3 +805,33 @@ func TestJournalLineWithoutFingerprint(t *testing.T) {
 		}
 	}
 }
+
+// FuzzJournalRead: any bytes in a journal file open without a panic: the
+// journal is opened with its problems listed (at most 101), or refused
+// with an error, and Latest answers.
+func FuzzJournalRead(f *testing.F) {
+	good := `{"format":2,"journal":"0123456789abcdef0123456789abcdef","created":"2026-11-01T00:00:00Z"}
+{"run":"r1","record":"Acme Sync","time":"2026-11-01T00:00:01Z","account":"1234567","outcome":"enabled","attempts":1,"next_step":""}
+`
+	for _, s := range []string{good, good[:40], good + "{not json\n", good + `{"run":"","account":"bad id!"}` + "\n", "\n\n\n", "", "\x00\xff\n", good + "torn"} {
+		f.Add([]byte(s))
+	}
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(dir, "j.jsonl")
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		j, err := rollout.OpenJournal(path)
+		if err != nil {
+			return
+		}
+		defer j.Close()
+		if n := len(j.Problems()); n > 101 {
+			t.Fatalf("%d problems kept", n)
+		}
+		if _, err := j.Latest(t.Context(), "Acme Sync"); err != nil {
+			t.Fatalf("Latest: %v", err)
+		}
+	})
+}
