@@ -695,9 +695,8 @@ func sameCredential(e Entry, fp string) bool {
 }
 
 func fromEntry(e Entry) distribution.Result {
-	return distribution.Result{Account: e.Account, Label: e.Label, Channel: e.Channel, Auth: e.Auth, Attempts: e.Attempts, NSID: e.NSID, FromJournal: true,
-		ReauthorizeBy: e.ReauthorizeBy,
-		Outcome:       e.Outcome, Decision: approval.Decision{InitialState: e.Predicted},
+	return distribution.Result{Account: e.Account, Label: e.Label, Channel: e.Channel, Auth: e.Auth, Attempts: e.Attempts, NSID: e.NSID,
+		FromJournal: true, ReauthorizeBy: e.ReauthorizeBy, Outcome: e.Outcome, Decision: approval.Decision{InitialState: e.Predicted},
 		Explanation: approval.Explanation{Kind: approval.Enabled, Report: e.Outcome.String(), Sentence: e.Sentence, NextStep: e.NextStep, LessLikely: []string{}}}
 }
 
