@@ -20,6 +20,9 @@
 // browser's 127.0.0.1:PORT) gets the UI pages as system.netsuite.com and
 // 421 elsewhere.
 //
+// A client that takes more than 10 s to send its headers, or leaves a
+// connection idle for 2 minutes, is disconnected.
+//
 // The admin API, JSON on any Host:
 //
 //	GET  /_fake/accounts/<id>/integrations              [{"name","state","installed_by","application_id"}]
@@ -56,7 +59,19 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// limits protect the server from slow clients; tests shorten them.
+type limits struct {
+	readHeader time.Duration // http.Server.ReadHeaderTimeout: a slowloris client is cut off
+	idle       time.Duration // http.Server.IdleTimeout: a kept-alive connection waiting for its next request
+}
+
+var defaultLimits = limits{readHeader: 10 * time.Second, idle: 2 * time.Minute}
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return runWith(ctx, args, stdout, stderr, defaultLimits)
+}
+
+func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, lim limits) int {
 	fs := flag.NewFlagSet("fakenetsuite", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -112,17 +127,18 @@ Exit status: 0 stopped by SIGINT/SIGTERM, 1 cannot listen, 2 bad flags or config
 	}
 
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	w := &world{cfg: cfg, log: log}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "fakenetsuite: %v\n", err)
 		return 1
 	}
+	w := &world{cfg: cfg, log: log}
 	mw := w.front
 	if *verbose {
 		mw = func(next http.Handler) http.Handler { return logRequests(log, w.front(next)) }
 	}
 	fake := nstest.NewServer(nstest.WithListener(ln), nstest.WithMiddleware(mw), nstest.WithSeed(*seed),
+		nstest.WithServerTimeouts(lim.readHeader, lim.idle),
 		nstest.WithFaults(nstest.Faults{Latency: *latency, ConcurrencyFaultRate: *faultRate}), nstest.WithCodeGrantApproval(mode))
 	w.mu.Lock()
 	w.fake = fake
