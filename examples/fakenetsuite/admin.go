@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,8 +19,9 @@ import (
 // world is the fake and the config it was built from. The admin API reads
 // and changes it; reset builds the config's world again.
 type world struct {
-	cfg *config
-	log *slog.Logger
+	cfg     *config
+	log     *slog.Logger
+	maxBody int64 // request body cap (413 beyond)
 
 	mu   sync.RWMutex
 	fake *nstest.Server // set once, before the ready line
@@ -82,13 +84,18 @@ func stripPort(h string) string {
 	return h
 }
 
-// front is what the listener serves: the admin API under /_fake/ on any
-// Host, then the fake for NetSuite hosts; a Host that names no NetSuite
-// host gets the UI pages as system.netsuite.com and 421 elsewhere.
+// front is what the listener serves: a body over the cap gets 413; the
+// admin API under /_fake/ on any Host, then the fake for NetSuite hosts; a
+// Host that names no NetSuite host gets the UI pages as
+// system.netsuite.com and 421 elsewhere.
 func (w *world) front(next http.Handler) http.Handler {
 	admin := w.adminMux()
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/_fake" || strings.HasPrefix(r.URL.Path, "/_fake/") {
+		isAdmin := r.URL.Path == "/_fake" || strings.HasPrefix(r.URL.Path, "/_fake/")
+		if !w.limitBody(rw, r, isAdmin) {
+			return
+		}
+		if isAdmin {
 			admin.ServeHTTP(rw, r)
 			return
 		}
@@ -110,6 +117,38 @@ func (w *world) front(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(rw, r)
 	})
+}
+
+// limitBody answers 413 for a body larger than w.maxBody and returns false;
+// otherwise it lets handlers read at most that much. A body sent with its
+// length is refused unread; a chunked one is read here, up to the cap.
+func (w *world) limitBody(rw http.ResponseWriter, r *http.Request, isAdmin bool) bool {
+	tooLarge := func() bool {
+		rw.Header().Set("Connection", "close")
+		why := fmt.Sprintf("the request body is larger than the fake's cap of %d bytes (SOAP envelopes, token requests and admin bodies are a few KiB)", w.maxBody)
+		if isAdmin {
+			adminError(rw, http.StatusRequestEntityTooLarge, "%s", why)
+		} else {
+			http.Error(rw, "413 Request Entity Too Large: "+why, http.StatusRequestEntityTooLarge)
+		}
+		return false
+	}
+	if r.ContentLength > w.maxBody {
+		return tooLarge()
+	}
+	if r.ContentLength < 0 {
+		b, err := io.ReadAll(io.LimitReader(r.Body, w.maxBody+1))
+		if int64(len(b)) > w.maxBody {
+			return tooLarge()
+		}
+		if err != nil {
+			http.Error(rw, "400 Bad Request: the request body could not be read", http.StatusBadRequest)
+			return false
+		}
+		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
+	}
+	r.Body = http.MaxBytesReader(rw, r.Body, w.maxBody)
+	return true
 }
 
 // integrationJSON is one record as an account has it.

@@ -20,8 +20,9 @@
 // browser's 127.0.0.1:PORT) gets the UI pages as system.netsuite.com and
 // 421 elsewhere.
 //
-// A client that takes more than 10 s to send its headers, or leaves a
-// connection idle for 2 minutes, is disconnected.
+// A request body larger than 1 MiB gets 413; a client that takes more than
+// 10 s to send its headers, or leaves a connection idle for 2 minutes, is
+// disconnected.
 //
 // The admin API, JSON on any Host:
 //
@@ -59,13 +60,15 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// limits protect the server from slow clients; tests shorten them.
+// limits protect the server from slow and large requests; tests shorten
+// them.
 type limits struct {
 	readHeader time.Duration // http.Server.ReadHeaderTimeout: a slowloris client is cut off
 	idle       time.Duration // http.Server.IdleTimeout: a kept-alive connection waiting for its next request
+	maxBody    int64         // request body cap, answered 413: SOAP envelopes, token requests and admin bodies are a few KiB
 }
 
-var defaultLimits = limits{readHeader: 10 * time.Second, idle: 2 * time.Minute}
+var defaultLimits = limits{readHeader: 10 * time.Second, idle: 2 * time.Minute, maxBody: 1 << 20}
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return runWith(ctx, args, stdout, stderr, defaultLimits)
@@ -132,7 +135,7 @@ Exit status: 0 stopped by SIGINT/SIGTERM, 1 cannot listen, 2 bad flags or config
 		fmt.Fprintf(stderr, "fakenetsuite: %v\n", err)
 		return 1
 	}
-	w := &world{cfg: cfg, log: log}
+	w := &world{cfg: cfg, log: log, maxBody: lim.maxBody}
 	mw := w.front
 	if *verbose {
 		mw = func(next http.Handler) http.Handler { return logRequests(log, w.front(next)) }

@@ -803,7 +803,7 @@ func startInProcess(t *testing.T, lim limits) string {
 // read deadline only bounds a failing run.
 func TestSlowClientsCutOff(t *testing.T) {
 	t.Parallel()
-	base := startInProcess(t, limits{readHeader: 100 * time.Millisecond, idle: 200 * time.Millisecond})
+	base := startInProcess(t, limits{readHeader: 100 * time.Millisecond, idle: 200 * time.Millisecond, maxBody: 1 << 20})
 	addr := strings.TrimPrefix(base, "http://")
 	tests := []struct {
 		name, send, wantPrefix string
