@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/distribution/nstest"
+	"github.com/nsdist/nsdist/internal/text"
 )
 
 // world is the fake and the config it was built from. The admin API reads
@@ -21,7 +23,8 @@ import (
 type world struct {
 	cfg     *config
 	log     *slog.Logger
-	maxBody int64 // request body cap (413 beyond)
+	maxBody int64           // request body cap (413 beyond)
+	own     map[string]bool // the Host values that name this server (host:port, lower case)
 
 	mu   sync.RWMutex
 	fake *nstest.Server // set once, before the ready line
@@ -85,8 +88,9 @@ func stripPort(h string) string {
 }
 
 // front is what the listener serves: a body over the cap gets 413; the
-// admin API under /_fake/ on any Host, then the fake for NetSuite hosts; a
-// Host that names no NetSuite host gets the UI pages as
+// admin API under /_fake/ answers requests that name the server's own
+// address and do not come from a web page; then the fake for NetSuite
+// hosts; a Host that names no NetSuite host gets the UI pages as
 // system.netsuite.com and 421 elsewhere.
 func (w *world) front(next http.Handler) http.Handler {
 	admin := w.adminMux()
@@ -96,6 +100,10 @@ func (w *world) front(next http.Handler) http.Handler {
 			return
 		}
 		if isAdmin {
+			if why := w.adminRefusal(r); why != "" {
+				adminError(rw, http.StatusForbidden, "%s", why)
+				return
+			}
 			admin.ServeHTTP(rw, r)
 			return
 		}
@@ -117,6 +125,43 @@ func (w *world) front(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(rw, r)
 	})
+}
+
+// ownHosts returns the Host values that name a server listening on addr:
+// 127.0.0.1, localhost and [::1] with its port, and the address itself
+// when it names one interface (not 0.0.0.0 or [::]). Port 80 may also go
+// without it.
+func ownHosts(addr net.Addr) map[string]bool {
+	own := map[string]bool{}
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return own
+	}
+	names := []string{"127.0.0.1", "localhost", "::1"}
+	if ip := net.ParseIP(host); ip != nil && !ip.IsUnspecified() {
+		names = append(names, ip.String())
+	}
+	for _, n := range names {
+		own[strings.ToLower(net.JoinHostPort(n, port))] = true
+		if port == "80" {
+			if strings.Contains(n, ":") {
+				n = "[" + n + "]"
+			}
+			own[n] = true
+		}
+	}
+	return own
+}
+
+// adminRefusal says why the admin API refuses r, or returns "" to serve
+// it. The admin API changes the fake's accounts and hands out every
+// record's secrets, so a web page must not reach it through a name
+// rebound to 127.0.0.1 (DNS rebinding: the Host is then that name).
+func (w *world) adminRefusal(r *http.Request) string {
+	if !w.own[strings.ToLower(r.Host)] {
+		return fmt.Sprintf("the admin API answers only at the server's own address (127.0.0.1, localhost or [::1] with its port), not at Host %q", text.Truncate(r.Host, 100))
+	}
+	return ""
 }
 
 // limitBody answers 413 for a body larger than w.maxBody and returns false;

@@ -2,12 +2,65 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"runtime"
 	"strings"
 	"testing"
 )
+
+// adminRefused checks a 403 with a one-line JSON error.
+func adminRefused(t *testing.T, status int, b []byte) {
+	t.Helper()
+	var body struct {
+		Error string `json:"error"`
+	}
+	if status != http.StatusForbidden || json.Unmarshal(b, &body) != nil || body.Error == "" || strings.Count(string(b), "\n") != 1 {
+		t.Errorf("answer %d %q, want 403 with one line of JSON {\"error\": …}", status, b)
+	}
+}
+
+// DNS rebinding: a name the attacker controls, resolved to 127.0.0.1,
+// reaches the server with that name in Host. The admin API answers only
+// when Host is the server's own address (127.0.0.1, localhost or [::1]
+// with its port); NetSuite hosts keep reaching the NetSuite endpoints.
+func TestAdminOnlyOnItsOwnHost(t *testing.T) {
+	t.Parallel()
+	s := start(t)
+	port := strings.TrimPrefix(s.base, "http://127.0.0.1:")
+	tests := []struct {
+		host string
+		want int
+	}{
+		{"127.0.0.1:" + port, http.StatusOK},
+		{"localhost:" + port, http.StatusOK},
+		{"LocalHost:" + port, http.StatusOK},
+		{"[::1]:" + port, http.StatusOK},
+		{"rebound.evil.example:" + port, http.StatusForbidden},
+		{"rebound.evil.example", http.StatusForbidden},
+		{"localhost.evil.example:" + port, http.StatusForbidden},
+		{"127.0.0.1:1", http.StatusForbidden},
+		{"127.0.0.1", http.StatusForbidden},
+		{"1234567.suitetalk.api.netsuite.com", http.StatusForbidden},
+		{"system.netsuite.com:" + port, http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.host, func(t *testing.T) {
+			status, _, b := s.do(t, http.MethodGet, tt.host, "/_fake/integrations", nil, nil)
+			if tt.want == http.StatusForbidden {
+				adminRefused(t, status, b)
+			} else if status != tt.want {
+				t.Errorf("Host %s: %d %q, want %d", tt.host, status, b, tt.want)
+			}
+		})
+	}
+	// the NetSuite endpoints are routed by Host as before
+	tok := s.token("1234567")
+	if _, err := s.serverTime(t, "1234567", tok.TokenID, tok.TokenSecret); err != nil {
+		t.Errorf("getServerTime on the NetSuite host: %v", err)
+	}
+}
 
 // A 5 MiB body, with a length or chunked, to a SOAP, REST or admin
 // endpoint is answered 413 without being read into memory: the bytes the

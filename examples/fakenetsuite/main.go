@@ -24,7 +24,9 @@
 // 10 s to send its headers, or leaves a connection idle for 2 minutes, is
 // disconnected.
 //
-// The admin API, JSON on any Host:
+// The admin API, JSON, answers only when the Host header is the server's
+// own address (127.0.0.1:PORT, localhost:PORT or [::1]:PORT, against DNS
+// rebinding); any other Host gets 403 with a one-line JSON error:
 //
 //	GET  /_fake/accounts/<id>/integrations              [{"name","state","installed_by","application_id"}]
 //	POST /_fake/accounts/<id>/integrations/<name>/state {"state":"Enabled"|"Blocked"} → 204
@@ -135,7 +137,7 @@ Exit status: 0 stopped by SIGINT/SIGTERM, 1 cannot listen, 2 bad flags or config
 		fmt.Fprintf(stderr, "fakenetsuite: %v\n", err)
 		return 1
 	}
-	w := &world{cfg: cfg, log: log, maxBody: lim.maxBody}
+	w := &world{cfg: cfg, log: log, maxBody: lim.maxBody, own: ownHosts(ln.Addr())}
 	mw := w.front
 	if *verbose {
 		mw = func(next http.Handler) http.Handler { return logRequests(log, w.front(next)) }
