@@ -21,6 +21,51 @@ func adminRefused(t *testing.T, status int, b []byte) {
 	}
 }
 
+// A page in a browser can send the admin API "simple" requests (text/plain
+// or form bodies, no preflight) from another site; the admin API refuses
+// every request a browser marks as cross-site or same-site, an Origin that
+// is not the server's own, and a POST body that is not JSON. curl and
+// python-requests, which send neither header and no body for reset, still
+// get through.
+func TestAdminRefusesCrossSiteRequests(t *testing.T) {
+	t.Parallel()
+	s := start(t)
+	state := "/_fake/accounts/7654321/integrations/Acme%20Sync/state"
+	tests := []struct {
+		name, method, path, body string
+		hdr                      map[string]string
+		want                     int
+	}{
+		{"text/plain POST, as a page's fetch or form sends it", http.MethodPost, "/_fake/reset", "x", map[string]string{"Content-Type": "text/plain"}, http.StatusForbidden},
+		{"form POST", http.MethodPost, state, "state=Enabled", map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, http.StatusForbidden},
+		{"multipart POST", http.MethodPost, state, "--b--\r\n", map[string]string{"Content-Type": "multipart/form-data; boundary=b"}, http.StatusForbidden},
+		{"JSON body without a content type", http.MethodPost, state, `{"state":"Enabled"}`, nil, http.StatusForbidden},
+		{"cross-site fetch", http.MethodGet, "/_fake/integrations", "", map[string]string{"Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
+		{"same-site fetch", http.MethodGet, "/_fake/integrations", "", map[string]string{"Sec-Fetch-Site": "same-site"}, http.StatusForbidden},
+		{"foreign Origin", http.MethodPost, "/_fake/reset", "", map[string]string{"Origin": "https://evil.example"}, http.StatusForbidden},
+		{"opaque Origin", http.MethodPost, "/_fake/reset", "", map[string]string{"Origin": "null"}, http.StatusForbidden},
+		{"Origin on another port", http.MethodGet, "/_fake/integrations", "", map[string]string{"Origin": "http://127.0.0.1:1"}, http.StatusForbidden},
+		{"the server's own page", http.MethodGet, "/_fake/integrations", "", map[string]string{"Origin": s.base, "Sec-Fetch-Site": "same-origin"}, http.StatusOK},
+		{"typed into the address bar", http.MethodGet, "/_fake/integrations", "", map[string]string{"Sec-Fetch-Site": "none"}, http.StatusOK},
+		{"reset without a body, as curl and requests send it", http.MethodPost, "/_fake/reset", "", nil, http.StatusNoContent},
+		{"JSON with a charset", http.MethodPost, state, `{"state":"Enabled"}`, map[string]string{"Content-Type": "application/json; charset=utf-8"}, http.StatusNoContent},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var body io.Reader
+			if tt.body != "" {
+				body = strings.NewReader(tt.body)
+			}
+			status, _, b := s.do(t, tt.method, "", tt.path, body, tt.hdr)
+			if tt.want == http.StatusForbidden {
+				adminRefused(t, status, b)
+			} else if status != tt.want {
+				t.Errorf("%s %s: %d %q, want %d", tt.method, tt.path, status, b, tt.want)
+			}
+		})
+	}
+}
+
 // DNS rebinding: a name the attacker controls, resolved to 127.0.0.1,
 // reaches the server with that name in Host. The admin API answers only
 // when Host is the server's own address (127.0.0.1, localhost or [::1]

@@ -24,9 +24,13 @@
 // 10 s to send its headers, or leaves a connection idle for 2 minutes, is
 // disconnected.
 //
-// The admin API, JSON, answers only when the Host header is the server's
-// own address (127.0.0.1:PORT, localhost:PORT or [::1]:PORT, against DNS
-// rebinding); any other Host gets 403 with a one-line JSON error:
+// The admin API, JSON, is for tests and tools, not for web pages: the Host
+// header must be the server's own address (127.0.0.1:PORT, localhost:PORT
+// or [::1]:PORT, against DNS rebinding), and a request a browser marks as
+// coming from another site (Sec-Fetch-Site cross-site or same-site, an
+// Origin other than the server's own) or a POST whose body is not JSON
+// (Content-Type: application/json; reset and bundle take no body) gets
+// 403 with a one-line JSON error:
 //
 //	GET  /_fake/accounts/<id>/integrations              [{"name","state","installed_by","application_id"}]
 //	POST /_fake/accounts/<id>/integrations/<name>/state {"state":"Enabled"|"Blocked"} → 204
