@@ -60,7 +60,8 @@ var targetColumns = []string{"account", "label", "auth", "require_approval", "cr
 // before anything is sent, and looks up each row's credentials by
 // reference. JSON is recognised by content (the first character is [ or
 // {), whatever the file's name; a UTF-8 byte order mark, as Excel writes
-// one, is skipped. A column or key it does not know is an error that names
+// one, is skipped, and a file saved as UTF-16 is refused with
+// [ErrTargetsUTF16]. A column or key it does not know is an error that names
 // it. label is the vendor's name for the customer, carried into reports.
 // All bad rows are reported at once, each with its line number.
 func LoadTargets(ctx context.Context, path string, creds distribution.CredentialSource) ([]distribution.Target, error) {
@@ -136,10 +137,18 @@ func LoadTargets(ctx context.Context, path string, creds distribution.Credential
 	return targets, nil
 }
 
+// ErrTargetsUTF16 is returned, wrapped with the file's name, for a
+// targets file saved as UTF-16 (Excel's "Unicode Text", PowerShell's
+// default); nsdist reads UTF-8.
+var ErrTargetsUTF16 = errors.New("the targets file is UTF-16; save it as UTF-8 (CSV UTF-8 in Excel)")
+
 // parseTargets reads the rows of a targets file: JSON when its first
 // character (after a byte order mark and white space) is [ or {, CSV
 // otherwise.
 func parseTargets(name string, b []byte) ([]targetRow, error) {
+	if isUTF16(b) {
+		return nil, fmt.Errorf("rollout: %s: %w", name, ErrTargetsUTF16)
+	}
 	b = bytes.TrimPrefix(b, []byte("\ufeff"))
 	t := bytes.TrimSpace(b)
 	switch {
@@ -151,6 +160,28 @@ func parseTargets(name string, b []byte) ([]targetRow, error) {
 		return jsonRows(name, b)
 	}
 	return csvRows(name, b)
+}
+
+// isUTF16 reports whether b looks like UTF-16 text: a UTF-16 byte order
+// mark (little- or big-endian), or, in its first 64 bytes, a NUL in every
+// other byte and none in the others, as ASCII text has in UTF-16. UTF-8
+// text has no NUL bytes and never starts with FF FE or FE FF.
+func isUTF16(b []byte) bool {
+	if bytes.HasPrefix(b, []byte{0xff, 0xfe}) || bytes.HasPrefix(b, []byte{0xfe, 0xff}) {
+		return true
+	}
+	n := min(len(b), 64) &^ 1
+	even, odd := 0, 0
+	for i := 0; i < n; i += 2 {
+		if b[i] == 0 {
+			even++
+		}
+		if b[i+1] == 0 {
+			odd++
+		}
+	}
+	pairs := n / 2
+	return pairs > 0 && (even == 0 && 2*odd >= pairs || odd == 0 && 2*even >= pairs)
 }
 
 func lineAt(b []byte, off int64) int {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -268,4 +269,59 @@ func TestCredentialsNameMissingVariables(t *testing.T) {
 func openSecrets(path string) (rollout.Credentials, error) {
 	sf, err := rollout.OpenSecretsFile(path)
 	return rollout.Credentials{Builders: soapBuilders, File: sf}, err
+}
+
+// utf16 encodes s as UTF-16, little- or big-endian, with or without a
+// byte order mark, as Excel's "Unicode Text" and PowerShell save it.
+func utf16(s string, bigEndian, bom bool) string {
+	var b []byte
+	put := func(u uint16) {
+		if bigEndian {
+			b = append(b, byte(u>>8), byte(u))
+		} else {
+			b = append(b, byte(u), byte(u>>8))
+		}
+	}
+	if bom {
+		put(0xfeff)
+	}
+	for _, r := range s {
+		put(uint16(r)) // the test texts are ASCII
+	}
+	return string(b)
+}
+
+// A targets file saved as UTF-16 is named as such, with what to do,
+// instead of a CSV or JSON error quoting its raw bytes.
+func TestLoadTargetsUTF16(t *testing.T) {
+	t.Parallel()
+	const csvText = "account,label,credentials\r\n123456,Acme,acme\r\n"
+	const jsonText = `[{"account": "123456", "credentials": "acme"}]`
+	tests := []struct {
+		name, body string
+	}{
+		{"CSV, little-endian with BOM", utf16(csvText, false, true)},
+		{"CSV, little-endian without BOM", utf16(csvText, false, false)},
+		{"CSV, big-endian with BOM", utf16(csvText, true, true)},
+		{"CSV, big-endian without BOM", utf16(csvText, true, false)},
+		{"JSON, little-endian with BOM", utf16(jsonText, false, true)},
+		{"JSON, big-endian without BOM", utf16(jsonText, true, false)},
+		{"one short line", utf16("account\n", false, false)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := rollout.LoadTargets(t.Context(), writeFile(t, "t.csv", tt.body, 0o644), env(tbaEnv))
+			if !errors.Is(err, rollout.ErrTargetsUTF16) {
+				t.Fatalf("LoadTargets(UTF-16) error = %v, want rollout.ErrTargetsUTF16", err)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, "t.csv") || !strings.Contains(msg, "the targets file is UTF-16; save it as UTF-8 (CSV UTF-8 in Excel)") {
+				t.Errorf("error %q: want the file's name and what to do", msg)
+			}
+			if strings.ContainsAny(msg, "\x00\ufffd") || !utf8.ValidString(msg) {
+				t.Errorf("error %q carries the file's raw bytes", msg)
+			}
+		})
+	}
 }
