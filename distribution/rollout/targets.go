@@ -12,8 +12,11 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
@@ -54,6 +57,44 @@ type targetRow struct {
 // targetColumns are the columns (CSV) or keys (JSON) of a targets file.
 var targetColumns = []string{"account", "label", "auth", "require_approval", "credentials", "token_issued_at", "version"}
 
+// cells returns the row's values in the order of targetColumns.
+func (r targetRow) cells() []string {
+	return []string{r.Account, r.Label, r.Auth, r.RequireApproval, r.Credentials, r.TokenIssuedAt, r.Version}
+}
+
+// checkCells refuses a control character (C0, DEL or C1: an ANSI escape
+// sequence, BEL, a tab, a line break inside a quoted cell) in any cell,
+// naming the line and the column: a label is printed in summaries and
+// reports, and an escape sequence would reach the terminal. White space
+// around a value is trimmed, as before.
+func checkCells(name string, rows []targetRow) error {
+	var errs []error
+	for _, r := range rows {
+		for i, v := range r.cells() {
+			if j := strings.IndexFunc(strings.TrimSpace(v), unicode.IsControl); j >= 0 {
+				c, _ := utf8.DecodeRuneInString(strings.TrimSpace(v)[j:])
+				errs = append(errs, &RowError{File: name, Line: r.line, Field: targetColumns[i],
+					Err: fmt.Errorf("control character %U in the cell; remove it (a targets file holds plain text: no escape sequences, tabs or line breaks)", c)})
+			}
+		}
+		if len(errs) >= maxRowErrors {
+			break
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// fieldName is a column or key name as an error shows it: quoted when it
+// holds a character that is not printable, so that nothing from the file
+// reaches the terminal raw.
+func fieldName(s string) string {
+	s = text.Truncate(s, 40)
+	if strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) {
+		return strconv.Quote(s)
+	}
+	return s
+}
+
 // LoadTargets reads a CSV (header: account,label,auth,require_approval,
 // credentials,token_issued_at,version; only account is required) or JSON
 // (an array of objects with those keys) targets file, validates every row
@@ -63,6 +104,8 @@ var targetColumns = []string{"account", "label", "auth", "require_approval", "cr
 // one, is skipped, and a file saved as UTF-16 is refused with
 // [ErrTargetsUTF16]. A column or key it does not know is an error that names
 // it. label is the vendor's name for the customer, carried into reports.
+// A cell may hold no control character (an escape sequence, a tab, a line
+// break): such a cell is an error naming its line and column.
 // All bad rows are reported at once, each with its line number.
 func LoadTargets(ctx context.Context, path string, creds distribution.CredentialSource) ([]distribution.Target, error) {
 	b, err := os.ReadFile(path)
@@ -72,6 +115,9 @@ func LoadTargets(ctx context.Context, path string, creds distribution.Credential
 	name := filepath.Base(path)
 	rows, err := parseTargets(name, b)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkCells(name, rows); err != nil {
 		return nil, err
 	}
 	var (
@@ -208,7 +254,7 @@ func csvRows(name string, b []byte) ([]targetRow, error) {
 		case k == "" && i == len(header)-1 && i > 0: // a trailing comma
 			continue
 		case !slices.Contains(targetColumns, k):
-			errs = append(errs, &RowError{File: name, Line: 1, Field: text.Truncate(h, 40), Err: fmt.Errorf("unknown column (want %s; secrets never go in a targets file)", want)})
+			errs = append(errs, &RowError{File: name, Line: 1, Field: fieldName(h), Err: fmt.Errorf("unknown column (want %s; secrets never go in a targets file)", want)})
 		case hasKey(col, k):
 			errs = append(errs, &RowError{File: name, Line: 1, Field: k, Err: errors.New("column appears twice")})
 		default:
@@ -307,7 +353,7 @@ func jsonRows(name string, b []byte) ([]targetRow, error) {
 			case bool, float64:
 				s = fmt.Sprint(v)
 			default:
-				return nil, &RowError{File: name, Line: objLine, Field: text.Truncate(k, 40), Err: errors.New("want a string")}
+				return nil, &RowError{File: name, Line: objLine, Field: fieldName(k), Err: errors.New("want a string")}
 			}
 			switch k {
 			case "account":
@@ -325,7 +371,7 @@ func jsonRows(name string, b []byte) ([]targetRow, error) {
 			case "version":
 				r.Version = s
 			default:
-				return nil, &RowError{File: name, Line: objLine, Field: text.Truncate(k, 40), Err: fmt.Errorf("unknown field (want %s; secrets never go in a targets file)", strings.Join(targetColumns, ", "))}
+				return nil, &RowError{File: name, Line: objLine, Field: fieldName(k), Err: fmt.Errorf("unknown field (want %s; secrets never go in a targets file)", strings.Join(targetColumns, ", "))}
 			}
 		}
 		rows = append(rows, r)

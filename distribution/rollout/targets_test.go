@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
@@ -323,5 +324,48 @@ func TestLoadTargetsUTF16(t *testing.T) {
 				t.Errorf("error %q carries the file's raw bytes", msg)
 			}
 		})
+	}
+}
+
+// Control characters (an ANSI escape sequence, BEL, a line break) in any
+// cell, CSV or JSON, are refused with the line and the column, before
+// anything is sent: they would reach the text summary and the terminal.
+// Column and key names are never echoed raw either.
+func TestLoadTargetsControlCharacters(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, file, body string
+		want             []string // substrings of the error
+	}{
+		{"ANSI escape in a CSV label", "t.csv", "account,label,credentials\n123456,\x1b[2J\x1b[31mAcme,acme\n", []string{"t.csv:2: label: control character U+001B"}},
+		{"BEL in a CSV account", "t.csv", "account,label,credentials\n123456,Acme,acme\n654321\a,Beta,acme\n", []string{"t.csv:3: account: control character U+0007"}},
+		{"line break inside a quoted CSV label", "t.csv", "account,label,credentials\n123456,\"Ac\nme\",acme\n", []string{"t.csv:2: label: control character U+000A"}},
+		{"C1 CSI in a CSV credentials cell", "t.csv", "account,credentials\n123456,ac\u009bme\n", []string{"t.csv:2: credentials: control character U+009B"}},
+		{"tab inside a cell", "t.csv", "account,label,credentials\n123456,Ac\tme,acme\n", []string{"t.csv:2: label: control character U+0009"}},
+		{"escape in a JSON label", "t.json", "[\n{\"account\": \"123456\", \"credentials\": \"acme\"},\n{\"account\": \"654321\", \"label\": \"\\u001b]0;pwned\\u0007\", \"credentials\": \"acme\"}]", []string{"t.json:3: label: control character U+001B"}},
+		{"escape in a CSV column name", "t.csv", "account,la\x1b[5mbel,credentials\n123456,Acme,acme\n", []string{`t.csv:1: "la\x1b[5mbel": unknown column`}},
+		{"escape in a JSON key", "t.json", "[{\"account\": \"123456\", \"x\\u001b[5m\": \"y\"}]", []string{`t.json:1: "x\x1b[5m": unknown field`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ts, err := rollout.LoadTargets(t.Context(), writeFile(t, tt.file, tt.body, 0o644), env(tbaEnv))
+			if err == nil {
+				t.Fatalf("LoadTargets(%q) = %d targets, want an error", tt.body, len(ts))
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("LoadTargets(%q) error %q lacks %q", tt.body, err, w)
+				}
+			}
+			if strings.ContainsFunc(err.Error(), func(r rune) bool { return r != '\n' && unicode.IsControl(r) }) {
+				t.Errorf("LoadTargets(%q) error %q carries a control character", tt.body, err)
+			}
+		})
+	}
+	// tabs and line ends around a value are white space, trimmed as before
+	ts, err := rollout.LoadTargets(t.Context(), writeFile(t, "t.csv", "account,label,credentials\r\n\t123456,Acme\t,acme \r\n", 0o644), env(tbaEnv))
+	if err != nil || len(ts) != 1 || ts[0].Label != "Acme" {
+		t.Errorf("white space around values: %v, %v", ts, err)
 	}
 }
