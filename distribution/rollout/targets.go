@@ -102,17 +102,18 @@ func fieldName(s string) string {
 // reference. JSON is recognised by content (the first character is [ or
 // {), whatever the file's name; a UTF-8 byte order mark, as Excel writes
 // one, is skipped, and a file saved as UTF-16 is refused with
-// [ErrTargetsUTF16]. A column or key it does not know is an error that names
+// [ErrTargetsUTF16]. A file over 64 MiB is refused with
+// [ErrTargetsTooLarge] before it is read. A column or key it does not know is an error that names
 // it. label is the vendor's name for the customer, carried into reports.
 // A cell may hold no control character (an escape sequence, a tab, a line
 // break): such a cell is an error naming its line and column.
 // All bad rows are reported at once, each with its line number.
 func LoadTargets(ctx context.Context, path string, creds distribution.CredentialSource) ([]distribution.Target, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("rollout: targets: %w", err)
-	}
 	name := filepath.Base(path)
+	b, err := readTargets(path, name)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := parseTargets(name, b)
 	if err != nil {
 		return nil, err
@@ -183,6 +184,40 @@ func LoadTargets(ctx context.Context, path string, creds distribution.Credential
 	return targets, nil
 }
 
+// maxTargetsFile bounds a targets file: 64 MiB holds about a million
+// targets.
+const maxTargetsFile = 64 << 20
+
+// ErrTargetsTooLarge is returned, wrapped with the file's name, for a
+// targets file larger than 64 MiB.
+var ErrTargetsTooLarge = errors.New("the targets file is larger than 64 MiB; split it and run once per file")
+
+// readTargets reads the file into one buffer of its size (as os.ReadFile
+// does), refusing a file over maxTargetsFile before reading it, or, for
+// a pipe, as soon as it has read more.
+func readTargets(path, name string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("rollout: targets: %w", err)
+	}
+	defer func() { _ = f.Close() }() // read-only
+	var size int64
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		size = fi.Size()
+	}
+	if size > maxTargetsFile {
+		return nil, fmt.Errorf("rollout: %s: %w", name, ErrTargetsTooLarge)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
+	if _, err := buf.ReadFrom(io.LimitReader(f, maxTargetsFile+1)); err != nil {
+		return nil, fmt.Errorf("rollout: targets: %w", err)
+	}
+	if buf.Len() > maxTargetsFile {
+		return nil, fmt.Errorf("rollout: %s: %w", name, ErrTargetsTooLarge)
+	}
+	return buf.Bytes(), nil
+}
+
 // ErrTargetsUTF16 is returned, wrapped with the file's name, for a
 // targets file saved as UTF-16 (Excel's "Unicode Text", PowerShell's
 // default); nsdist reads UTF-8.
@@ -237,7 +272,88 @@ func lineAt(b []byte, off int64) int {
 // maxRowErrors bounds the malformed CSV lines reported before giving up.
 const maxRowErrors = 20
 
+// maxQuotedField bounds a quoted CSV field: a cell is a few dozen bytes,
+// and a longer quoted field is a quote missing its partner that a stray
+// quote far below happens to close.
+const maxQuotedField = 64 << 10
+
+// csvRows reads the rows of a CSV targets file. A quoted field that is
+// never closed would make encoding/csv buffer the rest of the file (and
+// copy it again); it is found first, without allocating, and reported
+// with the line it starts on, after the errors of the lines before it.
 func csvRows(name string, b []byte) ([]targetRow, error) {
+	start, line, found := unclosedQuote(b)
+	if !found {
+		return parseCSV(name, b)
+	}
+	quoteErr := &RowError{File: name, Line: line,
+		Err: fmt.Errorf("malformed CSV: a quoted field starts on this line and is never closed (or runs past %d KiB); check its quotes", maxQuotedField>>10)}
+	if line == 1 {
+		return nil, quoteErr
+	}
+	rows, err := parseCSV(name, b[:start])
+	return rows, errors.Join(err, quoteErr)
+}
+
+// unclosedQuote finds the first quoted field that is never closed or runs
+// past maxQuotedField, scanning as encoding/csv reads (TrimLeadingSpace;
+// a bare or extraneous quote ends the line with an error there). It
+// returns the offset where that field's line starts and its number.
+func unclosedQuote(b []byte) (lineStart, line int, found bool) {
+	line = 1
+	for i := 0; i < len(b); {
+		j := i // the field's first character, past leading white space
+		for j < len(b) && b[j] != '\n' {
+			r, n := utf8.DecodeRune(b[j:])
+			if !unicode.IsSpace(r) {
+				break
+			}
+			j += n
+		}
+		if j < len(b) && b[j] == '"' {
+			end, newlines, closed := quotedEnd(b, j+1)
+			if !closed || end-j > maxQuotedField {
+				return bytes.LastIndexByte(b[:j], '\n') + 1, line, true
+			}
+			line += newlines
+			if i = end; i < len(b) && b[i] == ',' {
+				i++
+				continue
+			}
+		} else if k := bytes.IndexAny(b[i:], ",\n\""); k >= 0 && b[i+k] == ',' {
+			i += k + 1
+			continue
+		}
+		// the line ends here, or encoding/csv stops reading it at an error
+		k := bytes.IndexByte(b[i:], '\n')
+		if k < 0 {
+			break
+		}
+		i += k + 1
+		line++
+	}
+	return 0, 0, false
+}
+
+// quotedEnd scans a quoted field's content from k: it returns the offset
+// just past its closing quote and the line breaks inside ("" is a quote).
+func quotedEnd(b []byte, k int) (end, newlines int, closed bool) {
+	for {
+		q := bytes.IndexByte(b[k:], '"')
+		if q < 0 {
+			return 0, 0, false
+		}
+		newlines += bytes.Count(b[k:k+q], []byte("\n"))
+		k += q + 1
+		if k < len(b) && b[k] == '"' {
+			k++
+			continue
+		}
+		return k, newlines, true
+	}
+}
+
+func parseCSV(name string, b []byte) ([]targetRow, error) {
 	cr := csv.NewReader(bytes.NewReader(b))
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true

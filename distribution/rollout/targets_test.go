@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -367,5 +368,62 @@ func TestLoadTargetsControlCharacters(t *testing.T) {
 	ts, err := rollout.LoadTargets(t.Context(), writeFile(t, "t.csv", "account,label,credentials\r\n\t123456,Acme\t,acme \r\n", 0o644), env(tbaEnv))
 	if err != nil || len(ts) != 1 || ts[0].Label != "Acme" {
 		t.Errorf("white space around values: %v, %v", ts, err)
+	}
+}
+
+// A 50 MB CSV file whose quote is never closed fails with the line the
+// quoted field starts on, and reading it allocates about one copy of the
+// file (it allocated 450 MiB before). Not parallel: it reads the
+// process's allocation counters, which parallel tests would move.
+func TestLoadTargetsBrokenQuoteMemory(t *testing.T) {
+	body := "account,label,credentials\n123456,Acme,acme\n\"654321,Beta,acme\n" + strings.Repeat("777777,Gamma,acme\n", 50<<20/18)
+	p := writeFile(t, "big.csv", body, 0o644)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := rollout.LoadTargets(t.Context(), p, env(tbaEnv))
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "big.csv:3:") || !strings.Contains(err.Error(), "quote") {
+		t.Errorf("LoadTargets(50 MB, a quote left open on line 3) error = %v, want line 3 and the quote", err)
+	}
+	alloc := after.TotalAlloc - before.TotalAlloc
+	t.Logf("a %d-byte file with a broken quote: %d bytes allocated (%.2f×)", len(body), alloc, float64(alloc)/float64(len(body)))
+	if alloc > uint64(len(body))*5/4 {
+		t.Errorf("allocated %d bytes for a %d-byte file: want at most 1.25× (one copy of the file)", alloc, len(body))
+	}
+}
+
+// A targets file over 64 MiB is refused before it is read, saying so.
+func TestLoadTargetsTooLarge(t *testing.T) {
+	t.Parallel()
+	p := filepath.Join(t.TempDir(), "huge.csv")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(64<<20 + 1); err != nil { // sparse: no disk used
+		t.Fatal(err)
+	}
+	f.Close()
+	_, err = rollout.LoadTargets(t.Context(), p, env(tbaEnv))
+	if !errors.Is(err, rollout.ErrTargetsTooLarge) || !strings.Contains(err.Error(), "huge.csv") || !strings.Contains(err.Error(), "64 MiB") {
+		t.Errorf("LoadTargets(64 MiB + 1) error = %v, want rollout.ErrTargetsTooLarge naming the file and 64 MiB", err)
+	}
+}
+
+// A quote left open after another malformed line: both are reported, the
+// lines before the quote's still read; a quote closed within the line or
+// escaped ("") is no error.
+func TestLoadTargetsOpenQuoteAfterBadRows(t *testing.T) {
+	t.Parallel()
+	body := "account,label,credentials\n12\"34,x,acme\n123456, \"Acme, \"\"Inc\"\"\",acme\n654321,x,\"acme\n777777,x,acme\n"
+	_, err := rollout.LoadTargets(t.Context(), writeFile(t, "t.csv", body, 0o644), env(tbaEnv))
+	if err != nil && strings.Contains(err.Error(), "t.csv:3") {
+		t.Errorf("LoadTargets(%q) error %v: line 3 is good CSV", body, err)
+	}
+	for _, w := range []string{"t.csv:2: malformed CSV", "t.csv:4: malformed CSV: a quoted field starts on this line and is never closed"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("LoadTargets(%q) error %v lacks %q", body, err, w)
+		}
 	}
 }
