@@ -36,6 +36,9 @@ func (c Consumer) GoString() string { return c.String() }
 // Format prints the redacted form for every verb.
 func (c Consumer) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()) } //nolint:errcheck
 
+// LogValue never shows the secret (slog's JSON handler would marshal it).
+func (c Consumer) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
 // Token is a token and its secret (a request token or an access token).
 type Token struct {
 	ID     string
@@ -52,6 +55,9 @@ func (t Token) GoString() string { return t.String() }
 
 // Format prints the redacted form for every verb.
 func (t Token) Format(f fmt.State, _ rune) { io.WriteString(f, t.String()) } //nolint:errcheck
+
+// LogValue never shows the secret (slog's JSON handler would marshal it).
+func (t Token) LogValue() slog.Value { return slog.StringValue(t.String()) }
 
 func abbrev(s string) string {
 	if len(s) <= 8 {

@@ -437,3 +437,20 @@ func TestCallbackNotPrinted(t *testing.T) {
 		t.Errorf("fmt.Sprint(cb) = %q: want the account and the verifier redacted", s)
 	}
 }
+
+// slog's JSON handler marshals a value that is not a LogValuer: Consumer
+// and Token must be LogValuers, or their secrets reach the log.
+func TestSecretsNotLogged(t *testing.T) {
+	t.Parallel()
+	c := tba.Consumer{Key: "k123456789", Secret: "consumer-secret"}
+	tk := tba.Token{ID: "t123456789", Secret: "token-secret"}
+	var out strings.Builder
+	for _, h := range []slog.Handler{slog.NewTextHandler(&out, nil), slog.NewJSONHandler(&out, nil)} {
+		slog.New(h).Info("credentials", "consumer", c, "token", tk, "consumer_ptr", &c, "token_ptr", &tk)
+	}
+	for _, secret := range []string{"consumer-secret", "token-secret"} {
+		if strings.Contains(out.String(), secret) {
+			t.Errorf("logged %q:\n%s", secret, out.String())
+		}
+	}
+}
