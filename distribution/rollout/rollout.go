@@ -395,10 +395,10 @@ func (r *Rollout) journalBegin(ctx context.Context, run string) (map[nsdist.Acco
 	}
 	prev, err := j.Latest(ctx, r.cfg.record)
 	if err != nil {
-		return nil, fmt.Errorf("rollout: journal: %w", err)
+		return nil, journalError(err)
 	}
 	if err := j.Begin(ctx, run, r.cfg.record); err != nil {
-		return nil, fmt.Errorf("rollout: journal: %w", err)
+		return nil, journalError(err)
 	}
 	return prev, nil
 }
@@ -622,7 +622,7 @@ func (s *scheduler) record(res distribution.Result) error {
 	}
 	// a result obtained is recorded even while the run is being cancelled
 	if err := j.Record(context.WithoutCancel(s.ctx), e); err != nil {
-		return fmt.Errorf("rollout: journal: %w", err)
+		return journalError(err)
 	}
 	return nil
 }
