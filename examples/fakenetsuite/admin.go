@@ -212,7 +212,7 @@ func (w *world) limitBody(rw http.ResponseWriter, r *http.Request, isAdmin bool)
 		return tooLarge()
 	}
 	if r.ContentLength < 0 {
-		b, err := io.ReadAll(io.LimitReader(r.Body, w.maxBody+1))
+		b, err := readChunked(r.Body, w.maxBody)
 		if int64(len(b)) > w.maxBody {
 			return tooLarge()
 		}
@@ -224,6 +224,28 @@ func (w *world) limitBody(rw http.ResponseWriter, r *http.Request, isAdmin bool)
 	}
 	r.Body = http.MaxBytesReader(rw, r.Body, w.maxBody)
 	return true
+}
+
+// readChunked reads a body of unknown length, up to max+1 bytes: a small
+// one into a small buffer, a larger one into one buffer of max+1 bytes,
+// so that refusing an upload costs one allocation of the cap, not the
+// doublings of io.ReadAll.
+func readChunked(body io.Reader, max int64) ([]byte, error) {
+	small := make([]byte, min(32<<10, max+1))
+	n, err := io.ReadFull(body, small)
+	if err != nil { // io.EOF or io.ErrUnexpectedEOF: all of it
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			err = nil
+		}
+		return small[:n], err
+	}
+	big := make([]byte, max+1)
+	copy(big, small)
+	m, err := io.ReadFull(body, big[n:])
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		err = nil
+	}
+	return big[:n+m], err
 }
 
 // integrationJSON is one record as an account has it.
