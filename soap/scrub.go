@@ -20,10 +20,11 @@ const minSecretLen = 4
 // request, a proxy's error page), and a secret so echoed must reach
 // neither an error's text nor a log line. redact.Values blanks each secret
 // raw, URL-encoded (query and path escaping, RFC 3986, upper- or
-// lower-case hex) and in Base64; the scrubber adds the forms an XML echo
-// takes, which Values does not know: the secret XML-escaped in any of the
-// ways XML writers escape, once or twice (a quoted envelope is escaped
-// again). The texts are scrubbed before they are cut, so that a cut cannot
+// lower-case hex), HTML-escaped once, in a JSON string and in Base64; the
+// scrubber adds the forms an XML echo takes, which Values does not know:
+// the secret XML-escaped in any of the ways XML writers escape, in any mix
+// of numeric and named references, once or twice (a quoted envelope is
+// escaped again). The texts are scrubbed before they are cut, so that a cut cannot
 // leave part of a secret behind, and only as far as the cut needs.
 //
 // The scrubber does not run redact.Params over a fault's texts, as
@@ -115,7 +116,7 @@ func (s *scrubber) build() {
 		return
 	}
 	for _, v := range s.secrets {
-		s.maxLen = max(s.maxLen, 3*len(v)+4) // the longest of redact.Values' forms: every byte percent-encoded
+		s.maxLen = max(s.maxLen, redact.MaxFormLen(len(v))) // the longest of redact.Values' forms
 		for _, e1 := range xmlEscapers {
 			once := e1(v)
 			for _, f := range append([]string{once}, escapeEach(once)...) {

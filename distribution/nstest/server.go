@@ -46,6 +46,8 @@ type Server struct {
 	o2            oauth2State // guarded by mu
 	listener      net.Listener
 	middleware    func(http.Handler) http.Handler
+	readHeader    time.Duration // http.Server.ReadHeaderTimeout; 0: none
+	idle          time.Duration // http.Server.IdleTimeout; 0: none
 }
 
 // Option configures a Server.
@@ -89,6 +91,16 @@ func WithMiddleware(mw func(http.Handler) http.Handler) Option {
 	return func(s *Server) { s.middleware = mw }
 }
 
+// WithServerTimeouts sets the listener's http.Server ReadHeaderTimeout
+// (how long a client may take to send a request's headers) and
+// IdleTimeout (how long a kept-alive connection may wait for its next
+// request), for a fake that clients outside the process reach over TCP
+// ([WithListener]). Zero or a negative value leaves that timeout unset, as
+// httptest does.
+func WithServerTimeouts(readHeader, idle time.Duration) Option {
+	return func(s *Server) { s.readHeader, s.idle = max(readHeader, 0), max(idle, 0) }
+}
+
 // Faults is what the fake injects. Rates are probabilities in [0,1].
 type Faults struct {
 	Latency              time.Duration // added to every request
@@ -116,6 +128,7 @@ func NewServer(opts ...Option) *Server {
 		h = s.middleware(s)
 	}
 	s.srv = httptest.NewUnstartedServer(h)
+	s.srv.Config.ReadHeaderTimeout, s.srv.Config.IdleTimeout = s.readHeader, s.idle
 	if s.listener != nil {
 		s.srv.Listener.Close() //nolint:errcheck // the unused loopback listener
 		s.srv.Listener = s.listener

@@ -381,7 +381,7 @@ func (j *FileJournal) Latest(_ context.Context, record string) (map[nsdist.Accou
 func (j *FileJournal) Begin(_ context.Context, run, record string) error {
 	b, err := json.Marshal(runLine{Journal: j.id, Run: run, Record: record, Start: time.Now().UTC()})
 	if err != nil {
-		return err
+		return fileJournalErr(fmt.Errorf("rollout: journal %s: %w", j.path, err))
 	}
 	return j.write(b)
 }
@@ -391,15 +391,15 @@ func (j *FileJournal) Begin(_ context.Context, run, record string) error {
 // and a line already written is durable whether or not the caller waits.
 func (j *FileJournal) Record(_ context.Context, e Entry) error {
 	if e.Run == "" || e.Account == "" {
-		return errors.New("rollout: journal: an entry needs a run and an account")
+		return fileJournalErr(fmt.Errorf("rollout: journal %s: an entry needs a run and an account", j.path))
 	}
 	e.NextStep, e.Sentence, e.Error = truncateText(e.NextStep, maxJournalText), truncateText(e.Sentence, maxJournalText), truncateText(e.Error, maxJournalText)
 	b, err := json.Marshal(entryLine{Journal: j.id, Entry: e})
 	if err != nil {
-		return err
+		return fileJournalErr(fmt.Errorf("rollout: journal %s: %w", j.path, err))
 	}
 	if len(b) >= MaxJournalLine {
-		return fmt.Errorf("rollout: journal: an entry of %d bytes exceeds the %d-byte line cap", len(b), MaxJournalLine)
+		return fileJournalErr(fmt.Errorf("rollout: journal %s: an entry of %d bytes exceeds the %d-byte line cap", j.path, len(b), MaxJournalLine))
 	}
 	if err := j.write(b); err != nil {
 		return err
@@ -408,6 +408,26 @@ func (j *FileJournal) Record(_ context.Context, e Entry) error {
 	j.remember(e)
 	j.mu.Unlock()
 	return nil
+}
+
+// fileJournalError is an error of a FileJournal's Begin or Record. Its
+// text already says "rollout: journal" and the file, so a Rollout returns
+// it as it is rather than wrapping it in the same words again.
+type fileJournalError struct{ err error }
+
+func (e *fileJournalError) Error() string { return e.err.Error() }
+func (e *fileJournalError) Unwrap() error { return e.err }
+
+func fileJournalErr(err error) error { return &fileJournalError{err} }
+
+// journalError is a journal's error as a Rollout returns it: with
+// "rollout: journal" in front, unless a FileJournal already said so.
+func journalError(err error) error {
+	var fe *fileJournalError
+	if errors.As(err, &fe) {
+		return err
+	}
+	return fmt.Errorf("rollout: journal: %w", err)
 }
 
 // truncateText shortens s to at most n bytes on a rune boundary.
@@ -425,7 +445,7 @@ func (j *FileJournal) write(line []byte) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.closed {
-		return errors.New("rollout: journal closed")
+		return fileJournalErr(fmt.Errorf("rollout: journal %s is closed", j.path))
 	}
 	if j.err != nil {
 		return j.err
@@ -460,7 +480,7 @@ func (j *FileJournal) flushLocked() {
 	}
 	j.mu.Lock()
 	if err != nil && j.err == nil {
-		j.err = fmt.Errorf("rollout: journal write: %w", err)
+		j.err = fileJournalErr(fmt.Errorf("rollout: journal write to %s: %w", j.path, err))
 	}
 	j.gen++
 	j.syncing = false

@@ -806,6 +806,39 @@ func TestJournalLineWithoutFingerprint(t *testing.T) {
 	}
 }
 
+// stutter returns the first word that an error's text uses twice as a
+// "word:" prefix ("rollout: journal: rollout: journal closed" gives
+// "rollout"), or "". A package or step names itself once; the next layer
+// adds what it knows, not the same words again.
+func stutter(msg string) string {
+	seen := map[string]bool{}
+	for _, seg := range strings.Split(msg, ": ") {
+		if seg == "" || strings.ContainsAny(seg, " \t/\\.") {
+			continue // a sentence, a path or a file name, not a prefix
+		}
+		if seen[seg] {
+			return seg
+		}
+		seen[seg] = true
+	}
+	return ""
+}
+
+func TestStutter(t *testing.T) {
+	t.Parallel()
+	for msg, want := range map[string]string{
+		"rollout: journal: rollout: journal closed":                     "rollout",
+		"distribution: journal: distribution: journal: disk full":       "distribution",
+		"rollout: journal /tmp/j.jsonl: write: no space left on device": "",
+		"rollout: journal: sqlstore: journal rollout: begin: timeout":   "",
+		"rollout: t.csv:2: label: control character U+001B":             "",
+	} {
+		if got := stutter(msg); got != want {
+			t.Errorf("stutter(%q) = %q, want %q", msg, got, want)
+		}
+	}
+}
+
 // FuzzJournalRead: any bytes in a journal file open without a panic: the
 // journal is opened with its problems listed (at most 101), or refused
 // with an error, and Latest answers.
@@ -834,4 +867,83 @@ func FuzzJournalRead(f *testing.F) {
 			t.Fatalf("Latest: %v", err)
 		}
 	})
+}
+
+// closingJournal closes its file journal once the run has begun, so that
+// the run's Record calls fail as a full disk would make them fail.
+type closingJournal struct{ *rollout.FileJournal }
+
+func (j closingJournal) Begin(ctx context.Context, run, record string) error {
+	if err := j.FileJournal.Begin(ctx, run, record); err != nil {
+		return err
+	}
+	return j.Close()
+}
+
+// foreignJournal is a caller's own journal whose writes fail.
+type foreignJournal struct{ rollout.MemoryJournal }
+
+func (*foreignJournal) Record(context.Context, rollout.Entry) error { return errors.New("disk full") }
+
+// The errors of opening a journal and of a run that cannot write to it
+// say "rollout" and "journal" once each: the rollout wraps a journal's
+// error with what it was doing only when the journal did not already say
+// it, and a foreign journal's bare error still gets the context.
+func TestJournalErrorsNameThemselvesOnce(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	locked := filepath.Join(dir, "locked.jsonl")
+	holder, err := rollout.OpenJournal(locked)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	run := func(j rollout.Journal) error {
+		t.Helper()
+		r, err := rollout.New(enabler{}, rollout.WithJournal(j), rollout.WithRecordName(testRecord))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = r.Run(t.Context(), []distribution.Target{{Account: "123456"}})
+		return err
+	}
+	open := func(path string) *rollout.FileJournal {
+		t.Helper()
+		j, err := rollout.OpenJournal(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return j
+	}
+	tests := []struct {
+		name string
+		err  func() error
+		want string // in the error's text
+	}{
+		{"open: no such folder", func() error { _, err := rollout.OpenJournal(filepath.Join(dir, "no", "j.jsonl")); return err }, "no such file"},
+		{"open: a folder", func() error { _, err := rollout.OpenJournal(dir); return err }, "is a directory"},
+		{"open: locked", func() error { _, err := rollout.OpenJournal(locked); return err }, "in use by another process"},
+		{"record: an empty entry", func() error { return open(filepath.Join(dir, "e.jsonl")).Record(t.Context(), rollout.Entry{}) }, "needs a run and an account"},
+		{"run: the journal closed before it begins", func() error {
+			j := open(filepath.Join(dir, "c.jsonl"))
+			j.Close()
+			return run(j)
+		}, "closed"},
+		{"run: the journal closed after it began", func() error { return run(closingJournal{open(filepath.Join(dir, "r.jsonl"))}) }, "closed"},
+		{"run: a foreign journal's bare error", func() error { return run(&foreignJournal{}) }, "rollout: journal: disk full"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.err()
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error = %v, want one with %q", err, tt.want)
+			}
+			if w := stutter(err.Error()); w != "" {
+				t.Errorf("error %q says %q twice", err, w)
+			}
+			if !strings.HasPrefix(err.Error(), "rollout: ") {
+				t.Errorf("error %q does not begin with the package's prefix", err)
+			}
+		})
+	}
 }

@@ -399,11 +399,11 @@ func (r *Rollout) journalBegin(ctx context.Context, run string) (map[nsdist.Acco
 	// Begin first: a journal that refuses a second rollout of the record
 	// does so before this one reads results the other is still writing.
 	if err := j.Begin(ctx, run, r.cfg.record); err != nil {
-		return nil, fmt.Errorf("rollout: journal: %w", err)
+		return nil, journalError(err)
 	}
 	prev, err := j.Latest(ctx, r.cfg.record)
 	if err != nil {
-		return nil, fmt.Errorf("rollout: journal: %w", err)
+		return nil, journalError(err)
 	}
 	return prev, nil
 }
@@ -628,7 +628,7 @@ func (s *scheduler) record(res distribution.Result, fp string) error {
 	}
 	// a result obtained is recorded even while the run is being cancelled
 	if err := j.Record(context.WithoutCancel(s.ctx), e); err != nil {
-		return fmt.Errorf("rollout: journal: %w", err)
+		return journalError(err)
 	}
 	return nil
 }

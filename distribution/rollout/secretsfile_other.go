@@ -19,12 +19,12 @@ func readSecretsFile(path string) ([]byte, error) {
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("distribution: secrets: %w", err)
+		return nil, fmt.Errorf("rollout: secrets file: %w", err)
 	}
 	defer func() { _ = f.Close() }() // read-only
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("distribution: secrets: %w", err)
+		return nil, fmt.Errorf("rollout: secrets file: %w", err)
 	}
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("%w: %s is not a regular file", ErrInsecureFile, path)
@@ -34,10 +34,10 @@ func readSecretsFile(path string) ([]byte, error) {
 	}
 	b, err := io.ReadAll(io.LimitReader(f, maxSecretsFile+1))
 	if err != nil {
-		return nil, fmt.Errorf("distribution: secrets: %w", err)
+		return nil, fmt.Errorf("rollout: secrets file: %w", err)
 	}
 	if len(b) > maxSecretsFile {
-		return nil, fmt.Errorf("distribution: secrets file %s is larger than %d bytes", path, maxSecretsFile)
+		return nil, fmt.Errorf("rollout: secrets file %s is larger than %d bytes", path, maxSecretsFile)
 	}
 	return b, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -85,5 +86,15 @@ func TestOpenSecretsFileRefusesUnsafeFiles(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A secrets file that cannot be opened is reported under this package's
+// prefix (it said "distribution: secrets:", the package's old name).
+func TestOpenSecretsFileErrorPrefix(t *testing.T) {
+	t.Parallel()
+	_, err := rollout.OpenSecretsFile(filepath.Join(t.TempDir(), "missing.json"))
+	if err == nil || !errors.Is(err, os.ErrNotExist) || !strings.HasPrefix(err.Error(), "rollout: secrets file: ") || stutter(err.Error()) != "" {
+		t.Errorf("OpenSecretsFile(missing) = %v, want os.ErrNotExist under \"rollout: secrets file: \"", err)
 	}
 }

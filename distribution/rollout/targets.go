@@ -12,8 +12,11 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
@@ -54,23 +57,68 @@ type targetRow struct {
 // targetColumns are the columns (CSV) or keys (JSON) of a targets file.
 var targetColumns = []string{"account", "label", "auth", "require_approval", "credentials", "token_issued_at", "version"}
 
+// cells returns the row's values in the order of targetColumns.
+func (r targetRow) cells() []string {
+	return []string{r.Account, r.Label, r.Auth, r.RequireApproval, r.Credentials, r.TokenIssuedAt, r.Version}
+}
+
+// checkCells refuses a control character (C0, DEL or C1: an ANSI escape
+// sequence, BEL, a tab, a line break inside a quoted cell) in any cell,
+// naming the line and the column: a label is printed in summaries and
+// reports, and an escape sequence would reach the terminal. White space
+// around a value is trimmed, as before.
+func checkCells(name string, rows []targetRow) error {
+	var errs []error
+	for _, r := range rows {
+		for i, v := range r.cells() {
+			if j := strings.IndexFunc(strings.TrimSpace(v), unicode.IsControl); j >= 0 {
+				c, _ := utf8.DecodeRuneInString(strings.TrimSpace(v)[j:])
+				errs = append(errs, &RowError{File: name, Line: r.line, Field: targetColumns[i],
+					Err: fmt.Errorf("control character %U in the cell; remove it (a targets file holds plain text: no escape sequences, tabs or line breaks)", c)})
+			}
+		}
+		if len(errs) >= maxRowErrors {
+			break
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// fieldName is a column or key name as an error shows it: quoted when it
+// holds a character that is not printable, so that nothing from the file
+// reaches the terminal raw.
+func fieldName(s string) string {
+	s = text.Truncate(s, 40)
+	if strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) {
+		return strconv.Quote(s)
+	}
+	return s
+}
+
 // LoadTargets reads a CSV (header: account,label,auth,require_approval,
 // credentials,token_issued_at,version; only account is required) or JSON
 // (an array of objects with those keys) targets file, validates every row
 // before anything is sent, and looks up each row's credentials by
 // reference. JSON is recognised by content (the first character is [ or
 // {), whatever the file's name; a UTF-8 byte order mark, as Excel writes
-// one, is skipped. A column or key it does not know is an error that names
+// one, is skipped, and a file saved as UTF-16 is refused with
+// [ErrTargetsUTF16]. A file over 64 MiB is refused with
+// [ErrTargetsTooLarge] before it is read. A column or key it does not know is an error that names
 // it. label is the vendor's name for the customer, carried into reports.
+// A cell may hold no control character (an escape sequence, a tab, a line
+// break): such a cell is an error naming its line and column.
 // All bad rows are reported at once, each with its line number.
 func LoadTargets(ctx context.Context, path string, creds distribution.CredentialSource) ([]distribution.Target, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("rollout: targets: %w", err)
-	}
 	name := filepath.Base(path)
+	b, err := readTargets(path, name)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := parseTargets(name, b)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkCells(name, rows); err != nil {
 		return nil, err
 	}
 	var (
@@ -136,10 +184,52 @@ func LoadTargets(ctx context.Context, path string, creds distribution.Credential
 	return targets, nil
 }
 
+// maxTargetsFile bounds a targets file: 64 MiB holds about a million
+// targets.
+const maxTargetsFile = 64 << 20
+
+// ErrTargetsTooLarge is returned, wrapped with the file's name, for a
+// targets file larger than 64 MiB.
+var ErrTargetsTooLarge = errors.New("the targets file is larger than 64 MiB; split it and run once per file")
+
+// readTargets reads the file into one buffer of its size (as os.ReadFile
+// does), refusing a file over maxTargetsFile before reading it, or, for
+// a pipe, as soon as it has read more.
+func readTargets(path, name string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("rollout: targets: %w", err)
+	}
+	defer func() { _ = f.Close() }() // read-only
+	var size int64
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		size = fi.Size()
+	}
+	if size > maxTargetsFile {
+		return nil, fmt.Errorf("rollout: %s: %w", name, ErrTargetsTooLarge)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
+	if _, err := buf.ReadFrom(io.LimitReader(f, maxTargetsFile+1)); err != nil {
+		return nil, fmt.Errorf("rollout: targets: %w", err)
+	}
+	if buf.Len() > maxTargetsFile {
+		return nil, fmt.Errorf("rollout: %s: %w", name, ErrTargetsTooLarge)
+	}
+	return buf.Bytes(), nil
+}
+
+// ErrTargetsUTF16 is returned, wrapped with the file's name, for a
+// targets file saved as UTF-16 (Excel's "Unicode Text", PowerShell's
+// default); nsdist reads UTF-8.
+var ErrTargetsUTF16 = errors.New("the targets file is UTF-16; save it as UTF-8 (CSV UTF-8 in Excel)")
+
 // parseTargets reads the rows of a targets file: JSON when its first
 // character (after a byte order mark and white space) is [ or {, CSV
 // otherwise.
 func parseTargets(name string, b []byte) ([]targetRow, error) {
+	if isUTF16(b) {
+		return nil, fmt.Errorf("rollout: %s: %w", name, ErrTargetsUTF16)
+	}
 	b = bytes.TrimPrefix(b, []byte("\ufeff"))
 	t := bytes.TrimSpace(b)
 	switch {
@@ -153,6 +243,28 @@ func parseTargets(name string, b []byte) ([]targetRow, error) {
 	return csvRows(name, b)
 }
 
+// isUTF16 reports whether b looks like UTF-16 text: a UTF-16 byte order
+// mark (little- or big-endian), or, in its first 64 bytes, a NUL in every
+// other byte and none in the others, as ASCII text has in UTF-16. UTF-8
+// text has no NUL bytes and never starts with FF FE or FE FF.
+func isUTF16(b []byte) bool {
+	if bytes.HasPrefix(b, []byte{0xff, 0xfe}) || bytes.HasPrefix(b, []byte{0xfe, 0xff}) {
+		return true
+	}
+	n := min(len(b), 64) &^ 1
+	even, odd := 0, 0
+	for i := 0; i < n; i += 2 {
+		if b[i] == 0 {
+			even++
+		}
+		if b[i+1] == 0 {
+			odd++
+		}
+	}
+	pairs := n / 2
+	return pairs > 0 && (even == 0 && 2*odd >= pairs || odd == 0 && 2*even >= pairs)
+}
+
 func lineAt(b []byte, off int64) int {
 	return bytes.Count(b[:max(0, min(int(off), len(b)))], []byte("\n")) + 1
 }
@@ -160,7 +272,88 @@ func lineAt(b []byte, off int64) int {
 // maxRowErrors bounds the malformed CSV lines reported before giving up.
 const maxRowErrors = 20
 
+// maxQuotedField bounds a quoted CSV field: a cell is a few dozen bytes,
+// and a longer quoted field is a quote missing its partner that a stray
+// quote far below happens to close.
+const maxQuotedField = 64 << 10
+
+// csvRows reads the rows of a CSV targets file. A quoted field that is
+// never closed would make encoding/csv buffer the rest of the file (and
+// copy it again); it is found first, without allocating, and reported
+// with the line it starts on, after the errors of the lines before it.
 func csvRows(name string, b []byte) ([]targetRow, error) {
+	start, line, found := unclosedQuote(b)
+	if !found {
+		return parseCSV(name, b)
+	}
+	quoteErr := &RowError{File: name, Line: line,
+		Err: fmt.Errorf("malformed CSV: a quoted field starts on this line and is never closed (or runs past %d KiB); check its quotes", maxQuotedField>>10)}
+	if line == 1 {
+		return nil, quoteErr
+	}
+	rows, err := parseCSV(name, b[:start])
+	return rows, errors.Join(err, quoteErr)
+}
+
+// unclosedQuote finds the first quoted field that is never closed or runs
+// past maxQuotedField, scanning as encoding/csv reads (TrimLeadingSpace;
+// a bare or extraneous quote ends the line with an error there). It
+// returns the offset where that field's line starts and its number.
+func unclosedQuote(b []byte) (lineStart, line int, found bool) {
+	line = 1
+	for i := 0; i < len(b); {
+		j := i // the field's first character, past leading white space
+		for j < len(b) && b[j] != '\n' {
+			r, n := utf8.DecodeRune(b[j:])
+			if !unicode.IsSpace(r) {
+				break
+			}
+			j += n
+		}
+		if j < len(b) && b[j] == '"' {
+			end, newlines, closed := quotedEnd(b, j+1)
+			if !closed || end-j > maxQuotedField {
+				return bytes.LastIndexByte(b[:j], '\n') + 1, line, true
+			}
+			line += newlines
+			if i = end; i < len(b) && b[i] == ',' {
+				i++
+				continue
+			}
+		} else if k := bytes.IndexAny(b[i:], ",\n\""); k >= 0 && b[i+k] == ',' {
+			i += k + 1
+			continue
+		}
+		// the line ends here, or encoding/csv stops reading it at an error
+		k := bytes.IndexByte(b[i:], '\n')
+		if k < 0 {
+			break
+		}
+		i += k + 1
+		line++
+	}
+	return 0, 0, false
+}
+
+// quotedEnd scans a quoted field's content from k: it returns the offset
+// just past its closing quote and the line breaks inside ("" is a quote).
+func quotedEnd(b []byte, k int) (end, newlines int, closed bool) {
+	for {
+		q := bytes.IndexByte(b[k:], '"')
+		if q < 0 {
+			return 0, 0, false
+		}
+		newlines += bytes.Count(b[k:k+q], []byte("\n"))
+		k += q + 1
+		if k < len(b) && b[k] == '"' {
+			k++
+			continue
+		}
+		return k, newlines, true
+	}
+}
+
+func parseCSV(name string, b []byte) ([]targetRow, error) {
 	cr := csv.NewReader(bytes.NewReader(b))
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
@@ -177,7 +370,7 @@ func csvRows(name string, b []byte) ([]targetRow, error) {
 		case k == "" && i == len(header)-1 && i > 0: // a trailing comma
 			continue
 		case !slices.Contains(targetColumns, k):
-			errs = append(errs, &RowError{File: name, Line: 1, Field: text.Truncate(h, 40), Err: fmt.Errorf("unknown column (want %s; secrets never go in a targets file)", want)})
+			errs = append(errs, &RowError{File: name, Line: 1, Field: fieldName(h), Err: fmt.Errorf("unknown column (want %s; secrets never go in a targets file)", want)})
 		case hasKey(col, k):
 			errs = append(errs, &RowError{File: name, Line: 1, Field: k, Err: errors.New("column appears twice")})
 		default:
@@ -276,7 +469,7 @@ func jsonRows(name string, b []byte) ([]targetRow, error) {
 			case bool, float64:
 				s = fmt.Sprint(v)
 			default:
-				return nil, &RowError{File: name, Line: objLine, Field: text.Truncate(k, 40), Err: errors.New("want a string")}
+				return nil, &RowError{File: name, Line: objLine, Field: fieldName(k), Err: errors.New("want a string")}
 			}
 			switch k {
 			case "account":
@@ -294,7 +487,7 @@ func jsonRows(name string, b []byte) ([]targetRow, error) {
 			case "version":
 				r.Version = s
 			default:
-				return nil, &RowError{File: name, Line: objLine, Field: text.Truncate(k, 40), Err: fmt.Errorf("unknown field (want %s; secrets never go in a targets file)", strings.Join(targetColumns, ", "))}
+				return nil, &RowError{File: name, Line: objLine, Field: fieldName(k), Err: fmt.Errorf("unknown field (want %s; secrets never go in a targets file)", strings.Join(targetColumns, ", "))}
 			}
 		}
 		rows = append(rows, r)

@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -268,4 +271,159 @@ func TestCredentialsNameMissingVariables(t *testing.T) {
 func openSecrets(path string) (rollout.Credentials, error) {
 	sf, err := rollout.OpenSecretsFile(path)
 	return rollout.Credentials{Builders: soapBuilders, File: sf}, err
+}
+
+// utf16 encodes s as UTF-16, little- or big-endian, with or without a
+// byte order mark, as Excel's "Unicode Text" and PowerShell save it.
+func utf16(s string, bigEndian, bom bool) string {
+	var b []byte
+	put := func(u uint16) {
+		if bigEndian {
+			b = append(b, byte(u>>8), byte(u))
+		} else {
+			b = append(b, byte(u), byte(u>>8))
+		}
+	}
+	if bom {
+		put(0xfeff)
+	}
+	for _, r := range s {
+		put(uint16(r)) // the test texts are ASCII
+	}
+	return string(b)
+}
+
+// A targets file saved as UTF-16 is named as such, with what to do,
+// instead of a CSV or JSON error quoting its raw bytes.
+func TestLoadTargetsUTF16(t *testing.T) {
+	t.Parallel()
+	const csvText = "account,label,credentials\r\n123456,Acme,acme\r\n"
+	const jsonText = `[{"account": "123456", "credentials": "acme"}]`
+	tests := []struct {
+		name, body string
+	}{
+		{"CSV, little-endian with BOM", utf16(csvText, false, true)},
+		{"CSV, little-endian without BOM", utf16(csvText, false, false)},
+		{"CSV, big-endian with BOM", utf16(csvText, true, true)},
+		{"CSV, big-endian without BOM", utf16(csvText, true, false)},
+		{"JSON, little-endian with BOM", utf16(jsonText, false, true)},
+		{"JSON, big-endian without BOM", utf16(jsonText, true, false)},
+		{"one short line", utf16("account\n", false, false)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := rollout.LoadTargets(t.Context(), writeFile(t, "t.csv", tt.body, 0o644), env(tbaEnv))
+			if !errors.Is(err, rollout.ErrTargetsUTF16) {
+				t.Fatalf("LoadTargets(UTF-16) error = %v, want rollout.ErrTargetsUTF16", err)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, "t.csv") || !strings.Contains(msg, "the targets file is UTF-16; save it as UTF-8 (CSV UTF-8 in Excel)") {
+				t.Errorf("error %q: want the file's name and what to do", msg)
+			}
+			if strings.ContainsAny(msg, "\x00\ufffd") || !utf8.ValidString(msg) {
+				t.Errorf("error %q carries the file's raw bytes", msg)
+			}
+		})
+	}
+}
+
+// Control characters (an ANSI escape sequence, BEL, a line break) in any
+// cell, CSV or JSON, are refused with the line and the column, before
+// anything is sent: they would reach the text summary and the terminal.
+// Column and key names are never echoed raw either.
+func TestLoadTargetsControlCharacters(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, file, body string
+		want             []string // substrings of the error
+	}{
+		{"ANSI escape in a CSV label", "t.csv", "account,label,credentials\n123456,\x1b[2J\x1b[31mAcme,acme\n", []string{"t.csv:2: label: control character U+001B"}},
+		{"BEL in a CSV account", "t.csv", "account,label,credentials\n123456,Acme,acme\n654321\a,Beta,acme\n", []string{"t.csv:3: account: control character U+0007"}},
+		{"line break inside a quoted CSV label", "t.csv", "account,label,credentials\n123456,\"Ac\nme\",acme\n", []string{"t.csv:2: label: control character U+000A"}},
+		{"C1 CSI in a CSV credentials cell", "t.csv", "account,credentials\n123456,ac\u009bme\n", []string{"t.csv:2: credentials: control character U+009B"}},
+		{"tab inside a cell", "t.csv", "account,label,credentials\n123456,Ac\tme,acme\n", []string{"t.csv:2: label: control character U+0009"}},
+		{"escape in a JSON label", "t.json", "[\n{\"account\": \"123456\", \"credentials\": \"acme\"},\n{\"account\": \"654321\", \"label\": \"\\u001b]0;pwned\\u0007\", \"credentials\": \"acme\"}]", []string{"t.json:3: label: control character U+001B"}},
+		{"escape in a CSV column name", "t.csv", "account,la\x1b[5mbel,credentials\n123456,Acme,acme\n", []string{`t.csv:1: "la\x1b[5mbel": unknown column`}},
+		{"escape in a JSON key", "t.json", "[{\"account\": \"123456\", \"x\\u001b[5m\": \"y\"}]", []string{`t.json:1: "x\x1b[5m": unknown field`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ts, err := rollout.LoadTargets(t.Context(), writeFile(t, tt.file, tt.body, 0o644), env(tbaEnv))
+			if err == nil {
+				t.Fatalf("LoadTargets(%q) = %d targets, want an error", tt.body, len(ts))
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("LoadTargets(%q) error %q lacks %q", tt.body, err, w)
+				}
+			}
+			if strings.ContainsFunc(err.Error(), func(r rune) bool { return r != '\n' && unicode.IsControl(r) }) {
+				t.Errorf("LoadTargets(%q) error %q carries a control character", tt.body, err)
+			}
+		})
+	}
+	// tabs and line ends around a value are white space, trimmed as before
+	ts, err := rollout.LoadTargets(t.Context(), writeFile(t, "t.csv", "account,label,credentials\r\n\t123456,Acme\t,acme \r\n", 0o644), env(tbaEnv))
+	if err != nil || len(ts) != 1 || ts[0].Label != "Acme" {
+		t.Errorf("white space around values: %v, %v", ts, err)
+	}
+}
+
+// A 50 MB CSV file whose quote is never closed fails with the line the
+// quoted field starts on, and reading it allocates about one copy of the
+// file (it allocated 450 MiB before). Not parallel: it reads the
+// process's allocation counters, which parallel tests would move.
+func TestLoadTargetsBrokenQuoteMemory(t *testing.T) {
+	body := "account,label,credentials\n123456,Acme,acme\n\"654321,Beta,acme\n" + strings.Repeat("777777,Gamma,acme\n", 50<<20/18)
+	p := writeFile(t, "big.csv", body, 0o644)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := rollout.LoadTargets(t.Context(), p, env(tbaEnv))
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "big.csv:3:") || !strings.Contains(err.Error(), "quote") {
+		t.Errorf("LoadTargets(50 MB, a quote left open on line 3) error = %v, want line 3 and the quote", err)
+	}
+	alloc := after.TotalAlloc - before.TotalAlloc
+	t.Logf("a %d-byte file with a broken quote: %d bytes allocated (%.2f×)", len(body), alloc, float64(alloc)/float64(len(body)))
+	if alloc > uint64(len(body))*5/4 {
+		t.Errorf("allocated %d bytes for a %d-byte file: want at most 1.25× (one copy of the file)", alloc, len(body))
+	}
+}
+
+// A targets file over 64 MiB is refused before it is read, saying so.
+func TestLoadTargetsTooLarge(t *testing.T) {
+	t.Parallel()
+	p := filepath.Join(t.TempDir(), "huge.csv")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(64<<20 + 1); err != nil { // sparse: no disk used
+		t.Fatal(err)
+	}
+	f.Close()
+	_, err = rollout.LoadTargets(t.Context(), p, env(tbaEnv))
+	if !errors.Is(err, rollout.ErrTargetsTooLarge) || !strings.Contains(err.Error(), "huge.csv") || !strings.Contains(err.Error(), "64 MiB") {
+		t.Errorf("LoadTargets(64 MiB + 1) error = %v, want rollout.ErrTargetsTooLarge naming the file and 64 MiB", err)
+	}
+}
+
+// A quote left open after another malformed line: both are reported, the
+// lines before the quote's still read; a quote closed within the line or
+// escaped ("") is no error.
+func TestLoadTargetsOpenQuoteAfterBadRows(t *testing.T) {
+	t.Parallel()
+	body := "account,label,credentials\n12\"34,x,acme\n123456, \"Acme, \"\"Inc\"\"\",acme\n654321,x,\"acme\n777777,x,acme\n"
+	_, err := rollout.LoadTargets(t.Context(), writeFile(t, "t.csv", body, 0o644), env(tbaEnv))
+	if err != nil && strings.Contains(err.Error(), "t.csv:3") {
+		t.Errorf("LoadTargets(%q) error %v: line 3 is good CSV", body, err)
+	}
+	for _, w := range []string{"t.csv:2: malformed CSV", "t.csv:4: malformed CSV: a quoted field starts on this line and is never closed"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("LoadTargets(%q) error %v lacks %q", body, err, w)
+		}
+	}
 }

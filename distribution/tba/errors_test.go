@@ -128,3 +128,54 @@ func TestFlowErrorHidesEncodedPassword(t *testing.T) {
 		})
 	}
 }
+
+// TestFlowErrorHidesHTMLEscapedPassword: a server that answers issuetoken
+// with an HTML page quoting the password HTML-escaped (as Go, Java and PHP
+// escape it), or percent-encoded and then HTML-escaped, does not get it
+// into the error's Body or message.
+func TestFlowErrorHidesHTMLEscapedPassword(t *testing.T) {
+	t.Parallel()
+	const password = `p<a&"s's>w0rd`
+	tests := []struct{ name, echoed string }{
+		{"go html.EscapeString", `p&lt;a&amp;&#34;s&#39;s&gt;w0rd`},
+		{"named quote entity", `p&lt;a&amp;&quot;s&#39;s&gt;w0rd`},
+		{"hex apostrophe", `p&lt;a&amp;&quot;s&#x27;s&gt;w0rd`},
+		{"apos entity", `p&lt;a&amp;&quot;s&apos;s&gt;w0rd`},
+		{"path-escaped, then HTML-escaped", `p%3Ca&amp;%22s%27s%3Ew0rd`},
+	}
+	for _, tt := range tests {
+		for _, ct := range []string{"text/html", "application/json"} {
+			t.Run(tt.name+"/"+ct, func(t *testing.T) {
+				t.Parallel()
+				body := "<html><body><h1>Invalid login attempt</h1><p>you typed " + tt.echoed + "</p></body></html>"
+				if ct == "application/json" {
+					body = `{"error":{"code":"INVALID_LOGIN_ATTEMPT","message":"<p>you typed ` + tt.echoed + `</p>"}}`
+				}
+				rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+					return &http.Response{StatusCode: http.StatusUnauthorized, Header: http.Header{"Content-Type": {ct}}, Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
+				})
+				client, err := tba.NewClient(tba.WithTransport(rt))
+				if err != nil {
+					t.Fatal(err)
+				}
+				creds := tba.UserCredentials{Account: "123456", Email: "a@b.example", Password: password}
+				_, err = client.IssueToken(t.Context(), creds, strings.Repeat("c", 64), "")
+				var fe *tba.FlowError
+				if !errors.As(err, &fe) {
+					t.Fatalf("IssueToken error = %v, want a *tba.FlowError", err)
+				}
+				if !strings.Contains(fe.Body+fe.Message, "you typed ") {
+					t.Errorf("the rest of the answer was lost: Message %q, Body %q", fe.Message, fe.Body)
+				}
+				for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+					out := fmt.Sprintf(verb, fe) + fmt.Sprintf(verb, *fe) + fmt.Sprintf(verb, err) + fe.Body
+					for _, s := range []string{password, tt.echoed} {
+						if strings.Contains(out, s) {
+							t.Errorf("%s prints the password as %q: %s", verb, s, out)
+						}
+					}
+				}
+			})
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -35,6 +36,9 @@ func (c Consumer) GoString() string { return c.String() }
 // Format prints the redacted form for every verb.
 func (c Consumer) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()) } //nolint:errcheck
 
+// LogValue never shows the secret (slog's JSON handler would marshal it).
+func (c Consumer) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
 // Token is a token and its secret (a request token or an access token).
 type Token struct {
 	ID     string
@@ -51,6 +55,9 @@ func (t Token) GoString() string { return t.String() }
 
 // Format prints the redacted form for every verb.
 func (t Token) Format(f fmt.State, _ rune) { io.WriteString(f, t.String()) } //nolint:errcheck
+
+// LogValue never shows the secret (slog's JSON handler would marshal it).
+func (t Token) LogValue() slog.Value { return slog.StringValue(t.String()) }
 
 func abbrev(s string) string {
 	if len(s) <= 8 {
@@ -249,7 +256,9 @@ func AuthorizeURL(account nsdist.AccountID, requestToken, state string) string {
 	return AppDomain(account) + "/app/login/secure/authorizetoken.nl?" + q.Encode()
 }
 
-// Callback is what NetSuite sends back to the callback URL.
+// Callback is what NetSuite sends back to the callback URL. Its Verifier,
+// with the request token, is what step three exchanges for an access
+// token: fmt and slog print it redacted.
 type Callback struct {
 	Token    string
 	Verifier string
@@ -257,6 +266,20 @@ type Callback struct {
 	Role     string
 	Entity   string
 }
+
+// String never shows the verifier.
+func (c Callback) String() string {
+	return fmt.Sprintf("tba.Callback{Token:%s Verifier:%s Company:%s Role:%s Entity:%s}", abbrev(c.Token), redact.Placeholder, c.Company, c.Role, c.Entity)
+}
+
+// GoString never shows the verifier.
+func (c Callback) GoString() string { return c.String() }
+
+// Format prints the redacted form for every verb.
+func (c Callback) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()) } //nolint:errcheck
+
+// LogValue never shows the verifier.
+func (c Callback) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 // ParseCallback checks the callback's parameters: the state must match,
 // and an empty verifier means the user denied access (among other causes).

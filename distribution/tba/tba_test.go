@@ -1,7 +1,9 @@
 package tba_test
 
 import (
+	"encoding/hex"
 	"errors"
+	"log/slog"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -411,5 +413,44 @@ func TestFlowRefusalAudited(t *testing.T) {
 				t.Errorf("refusal (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// A Callback's oauth_verifier (with the request token, what step three
+// exchanges for the access token) is never printed: not by any fmt verb,
+// not by slog's text or JSON handler.
+func TestCallbackNotPrinted(t *testing.T) {
+	t.Parallel()
+	const verifier = "verifier-7f3a9c1e5b"
+	cb := tba.Callback{Token: "request-token-id-123", Verifier: verifier, Company: "123456", Role: "3", Entity: "-5"}
+	var out strings.Builder
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+		fmt.Fprintf(&out, verb+"\n", cb)
+		fmt.Fprintf(&out, verb+"\n", &cb)
+	}
+	slog.New(slog.NewTextHandler(&out, nil)).Info("callback", "cb", cb)
+	slog.New(slog.NewJSONHandler(&out, nil)).Info("callback", "cb", cb)
+	if strings.Contains(out.String(), verifier) || strings.Contains(out.String(), hex.EncodeToString([]byte(verifier))) {
+		t.Errorf("the verifier is printed:\n%s", out.String())
+	}
+	if s := fmt.Sprint(cb); !strings.Contains(s, "123456") || !strings.Contains(s, "Verifier:[REDACTED]") {
+		t.Errorf("fmt.Sprint(cb) = %q: want the account and the verifier redacted", s)
+	}
+}
+
+// slog's JSON handler marshals a value that is not a LogValuer: Consumer
+// and Token must be LogValuers, or their secrets reach the log.
+func TestSecretsNotLogged(t *testing.T) {
+	t.Parallel()
+	c := tba.Consumer{Key: "k123456789", Secret: "consumer-secret"}
+	tk := tba.Token{ID: "t123456789", Secret: "token-secret"}
+	var out strings.Builder
+	for _, h := range []slog.Handler{slog.NewTextHandler(&out, nil), slog.NewJSONHandler(&out, nil)} {
+		slog.New(h).Info("credentials", "consumer", c, "token", tk, "consumer_ptr", &c, "token_ptr", &tk)
+	}
+	for _, secret := range []string{"consumer-secret", "token-secret"} {
+		if strings.Contains(out.String(), secret) {
+			t.Errorf("logged %q:\n%s", secret, out.String())
+		}
 	}
 }

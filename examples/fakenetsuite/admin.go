@@ -1,25 +1,32 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/distribution/nstest"
+	"github.com/nsdist/nsdist/internal/text"
 )
 
 // world is the fake and the config it was built from. The admin API reads
 // and changes it; reset builds the config's world again.
 type world struct {
-	cfg *config
-	log *slog.Logger
+	cfg     *config
+	log     *slog.Logger
+	maxBody int64           // request body cap (413 beyond)
+	own     map[string]bool // the Host values that name this server (host:port, lower case)
 
 	mu   sync.RWMutex
 	fake *nstest.Server // set once, before the ready line
@@ -82,13 +89,23 @@ func stripPort(h string) string {
 	return h
 }
 
-// front is what the listener serves: the admin API under /_fake/ on any
-// Host, then the fake for NetSuite hosts; a Host that names no NetSuite
-// host gets the UI pages as system.netsuite.com and 421 elsewhere.
+// front is what the listener serves: a body over the cap gets 413; the
+// admin API under /_fake/ answers requests that name the server's own
+// address and do not come from a web page; then the fake for NetSuite
+// hosts; a Host that names no NetSuite host gets the UI pages as
+// system.netsuite.com and 421 elsewhere.
 func (w *world) front(next http.Handler) http.Handler {
 	admin := w.adminMux()
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/_fake" || strings.HasPrefix(r.URL.Path, "/_fake/") {
+		isAdmin := r.URL.Path == "/_fake" || strings.HasPrefix(r.URL.Path, "/_fake/")
+		if !w.limitBody(rw, r, isAdmin) {
+			return
+		}
+		if isAdmin {
+			if why := w.adminRefusal(r); why != "" {
+				adminError(rw, http.StatusForbidden, "%s", why)
+				return
+			}
 			admin.ServeHTTP(rw, r)
 			return
 		}
@@ -110,6 +127,125 @@ func (w *world) front(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(rw, r)
 	})
+}
+
+// ownHosts returns the Host values that name a server listening on addr:
+// 127.0.0.1, localhost and [::1] with its port, and the address itself
+// when it names one interface (not 0.0.0.0 or [::]). Port 80 may also go
+// without it.
+func ownHosts(addr net.Addr) map[string]bool {
+	own := map[string]bool{}
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return own
+	}
+	names := []string{"127.0.0.1", "localhost", "::1"}
+	if ip := net.ParseIP(host); ip != nil && !ip.IsUnspecified() {
+		names = append(names, ip.String())
+	}
+	for _, n := range names {
+		own[strings.ToLower(net.JoinHostPort(n, port))] = true
+		if port == "80" {
+			if strings.Contains(n, ":") {
+				n = "[" + n + "]"
+			}
+			own[n] = true
+		}
+	}
+	return own
+}
+
+// adminRefusal says why the admin API refuses r, or returns "" to serve
+// it. The admin API changes the fake's accounts and hands out every
+// record's secrets, so a web page must not reach it: not through a name
+// rebound to 127.0.0.1 (DNS rebinding: the Host is then that name), and
+// not through a request the browser sends from another site (CSRF: marked
+// by Sec-Fetch-Site or Origin, or a "simple" text/plain or form body that
+// needs no preflight). Tools (curl, python-requests, Go) send none of this.
+func (w *world) adminRefusal(r *http.Request) string {
+	if !w.own[strings.ToLower(r.Host)] {
+		return fmt.Sprintf("the admin API answers only at the server's own address (127.0.0.1, localhost or [::1] with its port), not at Host %q", text.Truncate(r.Host, 100))
+	}
+	switch site := r.Header.Get("Sec-Fetch-Site"); site {
+	case "", "none", "same-origin":
+	default:
+		return fmt.Sprintf("the admin API does not answer requests a browser sends from another site (Sec-Fetch-Site: %s)", text.Truncate(site, 40))
+	}
+	if o := r.Header.Get("Origin"); o != "" {
+		u, err := url.Parse(o)
+		if err != nil || u.Scheme != "http" || !w.own[strings.ToLower(u.Host)] {
+			return fmt.Sprintf("the admin API does not answer requests a browser sends from another site (Origin %q)", text.Truncate(o, 100))
+		}
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && !jsonOrNoBody(r) {
+		return fmt.Sprintf("the admin API takes a JSON body (Content-Type: application/json) or none, not %q", text.Truncate(r.Header.Get("Content-Type"), 100))
+	}
+	return ""
+}
+
+// jsonOrNoBody reports whether r carries a JSON body, or no body and no
+// content type (as curl and python-requests send a POST without data).
+func jsonOrNoBody(r *http.Request) bool {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return r.ContentLength == 0
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == "application/json"
+}
+
+// limitBody answers 413 for a body larger than w.maxBody and returns false;
+// otherwise it lets handlers read at most that much. A body sent with its
+// length is refused unread; a chunked one is read here, up to the cap.
+func (w *world) limitBody(rw http.ResponseWriter, r *http.Request, isAdmin bool) bool {
+	tooLarge := func() bool {
+		rw.Header().Set("Connection", "close")
+		why := fmt.Sprintf("the request body is larger than the fake's cap of %d bytes (SOAP envelopes, token requests and admin bodies are a few KiB)", w.maxBody)
+		if isAdmin {
+			adminError(rw, http.StatusRequestEntityTooLarge, "%s", why)
+		} else {
+			http.Error(rw, "413 Request Entity Too Large: "+why, http.StatusRequestEntityTooLarge)
+		}
+		return false
+	}
+	if r.ContentLength > w.maxBody {
+		return tooLarge()
+	}
+	if r.ContentLength < 0 {
+		b, err := readChunked(r.Body, w.maxBody)
+		if int64(len(b)) > w.maxBody {
+			return tooLarge()
+		}
+		if err != nil {
+			http.Error(rw, "400 Bad Request: the request body could not be read", http.StatusBadRequest)
+			return false
+		}
+		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
+	}
+	r.Body = http.MaxBytesReader(rw, r.Body, w.maxBody)
+	return true
+}
+
+// readChunked reads a body of unknown length, up to max+1 bytes: a small
+// one into a small buffer, a larger one into one buffer of max+1 bytes,
+// so that refusing an upload costs one allocation of the cap, not the
+// doublings of io.ReadAll.
+func readChunked(body io.Reader, max int64) ([]byte, error) {
+	small := make([]byte, min(32<<10, max+1))
+	n, err := io.ReadFull(body, small)
+	if err != nil { // io.EOF or io.ErrUnexpectedEOF: all of it
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			err = nil
+		}
+		return small[:n], err
+	}
+	big := make([]byte, max+1)
+	copy(big, small)
+	m, err := io.ReadFull(body, big[n:])
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		err = nil
+	}
+	return big[:n+m], err
 }
 
 // integrationJSON is one record as an account has it.

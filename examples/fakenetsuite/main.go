@@ -20,7 +20,17 @@
 // browser's 127.0.0.1:PORT) gets the UI pages as system.netsuite.com and
 // 421 elsewhere.
 //
-// The admin API, JSON on any Host:
+// A request body larger than 1 MiB gets 413; a client that takes more than
+// 10 s to send its headers, or leaves a connection idle for 2 minutes, is
+// disconnected.
+//
+// The admin API, JSON, is for tests and tools, not for web pages: the Host
+// header must be the server's own address (127.0.0.1:PORT, localhost:PORT
+// or [::1]:PORT, against DNS rebinding), and a request a browser marks as
+// coming from another site (Sec-Fetch-Site cross-site or same-site, an
+// Origin other than the server's own) or a POST whose body is not JSON
+// (Content-Type: application/json; reset and bundle take no body) gets
+// 403 with a one-line JSON error:
 //
 //	GET  /_fake/accounts/<id>/integrations              [{"name","state","installed_by","application_id"}]
 //	POST /_fake/accounts/<id>/integrations/<name>/state {"state":"Enabled"|"Blocked"} → 204
@@ -56,7 +66,21 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// limits protect the server from slow and large requests; tests shorten
+// them.
+type limits struct {
+	readHeader time.Duration // http.Server.ReadHeaderTimeout: a slowloris client is cut off
+	idle       time.Duration // http.Server.IdleTimeout: a kept-alive connection waiting for its next request
+	maxBody    int64         // request body cap, answered 413: SOAP envelopes, token requests and admin bodies are a few KiB
+}
+
+var defaultLimits = limits{readHeader: 10 * time.Second, idle: 2 * time.Minute, maxBody: 1 << 20}
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return runWith(ctx, args, stdout, stderr, defaultLimits)
+}
+
+func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, lim limits) int {
 	fs := flag.NewFlagSet("fakenetsuite", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -112,17 +136,18 @@ Exit status: 0 stopped by SIGINT/SIGTERM, 1 cannot listen, 2 bad flags or config
 	}
 
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	w := &world{cfg: cfg, log: log}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "fakenetsuite: %v\n", err)
 		return 1
 	}
+	w := &world{cfg: cfg, log: log, maxBody: lim.maxBody, own: ownHosts(ln.Addr())}
 	mw := w.front
 	if *verbose {
 		mw = func(next http.Handler) http.Handler { return logRequests(log, w.front(next)) }
 	}
 	fake := nstest.NewServer(nstest.WithListener(ln), nstest.WithMiddleware(mw), nstest.WithSeed(*seed),
+		nstest.WithServerTimeouts(lim.readHeader, lim.idle),
 		nstest.WithFaults(nstest.Faults{Latency: *latency, ConcurrencyFaultRate: *faultRate}), nstest.WithCodeGrantApproval(mode))
 	w.mu.Lock()
 	w.fake = fake

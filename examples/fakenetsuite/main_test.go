@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -761,4 +762,75 @@ func BenchmarkSOAPOverTCP(b *testing.B) {
 		b.Errorf("answers: %v", counts)
 	}
 	b.ReportMetric(float64(counts["WS_REQUEST_BLOCKED"])/float64(b.N), "faults/req")
+}
+
+// startInProcess runs the server in this process with lim, for tests that
+// shorten its timeouts or measure its allocations, and returns its base
+// URL. Cleanup stops it and checks a clean stop.
+func startInProcess(t *testing.T, lim limits) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		code := runWith(ctx, []string{"-config", "testdata/config.json"}, pw, io.Discard, lim)
+		pw.Close()
+		done <- code
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	base, ok := strings.CutPrefix(strings.TrimSpace(line), "listening on ")
+	if err != nil || !ok {
+		cancel()
+		t.Fatalf("ready line %q: %v", line, err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Errorf("stopped with %d, want 0", code)
+			}
+		case <-time.After(15 * time.Second):
+			t.Errorf("still running 15s after the stop")
+		}
+	})
+	return base
+}
+
+// A client that sends half a header line and then nothing (slowloris), or
+// keeps a connection open after its request, is cut off: the server closes
+// the connection once ReadHeaderTimeout or IdleTimeout has passed. The 10 s
+// read deadline only bounds a failing run.
+func TestSlowClientsCutOff(t *testing.T) {
+	t.Parallel()
+	base := startInProcess(t, limits{readHeader: 100 * time.Millisecond, idle: 200 * time.Millisecond, maxBody: 1 << 20})
+	addr := strings.TrimPrefix(base, "http://")
+	tests := []struct {
+		name, send, wantPrefix string
+	}{
+		{"half a header", "GET /_fake/integrations HTTP/1.1\r\nHost: " + addr + "\r\nX-Slow: a", ""},
+		{"idle after a request", "GET /_fake/integrations HTTP/1.1\r\nHost: " + addr + "\r\n\r\n", "HTTP/1.1 200 OK"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var d net.Dialer
+			conn, err := d.DialContext(t.Context(), "tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			if _, err := io.WriteString(conn, tt.send); err != nil {
+				t.Fatal(err)
+			}
+			conn.SetReadDeadline(time.Now().Add(10 * time.Second)) //nolint:errcheck
+			got, err := io.ReadAll(conn)
+			if err != nil {
+				t.Fatalf("connection still open: %v (read %q)", err, got)
+			}
+			if !strings.HasPrefix(string(got), tt.wantPrefix) {
+				t.Errorf("read %q before the close, want it to start with %q", got, tt.wantPrefix)
+			}
+		})
+	}
 }

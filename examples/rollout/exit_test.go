@@ -49,7 +49,7 @@ func TestVerdictExitCodes(t *testing.T) {
 		{"all failed", res(fa, fa, fa), 0, nil, 3},
 		{"interrupted", res(en), 3, context.Canceled, 1},
 		{"interrupted with failures", res(fa), 3, context.Canceled, 1},
-		{"journal not writable", res(en), 0, errors.New("distribution: journal: disk full"), 1},
+		{"journal not writable", res(en), 0, errors.New("rollout: journal: disk full"), 1},
 		{"not reached without an error", res(en), 2, nil, 1},
 	}
 	for _, tt := range tests {
@@ -86,6 +86,12 @@ func TestExitStatus(t *testing.T) {
 	}
 	cancelled, cancel := context.WithCancel(t.Context())
 	cancel()
+	inUse := filepath.Join(dir, "in-use.jsonl")
+	holder, err := rollout.OpenJournal(inUse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { holder.Close() })
 	tests := []struct {
 		name     string
 		ctx      context.Context
@@ -100,6 +106,7 @@ func TestExitStatus(t *testing.T) {
 			inStderr: []string{"-report " + filepath.Join(dir, "no", "r.html") + ": folder " + filepath.Join(dir, "no") + " does not exist"}},
 		{name: "report is a folder", args: []string{"-accounts", "3", "-report", dir}, want: 1, inStderr: []string{"is a folder: name a file"}},
 		{name: "journal folder missing", args: []string{"-accounts", "3", "-journal", filepath.Join(dir, "no", "j.jsonl")}, want: 1, inStderr: []string{"-journal"}},
+		{name: "journal in use", args: []string{"-accounts", "3", "-latency", "0s", "-quiet", "-journal", inUse}, want: 1, inStderr: []string{"rollout: journal in use by another process"}},
 		{name: "unknown column", args: []string{"-targets", badTargets, "-record-name", "Acme Sync"}, want: 2, inStderr: []string{"token_secret: unknown column", "nothing sent"}},
 		{name: "targets without record name", args: []string{"-targets", badTargets}, want: 2, inStderr: []string{"-targets needs -record-name"}},
 		{name: "concurrency too high", args: []string{"-concurrency", "1000000"}, want: 2, inStderr: []string{"-concurrency 1000000: want 1 to 2000"}},
@@ -130,6 +137,9 @@ func TestExitStatus(t *testing.T) {
 			}
 			if tt.want == 1 && !strings.HasPrefix(tt.name, "interrupted") && strings.Contains(errOut, "progress:") {
 				t.Errorf("rollout %v: sent before checking the output paths:\n%s", tt.args, errOut)
+			}
+			if strings.Contains(errOut, "rollout: rollout:") {
+				t.Errorf("rollout %v: stderr names the program twice:\n%s", tt.args, errOut)
 			}
 			if strings.Contains(errOut, "context canceled") || strings.Contains(errOut, ".nsdist-check") {
 				t.Errorf("rollout %v: stderr shows an internal detail:\n%s", tt.args, errOut)

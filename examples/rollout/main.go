@@ -109,19 +109,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if err := o.validate(); err != nil {
-		fmt.Fprintln(stderr, "rollout:", err)
+		printError(stderr, err)
 		return 2
 	}
 	if err := checkOutputs(o); err != nil {
-		fmt.Fprintln(stderr, "rollout:", err)
+		printError(stderr, err)
 		return 1
 	}
 	err := runRollout(ctx, o, stdout, stderr)
 	var ee *exitError
 	if err != nil && (!errors.As(err, &ee) || ee.err != nil) {
-		fmt.Fprintln(stderr, "rollout:", err)
+		printError(stderr, err)
 	}
 	return exitCode(err)
+}
+
+// printError writes err after the program's name, "rollout:", once: the
+// errors of package rollout already begin with it, and printing it again
+// read "rollout: rollout: journal in use by another process" (as
+// examples/bundle and examples/oauth2 do).
+func printError(w io.Writer, err error) {
+	fmt.Fprintln(w, "rollout:", strings.TrimPrefix(err.Error(), "rollout: "))
 }
 
 // exitError ends the run with an exit status other than 1.

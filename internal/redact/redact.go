@@ -4,6 +4,7 @@ package redact
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"net/url"
 	"regexp"
 	"slices"
@@ -77,9 +78,13 @@ func Params(s string) string {
 // forms it takes on the wire, with the placeholder: url.QueryEscape and
 // url.PathEscape; the RFC 3986 percent-encoding that OAuth 1.0a and NLAuth
 // headers use (RFC 5849 §3.6, section_157651396916: only A-Z a-z 0-9 - . _ ~
-// stay, a space is %20); each of those with lower-case hex digits; and
-// Base64 in the standard and URL alphabets, padded or not. Values shorter
-// than 4 bytes are skipped: blanking them would blank ordinary text.
+// stay, a space is %20); each of those with lower-case hex digits; each of
+// those and the value itself HTML-escaped, as an error page quotes it (&amp;
+// &lt; &gt;, and the quotes as Go, Java, PHP and XML write them); the value
+// in a JSON string, as encoding/json writes it (with and without its HTML
+// escapes \u003c \u003e \u0026); and Base64 in the standard and URL
+// alphabets, padded or not. Values shorter than 4 bytes are skipped:
+// blanking them would blank ordinary text.
 func Values(s string, secrets ...string) string {
 	for _, v := range secrets {
 		if len(v) < 4 {
@@ -101,6 +106,12 @@ func forms(v string) []string {
 	for _, e := range escaped {
 		out = append(out, e, lowerHex(e))
 	}
+	for _, e := range slices.Clone(out) {
+		for _, r := range htmlEscapers {
+			out = append(out, r.Replace(e))
+		}
+	}
+	out = append(out, jsonString(v, true), jsonString(v, false))
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
 		out = append(out, enc.EncodeToString([]byte(v)))
 	}
@@ -111,6 +122,36 @@ func forms(v string) []string {
 		return strings.Compare(a, b)
 	})
 	return slices.Compact(out)
+}
+
+// htmlEscapers escape & < > and the quotes the ways servers do: Go's
+// html.EscapeString (&#34; &#39;), &quot; with &#39; (Java), &#039; (PHP),
+// &#x27; (OWASP) or &apos; (XML), the hex forms, and the minimal escapings
+// that leave the quotes, or the quotes and '>', alone.
+var htmlEscapers = func() []*strings.Replacer {
+	quotes := [][2]string{{"&#34;", "&#39;"}, {"&quot;", "&#39;"}, {"&quot;", "&#039;"}, {"&quot;", "&#x27;"}, {"&quot;", "&apos;"}, {"&#x22;", "&#x27;"}}
+	out := make([]*strings.Replacer, 0, len(quotes)+2)
+	for _, q := range quotes {
+		out = append(out, strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, q[0], "'", q[1]))
+	}
+	return append(out, strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;"), strings.NewReplacer("&", "&amp;", "<", "&lt;"))
+}()
+
+// MaxFormLen bounds the length of the forms Values blanks for a secret of
+// n bytes: a quote HTML-escaped as &quot; or a '<' JSON-escaped as \u003c
+// is six bytes.
+func MaxFormLen(n int) int { return 6*n + 4 }
+
+// jsonString returns v as encoding/json writes it inside a string, without
+// the quotes, with or without its HTML escapes.
+func jsonString(v string, escapeHTML bool) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(escapeHTML)
+	if enc.Encode(v) != nil { // a string always encodes
+		return v
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(strings.TrimSuffix(b.String(), "\n"), `"`), `"`)
 }
 
 // lowerHex lower-cases the two hex digits of every %XX in s: RFC 3986 §2.1

@@ -90,6 +90,13 @@ func TestValues(t *testing.T) {
 		{"path-escaped, lower-case hex", "p=Pa%20ss+w%2frd", []string{"Pa ss+w/rd"}, "p=[REDACTED]"},
 		{"base64 standard, padded and raw", "b=aHVudGVyMj8+ c=cD4+P3d+fj8= d=cD4+P3d+fj8", []string{"hunter2?>", "p>>?w~~?"}, "b=[REDACTED] c=[REDACTED] d=[REDACTED]"},
 		{"base64 URL alphabet, padded and raw", "b=aHVudGVyMj8- c=cD4-P3d-fj8= d=cD4-P3d-fj8", []string{"hunter2?>", "p>>?w~~?"}, "b=[REDACTED] c=[REDACTED] d=[REDACTED]"},
+		{"HTML-escaped as Go does", "pw=p&lt;a&amp;&#34;s&#39;s&gt;w", []string{`p<a&"s's>w`}, "pw=[REDACTED]"},
+		{"HTML-escaped with &quot; and &#039;", "pw=p&lt;a&amp;&quot;s&#039;s&gt;w", []string{`p<a&"s's>w`}, "pw=[REDACTED]"},
+		{"HTML-escaped with &apos;", "pw=p&lt;a&amp;&quot;s&apos;s&gt;w", []string{`p<a&"s's>w`}, "pw=[REDACTED]"},
+		{"HTML-escaped with &#x27;", "pw=p&lt;a&amp;&quot;s&#x27;s&gt;w", []string{`p<a&"s's>w`}, "pw=[REDACTED]"},
+		{"path-escaped, then HTML-escaped", "pw=p%3Ca&amp;%22s%27s%3Ew", []string{`p<a&"s's>w`}, "pw=[REDACTED]"},
+		{"in a JSON string, HTML escapes on", `{"m":"p\u003ca\u0026\"s's\u003ew"}`, []string{`p<a&"s's>w`}, `{"m":"[REDACTED]"}`},
+		{"in a JSON string, HTML escapes off", `{"m":"p<a&\"s's>w"}`, []string{`p<a&"s's>w`}, `{"m":"[REDACTED]"}`},
 		{"several, every occurrence", "aaaa bbbb aaaa", []string{"aaaa", "bbbb"}, "[REDACTED] [REDACTED] [REDACTED]"},
 		{"short values are left", "the pin 123 stays", []string{"123", ""}, "the pin 123 stays"},
 		{"none", "nothing", nil, "nothing"},
@@ -132,6 +139,19 @@ func TestLowerHex(t *testing.T) {
 	for _, tt := range tests {
 		if diff := cmp.Diff(tt.want, lowerHex(tt.in)); diff != "" {
 			t.Errorf("lowerHex(%q) mismatch (-want +got):\n%s", tt.in, diff)
+		}
+	}
+}
+
+// Every form Values blanks fits MaxFormLen, which soap's scrubber uses to
+// size the window it scrubs before a cut.
+func TestFormsFitMaxFormLen(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{`""""`, `''''`, "<<<<", "&&&&", "\x01\x02\x03\x04", "\xff\xfe\xfd\xfc", "\u2028\u2029", "päss€", `p<a&"s's>w`} {
+		for _, f := range forms(v) {
+			if len(f) > MaxFormLen(len(v)) {
+				t.Errorf("forms(%q) has %q, %d bytes: more than MaxFormLen(%d) = %d", v, f, len(f), len(v), MaxFormLen(len(v)))
+			}
 		}
 	}
 }
