@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -158,13 +157,16 @@ func ownHosts(addr net.Addr) map[string]bool {
 // adminRefusal says why the admin API refuses r, or returns "" to serve
 // it. The admin API changes the fake's accounts and hands out every
 // record's secrets, so a web page must not reach it: not through a name
-// rebound to 127.0.0.1 (DNS rebinding: the Host is then that name), and
-// not through a request the browser sends from another site (CSRF: marked
-// by Sec-Fetch-Site or Origin, or a "simple" text/plain or form body that
-// needs no preflight). Tools (curl, python-requests, Go) send none of this.
+// rebound to this server (DNS rebinding: the Host is then the attacker's
+// domain name), and not through a request the browser sends from another
+// site (CSRF: browsers mark those with Sec-Fetch-Site and Origin). It
+// answers any other Host, as its contract says: the server's own address,
+// an IP literal, a name without a dot (localhost, a container's name) and
+// NetSuite's host names, none of which a rebinding attacker can serve.
+// Tools (curl, python-requests, Go) send no Sec-Fetch-Site or Origin.
 func (w *world) adminRefusal(r *http.Request) string {
-	if !w.own[strings.ToLower(r.Host)] {
-		return fmt.Sprintf("the admin API answers only at the server's own address (127.0.0.1, localhost or [::1] with its port), not at Host %q", text.Truncate(r.Host, 100))
+	if !w.own[strings.ToLower(r.Host)] && !unrebindable(r.Host) {
+		return fmt.Sprintf("the admin API does not answer at Host %q: a web page may have rebound that name to this server; use the server's address (127.0.0.1:PORT)", text.Truncate(r.Host, 100))
 	}
 	switch site := r.Header.Get("Sec-Fetch-Site"); site {
 	case "", "none", "same-origin":
@@ -173,25 +175,19 @@ func (w *world) adminRefusal(r *http.Request) string {
 	}
 	if o := r.Header.Get("Origin"); o != "" {
 		u, err := url.Parse(o)
-		if err != nil || u.Scheme != "http" || !w.own[strings.ToLower(u.Host)] {
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || !strings.EqualFold(u.Host, r.Host) || !unrebindable(u.Host) && !w.own[strings.ToLower(u.Host)] {
 			return fmt.Sprintf("the admin API does not answer requests a browser sends from another site (Origin %q)", text.Truncate(o, 100))
 		}
-	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead && !jsonOrNoBody(r) {
-		return fmt.Sprintf("the admin API takes a JSON body (Content-Type: application/json) or none, not %q", text.Truncate(r.Header.Get("Content-Type"), 100))
 	}
 	return ""
 }
 
-// jsonOrNoBody reports whether r carries a JSON body, or no body and no
-// content type (as curl and python-requests send a POST without data).
-func jsonOrNoBody(r *http.Request) bool {
-	ct := r.Header.Get("Content-Type")
-	if ct == "" {
-		return r.ContentLength == 0
-	}
-	mt, _, err := mime.ParseMediaType(ct)
-	return err == nil && mt == "application/json"
+// unrebindable reports a Host no DNS rebinding can produce: an IP
+// literal, a name without a dot, or a NetSuite host name.
+func unrebindable(hostport string) bool {
+	h := strings.ToLower(stripPort(hostport))
+	h = strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
+	return net.ParseIP(h) != nil || (h != "" && !strings.Contains(h, ".")) || h == "netsuite.com" || strings.HasSuffix(h, ".netsuite.com")
 }
 
 // limitBody answers 413 for a body larger than w.maxBody and returns false;
