@@ -171,7 +171,9 @@ func flowError(status int, body []byte, secrets ...string) *FlowError {
 		} `json:"error"`
 	}
 	clean := func(s string) string { return redact.Params(redact.Values(s, secrets...)) }
-	e := &FlowError{HTTPStatus: status, Body: redact.Snippet([]byte(redact.Values(string(body), secrets...)), 200)}
+	// scrubbed again after Snippet, which drops control characters, invalid
+	// UTF-8 and U+FFFD: a secret echoed with one inside comes together there
+	e := &FlowError{HTTPStatus: status, Body: redact.Values(redact.Snippet([]byte(redact.Values(string(body), secrets...)), 200), secrets...)}
 	if json.Unmarshal(body, &j) == nil && j.Error.Code != "" {
 		e.Code, e.Message = clean(j.Error.Code), clean(j.Error.Message)
 		if code, _, ok := strings.Cut(e.Code, " "); ok { // "InvalidCallback <url>"
