@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"sync"
@@ -24,6 +25,13 @@ type Pending struct {
 	// Tenant is the vendor's own customer that started the flow.
 	Tenant  string
 	Created time.Time
+}
+
+// LogValue never shows the verifier: slog's JSON handler would otherwise
+// marshal the Authorization, whose JSON form (for a PendingStore to seal)
+// carries it.
+func (p Pending) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("tenant", p.Tenant), slog.Time("created", p.Created), slog.Any("authorization", p.Authorization))
 }
 
 // ErrNoPending is returned by a PendingStore for a state it does not hold

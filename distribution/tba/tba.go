@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -35,6 +36,10 @@ func (c Consumer) GoString() string { return c.String() }
 // Format prints the redacted form for every verb.
 func (c Consumer) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()) } //nolint:errcheck
 
+// LogValue never shows the secret (slog's JSON handler would otherwise
+// marshal the fields).
+func (c Consumer) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
 // Token is a token and its secret (a request token or an access token).
 type Token struct {
 	ID     string
@@ -51,6 +56,9 @@ func (t Token) GoString() string { return t.String() }
 
 // Format prints the redacted form for every verb.
 func (t Token) Format(f fmt.State, _ rune) { io.WriteString(f, t.String()) } //nolint:errcheck
+
+// LogValue never shows the secret.
+func (t Token) LogValue() slog.Value { return slog.StringValue(t.String()) }
 
 func abbrev(s string) string {
 	if len(s) <= 8 {
@@ -249,13 +257,32 @@ func AuthorizeURL(account nsdist.AccountID, requestToken, state string) string {
 	return AppDomain(account) + "/app/login/secure/authorizetoken.nl?" + q.Encode()
 }
 
-// Callback is what NetSuite sends back to the callback URL.
+// Callback is what NetSuite sends back to the callback URL. The verifier
+// is a secret (with the request token's secret it gets the access token),
+// so its printed forms show neither it nor more of the request token than
+// its start.
 type Callback struct {
 	Token    string
 	Verifier string
 	Company  nsdist.AccountID
 	Role     string
 	Entity   string
+}
+
+// String never shows the verifier.
+func (cb Callback) String() string {
+	return fmt.Sprintf("tba.Callback{Token:%s Verifier:%s Company:%s Role:%s Entity:%s}", abbrev(cb.Token), redact.Placeholder, cb.Company, cb.Role, cb.Entity)
+}
+
+// GoString never shows the verifier.
+func (cb Callback) GoString() string { return cb.String() }
+
+// Format prints the redacted form for every verb.
+func (cb Callback) Format(f fmt.State, _ rune) { io.WriteString(f, cb.String()) } //nolint:errcheck
+
+// LogValue never shows the verifier.
+func (cb Callback) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("company", string(cb.Company)), slog.String("role", cb.Role), slog.String("entity", cb.Entity))
 }
 
 // ParseCallback checks the callback's parameters: the state must match,
