@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 )
@@ -29,6 +30,12 @@ type Pending[F any] struct {
 	// the vendor's Connect.Source says), for the per-source limit.
 	Source  string
 	Created time.Time
+}
+
+// LogValue never shows the flow: slog's JSON handler would otherwise
+// marshal it, and its JSON form (what a store seals) carries its secrets.
+func (p Pending[F]) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("tenant", p.Tenant), slog.String("source", p.Source), slog.Time("created", p.Created))
 }
 
 // ErrNoPending is returned by a PendingStore for a state it does not hold

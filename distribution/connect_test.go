@@ -3,6 +3,7 @@ package distribution_test
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
@@ -73,5 +74,16 @@ func TestMemoryPendingZeroValue(t *testing.T) {
 	}
 	if p, err := m.Take(t.Context(), "7"); err != nil || p.Flow != 7 {
 		t.Errorf("Take(7) = %v, %v", p.Flow, err)
+	}
+}
+
+// A Pending logged through slog's JSON handler shows no part of its flow.
+func TestPendingLogValue(t *testing.T) {
+	t.Parallel()
+	type flow struct{ Verifier string }
+	var b strings.Builder
+	slog.New(slog.NewJSONHandler(&b, nil)).Info("pending", "p", distribution.Pending[flow]{Flow: flow{"v3rifier-secret"}, Tenant: "acme"})
+	if strings.Contains(b.String(), "v3rifier-secret") || !strings.Contains(b.String(), "acme") {
+		t.Errorf("slog JSON: %s", b.String())
 	}
 }

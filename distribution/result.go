@@ -17,8 +17,9 @@ import (
 // Cause is a short name for why the target did not end enabled, for
 // grouping: "no such host", "connection refused", "timed out", "TLS
 // certificate not accepted", "SOAP fault WS_CONCUR_SESSION_DISALLWD", "HTTP
-// 503 service unavailable", "OAuth 2.0 invalid_grant", "not sent: …". It
-// is "" for an enabled target.
+// 503 service unavailable", "OAuth 2.0 invalid_grant", "not sent: …", or
+// what an error that names its own cause (a Cause() string method, as
+// rollout.EntryError has) says. It is "" for an enabled target.
 func (r Result) Cause() string {
 	if r.Outcome == OutcomeEnabled {
 		return ""
@@ -52,6 +53,8 @@ func causeOf(err error) string {
 		pre *PreflightError
 		we  nsdist.WireError
 		dns *net.DNSError
+		// an error that names its own cause, as rollout.EntryError does
+		causer interface{ Cause() string }
 	)
 	switch c := nsdist.Classify(err); {
 	case errors.As(err, &pre):
@@ -76,6 +79,8 @@ func causeOf(err error) string {
 		return "TLS certificate not accepted"
 	case errors.As(err, &we):
 		return we.Cause()
+	case errors.As(err, &causer):
+		return text.Truncate(causer.Cause(), 80)
 	case c == nsdist.ClassTimeout:
 		return "timed out"
 	}

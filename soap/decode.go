@@ -84,7 +84,12 @@ type StatusDetail struct {
 	Message string
 }
 
-// Response is a decoded SuiteTalk response.
+// Response is a decoded SuiteTalk response. Every text it keeps from the
+// server (the nsId, the session's user and roles, the domains, the limit
+// type, the status details) is cut to 4 KiB and, for an answer to a
+// request the client sent, scrubbed of that request's secrets, as a
+// fault's faultstring is: a server may send megabytes there, or echo what
+// it was sent.
 type Response struct {
 	// Operation is the operation name, without the Response suffix.
 	Operation string
@@ -429,7 +434,7 @@ func (p *parser) startTop(t xml.StartElement, depth int) (error, error) {
 			if local == "Fault" && p.resolve(t.Name.Space) == p.envNS {
 				p.fault = &Fault{}
 			} else {
-				p.resp = &Response{Operation: strings.TrimSuffix(local, "Response")}
+				p.resp = &Response{Operation: p.name(strings.TrimSuffix(local, "Response"))}
 			}
 		}
 		return nil, nil
@@ -459,7 +464,8 @@ func (p *parser) startBody(t xml.StartElement) {
 		p.resp.Session = &Session{}
 	case "userId":
 		if p.resp.Session != nil {
-			p.resp.Session.UserID, _ = attr(t, "internalId")
+			id, _ := attr(t, "internalId")
+			p.resp.Session.UserID = p.clean(id)
 		}
 	case "wsRole":
 		if p.resp.Session != nil {
@@ -468,7 +474,8 @@ func (p *parser) startBody(t xml.StartElement) {
 		}
 	case "role":
 		if p.role != nil && p.parent() == "wsRole" {
-			p.role.ID, _ = attr(t, "internalId")
+			id, _ := attr(t, "internalId")
+			p.role.ID = p.clean(id)
 		}
 	case "getIntegrationGovernanceInfoResult":
 		p.resp.IntegrationGovernance = &IntegrationGovernance{}
@@ -490,7 +497,7 @@ func (p *parser) startFault(t xml.StartElement, depth int, off int64) {
 func (p *parser) end(local string) {
 	depth := len(p.stack)
 	if p.inHeader && local == "nsId" && p.parent() == "documentInfo" && p.resp == nil {
-		p.pendingNSID = strings.TrimSpace(string(p.text))
+		p.pendingNSID = p.clean(p.txt())
 	}
 	if depth == 2 {
 		p.inHeader, p.inBody = false, false
@@ -539,11 +546,11 @@ func (p *parser) end(local string) {
 		if d := p.resp.DataCenterURLs; d != nil && parent == "dataCenterUrls" {
 			switch local {
 			case "restDomain":
-				d.RESTDomain = p.txt()
+				d.RESTDomain = p.clean(p.txt())
 			case "webservicesDomain":
-				d.WebservicesDomain = p.txt()
+				d.WebservicesDomain = p.clean(p.txt())
 			default:
-				d.SystemDomain = p.txt()
+				d.SystemDomain = p.clean(p.txt())
 			}
 		}
 	default:
@@ -558,9 +565,9 @@ func (p *parser) endSessionOrGovernance(local, parent string) {
 	case "name":
 		switch {
 		case parent == "userId" && p.resp.Session != nil:
-			p.resp.Session.UserName = p.txt()
+			p.resp.Session.UserName = p.clean(p.txt())
 		case parent == "role" && p.role != nil:
-			p.role.Name = p.txt()
+			p.role.Name = p.clean(p.txt())
 		}
 	case "isDefault", "isInactive", "isLoggedInRole":
 		if p.role != nil && parent == "wsRole" {
@@ -582,7 +589,7 @@ func (p *parser) endSessionOrGovernance(local, parent string) {
 		}
 	case "limitType":
 		if g := p.resp.IntegrationGovernance; g != nil {
-			g.LimitType = p.txt()
+			g.LimitType = p.clean(p.txt())
 		}
 	case "accountConcurrencyLimit", "unallocatedConcurrencyLimit":
 		if g := p.resp.AccountGovernance; g != nil {
@@ -611,8 +618,10 @@ func (p *parser) long(name, s string) int64 {
 }
 
 // maxDetail caps each text the fault keeps (faultcode, faultstring,
-// actor, the detail's code and message, hostname, raw detail), so that a
-// huge fault never becomes a huge error copied into journals and reports.
+// actor, the detail's code and message, hostname, raw detail) and each
+// text a Response keeps (nsId, user and role names and ids, domains, limit
+// type, status details), so that a huge answer never becomes a huge error
+// or result copied into journals and reports.
 const maxDetail = 4 << 10
 
 // maxName caps an element name, namespace URI or the like that an error

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -403,6 +406,90 @@ func TestDecodeBoundsNamespaces(t *testing.T) {
 			}
 			if de.Cause == nil || !strings.Contains(de.Cause.Error(), tt.wantMsg) {
 				t.Errorf("DecodeResponse() cause = %v, want it to say %q", de.Cause, tt.wantMsg)
+			}
+		})
+	}
+}
+
+// TestResponseTextsScrubbedAndCapped: every text a successful Response
+// keeps from the server (nsId, the session's user and roles, the
+// domains, the limit type) is cut to 4 KiB and scrubbed of the request's
+// secrets, as a faultstring is: a 2 MiB nsId stays 4 KiB, and an nsId or a
+// user name that echoes the passport's password or the token secret does
+// not carry it.
+func TestResponseTextsScrubbedAndCapped(t *testing.T) {
+	t.Parallel()
+	pp, tb := passportAuth("123456"), tbaAuth("123456")
+	const env = `<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Header><platformMsgs:documentInfo xmlns:platformMsgs="urn:messages_2020_1.platform.webservices.netsuite.com"><platformMsgs:nsId>%s</platformMsgs:nsId></platformMsgs:documentInfo></soapenv:Header><soapenv:Body>%s</soapenv:Body></soapenv:Envelope>`
+	status := `<platformCore:status xmlns:platformCore="urn:core_2020_1.platform.webservices.netsuite.com" isSuccess="true"/>`
+	login := func(echo string) string {
+		return `<loginResponse xmlns="urn:messages_2020_1.platform.webservices.netsuite.com"><sessionResponse>` + status +
+			`<userId internalId="` + echo + `"><name xmlns="urn:core_2020_1.platform.webservices.netsuite.com">user ` + echo + `</name></userId>` +
+			`<wsRoleList><wsRole><role internalId="3` + echo + `"><name xmlns="urn:core_2020_1.platform.webservices.netsuite.com">role ` + echo + `</name></role><isDefault>true</isDefault></wsRole></wsRoleList>` +
+			`</sessionResponse></loginResponse>`
+	}
+	serverTime := `<getServerTimeResponse xmlns="urn:messages_2025_2.platform.webservices.netsuite.com"><getServerTimeResult>` + status +
+		`<serverTime>2026-01-02T03:04:05.000Z</serverTime></getServerTimeResult></getServerTimeResponse>`
+	governance := func(echo string) string {
+		return `<getIntegrationGovernanceInfoResponse xmlns="urn:messages_2025_2.platform.webservices.netsuite.com"><getIntegrationGovernanceInfoResult>` + status +
+			`<integrationConcurrencyLimit>5</integrationConcurrencyLimit><limitType>_account ` + echo + `</limitType></getIntegrationGovernanceInfoResult></getIntegrationGovernanceInfoResponse>`
+	}
+	huge := strings.Repeat("N", 2<<20)
+	tests := []struct {
+		name    string
+		auth    soap.Auth
+		version soap.Version
+		op      soap.Operation
+		secret  string
+		body    string
+	}{
+		{"a 2 MiB nsId on getServerTime", tb, soap.V2025_2, soap.OpGetServerTime, tb.TokenSecret, fmt.Sprintf(env, huge, serverTime)},
+		{"the token secret echoed into the nsId", tb, soap.V2025_2, soap.OpGetServerTime, tb.TokenSecret, fmt.Sprintf(env, "WEBSERVICES_"+tb.TokenSecret, serverTime)},
+		{"the password echoed into the nsId and the session", pp, soap.V2020_1, soap.OpLogin, pp.Password,
+			fmt.Sprintf(env, "WEBSERVICES_"+xmlText(pp.Password), login(xmlText(pp.Password)))},
+		{"2 MiB user and role names", pp, soap.V2020_1, soap.OpLogin, pp.Password, fmt.Sprintf(env, "WEBSERVICES_1", login(huge))},
+		{"the consumer secret echoed into the limit type", tb, soap.V2025_2, soap.OpGetIntegrationGovernanceInfo, tb.ConsumerSecret,
+			fmt.Sprintf(env, "WEBSERVICES_2", governance(tb.ConsumerSecret+huge))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+				_, _ = io.WriteString(w, tt.body)
+			}))
+			t.Cleanup(srv.Close)
+			c, err := soap.NewClient("123456", soap.WithVersion(tt.version), soap.WithAuth(tt.auth), soap.WithEndpoint(srv.URL), soap.WithRetryPolicy(fastRetry()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var resp *soap.Response
+			if tt.op == soap.OpLogin {
+				s, err := c.Login(t.Context())
+				if err != nil {
+					t.Fatalf("Login: %v", err)
+				}
+				resp = &soap.Response{NSID: s.NSID, Session: s.Session}
+			} else if resp, err = c.Do(t.Context(), tt.op); err != nil {
+				t.Fatalf("Do(%s): %v", tt.op, err)
+			}
+			texts := map[string]string{"NSID": resp.NSID, "Operation": resp.Operation}
+			if s := resp.Session; s != nil {
+				texts["UserID"], texts["UserName"] = s.UserID, s.UserName
+				for i, r := range s.Roles {
+					texts[fmt.Sprintf("Roles[%d].ID", i)], texts[fmt.Sprintf("Roles[%d].Name", i)] = r.ID, r.Name
+				}
+			}
+			if g := resp.IntegrationGovernance; g != nil {
+				texts["LimitType"] = g.LimitType
+			}
+			for field, v := range texts {
+				if len(v) > 4<<10 {
+					t.Errorf("%s has %d bytes, want at most 4 KiB", field, len(v))
+				}
+				if strings.Contains(v, tt.secret) || strings.Contains(v, xmlText(tt.secret)) {
+					t.Errorf("%s carries the request's secret: %.80q", field, v)
+				}
 			}
 		})
 	}

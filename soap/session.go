@@ -3,14 +3,21 @@ package soap
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"strings"
+
+	"github.com/nsdist/nsdist"
+	"github.com/nsdist/nsdist/internal/redact"
 )
 
 // LoginSession is a login session on an endpoint up to 2020_1: login with
 // a Passport and the application id, requests with its JSESSIONID cookie,
 // then Logout. Safe for concurrent use, though NetSuite allows one request
-// per session at a time.
+// per session at a time. The cookie is a credential (whoever holds it acts
+// as the user): String, GoString, Format and LogValue never show it, for a
+// *LoginSession and a LoginSession alike.
 type LoginSession struct {
 	c      *Client
 	cookie string
@@ -52,6 +59,34 @@ func (s *LoginSession) Do(ctx context.Context, op Operation) (*Response, error) 
 func (s *LoginSession) Logout(ctx context.Context) error {
 	_, err := s.Do(ctx, OpLogout)
 	return err
+}
+
+// String describes the session without its cookie.
+func (s LoginSession) String() string {
+	var account nsdist.AccountID
+	if s.c != nil {
+		account = s.c.account
+	}
+	user := ""
+	if s.Session != nil {
+		user = s.Session.UserID
+	}
+	return fmt.Sprintf("soap.LoginSession{account:%s user:%s nsId:%s cookie:%s}", account, user, s.NSID, redact.Placeholder)
+}
+
+// GoString implements fmt.GoStringer without the cookie.
+func (s LoginSession) GoString() string { return s.String() }
+
+// Format prints the redacted form for every verb.
+func (s LoginSession) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, s.String()) }
+
+// LogValue implements slog.LogValuer without the cookie.
+func (s LoginSession) LogValue() slog.Value {
+	var account nsdist.AccountID
+	if s.c != nil {
+		account = s.c.account
+	}
+	return slog.GroupValue(slog.String("account", string(account)), slog.String("nsid", s.NSID))
 }
 
 func sessionCookie(h http.Header) string {

@@ -158,6 +158,12 @@ func (cb *Callback) GoString() string { return cb.String() }
 // Format prints the redacted form for every verb.
 func (cb *Callback) Format(f fmt.State, _ rune) { io.WriteString(f, cb.String()) } //nolint:errcheck
 
+// LogValue never shows the code (slog's JSON handler would otherwise
+// marshal the fields).
+func (cb *Callback) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("company", string(cb.Company)), slog.String("role", cb.Role), slog.String("entity", cb.Entity))
+}
+
 // maxCallback caps the redirect URL or query nsdist parses.
 const maxCallback = 16 << 10
 

@@ -59,7 +59,11 @@ type Journal interface {
 	// Begin marks the start of a run of record.
 	Begin(ctx context.Context, run, record string) error
 	// Record stores one result; when it returns nil the entry is durable.
-	// Recording the same (run, account) again replaces the entry.
+	// Recording the same (run, account) again replaces the entry. An
+	// entry the journal cannot store while it can store others (too
+	// large, say) is refused with an error that wraps ErrEntryRefused:
+	// Run then fails that target and goes on. Any other error means the
+	// journal itself failed, and Run stops starting targets.
 	Record(ctx context.Context, e Entry) error
 	Close() error
 }
@@ -74,6 +78,33 @@ const maxJournalText = 16 << 10
 
 // journalFormat is the version in a file journal's header line.
 const journalFormat = 2
+
+// ErrEntryRefused is wrapped by a Journal's Record for one entry it cannot
+// store while it can store others: an entry whose line would exceed
+// MaxJournalLine, one without a run or an account. Run fails that target
+// with an [*EntryError] and goes on with the others.
+var ErrEntryRefused = errors.New("rollout: journal refused the entry")
+
+// EntryError is the error of a target whose result the journal refused
+// (see [ErrEntryRefused]): Run reports the target failed with it, since a
+// re-run could not know what happened there, and goes on with the others.
+type EntryError struct {
+	// Outcome is what the target ended with before the journal refused
+	// its result.
+	Outcome distribution.Outcome
+	// Err is the journal's refusal.
+	Err error
+}
+
+func (e *EntryError) Error() string {
+	return fmt.Sprintf("rollout: the journal refused this target's result (%s), so a re-run checks it again: %v", e.Outcome, e.Err)
+}
+
+// Unwrap returns the journal's refusal.
+func (e *EntryError) Unwrap() error { return e.Err }
+
+// Cause is the short cause a report groups such targets by.
+func (e *EntryError) Cause() string { return "the journal refused the result" }
 
 // ErrJournalLocked is returned by OpenJournal when another process has the
 // journal open; the error names that process.
@@ -391,15 +422,15 @@ func (j *FileJournal) Begin(_ context.Context, run, record string) error {
 // and a line already written is durable whether or not the caller waits.
 func (j *FileJournal) Record(_ context.Context, e Entry) error {
 	if e.Run == "" || e.Account == "" {
-		return fileJournalErr(fmt.Errorf("rollout: journal %s: an entry needs a run and an account", j.path))
+		return fileJournalErr(fmt.Errorf("%w (journal %s): an entry needs a run and an account", ErrEntryRefused, j.path))
 	}
 	e.NextStep, e.Sentence, e.Error = truncateText(e.NextStep, maxJournalText), truncateText(e.Sentence, maxJournalText), truncateText(e.Error, maxJournalText)
 	b, err := json.Marshal(entryLine{Journal: j.id, Entry: e})
 	if err != nil {
-		return fileJournalErr(fmt.Errorf("rollout: journal %s: %w", j.path, err))
+		return fileJournalErr(fmt.Errorf("%w (journal %s): %w", ErrEntryRefused, j.path, err))
 	}
 	if len(b) >= MaxJournalLine {
-		return fileJournalErr(fmt.Errorf("rollout: journal %s: an entry of %d bytes exceeds the %d-byte line cap", j.path, len(b), MaxJournalLine))
+		return fileJournalErr(fmt.Errorf("%w (journal %s): an entry of %d bytes exceeds the %d-byte line cap", ErrEntryRefused, j.path, len(b), MaxJournalLine))
 	}
 	if err := j.write(b); err != nil {
 		return err

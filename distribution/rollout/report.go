@@ -247,6 +247,15 @@ var CSVHeader = []string{"account", "label", "channel", "outcome", "cause", "nex
 // awaiting_approval rows. record, run and finished_at (the run's end, RFC
 // 3339) are the same on every row, so that rows from several runs can share
 // a spreadsheet.
+//
+// A spreadsheet runs a cell that begins with =, +, -, @, a tab or a
+// carriage return as a formula, and a label from the targets file, an nsId
+// or a cause quoting a server may begin so. The columns are typed:
+// attempts and duration_ms are numbers (a negative duration stays -5),
+// from_journal a boolean, finished_at a time the report writes; every
+// other column is text, and a text cell that begins with one of those
+// characters is written with a ' before it (OWASP, CSV injection), so
+// that a label "-5" or "=1+1" reads as the text it is.
 func (r *Report) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	cw.Write(CSVHeader) //nolint:errcheck // cw.Error reports it
@@ -260,11 +269,21 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		if sentence == j.NextStep || (j.NextStep != "" && strings.Contains(sentence, j.NextStep)) {
 			sentence = ""
 		}
-		cw.Write([]string{j.Account, j.Label, j.Channel, j.Outcome, j.Cause, j.NextStep, strconv.Itoa(j.Attempts), j.Predicted, j.Observed, sentence, //nolint:errcheck
-			j.NSID, strconv.FormatInt(j.DurationMS, 10), j.Error, strconv.FormatBool(j.FromJournal), r.Record, r.Run, finished})
+		cw.Write([]string{csvText(j.Account), csvText(j.Label), csvText(j.Channel), csvText(j.Outcome), csvText(j.Cause), csvText(j.NextStep), //nolint:errcheck
+			strconv.Itoa(j.Attempts), csvText(j.Predicted), csvText(j.Observed), csvText(sentence), csvText(j.NSID),
+			strconv.FormatInt(j.DurationMS, 10), csvText(j.Error), strconv.FormatBool(j.FromJournal), csvText(r.Record), csvText(r.Run), finished})
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// csvText is a text cell a spreadsheet reads as text: one that begins
+// with =, +, -, @, a tab or a carriage return gets a ' before it.
+func csvText(s string) string {
+	if s != "" && strings.IndexByte("=+-@\t\r", s[0]) >= 0 {
+		return "'" + s
+	}
+	return s
 }
 
 // Summary is a text summary: a table of outcomes that accounts for every

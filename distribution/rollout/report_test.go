@@ -167,6 +167,71 @@ func TestReportCSV(t *testing.T) {
 	}
 }
 
+// TestReportCSVNeutralisesFormulas: every text column's cell that begins
+// with =, +, -, @, a tab or a carriage return gets a ' before it, whatever
+// its source (a label, an nsId, a server's text in the cause and the
+// error, the record and run names); the number columns keep a genuine
+// negative number as it is, and a cell that only contains such a
+// character later is left alone.
+func TestReportCSVNeutralisesFormulas(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		res  distribution.Result
+		rec  string
+		run  string
+		want map[string]string // column → cell
+	}{
+		{
+			name: "a formula at the start of every text column",
+			res: distribution.Result{Account: "=1+1", Label: "=HYPERLINK(\"http://evil.example\",\"x\")", Auth: "+tba", Outcome: "@failed",
+				Decision: approval.Decision{InitialState: "\tEnabled"}, NSID: "-WEBSERVICES_1", Attempts: 3, Duration: 42 * time.Millisecond,
+				Explanation: approval.Explanation{Observed: "\rother", Sentence: "+sentence", NextStep: "-next"},
+				Err:         errors.New("=cmd|' /C calc'!A0: @SUM(1+1)")},
+			rec: "=Acme", run: "+run",
+			want: map[string]string{"account": "'=1+1", "label": "'=HYPERLINK(\"http://evil.example\",\"x\")", "channel": "'+tba", "outcome": "'@failed",
+				"cause": "'@SUM(1+1)", "next_step": "'-next", "attempts": "3", "predicted_state": "'\tEnabled", "observed": "'\rother", "sentence": "'+sentence",
+				"nsid": "'-WEBSERVICES_1", "duration_ms": "42", "error": "'=cmd|' /C calc'!A0: @SUM(1+1)", "from_journal": "false", "record": "'=Acme", "run": "'+run"},
+		},
+		{
+			name: "numbers stay numbers, text elsewhere is left alone",
+			res: distribution.Result{Account: "123456", Label: "Acme = Globex + 1", Outcome: distribution.OutcomeFailed, NSID: "WEBSERVICES_-1",
+				Attempts: -1, Duration: -5 * time.Millisecond, FromJournal: true, Explanation: approval.Explanation{Sentence: "a - b", NextStep: "'quoted"},
+				Err: errors.New("x: 1-2")},
+			rec: "Acme Sync", run: "r1",
+			want: map[string]string{"account": "123456", "label": "Acme = Globex + 1", "outcome": "failed", "cause": "1-2", "next_step": "'quoted", "attempts": "-1",
+				"sentence": "a - b", "nsid": "WEBSERVICES_-1", "duration_ms": "-5", "error": "x: 1-2", "from_journal": "true", "record": "Acme Sync", "run": "r1"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var b bytes.Buffer
+			rep := &rollout.Report{Record: tt.rec, Run: tt.run, Results: []distribution.Result{tt.res}}
+			if err := rep.WriteCSV(&b); err != nil {
+				t.Fatal(err)
+			}
+			rows, err := csv.NewReader(&b).ReadAll()
+			if err != nil || len(rows) != 2 {
+				t.Fatalf("%d rows, %v", len(rows), err)
+			}
+			got := map[string]string{}
+			for i, h := range rows[0] {
+				if _, ok := tt.want[h]; ok {
+					got[h] = rows[1][i]
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("WriteCSV() cells mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+	// every column is covered by the first case
+	if diff := cmp.Diff(len(rollout.CSVHeader)-1, len(tests[0].want)); diff != "" {
+		t.Errorf("columns checked mismatch (-want +got, finished_at aside):\n%s", diff)
+	}
+}
+
 // The HTML report stands alone: no external resource, every value escaped.
 func TestReportHTML(t *testing.T) {
 	t.Parallel()

@@ -302,7 +302,11 @@ type scheduler struct {
 
 // Run distributes to every target and returns the report. Every target is
 // validated before anything is sent. When ctx ends, Run stops promptly and
-// returns the results finished so far with ctx's error.
+// returns the results finished so far with ctx's error. A result the
+// journal refuses ([ErrEntryRefused]) fails its target with an
+// [*EntryError] and the run goes on; when the journal itself fails, Run
+// starts no more targets and returns the results finished so far with the
+// journal's error.
 func (r *Rollout) Run(ctx context.Context, targets []distribution.Target) (*Report, error) {
 	if err := checkTargets(targets); err != nil {
 		return nil, err
@@ -535,6 +539,9 @@ func (s *scheduler) worker() {
 			s.open--
 			s.mu.Unlock()
 			jerr := s.record(res, tk.fp)
+			if errors.Is(jerr, ErrEntryRefused) { // this entry only: the target fails, the run goes on
+				res, jerr = s.refused(res, jerr), nil
+			}
 			s.mu.Lock()
 			if jerr != nil && s.jerr == nil {
 				s.jerr = jerr
@@ -631,6 +638,22 @@ func (s *scheduler) record(res distribution.Result, fp string) error {
 		return journalError(err)
 	}
 	return nil
+}
+
+// refused is the failed result of a target whose result the journal
+// refused: what NetSuite said is kept (the nsId, the observation), the
+// outcome is failed, since a re-run could not know it, and the error
+// says why.
+func (s *scheduler) refused(res distribution.Result, err error) distribution.Result {
+	s.r.cfg.logger.Debug("rollout: the journal refused a result", "account", string(res.Account), "error", err.Error())
+	was := res.Outcome
+	res.Outcome = distribution.OutcomeFailed
+	res.Err = &EntryError{Outcome: was, Err: err}
+	res.Explanation = approval.Explanation{Kind: approval.UnknownOutcome, Report: string(distribution.OutcomeFailed), Observed: res.Explanation.Observed,
+		Sentence:   fmt.Sprintf("the target ended %s, but the journal refused to record its result", was),
+		NextStep:   "run again with the same journal to check this target again; if the journal refuses it again, report the error to nsdist's maintainers",
+		LessLikely: []string{}}
+	return res
 }
 
 func (s *scheduler) finishLocked(res distribution.Result, emit bool) {

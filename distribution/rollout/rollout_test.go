@@ -29,9 +29,12 @@ import (
 
 	"bufio"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"syscall"
 
 	"github.com/nsdist/nsdist/soap"
@@ -954,5 +957,167 @@ func TestRerunChecksAnotherCredential(t *testing.T) {
 				t.Errorf("%d lines carry the new token's fingerprint, want 1:\n%s", n, b)
 			}
 		})
+	}
+}
+
+// hugeNSIDServer answers every getServerTime with success and an nsId
+// that starts with the tokenPassport's signature, as a server that echoes
+// what it was sent would; for every 25th account (3000000, 3000025, ...)
+// the nsId is 2 MiB long. It returns the signatures it saw.
+func hugeNSIDServer(t *testing.T) (*httptest.Server, func() []string) {
+	t.Helper()
+	sigRE := regexp.MustCompile(`signature[^>]*>([^<]+)<`)
+	acctRE := regexp.MustCompile(`account>([0-9]+)<`)
+	var (
+		mu   sync.Mutex
+		sigs []string
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		sig, pad := "", ""
+		if m := sigRE.FindSubmatch(body); m != nil {
+			sig = string(m[1])
+			mu.Lock()
+			sigs = append(sigs, sig)
+			mu.Unlock()
+		}
+		if m := acctRE.FindSubmatch(body); m != nil && mustAtoi(t, string(m[1]))%25 == 0 {
+			pad = strings.Repeat("N", 2<<20)
+		}
+		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+		fmt.Fprintf(w, `<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Header><platformMsgs:documentInfo xmlns:platformMsgs="urn:messages_2025_2.platform.webservices.netsuite.com"><platformMsgs:nsId>WEBSERVICES_%s_%s</platformMsgs:nsId></platformMsgs:documentInfo></soapenv:Header><soapenv:Body><getServerTimeResponse xmlns="urn:messages_2025_2.platform.webservices.netsuite.com"><getServerTimeResult><platformCore:status xmlns:platformCore="urn:core_2025_2.platform.webservices.netsuite.com" isSuccess="true"/><serverTime>2026-01-02T03:04:05.000Z</serverTime></getServerTimeResult></getServerTimeResponse></soapenv:Body></soapenv:Envelope>`,
+			sig, pad)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), sigs...)
+	}
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Error(err)
+	}
+	return n
+}
+
+// TestRolloutHugeNSID: a server that answers getServerTime with nsIds of
+// 2 MiB that begin with the request's signature neither stops the rollout
+// (every target is reached and recorded in the file journal) nor gets the
+// signature into the results or the journal.
+func TestRolloutHugeNSID(t *testing.T) {
+	t.Parallel()
+	srv, seen := hugeNSIDServer(t)
+	rec := approval.Record{Name: "Acme Sync", Owner: "TSTDRV1234567", TBA: true, TBAAuthFlow: true}
+	ai, err := distribution.NewAutoInstaller(rec, tba.WithProber(soap.WithEndpoint(srv.URL)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 100
+	hex := strings.Repeat("ab", 32)
+	targets := make([]distribution.Target, n)
+	for i := range targets {
+		targets[i] = distribution.Target{Account: nsdist.AccountID(fmt.Sprint(3000000 + i)), TokenIssuedAt: time.Now(),
+			Credential: tba.Credential{Consumer: tba.Consumer{Key: hex, Secret: hex}, Token: tba.Token{ID: hex, Secret: hex}}}
+	}
+	path := filepath.Join(t.TempDir(), "j.jsonl")
+	j, err := rollout.OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	rep, err := fastRollout(t, ai, rollout.WithJournal(j)).Run(t.Context(), targets)
+	if err != nil {
+		t.Fatalf("Run: %v (%d of %d targets not reached)", err, rep.NotReached(), n)
+	}
+	if c := rep.Counts(); c[distribution.OutcomeEnabled] != n {
+		t.Errorf("counts %v, want %d enabled", c, n)
+	}
+	for _, r := range rep.Results {
+		if len(r.NSID) > 4<<10 || !strings.HasPrefix(r.NSID, "WEBSERVICES_") {
+			t.Errorf("%s: nsId of %d bytes %.40q, want at most 4 KiB", r.Account, len(r.NSID), r.NSID)
+		}
+	}
+	j.Close()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := bytes.Count(b, []byte(`"outcome":"enabled"`)); lines != n {
+		t.Errorf("journal holds %d enabled results, want %d", lines, n)
+	}
+	sigs := seen()
+	if len(sigs) < n {
+		t.Fatalf("the server saw %d signatures, want %d", len(sigs), n)
+	}
+	for _, sig := range sigs {
+		if bytes.Contains(b, []byte(sig)) {
+			t.Fatalf("the journal holds a request's signature %q", sig)
+		}
+	}
+}
+
+// nsidDistributor enables every target; the result for account big has an
+// nsId of 2 MiB, as a foreign Distributor may return.
+type nsidDistributor struct{ big nsdist.AccountID }
+
+func (d nsidDistributor) Distribute(_ context.Context, t distribution.Target) distribution.Result {
+	res := distribution.Result{Account: t.Account, Outcome: distribution.OutcomeEnabled, NSID: "WEBSERVICES_1"}
+	if t.Account == d.big {
+		res.NSID = strings.Repeat("N", 2<<20)
+	}
+	return res
+}
+
+// TestRolloutJournalRefusesOneEntry: when the journal refuses one entry
+// (a line over its cap), that target is failed with a cause that says so,
+// and the run goes on: every other target is reached and recorded.
+func TestRolloutJournalRefusesOneEntry(t *testing.T) {
+	t.Parallel()
+	const n = 50
+	targets := make([]distribution.Target, n)
+	for i := range targets {
+		targets[i] = distribution.Target{Account: nsdist.AccountID(fmt.Sprint(3000000 + i))}
+	}
+	big := targets[0].Account
+	path := filepath.Join(t.TempDir(), "j.jsonl")
+	j, err := rollout.OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	rep, err := fastRollout(t, nsidDistributor{big: big}, rollout.WithJournal(j), rollout.WithConcurrency(1), rollout.WithRecordName("Acme Sync")).
+		Run(t.Context(), targets)
+	if err != nil {
+		t.Fatalf("Run: %v (%d of %d targets not reached)", err, rep.NotReached(), n)
+	}
+	if c := rep.Counts(); c[distribution.OutcomeEnabled] != n-1 || c[distribution.OutcomeFailed] != 1 || rep.NotReached() != 0 {
+		t.Errorf("counts %v, %d not reached; want %d enabled, 1 failed", c, rep.NotReached(), n-1)
+	}
+	for _, r := range rep.Results {
+		if r.Account != big {
+			continue
+		}
+		var ee *rollout.EntryError
+		if r.Outcome != distribution.OutcomeFailed || !errors.As(r.Err, &ee) || ee.Outcome != distribution.OutcomeEnabled || !errors.Is(r.Err, rollout.ErrEntryRefused) {
+			t.Errorf("%s: outcome %s, error %v; want failed with an *EntryError for an enabled result", r.Account, r.Outcome, r.Err)
+		}
+		if got := r.Cause(); got != "the journal refused the result" {
+			t.Errorf("%s: cause %q", r.Account, got)
+		}
+		if row := r.Row(); !strings.Contains(row.Error, "line cap") || !strings.Contains(row.NextStep, "run again with the same journal") {
+			t.Errorf("%s: error %q, next step %q", r.Account, row.Error, row.NextStep)
+		}
+	}
+	latest, err := j.Latest(t.Context(), "Acme Sync")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := latest[big]; len(latest) != n-1 || ok {
+		t.Errorf("journal holds %d results (the refused one: %v), want the %d others", len(latest), ok, n-1)
 	}
 }

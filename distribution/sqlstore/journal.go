@@ -131,18 +131,19 @@ func (j *Journal) Begin(ctx context.Context, run, record string) error {
 }
 
 // Record implements rollout.Journal: it returns once the entry is
-// committed. ctx is checked before the entry joins a batch; after that
+// committed. An entry without a run or an account is refused with
+// rollout.ErrEntryRefused. ctx is checked before the entry joins a batch; after that
 // Record waits for the batch, whose transaction has its own 1-minute bound.
 func (j *Journal) Record(ctx context.Context, e rollout.Entry) error {
 	if e.Run == "" || e.Account == "" {
-		return errors.New("sqlstore: journal: an entry needs a run and an account")
+		return fmt.Errorf("sqlstore: journal: %w: an entry needs a run and an account", rollout.ErrEntryRefused)
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	line, err := json.Marshal(e)
 	if err != nil {
-		return fmt.Errorf("sqlstore: journal: %w", err)
+		return fmt.Errorf("sqlstore: journal: %w: %w", rollout.ErrEntryRefused, err)
 	}
 	w := &journalWrite{e: e, line: line, done: make(chan error, 1), lead: make(chan struct{}, 1)}
 	j.mu.Lock()

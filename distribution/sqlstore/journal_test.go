@@ -125,6 +125,11 @@ func TestJournal(t *testing.T) {
 		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM nsdist_journal WHERE journal = 'many'`).Scan(&rows); err != nil || rows != 640 {
 			t.Errorf("many writers: %d rows (%v), want 640", rows, err)
 		}
+		// an entry it cannot store is refused alone: the rollout fails
+		// that target and goes on
+		if err := j.Record(ctx, rollout.Entry{Run: "r5", Record: "A"}); !errors.Is(err, rollout.ErrEntryRefused) {
+			t.Errorf("Record without an account = %v, want rollout.ErrEntryRefused", err)
+		}
 		j.Close()
 		if err := j.Record(ctx, jentry("r9", "A", 9, "enabled", at(99))); err == nil {
 			t.Error("Record after Close succeeded")

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -34,6 +36,24 @@ type Refresher struct {
 	mu      sync.Mutex
 	locks   map[OAuth2Key]chan struct{}
 	unsaved map[OAuth2Key]*oauth2.Token
+}
+
+// String describes the refresher without its client's secret or the
+// tokens it holds: fmt would otherwise print its unexported fields raw
+// under a verb such as %s.
+func (r *Refresher) String() string {
+	return fmt.Sprintf("sqlstore.Refresher{replica:%s ahead:%v}", r.replica, r.ahead)
+}
+
+// GoString describes the refresher without secrets.
+func (r *Refresher) GoString() string { return r.String() }
+
+// Format prints the redacted form for every verb.
+func (r *Refresher) Format(f fmt.State, _ rune) { io.WriteString(f, r.String()) } //nolint:errcheck
+
+// LogValue describes the refresher without secrets.
+func (r *Refresher) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("replica", r.replica), slog.Duration("ahead", r.ahead))
 }
 
 // WithRefreshAhead refreshes a token this long before it expires (default

@@ -256,9 +256,10 @@ func AuthorizeURL(account nsdist.AccountID, requestToken, state string) string {
 	return AppDomain(account) + "/app/login/secure/authorizetoken.nl?" + q.Encode()
 }
 
-// Callback is what NetSuite sends back to the callback URL. Its Verifier,
-// with the request token, is what step three exchanges for an access
-// token: fmt and slog print it redacted.
+// Callback is what NetSuite sends back to the callback URL. The verifier
+// is a secret (with the request token's secret it gets the access token),
+// so its printed forms show neither it nor more of the request token than
+// its start.
 type Callback struct {
 	Token    string
 	Verifier string
@@ -268,18 +269,20 @@ type Callback struct {
 }
 
 // String never shows the verifier.
-func (c Callback) String() string {
-	return fmt.Sprintf("tba.Callback{Token:%s Verifier:%s Company:%s Role:%s Entity:%s}", abbrev(c.Token), redact.Placeholder, c.Company, c.Role, c.Entity)
+func (cb Callback) String() string {
+	return fmt.Sprintf("tba.Callback{Token:%s Verifier:%s Company:%s Role:%s Entity:%s}", abbrev(cb.Token), redact.Placeholder, cb.Company, cb.Role, cb.Entity)
 }
 
 // GoString never shows the verifier.
-func (c Callback) GoString() string { return c.String() }
+func (cb Callback) GoString() string { return cb.String() }
 
 // Format prints the redacted form for every verb.
-func (c Callback) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()) } //nolint:errcheck
+func (cb Callback) Format(f fmt.State, _ rune) { io.WriteString(f, cb.String()) } //nolint:errcheck
 
 // LogValue never shows the verifier.
-func (c Callback) LogValue() slog.Value { return slog.StringValue(c.String()) }
+func (cb Callback) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("company", string(cb.Company)), slog.String("role", cb.Role), slog.String("entity", cb.Entity))
+}
 
 // ParseCallback checks the callback's parameters: the state must match,
 // and an empty verifier means the user denied access (among other causes).

@@ -10,14 +10,18 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/nsdist/nsdist"
+	"github.com/nsdist/nsdist/soap"
 )
 
 // dumper writes every request and response envelope to its own file,
 // <sequence>-<account>-<operation>-request.xml / -response.xml, with the
-// secrets replaced by fixed placeholders of the same XML type.
+// secrets replaced by fixed placeholders of the same XML type. A response
+// file holds what the client read, at most maxDump bytes, written when the
+// client closes the body.
 type dumper struct {
 	dir  string
 	next http.RoundTripper
@@ -35,6 +39,9 @@ var placeholders = map[string]string{
 }
 
 func redactEnvelope(b []byte) []byte {
+	if !secretRE.Match(b) { // no copy of a body that holds no secret element
+		return b
+	}
 	return secretRE.ReplaceAllFunc(b, func(m []byte) []byte {
 		sub := secretRE.FindSubmatch(m)
 		return append(append(append([]byte{}, sub[1]...), placeholders[string(sub[2])]...), sub[4]...)
@@ -60,14 +67,53 @@ func (d *dumper) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return resp, err
 	}
-	b, rerr := io.ReadAll(resp.Body)
-	_ = resp.Body.Close()
-	resp.Body = io.NopCloser(bytes.NewReader(b))
-	d.write(name+"-response.xml", b)
-	if rerr != nil {
-		return nil, rerr
-	}
+	teeBody(resp, func(b []byte, cut bool) {
+		var note []byte
+		if cut {
+			note = fmt.Appendf(nil, "\n<!-- nsdist dump: cut at %d bytes, the client's cap -->\n", maxDump)
+		}
+		d.writeRaw(name+"-response.xml", redactEnvelope(b), note)
+	})
 	return resp, nil
+}
+
+// maxDump caps what the dump keeps of a response: the soap client's cap
+// (the OAuth 2.0 client reads less). A dump shows what the client read,
+// and costs no more memory than the client's own read.
+const maxDump = soap.DefaultMaxResponseSize
+
+// dumpBody is a response body that keeps a copy of what its reader reads,
+// up to maxDump bytes, and hands it to done on Close. The body is never
+// read ahead of the client: a 300 MiB answer costs the dump maxDump bytes.
+type dumpBody struct {
+	io.ReadCloser
+	buf  bytes.Buffer
+	cut  bool
+	once sync.Once
+	done func(b []byte, cut bool)
+}
+
+// teeBody replaces resp's body with a dumpBody that calls done.
+func teeBody(resp *http.Response, done func(b []byte, cut bool)) {
+	tb := &dumpBody{ReadCloser: resp.Body, done: done}
+	if resp.ContentLength > 0 {
+		tb.buf.Grow(int(min(resp.ContentLength, maxDump)))
+	}
+	resp.Body = tb
+}
+
+func (b *dumpBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	keep := min(n, maxDump-b.buf.Len())
+	b.buf.Write(p[:keep])
+	b.cut = b.cut || keep < n
+	return n, err
+}
+
+func (b *dumpBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.once.Do(func() { b.done(b.buf.Bytes(), b.cut) })
+	return err
 }
 
 func accountOf(req *http.Request) string {
@@ -86,6 +132,9 @@ func accountOf(req *http.Request) string {
 var restSecretRE = regexp.MustCompile(`((?:^|&)(?:refresh_token|code|code_verifier|client_assertion|client_secret|token)=)[^&]*|("(?:access_token|refresh_token|id_token)"\s*:\s*)"[^"]*"`)
 
 func redactREST(b []byte) []byte {
+	if !restSecretRE.Match(b) {
+		return b
+	}
 	return restSecretRE.ReplaceAllFunc(b, func(m []byte) []byte {
 		sub := restSecretRE.FindSubmatch(m)
 		if len(sub[1]) > 0 {
@@ -118,20 +167,30 @@ func (d *dumper) roundTripREST(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return resp, err
 	}
-	b, rerr := io.ReadAll(resp.Body)
-	_ = resp.Body.Close()
-	resp.Body = io.NopCloser(bytes.NewReader(b))
-	d.writeRaw(name+"-response.txt", append([]byte(resp.Status+"\n\n"), redactREST(b)...))
-	if rerr != nil {
-		return nil, rerr
-	}
+	status := resp.Status
+	teeBody(resp, func(b []byte, cut bool) {
+		var note []byte
+		if cut {
+			note = fmt.Appendf(nil, "\n[nsdist dump: cut at %d bytes, the client's cap]\n", maxDump)
+		}
+		d.writeRaw(name+"-response.txt", []byte(status+"\n\n"), redactREST(b), note)
+	})
 	return resp, nil
 }
 
-func (d *dumper) writeRaw(name string, b []byte) {
-	_ = os.WriteFile(filepath.Join(d.dir, name), b, 0o600) // a dump is best effort
+// writeRaw writes the parts one after the other into the file name: no
+// copy of a large body to join them.
+func (d *dumper) writeRaw(name string, parts ...[]byte) {
+	f, err := os.OpenFile(filepath.Join(d.dir, name), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return // a dump is best effort
+	}
+	for _, p := range parts {
+		if _, err := f.Write(p); err != nil {
+			break
+		}
+	}
+	_ = f.Close()
 }
 
-func (d *dumper) write(name string, b []byte) {
-	_ = os.WriteFile(filepath.Join(d.dir, name), redactEnvelope(b), 0o600) // a dump is best effort
-}
+func (d *dumper) write(name string, b []byte) { d.writeRaw(name, redactEnvelope(b)) }

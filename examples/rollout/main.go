@@ -14,10 +14,11 @@
 //
 // Exit status: 0 when every target ended enabled or awaiting_approval; 3
 // when any ended rejected, misconfigured or failed; 2 for bad flags or a
-// bad targets file (nothing sent); 1 when the run could not finish (the
-// journal or the report not writable, or interrupted by Ctrl-C). Output
-// paths (-report, -dump, -journal's folder) are checked before anything is
-// sent. -h describes the file formats and the environment variables.
+// bad targets file (nothing sent), a -report naming the journal's file or
+// an existing report file that cannot be written; 1 when the run could not
+// finish (the journal or the report not writable, or interrupted by
+// Ctrl-C). Output paths (-report, -dump, -journal's folder) are checked
+// before anything is sent. -h describes the file formats and the environment variables.
 package main
 
 import (
@@ -112,6 +113,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		printError(stderr, err)
 		return 2
 	}
+	if err := checkReport(o); err != nil {
+		fmt.Fprintln(stderr, "rollout:", err)
+		return 2
+	}
 	if err := checkOutputs(o); err != nil {
 		printError(stderr, err)
 		return 1
@@ -198,8 +203,10 @@ in sqlite:PATH or postgres://URL; a re-run with it skips the targets
 already enabled and checks the others again.
 
 Exit status: 0 every target enabled or awaiting_approval; 3 any rejected,
-misconfigured or failed; 2 bad flags or targets file (nothing sent); 1 the
-run could not finish (journal or report not writable, interrupted).
+misconfigured or failed; 2 bad flags or targets file, -report naming the
+journal's file, or an existing report file that cannot be written (nothing
+sent); 1 the run could not finish (journal or report not writable,
+interrupted).
 
 Flags:
 `)

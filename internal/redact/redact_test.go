@@ -1,9 +1,21 @@
 package redact
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"text/template"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -154,4 +166,227 @@ func TestFormsFitMaxFormLen(t *testing.T) {
 			}
 		}
 	}
+}
+
+// credentialField matches the names of fields that may hold a credential.
+// A type with such a field is checked whole: every text field so named is
+// filled with a secret of its own.
+const credentialField = `(?i)secret|passw|token|session|key|verifier|code|signature|cookie|nonce|assertion`
+
+// notSecret lists the fields whose names match credentialField but hold
+// no credential, each with the reason; the test fails for a field printed
+// that is not here, and for an entry here that nothing printed.
+var notSecret = map[string]string{
+	"approval.Reason.Code":        "a reason's name in approval's vocabulary (passport, endpoint_too_old)",
+	"soap.Fault.Code":             "the faultcode, NetSuite's vocabulary (soapenv:Server.userException)",
+	"soap.Fault.NSCode":           "the fault detail's code, NetSuite's vocabulary (INVALID_LOGIN_CREDENTIALS)",
+	"soap.StatusDetail.Code":      "a status detail's code, NetSuite's vocabulary",
+	"oauth2.Error.Code":           "the OAuth 2.0 error code (invalid_grant, RFC 6749 §5.2)",
+	"tba.FlowError.Code":          "the flow error's code in nsdist's vocabulary",
+	"sqlstore.DecryptError.KeyID": "the id of the key, which names the key and is no part of it",
+	"oauth2.Token.TokenType":      "the token's type, Bearer",
+}
+
+// notWalked are the packages whose types are not walked, with the reason.
+var notWalked = map[string]string{
+	"distribution/nstest": "the fake NetSuite for tests: its credentials are the fixtures a test made, printed for the test's failures",
+}
+
+// credType is an exported struct type of the module with a field named
+// like a credential.
+type credType struct {
+	Alias, Path, Type, Name string
+}
+
+// TestCredentialTypesRedacted walks every exported struct type of the
+// module (go/ast over its non-test sources, package main aside) that has a
+// field named like a credential, fills each such text field, exported or
+// not, with a secret of its own (reflection, in a program generated for
+// the purpose and built through an overlay), and checks that %v, %+v,
+// %#v, %s and slog's text and JSON handlers never show one, and never
+// panic.
+func TestCredentialTypesRedacted(t *testing.T) {
+	t.Parallel()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command to build the walker with")
+	}
+	root, module := moduleRoot(t)
+	types := credentialTypes(t, root, module)
+	names := map[string]bool{}
+	for _, ct := range types {
+		names[ct.Name] = true
+	}
+	for _, want := range []string{"soap.TokenAuth", "soap.Passport", "soap.LoginSession", "tba.Credential", "oauth2.Token", "oauth2.Config"} {
+		if !names[want] {
+			t.Errorf("the walk did not find %s: credentialTypes misses types", want)
+		}
+	}
+	findings := runWalker(t, goBin, root, types)
+	hit := map[string]bool{}
+	for _, f := range findings {
+		switch {
+		case f.Panic != "":
+			t.Errorf("%s under %s: %s", f.Type, f.Form, f.Panic)
+		case notSecret[f.Field] != "":
+			hit[f.Field] = true
+		default:
+			t.Errorf("%s under %s shows the secret put in %s (reached as %s)", f.Type, f.Form, f.Field, f.Path)
+		}
+	}
+	for field := range notSecret {
+		if !hit[field] {
+			t.Errorf("notSecret lists %s, which nothing printed: remove it", field)
+		}
+	}
+}
+
+func moduleRoot(t *testing.T) (dir, module string) {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+		if err == nil {
+			for line := range strings.SplitSeq(string(b), "\n") {
+				if m, ok := strings.CutPrefix(strings.TrimSpace(line), "module "); ok {
+					return dir, strings.TrimSpace(m)
+				}
+			}
+			t.Fatalf("%s/go.mod names no module", dir)
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test")
+		}
+		dir = parent
+	}
+}
+
+// credentialTypes parses the module's non-test sources and returns its
+// exported, non-generic struct types with a field named like a credential.
+func credentialTypes(t *testing.T, root, module string) []credType {
+	t.Helper()
+	field := regexp.MustCompile(credentialField)
+	seen := map[string]bool{}
+	var out []credType
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			_, nested := os.Stat(filepath.Join(path, "go.mod"))
+			if path != root && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".") || strings.HasPrefix(d.Name(), "_") || nested == nil) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.SkipObjectResolution)
+		if err != nil || f.Name.Name == "main" {
+			return err
+		}
+		rel, _ := filepath.Rel(root, filepath.Dir(path))
+		if notWalked[filepath.ToSlash(rel)] != "" {
+			return nil
+		}
+		imp := module
+		if rel != "." {
+			imp += "/" + filepath.ToSlash(rel)
+		}
+		for _, decl := range f.Decls {
+			gd, ok := decl.(*ast.GenDecl)
+			if !ok || gd.Tok != token.TYPE {
+				continue
+			}
+			for _, spec := range gd.Specs {
+				ts := spec.(*ast.TypeSpec)
+				st, ok := ts.Type.(*ast.StructType)
+				if !ok || !ts.Name.IsExported() || ts.TypeParams != nil || seen[imp+"."+ts.Name.Name] || !namesCredential(st, field) {
+					continue
+				}
+				seen[imp+"."+ts.Name.Name] = true
+				out = append(out, credType{Path: imp, Type: ts.Name.Name, Name: f.Name.Name + "." + ts.Name.Name})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	aliases := map[string]string{}
+	for i := range out {
+		if aliases[out[i].Path] == "" {
+			aliases[out[i].Path] = fmt.Sprintf("p%d", len(aliases))
+		}
+		out[i].Alias = aliases[out[i].Path]
+	}
+	return out
+}
+
+func namesCredential(st *ast.StructType, field *regexp.Regexp) bool {
+	for _, f := range st.Fields.List {
+		for _, n := range f.Names {
+			if field.MatchString(n.Name) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// finding is one line of the walker's output.
+type finding struct {
+	Type  string `json:"type"`
+	Field string `json:"field"`
+	Path  string `json:"path"`
+	Form  string `json:"form"`
+	Panic string `json:"panic"`
+}
+
+// runWalker generates the walker for types, builds and runs it through an
+// overlay (nothing is written into the module), and returns its findings.
+func runWalker(t *testing.T, goBin, root string, types []credType) []finding {
+	t.Helper()
+	tmpl := template.Must(template.ParseFiles(filepath.Join("testdata", "credwalk.go.tmpl")))
+	imports := map[string]credType{}
+	for _, ct := range types {
+		imports[ct.Path] = ct
+	}
+	var src bytes.Buffer
+	if err := tmpl.Execute(&src, map[string]any{"Imports": imports, "Types": types, "Pattern": credentialField}); err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	mainGo := filepath.Join(tmp, "main.go")
+	pkgDir := filepath.Join(root, "internal", "redact", "testdata", "credwalk")
+	overlay, _ := json.Marshal(map[string]map[string]string{"Replace": {filepath.Join(pkgDir, "main.go"): mainGo}})
+	if err := os.WriteFile(mainGo, src.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(tmp, "overlay.json"), overlay, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(t.Context(), goBin, "run", "-overlay", filepath.Join(tmp, "overlay.json"), "./internal/redact/testdata/credwalk")
+	cmd.Dir = root
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("the walker: %v\n%s", err, stderr.String())
+	}
+	var fs []finding
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for dec.More() {
+		var f finding
+		if err := dec.Decode(&f); err != nil {
+			t.Fatalf("the walker's output: %v", err)
+		}
+		fs = append(fs, f)
+	}
+	return fs
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -98,6 +99,20 @@ func (s tenantStore) SaveToken(_ context.Context, tok *oauth2.Token) error {
 	s.t.m[s.tenant] = append(s.t.m[s.tenant], tok)
 	return nil
 }
+
+// String never shows the record's secrets.
+func (c Config) String() string {
+	return fmt.Sprintf("connectapp.Config{Auth:%s NetSuiteBase:%s Account:%s RecordName:%q}", c.Auth, c.NetSuiteBase, c.Account, c.RecordName)
+}
+
+// GoString never shows the record's secrets.
+func (c Config) GoString() string { return c.String() }
+
+// Format prints the redacted form for every verb.
+func (c Config) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()) } //nolint:errcheck
+
+// LogValue never shows the record's secrets.
+func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 // SessionCookie is the vendor app's own sign-in session. Its value is a
 // random id the app maps to the tenant: the browser cannot choose its
