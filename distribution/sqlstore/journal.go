@@ -271,7 +271,7 @@ func (j *Journal) lock(ctx context.Context, record string) error {
 	}
 	if !slices.Contains(j.held, name) {
 		j.held = append(j.held, name)
-		go j.renew(name)
+		go j.renew(name) //nolint:gosec // G118: the lease lives until Close, past the ctx of Begin
 	}
 	return nil
 }
