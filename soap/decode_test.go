@@ -2,6 +2,7 @@ package soap_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -445,6 +446,8 @@ func TestResponseTextsScrubbedAndCapped(t *testing.T) {
 	}{
 		{"a 2 MiB nsId on getServerTime", tb, soap.V2025_2, soap.OpGetServerTime, tb.TokenSecret, fmt.Sprintf(env, huge, serverTime)},
 		{"the token secret echoed into the nsId", tb, soap.V2025_2, soap.OpGetServerTime, tb.TokenSecret, fmt.Sprintf(env, "WEBSERVICES_"+tb.TokenSecret, serverTime)},
+		{"the token secret in Base64url inside a word-like nsId", tb, soap.V2025_2, soap.OpGetServerTime, base64.RawURLEncoding.EncodeToString([]byte(tb.TokenSecret)),
+			fmt.Sprintf(env, "WEBSERVICES_"+base64.RawURLEncoding.EncodeToString([]byte(tb.TokenSecret))+"_1", serverTime)},
 		{"the password echoed into the nsId and the session", pp, soap.V2020_1, soap.OpLogin, pp.Password,
 			fmt.Sprintf(env, "WEBSERVICES_"+xmlText(pp.Password), login(xmlText(pp.Password)))},
 		{"2 MiB user and role names", pp, soap.V2020_1, soap.OpLogin, pp.Password, fmt.Sprintf(env, "WEBSERVICES_1", login(huge))},

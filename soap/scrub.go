@@ -1,6 +1,7 @@
 package soap
 
 import (
+	"encoding/base64"
 	"encoding/binary"
 	"regexp"
 	"slices"
@@ -34,6 +35,7 @@ const minSecretLen = 4
 // no request.
 type scrubber struct {
 	secrets []string // longest first
+	plain   []string // each secret and its Base64 forms: all a word of [A-Za-z0-9_.-] can hold; built on first use
 	forms   []string // the XML and other-charset forms of every secret, longest first; built on first use
 	repl    *strings.Replacer
 	maxLen  int // a bound on the length of any form blanked
@@ -188,13 +190,41 @@ func (s *scrubber) text(t string) string {
 	return redact.Values(s.repl.Replace(normRefs(t)), s.secrets...)
 }
 
+// clear reports whether t, a word of [A-Za-z0-9_.-] (an nsId, an id, a
+// domain), holds no secret. In such a word every form the scrubber blanks
+// is the secret itself or one of its Base64 forms (the others carry %, &,
+// \ or NUL), so looking for those is enough, and far cheaper than
+// building every form: a successful answer's texts take this path.
+func (s *scrubber) clear(t string) bool {
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '.' || c == '-') {
+			return false
+		}
+	}
+	if s.plain == nil {
+		for _, v := range s.secrets {
+			s.plain = append(s.plain, v)
+			for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+				s.plain = append(s.plain, enc.EncodeToString([]byte(v)))
+			}
+		}
+	}
+	for _, f := range s.plain {
+		if strings.Contains(t, f) {
+			return false
+		}
+	}
+	return true
+}
+
 // head returns the scrubbed text of b, at least its first n+1 bytes when b
 // is longer: enough for capText or redact.Snippet to cut and mark the cut,
 // without scrubbing (or, for a nil scrubber, copying) megabytes. It scrubs
 // a window of b that ends far enough past n that a secret the window's end
 // cuts in two lies wholly beyond the first n bytes of the result.
 func head[T ~string | ~[]byte](s *scrubber, b T, n int) string {
-	if s == nil {
+	if s == nil || (len(b) <= n && s.clear(string(b))) {
 		return string(b[:min(len(b), n+1)])
 	}
 	s.build()
