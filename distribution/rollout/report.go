@@ -191,9 +191,31 @@ type groupJSON struct {
 	Accounts []string             `json:"accounts"`
 }
 
+type reauthorizeJSON struct {
+	Account string `json:"account"`
+	Label   string `json:"label,omitempty"`
+	By      string `json:"reauthorize_by"`
+}
+
+// Reauthorize returns the results that rest on an authorization that ends
+// (an OAuth 2.0 code grant), soonest deadline first: by then the customer
+// must authorize again.
+func (r *Report) Reauthorize() []distribution.Result {
+	var out []distribution.Result
+	for _, res := range r.Results {
+		if !res.ReauthorizeBy.IsZero() {
+			out = append(out, res)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].ReauthorizeBy.Before(out[j].ReauthorizeBy) })
+	return out
+}
+
 // WriteJSON writes the report as one JSON object: the run's parameters,
 // the counts, the groups of targets that did not end enabled (by outcome,
-// cause and next step), and a results array with one object per target.
+// cause and next step), the "re-authorize by" group (reauthorize: account,
+// label and deadline, soonest first), and a results array with one object
+// per target.
 func (r *Report) WriteJSON(w io.Writer) error {
 	out := struct {
 		Record      string                       `json:"record"`
@@ -209,8 +231,9 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		Settings    map[string]string            `json:"settings,omitempty"`
 		Counts      map[distribution.Outcome]int `json:"counts"`
 		Groups      []groupJSON                  `json:"groups"`
+		Reauthorize []reauthorizeJSON            `json:"reauthorize"`
 		Results     []distribution.Row           `json:"results"`
-	}{Record: r.Record, Run: r.Run, Started: r.Started.UTC(), Finished: r.Finished.UTC(), Interrupted: r.Interrupted, Targets: r.Total(),
+	}{Reauthorize: []reauthorizeJSON{}, Record: r.Record, Run: r.Run, Started: r.Started.UTC(), Finished: r.Finished.UTC(), Interrupted: r.Interrupted, Targets: r.Total(),
 		NotReached: r.NotReached(), FromJournal: r.FromJournal(), Rechecked: r.Rechecked, Retries: r.Retries(), Counts: r.Counts(),
 		Groups: []groupJSON{}, Results: make([]distribution.Row, 0, len(r.Results))}
 	if len(r.Settings) > 0 {
@@ -226,6 +249,9 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		}
 		out.Groups = append(out.Groups, gj)
 	}
+	for _, res := range r.Reauthorize() {
+		out.Reauthorize = append(out.Reauthorize, reauthorizeJSON{Account: string(res.Account), Label: res.Label, By: res.ReauthorizeBy.UTC().Format(time.RFC3339)})
+	}
 	for _, res := range r.Results {
 		out.Results = append(out.Results, res.Row())
 	}
@@ -237,7 +263,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 
 // CSVHeader is the header row of [Report.WriteCSV].
 var CSVHeader = []string{"account", "label", "channel", "outcome", "cause", "next_step", "attempts", "predicted_state", "observed", "sentence",
-	"nsid", "duration_ms", "error", "from_journal", "record", "run", "finished_at"}
+	"nsid", "duration_ms", "error", "from_journal", "record", "run", "finished_at", "reauthorize_by"}
 
 // WriteCSV writes one row per target, with the columns of [CSVHeader].
 // predicted_state is the prediction made before anything was sent, Unknown
@@ -246,13 +272,16 @@ var CSVHeader = []string{"account", "label", "channel", "outcome", "cause", "nex
 // would only repeat next_step; error is empty for enabled and
 // awaiting_approval rows. record, run and finished_at (the run's end, RFC
 // 3339) are the same on every row, so that rows from several runs can share
-// a spreadsheet.
+// a spreadsheet. reauthorize_by (RFC 3339) is when the customer must
+// authorize again, for a row that rests on an OAuth 2.0 code-grant token;
+// empty for M2M and TBA.
 //
 // A spreadsheet runs a cell that begins with =, +, -, @, a tab or a
 // carriage return as a formula, and a label from the targets file, an nsId
 // or a cause quoting a server may begin so. The columns are typed:
 // attempts and duration_ms are numbers (a negative duration stays -5),
-// from_journal a boolean, finished_at a time the report writes; every
+// from_journal a boolean, finished_at and reauthorize_by times the report
+// writes; every
 // other column is text, and a text cell that begins with one of those
 // characters is written with a ' before it (OWASP, CSV injection), so
 // that a label "-5" or "=1+1" reads as the text it is.
@@ -271,7 +300,8 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		}
 		cw.Write([]string{csvText(j.Account), csvText(j.Label), csvText(j.Channel), csvText(j.Outcome), csvText(j.Cause), csvText(j.NextStep), //nolint:errcheck
 			strconv.Itoa(j.Attempts), csvText(j.Predicted), csvText(j.Observed), csvText(sentence), csvText(j.NSID),
-			strconv.FormatInt(j.DurationMS, 10), csvText(j.Error), strconv.FormatBool(j.FromJournal), csvText(r.Record), csvText(r.Run), finished})
+			strconv.FormatInt(j.DurationMS, 10), csvText(j.Error), strconv.FormatBool(j.FromJournal), csvText(r.Record), csvText(r.Run), finished,
+			j.ReauthorizeBy})
 	}
 	cw.Flush()
 	return cw.Error()
@@ -330,6 +360,30 @@ func (r *Report) Summary() string {
 	} else if r.Interrupted {
 		b.WriteString("interrupted\n")
 	}
+	r.writeGroups(&b, counts)
+	r.writeReauthorize(&b)
+	return b.String()
+}
+
+// writeReauthorize writes the "re-authorize by" group: the deadlines of
+// the authorizations that end, soonest first, ten of them at most.
+func (r *Report) writeReauthorize(b *strings.Builder) {
+	due := r.Reauthorize()
+	if len(due) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\nre-authorize by (%d), soonest first: the customer must authorize again before then\n", len(due))
+	for _, res := range due[:min(len(due), 10)] {
+		fmt.Fprintf(b, "  %s  %s\n", res.ReauthorizeBy.UTC().Format(time.RFC3339), display(res))
+	}
+	if len(due) > 10 {
+		fmt.Fprintf(b, "  and %d more (every deadline is in the JSON and CSV reports)\n", len(due)-10)
+	}
+}
+
+// writeGroups writes the targets that did not end enabled, grouped by
+// outcome, cause and next step, each group with example accounts.
+func (r *Report) writeGroups(b *strings.Builder, counts map[distribution.Outcome]int) {
 	var last distribution.Outcome
 	for _, g := range r.Groups() {
 		if g.Outcome != last {
@@ -338,15 +392,15 @@ func (r *Report) Summary() string {
 			if g.Outcome != distribution.OutcomeAwaitingApproval {
 				what = "by cause"
 			}
-			fmt.Fprintf(&b, "\n%s (%d), %s:\n", g.Outcome, counts[g.Outcome], what)
+			fmt.Fprintf(b, "\n%s (%d), %s:\n", g.Outcome, counts[g.Outcome], what)
 		}
 		head := g.NextStep
 		if g.Cause != "" {
 			head = g.Cause
 		}
-		fmt.Fprintf(&b, "  %d: %s\n", len(g.Results), head)
+		fmt.Fprintf(b, "  %d: %s\n", len(g.Results), head)
 		if g.Cause != "" && g.NextStep != "" {
-			fmt.Fprintf(&b, "     next: %s\n", g.NextStep)
+			fmt.Fprintf(b, "     next: %s\n", g.NextStep)
 		}
 		ex := make([]string, 0, 5)
 		for _, res := range g.Results[:min(len(g.Results), 5)] {
@@ -356,9 +410,8 @@ func (r *Report) Summary() string {
 		if len(g.Results) > 5 {
 			list += fmt.Sprintf(" and %d more", len(g.Results)-5)
 		}
-		fmt.Fprintf(&b, "     e.g. %s\n", list)
+		fmt.Fprintf(b, "     e.g. %s\n", list)
 	}
-	return b.String()
 }
 
 // display is the account with its label, e.g. 123456 (Acme Corp).

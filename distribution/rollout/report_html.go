@@ -36,6 +36,10 @@ type htmlAwaiting struct {
 	Account, Label, Channel, Step, Menu string
 }
 
+type htmlReauthorize struct {
+	By, Account, Channel string
+}
+
 type htmlGroup struct {
 	Outcome, Cause, NextStep string
 	Count                    int
@@ -63,6 +67,7 @@ type htmlData struct {
 	Awaiting                                 []htmlAwaiting
 	AwaitingMenu                             string
 	Groups                                   []htmlGroup
+	Reauthorize                              []htmlReauthorize
 	Settings                                 []Setting
 }
 
@@ -133,6 +138,9 @@ func (r *Report) htmlData() htmlData {
 		for m := range menus {
 			d.AwaitingMenu = m
 		}
+	}
+	for _, res := range r.Reauthorize() {
+		d.Reauthorize = append(d.Reauthorize, htmlReauthorize{By: res.ReauthorizeBy.UTC().Format(time.RFC3339), Account: display(res), Channel: res.Row().Channel})
 	}
 	for _, g := range r.Groups() {
 		if g.Outcome == distribution.OutcomeAwaitingApproval {
@@ -267,6 +275,17 @@ svg text { font: 13px system-ui, sans-serif; }
 {{else}}<p id="no-failures" class="muted">None: every target reached ended enabled or awaiting approval.</p>
 {{end}}</section>
 
+{{if .Reauthorize}}<section id="reauthorize">
+<h2>Re-authorize by ({{len .Reauthorize}})</h2>
+<p>These accounts rest on an OAuth 2.0 authorization that ends: before the date, the customer must authorize again (or hand off to M2M). Soonest first.</p>
+<table id="reauthorize-table">
+<thead><tr><th>Re-authorize by</th><th>Account</th><th>Channel</th></tr></thead>
+<tbody>
+{{range .Reauthorize}}<tr><td>{{.By}}</td><td class="account">{{.Account}}</td><td>{{.Channel}}</td></tr>
+{{end}}</tbody>
+</table>
+</section>
+{{end}}
 <section id="run">
 <h2>Run</h2>
 <table id="parameters">

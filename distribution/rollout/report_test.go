@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -187,11 +188,12 @@ func TestReportCSVNeutralisesFormulas(t *testing.T) {
 			res: distribution.Result{Account: "=1+1", Label: "=HYPERLINK(\"http://evil.example\",\"x\")", Auth: "+tba", Outcome: "@failed",
 				Decision: approval.Decision{InitialState: "\tEnabled"}, NSID: "-WEBSERVICES_1", Attempts: 3, Duration: 42 * time.Millisecond,
 				Explanation: approval.Explanation{Observed: "\rother", Sentence: "+sentence", NextStep: "-next"},
-				Err:         errors.New("=cmd|' /C calc'!A0: @SUM(1+1)")},
+				Err:         errors.New("=cmd|' /C calc'!A0: @SUM(1+1)"), ReauthorizeBy: time.Date(2027, 3, 9, 9, 0, 0, 0, time.UTC)},
 			rec: "=Acme", run: "+run",
 			want: map[string]string{"account": "'=1+1", "label": "'=HYPERLINK(\"http://evil.example\",\"x\")", "channel": "'+tba", "outcome": "'@failed",
 				"cause": "'@SUM(1+1)", "next_step": "'-next", "attempts": "3", "predicted_state": "'\tEnabled", "observed": "'\rother", "sentence": "'+sentence",
-				"nsid": "'-WEBSERVICES_1", "duration_ms": "42", "error": "'=cmd|' /C calc'!A0: @SUM(1+1)", "from_journal": "false", "record": "'=Acme", "run": "'+run"},
+				"nsid": "'-WEBSERVICES_1", "duration_ms": "42", "error": "'=cmd|' /C calc'!A0: @SUM(1+1)", "from_journal": "false", "record": "'=Acme", "run": "'+run",
+				"reauthorize_by": "2027-03-09T09:00:00Z"},
 		},
 		{
 			name: "numbers stay numbers, text elsewhere is left alone",
@@ -302,5 +304,64 @@ func TestReportRechecked(t *testing.T) {
 				t.Errorf("WriteHTML: checked-again row %v, want %q", has, tt.html)
 			}
 		})
+	}
+}
+
+// The "re-authorize by" group: every result that rests on an ending
+// authorization, soonest first, in the text summary, the JSON (the
+// reauthorize array and each result's reauthorize_by), the CSV column and
+// the HTML section; none for TBA.
+func TestReportReauthorize(t *testing.T) {
+	t.Parallel()
+	d := func(day int) time.Time { return time.Date(2027, 3, day, 9, 0, 0, 0, time.UTC) }
+	rep := &rollout.Report{Record: "Acme Sync", Results: []distribution.Result{
+		{Account: "1000001", Label: "Late Co", Channel: approval.ChannelOAuth2, Auth: "oauth2", Outcome: distribution.OutcomeEnabled, ReauthorizeBy: d(30)},
+		{Account: "1000002", Channel: approval.ChannelTBA, Auth: "tba", Outcome: distribution.OutcomeEnabled},
+		{Account: "1000003", Label: "Soon Co", Channel: approval.ChannelOAuth2, Auth: "oauth2", Outcome: distribution.OutcomeAwaitingApproval, ReauthorizeBy: d(9)},
+	}}
+	sum := rep.Summary()
+	i, j := strings.Index(sum, "2027-03-09T09:00:00Z  1000003 (Soon Co)"), strings.Index(sum, "2027-03-30T09:00:00Z  1000001 (Late Co)")
+	if !strings.Contains(sum, "re-authorize by (2)") || i < 0 || j < i {
+		t.Errorf("summary lacks the group, soonest first:\n%s", sum)
+	}
+	var js bytes.Buffer
+	if err := rep.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	var out struct {
+		Reauthorize []struct{ Account, Label, ReauthorizeBy string } `json:"reauthorize"`
+		Results     []struct {
+			Account       string  `json:"account"`
+			ReauthorizeBy *string `json:"reauthorize_by"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(js.Bytes(), &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Reauthorize) != 2 || out.Reauthorize[0].Account != "1000003" || out.Reauthorize[1].Account != "1000001" {
+		t.Errorf("JSON reauthorize = %+v", out.Reauthorize)
+	}
+	for _, r := range out.Results {
+		want := map[string]string{"1000001": "2027-03-30T09:00:00Z", "1000002": "", "1000003": "2027-03-09T09:00:00Z"}[r.Account]
+		if r.ReauthorizeBy == nil || *r.ReauthorizeBy != want {
+			t.Errorf("JSON result %s reauthorize_by = %v, want %q (present, empty for TBA)", r.Account, r.ReauthorizeBy, want)
+		}
+	}
+	var cs bytes.Buffer
+	if err := rep.WriteCSV(&cs); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := csv.NewReader(&cs).ReadAll()
+	if col := slices.Index(rows[0], "reauthorize_by"); col < 0 || rows[1][col] != "2027-03-30T09:00:00Z" || rows[2][col] != "" {
+		t.Errorf("CSV reauthorize_by column: %v", rows)
+	}
+	var h bytes.Buffer
+	if err := rep.WriteHTML(&h); err != nil {
+		t.Fatal(err)
+	}
+	page := h.String()
+	a, b := strings.Index(page, "1000003 (Soon Co)"), strings.Index(page, "1000001 (Late Co)")
+	if !strings.Contains(page, `<section id="reauthorize">`) || !strings.Contains(page, "Re-authorize by (2)") || a < 0 || b < a {
+		t.Errorf("HTML lacks the re-authorize section, soonest first")
 	}
 }
