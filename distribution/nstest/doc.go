@@ -133,8 +133,10 @@
 //     only); HTTP 429 for "Too Many Requests" (section_0827103226 gives the
 //     words only); on the certificate rotation endpoint an Administrator
 //     manages every certificate while other users manage only their own
-//     (Oracle names only the "Manage own" permission), and its error
-//     bodies.
+//     (Oracle names only the "Manage own" permission), who holds that
+//     permission by default (the Administrator role; see
+//     [User.ManageOwnCertificates]: Oracle does not say, and a live
+//     account must tell), and its error bodies.
 //   - OAuth 2.0 client-visible errors Oracle does not document:
 //     unauthorized_client at the authorize step and at the code exchange
 //     for a Blocked record, OAuth 2.0 turned off or no code-grant box;

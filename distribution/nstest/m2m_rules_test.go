@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -153,7 +154,8 @@ func TestCertificateEndpointOwnOnly(t *testing.T) {
 	f := newO2(t, false)
 	in, adminToken := f.m2mRecord(t)
 	clerk := nstest.Role{ID: "1003", Name: "Clerk", WebServices: true}
-	f.cust.AddUser(nstest.User{Email: "bob@customer.example", Password: "pw-bob", EntityID: "21", Roles: []nstest.Role{clerk}})
+	yes := true
+	f.cust.AddUser(nstest.User{Email: "bob@customer.example", Password: "pw-bob", EntityID: "21", Roles: []nstest.Role{clerk}, ManageOwnCertificates: &yes})
 	loc, err := f.fake.Consent(t.Context(), authURL(custHost, in), "bob@customer.example", "pw-bob", "allow")
 	if err != nil || loc.Query().Get("code") == "" {
 		t.Fatalf("bob's consent: %v %v", loc, err)
@@ -259,4 +261,44 @@ func FuzzCertificateUpload(f *testing.F) {
 			t.Fatalf("POST %q = %d %s", body, st, out)
 		}
 	})
+}
+
+// TestCertificatePermission: the Certificate Rotation Endpoint needs the
+// Manage own OAuth 2.0 Client Credentials certificates permission
+// (article_92130837826). By the fake's own default an Administrator holds
+// it and another role does not; User.ManageOwnCertificates overrides both.
+func TestCertificatePermission(t *testing.T) {
+	t.Parallel()
+	no, yes := false, true
+	clerk := nstest.Role{ID: "1003", Name: "Clerk", WebServices: true}
+	for _, c := range []struct {
+		name   string
+		user   nstest.User
+		status int
+	}{
+		{"administrator, default", nstest.User{Roles: []nstest.Role{nstest.AdministratorRole}}, http.StatusOK},
+		{"administrator without it", nstest.User{Roles: []nstest.Role{nstest.AdministratorRole}, ManageOwnCertificates: &no}, http.StatusForbidden},
+		{"clerk, default", nstest.User{Roles: []nstest.Role{clerk}}, http.StatusForbidden},
+		{"clerk with it", nstest.User{Roles: []nstest.Role{clerk}, ManageOwnCertificates: &yes}, http.StatusOK},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			f := newO2(t, false)
+			in := f.record(t, nstest.IntegrationSpec{OAuth2CodeGrant: true, OAuth2ClientCredentials: true})
+			u := c.user
+			u.Email, u.Password, u.EntityID = "carol@customer.example", "pw-carol", "31"
+			f.cust.AddUser(u)
+			loc, err := f.fake.Consent(t.Context(), authURL(custHost, in), u.Email, u.Password, "allow")
+			if err != nil || loc.Query().Get("code") == "" {
+				t.Fatalf("consent: %v %v", loc, err)
+			}
+			r := f.exchange(t, in, loc.Query().Get("code"))
+			tok, _ := r.body["access_token"].(string)
+			body, _ := json.Marshal(map[string]any{"fileContent": string(certPEM(t, ecKey(t, elliptic.P256()))), "role": u.Roles[0].ID, "entity": "31"})
+			base := "https://" + nsdist.AccountID(custID).RESTletsHost() + "/services/rest/auth/oauth2/v1/clients/" + in.ClientID + "/certificates"
+			if st, out := f.rest(t, http.MethodPost, base, tok, string(body)); st != c.status || (st == http.StatusForbidden && !strings.Contains(out, "Manage own OAuth 2.0 Client Credentials certificates")) {
+				t.Errorf("POST certificates = %d %s, want %d", st, out, c.status)
+			}
+		})
+	}
 }

@@ -69,6 +69,12 @@ type User struct {
 	// and the token's sub (section_158081944642). AddUser gives a small
 	// number when it is empty.
 	EntityID string
+	// ManageOwnCertificates is the "Manage own OAuth 2.0 Client Credentials
+	// certificates" permission the Certificate Rotation Endpoint needs
+	// (article_92130837826). Nil is the fake's own reading, since Oracle
+	// does not say which roles hold it by default: true for a user whose
+	// token's role is the Administrator, false otherwise.
+	ManageOwnCertificates *bool
 }
 
 // AccountConfig configures an account. The zero value is NetSuite's

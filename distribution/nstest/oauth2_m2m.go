@@ -384,7 +384,10 @@ func toCertJSON(c Certificate, app string) certJSON {
 // certEndpoint is the Certificate Rotation Endpoint on the restlets.api
 // host: GET and POST .../clients/<ClientID>/certificates and POST
 // .../certificates/<CertificateID>/revoke, with a Bearer token carrying
-// rest_webservices (article_92130837826). "Manage own" certificates: a
+// rest_webservices (article_92130837826). The token's user needs the
+// Manage own OAuth 2.0 Client Credentials certificates permission
+// (User.ManageOwnCertificates; by default, the fake's reading, the
+// Administrator role has it and others do not). "Manage own": a
 // non-administrator role may add a certificate only for its own entity
 // and role.
 func (s *Server) certEndpoint(w http.ResponseWriter, r *http.Request, a *Account) {
@@ -419,10 +422,17 @@ func (s *Server) certEndpoint(w http.ResponseWriter, r *http.Request, a *Account
 		writeREST(w, http.StatusNotFound, "NONEXISTENT_ID", "No integration record has this client ID.")
 		return
 	}
-	admin := false
+	admin, permitted := false, false
 	if u := a.users[t.chain.email]; u != nil {
 		r, _ := findRole(u, t.chain.role)
-		admin = r.Administrator
+		admin, permitted = r.Administrator, r.Administrator
+		if u.ManageOwnCertificates != nil {
+			permitted = *u.ManageOwnCertificates
+		}
+	}
+	if !permitted {
+		writeREST(w, http.StatusForbidden, "INSUFFICIENT_PERMISSION", "The Manage own OAuth 2.0 Client Credentials certificates permission is required.")
+		return
 	}
 	switch {
 	case len(parts) == 2 && r.Method == http.MethodGet:
