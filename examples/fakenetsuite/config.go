@@ -36,6 +36,10 @@ type userConfig struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
 	Role     *int   `json:"role"` // role internal id; default 3, Administrator
+	// ManageOwnCertificates is the Certificate Rotation Endpoint's
+	// permission; default true for the Administrator role, false
+	// otherwise (the fake's own reading: Oracle does not say).
+	ManageOwnCertificates *bool `json:"manage_own_certificates"`
 }
 
 type integrationConfig struct {
@@ -354,7 +358,7 @@ func (c *config) apply(fake *nstest.Server) (map[string]string, error) {
 			return nil, bad("accounts: %s", trim(err))
 		}
 		for _, u := range a.Users {
-			acct.AddUser(nstest.User{Email: u.Email, Password: u.Password, Roles: []nstest.Role{role(userRole(&u))}})
+			acct.AddUser(nstest.User{Email: u.Email, Password: u.Password, Roles: []nstest.Role{role(userRole(&u))}, ManageOwnCertificates: u.ManageOwnCertificates})
 		}
 	}
 	byName := map[string]*nstest.Integration{}

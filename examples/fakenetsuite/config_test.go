@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/nsdist/nsdist/distribution/nstest"
@@ -48,4 +49,23 @@ func FuzzParseConfig(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A user's manage_own_certificates reaches the fake; a value that is not
+// a boolean is refused naming where it is.
+func TestConfigManageOwnCertificates(t *testing.T) {
+	cfg := `{"accounts":[{"id":"1234567","users":[{"email":"clerk@x.example","password":"pw","role":1003,"manage_own_certificates":true},` +
+		`{"email":"admin@x.example","password":"pw","manage_own_certificates":false}]}]}`
+	c, err := parseConfig([]byte(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	us := c.Accounts[0].Users
+	if us[0].ManageOwnCertificates == nil || !*us[0].ManageOwnCertificates || us[1].ManageOwnCertificates == nil || *us[1].ManageOwnCertificates {
+		t.Fatalf("users %+v", us)
+	}
+	if _, err := parseConfig([]byte(strings.Replace(cfg, `"manage_own_certificates":true`, `"manage_own_certificates":"yes"`, 1))); err == nil ||
+		!strings.Contains(err.Error(), "manage_own_certificates") {
+		t.Errorf("a string for manage_own_certificates: %v", err)
+	}
 }
