@@ -5,13 +5,17 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"net/url"
+	"reflect"
 	"strings"
 	"time"
 
@@ -72,31 +76,23 @@ func ParsePrivateKey(pemBytes []byte) (crypto.Signer, error) {
 
 func checkKey(k crypto.Signer) error {
 	switch k := k.(type) {
+	case nil:
+		return fmt.Errorf("%w: no key", ErrKey)
 	case *rsa.PrivateKey:
 		if k == nil || k.N == nil {
 			return fmt.Errorf("%w: nil RSA key", ErrKey)
-		}
-		if n := k.N.BitLen(); n != 3072 && n != 4096 {
-			return fmt.Errorf("%w: an RSA key of %d bits; NetSuite takes 3072 or 4096 (subsect_162755332391)", ErrKey, n)
-		}
-		// Oracle names no exponent; 65537 is what every tool makes and what
-		// RFC 8017 implementations expect. A small one (e=3) is refused.
-		if k.E != 65537 {
-			return fmt.Errorf("%w: an RSA key with public exponent %d; make one with 65537 (openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072)", ErrKey, k.E)
 		}
 	case *ecdsa.PrivateKey:
 		if k == nil || k.Curve == nil {
 			return fmt.Errorf("%w: nil EC key", ErrKey)
 		}
-		switch k.Curve {
-		case elliptic.P256(), elliptic.P384(), elliptic.P521():
-		default:
-			return fmt.Errorf("%w: EC curve %s; NetSuite takes P-256, P-384 or P-521", ErrKey, k.Curve.Params().Name)
-		}
 	default:
-		return fmt.Errorf("%w: %T; NetSuite takes RSA 3072/4096 or EC P-256/384/521 (no Ed25519)", ErrKey, k)
+		if v := reflect.ValueOf(k); v.Kind() == reflect.Pointer && v.IsNil() {
+			return fmt.Errorf("%w: a nil %T", ErrKey, k)
+		}
 	}
-	return nil
+	// by its public key: a KMS signer is checked like a file key
+	return checkPublic(k)
 }
 
 // DefaultAlgorithm is the algorithm nsdist signs with for key: PS256 for
@@ -105,7 +101,7 @@ func DefaultAlgorithm(key crypto.Signer) (string, error) {
 	if err := checkKey(key); err != nil {
 		return "", err
 	}
-	if k, ok := key.(*ecdsa.PrivateKey); ok {
+	if k, ok := key.Public().(*ecdsa.PublicKey); ok {
 		switch k.Curve {
 		case elliptic.P384():
 			return "ES384", nil
@@ -118,41 +114,75 @@ func DefaultAlgorithm(key crypto.Signer) (string, error) {
 }
 
 func signingMethod(alg string, key crypto.Signer) (jwt.SigningMethod, error) {
-	var m jwt.SigningMethod
-	switch alg {
-	case "PS256":
-		m = jwt.SigningMethodPS256
-	case "PS384":
-		m = jwt.SigningMethodPS384
-	case "PS512":
-		m = jwt.SigningMethodPS512
-	case "ES256":
-		m = jwt.SigningMethodES256
-	case "ES384":
-		m = jwt.SigningMethodES384
-	case "ES512":
-		m = jwt.SigningMethodES512
-	default:
+	m, ok := signerMethods[alg]
+	if !ok {
 		return nil, fmt.Errorf("%w: algorithm %q; NetSuite accepts %s (not RS256)", ErrConfig, truncate(alg, 20), strings.Join(Algorithms, ", "))
 	}
-	_, isRSA := key.(*rsa.PrivateKey)
-	if isRSA != strings.HasPrefix(alg, "PS") {
-		return nil, fmt.Errorf("%w: algorithm %s does not fit a %s key", ErrConfig, alg, keyKind(key))
-	}
-	if k, ok := key.(*ecdsa.PrivateKey); ok {
-		want := map[string]elliptic.Curve{"ES256": elliptic.P256(), "ES384": elliptic.P384(), "ES512": elliptic.P521()}[alg]
-		if k.Curve != want {
-			return nil, fmt.Errorf("%w: %s needs curve %s, the key is %s", ErrConfig, alg, want.Params().Name, k.Curve.Params().Name)
+	switch pub := key.Public().(type) {
+	case *rsa.PublicKey:
+		if m.ec {
+			return nil, fmt.Errorf("%w: algorithm %s does not fit an RSA key", ErrConfig, alg)
+		}
+	case *ecdsa.PublicKey:
+		if !m.ec {
+			return nil, fmt.Errorf("%w: algorithm %s does not fit an EC key", ErrConfig, alg)
+		}
+		if want := map[string]elliptic.Curve{"ES256": elliptic.P256(), "ES384": elliptic.P384(), "ES512": elliptic.P521()}[alg]; pub.Curve != want {
+			return nil, fmt.Errorf("%w: %s needs curve %s, the key is %s", ErrConfig, alg, want.Params().Name, pub.Curve.Params().Name)
 		}
 	}
 	return m, nil
 }
 
-func keyKind(k crypto.Signer) string {
-	if _, ok := k.(*rsa.PrivateKey); ok {
-		return "RSA"
+// signerMethod signs a JWS with any crypto.Signer (a file key or a KMS
+// one), as golang-jwt's methods do with a private key in memory: RSA-PSS
+// with the salt as long as the hash (RFC 7518 §3.5), or ECDSA with R and S
+// as fixed-length big-endian integers (RFC 7518 §3.4).
+type signerMethod struct {
+	alg  string
+	hash crypto.Hash
+	ec   bool
+	size int // bytes of R and of S
+}
+
+var signerMethods = map[string]*signerMethod{
+	"PS256": {alg: "PS256", hash: crypto.SHA256}, "PS384": {alg: "PS384", hash: crypto.SHA384}, "PS512": {alg: "PS512", hash: crypto.SHA512},
+	"ES256": {alg: "ES256", hash: crypto.SHA256, ec: true, size: 32}, "ES384": {alg: "ES384", hash: crypto.SHA384, ec: true, size: 48},
+	"ES512": {alg: "ES512", hash: crypto.SHA512, ec: true, size: 66},
+}
+
+func (m *signerMethod) Alg() string { return m.alg }
+
+// Verify is not needed: nsdist only signs assertions.
+func (m *signerMethod) Verify(string, []byte, any) error {
+	return errors.New("oauth2: assertions are signed here, not verified")
+}
+
+// Sign signs the JWS signing input with key, a crypto.Signer.
+func (m *signerMethod) Sign(signingString string, key any) ([]byte, error) {
+	signer, ok := key.(crypto.Signer)
+	if !ok {
+		return nil, fmt.Errorf("%w: %T is no crypto.Signer", ErrKey, key)
 	}
-	return "EC"
+	h := m.hash.New()
+	h.Write([]byte(signingString))
+	digest := h.Sum(nil)
+	if !m.ec {
+		return signer.Sign(rand.Reader, digest, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: m.hash})
+	}
+	der, err := signer.Sign(rand.Reader, digest, m.hash)
+	if err != nil {
+		return nil, err
+	}
+	var sig struct{ R, S *big.Int }
+	if rest, err := asn1.Unmarshal(der, &sig); err != nil || len(rest) > 0 || sig.R == nil || sig.S == nil || sig.R.Sign() <= 0 || sig.S.Sign() <= 0 ||
+		sig.R.BitLen() > 8*m.size || sig.S.BitLen() > 8*m.size {
+		return nil, fmt.Errorf("%w: the signer's ECDSA signature is not DER (r, s)", ErrKey)
+	}
+	out := make([]byte, 2*m.size)
+	sig.R.FillBytes(out[:m.size])
+	sig.S.FillBytes(out[m.size:])
+	return out, nil
 }
 
 // M2MConfig is the client credentials (machine to machine) grant for one
