@@ -123,12 +123,12 @@ func (c *Client) HandOffToM2M(ctx context.Context, tok *Token, key crypto.Signer
 // handOffStep is what to do about a refused registration.
 func handOffStep(e *Error, tok *Token) string {
 	const mapByHand = "Setup > Integration > Manage Authentication > OAuth 2.0 Client Credentials (M2M) Setup"
-	switch {
-	case e.HTTPStatus == 403:
+	switch e.HTTPStatus {
+	case 403:
 		return fmt.Sprintf("an administrator of %s must give role %s the Manage own OAuth 2.0 Client Credentials certificates permission "+
 			"(Setup > Users/Roles > Manage Roles), then the hand-off can run again; or map the certificate by hand at %s; the code-grant token keeps working meanwhile",
 			tok.Account, tok.Role, mapByHand)
-	case e.HTTPStatus == 400:
+	case 400:
 		return "the vendor must check Client Credentials (Machine to Machine) Grant on the integration record, and the record may hold at most five active " +
 			"certificates: revoke one at " + mapByHand + "; the code-grant token keeps working meanwhile"
 	}
