@@ -14,7 +14,9 @@ import (
 // tenant under which the customer's token was stored (by a Connect app or
 // examples/oauth2 -store), and the source loads the one token of that
 // tenant for the row's account. A refreshed token is saved back to the
-// store before it is used.
+// store before it is used. An M2M credential stored for the account (a
+// hand-off, oauth2.Client.HandOffToM2M) is used in preference: it needs
+// no refresh and no re-consent, and the result's channel is m2m.
 type OAuth2Source struct {
 	Tokens *TokenStore
 	// ClientID, if set, keeps only tokens of this integration record's
@@ -33,6 +35,9 @@ var _ distribution.CredentialSource = OAuth2Source{}
 // account, or several (other clients, roles or users), refuse the row and
 // say which.
 func (s OAuth2Source) Credential(ctx context.Context, ref distribution.CredentialRef) (distribution.Credential, error) {
+	if c, err := s.m2m(ctx, ref); c != nil || err != nil {
+		return c, err
+	}
 	tenant := s.Tokens.OAuth2(ref.Ref)
 	keys, err := tenant.Keys(ctx)
 	if err != nil {
@@ -76,3 +81,34 @@ type keySource struct {
 }
 
 func (s keySource) Token(ctx context.Context) (*oauth2.Token, error) { return s.r.Token(ctx, s.k) }
+
+// m2m returns the account's stored M2M credential, or nil when it has none.
+func (s OAuth2Source) m2m(ctx context.Context, ref distribution.CredentialRef) (distribution.Credential, error) {
+	store := s.Tokens.M2M(ref.Ref)
+	clients, err := store.Clients(ctx, ref.Account)
+	if err != nil {
+		return nil, err
+	}
+	var mine []string
+	for _, id := range clients {
+		if s.ClientID == "" || id == s.ClientID {
+			mine = append(mine, id)
+		}
+	}
+	switch len(mine) {
+	case 0:
+		return nil, nil
+	case 1:
+	default:
+		return nil, fmt.Errorf("%w: tenant %q holds M2M credentials of %d clients for %s: give -client-id", distribution.ErrNoCredentials, ref.Ref, len(mine), ref.Account)
+	}
+	c, err := store.Load(ctx, ref.Account, mine[0])
+	if err != nil {
+		return nil, err
+	}
+	k, err := c.Key()
+	if err != nil {
+		return nil, fmt.Errorf("%w: the M2M credential of %s in tenant %q: %w", distribution.ErrNoCredentials, ref.Account, ref.Ref, err)
+	}
+	return k, nil
+}

@@ -87,7 +87,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // flags are the command's flags, parsed.
 type flags struct {
 	clientID, secret, account, redirect, listen, scope, base, out string
-	certID, keyFile, alg, store, tenant                           string
+	certID, keyFile, alg, store, tenant, m2mKey                   string
 	m2m                                                           bool
 	timeout                                                       time.Duration
 }
@@ -99,7 +99,7 @@ func newFlagSet(stderr io.Writer) (*flag.FlagSet, *flags) {
 		fmt.Fprint(stderr, `usage:
   oauth2 -client-id ID [-client-secret S] [-account ACCT] -redirect URI [-listen ADDR]
          [-scope "rest_webservices restlets"] [-netsuite-base URL] [-out FILE]
-         [-store sqlite:PATH|postgres://URL -tenant NAME]
+         [-store sqlite:PATH|postgres://URL -tenant NAME [-m2m-key FILE.pem]]
   oauth2 -m2m -account ACCT -client-id ID -cert-id KID -key FILE.pem [-alg PS256]
          [-scope rest_webservices] [-netsuite-base URL] [-out FILE]
 Without -client-secret the client is public. Environment: NETSUITE_CLIENT_ID,
@@ -107,7 +107,12 @@ NETSUITE_CLIENT_SECRET and NETSUITE_ACCOUNT are the defaults of their flags;
 NSDIST_STORE_KEY (32 bytes, base64) encrypts the tokens -store keeps.
 After a code grant the record's State is checked with REST serverTime and
 written on stderr ("state: Enabled", or "state: not enabled: ..." with the
-administrator's step).
+administrator's step), then when the customer must authorize again
+("reauthorize by: ..."). With -m2m-key, the key's certificate is then
+registered for the token's role and entity and an M2M credential is stored,
+so that nobody has to authorize again: "m2m: certificate <id> registered",
+or "m2m: not registered: ..." with what is missing (the code-grant token is
+kept either way).
 Exit status: 0 token obtained (and the record Enabled), 3 token obtained but
 the record not Enabled, 1 NetSuite refused or the run failed, 2 bad flags.
 `)
@@ -128,6 +133,7 @@ the record not Enabled, 1 NetSuite refused or the run failed, 2 bad flags.
 	fs.StringVar(&f.alg, "alg", "", "M2M: PS256, PS384, PS512, ES256, ES384 or ES512 (default from the key)")
 	fs.StringVar(&f.store, "store", "", "save the token in this store: sqlite:PATH or postgres://URL (key in $NSDIST_STORE_KEY)")
 	fs.StringVar(&f.tenant, "tenant", "", "the vendor tenant the token is saved under (with -store)")
+	fs.StringVar(&f.m2mKey, "m2m-key", "", "code grant with -store: hand off to M2M with this PEM key (its certificate is registered for the token's role and entity)")
 	fs.DurationVar(&f.timeout, "timeout", 10*time.Minute, "how long to wait for the browser")
 	return fs, f
 }
@@ -197,6 +203,9 @@ func (f *flags) check(ctx context.Context) (nsdist.AccountID, []oauth2.Scope, *t
 			return "", nil, nil, fmt.Errorf("-out: %w", err)
 		}
 	}
+	if f.m2mKey != "" && (f.m2m || f.store == "") {
+		return "", nil, nil, errors.New("-m2m-key hands a code grant off to M2M and stores the M2M credential: use it with -store and -tenant, without -m2m")
+	}
 	if f.m2m && f.store != "" {
 		return "", nil, nil, errors.New("-store keeps code-grant tokens; a client-credentials (M2M) target names its key instead (NETSUITE_<REF>_CLIENT_ID, _CERTIFICATE_ID, _PRIVATE_KEY_FILE)")
 	}
@@ -229,6 +238,11 @@ func deliver(ctx context.Context, f *flags, tok *oauth2.Token, st *tokenStore, o
 	}
 	code := checkState(ctx, f.clientID, tok, opts, stderr)
 	reauthorizeBy(tok, stderr)
+	if f.m2mKey != "" {
+		if err := handOff(ctx, f, tok, st, opts, stderr); err != nil {
+			return fail(1, err)
+		}
+	}
 	return code
 }
 

@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"math/big"
@@ -442,5 +443,62 @@ func TestStoreAndState(t *testing.T) {
 	var out, errb strings.Builder
 	if code := run(t.Context(), []string{"-client-id", "c", "-redirect", "https://app.acme.example/cb", "-store", "sqlite:" + dbFile}, strings.NewReader(""), &out, &errb); code != 2 {
 		t.Errorf("-store without -tenant: exit %d, want 2 (%s)", code, errb.String())
+	}
+}
+
+// -m2m-key: after the code grant the key's certificate is registered for
+// the token's role and entity, and the M2M credential is stored beside the
+// token, whose key then signs in by client credentials. In an account
+// whose record waits for approval the hand-off is refused, said, and the
+// code-grant token kept (exit 3 follows the State).
+// Not parallel: NSDIST_STORE_KEY is the process's environment.
+func TestHandOffFlag(t *testing.T) {
+	key, err := sqlstore.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("NSDIST_STORE_KEY", key.Base64())
+	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	der, _ := x509.MarshalPKCS8PrivateKey(ecKey)
+	keyFile := filepath.Join(t.TempDir(), "vendor.pem")
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, waiting := range []bool{false, true} {
+		w := newWorld(t, false)
+		w.cust.SetRequireApproval(waiting)
+		dbFile := filepath.Join(t.TempDir(), "tokens.db")
+		pr, pw := io.Pipe()
+		u, done, _, stderr := start(t, []string{"-client-id", w.rec.ClientID, "-client-secret", w.rec.ClientSecret, "-account", "123456_SB1",
+			"-redirect", "https://app.acme.example/cb", "-netsuite-base", w.fake.URL(), "-store", "sqlite:" + dbFile, "-tenant", "acme", "-m2m-key", keyFile}, pr)
+		loc := w.consent(t, u, "123456-sb1.app.netsuite.com", "allow")
+		io.WriteString(pw, loc.String()+"\n") //nolint:errcheck
+		code, out := wait(t, done), stderr.all.String()
+		db, err := sqlstore.Open(t.Context(), "sqlite:"+dbFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys, _ := sqlstore.NewKeyring(key)
+		ts, _ := sqlstore.NewTokenStore(t.Context(), db, keys)
+		cred, lerr := ts.M2M("acme").Load(t.Context(), "123456_SB1", w.rec.ClientID)
+		db.Close()
+		if waiting {
+			if code != 3 || !strings.Contains(out, "m2m: not registered: ") || !errors.Is(lerr, sqlstore.ErrNotFound) {
+				t.Errorf("waiting: exit %d, stored %v (%v):\n%s", code, cred, lerr, out)
+			}
+			continue
+		}
+		if code != 0 || lerr != nil || !strings.Contains(out, "m2m: certificate "+cred.CertificateID+" registered") {
+			t.Fatalf("enabled: exit %d, stored %v (%v):\n%s", code, cred, lerr, out)
+		}
+		m2mKey, err := cred.Key()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, _ := oauth2.NewClient(oauth2.Config{ClientID: w.rec.ClientID}, oauth2.WithBaseURL(w.fake.URL()))
+		m, _ := c.ClientCredentials(oauth2.M2MConfig{Account: "123456_SB1", CertificateID: cred.CertificateID, Key: m2mKey.Key})
+		if _, err := m.Token(t.Context()); err != nil {
+			t.Errorf("client credentials with the stored credential: %v", err)
+		}
 	}
 }

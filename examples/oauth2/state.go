@@ -49,6 +49,7 @@ func checkState(ctx context.Context, clientID string, tok *oauth2.Token, opts []
 type tokenStore struct {
 	close  func()
 	tokens *sqlstore.OAuth2Tokens
+	m2m    *sqlstore.M2MCredentials
 }
 
 // openStore opens -store, or returns nil without it; -store and -tenant
@@ -77,9 +78,46 @@ func openStore(ctx context.Context, dsn, tenant string) (*tokenStore, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("-store: %w", err)
 	}
-	return &tokenStore{close: func() { _ = db.Close() }, tokens: ts.OAuth2(tenant)}, nil
+	return &tokenStore{close: func() { _ = db.Close() }, tokens: ts.OAuth2(tenant), m2m: ts.M2M(tenant)}, nil
 }
 
 func (s *tokenStore) save(ctx context.Context, tok *oauth2.Token) error {
 	return s.tokens.SaveToken(ctx, tok)
+}
+
+// handOff registers -m2m-key's certificate for tok's role and entity and
+// stores the M2M credential beside the token. A refusal is said on stderr
+// ("m2m: not registered: ...") and is not a failure: the code-grant token
+// is kept. An error is returned only when the key cannot be read or the
+// credential cannot be stored.
+func handOff(ctx context.Context, f *flags, tok *oauth2.Token, st *tokenStore, opts []oauth2.Option, stderr io.Writer) error {
+	keyPEM, err := os.ReadFile(f.m2mKey)
+	if err != nil {
+		return fmt.Errorf("-m2m-key: %w", err)
+	}
+	key, err := oauth2.ParsePrivateKey(keyPEM)
+	if err != nil {
+		return fmt.Errorf("-m2m-key: %w", err)
+	}
+	c, err := oauth2.NewClient(oauth2.Config{ClientID: f.clientID, ClientSecret: f.secret}, opts...)
+	if err != nil {
+		return err
+	}
+	h, err := c.HandOffToM2M(ctx, tok, key)
+	if err != nil {
+		why := oneLine(err.Error())
+		var oe *oauth2.Error
+		if errors.As(err, &oe) && oe.NextStep != "" {
+			why += "; " + oe.NextStep
+		}
+		fmt.Fprintln(stderr, "m2m: not registered:", strings.TrimPrefix(why, "oauth2: "))
+		return nil
+	}
+	cred := sqlstore.M2MCredential{Account: tok.Account, ClientID: f.clientID, CertificateID: h.CertificateID, Role: h.Role, Entity: h.Entity,
+		KeyPEM: keyPEM, RegisteredAt: time.Now(), ValidUntil: h.ValidUntil}
+	if err := st.m2m.Save(ctx, cred); err != nil {
+		return fmt.Errorf("-store: certificate %s is registered but the M2M credential was not stored: %w", h.CertificateID, err)
+	}
+	fmt.Fprintf(stderr, "m2m: certificate %s registered\n", h.CertificateID)
+	return nil
 }
