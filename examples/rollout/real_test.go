@@ -72,11 +72,34 @@ func TestRealModeOAuth2(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// a fourth handed its code grant off to M2M (examples/oauth2 -m2m-key):
+	// its oauth2 row uses the stored M2M credential, channel m2m
+	handed := fake.MustAddAccount("444444", nstest.AccountConfig{})
+	htok, err := fake.CompleteCodeGrant(handed.ID(), rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hkid, err := handed.AddCertificate(rec.ClientID, "admin@444444.example", "3", certPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPEM, _ := os.ReadFile(keyFile)
+	if store, _, closeStore, err = openTokens(t.Context(), dsn); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.OAuth2("acme").SaveToken(t.Context(), htok); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.M2M("acme").Save(t.Context(), sqlstore.M2MCredential{Account: handed.ID(), ClientID: rec.ClientID, CertificateID: hkid,
+		Role: htok.Role, Entity: htok.Entity, KeyPEM: keyPEM, RegisteredAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	closeStore()
 	t.Setenv("NETSUITE_ROBOT_CLIENT_ID", rec.ClientID)
 	t.Setenv("NETSUITE_ROBOT_CERTIFICATE_ID", kid)
 	t.Setenv("NETSUITE_ROBOT_PRIVATE_KEY_FILE", keyFile)
 	targets := filepath.Join(dir, "targets.csv")
-	if err := os.WriteFile(targets, []byte("account,label,auth,credentials\n111111,Acme Ltd,oauth2,acme\n222222,Globex,oauth2,acme\n333333,Initech,m2m,robot\n"), 0o600); err != nil {
+	if err := os.WriteFile(targets, []byte("account,label,auth,credentials\n111111,Acme Ltd,oauth2,acme\n222222,Globex,oauth2,acme\n333333,Initech,m2m,robot\n444444,Hooli,oauth2,acme\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	args := []string{"-targets", targets, "-record-name", "Acme Sync", "-tokens", dsn, "-client-id", rec.ClientID,
@@ -100,7 +123,7 @@ func TestRealModeOAuth2(t *testing.T) {
 		n := 0
 		for _, r := range rep.Results {
 			wantCh := "oauth2"
-			if r.Account == "333333" {
+			if r.Account == "333333" || r.Account == "444444" {
 				wantCh = "m2m"
 			}
 			if want[r.Account] != r.Outcome || r.Channel != wantCh || r.Label == "" {
@@ -110,14 +133,14 @@ func TestRealModeOAuth2(t *testing.T) {
 				n++
 			}
 		}
-		if len(rep.Results) != 3 || n != fromJournal {
-			t.Errorf("%d results, %d from the journal; want 3 and %d\n%s", len(rep.Results), n, fromJournal, stdout.String())
+		if len(rep.Results) != 4 || n != fromJournal {
+			t.Errorf("%d results, %d from the journal; want 4 and %d\n%s", len(rep.Results), n, fromJournal, stdout.String())
 		}
 		if strings.Contains(string(b), rec.ClientSecret) {
 			t.Error("the report holds the client secret")
 		}
 	}
-	runOnce(map[string]string{"111111": "enabled", "222222": "awaiting_approval", "333333": "enabled"}, 0)
+	runOnce(map[string]string{"111111": "enabled", "222222": "awaiting_approval", "333333": "enabled", "444444": "enabled"}, 0)
 	store, _, closeStore, err = openTokens(t.Context(), dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -135,7 +158,7 @@ func TestRealModeOAuth2(t *testing.T) {
 	if err := gated.Approve(rec.ApplicationID); err != nil {
 		t.Fatal(err)
 	}
-	runOnce(map[string]string{"111111": "enabled", "222222": "enabled", "333333": "enabled"}, 2)
+	runOnce(map[string]string{"111111": "enabled", "222222": "enabled", "333333": "enabled", "444444": "enabled"}, 3)
 	// a targets file of m2m rows alone needs neither -tokens nor -client-id
 	only := filepath.Join(dir, "m2m.csv")
 	if err := os.WriteFile(only, []byte("account,label,auth,credentials\n333333,Initech,m2m,robot\n"), 0o600); err != nil {
