@@ -2,6 +2,7 @@ package oauth2
 
 import (
 	"context"
+	"crypto"
 	"errors"
 	"fmt"
 	"io"
@@ -61,6 +62,14 @@ type Connect struct {
 	RecordName string
 	// Render writes the outcome page; the default is a small HTML page.
 	Render func(w http.ResponseWriter, r *http.Request, o distribution.ConnectOutcome)
+	// HandOffKey, when set, hands each Enabled grant off to M2M
+	// (Client.HandOffToM2M) with this key, a file or KMS crypto.Signer,
+	// and OnHandOff stores the result for the tenant (the key's
+	// certificate id, role and entity): from then on the customer never
+	// re-consents. A refused hand-off keeps the token and is said in the
+	// result's Note.
+	HandOffKey crypto.Signer
+	OnHandOff  func(ctx context.Context, tenant string, tok *Token, h *HandOff) error
 
 	once      sync.Once
 	installer *distribution.AutoInstaller
@@ -213,7 +222,29 @@ func (c *Connect) finish(ctx context.Context, tenant string, tok *Token) distrib
 		}
 	}
 	res := c.installer.Distribute(ctx, distribution.Target{Account: tok.Account, Credential: g, TokenIssuedAt: tok.IssuedAt})
+	if c.HandOffKey != nil && res.Outcome == distribution.OutcomeEnabled {
+		res.Note = c.handOff(ctx, tenant, tok)
+	}
 	return distribution.ConnectOutcome{Connected: true, Result: res, Tenant: tenant, Err: saveErr}
+}
+
+// handOff hands tok off to M2M and says how it went.
+func (c *Connect) handOff(ctx context.Context, tenant string, tok *Token) string {
+	h, err := c.Client.HandOffToM2M(ctx, tok, c.HandOffKey)
+	if err != nil {
+		note := "not handed off to M2M: " + err.Error()
+		var oe *Error
+		if errors.As(err, &oe) && oe.NextStep != "" {
+			note += "; " + oe.NextStep
+		}
+		return note
+	}
+	if c.OnHandOff != nil {
+		if err := c.OnHandOff(ctx, tenant, tok, h); err != nil {
+			return "certificate " + h.CertificateID + " registered, but not stored: " + err.Error()
+		}
+	}
+	return "handed off to M2M: certificate " + h.CertificateID + " registered"
 }
 
 func (c *Connect) render(w http.ResponseWriter, r *http.Request, o distribution.ConnectOutcome) {

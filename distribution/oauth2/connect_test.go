@@ -2,6 +2,9 @@ package oauth2_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -267,5 +270,23 @@ func TestConnectTenants(t *testing.T) {
 		if len(s.toks) != 1 || s.toks[0].Account != "123456_SB1" {
 			t.Errorf("tenant %s stored %v", name, s.toks)
 		}
+	}
+}
+
+// HandOffKey: an Enabled grant is handed off to M2M, and OnHandOff gets
+// the certificate for the tenant; the page says so.
+func TestConnectHandOff(t *testing.T) {
+	t.Parallel()
+	e := newFakeEnv(t, envOpts{m2m: true})
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	var got *oauth2.HandOff
+	c := &oauth2.Connect{Client: e.client, HandOffKey: key, OnHandOff: func(_ context.Context, tenant string, _ *oauth2.Token, h *oauth2.HandOff) error {
+		got = h
+		return nil
+	}}
+	target, ck := connectRound(t, e, c)
+	rec := callback(c, target, ck)
+	if got == nil || got.CertificateID == "" || !strings.Contains(rec.Body.String(), "handed off to M2M: certificate "+got.CertificateID) {
+		t.Fatalf("hand-off %+v, page %s", got, rec.Body)
 	}
 }

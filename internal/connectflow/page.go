@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"strings"
 
 	"github.com/nsdist/nsdist/distribution"
 )
@@ -49,7 +50,7 @@ func Outcome(o distribution.ConnectOutcome, ref Refusal) (int, Data) {
 		return http.StatusInternalServerError, Data{Headline: "Connected, but the token was not stored", Detail: o.Err.Error(),
 			Next: "connect again; if it fails again, tell the vendor's support"}
 	case res.Outcome == distribution.OutcomeEnabled:
-		return http.StatusOK, Data{Headline: "Connected: Enabled", Detail: res.Explanation.Sentence}
+		return http.StatusOK, Data{Headline: "Connected: Enabled", Detail: strings.TrimSuffix(res.Explanation.Sentence+"; "+res.Note, "; ")}
 	case res.Outcome == distribution.OutcomeAwaitingApproval:
 		return http.StatusOK, Data{Headline: "Connected: waiting for approval", Detail: res.Explanation.Sentence, Next: res.Explanation.NextStep}
 	case res.Outcome == "":
