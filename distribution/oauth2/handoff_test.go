@@ -149,3 +149,68 @@ func TestAssertionBadSigner(t *testing.T) {
 		t.Errorf("Token with a bad signer: %v, want ErrKey", err)
 	}
 }
+
+// One customer's life: a public code grant, handed off to M2M, still
+// verifies by client credentials after the fake's clock passes 7 days and
+// then the 168-hour rotation window, where the code grant itself has
+// ended (a refresh is refused: authorize again). The same customer
+// without the permission keeps the code grant, whose deadline and the
+// administrator's step the refusal gives.
+func TestLifeAfterHandOff(t *testing.T) {
+	t.Parallel()
+	key, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	for _, permitted := range []bool{true, false} {
+		e := newFakeEnv(t, envOpts{public: false, m2m: true})
+		perm := permitted
+		e.cust.AddUser(nstest.User{Email: "erin@customer.example", Password: "pw-erin", ManageOwnCertificates: &perm})
+		a, _ := e.client.Authorize(oauth2.AuthorizeOptions{Account: "123456_SB1"})
+		loc, err := e.fake.Consent(t.Context(), a.URL, "erin@customer.example", "pw-erin", "allow")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, err := e.client.Complete(t.Context(), a, loc.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		deadline := tok.ReauthorizeBy()
+		if want := tok.IssuedAt.Add(7 * 24 * time.Hour); !deadline.Equal(want) {
+			t.Fatalf("a confidential grant's deadline %s, want %s", deadline, want)
+		}
+		h, err := e.client.HandOffToM2M(t.Context(), tok, key)
+		if !permitted {
+			var oe *oauth2.Error
+			if !errors.As(err, &oe) || !strings.Contains(oe.NextStep, "Setup > Users/Roles > Manage Roles") {
+				t.Fatalf("without the permission: %v", err)
+			}
+			if _, err := e.client.ServerTime(t.Context(), tok); err != nil {
+				t.Errorf("the code grant after the refusal: %v", err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		check := func(when string) {
+			t.Helper()
+			m, err := e.client.ClientCredentials(oauth2.M2MConfig{Account: "123456_SB1", CertificateID: h.CertificateID, Key: key})
+			if err != nil {
+				t.Fatal(err)
+			}
+			mt, err := m.Token(t.Context())
+			if err == nil {
+				_, err = e.client.ServerTime(t.Context(), mt)
+			}
+			if err != nil {
+				t.Errorf("%s: M2M: %v", when, err)
+			}
+		}
+		check("day 0")
+		e.clock.Add(7*24*time.Hour + time.Minute)
+		check("after 7 days")
+		if _, err := e.client.Refresh(t.Context(), tok); !errors.Is(err, oauth2.ErrReauthorize) {
+			t.Errorf("the code grant's refresh after 7 days: %v, want ErrReauthorize", err)
+		}
+		e.clock.Add(168 * time.Hour)
+		check("after 7 days and 168 h more")
+	}
+}
