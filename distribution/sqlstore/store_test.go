@@ -591,3 +591,59 @@ func TestReauthorizations(t *testing.T) {
 		t.Errorf("within a week: %+v, %v; want the public one only", got, err)
 	}
 }
+
+// Invitations: single use, bound to their tenant and account by the
+// store's HMAC key, and expiring; Moved says who has authorized with
+// OAuth 2.0.
+func TestInvitations(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, b backend) {
+		ctx := t.Context()
+		clk := &clock{now: t0}
+		db := b.open(t)
+		kr := mustKeyring(t, mustKey(t))
+		inv, err := sqlstore.NewInvitations(ctx, db, kr, sqlstore.WithClock(clk.Now), sqlstore.WithTTL(48*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tenant := "campaign-" + randomHex(6)
+		tok, err := inv.Issue(ctx, tenant, "7654321")
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, _ := inv.Issue(ctx, tenant, "1234567")
+		id, mac, _ := strings.Cut(other, ".")
+		forged := id + "." + mac[:len(mac)-2] + map[bool]string{true: "AA", false: "AB"}[!strings.HasSuffix(mac, "AA")]
+		if _, err := inv.Redeem(ctx, forged); !errors.Is(err, sqlstore.ErrInvitation) {
+			t.Errorf("a forged MAC: %v", err)
+		}
+		got, err := inv.Redeem(ctx, tok)
+		if err != nil || got.Tenant != tenant || got.Account != "7654321" {
+			t.Fatalf("Redeem = %+v, %v", got, err)
+		}
+		if _, err := inv.Redeem(ctx, tok); !errors.Is(err, sqlstore.ErrInvitation) {
+			t.Errorf("a second Redeem: %v", err)
+		}
+		late, _ := inv.Issue(ctx, tenant, "2222222")
+		clk.Add(49 * time.Hour)
+		if _, err := inv.Redeem(ctx, late); !errors.Is(err, sqlstore.ErrInvitation) {
+			t.Errorf("an expired invitation: %v", err)
+		}
+		// a second replica shares the key
+		inv2, _ := sqlstore.NewInvitations(ctx, b.open(t), kr, sqlstore.WithClock(clk.Now), sqlstore.WithTTL(48*time.Hour))
+		fresh, _ := inv.Issue(ctx, tenant, "3333333")
+		if got, err := inv2.Redeem(ctx, fresh); err != nil || got.Account != "3333333" {
+			t.Errorf("redeemed on another replica: %+v, %v", got, err)
+		}
+		st, _ := sqlstore.NewTokenStore(ctx, db, kr)
+		if moved, err := st.Moved(ctx, tenant, "7654321"); err != nil || moved {
+			t.Errorf("Moved before any token: %v, %v", moved, err)
+		}
+		if err := st.OAuth2(tenant).SaveToken(ctx, oauthToken("7654321", "3", "A", "R", t0)); err != nil {
+			t.Fatal(err)
+		}
+		if moved, err := st.Moved(ctx, tenant, "7654321"); err != nil || !moved {
+			t.Errorf("Moved after a token: %v, %v", moved, err)
+		}
+	})
+}
