@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path"
 	"sync"
 	"time"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/internal/connectflow"
@@ -134,30 +136,61 @@ func (c *Connect) Start() http.Handler {
 			}
 			tenant = t
 		}
-		b := c.binding()
-		if b.Full(r) {
+		c.start(w, r, tenant, c.Options)
+	})
+}
+
+// Invite is the handler behind a migration invitation's link (the last
+// path segment, or the "invitation" query parameter, is its token):
+// redeem takes the invitation once and names its tenant and account, and
+// the code grant starts for them, as Start does for a signed-in user. A
+// customer still on TBA follows it to authorize with OAuth 2.0.
+// distribution/sqlstore's Invitations.Redeem fits redeem.
+func (c *Connect) Invite(redeem func(ctx context.Context, token string) (tenant string, account nsdist.AccountID, err error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if connectflow.Refuse(w, r) {
+			return
+		}
+		token := r.URL.Query().Get("invitation")
+		if token == "" {
+			token = path.Base(r.URL.Path)
+		}
+		tenant, account, err := redeem(r.Context(), token)
+		if err != nil {
+			connectflow.Write(w, http.StatusBadRequest, connectflow.Data{Headline: "Not started", Detail: err.Error()})
+			return
+		}
+		opts := c.Options
+		opts.Account = account
+		c.start(w, r, tenant, opts)
+	})
+}
+
+// start sends the browser to the authorize page for tenant.
+func (c *Connect) start(w http.ResponseWriter, r *http.Request, tenant string, opts AuthorizeOptions) {
+	b := c.binding()
+	if b.Full(r) {
+		connectflow.TooMany(w)
+		return
+	}
+	a, err := c.Client.Authorize(opts)
+	if err != nil {
+		c.render(w, r, distribution.ConnectOutcome{Tenant: tenant, Err: err})
+		return
+	}
+	cookie, session := b.Cookie(r, a.State)
+	p := distribution.Pending[*Authorization]{Flow: a, Session: session, Tenant: tenant, Source: c.source(r), Created: time.Now()}
+	if err := c.pending().Put(r.Context(), connectflow.PutKey(a.State, session), p); err != nil {
+		if errors.Is(err, distribution.ErrTooManyPending) {
 			connectflow.TooMany(w)
 			return
 		}
-		a, err := c.Client.Authorize(c.Options)
-		if err != nil {
-			c.render(w, r, distribution.ConnectOutcome{Tenant: tenant, Err: err})
-			return
-		}
-		cookie, session := b.Cookie(r, a.State)
-		p := distribution.Pending[*Authorization]{Flow: a, Session: session, Tenant: tenant, Source: c.source(r), Created: time.Now()}
-		if err := c.pending().Put(r.Context(), connectflow.PutKey(a.State, session), p); err != nil {
-			if errors.Is(err, distribution.ErrTooManyPending) {
-				connectflow.TooMany(w)
-				return
-			}
-			c.render(w, r, distribution.ConnectOutcome{Tenant: tenant, Err: err})
-			return
-		}
-		http.SetCookie(w, cookie)
-		w.Header().Set("Cache-Control", "no-store")
-		http.Redirect(w, r, a.URL, http.StatusFound)
-	})
+		c.render(w, r, distribution.ConnectOutcome{Tenant: tenant, Err: err})
+		return
+	}
+	http.SetCookie(w, cookie)
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, a.URL, http.StatusFound)
 }
 
 // take finds the flow of the callback's state for this browser. A

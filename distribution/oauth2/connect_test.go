@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/distribution/oauth2"
 )
@@ -288,5 +289,37 @@ func TestConnectHandOff(t *testing.T) {
 	rec := callback(c, target, ck)
 	if got == nil || got.CertificateID == "" || !strings.Contains(rec.Body.String(), "handed off to M2M: certificate "+got.CertificateID) {
 		t.Fatalf("hand-off %+v, page %s", got, rec.Body)
+	}
+}
+
+// Invite: a redeemed invitation starts the code grant for its tenant and
+// account, whose token lands in that tenant's store; a bad one is 400.
+func TestConnectInvite(t *testing.T) {
+	t.Parallel()
+	e := newFakeEnv(t, envOpts{public: true})
+	stores := map[string]*memTokens{"cust007": {}}
+	c := &oauth2.Connect{Client: e.client, StoreFor: func(t string) oauth2.TokenStore { return stores[t] }}
+	redeem := func(_ context.Context, token string) (string, nsdist.AccountID, error) {
+		if token != "good-token" {
+			return "", "", errors.New("this invitation is unknown, expired or used already")
+		}
+		return "cust007", "123456_SB1", nil
+	}
+	rec := httptest.NewRecorder()
+	c.Invite(redeem).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "https://app.acme.example/invite/bad-token", nil))
+	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "used already") {
+		t.Errorf("a bad invitation: %d %s", rec.Code, rec.Body)
+	}
+	rec = httptest.NewRecorder()
+	c.Invite(redeem).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "https://app.acme.example/invite/good-token", nil))
+	if rec.Code != http.StatusFound || !strings.Contains(rec.Header().Get("Location"), "123456-sb1.app.netsuite.com") {
+		t.Fatalf("a good invitation: %d %s", rec.Code, rec.Header().Get("Location"))
+	}
+	loc, err := e.fake.Consent(t.Context(), rec.Header().Get("Location"), custEmail, custPass, "allow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := callback(c, loc.String(), rec.Result().Cookies()[0]); r.Code != http.StatusOK || len(stores["cust007"].toks) != 1 {
+		t.Errorf("callback: %d %s; stored %d", r.Code, r.Body, len(stores["cust007"].toks))
 	}
 }

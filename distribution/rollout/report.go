@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/internal/text"
 )
@@ -41,6 +42,35 @@ type Report struct {
 	// credential its line does not name (one an older nsdist wrote): they
 	// were checked again. WriteJSON writes it as rechecked.
 	Rechecked int
+	// Invitations are the links (by account) that invite customers still
+	// on TBA to authorize with OAuth 2.0 (sqlstore.Invitations, redeemed by
+	// oauth2.Connect.Invite); the reports show them in the "still on TBA"
+	// group and the CSV's invitation column.
+	Invitations map[nsdist.AccountID]string
+	// Moved are the accounts whose customers have authorized with OAuth
+	// 2.0 already (a token or M2M credential is stored for them): they are
+	// not counted as still on TBA.
+	Moved map[nsdist.AccountID]bool
+}
+
+// StillOnTBA returns the results that rest on TBA or user credentials,
+// of customers that have not moved (Moved):
+// from 2027.1 (1 March 2027) no new TBA integration can be created, and
+// SOAP is removed in 2028.2, so their customers must move to OAuth 2.0.
+func (r *Report) StillOnTBA() []distribution.Result {
+	var out []distribution.Result
+	for _, res := range r.Results {
+		if a := res.Row().Channel; (a == "tba" || a == "passport") && !r.Moved[res.Account] {
+			out = append(out, res)
+		}
+	}
+	return out
+}
+
+// tbaDates is what the "still on TBA" group says of the dates that matter.
+func tbaDates() string {
+	return fmt.Sprintf("no new TBA integration can be created from %s (%s), and SOAP is removed in %s: invite them to authorize with OAuth 2.0",
+		nsdist.NoNewTBA.Start().Format("2 January 2006"), nsdist.NoNewTBA, nsdist.SOAPRemoved)
 }
 
 // Setting is one of a run's parameters, e.g. {"concurrency", "32"}.
@@ -191,6 +221,12 @@ type groupJSON struct {
 	Accounts []string             `json:"accounts"`
 }
 
+type stillOnTBAJSON struct {
+	Account    string `json:"account"`
+	Label      string `json:"label,omitempty"`
+	Invitation string `json:"invitation,omitempty"`
+}
+
 type reauthorizeJSON struct {
 	Account string `json:"account"`
 	Label   string `json:"label,omitempty"`
@@ -232,8 +268,9 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		Counts      map[distribution.Outcome]int `json:"counts"`
 		Groups      []groupJSON                  `json:"groups"`
 		Reauthorize []reauthorizeJSON            `json:"reauthorize"`
+		StillOnTBA  []stillOnTBAJSON             `json:"still_on_tba"`
 		Results     []distribution.Row           `json:"results"`
-	}{Reauthorize: []reauthorizeJSON{}, Record: r.Record, Run: r.Run, Started: r.Started.UTC(), Finished: r.Finished.UTC(), Interrupted: r.Interrupted, Targets: r.Total(),
+	}{Reauthorize: []reauthorizeJSON{}, StillOnTBA: []stillOnTBAJSON{}, Record: r.Record, Run: r.Run, Started: r.Started.UTC(), Finished: r.Finished.UTC(), Interrupted: r.Interrupted, Targets: r.Total(),
 		NotReached: r.NotReached(), FromJournal: r.FromJournal(), Rechecked: r.Rechecked, Retries: r.Retries(), Counts: r.Counts(),
 		Groups: []groupJSON{}, Results: make([]distribution.Row, 0, len(r.Results))}
 	if len(r.Settings) > 0 {
@@ -252,6 +289,9 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	for _, res := range r.Reauthorize() {
 		out.Reauthorize = append(out.Reauthorize, reauthorizeJSON{Account: string(res.Account), Label: res.Label, By: res.ReauthorizeBy.UTC().Format(time.RFC3339)})
 	}
+	for _, res := range r.StillOnTBA() {
+		out.StillOnTBA = append(out.StillOnTBA, stillOnTBAJSON{Account: string(res.Account), Label: res.Label, Invitation: r.Invitations[res.Account]})
+	}
 	for _, res := range r.Results {
 		out.Results = append(out.Results, res.Row())
 	}
@@ -263,7 +303,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 
 // CSVHeader is the header row of [Report.WriteCSV].
 var CSVHeader = []string{"account", "label", "channel", "outcome", "cause", "next_step", "attempts", "predicted_state", "observed", "sentence",
-	"nsid", "duration_ms", "error", "from_journal", "record", "run", "finished_at", "reauthorize_by"}
+	"nsid", "duration_ms", "error", "from_journal", "record", "run", "finished_at", "reauthorize_by", "invitation"}
 
 // WriteCSV writes one row per target, with the columns of [CSVHeader].
 // predicted_state is the prediction made before anything was sent, Unknown
@@ -301,7 +341,7 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		cw.Write([]string{csvText(j.Account), csvText(j.Label), csvText(j.Channel), csvText(j.Outcome), csvText(j.Cause), csvText(j.NextStep), //nolint:errcheck
 			strconv.Itoa(j.Attempts), csvText(j.Predicted), csvText(j.Observed), csvText(sentence), csvText(j.NSID),
 			strconv.FormatInt(j.DurationMS, 10), csvText(j.Error), strconv.FormatBool(j.FromJournal), csvText(r.Record), csvText(r.Run), finished,
-			j.ReauthorizeBy})
+			j.ReauthorizeBy, csvText(r.Invitations[res.Account])})
 	}
 	cw.Flush()
 	return cw.Error()
@@ -362,7 +402,28 @@ func (r *Report) Summary() string {
 	}
 	r.writeGroups(&b, counts)
 	r.writeReauthorize(&b)
+	r.writeStillOnTBA(&b)
 	return b.String()
+}
+
+// writeStillOnTBA writes the "still on TBA" group, ten accounts at most,
+// each with its invitation when there is one.
+func (r *Report) writeStillOnTBA(b *strings.Builder) {
+	left := r.StillOnTBA()
+	if len(left) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\nstill on TBA (%d): %s\n", len(left), tbaDates())
+	for _, res := range left[:min(len(left), 10)] {
+		if inv := r.Invitations[res.Account]; inv != "" {
+			fmt.Fprintf(b, "  %s  invitation: %s\n", display(res), inv)
+		} else {
+			fmt.Fprintf(b, "  %s\n", display(res))
+		}
+	}
+	if len(left) > 10 {
+		fmt.Fprintf(b, "  and %d more (every one is in the JSON and CSV reports)\n", len(left)-10)
+	}
 }
 
 // writeReauthorize writes the "re-authorize by" group: the deadlines of

@@ -40,6 +40,10 @@ type htmlReauthorize struct {
 	By, Account, Channel string
 }
 
+type htmlTBA struct {
+	Account, Invitation string
+}
+
 type htmlGroup struct {
 	Outcome, Cause, NextStep string
 	Count                    int
@@ -68,6 +72,8 @@ type htmlData struct {
 	AwaitingMenu                             string
 	Groups                                   []htmlGroup
 	Reauthorize                              []htmlReauthorize
+	StillOnTBA                               []htmlTBA
+	TBADates                                 string
 	Settings                                 []Setting
 }
 
@@ -142,6 +148,10 @@ func (r *Report) htmlData() htmlData {
 	for _, res := range r.Reauthorize() {
 		d.Reauthorize = append(d.Reauthorize, htmlReauthorize{By: res.ReauthorizeBy.UTC().Format(time.RFC3339), Account: display(res), Channel: res.Row().Channel})
 	}
+	for _, res := range r.StillOnTBA() {
+		d.StillOnTBA = append(d.StillOnTBA, htmlTBA{Account: display(res), Invitation: r.Invitations[res.Account]})
+	}
+	d.TBADates = tbaDates()
 	for _, g := range r.Groups() {
 		if g.Outcome == distribution.OutcomeAwaitingApproval {
 			continue
@@ -275,6 +285,17 @@ svg text { font: 13px system-ui, sans-serif; }
 {{else}}<p id="no-failures" class="muted">None: every target reached ended enabled or awaiting approval.</p>
 {{end}}</section>
 
+{{if .StillOnTBA}}<section id="still-on-tba">
+<h2>Still on TBA ({{len .StillOnTBA}})</h2>
+<p>{{.TBADates}}.</p>
+<table id="still-on-tba-table">
+<thead><tr><th>Account</th><th>Invitation</th></tr></thead>
+<tbody>
+{{range .StillOnTBA}}<tr><td class="account">{{.Account}}</td><td>{{if .Invitation}}<a href="{{.Invitation}}">{{.Invitation}}</a>{{end}}</td></tr>
+{{end}}</tbody>
+</table>
+</section>
+{{end}}
 {{if .Reauthorize}}<section id="reauthorize">
 <h2>Re-authorize by ({{len .Reauthorize}})</h2>
 <p>These accounts rest on an OAuth 2.0 authorization that ends: before the date, the customer must authorize again (or hand off to M2M). Soonest first.</p>

@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/distribution/rollout"
@@ -177,11 +178,12 @@ func TestReportCSV(t *testing.T) {
 func TestReportCSVNeutralisesFormulas(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name string
-		res  distribution.Result
-		rec  string
-		run  string
-		want map[string]string // column → cell
+		name   string
+		res    distribution.Result
+		rec    string
+		run    string
+		invite string
+		want   map[string]string // column → cell
 	}{
 		{
 			name: "a formula at the start of every text column",
@@ -189,11 +191,11 @@ func TestReportCSVNeutralisesFormulas(t *testing.T) {
 				Decision: approval.Decision{InitialState: "\tEnabled"}, NSID: "-WEBSERVICES_1", Attempts: 3, Duration: 42 * time.Millisecond,
 				Explanation: approval.Explanation{Observed: "\rother", Sentence: "+sentence", NextStep: "-next"},
 				Err:         errors.New("=cmd|' /C calc'!A0: @SUM(1+1)"), ReauthorizeBy: time.Date(2027, 3, 9, 9, 0, 0, 0, time.UTC)},
-			rec: "=Acme", run: "+run",
+			rec: "=Acme", run: "+run", invite: "=HYPERLINK(\"https://evil.example\")",
 			want: map[string]string{"account": "'=1+1", "label": "'=HYPERLINK(\"http://evil.example\",\"x\")", "channel": "'+tba", "outcome": "'@failed",
 				"cause": "'@SUM(1+1)", "next_step": "'-next", "attempts": "3", "predicted_state": "'\tEnabled", "observed": "'\rother", "sentence": "'+sentence",
 				"nsid": "'-WEBSERVICES_1", "duration_ms": "42", "error": "'=cmd|' /C calc'!A0: @SUM(1+1)", "from_journal": "false", "record": "'=Acme", "run": "'+run",
-				"reauthorize_by": "2027-03-09T09:00:00Z"},
+				"reauthorize_by": "2027-03-09T09:00:00Z", "invitation": "'=HYPERLINK(\"https://evil.example\")"},
 		},
 		{
 			name: "numbers stay numbers, text elsewhere is left alone",
@@ -209,7 +211,8 @@ func TestReportCSVNeutralisesFormulas(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var b bytes.Buffer
-			rep := &rollout.Report{Record: tt.rec, Run: tt.run, Results: []distribution.Result{tt.res}}
+			rep := &rollout.Report{Record: tt.rec, Run: tt.run, Results: []distribution.Result{tt.res},
+				Invitations: map[nsdist.AccountID]string{tt.res.Account: tt.invite}}
 			if err := rep.WriteCSV(&b); err != nil {
 				t.Fatal(err)
 			}

@@ -74,6 +74,7 @@ type options struct {
 	base          string
 	recordName    string
 	channel       string
+	inviteBase    string
 	quiet         bool
 }
 
@@ -93,6 +94,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.targets, "targets", "", "distribute to real accounts listed in this CSV or JSON file instead of the fake")
 	fs.StringVar(&o.secrets, "secrets", "", "with -targets: JSON secrets file (mode 600); default: environment variables")
 	fs.StringVar(&o.recordName, "record-name", "", "with -targets: the integration record's name, for messages")
+	fs.StringVar(&o.inviteBase, "invite-base", "", "with -targets and -tokens: the Connect app's URL; each customer still on TBA gets a migration invitation <URL>/invite/<token> in the reports")
 	fs.StringVar(&o.tokens, "tokens", "", "with -targets: the OAuth 2.0 token store for oauth2 rows, sqlite:PATH or postgres://URL (key in $NSDIST_STORE_KEY)")
 	fs.StringVar(&o.clientID, "client-id", os.Getenv("NETSUITE_CLIENT_ID"), "with -targets: the integration record's OAuth 2.0 client ID ($NETSUITE_CLIENT_ID); a confidential client's secret comes from $NETSUITE_CLIENT_SECRET")
 	fs.StringVar(&o.base, "netsuite-base", "", "with -targets: send every request to this scheme://host:port (the fake server), with NetSuite's Host header")
@@ -229,6 +231,10 @@ func (o options) validate() error {
 		return errors.New("-secrets goes with -targets")
 	case (o.tokens != "" || o.base != "") && o.targets == "":
 		return errors.New("-tokens and -netsuite-base go with -targets")
+	case o.inviteBase != "" && (o.targets == "" || o.tokens == ""):
+		return errors.New("-invite-base goes with -targets and -tokens: the invitations and their key are kept in the token store")
+	case o.inviteBase != "" && checkInviteBase(o.inviteBase) != nil:
+		return checkInviteBase(o.inviteBase)
 	case o.tokens != "" && o.clientID == "":
 		return errors.New("-tokens needs -client-id (or $NETSUITE_CLIENT_ID): the integration record's OAuth 2.0 client")
 	case o.recordName != "" && o.targets == "":
@@ -247,6 +253,7 @@ func runRollout(ctx context.Context, o options, stdout, stderr io.Writer) error 
 		targets   []distribution.Target
 		transport http.RoundTripper
 		aiOpts    []distribution.Option
+		refs      map[nsdist.AccountID]string
 	)
 	var wrap func(http.RoundTripper) http.RoundTripper
 	if o.dump != "" {
@@ -262,7 +269,7 @@ func runRollout(ctx context.Context, o options, stdout, stderr io.Writer) error 
 			return err
 		}
 		defer rm.close()
-		record, targets, transport, aiOpts = rm.record, rm.targets, rm.transport, rm.aiOpts
+		record, targets, transport, aiOpts, refs = rm.record, rm.targets, rm.transport, rm.aiOpts, rm.refs
 	} else {
 		if !o.quiet {
 			fmt.Fprintf(stderr, "fake NetSuite: setting up %d simulated %s…\n", o.accounts, plural(o.accounts, "customer", "customers"))
@@ -334,6 +341,11 @@ func runRollout(ctx context.Context, o options, stdout, stderr io.Writer) error 
 		return runErr
 	}
 	rep.Settings = o.settings()
+	if o.inviteBase != "" {
+		if err := invite(ctx, o, refs, rep); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(stdout, "nsdist rollout of %q to %d %s in %v (run %s)\n\n", rep.Record, rep.Total(), plural(rep.Total(), "account", "accounts"),
 		rep.Finished.Sub(rep.Started).Round(time.Millisecond), rep.Run)
 	fmt.Fprint(stdout, rep.Summary())

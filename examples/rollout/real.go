@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/distribution/oauth2"
@@ -24,6 +25,7 @@ type real struct {
 	transport http.RoundTripper
 	aiOpts    []distribution.Option
 	close     func()
+	refs      map[nsdist.AccountID]string // the tba and passport rows' references
 }
 
 // bySource sends each targets-file row to the source of its auth column.
@@ -98,7 +100,9 @@ func realMode(ctx context.Context, o options, wrap func(http.RoundTripper) http.
 			return rf
 		}}
 	}
-	t, err := rollout.LoadTargets(ctx, o.targets, src)
+	rec := &refRecorder{next: src, refs: map[nsdist.AccountID]string{}}
+	r.refs = rec.refs
+	t, err := rollout.LoadTargets(ctx, o.targets, rec)
 	if err != nil {
 		r.close()
 		return nil, &exitError{2, fmt.Errorf("%w\nnothing sent; rollout -h describes the targets file", err)}
