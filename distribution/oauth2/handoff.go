@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"math/big"
 	"time"
+
+	"github.com/nsdist/nsdist"
 )
 
 // MaxCertificateValidity is the longest a client-credentials certificate
@@ -133,4 +135,44 @@ func handOffStep(e *Error, tok *Token) string {
 			"certificates: revoke one at " + mapByHand + "; the code-grant token keeps working meanwhile"
 	}
 	return e.NextStep
+}
+
+// RotateM2M replaces an M2M credential's certificate before it expires:
+// signed in with the current one (client credentials, oldKid and oldKey),
+// it registers a certificate for newKey for the same role and entity,
+// checks that the client credentials grant works with it, and only then
+// revokes the old one (a record holds at most five active certificates,
+// section_162686838198). If the new certificate does not work, the old one
+// stays and the new one is revoked.
+func (c *Client) RotateM2M(ctx context.Context, h *HandOff, oldKey, newKey crypto.Signer) (*HandOff, error) {
+	account := nsdist.AccountID(h.Account)
+	oldM, err := c.ClientCredentials(M2MConfig{Account: account, CertificateID: h.CertificateID, Key: oldKey})
+	if err != nil {
+		return nil, err
+	}
+	tok, err := oldM.Token(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("oauth2: rotate: the current certificate %s no longer signs in: %w", h.CertificateID, err)
+	}
+	now := c.now()
+	certPEM, err := NewCertificate(newKey, now, MaxCertificateValidity)
+	if err != nil {
+		return nil, err
+	}
+	id, err := c.AddCertificate(ctx, tok, certPEM, h.Role, h.Entity)
+	if err != nil {
+		return nil, fmt.Errorf("oauth2: rotate: %w", err)
+	}
+	newM, err := c.ClientCredentials(M2MConfig{Account: account, CertificateID: id, Key: newKey})
+	if err == nil {
+		_, err = newM.Token(ctx)
+	}
+	if err != nil {
+		_ = c.RevokeCertificate(ctx, tok, id) // the old certificate stays in use
+		return nil, fmt.Errorf("oauth2: rotate: the new certificate %s did not sign in; the old one stays: %w", id, err)
+	}
+	if err := c.RevokeCertificate(ctx, tok, h.CertificateID); err != nil {
+		return nil, fmt.Errorf("oauth2: rotate: certificate %s works, but the old %s was not revoked: %w", id, h.CertificateID, err)
+	}
+	return &HandOff{Account: h.Account, CertificateID: id, Role: h.Role, Entity: h.Entity, ValidUntil: now.Add(MaxCertificateValidity), Certificate: certPEM}, nil
 }

@@ -214,3 +214,38 @@ func TestLifeAfterHandOff(t *testing.T) {
 		check("after 7 days and 168 h more")
 	}
 }
+
+// Rotation: a new certificate is registered with the current one's M2M
+// token, works, and the old one is revoked; the old key no longer signs in.
+func TestRotateM2M(t *testing.T) {
+	t.Parallel()
+	e := newFakeEnv(t, envOpts{m2m: true})
+	tok, err := e.grant(t, "123456_SB1", "allow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	newKey, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	h, err := e.client.HandOffToM2M(t.Context(), tok, oldKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Add(700 * 24 * time.Hour) // near the end of the two years
+	h2, err := e.client.RotateM2M(t.Context(), h, oldKey, newKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signIn := func(kid string, key crypto.Signer) error {
+		m, err := e.client.ClientCredentials(oauth2.M2MConfig{Account: "123456_SB1", CertificateID: kid, Key: key})
+		if err == nil {
+			_, err = m.Token(t.Context())
+		}
+		return err
+	}
+	if err := signIn(h2.CertificateID, newKey); err != nil || h2.CertificateID == h.CertificateID {
+		t.Errorf("the new certificate %s: %v", h2.CertificateID, err)
+	}
+	if err := signIn(h.CertificateID, oldKey); err == nil {
+		t.Error("the old certificate still signs in after the rotation")
+	}
+}
