@@ -25,13 +25,15 @@ import (
 // statement that reads it, so a state is used once across every replica.
 // Rows live the TTL (default 15 minutes); Put clears expired ones, and
 // refuses with distribution.ErrTooManyPending when 10,000 are in
-// progress (WithMaxPending), rather than evicting any. Use
+// progress (WithMaxPending), or 20 from the flow's source (its client
+// address, kept hashed), rather than evicting any. Use
 // NewPendingStore.
 type PendingStore[F any] struct {
 	base
-	keys *Keyring
-	ttl  time.Duration
-	max  int
+	keys      *Keyring
+	ttl       time.Duration
+	max       int
+	perSource int
 }
 
 var (
@@ -57,7 +59,7 @@ func NewPendingStore[F any](ctx context.Context, db *sql.DB, keys *Keyring, opts
 	if limit == 0 {
 		limit = 10000
 	}
-	return &PendingStore[F]{base: b, keys: keys, ttl: ttl, max: limit}, nil
+	return &PendingStore[F]{base: b, keys: keys, ttl: ttl, max: limit, perSource: 20}, nil
 }
 
 func stateHash(state string) string {
@@ -82,11 +84,13 @@ func (s *PendingStore[F]) Put(ctx context.Context, state string, p distribution.
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM nsdist_pending WHERE expires_ms < $1`, now.UnixMilli()); err != nil {
 		return fmt.Errorf("sqlstore: pending: clear expired: %w", err)
 	}
-	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM nsdist_pending`).Scan(&n); err != nil {
+	src := stateHash("source\x00" + p.Source)
+	var n, fromSource int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN source_hash = $1 THEN 1 ELSE 0 END), 0) FROM nsdist_pending`, src).
+		Scan(&n, &fromSource); err != nil {
 		return fmt.Errorf("sqlstore: pending: count: %w", err)
 	}
-	if n >= s.max {
+	if n >= s.max || fromSource >= s.perSource {
 		return distribution.ErrTooManyPending
 	}
 	b, err := json.Marshal(pendingSealed[F]{Flow: p.Flow, Session: p.Session, Tenant: p.Tenant, Source: p.Source, Created: p.Created})
@@ -98,8 +102,8 @@ func (s *PendingStore[F]) Put(ctx context.Context, state string, p distribution.
 	if err != nil {
 		return err
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO nsdist_pending (state_hash, key_id, sealed, expires_ms) VALUES ($1, $2, $3, $4)
-	ON CONFLICT (state_hash) DO NOTHING`, h, keyID, sealed, now.Add(s.ttl).UnixMilli())
+	res, err := s.db.ExecContext(ctx, `INSERT INTO nsdist_pending (state_hash, key_id, sealed, expires_ms, source_hash) VALUES ($1, $2, $3, $4, $5)
+	ON CONFLICT (state_hash) DO NOTHING`, h, keyID, sealed, now.Add(s.ttl).UnixMilli(), src)
 	if err != nil {
 		return fmt.Errorf("sqlstore: pending: %w", err)
 	}

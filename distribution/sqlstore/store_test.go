@@ -647,3 +647,31 @@ func TestInvitations(t *testing.T) {
 		}
 	})
 }
+
+// A flood from one source fills only that source's 20 places: its 21st
+// flow is refused, another source's goes in, and no flow is evicted.
+func TestPendingStorePerSource(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, b backend) {
+		ctx := t.Context()
+		ps, err := sqlstore.NewPendingStore[string](ctx, b.open(t), mustKeyring(t, mustKey(t)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		flood, other := "198.51.100."+randomHex(4), "203.0.113."+randomHex(4)
+		for i := range 20 {
+			if err := ps.Put(ctx, flood+"-"+strconv.Itoa(i), distribution.Pending[string]{Flow: "f", Source: flood, Created: time.Now()}); err != nil {
+				t.Fatalf("flow %d from the source: %v", i+1, err)
+			}
+		}
+		if err := ps.Put(ctx, flood+"-20", distribution.Pending[string]{Source: flood, Created: time.Now()}); !errors.Is(err, distribution.ErrTooManyPending) {
+			t.Errorf("the 21st flow from one source: %v, want ErrTooManyPending", err)
+		}
+		if err := ps.Put(ctx, other+"-0", distribution.Pending[string]{Flow: "real user", Source: other, Created: time.Now()}); err != nil {
+			t.Errorf("another source's flow: %v", err)
+		}
+		if p, err := ps.Take(ctx, flood+"-0"); err != nil || p.Flow != "f" {
+			t.Errorf("the first flood flow after the refusal: %v, %v", p, err)
+		}
+	})
+}

@@ -1,0 +1,5 @@
+-- nsdist sqlstore schema 2 (SQLite). Keep in step with postgres/0002_pending_source.sql.
+-- A Connect flow's source (the client's address), hashed, so that a store
+-- refuses a flood of starts from one source without counting the others'.
+ALTER TABLE nsdist_pending ADD COLUMN source_hash TEXT NOT NULL DEFAULT '';
+CREATE INDEX nsdist_pending_source ON nsdist_pending (source_hash);
