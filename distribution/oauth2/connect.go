@@ -107,19 +107,10 @@ func (c *Connect) pending() distribution.PendingStore[*Authorization] {
 }
 
 func (c *Connect) binding() connectflow.Binding {
-	name := c.CookieName
-	if name == "" {
-		name = "nsdist_oauth2"
-	}
-	return connectflow.Binding{Prefix: name, Secure: c.SecureCookie}
+	return connectflow.NewBinding(c.CookieName, "nsdist_oauth2", c.SecureCookie)
 }
 
-func (c *Connect) source(r *http.Request) string {
-	if c.Source != nil {
-		return c.Source(r)
-	}
-	return connectflow.Source(r)
-}
+func (c *Connect) source(r *http.Request) string { return connectflow.SourceOf(r, c.Source) }
 
 // Start is the handler behind the button.
 func (c *Connect) Start() http.Handler {

@@ -116,11 +116,7 @@ func (c *Connect) pending() distribution.PendingStore[Token] {
 }
 
 func (c *Connect) binding() connectflow.Binding {
-	name := c.CookieName
-	if name == "" {
-		name = "nsdist_tba"
-	}
-	return connectflow.Binding{Prefix: name, Secure: c.SecureCookie}
+	return connectflow.NewBinding(c.CookieName, "nsdist_tba", c.SecureCookie)
 }
 
 // newState is 32 unguessable alphanumerics (the flow allows up to 512).
@@ -136,10 +132,7 @@ func (c *Connect) Start() http.Handler {
 		if connectflow.Refuse(w, r) {
 			return
 		}
-		p := distribution.Pending[Token]{Created: time.Now(), Source: connectflow.Source(r)}
-		if c.Source != nil {
-			p.Source = c.Source(r)
-		}
+		p := distribution.Pending[Token]{Created: time.Now(), Source: connectflow.SourceOf(r, c.Source)}
 		if c.Tenant != nil {
 			t, err := c.Tenant(r)
 			if err != nil {

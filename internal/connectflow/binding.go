@@ -38,6 +38,23 @@ func CrossSite(r *http.Request) bool {
 	return false
 }
 
+// SourceOf is fn's answer for r, or the client's address without fn.
+func SourceOf(r *http.Request, fn func(*http.Request) string) string {
+	if fn != nil {
+		return fn(r)
+	}
+	return Source(r)
+}
+
+// NewBinding is the binding whose cookies are prefixed name, or fallback
+// when name is empty.
+func NewBinding(name, fallback string, secure bool) Binding {
+	if name == "" {
+		name = fallback
+	}
+	return Binding{Prefix: name, Secure: secure}
+}
+
 // Source is the client's address without its port: the default key of
 // the per-source limit. Behind a proxy, the vendor sets Connect.Source.
 func Source(r *http.Request) string {
