@@ -145,13 +145,7 @@ func (r *Report) htmlData() htmlData {
 			d.AwaitingMenu = m
 		}
 	}
-	for _, res := range r.Reauthorize() {
-		d.Reauthorize = append(d.Reauthorize, htmlReauthorize{By: res.ReauthorizeBy.UTC().Format(time.RFC3339), Account: display(res), Channel: res.Row().Channel})
-	}
-	for _, res := range r.StillOnTBA() {
-		d.StillOnTBA = append(d.StillOnTBA, htmlTBA{Account: display(res), Invitation: r.Invitations[res.Account]})
-	}
-	d.TBADates = tbaDates()
+	r.htmlLifecycle(&d)
 	for _, g := range r.Groups() {
 		if g.Outcome == distribution.OutcomeAwaitingApproval {
 			continue
@@ -163,6 +157,17 @@ func (r *Report) htmlData() htmlData {
 		d.Groups = append(d.Groups, hg)
 	}
 	return d
+}
+
+// htmlLifecycle fills the "re-authorize by" and "still on TBA" sections.
+func (r *Report) htmlLifecycle(d *htmlData) {
+	for _, res := range r.Reauthorize() {
+		d.Reauthorize = append(d.Reauthorize, htmlReauthorize{By: res.ReauthorizeBy.UTC().Format(time.RFC3339), Account: display(res), Channel: res.Row().Channel})
+	}
+	for _, res := range r.StillOnTBA() {
+		d.StillOnTBA = append(d.StillOnTBA, htmlTBA{Account: display(res), Invitation: r.Invitations[res.Account]})
+	}
+	d.TBADates = tbaDates()
 }
 
 // menuPath is where in NetSuite the administrator takes the target's step.
