@@ -180,3 +180,66 @@ func ExampleClient_Refresher() {
 	// saved a new refresh token: true
 	// serverTime: true refresh requests: 1
 }
+
+// One customer's life on the fake NetSuite: the code grant installs the
+// record; the grant is handed off to M2M; thirty days of daily checks
+// sign in by client credentials alone (the code grant itself ended after
+// 7 days); then the certificate is rotated, and the new one works.
+func ExampleClient_HandOffToM2M() {
+	now := time.Date(2027, 3, 2, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	fake := nstest.NewServer(nstest.WithClock(clock))
+	defer fake.Close()
+	vendor := fake.MustAddAccount("TSTDRV1234567", nstest.AccountConfig{})
+	cust := fake.MustAddAccount("1234567", nstest.AccountConfig{})
+	rec, _ := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "Acme Sync", OAuth2CodeGrant: true, OAuth2ClientCredentials: true,
+		RedirectURIs: []string{"https://app.example.com/cb"}, Scopes: []string{"rest_webservices"}})
+	c, _ := oauth2.NewClient(oauth2.Config{ClientID: rec.ClientID, ClientSecret: rec.ClientSecret}, oauth2.WithTransport(fake.Transport()), oauth2.WithClock(clock))
+	ctx := context.Background()
+
+	tok, _ := fake.CompleteCodeGrant(cust.ID(), rec) // the customer's administrator allows the integration
+	inst, _ := cust.Install(rec.ApplicationID)
+	fmt.Println("day 0: installed", inst.State, "- reauthorize by", tok.ReauthorizeBy().Format(time.DateOnly))
+
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	h, err := c.HandOffToM2M(ctx, tok, key)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("day 0: handed off to M2M, certificate valid until", h.ValidUntil.Format(time.DateOnly))
+	check := func(kid string, k *ecdsa.PrivateKey) error {
+		m, err := c.ClientCredentials(oauth2.M2MConfig{Account: cust.ID(), CertificateID: kid, Key: k})
+		if err != nil {
+			return err
+		}
+		t, err := m.Token(ctx)
+		if err == nil {
+			_, err = c.ServerTime(ctx, t)
+		}
+		return err
+	}
+	failed := 0
+	for day := 1; day <= 30; day++ {
+		now = now.Add(24 * time.Hour)
+		if check(h.CertificateID, key) != nil {
+			failed++
+		}
+	}
+	_, refreshErr := c.Refresh(ctx, tok)
+	fmt.Println("days 1-30: M2M checks failed:", failed, "- the code grant's refresh:", errors.Is(refreshErr, oauth2.ErrReauthorize))
+
+	now = now.Add(690 * 24 * time.Hour) // near the end of the certificate's two years
+	newKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	h2, err := c.RotateM2M(ctx, h, key, newKey)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("day 720: rotated; new certificate works:", check(h2.CertificateID, newKey) == nil, "- old one works:", check(h.CertificateID, key) == nil)
+	// Output:
+	// day 0: installed Enabled - reauthorize by 2027-03-09
+	// day 0: handed off to M2M, certificate valid until 2029-03-01
+	// days 1-30: M2M checks failed: 0 - the code grant's refresh: true
+	// day 720: rotated; new certificate works: true - old one works: false
+}
