@@ -10,6 +10,11 @@ import (
 	"github.com/nsdist/nsdist/distribution/sqlstore"
 )
 
+// Mutation testing (.ci/mutation, sqlstore-refresh) leaves Acquire's
+// jitter, wait/2 + rand.N(wait), alive: a longer or shorter (even negative)
+// pause between polls changes when a waiter gets the lease, never whether,
+// and the tests make no timing assertions. Those mutants are equivalent.
+
 // TryAcquire refuses a lease it could not describe: no name, no owner, or
 // a TTL that is not positive (a zero TTL would be expired at once).
 // Holder of a lease nobody ever took is the empty owner and the zero time.
