@@ -1,0 +1,63 @@
+package oauth2_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nsdist/nsdist/distribution/oauth2"
+)
+
+// A Refresher made with a token newer (IssuedAt) than the one the client
+// already holds for the credential replaces it; an older one does not.
+func TestRefresherNewerTokenReplaces(t *testing.T) {
+	t.Parallel()
+	c := newClient(t, oauth2.Config{ClientID: "cid"})
+	at := time.Now()
+	old := &oauth2.Token{Account: "123456", ClientID: "cid", AccessToken: "at-old", RefreshToken: "rt-old", Expiry: at.Add(time.Hour), IssuedAt: at}
+	c.Refresher(old, nil)
+	newer := *old
+	newer.AccessToken, newer.RefreshToken, newer.IssuedAt = "at-new", "rt-new", at.Add(time.Second)
+	if got, err := c.Refresher(&newer, nil).Token(t.Context()); err != nil || got.AccessToken != "at-new" {
+		t.Errorf("after a newer token: %v, %v; want at-new", got, err)
+	}
+	if got, err := c.Refresher(old, nil).Token(t.Context()); err != nil || got.AccessToken != "at-new" {
+		t.Errorf("after an older token: %v, %v; want at-new still", got, err)
+	}
+}
+
+// A save retried on the next call gets a context that is still live (a
+// minute, detached from the caller's), whatever the caller's context.
+func TestRefresherRetriedSaveContext(t *testing.T) {
+	t.Parallel()
+	var refreshes atomic.Int32
+	n := newNS(t, func(w http.ResponseWriter, _ *http.Request, _ url.Values) {
+		k := refreshes.Add(1)
+		tokenJSON(w, fmt.Sprintf(`{"access_token":"at-%d","refresh_token":"rt-%d","expires_in":3600}`, k, k))
+	})
+	c := newClient(t, oauth2.Config{ClientID: "cid"}, oauth2.WithBaseURL(n.srv.URL))
+	var calls atomic.Int32
+	save := func(ctx context.Context, _ *oauth2.Token) error {
+		if calls.Add(1) == 1 {
+			return errors.New("database is down")
+		}
+		if dl, ok := ctx.Deadline(); !ok || time.Until(dl) < 30*time.Second {
+			return fmt.Errorf("the save's context has %v left (deadline %v)", time.Until(dl), ok)
+		}
+		return ctx.Err()
+	}
+	cr := c.Refresher(&oauth2.Token{Account: "123456", AccessToken: "old", RefreshToken: "rt-0", Public: true, Expiry: time.Now().Add(-time.Minute)}, save)
+	if _, err := cr.Token(t.Context()); err == nil {
+		t.Fatal("the first save failed but Token returned no error")
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	if tok, err := cr.Token(ctx); err != nil || tok.RefreshToken != "rt-1" {
+		t.Errorf("the retried save: %v, %v; want rt-1 saved", tok, err)
+	}
+}
