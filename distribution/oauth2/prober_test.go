@@ -173,9 +173,14 @@ func TestDistributeOAuth2Target(t *testing.T) {
 // Probe makes the client's number of attempts at a probe that may work
 // later (503), no more and no fewer, and reports them.
 //
-// Mutation testing leaves Probe's MaxElapsedTime (30 s) alive: the
-// attempt limit ends every test's retries first, and pinning the 30 s
-// would take a test that waits 30 s of wall-clock time.
+// Mutation testing leaves three of Probe's mutants alive. MaxElapsedTime
+// (30 s) made 0: the attempt limit ends every test's retries first, and
+// pinning the 30 s would take a test that waits 30 s of wall-clock time.
+// "ra > wait" as ">=": a Retry-After equal to the backoff waits the same
+// either way (equivalent). "ra > maxProbeRetryAfter" as ">=": a
+// Retry-After of exactly 30 s is either slept through or returned, and
+// both end with the same Probe after one request; only the elapsed time
+// differs, which these tests do not assert.
 func TestProbeAttempts(t *testing.T) {
 	t.Parallel()
 	for _, attempts := range []int{1, 3} {

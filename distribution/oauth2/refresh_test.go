@@ -61,3 +61,47 @@ func TestRefresherRetriedSaveContext(t *testing.T) {
 		t.Errorf("the retried save: %v, %v; want rt-1 saved", tok, err)
 	}
 }
+
+// Revoke sends the refresh token when there is one, else the access
+// token; nothing to revoke is ErrConfig with nothing sent; a refusal is an
+// error.
+func TestRevokeWhichToken(t *testing.T) {
+	t.Parallel()
+	refuse := atomic.Bool{}
+	n := newNS(t, func(w http.ResponseWriter, _ *http.Request, _ url.Values) {
+		if refuse.Load() {
+			w.WriteHeader(http.StatusBadRequest)
+			tokenJSON(w, `{"error":"invalid_request"}`)
+		}
+	})
+	c := newClient(t, oauth2.Config{ClientID: "cid"}, oauth2.WithBaseURL(n.srv.URL))
+	for _, tt := range []struct {
+		tok  *oauth2.Token
+		want string
+	}{
+		{&oauth2.Token{Account: "123456", AccessToken: "a-only"}, "a-only"},
+		{&oauth2.Token{Account: "123456", RefreshToken: "r-only"}, "r-only"},
+	} {
+		before := len(n.requests())
+		if err := c.Revoke(t.Context(), tt.tok); err != nil {
+			t.Fatalf("Revoke(%s): %v", tt.want, err)
+		}
+		if reqs := n.requests(); len(reqs) != before+1 || reqs[before].Form.Get("token") != tt.want {
+			t.Errorf("Revoke sent %+v, want token=%s", reqs[before:], tt.want)
+		}
+	}
+	before := len(n.requests())
+	for _, tok := range []*oauth2.Token{nil, {Account: "123456"}} {
+		if err := c.Revoke(t.Context(), tok); !errors.Is(err, oauth2.ErrConfig) {
+			t.Errorf("Revoke(%v) = %v, want ErrConfig", tok, err)
+		}
+	}
+	if len(n.requests()) != before {
+		t.Error("a Revoke with nothing to revoke sent a request")
+	}
+	refuse.Store(true)
+	var oe *oauth2.Error
+	if err := c.Revoke(t.Context(), &oauth2.Token{Account: "123456", RefreshToken: "r"}); !errors.As(err, &oe) || oe.Code != oauth2.CodeInvalidRequest {
+		t.Errorf("a refused Revoke = %v, want the invalid_request *Error", err)
+	}
+}
