@@ -105,3 +105,18 @@ func TestRevokeWhichToken(t *testing.T) {
 		t.Errorf("a refused Revoke = %v, want the invalid_request *Error", err)
 	}
 }
+
+// Tokens of two client IDs for the same account, role and entity are two
+// credentials: neither Refresher hands out the other's token.
+func TestRefresherPerClientID(t *testing.T) {
+	t.Parallel()
+	c := newClient(t, oauth2.Config{ClientID: "cid"})
+	at := time.Now()
+	for _, id := range []string{"x", "y"} {
+		tok := &oauth2.Token{Account: "123456", ClientID: id, AccessToken: "at-" + id, RefreshToken: "rt-" + id, Role: "3", Entity: "7",
+			Expiry: at.Add(time.Hour), IssuedAt: at}
+		if got, err := c.Refresher(tok, nil).Token(t.Context()); err != nil || got.AccessToken != "at-"+id {
+			t.Errorf("client %s: %v, %v; want at-%s", id, got, err, id)
+		}
+	}
+}
