@@ -120,3 +120,23 @@ func TestRefresherPerClientID(t *testing.T) {
 		}
 	}
 }
+
+// A token without a client ID is the client's; a SaveFunc given to a later
+// Refresher of the credential is the one its refreshes save with.
+func TestRefresherClientIDAndLaterSave(t *testing.T) {
+	t.Parallel()
+	n := newNS(t, func(w http.ResponseWriter, _ *http.Request, _ url.Values) {
+		tokenJSON(w, `{"access_token":"at-1","refresh_token":"rt-1","expires_in":3600}`)
+	})
+	c := newClient(t, oauth2.Config{ClientID: "cid"}, oauth2.WithBaseURL(n.srv.URL))
+	tok := &oauth2.Token{Account: "123456", AccessToken: "old", RefreshToken: "rt-0", Expiry: time.Now().Add(-time.Minute)}
+	c.Refresher(tok, nil)
+	var saved atomic.Pointer[oauth2.Token]
+	got, err := c.Refresher(tok, func(_ context.Context, nt *oauth2.Token) error { saved.Store(nt); return nil }).Token(t.Context())
+	if err != nil || got.AccessToken != "at-1" || got.ClientID != "cid" {
+		t.Fatalf("Token = %v (client %q), %v; want at-1 of client cid", got, got.ClientID, err)
+	}
+	if s := saved.Load(); s == nil || s.RefreshToken != "rt-1" {
+		t.Errorf("the later SaveFunc saved %v, want the refreshed token", s)
+	}
+}
