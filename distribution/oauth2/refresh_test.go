@@ -140,3 +140,24 @@ func TestRefresherClientIDAndLaterSave(t *testing.T) {
 		t.Errorf("the later SaveFunc saved %v, want the refreshed token", s)
 	}
 }
+
+// A token without a refresh token (client credentials) is handed out while
+// valid, even when due, and once expired is ErrReauthorize (invalid_grant),
+// with nothing sent.
+func TestRefresherNoRefreshToken(t *testing.T) {
+	t.Parallel()
+	n := newNS(t, func(http.ResponseWriter, *http.Request, url.Values) {})
+	c := newClient(t, oauth2.Config{ClientID: "cid"}, oauth2.WithBaseURL(n.srv.URL))
+	due := &oauth2.Token{Account: "123456", AccessToken: "at-due", M2M: true, Expiry: time.Now().Add(time.Minute)}
+	if got, err := c.Refresher(due, nil).Token(t.Context()); err != nil || got.AccessToken != "at-due" {
+		t.Errorf("a due token without a refresh token: %v, %v; want it", got, err)
+	}
+	expired := &oauth2.Token{Account: "654321", AccessToken: "at-old", Expiry: time.Now().Add(-time.Minute)}
+	var oe *oauth2.Error
+	if got, err := c.Refresher(expired, nil).Token(t.Context()); !errors.Is(err, oauth2.ErrReauthorize) || !errors.As(err, &oe) || oe.Code != oauth2.CodeInvalidGrant {
+		t.Errorf("an expired token without a refresh token: %v, %v; want invalid_grant", got, err)
+	}
+	if len(n.requests()) != 0 {
+		t.Errorf("%d requests sent, want none", len(n.requests()))
+	}
+}
