@@ -128,3 +128,13 @@ func TestTokenMarshalJSONPlaceholders(t *testing.T) {
 		t.Errorf("json.Marshal wrote access_token %q, refresh_token %q; want the placeholder and nothing", keys["access_token"], keys["refresh_token"])
 	}
 }
+
+// String shows that a refresh token is there (hidden), and only then.
+func TestTokenStringNamesRefreshToken(t *testing.T) {
+	t.Parallel()
+	with := oauth2.Token{Account: "123456", AccessToken: "at", RefreshToken: "rt-secret"}.String()
+	without := oauth2.Token{Account: "123456", AccessToken: "at"}.String()
+	if !strings.Contains(with, "RefreshToken:") || strings.Contains(with, "rt-secret") || strings.Contains(without, "RefreshToken") {
+		t.Errorf("String() = %q with a refresh token, %q without", with, without)
+	}
+}
