@@ -93,6 +93,37 @@ func TestCertificatePerRoleAndEntity(t *testing.T) {
 	}
 }
 
+// TestCertificateReuseSaysWhy: a certificate mapped again says whether it
+// is the same combination (already mapped) or another record, role or
+// entity (one certificate serves one combination).
+//
+// Mutation testing leaves the two-year cap's "> maxCertValidity" as
+// ">=" alive: a certificate valid for exactly two years is cut to the
+// same two years, an equivalent mutant.
+func TestCertificateReuseSaysWhy(t *testing.T) {
+	t.Parallel()
+	f := newO2(t, false)
+	in, _ := f.m2mRecord(t)
+	clerk := nstest.Role{ID: "1003", Name: "Clerk", WebServices: true}
+	f.cust.AddUser(nstest.User{Email: "bob@customer.example", Password: "x", Roles: []nstest.Role{nstest.AdministratorRole, clerk}})
+	shared := certPEM(t, ecKey(t, elliptic.P256()))
+	if _, err := f.cust.AddCertificate(in.ClientID, "bob@customer.example", "3", shared); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		email, role, want string
+	}{
+		{"bob@customer.example", "3", "already mapped for bob@customer.example with role 3"},
+		{"bob@customer.example", "1003", "one certificate serves one combination"},
+		{annEmail, "3", "one certificate serves one combination"},
+	} {
+		_, err := f.cust.AddCertificate(in.ClientID, tt.email, tt.role, shared)
+		if !errors.Is(err, nstest.ErrCertificate) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s/%s: %v, want ErrCertificate saying %q", tt.email, tt.role, err, tt.want)
+		}
+	}
+}
+
 // TestCertificatesOrder: oldest first; certificates created at the same
 // instant come in Certificate ID order.
 func TestCertificatesOrder(t *testing.T) {

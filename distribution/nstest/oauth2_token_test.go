@@ -87,3 +87,16 @@ func TestLookupExactText(t *testing.T) {
 		}
 	}
 }
+
+// appendJSONString writes valid JSON for any text, also one made only of
+// a quote, a backslash or a control character (its fast path must not take
+// them); a space is plain either way, so "s[i] >= 0x20" as "> 0x20" is an
+// equivalent mutant.
+func TestAppendJSONString(t *testing.T) {
+	for _, s := range []string{`"`, `\`, "\x01", "\n5", "ab", " ", `a"b\c` + "\x7f"} {
+		var back string
+		if b := appendJSONString(nil, s); json.Unmarshal(b, &back) != nil || back != s {
+			t.Errorf("appendJSONString(%q) = %s, reads back %q", s, b, back)
+		}
+	}
+}

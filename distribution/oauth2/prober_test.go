@@ -169,3 +169,32 @@ func TestDistributeOAuth2Target(t *testing.T) {
 		t.Errorf("refreshed, save failed: %s, %d refreshes, note %q (%v)", res.Outcome, refreshes, res.Note, res.Err)
 	}
 }
+
+// Probe makes the client's number of attempts at a probe that may work
+// later (503), no more and no fewer, and reports them.
+//
+// Mutation testing leaves three of Probe's mutants alive. MaxElapsedTime
+// (30 s) made 0: the attempt limit ends every test's retries first, and
+// pinning the 30 s would take a test that waits 30 s of wall-clock time.
+// "ra > wait" as ">=": a Retry-After equal to the backoff waits the same
+// either way (equivalent). "ra > maxProbeRetryAfter" as ">=": a
+// Retry-After of exactly 30 s is either slept through or returned, and
+// both end with the same Probe after one request; only the elapsed time
+// differs, which these tests do not assert.
+func TestProbeAttempts(t *testing.T) {
+	t.Parallel()
+	for _, attempts := range []int{1, 3} {
+		mt := httpmock.NewMockTransport()
+		mt.RegisterResponder(http.MethodGet, "https://123456.suitetalk.api.netsuite.com/services/rest/system/v1/serverTime",
+			httpmock.NewStringResponder(503, ""))
+		c, err := oauth2.NewClient(oauth2.Config{ClientID: "client"}, oauth2.WithTransport(mt), oauth2.WithProbeRetry(attempts, time.Millisecond, time.Millisecond))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pr := oauth2.NewProber(c).Probe(t.Context(), distribution.Target{Account: "123456",
+			Credential: oauth2.Grant{Token: &oauth2.Token{Account: "123456", AccessToken: "at", Expiry: time.Now().Add(time.Hour)}}})
+		if pr.Err == nil || pr.Attempts != attempts || mt.GetTotalCallCount() != attempts {
+			t.Errorf("WithProbeRetry(%d): Probe = %v after %d attempts, %d requests; want the 503 after %d", attempts, pr.Err, pr.Attempts, mt.GetTotalCallCount(), attempts)
+		}
+	}
+}

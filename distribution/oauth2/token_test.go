@@ -111,3 +111,30 @@ func FuzzParseChallenge(f *testing.F) {
 		}
 	})
 }
+
+// json.Marshal replaces a token that is there with the placeholder and
+// leaves an absent one empty, so that a reader still sees which it held.
+func TestTokenMarshalJSONPlaceholders(t *testing.T) {
+	t.Parallel()
+	b, err := json.Marshal(oauth2.Token{Account: "123456", AccessToken: "at-secret", M2M: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys map[string]any
+	if err := json.Unmarshal(b, &keys); err != nil {
+		t.Fatal(err)
+	}
+	if keys["access_token"] == "" || keys["access_token"] == "at-secret" || keys["refresh_token"] != "" {
+		t.Errorf("json.Marshal wrote access_token %q, refresh_token %q; want the placeholder and nothing", keys["access_token"], keys["refresh_token"])
+	}
+}
+
+// String shows that a refresh token is there (hidden), and only then.
+func TestTokenStringNamesRefreshToken(t *testing.T) {
+	t.Parallel()
+	with := oauth2.Token{Account: "123456", AccessToken: "at", RefreshToken: "rt-secret"}.String()
+	without := oauth2.Token{Account: "123456", AccessToken: "at"}.String()
+	if !strings.Contains(with, "RefreshToken:") || strings.Contains(with, "rt-secret") || strings.Contains(without, "RefreshToken") {
+		t.Errorf("String() = %q with a refresh token, %q without", with, without)
+	}
+}

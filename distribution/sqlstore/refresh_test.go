@@ -380,3 +380,154 @@ func TestRefresherTimeout(t *testing.T) {
 		t.Fatal("Token still waits for a refresh that never answers")
 	}
 }
+
+// NewRefresher wants a client, the tokens and the leases, and no nil
+// Option; WithRefreshAhead takes 0 up to, not including, the access
+// token's hour, and WithReplica a name.
+func TestNewRefresherArguments(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	_, _, _, c, _ := publicGrant(t)
+	db := newBackend(t, "sqlite").open(t)
+	st, err := sqlstore.NewTokenStore(ctx, db, mustKeyring(t, mustKey(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	leases, err := sqlstore.NewLeases(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens := st.OAuth2("acme")
+	if _, err := sqlstore.NewRefresher(nil, tokens, leases); err == nil {
+		t.Error("NewRefresher without a client succeeded")
+	}
+	if _, err := sqlstore.NewRefresher(c, nil, leases); err == nil {
+		t.Error("NewRefresher without the tokens succeeded")
+	}
+	if _, err := sqlstore.NewRefresher(c, tokens, nil); err == nil {
+		t.Error("NewRefresher without the leases succeeded")
+	}
+	if _, err := sqlstore.NewRefresher(c, tokens, leases, nil); err == nil {
+		t.Error("NewRefresher with a nil Option succeeded")
+	}
+	for _, tt := range []struct {
+		opt sqlstore.Option
+		ok  bool
+	}{
+		{sqlstore.WithRefreshAhead(0), true},
+		{sqlstore.WithRefreshAhead(oauth2.AccessTokenLifetime - time.Second), true},
+		{sqlstore.WithRefreshAhead(oauth2.AccessTokenLifetime), false},
+		{sqlstore.WithLeaseTTL(time.Nanosecond), true},
+		{sqlstore.WithReplica("r1"), true},
+		{sqlstore.WithReplica(""), false},
+	} {
+		if _, err := sqlstore.NewRefresher(c, tokens, leases, tt.opt); (err == nil) != tt.ok {
+			t.Errorf("NewRefresher with an option = %v, want ok %v", err, tt.ok)
+		}
+	}
+}
+
+// While a refresh is in flight, its lease is held by this replica under
+// its name (so that a stuck lease says who holds it) and the request's
+// deadline is at most half the lease TTL away, whoever the caller; the
+// lease is released afterwards.
+func TestRefresherLeaseOwnerAndDeadline(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	clk, fake, _, _, tok := publicGrant(t)
+	var leases *sqlstore.Leases
+	var holder string
+	var left time.Duration
+	var hasDeadline bool
+	name := sqlstore.LeaseName("acme", sqlstore.KeyOf(tok))
+	hook := func() {
+		holder, _, _ = leases.Holder(context.Background(), name)
+	}
+	c, err := oauth2.NewClient(oauth2.Config{ClientID: tok.ClientID, RedirectURL: appRedir}, oauth2.WithClock(clk.Now),
+		oauth2.WithTransport(deadlineOf{failToken{next: fake.Transport(), hook: hook}, &left, &hasDeadline}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := newBackend(t, "sqlite").open(t)
+	st, err := sqlstore.NewTokenStore(ctx, db, mustKeyring(t, mustKey(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if leases, err = sqlstore.NewLeases(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.OAuth2("acme").SaveToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	r, err := sqlstore.NewRefresher(c, st.OAuth2("acme"), leases, sqlstore.WithClock(clk.Now), sqlstore.WithReplica("replica-a"),
+		sqlstore.WithLeaseTTL(time.Minute)) // half of it is under the HTTP client's own 60 s
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(59 * time.Minute)
+	nt, err := r.Token(ctx, sqlstore.KeyOf(tok))
+	if err != nil || nt.AccessToken == tok.AccessToken {
+		t.Fatalf("Token = %v, %v; want a refreshed token", nt, err)
+	}
+	if !strings.HasPrefix(holder, "replica-a/") {
+		t.Errorf("during the refresh the lease was held by %q, want replica-a/…", holder)
+	}
+	if !hasDeadline || left > 30*time.Second {
+		t.Errorf("the refresh request had %v left (deadline %v), want at most half the 1-minute lease", left, hasDeadline)
+	}
+	if owner, _, err := leases.Holder(ctx, name); owner != "" || err != nil {
+		t.Errorf("after the refresh the lease is held by %q (%v), want released", owner, err)
+	}
+}
+
+// deadlineOf records how long a token request's context had left.
+type deadlineOf struct {
+	next http.RoundTripper
+	left *time.Duration
+	has  *bool
+}
+
+func (d deadlineOf) RoundTrip(r *http.Request) (*http.Response, error) {
+	if strings.HasSuffix(r.URL.Path, "/token") {
+		dl, ok := r.Context().Deadline()
+		*d.has, *d.left = ok, time.Until(dl)
+	}
+	return d.next.RoundTrip(r)
+}
+
+// A refresh the server refuses (the authorization was revoked) while the
+// store holds no newer token is ErrReauthorize, not the old token.
+func TestRefresherRevoked(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	clk, fake, _, c, tok := publicGrant(t)
+	r, _, _ := refresherFor(t, clk, c, tok)
+	fake.RevokeOAuth2(tok.Account, tok.ClientID)
+	clk.Add(59 * time.Minute) // due, still valid
+	if got, err := r.Token(ctx, sqlstore.KeyOf(tok)); !errors.Is(err, oauth2.ErrReauthorize) {
+		t.Errorf("Token after a revocation = %v, %v; want ErrReauthorize", got, err)
+	}
+}
+
+// A client-credentials token (no refresh token) is handed out while it is
+// valid, even inside the refresh-ahead window, and is an error once it has
+// expired; no refresh is sent for it.
+func TestRefresherNoRefreshToken(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	clk, fake, _, c, tok := publicGrant(t)
+	m2m := *tok
+	m2m.RefreshToken, m2m.M2M, m2m.Public, m2m.RotationDeadline = "", true, false, time.Time{}
+	r, _, _ := refresherFor(t, clk, c, &m2m)
+	clk.Add(59 * time.Minute)
+	if got, err := r.Token(ctx, sqlstore.KeyOf(&m2m)); err != nil || got.AccessToken != m2m.AccessToken {
+		t.Errorf("inside the refresh-ahead window: %v, %v; want the stored token", got, err)
+	}
+	clk.Add(2 * time.Minute)
+	if got, err := r.Token(ctx, sqlstore.KeyOf(&m2m)); err == nil || !strings.Contains(err.Error(), "no refresh token") {
+		t.Errorf("expired: %v, %v; want the no-refresh-token error", got, err)
+	}
+	if n := fake.TokenRequests("refresh_token"); n != 0 {
+		t.Errorf("%d refresh requests, want none", n)
+	}
+}
