@@ -144,3 +144,16 @@ func (f *SecretsFile) GoString() string { return f.String() }
 
 // Format prints the redacted form for every verb.
 func (f *SecretsFile) Format(s fmt.State, _ rune) { io.WriteString(s, f.String()) } //nolint:errcheck
+
+// readCapped reads the opened secrets file, refusing one over
+// maxSecretsFile bytes.
+func readCapped(f io.Reader, path string) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(f, maxSecretsFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("rollout: secrets file: %w", err)
+	}
+	if len(b) > maxSecretsFile {
+		return nil, fmt.Errorf("rollout: secrets file %s is larger than %d bytes", path, maxSecretsFile)
+	}
+	return b, nil
+}

@@ -4,7 +4,6 @@ package rollout
 
 import (
 	"fmt"
-	"io"
 	"os"
 )
 
@@ -32,12 +31,5 @@ func readSecretsFile(path string) ([]byte, error) {
 	if fi.Mode().Perm()&0o077 != 0 {
 		return nil, fmt.Errorf("%w: %s has mode %v; run chmod 600 %s", ErrInsecureFile, path, fi.Mode().Perm(), path)
 	}
-	b, err := io.ReadAll(io.LimitReader(f, maxSecretsFile+1))
-	if err != nil {
-		return nil, fmt.Errorf("rollout: secrets file: %w", err)
-	}
-	if len(b) > maxSecretsFile {
-		return nil, fmt.Errorf("rollout: secrets file %s is larger than %d bytes", path, maxSecretsFile)
-	}
-	return b, nil
+	return readCapped(f, path)
 }
