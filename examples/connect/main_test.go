@@ -59,21 +59,7 @@ func TestConnectWithSQLite(t *testing.T) {
 	base := "http://localhost:" + itoa(port)
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{Jar: jar, Timeout: 10 * time.Second}
-	var page string
-	for i := 0; i < 100; i++ { // wait for the listener
-		if page, err = get(browser, base+"/"); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err != nil {
-		t.Fatalf("the app did not come up: %v; %s", err, stderr.String())
-	}
-	if resp, err := browser.PostForm(base+"/login", url.Values{"user": {"demo"}, "password": {"demo"}}); err != nil {
-		t.Fatal(err)
-	} else {
-		resp.Body.Close()
-	}
+	page := signIn(t, browser, base, &stderr)
 	consent, err := get(browser, base+"/connect")
 	if err != nil {
 		t.Fatal(err)
@@ -125,6 +111,29 @@ func TestConnectWithSQLite(t *testing.T) {
 	}
 }
 
+// signIn waits for the app to listen, signs the browser in as the demo
+// user, and returns the home page it first saw.
+func signIn(t *testing.T, browser *http.Client, base string, stderr *bytes.Buffer) string {
+	t.Helper()
+	var page string
+	var err error
+	for range 100 { // wait for the listener
+		if page, err = get(browser, base+"/"); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("the app did not come up: %v; %s", err, stderr.String())
+	}
+	resp, err := browser.PostForm(base+"/login", url.Values{"user": {"demo"}, "password": {"demo"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return page
+}
+
 func get(c *http.Client, u string) (string, error) {
 	resp, err := c.Get(u)
 	if err != nil {
@@ -170,20 +179,7 @@ func TestConnectNetSuiteBase(t *testing.T) {
 	}()
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{Jar: jar, Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	for i := 0; i < 100; i++ { // wait for the listener
-		if _, err = get(browser, base+"/"); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err != nil {
-		t.Fatalf("the app did not come up: %v; %s", err, stderr.String())
-	}
-	if resp, err := browser.PostForm(base+"/login", url.Values{"user": {"demo"}, "password": {"demo"}}); err != nil {
-		t.Fatal(err)
-	} else {
-		resp.Body.Close()
-	}
+	signIn(t, browser, base, &stderr)
 	resp, err := browser.Get(base + "/connect")
 	if err != nil {
 		t.Fatal(err)
