@@ -33,8 +33,7 @@ func (s *Server) CompleteCodeGrant(target nsdist.AccountID, in *Integration) (*o
 	if err != nil {
 		return nil, err
 	}
-	raws := s.seal(access, refresh)
-	tok.AccessToken, tok.RefreshToken = raws[0], raws[1]
+	tok.AccessToken, tok.RefreshToken = s.seal(access, refresh)
 	return tok, nil
 }
 
@@ -68,5 +67,6 @@ func (s *Server) codeGrantLocking(a *Account, email, clientID string) (*oauth2.T
 	for _, sc := range ch.scopes {
 		tok.Scopes = append(tok.Scopes, oauth2.Scope(sc))
 	}
-	return tok, s.mintLocked(ch, false, now.Add(accessLifetime)), s.mintLocked(ch, true, refreshExp), nil
+	access, refresh := s.mintLocked(ch, now.Add(accessLifetime), refreshExp)
+	return tok, access, refresh, nil
 }

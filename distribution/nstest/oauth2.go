@@ -318,10 +318,10 @@ func (s *Server) byClientIDLocked(id string) *Integration {
 // oauth2State is the server's OAuth 2.0 state, guarded by Server.mu.
 type oauth2State struct {
 	codes    map[string]*authCode
-	chains   []*o2Chain          // every authorization not yet swept, for RevokeOAuth2
-	bySig    map[string]*o2Token // the signature segment of a sealed token's text → the token
-	sweepAt  int                 // len(bySig) at which the next seal sweeps
-	requests map[string]int      // token endpoint requests by grant_type
+	chains   []*o2Chain                     // every authorization not yet swept, for RevokeOAuth2
+	bySig    map[[sha256.Size]byte]*o2Token // the signature of a sealed token → the token
+	sweepAt  int                            // len(bySig) at which the next seal sweeps
+	requests map[string]int                 // token endpoint requests by grant_type
 }
 
 // acctOAuth2 is an account's OAuth 2.0 state, guarded by Server.mu.
@@ -330,7 +330,6 @@ type acctOAuth2 struct {
 	consents  map[consentKey][]string // scopes a user consented to
 	certs     map[string]*Certificate // M2M mappings by certificate id
 	revokedFP map[[32]byte]bool       // revoked certificates cannot be reused
-	jwtHeader string                  // its tokens' encoded JOSE header
 }
 
 type consentKey struct{ email, role, appID string }

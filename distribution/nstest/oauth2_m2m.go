@@ -298,8 +298,9 @@ func (s *Server) clientCredentialsLocked(a *Account, form url.Values, host strin
 	ch := &o2Chain{account: a.id, clientID: in.ClientID, appID: in.ApplicationID, email: strings.ToLower(cert.Email), role: cert.RoleID,
 		entity: cert.EntityID, scopes: scopes, m2m: true, oit: now}
 	a.auditLocked(ch.email, in.ApplicationID, "", true, "")
+	access, _ := s.mintLocked(ch, now.Add(accessLifetime), time.Time{})
 	return map[string]any{
-		"access_token": s.mintLocked(ch, false, now.Add(accessLifetime)),
+		"access_token": access,
 		"expires_in":   3600,
 		"token_type":   "bearer",
 	}, in, nil

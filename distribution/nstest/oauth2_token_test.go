@@ -17,18 +17,25 @@ import (
 func TestSignedJWT(t *testing.T) {
 	c := &o2Chain{account: "1234567_SB1", clientID: "cid", appID: `A"B\C`, role: "3", entity: "-5;x\n",
 		scopes: []string{"rest_webservices", "restlets"}, oit: time.Unix(1700000000, 0)}
-	c.header = (&Server{}).jwtHeaderLocked(c.account)
 	tok := &o2Token{jti: "1234567_SB1.a.X", chain: c, iat: time.Unix(1700000100, 0), exp: time.Unix(1700003700, 0)}
-	for range 3 { // the pooled buffers are reused
-		raw := signedJWT(tok)
+	var scratch []byte
+	for i := range 3 { // the scratch is reused, and a token is appended to what is there
+		prefix := strings.Repeat("x", i)
+		var out []byte
+		var sum [sha256.Size]byte
+		out, scratch, sum = appendSignedJWT([]byte(prefix), scratch[:0], tok)
+		raw, ok := strings.CutPrefix(string(out), prefix)
+		if !ok {
+			t.Fatalf("the token overwrote what was before it: %q", out)
+		}
 		parts := strings.Split(raw, ".")
 		if len(parts) != 3 {
 			t.Fatalf("token has %d parts, want 3", len(parts))
 		}
 		mac := hmac.New(sha256.New, signingKey())
 		mac.Write([]byte(parts[0] + "." + parts[1]))
-		if want := base64.RawURLEncoding.EncodeToString(mac.Sum(nil)); parts[2] != want {
-			t.Fatalf("signature %s, crypto/hmac says %s", parts[2], want)
+		if want := base64.RawURLEncoding.EncodeToString(mac.Sum(nil)); parts[2] != want || !hmac.Equal(sum[:], mac.Sum(nil)) {
+			t.Fatalf("signature %s (sum %x), crypto/hmac says %s", parts[2], sum, want)
 		}
 		head, err := base64.RawURLEncoding.DecodeString(parts[0])
 		if err != nil {
@@ -65,9 +72,14 @@ func TestLookupExactText(t *testing.T) {
 	t.Cleanup(s.Close)
 	c := &o2Chain{account: "1234567", clientID: "cid", appID: "app", role: "3", entity: "-5", scopes: []string{"rest_webservices"}}
 	s.mu.Lock()
-	tok := s.mintLocked(c, false, time.Now().Add(time.Hour))
+	tok, ref := s.mintLocked(c, time.Now().Add(time.Hour), time.Now().Add(2*time.Hour))
+	only, none := s.mintLocked(c, time.Now().Add(time.Hour), time.Time{})
 	s.mu.Unlock()
-	raw := s.seal(tok)[0]
+	if tok.refresh || !ref.refresh || !strings.HasPrefix(tok.jti, "1234567.a.") || !strings.HasPrefix(ref.jti, "1234567.r.") ||
+		len(tok.jti) != len(ref.jti) || only.refresh || none != nil || !c.lastExp.Equal(ref.exp) {
+		t.Fatalf("minted %+v and %+v, then %+v and %v; the chain's last expiry %v", tok, ref, only, none, c.lastExp)
+	}
+	raw, refRaw := s.seal(tok, ref)
 	dot := strings.LastIndexByte(raw, '.')
 	claims, _ := base64.RawURLEncoding.DecodeString(raw[strings.IndexByte(raw, '.')+1 : dot])
 	forged := raw[:strings.IndexByte(raw, '.')+1] +
@@ -77,8 +89,16 @@ func TestLookupExactText(t *testing.T) {
 	if got := s.lookupLocked(raw); got != tok {
 		t.Fatal("the issued text was not found")
 	}
+	if got := s.lookupLocked(refRaw); got != ref {
+		t.Fatal("the issued refresh token was not found")
+	}
+	// the last character holds 2 bits that decode to nothing: a lax
+	// decoder would take its neighbour for the same signature
+	last := strings.IndexByte(base64url, raw[len(raw)-1])
+	sameBits := raw[:len(raw)-1] + string(base64url[last^1])
 	for name, bad := range map[string]string{"other claims, same signature": forged, "cut signature": raw[:len(raw)-1],
-		"no dot": strings.ReplaceAll(raw, ".", ""), "bad base64": raw[:dot+1] + "!!"} {
+		"no dot": strings.ReplaceAll(raw, ".", ""), "bad base64": raw[:dot+1] + "!!", "unused bits set": sameBits,
+		"longer signature": raw + "A", "empty": "", "only a dot": "."} {
 		if bad == raw {
 			t.Fatalf("%s: the forgery is the token", name)
 		}
@@ -87,6 +107,8 @@ func TestLookupExactText(t *testing.T) {
 		}
 	}
 }
+
+const base64url = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 // appendJSONString writes valid JSON for any text, also one made only of
 // a quote, a backslash or a control character (its fast path must not take
