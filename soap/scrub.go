@@ -35,7 +35,8 @@ const minSecretLen = 4
 // no request.
 type scrubber struct {
 	secrets []string // longest first
-	plain   []string // each secret and its Base64 forms: all a word of [A-Za-z0-9_.-] can hold; built on first use
+	probes  []string // what every form of some secret holds (see absent); built on first use
+	always  bool     // a secret has no probe: every text is scrubbed
 	forms   []string // the XML and other-charset forms of every secret, longest first; built on first use
 	repl    *strings.Replacer
 	maxLen  int // a bound on the length of any form blanked
@@ -183,39 +184,75 @@ func escapeEach(v string) []string {
 
 // text returns t with every form of every secret blanked.
 func (s *scrubber) text(t string) string {
-	if s == nil {
+	if s == nil || s.absent(t) {
 		return t
 	}
+	return s.scrub(t)
+}
+
+// scrub is text without the probe.
+func (s *scrubber) scrub(t string) string {
 	s.build()
 	return redact.Values(s.repl.Replace(normRefs(t)), s.secrets...)
 }
 
-// clear reports whether t, a word of [A-Za-z0-9_.-] (an nsId, an id, a
-// domain), holds no secret. In such a word every form the scrubber blanks
-// is the secret itself or one of its Base64 forms (the others carry %, &,
-// \ or NUL), so looking for those is enough, and far cheaper than
-// building every form: a successful answer's texts take this path.
-func (s *scrubber) clear(t string) bool {
-	for i := 0; i < len(t); i++ {
-		c := t[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '.' || c == '-') {
-			return false
-		}
-	}
-	if s.plain == nil {
+// absent reports whether t surely holds no form of any secret, so that
+// scrubbing it would change nothing: most texts an answer keeps (an nsId,
+// a fault's message) take this path, and building every form costs far
+// more than looking for a few probes. Each of a secret's forms holds one
+// of its probes:
+//   - every escaped form (URL, RFC 3986, HTML, XML, JSON, Latin-1) keeps
+//     the characters [A-Za-z0-9._~-] as they are, so it holds the
+//     secret's longest run of them;
+//   - its Base64 forms begin with the encoding of its whole 3-byte
+//     groups, in the standard or the URL alphabet;
+//   - its UTF-16 forms hold a NUL, which t is checked for.
+//
+// Texts and forms are matched as normRefs leaves them, which can make
+// letters appear or go: t is probed as normRefs leaves it, and a secret
+// that holds "&#" has no probe. Neither has one whose longest run is
+// shorter than minSecretLen (all of it escaped, or outside ASCII): while
+// there is such a secret, every text is scrubbed.
+func (s *scrubber) absent(t string) bool {
+	if s.probes == nil && !s.always {
 		for _, v := range s.secrets {
-			s.plain = append(s.plain, v)
-			for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
-				s.plain = append(s.plain, enc.EncodeToString([]byte(v)))
-			}
+			run := longestRun(v)
+			s.always = s.always || len(run) < minSecretLen || strings.Contains(v, "&#")
+			whole := v[:len(v)/3*3]
+			s.probes = append(s.probes, run, base64.StdEncoding.EncodeToString([]byte(whole)), base64.URLEncoding.EncodeToString([]byte(whole)))
 		}
 	}
-	for _, f := range s.plain {
-		if strings.Contains(t, f) {
+	if s.always || strings.IndexByte(t, 0) >= 0 {
+		return false
+	}
+	t = normRefs(t)
+	for _, p := range s.probes {
+		if strings.Contains(t, p) {
 			return false
 		}
 	}
 	return true
+}
+
+// longestRun is the longest run of [A-Za-z0-9._~-] in v: the characters
+// no escaping changes.
+func longestRun(v string) string {
+	var best string
+	start := 0
+	for i := 0; i <= len(v); i++ {
+		if i < len(v) && unescaped(v[i]) {
+			continue
+		}
+		if i-start > len(best) {
+			best = v[start:i]
+		}
+		start = i + 1
+	}
+	return best
+}
+
+func unescaped(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '~' || c == '-'
 }
 
 // head returns the scrubbed text of b, at least its first n+1 bytes when b
@@ -224,7 +261,7 @@ func (s *scrubber) clear(t string) bool {
 // a window of b that ends far enough past n that a secret the window's end
 // cuts in two lies wholly beyond the first n bytes of the result.
 func head[T ~string | ~[]byte](s *scrubber, b T, n int) string {
-	if s == nil || (len(b) <= n && s.clear(string(b))) {
+	if s == nil || (len(b) <= n && s.absent(string(b))) {
 		return string(b[:min(len(b), n+1)])
 	}
 	s.build()

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/nsdist/nsdist/internal/redact"
 )
 
 // TestScrubberHead: scrubbing a window of a long text gives the first n+1
@@ -163,4 +165,53 @@ func TestSecretEchoedInOtherEscapings(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), "bcdefg") {
 		t.Errorf("secret with a reference: %v", err)
 	}
+}
+
+// TestAbsentSeesEveryForm checks the scrubber's probe against every form
+// it and redact.Values blank: a text that holds any of them, anywhere, is
+// never taken for clean. The secrets are the awkward ones: escaped
+// characters, a character reference, non-ASCII, short runs, a trimmed
+// copy, and the Base64-shaped signature and nonce of a real request.
+func TestAbsentSeesEveryForm(t *testing.T) {
+	for _, v := range []string{"s3cr3t-Value_1", `a&b<c>"d'e`, "&#39;abc&#x27;", "ab&#x000027;cdefgh", "pässwörd-Ünïcode",
+		"中文密码测试", "!@#$%^&*()", "  padded secret  ", "abc/def+ghi==", "x~y.z-w_v", "9GRaVvRd9cQvDfq3T3Dm5Pm7yZ6Lq1SxXxTfEAmpleA="} {
+		s := newScrubber(v, "other-secret-1234")
+		s.build()
+		forms := append(append([]string{v}, s.forms...), redact.Forms(v)...)
+		for _, f := range forms {
+			for _, text := range []string{f, "<faultstring>bad " + f + " here</faultstring>", "&#39;" + f + "&#x27;"} {
+				if s.absent(text) {
+					t.Errorf("secret %q: %q was taken for clean", v, text)
+				}
+				if got := s.text(text); strings.Contains(got, v) && len(strings.TrimSpace(v)) >= minSecretLen {
+					t.Errorf("secret %q: text(%q) = %q", v, text, got)
+				}
+			}
+		}
+	}
+	s := newScrubber("s3cr3t-Value_1")
+	for _, clean := range []string{"Invalid login attempt.", "WS_REQUEST_BLOCKED", "s3cr3t-Value", "", "&#39;&#x27;"} {
+		if !s.absent(clean) {
+			t.Errorf("%q holds no form of the secret, yet was not taken for clean", clean)
+		}
+	}
+}
+
+// FuzzScrubberAbsent checks the property the probe rests on: whenever it
+// takes a text for clean, scrubbing the text would change nothing but the
+// normalisation of character references.
+func FuzzScrubberAbsent(f *testing.F) {
+	f.Add("s3cr3t-Value_1", "an echo of s3cr3t-Value_1")
+	f.Add(`a&b<c>"d'e`, "a&amp;b&lt;c&gt;&quot;d&#39;e")
+	f.Add("abc/def+ghi==", "YWJjL2RlZitnaGk9PQ")
+	f.Add("password", "p\x00a\x00s\x00s\x00w\x00o\x00r\x00d\x00")
+	f.Fuzz(func(t *testing.T, secret, text string) {
+		s := newScrubber(secret)
+		if s == nil || !s.absent(text) {
+			return
+		}
+		if got, want := s.scrub(text), normRefs(text); got != want {
+			t.Fatalf("secret %q: %q was taken for clean, but scrubbing it gives %q", secret, text, got)
+		}
+	})
 }

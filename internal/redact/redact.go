@@ -97,6 +97,10 @@ func Values(s string, secrets ...string) string {
 	return s
 }
 
+// Forms returns the texts Values blanks for the secret v: v and its
+// encoded forms, longest first.
+func Forms(v string) []string { return forms(v) }
+
 // forms returns v and its encoded forms, without duplicates, longest
 // first, so that a form containing another (padded Base64 holds the raw
 // form) is blanked whole rather than leaving a tail.
