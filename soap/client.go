@@ -602,7 +602,9 @@ func (c *Client) attempt(ctx context.Context, req *Request, u *url.URL, cookie s
 		_, _ = io.Copy(io.Discard, io.LimitReader(hresp.Body, 64<<10)) // let the connection be reused
 		return nil, hresp.Header, newRedirectError(hresp)
 	}
-	data, rerr := io.ReadAll(io.LimitReader(hresp.Body, c.cfg.maxResponse+1))
+	buf, rerr := readBody(hresp.Body, c.cfg.maxResponse)
+	defer releaseBody(buf) // every text kept from the answer is a copy
+	data := buf.Bytes()
 	if rerr != nil {
 		if ctx.Err() != nil {
 			return nil, hresp.Header, ctx.Err()
@@ -625,6 +627,25 @@ func (c *Client) attempt(ctx context.Context, req *Request, u *url.URL, cookie s
 		return nil, hresp.Header, derr
 	}
 	return resp, hresp.Header, nil
+}
+
+// bodyBufs holds the buffers answers are read into, for reuse.
+var bodyBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// readBody reads at most limit+1 bytes of r into a buffer from bodyBufs.
+func readBody(r io.Reader, limit int64) (*bytes.Buffer, error) {
+	b := bodyBufs.Get().(*bytes.Buffer) //nolint:forcetypeassert // the pool holds only these
+	b.Reset()
+	_, err := b.ReadFrom(io.LimitReader(r, limit+1))
+	return b, err
+}
+
+// releaseBody gives b back to bodyBufs, unless it grew past 256 KiB: one
+// large answer must not keep its memory for every later one.
+func releaseBody(b *bytes.Buffer) {
+	if b.Cap() <= 256<<10 {
+		bodyBufs.Put(b)
+	}
 }
 
 // DiscoveryCache remembers each account's discovered webservices domain.

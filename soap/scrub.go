@@ -216,7 +216,7 @@ func (s *scrubber) scrub(t string) string {
 func (s *scrubber) absent(t string) bool {
 	if s.probes == nil && !s.always {
 		for _, v := range s.secrets {
-			run := longestRun(v)
+			run := redact.UnescapedRun(v)
 			s.always = s.always || len(run) < minSecretLen || strings.Contains(v, "&#")
 			whole := v[:len(v)/3*3]
 			s.probes = append(s.probes, run, base64.StdEncoding.EncodeToString([]byte(whole)), base64.URLEncoding.EncodeToString([]byte(whole)))
@@ -232,27 +232,6 @@ func (s *scrubber) absent(t string) bool {
 		}
 	}
 	return true
-}
-
-// longestRun is the longest run of [A-Za-z0-9._~-] in v: the characters
-// no escaping changes.
-func longestRun(v string) string {
-	var best string
-	start := 0
-	for i := 0; i <= len(v); i++ {
-		if i < len(v) && unescaped(v[i]) {
-			continue
-		}
-		if i-start > len(best) {
-			best = v[start:i]
-		}
-		start = i + 1
-	}
-	return best
-}
-
-func unescaped(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '~' || c == '-'
 }
 
 // head returns the scrubbed text of b, at least its first n+1 bytes when b

@@ -2,6 +2,7 @@ package rollout_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,10 +10,16 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime"
+	"runtime/metrics"
 	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
@@ -49,11 +56,12 @@ func TestBenchFakeChild(t *testing.T) {
 	}
 	n, _ := strconv.Atoi(os.Getenv("NSDIST_BENCH_N"))
 	latency, _ := time.ParseDuration(os.Getenv("NSDIST_BENCH_LATENCY"))
+	faults, _ := strconv.ParseFloat(os.Getenv("NSDIST_BENCH_FAULTS"), 64)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	fake := nstest.NewServer(nstest.WithListener(ln), nstest.WithSeed(9), nstest.WithFaults(nstest.Faults{Latency: latency}))
+	fake := nstest.NewServer(nstest.WithListener(ln), nstest.WithSeed(9), nstest.WithFaults(nstest.Faults{Latency: latency, ConcurrencyFaultRate: faults}))
 	defer fake.Close()
 	vendor := fake.MustAddAccount("TSTDRV1234567", nstest.AccountConfig{})
 	rec, err := fake.CreateIntegration(vendor.ID(), nstest.IntegrationSpec{Name: "Acme Sync", TBA: true, TBAAuthFlow: true,
@@ -89,16 +97,19 @@ func TestBenchFakeChild(t *testing.T) {
 }
 
 // toAddr sends every NetSuite host to the fake child, keeping the Host.
+// It copies the request shallowly, URL apart: the transport changes
+// neither, and a deep Clone per request was the harness's own cost.
 type toAddr struct {
 	addr string
 	t    *http.Transport
 }
 
 func (r toAddr) RoundTrip(req *http.Request) (*http.Response, error) {
-	out := req.Clone(req.Context())
+	out, u := *req, *req.URL
 	out.Host = req.URL.Host
-	out.URL.Scheme, out.URL.Host = "http", r.addr
-	return r.t.RoundTrip(out)
+	u.Scheme, u.Host = "http", r.addr
+	out.URL = &u
+	return r.t.RoundTrip(&out)
 }
 
 func cpuTime() time.Duration {
@@ -107,70 +118,281 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// heapNow is the live heap the last GC marked, the number of GCs so far,
+// and the CPU time GCs have taken.
+func heapNow() (live, cycles uint64, gcCPU float64) {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/gc/cycles/total:gc-cycles"}, {Name: "/cpu/classes/gc/total:cpu-seconds"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64(), s[1].Value.Uint64(), s[2].Value.Float64()
+}
+
+func liveHeap() uint64 {
+	live, _, _ := heapNow()
+	return live
+}
+
+// benchFake is a fake NetSuite in a child process, with n customers who
+// authorized on one channel, and the targets and clients that reach it.
+type benchFake struct {
+	w       benchWorld
+	rt      toAddr
+	targets []distribution.Target
+	ai      *distribution.AutoInstaller
+}
+
+func startBenchFake(b *testing.B, n int, ch string, latency time.Duration, faults float64) *benchFake {
+	b.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestBenchFakeChild$")
+	cmd.Env = append(os.Environ(), "NSDIST_BENCH_CHILD=1", "NSDIST_BENCH_N="+strconv.Itoa(n), "NSDIST_BENCH_LATENCY="+latency.String(),
+		"NSDIST_BENCH_CHANNEL="+ch, "NSDIST_BENCH_FAULTS="+strconv.FormatFloat(faults, 'f', -1, 64))
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { stdin.Close(); cmd.Wait() }) //nolint:errcheck
+	f := &benchFake{}
+	if err := json.NewDecoder(bufio.NewReader(stdout)).Decode(&f.w); err != nil {
+		b.Fatal(err)
+	}
+	f.rt = toAddr{addr: f.w.Addr, t: &http.Transport{MaxIdleConns: 512, MaxIdleConnsPerHost: 512, IdleConnTimeout: 30 * time.Second}}
+	b.Cleanup(f.rt.t.CloseIdleConnections)
+	oc, err := oauth2.NewClient(oauth2.Config{ClientID: f.w.ClientID, ClientSecret: f.w.ClientSecret}, oauth2.WithTransport(f.rt))
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Now()
+	for _, t := range f.w.Targets {
+		tg := distribution.Target{Account: t.Account, TokenIssuedAt: now}
+		if ch == "tba" {
+			tg.Credential = tba.Credential{Consumer: tba.Consumer{Key: t.ConsumerKey, Secret: t.ConsumerSecret}, Token: tba.Token{ID: t.TokenID, Secret: t.TokenSecret}}
+		} else {
+			tg.Credential = oauth2.Grant{Token: &oauth2.Token{Account: t.Account, AccessToken: t.AccessToken, RefreshToken: t.RefreshToken,
+				Expiry: now.Add(time.Hour), Role: t.Role, Entity: t.Entity, IssuedAt: now}}
+		}
+		f.targets = append(f.targets, tg)
+	}
+	f.w.Targets = nil
+	if f.ai, err = distribution.NewAutoInstaller(f.w.Record, distribution.WithProber(oauth2.NewProber(oc)), tba.WithProber(soap.WithTransport(f.rt))); err != nil {
+		b.Fatal(err)
+	}
+	return f
+}
+
+// bareEnvelope is the size and shape of the getServerTime request the SDK
+// sends, with a tokenPassport the fake refuses: the baseline pays for the
+// bytes, not for the answer's meaning.
+var bareEnvelope = `<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:urn="urn:messages_2025_2.platform.webservices.netsuite.com" xmlns:core="urn:core_2025_2.platform.webservices.netsuite.com"><soapenv:Header><urn:tokenPassport><core:account>ACCT</core:account><core:consumerKey>` +
+	strings.Repeat("a", 64) + `</core:consumerKey><core:token>` + strings.Repeat("b", 64) + `</core:token><core:nonce>` + strings.Repeat("c", 20) +
+	`</core:nonce><core:timestamp>1700000000</core:timestamp><core:signature algorithm="HMAC-SHA256">` + strings.Repeat("d", 44) +
+	`</core:signature></urn:tokenPassport></soapenv:Header><soapenv:Body><urn:getServerTime/></soapenv:Body></soapenv:Envelope>`
+
+// bareRun is the baseline: one request of the channel's kind per target,
+// from as many goroutines as the rollout's concurrency, through the same
+// transport, with nothing but net/http: a POST of a getServerTime envelope
+// (TBA) or a GET of REST serverTime with the target's Bearer token. It
+// returns the client CPU per target.
+func (f *benchFake) bareRun(b *testing.B, ch string, concurrency int) time.Duration {
+	b.Helper()
+	hc := &http.Client{Transport: f.rt}
+	next := make(chan int)
+	var failed atomic.Int64
+	var wg sync.WaitGroup
+	cpu0 := cpuTime()
+	for range concurrency {
+		wg.Go(func() {
+			for i := range next {
+				t := f.targets[i]
+				var req *http.Request
+				if ch == "tba" {
+					body := strings.Replace(bareEnvelope, "ACCT", string(t.Account), 1)
+					req, _ = http.NewRequestWithContext(b.Context(), http.MethodPost, "https://"+t.Account.SuiteTalkHost()+"/services/NetSuitePort_2025_2", strings.NewReader(body))
+					req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+					req.Header.Set("SOAPAction", `"getServerTime"`)
+				} else {
+					req, _ = http.NewRequestWithContext(b.Context(), http.MethodGet, "https://"+t.Account.SuiteTalkHost()+"/services/rest/system/v1/serverTime", nil)
+					req.Header.Set("Authorization", "Bearer "+t.Credential.(oauth2.Grant).Token.AccessToken) //nolint:forcetypeassert // made above
+				}
+				resp, err := hc.Do(req)
+				if err != nil {
+					failed.Add(1)
+					continue
+				}
+				io.Copy(io.Discard, resp.Body) //nolint:errcheck
+				resp.Body.Close()
+			}
+		})
+	}
+	for i := range f.targets {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if failed.Load() > 0 {
+		b.Fatalf("the baseline lost %d requests", failed.Load())
+	}
+	return (cpuTime() - cpu0) / time.Duration(len(f.targets))
+}
+
+// counting is the AutoInstaller, counting the attempts that finished.
+type counting struct {
+	ai   *distribution.AutoInstaller
+	done atomic.Int64
+}
+
+func (c *counting) Distribute(ctx context.Context, t distribution.Target) distribution.Result {
+	defer c.done.Add(1)
+	return c.ai.Distribute(ctx, t)
+}
+
+func (c *counting) Attempt(ctx context.Context, t distribution.Target) distribution.Result {
+	defer c.done.Add(1)
+	return c.ai.Attempt(ctx, t)
+}
+
+// runCost is what one rollout cost the client.
+type runCost struct {
+	wall, cpu          time.Duration
+	retries            int
+	perResult, perLive float64 // bytes: kept per finished result; live per target in flight
+	peak               uint64  // the largest live heap seen
+}
+
+// measureRun runs the rollout and measures it. The live heap is what a
+// GC marked: the sampler reads it every 10 ms and keeps the readings of a
+// GC that ended since the last one (no older than 10 ms), with the number
+// of targets done then; when half the targets are done it forces one GC,
+// whose CPU it takes off the run's. What a target in flight holds is the
+// live heap less the base and the results finished by then (the results
+// slice is made for every target at the start), over the targets in
+// flight, from the readings between 20% and 80% done.
+func measureRun(b *testing.B, ai *distribution.AutoInstaller, targets []distribution.Target, concurrency int) runCost {
+	b.Helper()
+	n := len(targets)
+	d := &counting{ai: ai}
+	r, err := rollout.New(d, rollout.WithConcurrency(concurrency))
+	if err != nil {
+		b.Fatal(err)
+	}
+	runtime.GC()
+	base := liveHeap()
+	var samples []heapSample
+	var forcedCPU float64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() { samples, forcedCPU = sampleHeap(stop, &d.done, n) })
+	cpu0, start := cpuTime(), time.Now()
+	rep, err := r.Run(b.Context(), targets)
+	c := runCost{wall: time.Since(start), cpu: cpuTime() - cpu0}
+	close(stop)
+	wg.Wait()
+	c.cpu -= time.Duration(forcedCPU * float64(time.Second))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if cs := rep.Counts(); cs[distribution.OutcomeEnabled]+cs[distribution.OutcomeAwaitingApproval] != n {
+		b.Fatalf("counts %v", cs)
+	}
+	for _, res := range rep.Results {
+		c.retries += res.Attempts - 1
+	}
+	runtime.GC()
+	c.perResult = float64(int64(liveHeap())-int64(base)) / float64(n)
+	runtime.KeepAlive(rep)
+	slot := float64(unsafe.Sizeof(distribution.Result{}))
+	for _, sm := range samples {
+		c.peak = max(c.peak, sm.live)
+		inFlight := min(concurrency, n-int(sm.done))
+		if sm.done < uint64(n)/5 || sm.done > uint64(n)*4/5 || inFlight <= 0 {
+			continue // the ramps: few targets in flight
+		}
+		held := float64(base) + slot*float64(n) + (c.perResult-slot)*float64(sm.done)
+		c.perLive = max(c.perLive, (float64(sm.live)-held)/float64(inFlight))
+	}
+	return c
+}
+
+type heapSample struct{ live, done uint64 }
+
+// sampleHeap is measureRun's sampler; it returns the readings and the
+// CPU seconds of the GC it forced.
+func sampleHeap(stop <-chan struct{}, done *atomic.Int64, n int) (samples []heapSample, forcedCPU float64) {
+	tk := time.NewTicker(10 * time.Millisecond)
+	defer tk.Stop()
+	_, lastCycles, _ := heapNow()
+	forced := false
+	for {
+		select {
+		case <-stop:
+			return samples, forcedCPU
+		case <-tk.C:
+		}
+		k := uint64(done.Load())
+		if !forced && k >= uint64(n)/2 {
+			forced = true
+			_, _, cpu0 := heapNow()
+			runtime.GC()
+			_, _, cpu1 := heapNow()
+			forcedCPU = cpu1 - cpu0
+		}
+		live, cycles, _ := heapNow()
+		if cycles != lastCycles {
+			lastCycles = cycles
+			samples = append(samples, heapSample{live, k})
+		}
+	}
+}
+
 // BenchmarkRolloutChannels rolls out to 10,000 accounts per channel (TBA
-// getServerTime, OAuth 2.0 REST serverTime) at NetSuite's pace (300 ms per
-// round trip) and a fast one (5 ms), concurrency 256, with the fake in a
-// child process. It reports wall time as a ratio of the ideal bound
-// N × latency / concurrency (one round trip per target) and the client's
-// CPU microseconds per target.
+// getServerTime, OAuth 2.0 REST serverTime), concurrency 256, with the
+// fake in a child process so that the CPU measured is the client's: at
+// NetSuite's pace (300 ms per round trip), at a fast one (5 ms), and at
+// 300 ms with 30% concurrency faults. Beside each rollout, in the same
+// run, the baseline sends one bare net/http request of the same kind per
+// target (bareRun). It reports:
 //
-//	go test ./distribution -run '^$' -bench RolloutChannels -benchtime 1x
+//   - client-cpu-us/target and bare-cpu-us/target, and their ratio;
+//
+//   - x-ideal: wall time over N × latency / concurrency (one round trip
+//     per target), and bare-x-ideal for the baseline;
+//
+//   - with faults, retries and x-retry-floor: wall time over
+//     (N + retries) × latency / concurrency;
+//
+//   - KiB/in-flight and KiB/result (see measureRun), and peak-live-MiB.
+//
+//     go test ./distribution/rollout -run '^$' -bench RolloutChannels -benchtime 1x -benchmem
 func BenchmarkRolloutChannels(b *testing.B) {
 	const n, concurrency = 10000, 256
 	for _, ch := range []string{"tba", "oauth2"} {
-		for _, latency := range []time.Duration{300 * time.Millisecond, 5 * time.Millisecond} {
-			b.Run(fmt.Sprintf("%s/%s", ch, latency), func(b *testing.B) {
-				cmd := exec.Command(os.Args[0], "-test.run=^TestBenchFakeChild$")
-				cmd.Env = append(os.Environ(), "NSDIST_BENCH_CHILD=1", "NSDIST_BENCH_N="+strconv.Itoa(n), "NSDIST_BENCH_LATENCY="+latency.String(), "NSDIST_BENCH_CHANNEL="+ch)
-				stdin, _ := cmd.StdinPipe()
-				stdout, _ := cmd.StdoutPipe()
-				cmd.Stderr = os.Stderr
-				if err := cmd.Start(); err != nil {
-					b.Fatal(err)
-				}
-				defer func() { stdin.Close(); cmd.Wait() }() //nolint:errcheck
-				var w benchWorld
-				if err := json.NewDecoder(bufio.NewReader(stdout)).Decode(&w); err != nil {
-					b.Fatal(err)
-				}
-				rt := toAddr{addr: w.Addr, t: &http.Transport{MaxIdleConns: 512, MaxIdleConnsPerHost: 512, IdleConnTimeout: 30 * time.Second}}
-				oc, err := oauth2.NewClient(oauth2.Config{ClientID: w.ClientID, ClientSecret: w.ClientSecret}, oauth2.WithTransport(rt))
-				if err != nil {
-					b.Fatal(err)
-				}
-				targets := make([]distribution.Target, 0, n)
-				now := time.Now()
-				for _, t := range w.Targets {
-					tg := distribution.Target{Account: t.Account, TokenIssuedAt: now}
-					if ch == "tba" {
-						tg.Credential = tba.Credential{Consumer: tba.Consumer{Key: t.ConsumerKey, Secret: t.ConsumerSecret}, Token: tba.Token{ID: t.TokenID, Secret: t.TokenSecret}}
-					} else {
-						tg.Credential = oauth2.Grant{Token: &oauth2.Token{Account: t.Account, AccessToken: t.AccessToken, RefreshToken: t.RefreshToken,
-							Expiry: now.Add(time.Hour), Role: t.Role, Entity: t.Entity, IssuedAt: now}}
-					}
-					targets = append(targets, tg)
-				}
-				ai, err := distribution.NewAutoInstaller(w.Record, distribution.WithProber(oauth2.NewProber(oc)), tba.WithProber(soap.WithTransport(rt)))
-				if err != nil {
-					b.Fatal(err)
-				}
-				ideal := time.Duration(n) * latency / concurrency
+		for _, bc := range []struct {
+			name    string
+			latency time.Duration
+			faults  float64
+		}{{"300ms", 300 * time.Millisecond, 0}, {"5ms", 5 * time.Millisecond, 0}, {"300ms-faults30", 300 * time.Millisecond, 0.3}} {
+			b.Run(ch+"/"+bc.name, func(b *testing.B) {
+				f := startBenchFake(b, n, ch, bc.latency, bc.faults)
+				ideal := time.Duration(n) * bc.latency / concurrency
 				for b.Loop() {
-					r, err := rollout.New(ai, rollout.WithConcurrency(concurrency))
-					if err != nil {
-						b.Fatal(err)
+					bareStart := time.Now()
+					bare := f.bareRun(b, ch, concurrency)
+					bareWall := time.Since(bareStart)
+					c := measureRun(b, f.ai, f.targets, concurrency)
+					cpu := float64(c.cpu.Microseconds()) / n
+					b.ReportMetric(cpu, "client-cpu-us/target")
+					b.ReportMetric(float64(bare.Nanoseconds())/1000, "bare-cpu-us/target")
+					b.ReportMetric(cpu/(float64(bare.Nanoseconds())/1000), "cpu/bare")
+					b.ReportMetric(float64(c.wall)/float64(ideal), "x-ideal")
+					b.ReportMetric(float64(bareWall)/float64(ideal), "bare-x-ideal")
+					if bc.faults > 0 {
+						floor := time.Duration(n+c.retries) * bc.latency / concurrency
+						b.ReportMetric(float64(c.retries), "retries")
+						b.ReportMetric(float64(c.wall)/float64(floor), "x-retry-floor")
 					}
-					cpu0, start := cpuTime(), time.Now()
-					rep, err := r.Run(b.Context(), targets)
-					wall, cpu := time.Since(start), cpuTime()-cpu0
-					if err != nil {
-						b.Fatal(err)
-					}
-					if c := rep.Counts(); c[distribution.OutcomeEnabled]+c[distribution.OutcomeAwaitingApproval] != n {
-						b.Fatalf("counts %v", c)
-					}
-					b.ReportMetric(float64(wall)/float64(ideal), "x-ideal")
-					b.ReportMetric(float64(cpu.Microseconds())/n, "client-cpu-us/target")
+					b.ReportMetric(c.perLive/1024, "KiB/in-flight")
+					b.ReportMetric(c.perResult/1024, "KiB/result")
+					b.ReportMetric(float64(c.peak)/(1<<20), "peak-live-MiB")
 				}
 			})
 		}

@@ -357,7 +357,7 @@ func (r *Rollout) Run(ctx context.Context, targets []distribution.Target) (*Repo
 		tm.Stop()
 	}
 	rep.Interrupted = s.open > 0
-	rep.Results = append(rep.Results, s.results...)
+	rep.Results, s.results = s.results, nil // the workers are done: no copy
 	s.mu.Unlock()
 	sort.Slice(rep.Results, func(i, j int) bool { return rep.Results[i].Account < rep.Results[j].Account })
 	rep.Finished = r.cfg.clock()
@@ -383,7 +383,8 @@ func (r *Rollout) Run(ctx context.Context, targets []distribution.Target) (*Repo
 // newScheduler is a run's scheduler for n targets.
 func (r *Rollout) newScheduler(ctx context.Context, n int) *scheduler {
 	s := &scheduler{r: r, ctx: ctx, wait: map[nsdist.AccountID][]*task{}, busy: map[nsdist.AccountID]int{},
-		timers: map[*time.Timer]struct{}{}, counts: map[distribution.Outcome]int{}, total: n, start: r.cfg.clock()}
+		timers: map[*time.Timer]struct{}{}, counts: map[distribution.Outcome]int{}, total: n, start: r.cfg.clock(),
+		results: make([]distribution.Result, 0, n)}
 	s.cond = sync.NewCond(&s.mu)
 	s.rcond = sync.NewCond(&s.rmu)
 	s.budget = r.cfg.budget
@@ -519,7 +520,7 @@ func (s *scheduler) worker() {
 		tk.tries++
 		if tk.tries == 1 {
 			tk.started = s.r.cfg.clock()
-			s.sendLocked(s.eventLocked(EventStarted, tk.t.Account, 1))
+			s.sendLocked(EventStarted, tk.t.Account, 1, "", 0)
 		}
 		s.mu.Unlock()
 
@@ -590,9 +591,7 @@ func (s *scheduler) retryLocked(tk *task, res distribution.Result) {
 		tk.bo.Reset()
 	}
 	wait := max(tk.bo.NextBackOff(), retryAfter(res.Err, s.r.cfg.clock()))
-	e := s.eventLocked(EventRetrying, tk.t.Account, tk.tries)
-	e.Wait = wait
-	s.sendLocked(e)
+	s.sendLocked(EventRetrying, tk.t.Account, tk.tries, "", wait)
 	var tm *time.Timer
 	tm = time.AfterFunc(wait, func() {
 		s.mu.Lock()
@@ -657,7 +656,7 @@ func (s *scheduler) refused(res distribution.Result, err error) distribution.Res
 }
 
 func (s *scheduler) finishLocked(res distribution.Result, emit bool) {
-	s.results = append(s.results, res)
+	s.results = append(s.results, res) // made for every target at the start: it never grows
 	s.counts[res.Outcome]++
 	s.done++
 	if s.r.cfg.results != nil {
@@ -667,18 +666,19 @@ func (s *scheduler) finishLocked(res distribution.Result, emit bool) {
 		s.rmu.Unlock()
 	}
 	if emit {
-		e := s.eventLocked(EventFinished, res.Account, res.Attempts)
-		e.Outcome = res.Outcome
-		s.sendLocked(e)
+		s.sendLocked(EventFinished, res.Account, res.Attempts, res.Outcome, 0)
 	}
 }
 
 // sendLocked queues an event without blocking; when the callback lags,
-// the event is dropped (the next one carries the counts).
-func (s *scheduler) sendLocked(e Event) {
+// the event is dropped (the next one carries the counts). Without a
+// callback it builds nothing.
+func (s *scheduler) sendLocked(t EventType, a nsdist.AccountID, attempt int, outcome distribution.Outcome, wait time.Duration) {
 	if s.events == nil {
 		return
 	}
+	e := s.eventLocked(t, a, attempt)
+	e.Outcome, e.Wait = outcome, wait
 	select {
 	case s.events <- e:
 	default:

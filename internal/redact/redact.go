@@ -57,12 +57,19 @@ func Snippet(b []byte, n int) string {
 
 var secretElements = []string{"password", "signature", "nonce", "consumerSecret", "tokenSecret"}
 
+// paramNames are the names of the secret parameters Params blanks.
+var paramNames = []string{"nlauth_signature", "nlauth_otp", "oauth_signature", "oauth_token_secret", "oauth_verifier", "client_secret",
+	"client_assertion", "code_verifier", "refresh_token", "access_token", "id_token", "password", "secret"}
+
 // secretParam matches a secret parameter's name, its separator and an
 // optional opening quote; the value follows.
-var secretParam = regexp.MustCompile(`(?i)((?:nlauth_signature|nlauth_otp|oauth_signature|oauth_token_secret|oauth_verifier|client_secret|client_assertion|code_verifier|refresh_token|access_token|id_token|password|secret)"?\s*[=:]\s*"?)([^"&,;\s<>]+)`)
+var secretParam = regexp.MustCompile(`(?i)((?:` + strings.Join(paramNames, "|") + `)"?\s*[=:]\s*"?)([^"&,;\s<>]+)`)
+
+// authSchemes are the Authorization schemes whose credentials Params blanks.
+var authSchemes = []string{"basic", "bearer"}
 
 // authScheme matches the credentials of a Basic or Bearer Authorization value.
-var authScheme = regexp.MustCompile(`(?i)\b(basic|bearer)(\s+)([A-Za-z0-9._~+/=-]+)`)
+var authScheme = regexp.MustCompile(`(?i)\b(` + strings.Join(authSchemes, "|") + `)(\s+)([A-Za-z0-9._~+/=-]+)`)
 
 // Params blanks the values of secret parameters in s: NLAuth's
 // nlauth_signature (the password) and nlauth_otp, OAuth's oauth_signature,
@@ -70,8 +77,52 @@ var authScheme = regexp.MustCompile(`(?i)\b(basic|bearer)(\s+)([A-Za-z0-9._~+/=-
 // verifiers, passwords, and Basic or Bearer credentials, in header, query,
 // form and JSON syntax.
 func Params(s string) string {
+	if !mayHoldParam(s) {
+		return s
+	}
 	s = secretParam.ReplaceAllString(s, "${1}"+Placeholder)
 	return authScheme.ReplaceAllString(s, "${1}${2}"+Placeholder)
+}
+
+// mayHoldParam reports whether s may hold what Params blanks: a parameter
+// name followed by an optional quote, blanks and '=' or ':', or a scheme
+// followed by a blank. The expressions cost tens of microseconds on an
+// error's snippet, which seldom holds either. A text with a non-ASCII
+// byte goes to them: their case folding matches 'ſ' for 's' and the
+// Kelvin sign for 'k'.
+func mayHoldParam(s string) bool {
+	for i := range len(s) {
+		if s[i] >= 0x80 {
+			return true
+		}
+	}
+	lower := strings.ToLower(s)
+	for _, name := range paramNames {
+		for rest := lower; ; {
+			i := strings.Index(rest, name)
+			if i < 0 {
+				break
+			}
+			rest = rest[i+len(name):]
+			after := strings.TrimLeft(strings.TrimPrefix(rest, `"`), " \t\n\f\r")
+			if after != "" && (after[0] == '=' || after[0] == ':') {
+				return true
+			}
+		}
+	}
+	for _, scheme := range authSchemes {
+		for rest := lower; ; {
+			i := strings.Index(rest, scheme)
+			if i < 0 {
+				break
+			}
+			rest = rest[i+len(scheme):]
+			if rest != "" && strings.IndexByte(" \t\n\f\r", rest[0]) >= 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Values replaces every occurrence in s of each secret value, and of the
@@ -100,6 +151,29 @@ func Values(s string, secrets ...string) string {
 // Forms returns the texts Values blanks for the secret v: v and its
 // encoded forms, longest first.
 func Forms(v string) []string { return forms(v) }
+
+// UnescapedRun is the longest run in v of the characters [A-Za-z0-9._~-],
+// which no escaping nsdist knows of changes (URL, RFC 3986, HTML, XML,
+// JSON): every escaped form of v holds it, so a text without it holds
+// none of them.
+func UnescapedRun(v string) string {
+	var best string
+	start := 0
+	for i := 0; i <= len(v); i++ {
+		if i < len(v) && unescaped(v[i]) {
+			continue
+		}
+		if i-start > len(best) {
+			best = v[start:i]
+		}
+		start = i + 1
+	}
+	return best
+}
+
+func unescaped(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '~' || c == '-'
+}
 
 // forms returns v and its encoded forms, without duplicates, longest
 // first, so that a form containing another (padded Base64 holds the raw

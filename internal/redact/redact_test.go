@@ -390,3 +390,29 @@ func runWalker(t *testing.T, goBin, root string, types []credType) []finding {
 	}
 	return fs
 }
+
+// FuzzMayHoldParam checks the property Params's shortcut rests on: when
+// mayHoldParam passes a text over, the expressions would change nothing.
+func FuzzMayHoldParam(f *testing.F) {
+	f.Add(`{"access_token" : "abc"}`)
+	f.Add("Authorization: BEARER\tabc")
+	f.Add("ſecret=1")
+	f.Add("error=invalid_token")
+	f.Fuzz(func(t *testing.T, s string) {
+		if mayHoldParam(s) {
+			return
+		}
+		if got := authScheme.ReplaceAllString(secretParam.ReplaceAllString(s, "${1}"+Placeholder), "${1}${2}"+Placeholder); got != s {
+			t.Fatalf("%q was passed over, but the expressions make it %q", s, got)
+		}
+	})
+}
+
+func TestMayHoldParam(t *testing.T) {
+	for s, want := range map[string]bool{`{"access_token" : "abc"}`: true, "Authorization: BEARER\tabc": true, "ſecret=1": true,
+		"password:x": true, `"Secret"=x`: true, "error=invalid_token": false, "basically": false, "the secret is out": false, "": false} {
+		if got := mayHoldParam(s); got != want {
+			t.Errorf("mayHoldParam(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
