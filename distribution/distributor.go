@@ -155,6 +155,7 @@ func (p Probe) observed() approval.Observed {
 type AutoInstaller struct {
 	record approval.Record
 	cfg    config
+	eval   approval.Evaluator // one evaluation per kind of target and day
 }
 
 var (
@@ -279,7 +280,7 @@ func (a *AutoInstaller) evaluate(t Target, ch approval.Channel, p Prober) approv
 	if ep, ok := p.(EndpointProber); ok {
 		v = ep.Endpoint(t)
 	}
-	return approval.Evaluate(approval.Input{
+	return a.eval.Evaluate(approval.Input{
 		Channel: ch, Record: a.record, Version: v, Date: a.cfg.clock(),
 		Target: approval.TargetAccount{Account: t.Account, RequireApproval: t.RequireApproval},
 	})

@@ -152,15 +152,21 @@ func Values(s string, secrets ...string) string {
 // encoded forms, longest first.
 func Forms(v string) []string { return forms(v) }
 
-// UnescapedRun is the longest run in v of the characters [A-Za-z0-9._~-],
-// which no escaping nsdist knows of changes (URL, RFC 3986, HTML, XML,
-// JSON): every escaped form of v holds it, so a text without it holds
-// none of them.
+// UnescapedRun is a run of v's characters [A-Za-z0-9._~-], which no
+// escaping nsdist knows of changes (URL, RFC 3986, HTML, XML, JSON): every
+// escaped form of v holds it, so a text without it holds none of them. It
+// is the first run of 16 such characters, or the longest run when none is
+// that long: enough to tell a secret apart, and found in the first few
+// bytes of a long token.
 func UnescapedRun(v string) string {
+	const enough = 16
 	var best string
 	start := 0
 	for i := 0; i <= len(v); i++ {
 		if i < len(v) && unescaped(v[i]) {
+			if i+1-start == enough {
+				return v[start : i+1]
+			}
 			continue
 		}
 		if i-start > len(best) {

@@ -416,3 +416,12 @@ func TestMayHoldParam(t *testing.T) {
 		}
 	}
 }
+
+func TestUnescapedRun(t *testing.T) {
+	for v, want := range map[string]string{"": "", "a&b": "a", "ab&cde&f": "cde", "x~y.z-w_v!": "x~y.z-w_v",
+		"!!0123456789abcdefXYZ": "0123456789abcdef", "ab&0123456789abcdef0": "0123456789abcdef", "中文&ab": "ab"} {
+		if got := UnescapedRun(v); got != want {
+			t.Errorf("UnescapedRun(%q) = %q, want %q", v, got, want)
+		}
+	}
+}

@@ -1,0 +1,65 @@
+package approval
+
+import (
+	"slices"
+	"sync"
+	"time"
+)
+
+// Evaluator is [Evaluate] with a memory, for a rollout that asks the same
+// question of thousands of targets: a decision depends on the target
+// account only through whether it is a sandbox and whether it is the
+// record's owner or the source, and on the date only through its UTC day.
+// Inputs that differ in nothing else share one evaluation; the decision
+// returned carries the caller's own Input. The decisions of one kind share
+// their slices (capped, so that an append copies): read them, do not
+// write their elements. The zero Evaluator is ready; it is safe for
+// concurrent use. It keeps one decision per kind of input it has seen, so
+// a long-lived Evaluator that sees every day of the year keeps a few
+// hundred.
+type Evaluator struct {
+	mu sync.Mutex
+	m  map[evalKey]Decision
+}
+
+// evalKey is an Input with what Evaluate does not read of it taken out.
+type evalKey struct {
+	in      Input
+	sandbox bool
+}
+
+// maxMemo bounds an Evaluator's memory: past it, the memory starts over.
+const maxMemo = 4096
+
+// Evaluate returns Evaluate(in).
+func (e *Evaluator) Evaluate(in Input) Decision {
+	in = withDefaults(in)
+	if in.Target.Account != "" && (sameAccount(in.Target.Account, in.Record.Owner) || sameAccount(in.Target.Account, in.Source)) {
+		return Evaluate(in) // the decision names the account: not shared
+	}
+	k := evalKey{in: in, sandbox: canonical(in.Target.Account).IsSandbox()}
+	if k.in.Target.Account != "" {
+		k.in.Target.Account = "x" // any account that is neither owner nor source
+	}
+	y, m, d := in.Date.UTC().Date()
+	k.in.Date = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	e.mu.Lock()
+	dec, ok := e.m[k]
+	e.mu.Unlock()
+	if !ok {
+		dec = Evaluate(in)
+		for _, s := range []*[]string{&dec.EditableInTarget, &dec.SandboxNotes} {
+			*s = slices.Clip(*s)
+		}
+		dec.Blocking, dec.Warnings, dec.AdminSteps = slices.Clip(dec.Blocking), slices.Clip(dec.Warnings), slices.Clip(dec.AdminSteps)
+		dec.PossibleStates = slices.Clip(dec.PossibleStates)
+		e.mu.Lock()
+		if e.m == nil || len(e.m) >= maxMemo {
+			e.m = map[evalKey]Decision{}
+		}
+		e.m[k] = dec
+		e.mu.Unlock()
+	}
+	dec.Input = in
+	return dec
+}

@@ -1,0 +1,68 @@
+package approval_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/nsdist/nsdist"
+	"github.com/nsdist/nsdist/approval"
+)
+
+// TestEvaluatorMatchesEvaluate walks the input space with targets of every
+// kind (production, sandbox, the owner in any case, the source, none) and
+// times of day on both sides of the release boundaries, through one
+// Evaluator, and wants exactly what Evaluate says each time.
+func TestEvaluatorMatchesEvaluate(t *testing.T) {
+	t.Parallel()
+	var ev approval.Evaluator
+	dates := []time.Time{time.Date(2027, 2, 28, 23, 59, 59, 0, time.UTC), time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 3, 1, 13, 5, 0, 0, time.UTC),
+		time.Date(2027, 3, 1, 1, 0, 0, 0, time.FixedZone("PST", -8*3600)), time.Date(2028, 8, 31, 23, 0, 0, 0, time.UTC), time.Date(2028, 9, 1, 0, 30, 0, 0, time.UTC), today}
+	targets := []nsdist.AccountID{"123456", "654321", "123456_SB1", "123456-sb2", "TSTDRV1", "tstdrv1", "7777777", ""}
+	n := 0
+	for _, ch := range approval.Channels() {
+		for _, date := range dates {
+			for _, pref := range []approval.Preference{approval.PreferenceUnknown, approval.PreferenceRequired, approval.PreferenceNotRequired} {
+				for _, tgt := range targets {
+					for bits := range 1 << 6 {
+						b := func(i int) bool { return bits&(1<<i) != 0 }
+						rec := approval.Record{Name: "Acme", Owner: "TSTDRV1", TBA: b(0), TBAAuthFlow: b(1), OAuth2: b(2), OAuth2CodeGrant: b(2), FromOthersBundle: b(3)}
+						if b(4) {
+							rec.Owner = "TSTDRV1_SB1"
+						}
+						in := approval.Input{Channel: ch, Record: rec, Source: "7777777", Target: approval.TargetAccount{Account: tgt, RequireApproval: pref, ReleasePreview: b(5)}, Date: date}
+						if diff := cmp.Diff(approval.Evaluate(in), ev.Evaluate(in)); diff != "" {
+							t.Fatalf("Evaluator.Evaluate(%+v) differs from Evaluate (-want +got):\n%s", in, diff)
+						}
+						n++
+					}
+				}
+			}
+		}
+	}
+	if n < 10000 {
+		t.Errorf("checked only %d inputs", n)
+	}
+}
+
+// TestEvaluatorSharesSafely: two targets of one kind share a decision's
+// slices, and an append to one result's slice leaves the other's alone.
+func TestEvaluatorSharesSafely(t *testing.T) {
+	var ev approval.Evaluator
+	in := approval.Input{Channel: approval.ChannelTBA, Record: approval.Record{Owner: "TSTDRV1", TBA: true, TBAAuthFlow: true}, Target: approval.TargetAccount{Account: "111111"}, Date: today}
+	a := ev.Evaluate(in)
+	in.Target.Account = "222222"
+	b := ev.Evaluate(in)
+	if a.Input.Target.Account != "111111" || b.Input.Target.Account != "222222" {
+		t.Fatalf("inputs %v and %v: each decision must carry its own", a.Input.Target, b.Input.Target)
+	}
+	if len(a.Warnings) == 0 {
+		t.Fatal("the decision has no warnings to share")
+	}
+	_ = append(a.Warnings, approval.Reason{Code: "mine"})
+	_ = append(a.EditableInTarget, "mine")
+	if c := ev.Evaluate(in); len(c.Warnings) != len(b.Warnings) || cmp.Diff(b, c) != "" || (cap(c.EditableInTarget) > len(c.EditableInTarget)) {
+		t.Fatal("an append to one decision's slice reached another's")
+	}
+}
