@@ -33,7 +33,8 @@ type config struct {
 	endpoint     *url.URL // explicit endpoint, or nil for the derived host
 	discoveryURL *url.URL
 	discovery    *DiscoveryCache
-	httpClient   *http.Client
+	httpClient   *http.Client  // its Timeout moved to timeout
+	timeout      time.Duration // each attempt's, the http.Client's Timeout as a context deadline
 	retry        RetryPolicy
 	logger       *slog.Logger
 	maxResponse  int64
@@ -279,6 +280,12 @@ func newClient(id nsdist.AccountID, cfg config) (*Client, error) {
 	// copy shares the Transport, so connections are still reused.
 	hc := *cfg.httpClient
 	hc.CheckRedirect = noRedirect
+	// The client's Timeout becomes each attempt's context deadline: the
+	// same bound on the whole exchange, without the watcher goroutine
+	// net/http starts per request for a Timeout.
+	if hc.Timeout > 0 {
+		cfg.timeout, hc.Timeout = hc.Timeout, 0
+	}
 	cfg.httpClient = &hc
 	if cfg.logger == nil {
 		cfg.logger = slog.New(slog.DiscardHandler)
@@ -557,8 +564,15 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// attempt sends one request with a fresh tokenPassport.
+// attempt sends one request with a fresh tokenPassport, within the
+// client's timeout. ctx is the caller's: its end is not a transport error.
 func (c *Client) attempt(ctx context.Context, req *Request, u *url.URL, cookie string) (*Response, http.Header, error) {
+	actx := ctx
+	if c.cfg.timeout > 0 {
+		var cancel context.CancelFunc
+		actx, cancel = context.WithTimeout(ctx, c.cfg.timeout)
+		defer cancel()
+	}
 	var nonce string
 	if req.Auth != nil && req.Auth.Mode() == AuthTBA {
 		n, err := c.cfg.nonce()
@@ -574,7 +588,7 @@ func (c *Client) attempt(ctx context.Context, req *Request, u *url.URL, cookie s
 	// What the answer says is scrubbed of every secret this request
 	// carried, before any of it is kept on an error.
 	sc := newScrubber(requestSecrets(req.Auth, vals, cookie)...)
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
+	hreq, err := http.NewRequestWithContext(actx, http.MethodPost, u.String(), bytes.NewReader(body))
 	if err != nil {
 		return nil, nil, fmt.Errorf("soap: build request: %w", err)
 	}

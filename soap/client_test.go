@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -419,3 +420,39 @@ func TestDiscoveryCacheZeroValue(t *testing.T) {
 		t.Errorf("Endpoint() = %s: the zero-value cache did not keep the discovered domain", c.Endpoint())
 	}
 }
+
+// TestClientTimeout: the http.Client's Timeout bounds each attempt (the
+// client makes it a context deadline), a timed-out attempt is a
+// transport timeout and is retried, and the caller's context is not
+// taken for cancelled.
+func TestClientTimeout(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	slow := &http.Client{Timeout: 50 * time.Millisecond, Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		calls.Add(1)
+		select {
+		case <-r.Context().Done():
+			return nil, r.Context().Err()
+		case <-time.After(5 * time.Second):
+			return nil, errors.New("the timeout did not fire")
+		}
+	})}
+	p := fastRetry()
+	p.MaxAttempts = 3
+	c, err := soap.NewClient("123456-sb1", soap.WithAuth(tbaAuth("123456_SB1")), soap.WithHTTPClient(slow), soap.WithRetryPolicy(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = c.Do(t.Context(), soap.OpGetServerTime)
+	if took := time.Since(start); took > 2*time.Second {
+		t.Fatalf("took %v: the timeout did not bound the attempts", took)
+	}
+	if nsdist.Classify(err) != nsdist.ClassTimeout || t.Context().Err() != nil || calls.Load() != 3 {
+		t.Fatalf("err %v (class %v) after %d calls; want a timeout, retried to 3 attempts", err, nsdist.Classify(err), calls.Load())
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

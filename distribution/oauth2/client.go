@@ -92,8 +92,9 @@ func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
 // concurrent use; one Client serves every account.
 type Client struct {
 	cfg    Config
-	http   *http.Client
-	base   *url.URL // WithBaseURL, or nil
+	http    *http.Client  // its Timeout moved to timeout
+	timeout time.Duration // each request's, the http.Client's Timeout as a context deadline
+	base    *url.URL      // WithBaseURL, or nil
 	now    func() time.Time
 	logger *slog.Logger
 	ahead  time.Duration
@@ -199,7 +200,7 @@ func (c *Client) withClientID(id string) *Client {
 	}
 	cfg := c.cfg
 	cfg.ClientID, cfg.ClientSecret = id, ""
-	return &Client{cfg: cfg, http: c.http, base: c.base, now: c.now, logger: c.logger, ahead: c.ahead, probe: c.probe}
+	return &Client{cfg: cfg, http: c.http, timeout: c.timeout, base: c.base, now: c.now, logger: c.logger, ahead: c.ahead, probe: c.probe}
 }
 
 // NewClient checks cfg and returns a client. Nothing is sent.
@@ -250,6 +251,10 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 	}
 	c.http.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	c.http.Jar = nil
+	// The Timeout becomes each request's context deadline: the same bound
+	// on the whole exchange, without net/http's watcher goroutine per
+	// request.
+	c.timeout, c.http.Timeout = c.http.Timeout, 0
 	return c, nil
 }
 
@@ -361,6 +366,12 @@ type response struct {
 }
 
 func (c *Client) do(ctx context.Context, r *request) (*response, error) {
+	rctx := ctx // ctx is the caller's: its end is not a transport error
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		rctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
 	u, host := c.target(r.host, r.path, "")
 	var body io.Reader
 	ctype := ""
@@ -370,7 +381,7 @@ func (c *Client) do(ctx context.Context, r *request) (*response, error) {
 	case r.json != nil:
 		body, ctype = bytes.NewReader(r.json), "application/json"
 	}
-	req, err := http.NewRequestWithContext(ctx, r.method, u.String(), body)
+	req, err := http.NewRequestWithContext(rctx, r.method, u.String(), body)
 	if err != nil {
 		return nil, fmt.Errorf("oauth2: %s: %w", r.op, err)
 	}
@@ -393,8 +404,10 @@ func (c *Client) do(ctx context.Context, r *request) (*response, error) {
 	}
 	defer func() { _ = resp.Body.Close() }()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
-	c.logger.LogAttrs(ctx, slog.LevelDebug, "oauth2 request", slog.String("op", r.op), slog.String("host", host),
-		slog.String("path", r.path), slog.Int("status", resp.StatusCode), slog.Duration("took", c.now().Sub(start)))
+	if c.logger.Enabled(ctx, slog.LevelDebug) {
+		c.logger.LogAttrs(ctx, slog.LevelDebug, "oauth2 request", slog.String("op", r.op), slog.String("host", host),
+			slog.String("path", r.path), slog.Int("status", resp.StatusCode), slog.Duration("took", c.now().Sub(start)))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s for account %s: reading the answer (http %d): %w", ErrResponse, r.op, r.account, resp.StatusCode, scrubErr(err, r.secrets))
 	}
