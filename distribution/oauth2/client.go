@@ -91,14 +91,14 @@ func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
 // customers' accounts. It is immutable after NewClient and safe for
 // concurrent use; one Client serves every account.
 type Client struct {
-	cfg    Config
+	cfg     Config
 	http    *http.Client  // its Timeout moved to timeout
 	timeout time.Duration // each request's, the http.Client's Timeout as a context deadline
 	base    *url.URL      // WithBaseURL, or nil
-	now    func() time.Time
-	logger *slog.Logger
-	ahead  time.Duration
-	probe  probeRetry // the REST prober's retries
+	now     func() time.Time
+	logger  *slog.Logger
+	ahead   time.Duration
+	probe   probeRetry // the REST prober's retries
 
 	creds sync.Map // credential key → *credState
 }
