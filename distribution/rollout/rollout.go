@@ -326,7 +326,8 @@ func (r *Rollout) Run(ctx context.Context, targets []distribution.Target) (*Repo
 		fp := distribution.Fingerprint(t.Credential)
 		if e, ok := prev[t.Account]; ok && e.Outcome.Final() {
 			if sameChannel(e, t) && sameCredential(e, fp) {
-				s.finishLocked(fromEntry(e), false)
+				res := fromEntry(e)
+				s.finishLocked(&res, false)
 				continue
 			}
 			rep.Rechecked++
@@ -552,7 +553,7 @@ func (s *scheduler) worker() {
 			if jerr != nil && s.jerr == nil {
 				s.jerr = jerr
 			}
-			s.finishLocked(res, true)
+			s.finishLocked(&res, true)
 			if s.open == 0 {
 				s.cond.Broadcast()
 			}
@@ -660,13 +661,13 @@ func (s *scheduler) refused(res distribution.Result, err error) distribution.Res
 	return res
 }
 
-func (s *scheduler) finishLocked(res distribution.Result, emit bool) {
-	s.results = append(s.results, res) // made for every target at the start: it never grows
+func (s *scheduler) finishLocked(res *distribution.Result, emit bool) {
+	s.results = append(s.results, *res) // made for every target at the start: it never grows
 	s.counts[res.Outcome]++
 	s.done++
 	if s.r.cfg.results != nil {
 		s.rmu.Lock()
-		s.resultQ = append(s.resultQ, res)
+		s.resultQ = append(s.resultQ, *res)
 		s.rcond.Signal()
 		s.rmu.Unlock()
 	}
