@@ -3,6 +3,7 @@ package approval
 import (
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -18,8 +19,8 @@ import (
 // a long-lived Evaluator that sees every day of the year keeps a few
 // hundred.
 type Evaluator struct {
-	mu sync.Mutex
-	m  map[evalKey]Decision
+	m sync.Map // evalKey → Decision: read by every worker, written once per kind
+	n atomic.Int64
 }
 
 // evalKey is an Input with what Evaluate does not read of it taken out.
@@ -43,9 +44,8 @@ func (e *Evaluator) Evaluate(in Input) Decision {
 	}
 	y, m, d := in.Date.UTC().Date()
 	k.in.Date = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-	e.mu.Lock()
-	dec, ok := e.m[k]
-	e.mu.Unlock()
+	v, ok := e.m.Load(k)
+	dec, _ := v.(Decision)
 	if !ok {
 		dec = Evaluate(in)
 		for _, s := range []*[]string{&dec.EditableInTarget, &dec.SandboxNotes} {
@@ -53,12 +53,11 @@ func (e *Evaluator) Evaluate(in Input) Decision {
 		}
 		dec.Blocking, dec.Warnings, dec.AdminSteps = slices.Clip(dec.Blocking), slices.Clip(dec.Warnings), slices.Clip(dec.AdminSteps)
 		dec.PossibleStates = slices.Clip(dec.PossibleStates)
-		e.mu.Lock()
-		if e.m == nil || len(e.m) >= maxMemo {
-			e.m = map[evalKey]Decision{}
+		if e.n.Add(1) > maxMemo { // start over: a few hundred kinds are expected
+			e.m.Clear()
+			e.n.Store(1)
 		}
-		e.m[k] = dec
-		e.mu.Unlock()
+		e.m.Store(k, dec)
 	}
 	dec.Input = in
 	return dec

@@ -1,6 +1,8 @@
 package approval_test
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -65,4 +67,28 @@ func TestEvaluatorSharesSafely(t *testing.T) {
 	if c := ev.Evaluate(in); len(c.Warnings) != len(b.Warnings) || cmp.Diff(b, c) != "" || (cap(c.EditableInTarget) > len(c.EditableInTarget)) {
 		t.Fatal("an append to one decision's slice reached another's")
 	}
+}
+
+// TestEvaluatorConcurrent: workers sharing one Evaluator each get
+// Evaluate's answer for their own input (run with -race).
+func TestEvaluatorConcurrent(t *testing.T) {
+	var ev approval.Evaluator
+	rec := approval.Record{Name: "Acme", Owner: "TSTDRV1", TBA: true, TBAAuthFlow: true, OAuth2: true, OAuth2CodeGrant: true}
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Go(func() {
+			for i := range 200 {
+				acct := nsdist.AccountID(fmt.Sprintf("%d", 100000+w*1000+i))
+				if i%3 == 0 {
+					acct += "_SB1"
+				}
+				in := approval.Input{Channel: approval.Channels()[i%len(approval.Channels())], Record: rec, Target: approval.TargetAccount{Account: acct}, Date: today}
+				if diff := cmp.Diff(approval.Evaluate(in), ev.Evaluate(in)); diff != "" {
+					t.Errorf("%v: (-want +got)\n%s", in.Target.Account, diff)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
