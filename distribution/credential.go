@@ -8,7 +8,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
+	"io"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/nsdist/nsdist"
@@ -69,6 +72,10 @@ type Identified interface {
 // HMAC-SHA-256 nsdist computes: it is a domain label, not a secret.
 const fingerprintKey = "nsdist credential fingerprint v1"
 
+// fingerprintMACs are HMACs keyed with fingerprintKey, for reuse: a
+// rollout takes one fingerprint per target.
+var fingerprintMACs = sync.Pool{New: func() any { return hmac.New(sha256.New, []byte(fingerprintKey)) }}
+
 // Fingerprint is a non-reversible digest of c's channel and [Identified]
 // identity: 32 hex digits of HMAC-SHA-256, equal for two credentials of
 // the same authorization and, short of a collision, different otherwise.
@@ -82,13 +89,16 @@ func Fingerprint(c Credential) string {
 	if len(fields) == 0 {
 		return ""
 	}
-	m := hmac.New(sha256.New, []byte(fingerprintKey))
+	m := fingerprintMACs.Get().(hash.Hash) //nolint:forcetypeassert // the pool holds only these
+	defer fingerprintMACs.Put(m)
+	m.Reset()
+	var buf [sha256.Size]byte
 	for _, f := range append([]string{string(c.Channel())}, fields...) {
 		// each field's length first: ("ab", "c") and ("a", "bc") differ
-		m.Write(binary.AppendUvarint(nil, uint64(len(f))))
-		m.Write([]byte(f))
+		m.Write(binary.AppendUvarint(buf[:0], uint64(len(f))))
+		io.WriteString(m, f) //nolint:errcheck // a hash never fails
 	}
-	return hex.EncodeToString(m.Sum(nil)[:16])
+	return hex.EncodeToString(m.Sum(buf[:0])[:16])
 }
 
 // ErrCredential is wrapped by every error about a target's credential found

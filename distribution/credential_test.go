@@ -142,3 +142,16 @@ func TestFingerprintHidesTheCredential(t *testing.T) {
 		}
 	}
 }
+
+// TestFingerprintStable: journals keep fingerprints across versions, so
+// the digest of a credential never changes (this value was computed
+// before the HMACs were pooled), however often it is taken.
+func TestFingerprintStable(t *testing.T) {
+	t.Parallel()
+	c := tba.Credential{Consumer: tba.Consumer{Key: "ck-0123456789", Secret: "cs"}, Token: tba.Token{ID: "tok-0123456789", Secret: "ts"}}
+	for range 3 {
+		if got := distribution.Fingerprint(c); got != "68d85eb43d0d2bc8f8f6602955ad611c" {
+			t.Fatalf("Fingerprint = %s, want 68d85eb43d0d2bc8f8f6602955ad611c", got)
+		}
+	}
+}
