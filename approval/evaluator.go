@@ -11,13 +11,11 @@ import (
 // question of thousands of targets: a decision depends on the target
 // account only through whether it is a sandbox and whether it is the
 // record's owner or the source, and on the date only through its UTC day.
-// Inputs that differ in nothing else share one evaluation; the decision
-// returned carries the caller's own Input. The decisions of one kind share
-// their slices (capped, so that an append copies): read them, do not
-// write their elements. The zero Evaluator is ready; it is safe for
-// concurrent use. It keeps one decision per kind of input it has seen, so
-// a long-lived Evaluator that sees every day of the year keeps a few
-// hundred.
+// Inputs that differ in nothing else share one evaluation; each decision
+// returned carries the caller's own Input and its own copies of the
+// slices, so that a caller may change it freely. The zero Evaluator is
+// ready; it is safe for concurrent use. It keeps one decision per kind of
+// input it has seen (a rollout sees a handful; past 4,096 it starts over).
 type Evaluator struct {
 	m sync.Map // evalKey → Decision: read by every worker, written once per kind
 	n atomic.Int64
@@ -48,17 +46,15 @@ func (e *Evaluator) Evaluate(in Input) Decision {
 	dec, _ := v.(Decision)
 	if !ok {
 		dec = Evaluate(in)
-		for _, s := range []*[]string{&dec.EditableInTarget, &dec.SandboxNotes} {
-			*s = slices.Clip(*s)
-		}
-		dec.Blocking, dec.Warnings, dec.AdminSteps = slices.Clip(dec.Blocking), slices.Clip(dec.Warnings), slices.Clip(dec.AdminSteps)
-		dec.PossibleStates = slices.Clip(dec.PossibleStates)
 		if e.n.Add(1) > maxMemo { // start over: a few hundred kinds are expected
 			e.m.Clear()
 			e.n.Store(1)
 		}
 		e.m.Store(k, dec)
 	}
+	dec.Blocking, dec.Warnings, dec.AdminSteps = slices.Clone(dec.Blocking), slices.Clone(dec.Warnings), slices.Clone(dec.AdminSteps)
+	dec.EditableInTarget, dec.SandboxNotes = slices.Clone(dec.EditableInTarget), slices.Clone(dec.SandboxNotes)
+	dec.PossibleStates = slices.Clone(dec.PossibleStates)
 	dec.Input = in
 	return dec
 }

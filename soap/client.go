@@ -33,8 +33,9 @@ type config struct {
 	endpoint     *url.URL // explicit endpoint, or nil for the derived host
 	discoveryURL *url.URL
 	discovery    *DiscoveryCache
-	httpClient   *http.Client  // its Timeout moved to timeout
-	timeout      time.Duration // each attempt's, the http.Client's Timeout as a context deadline
+	httpClient   *http.Client  // the client the options chose, redirects off
+	sender       *http.Client  // httpClient without its Timeout, which is timeout
+	timeout      time.Duration // each attempt's: httpClient's Timeout as a context deadline
 	retry        RetryPolicy
 	logger       *slog.Logger
 	maxResponse  int64
@@ -280,13 +281,14 @@ func newClient(id nsdist.AccountID, cfg config) (*Client, error) {
 	// copy shares the Transport, so connections are still reused.
 	hc := *cfg.httpClient
 	hc.CheckRedirect = noRedirect
+	cfg.httpClient = &hc
 	// The client's Timeout becomes each attempt's context deadline: the
 	// same bound on the whole exchange, without the watcher goroutine
-	// net/http starts per request for a Timeout.
-	if hc.Timeout > 0 {
-		cfg.timeout, hc.Timeout = hc.Timeout, 0
-	}
-	cfg.httpClient = &hc
+	// net/http starts per request for a Timeout. httpClient keeps it, so a
+	// clone given another client takes that one's.
+	sender := hc
+	cfg.timeout, sender.Timeout = hc.Timeout, 0
+	cfg.sender = &sender
 	if cfg.logger == nil {
 		cfg.logger = slog.New(slog.DiscardHandler)
 	}
@@ -600,7 +602,7 @@ func (c *Client) attempt(ctx context.Context, req *Request, u *url.URL, cookie s
 	if cookie != "" {
 		hreq.Header.Set("Cookie", cookie)
 	}
-	hresp, err := c.cfg.httpClient.Do(hreq)
+	hresp, err := c.cfg.sender.Do(hreq)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, nil, ctx.Err()

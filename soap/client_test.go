@@ -456,3 +456,41 @@ func TestClientTimeout(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestCloneTakesItsOwnTimeout: a clone given another http.Client takes
+// that client's Timeout (none at all included), and one given none keeps
+// its parent's.
+func TestCloneTakesItsOwnTimeout(t *testing.T) {
+	t.Parallel()
+	hang := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		select {
+		case <-r.Context().Done():
+			return nil, r.Context().Err()
+		case <-time.After(300 * time.Millisecond):
+			return nil, errors.New("no answer in 300ms")
+		}
+	})
+	p := fastRetry()
+	p.MaxAttempts = 1
+	parent, err := soap.NewClient("123456-sb1", soap.WithAuth(tbaAuth("123456_SB1")), soap.WithHTTPClient(&http.Client{Timeout: 50 * time.Millisecond, Transport: hang}), soap.WithRetryPolicy(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keeps, err := parent.CloneFor("123456_SB1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	untimed, err := parent.CloneFor("123456_SB1", soap.WithHTTPClient(&http.Client{Transport: hang}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]struct {
+		c       *soap.Client
+		timeout bool
+	}{"parent": {parent, true}, "clone": {keeps, true}, "clone with a client without Timeout": {untimed, false}} {
+		_, err := c.c.Do(t.Context(), soap.OpGetServerTime)
+		if got := nsdist.Classify(err) == nsdist.ClassTimeout; got != c.timeout {
+			t.Errorf("%s: err %v, timed out %v, want %v", name, err, got, c.timeout)
+		}
+	}
+}

@@ -184,8 +184,13 @@ func escapeEach(v string) []string {
 
 // text returns t with every form of every secret blanked.
 func (s *scrubber) text(t string) string {
-	if s == nil || s.absent(t) {
+	if s == nil {
 		return t
+	}
+	if s.absent(t) {
+		// scrubbing would change nothing but the references, which
+		// normRefs rewrites whole: a secret may be one ("&#0039;...")
+		return normRefs(t)
 	}
 	return s.scrub(t)
 }
@@ -240,8 +245,11 @@ func (s *scrubber) absent(t string) bool {
 // a window of b that ends far enough past n that a secret the window's end
 // cuts in two lies wholly beyond the first n bytes of the result.
 func head[T ~string | ~[]byte](s *scrubber, b T, n int) string {
-	if s == nil || (len(b) <= n && s.absent(string(b))) {
+	if s == nil {
 		return string(b[:min(len(b), n+1)])
+	}
+	if len(b) <= n && s.absent(string(b)) {
+		return normRefs(string(b)) // as scrubbing leaves it: the references may hold a secret
 	}
 	s.build()
 	// A blanked form changes the length by at most its own; one cut by the

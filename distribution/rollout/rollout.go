@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -82,15 +83,17 @@ func WithRetryBudget(n int) Option {
 }
 
 // WithBackoff sets the first and the longest wait between a target's
-// attempts (default 10ms doubling to 250ms, ±50% jitter). The waits are
+// attempts (default 10ms doubling to 500ms, ±50% jitter). The waits are
 // short because they hold no worker and the per-account cap already keeps
 // the rollout from causing the concurrency faults it retries; every
-// attempt is a round trip (300 ms at NetSuite's pace) in any case. What
-// a run's end waits for is its unluckiest targets' chains of attempts,
-// each a round trip and a wait: with 30% of requests faulted, 100ms
-// doubling to 500ms made a run 1.26 times the time its attempts need
-// (BenchmarkRolloutChannels), 10ms to 250ms about 1.1 times. Ten attempts
-// leave a target failed with odds 6 in a million.
+// attempt is a round trip (300 ms at NetSuite's pace) in any case. What a
+// run's end waits for is its unluckiest targets' chains of attempts, each
+// a round trip and a wait: with 30% of requests faulted, a first wait of
+// 100ms made a run 1.26 times the time its attempts need
+// (BenchmarkRolloutChannels), 10ms about 1.15 times. The longest wait
+// stays 500ms, so that throttling that lasts is still waited out over a
+// target's ten attempts (about 2 s of waits in all). Ten attempts leave a
+// target failed, with 30% of requests faulted, with odds 6 in a million.
 func WithBackoff(initial, longest time.Duration) Option {
 	return func(c *config) error {
 		if initial <= 0 || longest < initial {
@@ -178,7 +181,7 @@ func New(d distribution.Distributor, opts ...Option) (*Rollout, error) {
 		return nil, errors.New("rollout: nil Distributor")
 	}
 	cfg := config{concurrency: 32, perAccount: 1, maxAttempts: 10, budget: -1,
-		initial: 10 * time.Millisecond, maxInterval: 250 * time.Millisecond, clock: time.Now, logger: slog.New(slog.DiscardHandler)}
+		initial: 10 * time.Millisecond, maxInterval: 500 * time.Millisecond, clock: time.Now, logger: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {
 		if o == nil {
 			return nil, errors.New("rollout: nil Option")
@@ -364,6 +367,12 @@ func (r *Rollout) Run(ctx context.Context, targets []distribution.Target) (*Repo
 	}
 	rep.Interrupted = s.open > 0
 	rep.Results, s.results = s.results, nil // the workers are done: no copy
+	if len(rep.Results) < cap(rep.Results) { // interrupted: keep no room for the targets never finished
+		rep.Results = slices.Clip(slices.Clone(rep.Results))
+		if len(rep.Results) == 0 {
+			rep.Results = nil
+		}
+	}
 	s.mu.Unlock()
 	sort.Slice(rep.Results, func(i, j int) bool { return rep.Results[i].Account < rep.Results[j].Account })
 	rep.Finished = r.cfg.clock()

@@ -294,6 +294,9 @@ func TestRolloutCancel(t *testing.T) {
 	if rep == nil || !rep.Interrupted || len(rep.Results) < 8 || len(rep.Results) >= 60 {
 		t.Fatalf("report after cancel: %+v", rep)
 	}
+	if cap(rep.Results) != len(rep.Results) {
+		t.Errorf("the report keeps room for %d results and holds %d", cap(rep.Results), len(rep.Results))
+	}
 	if len(j.Entries) != len(rep.Results) {
 		t.Errorf("journal has %d entries, report %d: every finished result must be kept", len(j.Entries), len(rep.Results))
 	}
@@ -301,6 +304,20 @@ func TestRolloutCancel(t *testing.T) {
 		if r.Outcome != "enabled" {
 			t.Errorf("%s: %s", r.Account, r.Outcome)
 		}
+	}
+}
+
+// TestRolloutCancelledBeforeAnyResult: a run stopped before any target
+// finished reports no results as nil, as before the results slice was
+// made for every target at the start (its JSON says null).
+func TestRolloutCancelledBeforeAnyResult(t *testing.T) {
+	t.Parallel()
+	s := simulate(t, 5, 0, nstest.Faults{Latency: time.Second})
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	rep, err := fastRollout(t, s.installer(t)).Run(ctx, s.targets)
+	if !errors.Is(err, context.Canceled) || rep == nil || rep.Results != nil {
+		t.Fatalf("err %v, report %+v: want cancelled with nil results", err, rep)
 	}
 }
 
