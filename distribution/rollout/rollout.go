@@ -366,7 +366,7 @@ func (r *Rollout) Run(ctx context.Context, targets []distribution.Target) (*Repo
 		tm.Stop()
 	}
 	rep.Interrupted = s.open > 0
-	rep.Results, s.results = s.results, nil // the workers are done: no copy
+	rep.Results, s.results = s.results, nil  // the workers are done: no copy
 	if len(rep.Results) < cap(rep.Results) { // interrupted: keep no room for the targets never finished
 		rep.Results = slices.Clip(slices.Clone(rep.Results))
 		if len(rep.Results) == 0 {
