@@ -77,9 +77,11 @@ func (p *Prober) ProbeOnce(ctx context.Context, t distribution.Target) distribut
 		if given.Account == "" { // the target names the account
 			given = cloneWithAccount(given, t.Account)
 		}
-		var src TokenSource = client.Refresher(given, c.Save)
-		if c.Source != nil {
-			src = c.Source
+		src := c.Source
+		if src == nil {
+			cr := client.Refresher(given, c.Save)
+			defer cr.release()
+			src = cr
 		}
 		tok, err := src.Token(ctx)
 		note := ""

@@ -9,13 +9,17 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"math/big"
 	"net/http"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/jarcoal/httpmock"
+	"github.com/nsdist/nsdist"
 	"github.com/nsdist/nsdist/approval"
 	"github.com/nsdist/nsdist/distribution"
 	"github.com/nsdist/nsdist/distribution/nstest"
@@ -196,5 +200,93 @@ func TestProbeAttempts(t *testing.T) {
 		if pr.Err == nil || pr.Attempts != attempts || mt.GetTotalCallCount() != attempts {
 			t.Errorf("WithProbeRetry(%d): Probe = %v after %d attempts, %d requests; want the 503 after %d", attempts, pr.Err, pr.Attempts, mt.GetTotalCallCount(), attempts)
 		}
+	}
+}
+
+// TestProberForgetsCredentials: the client forgets a probed credential
+// whose token it did not refresh, so a rollout's client does not keep
+// every target's token; it keeps one it refreshed, so that the target's
+// next attempt uses the new token and not the spent refresh token (a
+// public client's rotates), and one a Refresher still holds.
+func TestProberForgetsCredentials(t *testing.T) {
+	t.Parallel()
+	refreshed := 0
+	mt := httpmock.NewMockTransport()
+	mt.RegisterRegexpResponder(http.MethodGet, regexp.MustCompile(`/services/rest/system/v1/serverTime$`), func(r *http.Request) (*http.Response, error) {
+		if r.Header.Get("Authorization") == "Bearer at-old" {
+			return httpmock.NewStringResponse(401, ""), nil
+		}
+		return httpmock.NewStringResponse(200, `{"serverTime":"2027-03-02T09:00:00Z"}`), nil
+	})
+	mt.RegisterRegexpResponder(http.MethodPost, regexp.MustCompile(`/services/rest/auth/oauth2/v1/token$`), func(r *http.Request) (*http.Response, error) {
+		_ = r.ParseForm()
+		if r.PostForm.Get("refresh_token") != "rt-1" { // rt-1 works once, as a public client's does
+			return httpmock.NewStringResponse(400, `{"error":"invalid_grant"}`), nil
+		}
+		refreshed++
+		resp := httpmock.NewStringResponse(200, `{"access_token":"at-2","refresh_token":"rt-2","expires_in":3600,"token_type":"bearer"}`)
+		resp.Header.Set("Content-Type", "application/json")
+		return resp, nil
+	})
+	c, err := oauth2.NewClient(oauth2.Config{ClientID: "client"}, oauth2.WithTransport(mt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := oauth2.NewProber(c)
+	for i := range 50 {
+		acct := nsdist.AccountID(fmt.Sprintf("%d", 200000+i))
+		tok := &oauth2.Token{Account: acct, AccessToken: "at", RefreshToken: "rt", Expiry: time.Now().Add(time.Hour), Public: true}
+		if pr := p.ProbeOnce(t.Context(), distribution.Target{Account: acct, Credential: oauth2.Grant{Token: tok}}); pr.Err != nil {
+			t.Fatal(pr.Err)
+		}
+	}
+	if n := oauth2.CredStates(c); n != 0 {
+		t.Errorf("the client keeps %d credentials after 50 probes with valid tokens, want 0", n)
+	}
+	expired := oauth2.Grant{Token: &oauth2.Token{Account: "300000", AccessToken: "at-old", RefreshToken: "rt-1", Expiry: time.Now().Add(-time.Minute), Public: true}}
+	for attempt := range 2 { // the second attempt must not spend rt-1 again
+		if pr := p.ProbeOnce(t.Context(), distribution.Target{Account: "300000", Credential: expired}); pr.Err != nil {
+			t.Fatalf("attempt %d: %v", attempt+1, pr.Err)
+		}
+	}
+	if n := oauth2.CredStates(c); refreshed != 1 || n != 1 {
+		t.Errorf("%d refreshes, %d credentials kept; want the one refresh, its token kept", refreshed, n)
+	}
+	held := c.Refresher(&oauth2.Token{Account: "400000", AccessToken: "at", Expiry: time.Now().Add(time.Hour)}, nil)
+	if pr := p.ProbeOnce(t.Context(), distribution.Target{Account: "400000", Credential: oauth2.Grant{Token: &oauth2.Token{Account: "400000", AccessToken: "at", Expiry: time.Now().Add(time.Hour)}}}); pr.Err != nil {
+		t.Fatal(pr.Err)
+	}
+	if _, err := held.Token(t.Context()); err != nil || oauth2.CredStates(c) != 2 {
+		t.Errorf("a Refresher the caller holds lost its state: %v, %d kept", err, oauth2.CredStates(c))
+	}
+}
+
+// TestProberReleaseRace: probes of one credential from many goroutines at
+// once, each taking and releasing its state, leave the client consistent
+// (run with -race): every probe works and nothing is kept at the end.
+func TestProberReleaseRace(t *testing.T) {
+	t.Parallel()
+	mt := httpmock.NewMockTransport()
+	mt.RegisterRegexpResponder(http.MethodGet, regexp.MustCompile(`/serverTime$`), httpmock.NewStringResponder(200, `{"serverTime":"2027-03-02T09:00:00Z"}`))
+	c, err := oauth2.NewClient(oauth2.Config{ClientID: "client"}, oauth2.WithTransport(mt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := oauth2.NewProber(c)
+	target := distribution.Target{Account: "123456", Credential: oauth2.Grant{Token: &oauth2.Token{Account: "123456", AccessToken: "at", Expiry: time.Now().Add(time.Hour)}}}
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			for range 50 {
+				if pr := p.ProbeOnce(t.Context(), target); pr.Err != nil {
+					t.Error(pr.Err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if n := oauth2.CredStates(c); n != 0 {
+		t.Errorf("%d credentials kept after every probe ended, want 0", n)
 	}
 }

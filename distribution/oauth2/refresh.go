@@ -119,12 +119,16 @@ type Refresher struct {
 
 type credState struct {
 	account nsdist.AccountID // immutable: messages read it without the lock
+	key     string           // immutable: its key in Client.creds
 
-	mu      sync.Mutex
-	tok     *Token
-	save    SaveFunc
-	unsaved bool
-	flight  *flight // the refresh in progress, or nil
+	mu        sync.Mutex
+	tok       *Token
+	save      SaveFunc
+	unsaved   bool
+	refreshed bool    // tok came from a refresh: the caller's copy may be spent
+	flight    *flight // the refresh in progress, or nil
+	refs      int     // Refreshers not released (see release)
+	dead      bool    // released and out of Client.creds: take a new one
 }
 
 // flight is one refresh: it runs on its own goroutine, bounded by
@@ -160,20 +164,47 @@ func (c *Client) Refresher(tok *Token, save SaveFunc) *Refresher {
 	if t.ClientID == "" {
 		t.ClientID = c.cfg.ClientID
 	}
-	fresh := &credState{account: t.Account, tok: t, save: save}
-	v, loaded := c.creds.LoadOrStore(credKey(t, c.cfg.ClientID), fresh)
-	st := v.(*credState)
-	if loaded {
+	key := credKey(t, c.cfg.ClientID)
+	for {
+		v, loaded := c.creds.LoadOrStore(key, &credState{account: t.Account, key: key, tok: t, save: save})
+		st := v.(*credState) //nolint:forcetypeassert // the map holds only these
 		st.mu.Lock()
-		if t.IssuedAt.After(st.tok.IssuedAt) {
-			st.tok = t
+		if st.dead { // released while we looked it up: it is out of the map
+			st.mu.Unlock()
+			continue
 		}
-		if save != nil {
-			st.save = save
+		st.refs++
+		if loaded {
+			if t.IssuedAt.After(st.tok.IssuedAt) {
+				st.tok = t
+			}
+			if save != nil {
+				st.save = save
+			}
 		}
 		st.mu.Unlock()
+		return &Refresher{c: c, st: st}
 	}
-	return &Refresher{c: c, st: st}
+}
+
+// release lets the client forget cr's credential once no Refresher holds
+// it, unless forgetting would lose something: a refresh in flight, a
+// token not yet saved, or a refreshed token (the caller's copy may hold a
+// spent refresh token). A Refresher must not be used after release. The
+// Prober releases its Refreshers, so that a rollout's client does not
+// keep every target's token for its life.
+func (cr *Refresher) release() {
+	st := cr.st
+	if st == nil {
+		return
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.refs--
+	if st.refs == 0 && st.flight == nil && !st.unsaved && !st.refreshed {
+		st.dead = true
+		cr.c.creds.CompareAndDelete(st.key, st)
+	}
 }
 
 // Token returns a valid token, refreshing it first when it expires within
@@ -253,7 +284,7 @@ func (cr *Refresher) fly(ctx context.Context, f *flight, old *Token) {
 		f.err = err
 		return
 	}
-	st.tok, f.tok = nt, nt
+	st.tok, f.tok, st.refreshed = nt, nt, true
 	if st.save != nil {
 		if serr := st.save(ctx, nt.clone()); serr != nil {
 			st.unsaved, f.saveErr = true, serr
