@@ -428,14 +428,10 @@ func TestDiscoveryCacheZeroValue(t *testing.T) {
 func TestClientTimeout(t *testing.T) {
 	t.Parallel()
 	var calls atomic.Int32
+	hang := hangFor(5 * time.Second)
 	slow := &http.Client{Timeout: 50 * time.Millisecond, Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		calls.Add(1)
-		select {
-		case <-r.Context().Done():
-			return nil, r.Context().Err()
-		case <-time.After(5 * time.Second):
-			return nil, errors.New("the timeout did not fire")
-		}
+		return hang(r)
 	})}
 	p := fastRetry()
 	p.MaxAttempts = 3
@@ -455,6 +451,19 @@ func TestClientTimeout(t *testing.T) {
 
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
+// hangFor is a transport that answers nothing: it fails when the
+// request's context ends, or after d.
+func hangFor(d time.Duration) roundTripFunc {
+	return func(r *http.Request) (*http.Response, error) {
+		select {
+		case <-r.Context().Done():
+			return nil, r.Context().Err()
+		case <-time.After(d):
+			return nil, fmt.Errorf("no answer in %v", d)
+		}
+	}
+}
+
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // TestCloneTakesItsOwnTimeout: a clone given another http.Client takes
@@ -462,14 +471,7 @@ func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { retu
 // its parent's.
 func TestCloneTakesItsOwnTimeout(t *testing.T) {
 	t.Parallel()
-	hang := roundTripFunc(func(r *http.Request) (*http.Response, error) {
-		select {
-		case <-r.Context().Done():
-			return nil, r.Context().Err()
-		case <-time.After(300 * time.Millisecond):
-			return nil, errors.New("no answer in 300ms")
-		}
-	})
+	hang := hangFor(300 * time.Millisecond)
 	p := fastRetry()
 	p.MaxAttempts = 1
 	parent, err := soap.NewClient("123456-sb1", soap.WithAuth(tbaAuth("123456_SB1")), soap.WithHTTPClient(&http.Client{Timeout: 50 * time.Millisecond, Transport: hang}), soap.WithRetryPolicy(p))

@@ -97,27 +97,28 @@ func mayHoldParam(s string) bool {
 		}
 	}
 	lower := strings.ToLower(s)
-	for _, name := range paramNames {
-		for rest := lower; ; {
-			i := strings.Index(rest, name)
-			if i < 0 {
-				break
-			}
-			rest = rest[i+len(name):]
-			after := strings.TrimLeft(strings.TrimPrefix(rest, `"`), " \t\n\f\r")
-			if after != "" && (after[0] == '=' || after[0] == ':') {
-				return true
-			}
-		}
+	separated := func(rest string) bool { // `"`? blanks, then '=' or ':'
+		rest = strings.TrimLeft(strings.TrimPrefix(rest, `"`), blanks)
+		return rest != "" && (rest[0] == '=' || rest[0] == ':')
 	}
-	for _, scheme := range authSchemes {
-		for rest := lower; ; {
-			i := strings.Index(rest, scheme)
+	blanked := func(rest string) bool { return rest != "" && strings.IndexByte(blanks, rest[0]) >= 0 }
+	return anyFollowedBy(lower, paramNames, separated) || anyFollowedBy(lower, authSchemes, blanked)
+}
+
+// blanks are the characters of \s in Go's regular expressions.
+const blanks = " \t\n\f\r"
+
+// anyFollowedBy reports whether some occurrence in s of one of the words
+// is followed by a rest that ok accepts.
+func anyFollowedBy(s string, words []string, ok func(rest string) bool) bool {
+	for _, w := range words {
+		for rest := s; ; {
+			i := strings.Index(rest, w)
 			if i < 0 {
 				break
 			}
-			rest = rest[i+len(scheme):]
-			if rest != "" && strings.IndexByte(" \t\n\f\r", rest[0]) >= 0 {
+			rest = rest[i+len(w):]
+			if ok(rest) {
 				return true
 			}
 		}
