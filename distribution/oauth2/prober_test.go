@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -288,5 +289,93 @@ func TestProberReleaseRace(t *testing.T) {
 	wg.Wait()
 	if n := oauth2.CredStates(c); n != 0 {
 		t.Errorf("%d credentials kept after every probe ended, want 0", n)
+	}
+}
+
+// rotatingTokens is a token endpoint that answers a refresh with a new
+// access token and, when rotate is set, a new refresh token, refusing a
+// refresh token used twice; serverTime answers 200.
+func rotatingTokens(t *testing.T, rotate bool) (*httpmock.MockTransport, *sync.Map) {
+	t.Helper()
+	used := &sync.Map{} // refresh token → times used
+	var n atomic.Int32
+	mt := httpmock.NewMockTransport()
+	mt.RegisterRegexpResponder(http.MethodGet, regexp.MustCompile(`/serverTime$`), httpmock.NewStringResponder(200, `{"serverTime":"2027-03-02T09:00:00Z"}`))
+	mt.RegisterRegexpResponder(http.MethodPost, regexp.MustCompile(`/token$`), func(r *http.Request) (*http.Response, error) {
+		_ = r.ParseForm()
+		rt := r.PostForm.Get("refresh_token")
+		if v, dup := used.LoadOrStore(rt, 1); dup && rotate {
+			used.Store(rt, v.(int)+1) //nolint:forcetypeassert // ints only
+			return httpmock.NewStringResponse(400, `{"error":"invalid_grant"}`), nil
+		}
+		next := rt
+		if rotate {
+			next = fmt.Sprintf("rt-%d", n.Add(1))
+		}
+		resp := httpmock.NewStringResponse(200, `{"access_token":"at-new","refresh_token":"`+next+`","expires_in":3600,"token_type":"bearer"}`)
+		resp.Header.Set("Content-Type", "application/json")
+		return resp, nil
+	})
+	return mt, used
+}
+
+// TestProbeDoesNotWaitForASave: a probe whose context ends while the
+// store saves the refreshed token returns then, not when the save ends
+// (releasing its Refresher never waits).
+func TestProbeDoesNotWaitForASave(t *testing.T) {
+	t.Parallel()
+	mt, _ := rotatingTokens(t, true)
+	c, err := oauth2.NewClient(oauth2.Config{ClientID: "client"}, oauth2.WithTransport(mt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unblock := make(chan struct{})
+	defer close(unblock)
+	save := func(context.Context, *oauth2.Token) error { <-unblock; return nil } // a store that hangs
+	tok := &oauth2.Token{Account: "123456", AccessToken: "at", RefreshToken: "rt-0", Public: true, Expiry: time.Now().Add(-time.Minute)}
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	done := make(chan distribution.Probe, 1)
+	go func() {
+		done <- oauth2.NewProber(c).ProbeOnce(ctx, distribution.Target{Account: "123456", Credential: oauth2.Grant{Token: tok, Save: save}})
+	}()
+	select {
+	case pr := <-done:
+		if !errors.Is(pr.Err, context.DeadlineExceeded) {
+			t.Errorf("probe ended with %v, want its deadline", pr.Err)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("the probe waited for the store past its deadline")
+	}
+}
+
+// TestProberForgetsUnrotatedRefresh: a refresh that kept the refresh token
+// (a confidential client's) spends nothing the caller holds, so the
+// client forgets the credential once the probe is done; one that rotated
+// it keeps it, and a retry uses the new token.
+func TestProberForgetsUnrotatedRefresh(t *testing.T) {
+	t.Parallel()
+	for _, rotate := range []bool{false, true} {
+		mt, used := rotatingTokens(t, rotate)
+		c, err := oauth2.NewClient(oauth2.Config{ClientID: "client"}, oauth2.WithTransport(mt))
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := oauth2.Grant{Token: &oauth2.Token{Account: "123456", AccessToken: "at", RefreshToken: "rt-0", Public: rotate, Expiry: time.Now().Add(-time.Minute)}}
+		for attempt := range 2 {
+			if pr := oauth2.NewProber(c).ProbeOnce(t.Context(), distribution.Target{Account: "123456", Credential: g}); pr.Err != nil {
+				t.Fatalf("rotate %v, attempt %d: %v", rotate, attempt+1, pr.Err)
+			}
+		}
+		want := 0
+		if rotate {
+			want = 1
+		}
+		if n := oauth2.CredStates(c); n != want {
+			t.Errorf("rotate %v: %d credentials kept, want %d", rotate, n, want)
+		}
+		if v, _ := used.Load("rt-0"); rotate && v != 1 {
+			t.Errorf("rt-0 used %v times, want once", v)
+		}
 	}
 }

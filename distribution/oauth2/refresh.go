@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	xoauth2 "golang.org/x/oauth2"
@@ -55,7 +56,9 @@ func (c *Client) Refresh(ctx context.Context, tok *Token) (*Token, error) {
 
 // Revoke revokes tok's refresh token and the access tokens issued with it
 // (section_161071224088); for a token without one it revokes the access
-// token. It also forgets any Refresher for tok in this client.
+// token. Revoking a refresh token also makes this client forget the
+// credential's state, so that a later Refresher starts from the token it
+// is given.
 func (c *Client) Revoke(ctx context.Context, tok *Token) error {
 	if tok == nil || (tok.RefreshToken == "" && tok.AccessToken == "") {
 		return fmt.Errorf("%w: nothing to revoke", ErrConfig)
@@ -75,7 +78,9 @@ func (c *Client) Revoke(ctx context.Context, tok *Token) error {
 		return err
 	}
 	if resp.status/100 == 2 {
-		c.creds.Delete(credKey(tok, c.cfg.ClientID))
+		if tok.RefreshToken != "" { // the authorization is over; an access token alone ends nothing
+			c.creds.Delete(credKey(tok, c.cfg.ClientID))
+		}
 		return nil
 	}
 	_, _, err = decodeTokenResponse(OpRevoke, tok.Account, resp, secrets)
@@ -121,14 +126,15 @@ type credState struct {
 	account nsdist.AccountID // immutable: messages read it without the lock
 	key     string           // immutable: its key in Client.creds
 
-	mu        sync.Mutex
-	tok       *Token
-	save      SaveFunc
-	unsaved   bool
-	refreshed bool    // tok came from a refresh: the caller's copy may be spent
-	flight    *flight // the refresh in progress, or nil
-	refs      int     // Refreshers not released (see release)
-	dead      bool    // released and out of Client.creds: take a new one
+	refs atomic.Int64 // Refreshers not released (see release)
+
+	mu      sync.Mutex
+	tok     *Token
+	save    SaveFunc
+	unsaved bool
+	spent   bool    // a refresh rotated the refresh token: the caller's copy is spent
+	flight  *flight // the refresh in progress, or nil
+	dead    bool    // forgotten, out of Client.creds: take a new one
 }
 
 // flight is one refresh: it runs on its own goroutine, bounded by
@@ -173,7 +179,7 @@ func (c *Client) Refresher(tok *Token, save SaveFunc) *Refresher {
 			st.mu.Unlock()
 			continue
 		}
-		st.refs++
+		st.refs.Add(1)
 		if loaded {
 			if t.IssuedAt.After(st.tok.IssuedAt) {
 				st.tok = t
@@ -188,22 +194,29 @@ func (c *Client) Refresher(tok *Token, save SaveFunc) *Refresher {
 }
 
 // release lets the client forget cr's credential once no Refresher holds
-// it, unless forgetting would lose something: a refresh in flight, a
-// token not yet saved, or a refreshed token (the caller's copy may hold a
-// spent refresh token). A Refresher must not be used after release. The
-// Prober releases its Refreshers, so that a rollout's client does not
-// keep every target's token for its life.
+// it, unless forgetting would lose something: a refresh in flight (its
+// landing decides), a token not yet saved, or a refresh token the client
+// rotated (the caller's copy is spent, and the target's next attempt must
+// use the new one). It never waits: when the state is busy, whoever holds
+// it decides (a flight when it lands, a Refresher when it is released). A
+// Refresher must not be used after release. The Prober releases its
+// Refreshers, so that a rollout's client does not keep every target's
+// token for its life.
 func (cr *Refresher) release() {
 	st := cr.st
-	if st == nil {
+	if st == nil || st.refs.Add(-1) > 0 || !st.mu.TryLock() {
 		return
 	}
-	st.mu.Lock()
 	defer st.mu.Unlock()
-	st.refs--
-	if st.refs == 0 && st.flight == nil && !st.unsaved && !st.refreshed {
+	cr.c.forgetLocked(st)
+}
+
+// forgetLocked drops st from the client when nothing needs it; st.mu is
+// held.
+func (c *Client) forgetLocked(st *credState) {
+	if st.refs.Load() == 0 && st.flight == nil && !st.unsaved && !st.spent && !st.dead {
 		st.dead = true
-		cr.c.creds.CompareAndDelete(st.key, st)
+		c.creds.CompareAndDelete(st.key, st)
 	}
 }
 
@@ -277,6 +290,7 @@ func (cr *Refresher) fly(ctx context.Context, f *flight, old *Token) {
 	st.mu.Lock()
 	defer func() {
 		st.flight = nil
+		cr.c.forgetLocked(st) // its holders may all have been released during the flight
 		st.mu.Unlock()
 		close(f.done)
 	}()
@@ -284,7 +298,8 @@ func (cr *Refresher) fly(ctx context.Context, f *flight, old *Token) {
 		f.err = err
 		return
 	}
-	st.tok, f.tok, st.refreshed = nt, nt, true
+	st.tok, f.tok = nt, nt
+	st.spent = st.spent || nt.RefreshToken != old.RefreshToken
 	if st.save != nil {
 		if serr := st.save(ctx, nt.clone()); serr != nil {
 			st.unsaved, f.saveErr = true, serr

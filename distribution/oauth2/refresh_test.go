@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jarcoal/httpmock"
 
 	"github.com/nsdist/nsdist/distribution/oauth2"
 )
@@ -159,5 +162,32 @@ func TestRefresherNoRefreshToken(t *testing.T) {
 	}
 	if len(n.requests()) != 0 {
 		t.Errorf("%d requests sent, want none", len(n.requests()))
+	}
+}
+
+// TestRevokeAccessTokenKeepsTheState: revoking an access token alone ends
+// no authorization, so a Refresher still held and a new one share one
+// state and one refresh (the refresh token is not spent twice).
+func TestRevokeAccessTokenKeepsTheState(t *testing.T) {
+	t.Parallel()
+	mt, used := rotatingTokens(t, true)
+	mt.RegisterRegexpResponder(http.MethodPost, regexp.MustCompile(`/revoke$`), httpmock.NewStringResponder(200, ""))
+	c, err := oauth2.NewClient(oauth2.Config{ClientID: "client"}, oauth2.WithTransport(mt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := &oauth2.Token{Account: "123456", AccessToken: "at", RefreshToken: "rt-0", Public: true, Expiry: time.Now().Add(-time.Minute)}
+	held := c.Refresher(tok, nil)
+	if err := c.Revoke(t.Context(), &oauth2.Token{Account: "123456", AccessToken: "at-other"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Refresher(tok, nil).Token(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := held.Token(t.Context()); err != nil {
+		t.Fatalf("the held Refresher: %v", err)
+	}
+	if v, _ := used.Load("rt-0"); v != 1 {
+		t.Errorf("rt-0 used %v times, want once", v)
 	}
 }
