@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nsdist/nsdist"
@@ -100,7 +101,9 @@ type Client struct {
 	ahead   time.Duration
 	probe   probeRetry // the REST prober's retries
 
-	creds sync.Map // credential key → *credState
+	creds      sync.Map     // credential key → *credState
+	credCount  atomic.Int64 // states in creds
+	sinceSweep atomic.Int64 // states stored since the last sweep
 }
 
 // Option configures a Client; options are validated by NewClient.

@@ -349,33 +349,47 @@ func TestProbeDoesNotWaitForASave(t *testing.T) {
 	}
 }
 
-// TestProberForgetsUnrotatedRefresh: a refresh that kept the refresh token
-// (a confidential client's) spends nothing the caller holds, so the
-// client forgets the credential once the probe is done; one that rotated
-// it keeps it, and a retry uses the new token.
-func TestProberForgetsUnrotatedRefresh(t *testing.T) {
+// TestProberKeepsARefreshWhileItIsValid: a token the client refreshed
+// serves the credential's every attempt while it is valid (one refresh,
+// however many retries), and a refresh token it rotated is never given up
+// for the caller's spent copy. Once an unrotated token is due again, the
+// next sweep forgets its state: the caller's refresh token still works.
+func TestProberKeepsARefreshWhileItIsValid(t *testing.T) {
 	t.Parallel()
 	for _, rotate := range []bool{false, true} {
 		mt, used := rotatingTokens(t, rotate)
-		c, err := oauth2.NewClient(oauth2.Config{ClientID: "client"}, oauth2.WithTransport(mt))
+		var mu sync.Mutex
+		now := time.Now()
+		clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+		c, err := oauth2.NewClient(oauth2.Config{ClientID: "client"}, oauth2.WithTransport(mt), oauth2.WithClock(clock))
 		if err != nil {
 			t.Fatal(err)
 		}
-		g := oauth2.Grant{Token: &oauth2.Token{Account: "123456", AccessToken: "at", RefreshToken: "rt-0", Public: rotate, Expiry: time.Now().Add(-time.Minute)}}
-		for attempt := range 2 {
+		g := oauth2.Grant{Token: &oauth2.Token{Account: "123456", AccessToken: "at", RefreshToken: "rt-0", Public: rotate, Expiry: now.Add(-time.Minute)}}
+		for attempt := range 3 {
 			if pr := oauth2.NewProber(c).ProbeOnce(t.Context(), distribution.Target{Account: "123456", Credential: g}); pr.Err != nil {
 				t.Fatalf("rotate %v, attempt %d: %v", rotate, attempt+1, pr.Err)
 			}
 		}
+		if v, _ := used.Load("rt-0"); v != 1 || oauth2.CredStates(c) != 1 {
+			t.Errorf("rotate %v: rt-0 used %v times, %d credentials kept; want once, 1", rotate, v, oauth2.CredStates(c))
+		}
+		mu.Lock()
+		now = now.Add(2 * time.Hour) // the refreshed token is due again
+		mu.Unlock()
+		for i := range 1024 { // enough new credentials for a sweep
+			acct := nsdist.AccountID(fmt.Sprintf("%d", 500000+i))
+			tok := &oauth2.Token{Account: acct, AccessToken: "at", Expiry: now.Add(time.Hour)}
+			if pr := oauth2.NewProber(c).ProbeOnce(t.Context(), distribution.Target{Account: acct, Credential: oauth2.Grant{Token: tok}}); pr.Err != nil {
+				t.Fatal(pr.Err)
+			}
+		}
 		want := 0
 		if rotate {
-			want = 1
+			want = 1 // the rotated refresh token lives only here
 		}
 		if n := oauth2.CredStates(c); n != want {
-			t.Errorf("rotate %v: %d credentials kept, want %d", rotate, n, want)
-		}
-		if v, _ := used.Load("rt-0"); rotate && v != 1 {
-			t.Errorf("rt-0 used %v times, want once", v)
+			t.Errorf("rotate %v: %d credentials kept after the sweep, want %d", rotate, n, want)
 		}
 	}
 }

@@ -79,7 +79,9 @@ func (c *Client) Revoke(ctx context.Context, tok *Token) error {
 	}
 	if resp.status/100 == 2 {
 		if tok.RefreshToken != "" { // the authorization is over; an access token alone ends nothing
-			c.creds.Delete(credKey(tok, c.cfg.ClientID))
+			if _, had := c.creds.LoadAndDelete(credKey(tok, c.cfg.ClientID)); had {
+				c.credCount.Add(-1)
+			}
 		}
 		return nil
 	}
@@ -128,13 +130,14 @@ type credState struct {
 
 	refs atomic.Int64 // Refreshers not released (see release)
 
-	mu      sync.Mutex
-	tok     *Token
-	save    SaveFunc
-	unsaved bool
-	spent   bool    // a refresh rotated the refresh token: the caller's copy is spent
-	flight  *flight // the refresh in progress, or nil
-	dead    bool    // forgotten, out of Client.creds: take a new one
+	mu        sync.Mutex
+	tok       *Token
+	save      SaveFunc
+	unsaved   bool
+	spent     bool    // a refresh rotated the refresh token: the caller's copy is spent
+	refreshed bool    // tok came from a refresh: kept while it is valid, so that one refresh serves every attempt
+	flight    *flight // the refresh in progress, or nil
+	dead      bool    // forgotten, out of Client.creds: take a new one
 }
 
 // flight is one refresh: it runs on its own goroutine, bounded by
@@ -173,6 +176,9 @@ func (c *Client) Refresher(tok *Token, save SaveFunc) *Refresher {
 	key := credKey(t, c.cfg.ClientID)
 	for {
 		v, loaded := c.creds.LoadOrStore(key, &credState{account: t.Account, key: key, tok: t, save: save})
+		if !loaded {
+			c.stored()
+		}
 		st := v.(*credState) //nolint:forcetypeassert // the map holds only these
 		st.mu.Lock()
 		if st.dead { // released while we looked it up: it is out of the map
@@ -194,30 +200,55 @@ func (c *Client) Refresher(tok *Token, save SaveFunc) *Refresher {
 }
 
 // release lets the client forget cr's credential once no Refresher holds
-// it, unless forgetting would lose something: a refresh in flight (its
-// landing decides), a token not yet saved, or a refresh token the client
-// rotated (the caller's copy is spent, and the target's next attempt must
-// use the new one). It never waits: when the state is busy, whoever holds
-// it decides (a flight when it lands, a Refresher when it is released). A
-// Refresher must not be used after release. The Prober releases its
-// Refreshers, so that a rollout's client does not keep every target's
-// token for its life.
+// it, unless forgetting would lose something (see forgetLocked). It never
+// waits: when the state is busy, whoever holds it decides (a flight when
+// it lands, a Refresher when it is released, the next sweep). A Refresher
+// must not be used after release. The Prober releases its Refreshers, so
+// that a rollout's client does not keep every target's token for its
+// life.
 func (cr *Refresher) release() {
 	st := cr.st
 	if st == nil || st.refs.Add(-1) > 0 || !st.mu.TryLock() {
 		return
 	}
 	defer st.mu.Unlock()
-	cr.c.forgetLocked(st)
+	cr.c.forgetLocked(st, cr.c.now())
 }
 
-// forgetLocked drops st from the client when nothing needs it; st.mu is
-// held.
-func (c *Client) forgetLocked(st *credState) {
-	if st.refs.Load() == 0 && st.flight == nil && !st.unsaved && !st.spent && !st.dead {
-		st.dead = true
-		c.creds.CompareAndDelete(st.key, st)
+// forgetLocked drops st from the client when nothing needs it: no
+// Refresher holds it, no refresh is in flight, no token waits to be
+// saved, no refresh rotated the refresh token (the caller's copy is spent,
+// and the credential's next attempt must use the new one), and a token the
+// client refreshed is due for another refresh (until then it serves every
+// attempt, with no second refresh). st.mu is held.
+func (c *Client) forgetLocked(st *credState, now time.Time) {
+	if st.refs.Load() > 0 || st.flight != nil || st.unsaved || st.spent || st.dead || (st.refreshed && st.tok.Valid(now.Add(c.ahead))) {
+		return
 	}
+	st.dead = true
+	if c.creds.CompareAndDelete(st.key, st) {
+		c.credCount.Add(-1)
+	}
+}
+
+// stored counts a new credential state, and sweeps the states once as
+// many have been stored since the last sweep as there are: a refreshed
+// token's state is forgotten only when it is due again, which no release
+// sees. Amortized, a state costs one more look.
+func (c *Client) stored() {
+	n := c.credCount.Add(1)
+	if c.sinceSweep.Add(1) < max(1024, n) {
+		return
+	}
+	c.sinceSweep.Store(0)
+	now := c.now()
+	c.creds.Range(func(_, v any) bool {
+		if st := v.(*credState); st.mu.TryLock() { //nolint:forcetypeassert // the map holds only these
+			c.forgetLocked(st, now)
+			st.mu.Unlock()
+		}
+		return true
+	})
 }
 
 // Token returns a valid token, refreshing it first when it expires within
@@ -290,7 +321,7 @@ func (cr *Refresher) fly(ctx context.Context, f *flight, old *Token) {
 	st.mu.Lock()
 	defer func() {
 		st.flight = nil
-		cr.c.forgetLocked(st) // its holders may all have been released during the flight
+		cr.c.forgetLocked(st, cr.c.now()) // its holders may all have been released during the flight
 		st.mu.Unlock()
 		close(f.done)
 	}()
@@ -298,7 +329,7 @@ func (cr *Refresher) fly(ctx context.Context, f *flight, old *Token) {
 		f.err = err
 		return
 	}
-	st.tok, f.tok = nt, nt
+	st.tok, f.tok, st.refreshed = nt, nt, true
 	st.spent = st.spent || nt.RefreshToken != old.RefreshToken
 	if st.save != nil {
 		if serr := st.save(ctx, nt.clone()); serr != nil {
