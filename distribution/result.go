@@ -130,7 +130,7 @@ type Row struct {
 // Row returns the result as reports show it.
 func (r Result) Row() Row {
 	j := Row{Account: string(r.Account), Label: r.Label, Outcome: string(r.Outcome), Attempts: r.Attempts, NextStep: r.Explanation.NextStep,
-		Channel: r.authName(), Cause: r.Cause(), Predicted: string(r.Decision.InitialState), Observed: string(r.Explanation.Observed),
+		Channel: r.AuthName(), Cause: r.Cause(), Predicted: string(r.Decision.InitialState), Observed: string(r.Explanation.Observed),
 		Sentence: r.Explanation.Sentence, LessLikely: r.Explanation.LessLikely,
 		NSID: r.NSID, DurationMS: r.Duration.Milliseconds(), FromJournal: r.FromJournal, Note: r.Note}
 	if !r.ReauthorizeBy.IsZero() {
@@ -160,9 +160,10 @@ func (r Result) MarshalJSON() ([]byte, error) {
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
-// authName is the report's channel: Auth, or the channel named as reports
-// name it when a Distributor left Auth empty.
-func (r Result) authName() string {
+// AuthName is the result's channel as reports name it (their channel
+// column): Auth (tba, oauth2, m2m, ...), or, when a Distributor left Auth
+// empty, the channel, with user credentials named passport.
+func (r *Result) AuthName() string {
 	switch {
 	case r.Auth != "":
 		return r.Auth

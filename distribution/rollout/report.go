@@ -57,12 +57,29 @@ type Report struct {
 // of customers that have not moved (Moved):
 // from 2027.1 (1 March 2027) no new TBA integration can be created, and
 // SOAP is removed in 2028.2, so their customers must move to OAuth 2.0.
-func (r *Report) StillOnTBA() []distribution.Result {
-	var out []distribution.Result
-	for _, res := range r.Results {
-		if a := res.Row().Channel; (a == "tba" || a == "passport") && !r.Moved[res.Account] {
-			out = append(out, res)
+func (r *Report) StillOnTBA() []distribution.Result { return r.pick(r.stillOnTBA()) }
+
+// stillOnTBA is StillOnTBA as indices into r.Results: a Result is 680
+// bytes to copy, and the summary shows ten.
+func (r *Report) stillOnTBA() []int {
+	var out []int
+	for i := range r.Results {
+		res := &r.Results[i]
+		if a := res.AuthName(); (a == "tba" || a == "passport") && !r.Moved[res.Account] {
+			out = append(out, i)
 		}
+	}
+	return out
+}
+
+// pick returns the results at idx, in that order (nil for none).
+func (r *Report) pick(idx []int) []distribution.Result {
+	if len(idx) == 0 {
+		return nil
+	}
+	out := make([]distribution.Result, len(idx))
+	for k, i := range idx {
+		out[k] = r.Results[i]
 	}
 	return out
 }
@@ -85,7 +102,8 @@ func (r *Report) Counts() map[distribution.Outcome]int {
 	for _, o := range reportOutcomes {
 		c[o] = 0
 	}
-	for _, res := range r.Results {
+	for i := range r.Results {
+		res := &r.Results[i]
 		c[res.Outcome]++
 	}
 	return c
@@ -95,8 +113,9 @@ func (r *Report) Counts() map[distribution.Outcome]int {
 // reports name it (tba, passport, oauth2, m2m, bundle, sdf).
 func (r *Report) CountsByChannel() map[string]map[distribution.Outcome]int {
 	c := map[string]map[distribution.Outcome]int{}
-	for _, res := range r.Results {
-		ch := res.Row().Channel
+	for i := range r.Results {
+		res := &r.Results[i]
+		ch := res.AuthName()
 		if c[ch] == nil {
 			c[ch] = map[distribution.Outcome]int{}
 		}
@@ -116,7 +135,8 @@ func (r *Report) NotReached() int { return r.Total() - len(r.Results) }
 // (not sent again).
 func (r *Report) FromJournal() int {
 	n := 0
-	for _, res := range r.Results {
+	for i := range r.Results {
+		res := &r.Results[i]
 		if res.FromJournal {
 			n++
 		}
@@ -128,7 +148,8 @@ func (r *Report) FromJournal() int {
 // this run sent to.
 func (r *Report) Retries() int {
 	n := 0
-	for _, res := range r.Results {
+	for i := range r.Results {
+		res := &r.Results[i]
 		if !res.FromJournal && res.Attempts > 1 {
 			n += res.Attempts - 1
 		}
@@ -143,7 +164,8 @@ func (r *Report) OK() bool {
 	if r.NotReached() > 0 {
 		return false
 	}
-	for _, res := range r.Results {
+	for i := range r.Results {
+		res := &r.Results[i]
 		switch res.Outcome {
 		case distribution.OutcomeEnabled, distribution.OutcomeAwaitingApproval, distribution.OutcomePlanned:
 		default:
@@ -169,27 +191,45 @@ type Group struct {
 // (in the order of distribution.Outcomes), then by cause and next step, largest group
 // first.
 func (r *Report) Groups() []Group {
+	gs := r.groups()
+	out := make([]Group, len(gs))
+	for i, g := range gs {
+		out[i] = Group{Outcome: g.outcome, Cause: g.cause, NextStep: g.step, Results: r.pick(g.idx)}
+	}
+	return out
+}
+
+// indexGroup is a Group with its results as indices into Report.Results.
+type indexGroup struct {
+	outcome     distribution.Outcome
+	cause, step string
+	idx         []int // sorted by account
+}
+
+// groups is Groups as indices.
+func (r *Report) groups() []indexGroup {
 	type key struct {
 		o           distribution.Outcome
 		cause, step string
 	}
-	idx := map[key]int{}
-	var gs []Group
-	for _, res := range r.Results {
+	at := map[key]int{}
+	var gs []indexGroup
+	for i := range r.Results {
+		res := &r.Results[i]
 		if res.Outcome == distribution.OutcomeEnabled {
 			continue
 		}
-		k := key{res.Outcome, res.Cause(), genericStep(res)}
-		if res.Outcome == distribution.OutcomeAwaitingApproval {
-			k.cause = ""
+		k := key{o: res.Outcome, step: genericStep(res)}
+		if res.Outcome != distribution.OutcomeAwaitingApproval { // awaiting has one cause: approval
+			k.cause = res.Cause()
 		}
-		i, ok := idx[k]
+		g, ok := at[k]
 		if !ok {
-			i = len(gs)
-			idx[k] = i
-			gs = append(gs, Group{Outcome: k.o, Cause: k.cause, NextStep: k.step})
+			g = len(gs)
+			at[k] = g
+			gs = append(gs, indexGroup{outcome: k.o, cause: k.cause, step: k.step})
 		}
-		gs[i].Results = append(gs[i].Results, res)
+		gs[g].idx = append(gs[g].idx, i)
 	}
 	rank := map[distribution.Outcome]int{}
 	for i, o := range distribution.Outcomes() {
@@ -198,17 +238,17 @@ func (r *Report) Groups() []Group {
 	sort.SliceStable(gs, func(i, j int) bool {
 		a, b := gs[i], gs[j]
 		switch {
-		case rank[a.Outcome] != rank[b.Outcome]:
-			return rank[a.Outcome] < rank[b.Outcome]
-		case len(a.Results) != len(b.Results):
-			return len(a.Results) > len(b.Results)
-		case a.Cause != b.Cause:
-			return a.Cause < b.Cause
+		case rank[a.outcome] != rank[b.outcome]:
+			return rank[a.outcome] < rank[b.outcome]
+		case len(a.idx) != len(b.idx):
+			return len(a.idx) > len(b.idx)
+		case a.cause != b.cause:
+			return a.cause < b.cause
 		}
-		return a.NextStep < b.NextStep
+		return a.step < b.step
 	})
 	for _, g := range gs {
-		sort.Slice(g.Results, func(i, j int) bool { return g.Results[i].Account < g.Results[j].Account })
+		sort.Slice(g.idx, func(i, j int) bool { return r.Results[g.idx[i]].Account < r.Results[g.idx[j]].Account })
 	}
 	return gs
 }
@@ -236,15 +276,18 @@ type reauthorizeJSON struct {
 // Reauthorize returns the results that rest on an authorization that ends
 // (an OAuth 2.0 code grant), soonest deadline first: by then the customer
 // must authorize again.
-func (r *Report) Reauthorize() []distribution.Result {
-	var out []distribution.Result
-	for _, res := range r.Results {
-		if !res.ReauthorizeBy.IsZero() {
-			out = append(out, res)
+func (r *Report) Reauthorize() []distribution.Result { return r.pick(r.reauthorize()) }
+
+// reauthorize is Reauthorize as indices.
+func (r *Report) reauthorize() []int {
+	var due []int
+	for i := range r.Results {
+		if !r.Results[i].ReauthorizeBy.IsZero() {
+			due = append(due, i)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].ReauthorizeBy.Before(out[j].ReauthorizeBy) })
-	return out
+	sort.SliceStable(due, func(i, j int) bool { return r.Results[due[i]].ReauthorizeBy.Before(r.Results[due[j]].ReauthorizeBy) })
+	return due
 }
 
 // WriteJSON writes the report as one JSON object: the run's parameters,
@@ -279,20 +322,23 @@ func (r *Report) WriteJSON(w io.Writer) error {
 			out.Settings[st.Name] = st.Value
 		}
 	}
-	for _, g := range r.Groups() {
-		gj := groupJSON{Outcome: g.Outcome, Cause: g.Cause, NextStep: g.NextStep, Count: len(g.Results), Accounts: make([]string, len(g.Results))}
-		for i, res := range g.Results {
-			gj.Accounts[i] = string(res.Account)
+	for _, g := range r.groups() {
+		gj := groupJSON{Outcome: g.outcome, Cause: g.cause, NextStep: g.step, Count: len(g.idx), Accounts: make([]string, len(g.idx))}
+		for k, i := range g.idx {
+			gj.Accounts[k] = string(r.Results[i].Account)
 		}
 		out.Groups = append(out.Groups, gj)
 	}
-	for _, res := range r.Reauthorize() {
+	for _, i := range r.reauthorize() {
+		res := &r.Results[i]
 		out.Reauthorize = append(out.Reauthorize, reauthorizeJSON{Account: string(res.Account), Label: res.Label, By: res.ReauthorizeBy.UTC().Format(time.RFC3339)})
 	}
-	for _, res := range r.StillOnTBA() {
+	for _, i := range r.stillOnTBA() {
+		res := &r.Results[i]
 		out.StillOnTBA = append(out.StillOnTBA, stillOnTBAJSON{Account: string(res.Account), Label: res.Label, Invitation: r.Invitations[res.Account]})
 	}
-	for _, res := range r.Results {
+	for i := range r.Results {
+		res := &r.Results[i]
 		out.Results = append(out.Results, res.Row())
 	}
 	enc := json.NewEncoder(w)
@@ -332,7 +378,8 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	if !r.Finished.IsZero() {
 		finished = r.Finished.UTC().Format(time.RFC3339)
 	}
-	for _, res := range r.Results {
+	for i := range r.Results {
+		res := &r.Results[i]
 		j := res.Row()
 		sentence := j.Sentence
 		if sentence == j.NextStep || (j.NextStep != "" && strings.Contains(sentence, j.NextStep)) {
@@ -409,12 +456,13 @@ func (r *Report) Summary() string {
 // writeStillOnTBA writes the "still on TBA" group, ten accounts at most,
 // each with its invitation when there is one.
 func (r *Report) writeStillOnTBA(b *strings.Builder) {
-	left := r.StillOnTBA()
+	left := r.stillOnTBA()
 	if len(left) == 0 {
 		return
 	}
 	fmt.Fprintf(b, "\nstill on TBA (%d): %s\n", len(left), tbaDates())
-	for _, res := range left[:min(len(left), 10)] {
+	for _, i := range left[:min(len(left), 10)] {
+		res := &r.Results[i]
 		if inv := r.Invitations[res.Account]; inv != "" {
 			fmt.Fprintf(b, "  %s  invitation: %s\n", display(res), inv)
 		} else {
@@ -429,12 +477,13 @@ func (r *Report) writeStillOnTBA(b *strings.Builder) {
 // writeReauthorize writes the "re-authorize by" group: the deadlines of
 // the authorizations that end, soonest first, ten of them at most.
 func (r *Report) writeReauthorize(b *strings.Builder) {
-	due := r.Reauthorize()
+	due := r.reauthorize()
 	if len(due) == 0 {
 		return
 	}
 	fmt.Fprintf(b, "\nre-authorize by (%d), soonest first: the customer must authorize again before then\n", len(due))
-	for _, res := range due[:min(len(due), 10)] {
+	for _, i := range due[:min(len(due), 10)] {
+		res := &r.Results[i]
 		fmt.Fprintf(b, "  %s  %s\n", res.ReauthorizeBy.UTC().Format(time.RFC3339), display(res))
 	}
 	if len(due) > 10 {
@@ -446,37 +495,37 @@ func (r *Report) writeReauthorize(b *strings.Builder) {
 // outcome, cause and next step, each group with example accounts.
 func (r *Report) writeGroups(b *strings.Builder, counts map[distribution.Outcome]int) {
 	var last distribution.Outcome
-	for _, g := range r.Groups() {
-		if g.Outcome != last {
-			last = g.Outcome
+	for _, g := range r.groups() {
+		if g.outcome != last {
+			last = g.outcome
 			what := "by next step"
-			if g.Outcome != distribution.OutcomeAwaitingApproval {
+			if g.outcome != distribution.OutcomeAwaitingApproval {
 				what = "by cause"
 			}
-			fmt.Fprintf(b, "\n%s (%d), %s:\n", g.Outcome, counts[g.Outcome], what)
+			fmt.Fprintf(b, "\n%s (%d), %s:\n", g.outcome, counts[g.outcome], what)
 		}
-		head := g.NextStep
-		if g.Cause != "" {
-			head = g.Cause
+		head := g.step
+		if g.cause != "" {
+			head = g.cause
 		}
-		fmt.Fprintf(b, "  %d: %s\n", len(g.Results), head)
-		if g.Cause != "" && g.NextStep != "" {
-			fmt.Fprintf(b, "     next: %s\n", g.NextStep)
+		fmt.Fprintf(b, "  %d: %s\n", len(g.idx), head)
+		if g.cause != "" && g.step != "" {
+			fmt.Fprintf(b, "     next: %s\n", g.step)
 		}
 		ex := make([]string, 0, 5)
-		for _, res := range g.Results[:min(len(g.Results), 5)] {
-			ex = append(ex, display(res))
+		for _, i := range g.idx[:min(len(g.idx), 5)] {
+			ex = append(ex, display(&r.Results[i]))
 		}
 		list := strings.Join(ex, ", ")
-		if len(g.Results) > 5 {
-			list += fmt.Sprintf(" and %d more", len(g.Results)-5)
+		if len(g.idx) > 5 {
+			list += fmt.Sprintf(" and %d more", len(g.idx)-5)
 		}
 		fmt.Fprintf(b, "     e.g. %s\n", list)
 	}
 }
 
 // display is the account with its label, e.g. 123456 (Acme Corp).
-func display(r distribution.Result) string {
+func display(r *distribution.Result) string {
 	if r.Label == "" {
 		return string(r.Account)
 	}
@@ -521,7 +570,7 @@ func plural(n int, one, many string) string {
 
 // genericStep is the next step with the account id taken out, so that
 // targets with the same step group together.
-func genericStep(r distribution.Result) string {
+func genericStep(r *distribution.Result) string {
 	s := r.Explanation.NextStep
 	if s == "" && r.Outcome == distribution.OutcomeAwaitingApproval {
 		s = r.Explanation.Sentence

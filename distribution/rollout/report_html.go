@@ -132,7 +132,8 @@ func (r *Report) htmlData() htmlData {
 	d.ChartLabel = "outcome counts: " + strings.Join(parts, ", ")
 	d.Verdict = fmt.Sprintf("%d %s: %s.", d.Total, plural(d.Total, "target", "targets"), strings.Join(parts, ", "))
 	menus := map[string]bool{}
-	for _, res := range r.Results {
+	for i := range r.Results {
+		res := &r.Results[i]
 		if res.Outcome != distribution.OutcomeAwaitingApproval {
 			continue
 		}
@@ -146,13 +147,13 @@ func (r *Report) htmlData() htmlData {
 		}
 	}
 	r.htmlLifecycle(&d)
-	for _, g := range r.Groups() {
-		if g.Outcome == distribution.OutcomeAwaitingApproval {
+	for _, g := range r.groups() {
+		if g.outcome == distribution.OutcomeAwaitingApproval {
 			continue
 		}
-		hg := htmlGroup{Outcome: string(g.Outcome), Cause: g.Cause, NextStep: g.NextStep, Count: len(g.Results), Example: display(g.Results[0])}
-		for _, res := range g.Results {
-			hg.Accounts = append(hg.Accounts, display(res))
+		hg := htmlGroup{Outcome: string(g.outcome), Cause: g.cause, NextStep: g.step, Count: len(g.idx), Example: display(&r.Results[g.idx[0]])}
+		for _, i := range g.idx {
+			hg.Accounts = append(hg.Accounts, display(&r.Results[i]))
 		}
 		d.Groups = append(d.Groups, hg)
 	}
@@ -161,10 +162,12 @@ func (r *Report) htmlData() htmlData {
 
 // htmlLifecycle fills the "re-authorize by" and "still on TBA" sections.
 func (r *Report) htmlLifecycle(d *htmlData) {
-	for _, res := range r.Reauthorize() {
-		d.Reauthorize = append(d.Reauthorize, htmlReauthorize{By: res.ReauthorizeBy.UTC().Format(time.RFC3339), Account: display(res), Channel: res.Row().Channel})
+	for _, i := range r.reauthorize() {
+		res := &r.Results[i]
+		d.Reauthorize = append(d.Reauthorize, htmlReauthorize{By: res.ReauthorizeBy.UTC().Format(time.RFC3339), Account: display(res), Channel: res.AuthName()})
 	}
-	for _, res := range r.StillOnTBA() {
+	for _, i := range r.stillOnTBA() {
+		res := &r.Results[i]
 		d.StillOnTBA = append(d.StillOnTBA, htmlTBA{Account: display(res), Invitation: r.Invitations[res.Account]})
 	}
 	d.TBADates = tbaDates()
@@ -181,8 +184,9 @@ func channelCounts(r *Report, rows []distribution.Outcome) ([]string, []htmlChan
 	}
 	by := map[string]*htmlChannel{}
 	var order []string
-	for _, res := range r.Results {
-		ch := res.Row().Channel
+	for i := range r.Results {
+		res := &r.Results[i]
+		ch := res.AuthName()
 		if ch == "" {
 			ch = "unknown"
 		}
@@ -192,8 +196,8 @@ func channelCounts(r *Report, rows []distribution.Outcome) ([]string, []htmlChan
 			by[ch] = c
 			order = append(order, ch)
 		}
-		if i, ok := col[res.Outcome]; ok {
-			c.Counts[i]++
+		if k, ok := col[res.Outcome]; ok {
+			c.Counts[k]++
 		}
 		c.Total++
 	}
@@ -205,7 +209,7 @@ func channelCounts(r *Report, rows []distribution.Outcome) ([]string, []htmlChan
 	return names, out
 }
 
-func menuPath(r distribution.Result) string {
+func menuPath(r *distribution.Result) string {
 	for _, s := range r.Decision.AdminSteps {
 		if s.MenuPath != "" && strings.Contains(r.Explanation.NextStep, s.MenuPath) {
 			return s.MenuPath

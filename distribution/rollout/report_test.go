@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -367,4 +368,30 @@ func TestReportReauthorize(t *testing.T) {
 	if !strings.Contains(page, `<section id="reauthorize">`) || !strings.Contains(page, "Re-authorize by (2)") || a < 0 || b < a {
 		t.Errorf("HTML lacks the re-authorize section, soonest first")
 	}
+}
+
+// BenchmarkReportSummary: the text summary of a 10,000-target report (the
+// sample's outcomes repeated, an OAuth 2.0 third with a re-authorization
+// deadline), beside Counts, one pass over the results, as the baseline.
+func BenchmarkReportSummary(b *testing.B) {
+	sample := sampleReport().Results
+	rep := &rollout.Report{Record: "Acme Sync", Targets: 10000}
+	for i := range 10000 {
+		r := sample[i%len(sample)]
+		r.Account = nsdist.AccountID(strconv.Itoa(2000000 + i))
+		if i%3 == 0 {
+			r.Channel, r.ReauthorizeBy = approval.ChannelOAuth2, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i)*time.Minute)
+		}
+		rep.Results = append(rep.Results, r)
+	}
+	var summary, counts time.Duration
+	for b.Loop() {
+		start := time.Now()
+		_ = rep.Counts()
+		mid := time.Now()
+		_ = rep.Summary()
+		counts, summary = counts+mid.Sub(start), summary+time.Since(mid)
+	}
+	b.ReportMetric(float64(summary.Nanoseconds())/float64(b.N)/10000, "summary-ns/result")
+	b.ReportMetric(float64(summary)/float64(counts), "summary/counts")
 }
