@@ -151,6 +151,11 @@
 //     beyond); neither the assertion's typ header nor a reused jti is
 //     checked; one certificate per (record, role, entity) is checked within
 //     one account (Oracle does not say whether the rule spans accounts).
+//   - OAuth 2.0 tokens are signed with HS256 under a key the process
+//     makes when it starts, their kid "c.<company>.<date>" dated then:
+//     NetSuite signs with company-specific certificates (PS256 in Oracle's
+//     table, RS256 in its 2026 samples; section_158255317571). Their
+//     header and claims are NetSuite's; clients must treat them as opaque.
 //   - OAuth 2.0 tokens more than 24 hours past their expiry are forgotten
 //     once the fake holds twice as many tokens as at its last sweep (at
 //     least 4,096); a forgotten token is then refused as one the account
