@@ -318,10 +318,11 @@ func (s *Server) byClientIDLocked(id string) *Integration {
 // oauth2State is the server's OAuth 2.0 state, guarded by Server.mu.
 type oauth2State struct {
 	codes    map[string]*authCode
-	chains   []*o2Chain                     // every authorization not yet swept, for RevokeOAuth2
-	bySig    map[[sha256.Size]byte]*o2Token // the signature of a sealed token → the token
-	sweepAt  int                            // len(bySig) at which the next seal sweeps
-	requests map[string]int                 // token endpoint requests by grant_type
+	chains   []*o2Chain     // every authorization not yet swept, for RevokeOAuth2
+	tokens   []*o2Token     // by slot, the number a token's jti carries; nil: free
+	free     []uint32       // free slots of tokens
+	sweepAt  int            // tokens in use at which the next mint sweeps
+	requests map[string]int // token endpoint requests by grant_type
 }
 
 // acctOAuth2 is an account's OAuth 2.0 state, guarded by Server.mu.

@@ -1,6 +1,7 @@
 package nstest
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -67,6 +68,7 @@ type o2Chain struct {
 }
 
 type o2Token struct {
+	slot    uint32 // its place in oauth2State.tokens, which its jti carries
 	jti     string
 	refresh bool
 	chain   *o2Chain
@@ -77,33 +79,86 @@ type o2Token struct {
 }
 
 // mintLocked issues an access token in the chain under the server's lock,
-// and a refresh token with it unless refreshExp is zero: it gives the
-// tokens their jti and registers the chain (for RevokeOAuth2), and leaves
-// the signing and the tokens' registration to seal, after the lock is
-// released. Both tokens take one allocation, their jtis another.
+// and a refresh token with it unless refreshExp is zero: it gives each
+// token a slot and a jti that carries it, and registers the chain (for
+// RevokeOAuth2), and leaves the signing to seal, after the lock is
+// released. A token is found by its text through the slot in its jti
+// (lookupLocked): a map of every token cost a grant as much as its two
+// signatures. Both tokens take one allocation, their jtis another.
 func (s *Server) mintLocked(c *o2Chain, accessExp, refreshExp time.Time) (access, refresh *o2Token) {
+	now := s.now()
+	if s.o2.inUse() >= s.o2.sweepAt {
+		s.sweepLocked(now)
+	}
 	n := 1
 	if !refreshExp.IsZero() {
 		n = 2
 	}
-	var buf [160]byte
-	jtis := appendGUID(append(append(buf[:0], c.account...), ".a."...))
-	cut := len(jtis)
-	if n == 2 {
-		jtis = appendGUID(append(append(jtis, c.account...), ".r."...))
-	}
-	text, now := string(jtis), s.now()
 	ts := make([]o2Token, n)
-	ts[0] = o2Token{jti: text[:cut], chain: c, iat: now, exp: accessExp}
+	ts[0] = o2Token{chain: c, iat: now, exp: accessExp}
 	if n == 2 {
-		ts[1] = o2Token{jti: text[cut:], refresh: true, chain: c, iat: now, exp: refreshExp}
+		ts[1] = o2Token{refresh: true, chain: c, iat: now, exp: refreshExp}
 		refresh = &ts[1]
+	}
+	var buf [160]byte
+	jtis, cuts := buf[:0], [2]int{}
+	for i := range ts {
+		ts[i].slot = s.o2.take(&ts[i])
+		kind := ".a."
+		if ts[i].refresh {
+			kind = ".r."
+		}
+		jtis = appendSlotGUID(append(append(jtis, c.account...), kind...), ts[i].slot)
+		cuts[i] = len(jtis)
+	}
+	text := string(jtis)
+	ts[0].jti = text[:cuts[0]]
+	if n == 2 {
+		ts[1].jti = text[cuts[0]:cuts[1]]
 	}
 	if c.lastExp.IsZero() {
 		s.o2.chains = append(s.o2.chains, c)
 	}
 	c.lastExp = maxTime(c.lastExp, accessExp, refreshExp)
 	return &ts[0], refresh
+}
+
+// take puts t in a free slot and returns it.
+func (o *oauth2State) take(t *o2Token) uint32 {
+	if k := len(o.free); k > 0 {
+		slot := o.free[k-1]
+		o.free = o.free[:k-1]
+		o.tokens[slot] = t
+		return slot
+	}
+	o.tokens = append(o.tokens, t)
+	return uint32(len(o.tokens) - 1) //nolint:gosec // a fake's token count stays far below 2^32
+}
+
+// inUse is the number of slots that hold a token.
+func (o *oauth2State) inUse() int { return len(o.tokens) - len(o.free) }
+
+// appendSlotGUID appends a GUID whose first 8 hex digits are slot and the
+// other 24 random, in NetSuite's upper-case 8-4-4-4-12 form.
+func appendSlotGUID(b []byte, slot uint32) []byte {
+	start := len(b)
+	b = appendGUID(b)
+	const digits = "0123456789ABCDEF"
+	for i := range 8 {
+		b[start+i] = digits[slot>>(28-4*i)&0xF]
+	}
+	return b
+}
+
+// slotOf reads the slot from a jti "<company>.a.<GUID>" or ".r.": the
+// GUID's first 8 hex digits.
+func slotOf(jti string) (uint32, bool) {
+	dot := strings.LastIndexByte(jti, '.')
+	if dot < 0 || len(jti)-dot-1 != 36 {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(jti[dot+1:dot+9], 16, 32)
+	return uint32(v), err == nil
 }
 
 // maxTime is the latest of ts.
@@ -127,13 +182,14 @@ func appendJWTHeader(b []byte, id nsdist.AccountID) []byte {
 	return base64.RawURLEncoding.AppendEncode(b, append(h, `","typ":"JWT"}`...))
 }
 
-// sweepLocked forgets tokens and authorizations long dead. It runs when
-// the token map has doubled since the last sweep, so a seal costs O(1)
-// amortized.
+// sweepLocked forgets tokens and authorizations long dead and frees their
+// slots. It runs when the tokens in use have doubled since the last
+// sweep, so a mint costs O(1) amortized.
 func (s *Server) sweepLocked(now time.Time) {
-	for k, old := range s.o2.bySig {
-		if now.After(old.exp.Add(24 * time.Hour)) {
-			delete(s.o2.bySig, k)
+	for slot, t := range s.o2.tokens {
+		if t != nil && now.After(t.exp.Add(24*time.Hour)) {
+			s.o2.tokens[slot] = nil
+			s.o2.free = append(s.o2.free, uint32(slot))
 		}
 	}
 	live := s.o2.chains[:0]
@@ -144,7 +200,7 @@ func (s *Server) sweepLocked(now time.Time) {
 	}
 	clear(s.o2.chains[len(live):])
 	s.o2.chains = live
-	s.o2.sweepAt = max(4096, 2*len(s.o2.bySig))
+	s.o2.sweepAt = max(4096, 2*s.o2.inUse())
 }
 
 // seal signs the access token and, when there is one, the refresh token,
@@ -152,18 +208,16 @@ func (s *Server) sweepLocked(now time.Time) {
 // "<role>;<entity>", aud ["<ApplicationID>;<company>", "<client_id>"],
 // scope, iss, oit, iat, exp, and a jti "<company>.a.<id>" or
 // "<company>.r.<id>". Clients must treat them as opaque. It signs without
-// the lock (what it reads of a token and its chain never changes), then
-// registers each token under its signature, and returns their text: both
-// in one allocation, the cost of a token being mostly its memory. The
-// fake keeps only the signature: lookupLocked verifies the rest.
+// the lock (what it reads of a token and its chain never changes) and
+// returns their text, both in one allocation, the cost of a token being
+// mostly its memory. The fake keeps no text: lookupLocked verifies it.
 func (s *Server) seal(access, refresh *o2Token) (accessText, refreshText string) {
 	bp := jwtBufs.Get().(*[2][]byte) //nolint:forcetypeassert // the pool holds only these
 	defer jwtBufs.Put(bp)
-	var sums [2][sha256.Size]byte
 	out, n := bp[1][:0], 0
 	for i, t := range []*o2Token{access, refresh} {
 		if t != nil {
-			out, bp[0], sums[i] = appendSignedJWT(out, bp[0][:0], t)
+			out, bp[0], _ = appendSignedJWT(out, bp[0][:0], t)
 		}
 		if i == 0 {
 			n = len(out)
@@ -171,20 +225,6 @@ func (s *Server) seal(access, refresh *o2Token) (accessText, refreshText string)
 	}
 	bp[1] = out
 	text := string(out)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.o2.bySig == nil {
-		s.o2.bySig = make(map[[sha256.Size]byte]*o2Token, 1024)
-	}
-	for i, t := range []*o2Token{access, refresh} {
-		if t == nil {
-			continue
-		}
-		if len(s.o2.bySig) >= s.o2.sweepAt {
-			s.sweepLocked(t.iat)
-		}
-		s.o2.bySig[sums[i]] = t
-	}
 	return text[:n], text[n:]
 }
 
@@ -299,28 +339,49 @@ func (s *Server) sealAll(out map[string]any) map[string]any {
 // the one the fake issued.
 func (s *Server) lookupLocked(raw string) *o2Token {
 	dot := strings.LastIndexByte(raw, '.')
+	first := strings.IndexByte(raw, '.')
 	var enc [43]byte // a SHA-256 sum in unpadded Base64url
 	var sig [sha256.Size]byte
-	if len(raw)-dot-1 != len(enc) {
+	if first < 0 || first == dot || len(raw)-dot-1 != len(enc) {
 		return nil
 	}
 	copy(enc[:], raw[dot+1:])
 	if n, err := base64.RawURLEncoding.Strict().Decode(sig[:], enc[:]); err != nil || n != len(sig) {
 		return nil
 	}
-	t := s.o2.bySig[sig]
-	if t == nil {
-		return nil
-	}
 	bp := jwtBufs.Get().(*[2][]byte) //nolint:forcetypeassert // the pool holds only these
 	defer jwtBufs.Put(bp)
-	bp[0] = append(bp[0][:0], raw[:dot]...)
+	claims, err := base64.RawURLEncoding.Strict().AppendDecode(bp[0][:0], []byte(raw[first+1:dot]))
+	bp[0] = claims
+	if err != nil {
+		return nil
+	}
+	jti := jtiOf(claims)
+	slot, ok := slotOf(jti)
+	if !ok || int(slot) >= len(s.o2.tokens) {
+		return nil
+	}
+	t := s.o2.tokens[slot]
+	if t == nil || t.jti != jti {
+		return nil // freed, or the slot of another token now
+	}
 	var want [sha256.Size]byte
-	bp[1], want = hmacSHA256(bp[1][:0], bp[0])
+	bp[1], want = hmacSHA256(bp[1][:0], []byte(raw[:dot]))
 	if !hmac.Equal(sig[:], want[:]) {
-		return nil // the signature of another text
+		return nil // not a text the fake signed
 	}
 	return t
+}
+
+// jtiOf is the jti claim of the fake's own claims, which appendSignedJWT
+// writes last, unescaped (a company id and a GUID), or "".
+func jtiOf(claims []byte) string {
+	const key = `,"jti":"`
+	i := bytes.LastIndex(claims, []byte(key))
+	if i < 0 || !bytes.HasSuffix(claims, []byte(`"}`)) {
+		return ""
+	}
+	return string(claims[i+len(key) : len(claims)-2])
 }
 
 // tokenFail is a token endpoint refusal: {"error": err} with status, and

@@ -122,3 +122,50 @@ func TestAppendJSONString(t *testing.T) {
 		}
 	}
 }
+
+// TestTokenSlots: a token is found through the slot its jti carries; the
+// sweep frees the slots of tokens a day past their expiry, a new token
+// takes one, and the old text is then refused, not taken for the new
+// token; a jti naming a slot out of range or another token's is refused.
+func TestTokenSlots(t *testing.T) {
+	s := NewServer()
+	t.Cleanup(s.Close)
+	c := &o2Chain{account: "1234567", clientID: "cid", appID: "app", role: "3", entity: "-5", scopes: []string{"rest_webservices"}}
+	now := time.Now()
+	s.mu.Lock()
+	dead, _ := s.mintLocked(c, now.Add(-48*time.Hour), time.Time{})
+	s.mu.Unlock()
+	deadText, _ := s.seal(dead, nil)
+	s.mu.Lock()
+	for range 4095 { // one short of a sweep
+		s.mintLocked(c, now.Add(time.Hour), time.Time{})
+	}
+	fresh, _ := s.mintLocked(c, now.Add(time.Hour), time.Time{}) // this mint sweeps: dead's slot is freed and taken
+	s.mu.Unlock()
+	freshText, _ := s.seal(fresh, nil)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if fresh.slot != dead.slot {
+		t.Fatalf("the sweep did not free slot %d for reuse (the new token took %d)", dead.slot, fresh.slot)
+	}
+	if got := s.lookupLocked(freshText); got != fresh {
+		t.Fatal("the new token was not found")
+	}
+	if got := s.lookupLocked(deadText); got != nil {
+		t.Fatal("a swept token's text was taken for the token now in its slot")
+	}
+	if slot, ok := slotOf(fresh.jti); !ok || slot != fresh.slot {
+		t.Fatalf("jti %s carries slot %d, %v; want %d", fresh.jti, slot, ok, fresh.slot)
+	}
+	for _, bad := range []string{"1234567.a.FFFFFFFF-0000-0000-0000-000000000000", "1234567.a.short", "nodot", ""} {
+		if _, ok := slotOf(bad); ok && strings.HasPrefix(bad, "1234567.a.F") {
+			// a slot far out of range: the lookup must refuse it
+			claims := base64.RawURLEncoding.EncodeToString([]byte(`{"jti":"` + bad + `"}`))
+			if s.lookupLocked("e30."+claims+"."+strings.Repeat("A", 43)) != nil {
+				t.Errorf("jti %s found a token", bad)
+			}
+		} else if ok {
+			t.Errorf("slotOf(%q) read a slot", bad)
+		}
+	}
+}
