@@ -214,18 +214,12 @@ func (s *Server) sweepLocked(now time.Time) {
 func (s *Server) seal(access, refresh *o2Token) (accessText, refreshText string) {
 	bp := jwtBufs.Get().(*[2][]byte) //nolint:forcetypeassert // the pool holds only these
 	defer jwtBufs.Put(bp)
-	out, n := bp[1][:0], 0
-	for i, t := range []*o2Token{access, refresh} {
-		if t != nil {
-			out, bp[0], _ = appendSignedJWT(out, bp[0][:0], t)
-		}
-		if i == 0 {
-			n = len(out)
-		}
-	}
+	var out []byte
+	var cut int
+	out, bp[0], cut = appendSignedJWTs(bp[1][:0], bp[0][:0], access, refresh)
 	bp[1] = out
 	text := string(out)
-	return text[:n], text[n:]
+	return text[:cut], text[cut:]
 }
 
 // appendSignedJWT appends t as a compact JWS, written by hand: the claims
@@ -234,8 +228,22 @@ func (s *Server) seal(access, refresh *o2Token) (accessText, refreshText string)
 // and claims). It returns the scratch it used, for reuse, and the
 // signature.
 func appendSignedJWT(out, scratch []byte, t *o2Token) ([]byte, []byte, [sha256.Size]byte) {
-	c := t.chain
+	out, scratch, _ = appendSignedJWTs(out, scratch, t, nil)
+	dot := bytes.LastIndexByte(out, '.')
+	var sum [sha256.Size]byte
+	_, _ = base64.RawURLEncoding.Decode(sum[:], out[dot+1:])
+	return out, scratch, sum
+}
+
+// appendSignedJWTs appends the compact JWS of first and, unless it is nil,
+// of second, a token of the same chain; cut is where the second begins.
+// The two share their header and every claim up to exp: the JSON and
+// Base64 of those are written once and copied.
+func appendSignedJWTs(out, scratch []byte, first, second *o2Token) (_, _ []byte, cut int) {
+	c := first.chain
 	raw := append(scratch, `{"scope":[`...)
+	mac := macScratch.Get().(*[]byte) //nolint:forcetypeassert // the pool holds only these
+	defer macScratch.Put(mac)
 	for i, sc := range c.scopes {
 		if i > 0 {
 			raw = append(raw, ',')
@@ -246,15 +254,37 @@ func appendSignedJWT(out, scratch []byte, t *o2Token) ([]byte, []byte, [sha256.S
 	raw = appendJSONPair(append(raw, `,"iss":"https://system.netsuite.com","sub":`...), c.role, c.entity)
 	raw = appendJSONPair(append(raw, `,"aud":[`...), c.appID, string(c.account))
 	raw = appendJSONString(append(raw, ','), c.clientID)
-	raw = strconv.AppendInt(append(raw, `],"exp":`...), t.exp.Unix(), 10)
-	raw = strconv.AppendInt(append(raw, `,"iat":`...), t.iat.Unix(), 10)
-	raw = append(appendJSONString(append(raw, `,"jti":`...), t.jti), '}')
+	shared := len(raw) / 3 * 3 // Base64 encodes whole 3-byte groups alike, whatever follows
 	enc := base64.RawURLEncoding
 	start := len(out)
-	out = enc.AppendEncode(append(appendJWTHeader(out, c.account), '.'), raw)
-	raw, sum := hmacSHA256(raw[:0], out[start:])
-	return enc.AppendEncode(append(out, '.'), sum[:]), raw, sum
+	out = enc.AppendEncode(append(appendJWTHeader(out, c.account), '.'), raw[:shared])
+	prefix := len(out) - start
+	head := len(raw)
+	for i, t := range []*o2Token{first, second} {
+		if t == nil {
+			break
+		}
+		if i == 1 {
+			cut = len(out)
+			out = append(out, out[start:start+prefix]...)
+		}
+		begin := len(out) - prefix
+		raw = strconv.AppendInt(append(raw[:head], `],"exp":`...), t.exp.Unix(), 10)
+		raw = strconv.AppendInt(append(raw, `,"iat":`...), t.iat.Unix(), 10)
+		raw = append(appendJSONString(append(raw, `,"jti":`...), t.jti), '}')
+		out = enc.AppendEncode(out, raw[shared:])
+		var sum [sha256.Size]byte
+		*mac, sum = hmacSHA256((*mac)[:0], out[begin:])
+		out = enc.AppendEncode(append(out, '.'), sum[:])
+	}
+	if second == nil {
+		cut = len(out)
+	}
+	return out, raw[:0], cut
 }
+
+// macScratch is hmacSHA256's scratch in appendSignedJWTs.
+var macScratch = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
 
 // jwtBufs reuses the scratch of signedJWT: the claims, and the token.
 var jwtBufs = sync.Pool{New: func() any { return &[2][]byte{make([]byte, 0, 2048), make([]byte, 0, 2048)} }}

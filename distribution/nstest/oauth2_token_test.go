@@ -169,3 +169,28 @@ func TestTokenSlots(t *testing.T) {
 		}
 	}
 }
+
+// TestSealMatchesOneByOne: sealing a grant's two tokens together, with
+// their shared header and claims written once, gives the texts each token
+// gets on its own.
+func TestSealMatchesOneByOne(t *testing.T) {
+	s := NewServer()
+	t.Cleanup(s.Close)
+	for _, scopes := range [][]string{{"rest_webservices"}, {"rest_webservices", "restlets"}, {`a"b`}} { // shared prefixes of every length mod 3
+		c := &o2Chain{account: "1234567_SB1", clientID: "cid-0123456789", appID: "APP-1", role: "3", entity: "-5", scopes: scopes, oit: time.Unix(1700000000, 0)}
+		s.mu.Lock()
+		access, refresh := s.mintLocked(c, time.Now().Add(time.Hour), time.Now().Add(7*24*time.Hour))
+		s.mu.Unlock()
+		a, r := s.seal(access, refresh)
+		one, _, _ := appendSignedJWT(nil, nil, access)
+		two, _, _ := appendSignedJWT(nil, nil, refresh)
+		if a != string(one) || r != string(two) {
+			t.Fatalf("scopes %q: sealed together\n%s\n%s\none by one\n%s\n%s", scopes, a, r, one, two)
+		}
+		s.mu.Lock()
+		if s.lookupLocked(a) != access || s.lookupLocked(r) != refresh {
+			t.Errorf("scopes %q: a sealed token was not found", scopes)
+		}
+		s.mu.Unlock()
+	}
+}
