@@ -212,38 +212,24 @@ func (s *Server) sweepLocked(now time.Time) {
 // returns their text, both in one allocation, the cost of a token being
 // mostly its memory. The fake keeps no text: lookupLocked verifies it.
 func (s *Server) seal(access, refresh *o2Token) (accessText, refreshText string) {
-	bp := jwtBufs.Get().(*[2][]byte) //nolint:forcetypeassert // the pool holds only these
-	defer jwtBufs.Put(bp)
-	var out []byte
-	var cut int
-	out, bp[0], cut = appendSignedJWTs(bp[1][:0], bp[0][:0], access, refresh)
-	bp[1] = out
-	text := string(out)
+	b := jwtBufs.Get().(*jwtBuf) //nolint:forcetypeassert // the pool holds only these
+	defer jwtBufs.Put(b)
+	b[1] = b[1][:0]
+	cut := appendSignedJWTs(b, access, refresh)
+	text := string(b[1])
 	return text[:cut], text[cut:]
 }
 
-// appendSignedJWT appends t as a compact JWS, written by hand: the claims
-// are a fixed set of strings and numbers, and encoding/json's reflection
-// was most of a token's cost (TestOAuth2OracleSamples decodes its header
-// and claims). It returns the scratch it used, for reuse, and the
-// signature.
-func appendSignedJWT(out, scratch []byte, t *o2Token) ([]byte, []byte, [sha256.Size]byte) {
-	out, scratch, _ = appendSignedJWTs(out, scratch, t, nil)
-	dot := bytes.LastIndexByte(out, '.')
-	var sum [sha256.Size]byte
-	_, _ = base64.RawURLEncoding.Decode(sum[:], out[dot+1:])
-	return out, scratch, sum
-}
-
-// appendSignedJWTs appends the compact JWS of first and, unless it is nil,
-// of second, a token of the same chain; cut is where the second begins.
-// The two share their header and every claim up to exp: the JSON and
-// Base64 of those are written once and copied.
-func appendSignedJWTs(out, scratch []byte, first, second *o2Token) (_, _ []byte, cut int) {
+// appendSignedJWTs appends to b[1] the compact JWS of first and, unless
+// it is nil, of second, a token of the same chain, and returns where the
+// second begins. It writes the claims by hand: they are a fixed set of
+// strings and numbers, and encoding/json's reflection was most of a
+// token's cost (TestOAuth2OracleSamples decodes its header and claims).
+// The two tokens share their header and every claim up to exp: the JSON
+// and Base64 of those are written once and copied.
+func appendSignedJWTs(b *jwtBuf, first, second *o2Token) (cut int) {
 	c := first.chain
-	raw := append(scratch, `{"scope":[`...)
-	mac := macScratch.Get().(*[]byte) //nolint:forcetypeassert // the pool holds only these
-	defer macScratch.Put(mac)
+	raw, out := append(b[0][:0], `{"scope":[`...), b[1]
 	for i, sc := range c.scopes {
 		if i > 0 {
 			raw = append(raw, ',')
@@ -258,8 +244,7 @@ func appendSignedJWTs(out, scratch []byte, first, second *o2Token) (_, _ []byte,
 	enc := base64.RawURLEncoding
 	start := len(out)
 	out = enc.AppendEncode(append(appendJWTHeader(out, c.account), '.'), raw[:shared])
-	prefix := len(out) - start
-	head := len(raw)
+	prefix, head := len(out)-start, len(raw)
 	for i, t := range []*o2Token{first, second} {
 		if t == nil {
 			break
@@ -274,20 +259,21 @@ func appendSignedJWTs(out, scratch []byte, first, second *o2Token) (_, _ []byte,
 		raw = append(appendJSONString(append(raw, `,"jti":`...), t.jti), '}')
 		out = enc.AppendEncode(out, raw[shared:])
 		var sum [sha256.Size]byte
-		*mac, sum = hmacSHA256((*mac)[:0], out[begin:])
+		b[2], sum = hmacSHA256(b[2][:0], out[begin:])
 		out = enc.AppendEncode(append(out, '.'), sum[:])
 	}
 	if second == nil {
 		cut = len(out)
 	}
-	return out, raw[:0], cut
+	b[0], b[1] = raw, out
+	return cut
 }
 
-// macScratch is hmacSHA256's scratch in appendSignedJWTs.
-var macScratch = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+// jwtBuf is the scratch of appendSignedJWTs and lookupLocked: claims, the
+// token text, and hmacSHA256's input.
+type jwtBuf [3][]byte
 
-// jwtBufs reuses the scratch of signedJWT: the claims, and the token.
-var jwtBufs = sync.Pool{New: func() any { return &[2][]byte{make([]byte, 0, 2048), make([]byte, 0, 2048)} }}
+var jwtBufs = sync.Pool{New: func() any { return &jwtBuf{make([]byte, 0, 2048), make([]byte, 0, 2048), make([]byte, 0, 2048)} }}
 
 // hmacSHA256 is HMAC-SHA256 of msg under signingKey (RFC 2104), using
 // scratch for its input and returning it for reuse: crypto/hmac's state
@@ -379,10 +365,11 @@ func (s *Server) lookupLocked(raw string) *o2Token {
 	if n, err := base64.RawURLEncoding.Strict().Decode(sig[:], enc[:]); err != nil || n != len(sig) {
 		return nil
 	}
-	bp := jwtBufs.Get().(*[2][]byte) //nolint:forcetypeassert // the pool holds only these
-	defer jwtBufs.Put(bp)
-	claims, err := base64.RawURLEncoding.Strict().AppendDecode(bp[0][:0], []byte(raw[first+1:dot]))
-	bp[0] = claims
+	b := jwtBufs.Get().(*jwtBuf) //nolint:forcetypeassert // the pool holds only these
+	defer jwtBufs.Put(b)
+	b[1] = append(b[1][:0], raw[:dot]...) // the signed text
+	claims, err := base64.RawURLEncoding.Strict().AppendDecode(b[0][:0], b[1][first+1:])
+	b[0] = claims
 	if err != nil {
 		return nil
 	}
@@ -396,14 +383,14 @@ func (s *Server) lookupLocked(raw string) *o2Token {
 		return nil // freed, or the slot of another token now
 	}
 	var want [sha256.Size]byte
-	bp[1], want = hmacSHA256(bp[1][:0], []byte(raw[:dot]))
+	b[2], want = hmacSHA256(b[2][:0], b[1])
 	if !hmac.Equal(sig[:], want[:]) {
 		return nil // not a text the fake signed
 	}
 	return t
 }
 
-// jtiOf is the jti claim of the fake's own claims, which appendSignedJWT
+// jtiOf is the jti claim of the fake's own claims, which appendSignedJWTs
 // writes last, unescaped (a company id and a GUID), or "".
 func jtiOf(claims []byte) string {
 	const key = `,"jti":"`
