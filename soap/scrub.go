@@ -1,7 +1,6 @@
 package soap
 
 import (
-	"encoding/base64"
 	"encoding/binary"
 	"regexp"
 	"slices"
@@ -35,8 +34,6 @@ const minSecretLen = 4
 // no request.
 type scrubber struct {
 	secrets []string // longest first
-	probes  []string // what every form of some secret holds (see absent); built on first use
-	always  bool     // a secret has no probe: every text is scrubbed
 	forms   []string // the XML and other-charset forms of every secret, longest first; built on first use
 	repl    *strings.Replacer
 	maxLen  int // a bound on the length of any form blanked
@@ -202,37 +199,21 @@ func (s *scrubber) scrub(t string) string {
 }
 
 // absent reports whether t surely holds no form of any secret, so that
-// scrubbing it would change nothing: most texts an answer keeps (an nsId,
-// a fault's message) take this path, and building every form costs far
-// more than looking for a few probes. Each of a secret's forms holds one
-// of its probes:
-//   - every escaped form (URL, RFC 3986, HTML, XML, JSON, Latin-1) keeps
-//     the characters [A-Za-z0-9._~-] as they are, so it holds the
-//     secret's longest run of them;
-//   - its Base64 forms begin with the encoding of its whole 3-byte
-//     groups, in the standard or the URL alphabet;
-//   - its UTF-16 forms hold a NUL, which t is checked for.
-//
-// Texts and forms are matched as normRefs leaves them, which can make
-// letters appear or go: t is probed as normRefs leaves it, and a secret
-// that holds "&#" has no probe. Neither has one whose longest run is
-// shorter than minSecretLen (all of it escaped, or outside ASCII): while
-// there is such a secret, every text is scrubbed.
+// scrubbing it would change nothing but its character references: most
+// texts an answer keeps (an nsId, a fault's message) take this path, and
+// building every form costs far more than looking for a few probes.
+// redact.MayHold sees every form redact.Values blanks, and every XML and
+// Latin-1 form too (they keep the same characters); the UTF-16 forms hold
+// a NUL, which t is checked for. Texts and forms are matched as normRefs
+// leaves them, which can make letters appear or go: t is probed as
+// normRefs leaves it, and a secret that holds "&#" is always looked for.
 func (s *scrubber) absent(t string) bool {
-	if s.probes == nil && !s.always {
-		for _, v := range s.secrets {
-			run := redact.UnescapedRun(v)
-			s.always = s.always || len(run) < minSecretLen || strings.Contains(v, "&#")
-			whole := v[:len(v)/3*3]
-			s.probes = append(s.probes, run, base64.StdEncoding.EncodeToString([]byte(whole)), base64.URLEncoding.EncodeToString([]byte(whole)))
-		}
-	}
-	if s.always || strings.IndexByte(t, 0) >= 0 {
+	if strings.IndexByte(t, 0) >= 0 {
 		return false
 	}
 	t = normRefs(t)
-	for _, p := range s.probes {
-		if strings.Contains(t, p) {
+	for _, v := range s.secrets {
+		if strings.Contains(v, "&#") || redact.MayHold(t, v) {
 			return false
 		}
 	}

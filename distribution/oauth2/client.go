@@ -446,7 +446,7 @@ func (s *scrubbed) Unwrap() error { return s.err }
 // scrub replaces every secret (and its URL-encoded and base64 forms) in s.
 func scrub(s string, secrets []string) string {
 	for _, sec := range secrets {
-		if len(sec) < 4 || !mayHold(s, sec) {
+		if len(sec) < 4 || !redact.MayHold(s, sec) {
 			continue
 		}
 		for _, form := range []string{sec, url.QueryEscape(sec), base64.StdEncoding.EncodeToString([]byte(sec))} {
@@ -454,21 +454,6 @@ func scrub(s string, secrets []string) string {
 		}
 	}
 	return s
-}
-
-// mayHold reports whether s may hold one of the forms scrub blanks for
-// sec, without making them: the raw and URL-encoded forms hold its
-// longest run of [A-Za-z0-9._~-] (a secret without one of 4 bytes is
-// always looked for), and the Base64 form begins with the encoding of its
-// first 3 bytes. An error builds a dozen texts from one answer, and a
-// token's Base64 form is 700 bytes to make each time.
-func mayHold(s, sec string) bool {
-	if run := redact.UnescapedRun(sec); len(run) < 4 || strings.Contains(s, run) {
-		return true
-	}
-	var enc [4]byte
-	base64.StdEncoding.Encode(enc[:], []byte(sec[:3]))
-	return strings.Contains(s, string(enc[:]))
 }
 
 // snippet is a short, single-line, secret-free view of a body. It scrubs

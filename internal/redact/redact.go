@@ -153,13 +153,28 @@ func Values(s string, secrets ...string) string {
 // encoded forms, longest first.
 func Forms(v string) []string { return forms(v) }
 
-// UnescapedRun is a run of v's characters [A-Za-z0-9._~-], which no
-// escaping nsdist knows of changes (URL, RFC 3986, HTML, XML, JSON): every
-// escaped form of v holds it, so a text without it holds none of them. It
-// is the first run of 16 such characters, or the longest run when none is
-// that long: enough to tell a secret apart, and found in the first few
-// bytes of a long token.
-func UnescapedRun(v string) string {
+// MayHold reports whether t may hold v or one of the forms Values blanks
+// for it, without making them: every escaped form keeps v's characters
+// [A-Za-z0-9._~-] as they are (URL, RFC 3986, HTML, XML, JSON), so it
+// holds v's run of them (unescapedRun), and every Base64 form begins with
+// the encoding of v's first 3 bytes, in the standard or the URL alphabet.
+// A secret without a run of 4 such characters may be anywhere: true. A
+// text that holds none of a secret's forms need not be scrubbed, and
+// looking for three short strings costs far less than making every form.
+func MayHold(t, v string) bool {
+	if run := unescapedRun(v); len(run) < 4 || strings.Contains(t, run) {
+		return true
+	}
+	var std, url [4]byte
+	base64.StdEncoding.Encode(std[:], []byte(v[:3]))
+	base64.URLEncoding.Encode(url[:], []byte(v[:3]))
+	return strings.Contains(t, string(std[:])) || strings.Contains(t, string(url[:]))
+}
+
+// unescapedRun is a run of v's characters [A-Za-z0-9._~-]: the first run
+// of 16, or the longest run when none is that long, enough to tell a
+// secret apart and found in the first few bytes of a long token.
+func unescapedRun(v string) string {
 	const enough = 16
 	var best string
 	start := 0

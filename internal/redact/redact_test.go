@@ -417,11 +417,44 @@ func TestMayHoldParam(t *testing.T) {
 	}
 }
 
+// FuzzMayHold checks the property MayHold rests on: when it passes a
+// text over, the text holds none of the forms Values blanks.
+func FuzzMayHold(f *testing.F) {
+	f.Add("s3cr3t-token", "an echo of s3cr3t-token")
+	f.Add("a b&c<d>", "a+b%26c&lt;d")
+	f.Add("abcdef", "YWJjZGVm")
+	f.Fuzz(func(t *testing.T, secret, text string) {
+		if len(secret) < 4 || MayHold(text, secret) {
+			return
+		}
+		for _, form := range forms(secret) {
+			if strings.Contains(text, form) {
+				t.Fatalf("secret %q: %q holds %q, yet was passed over", secret, text, form)
+			}
+		}
+	})
+}
+
+// TestMayHold: every form Values blanks, anywhere in a text, is seen; a
+// text with none is passed over.
+func TestMayHold(t *testing.T) {
+	for _, v := range []string{"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIzOy01In0.sig-_x", "a b&c=d/e+f<g>\"h'", "päss wörd-1234", "!@#$%^", "abcd", "中文密码"} {
+		for _, form := range forms(v) {
+			if s := `{"error":"` + form + `"}`; !MayHold(s, v) {
+				t.Errorf("secret %q: %q passed over", v, s)
+			}
+		}
+	}
+	if MayHold(`{"error":"invalid_token"}`, "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIzOy01In0.sig-_x") {
+		t.Error("a text with no form of the secret was not passed over")
+	}
+}
+
 func TestUnescapedRun(t *testing.T) {
 	for v, want := range map[string]string{"": "", "a&b": "a", "ab&cde&f": "cde", "x~y.z-w_v!": "x~y.z-w_v",
 		"!!0123456789abcdefXYZ": "0123456789abcdef", "ab&0123456789abcdef0": "0123456789abcdef", "中文&ab": "ab"} {
-		if got := UnescapedRun(v); got != want {
-			t.Errorf("UnescapedRun(%q) = %q, want %q", v, got, want)
+		if got := unescapedRun(v); got != want {
+			t.Errorf("unescapedRun(%q) = %q, want %q", v, got, want)
 		}
 	}
 }
