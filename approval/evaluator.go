@@ -52,9 +52,15 @@ func (e *Evaluator) Evaluate(in Input) Decision {
 		}
 		e.m.Store(k, dec)
 	}
-	dec.Blocking, dec.Warnings, dec.AdminSteps = slices.Clone(dec.Blocking), slices.Clone(dec.Warnings), slices.Clone(dec.AdminSteps)
-	dec.EditableInTarget, dec.SandboxNotes = slices.Clone(dec.EditableInTarget), slices.Clone(dec.SandboxNotes)
-	dec.PossibleStates = slices.Clone(dec.PossibleStates)
+	dec = dec.own()
 	dec.Input = in
 	return dec
+}
+
+// own returns d with slices of its own, which share nothing with d's.
+func (d Decision) own() Decision {
+	d.Blocking, d.Warnings, d.AdminSteps = slices.Clone(d.Blocking), slices.Clone(d.Warnings), slices.Clone(d.AdminSteps)
+	d.EditableInTarget, d.SandboxNotes = slices.Clone(d.EditableInTarget), slices.Clone(d.SandboxNotes)
+	d.PossibleStates = slices.Clone(d.PossibleStates)
+	return d
 }

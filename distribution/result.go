@@ -163,7 +163,7 @@ func (r Result) MarshalJSON() ([]byte, error) {
 // AuthName is the result's channel as reports name it (their channel
 // column): Auth (tba, oauth2, m2m, ...), or, when a Distributor left Auth
 // empty, the channel, with user credentials named passport.
-func (r *Result) AuthName() string {
+func (r Result) AuthName() string {
 	switch {
 	case r.Auth != "":
 		return r.Auth
